@@ -1,0 +1,31 @@
+"""Storage access outside the World's API, for tests that must not trust the API under test.
+
+A World hands one to the kit as ``worldspec_backdoor``. Writing through it seeds data the way
+an older version stored it (legacy runs, §6); reading through it checks what the API returned
+against what storage holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+__all__ = ["Backdoor"]
+
+
+@runtime_checkable
+class Backdoor(Protocol):
+    """Direct access to a World's storage."""
+
+    async def seed_legacy_run(self, run: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> None:
+        """Store ``run`` and its ``events`` as a pre-event-sourcing World version did.
+
+        Both are wire-form dicts (camelCase keys) with ``specVersion`` absent or 1 and payloads
+        as plain JSON. A storage World writes them in its legacy form (legacy column, legacy
+        file layout), so that reading them back exercises the legacy fallback (§6.3).
+        """
+        ...
+
+    async def read_stored_events(self, run_id: str) -> list[dict[str, Any]]:
+        """The run's events as storage holds them, ascending, as wire-form dicts."""
+        ...

@@ -1,0 +1,42 @@
+"""What ``resolveData: 'none'`` removes (§9, upstream ``stripEventDataRefs``)."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from worldspec.base import WireModel
+from worldspec.entities import Hook
+from worldspec.events import EVENT_DATA_REF_FIELDS, Event
+from worldspec.pagination import ResolveData
+from worldspec.validation import parse_event
+
+__all__ = ["strip_entity", "strip_event"]
+
+EntityT = TypeVar("EntityT", bound=WireModel)
+
+
+def strip_event(event: Event, resolve_data: ResolveData) -> Event:
+    """``event`` without its payload fields when ``resolve_data`` is ``'none'``.
+
+    Only the type's ``EVENT_DATA_REF_FIELDS`` go; every other eventData key stays. An eventData
+    left empty is dropped. With ``'all'`` the event is returned unchanged.
+    """
+    if resolve_data != "none":
+        return event
+    wire = event.to_wire()
+    if "eventData" not in wire:
+        return event
+    refs = EVENT_DATA_REF_FIELDS.get(event.event_type, ())
+    kept = {key: value for key, value in wire.pop("eventData").items() if key not in refs}
+    if kept:
+        wire["eventData"] = kept
+    return parse_event(wire)
+
+
+def strip_entity(entity: EntityT, resolve_data: ResolveData) -> EntityT:
+    """A run or step without ``input``/``output``, a hook without ``metadata``, for ``'none'``."""
+    if resolve_data != "none":
+        return entity
+    dropped = ("metadata",) if isinstance(entity, Hook) else ("input", "output")
+    wire = {key: value for key, value in entity.to_wire().items() if key not in dropped}
+    return type(entity).model_validate(wire)

@@ -1,0 +1,95 @@
+"""The tagged JSON form: how bytes, dates and ``undefined`` cross JSON.
+
+Upstream's language-neutral fixtures (shared/upstream/world-contract-v1) write
+``{"$bytes": "<base64>"}`` for a byte string, ``{"$timestampMs": n}`` for a Date and
+``{"$undefined": true}`` for JavaScript ``undefined``. This module reads and writes that form.
+
+A user object that would read as a tag (exactly one key, starting with ``$``) is written as
+``{"$object": {...}}`` so it comes back as itself; upstream's fixtures never hold one.
+``undefined`` inside an object means the key is absent, so it is dropped on load; inside an
+array it loads as ``MISSING``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from worldspec.wire_types import MISSING, coerce_js_date
+
+__all__ = ["from_json", "from_tagged", "to_json", "to_tagged"]
+
+_TAGS = ("$bytes", "$timestampMs", "$undefined", "$object")
+
+
+def _is_tag_shaped(value: dict[Any, Any]) -> bool:
+    return len(value) == 1 and isinstance(next(iter(value)), str) and next(iter(value)).startswith("$")
+
+
+def to_tagged(value: Any) -> Any:
+    """``value`` as plain JSON data in the tagged form. Models are dumped to wire form first."""
+    if isinstance(value, BaseModel):
+        value = value.model_dump(by_alias=True, mode="python")
+    if isinstance(value, bytes | bytearray | memoryview):
+        return {"$bytes": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, datetime):
+        return {"$timestampMs": round(coerce_js_date(value).timestamp() * 1000)}
+    if value is MISSING:
+        return {"$undefined": True}
+    if isinstance(value, dict):
+        encoded = {str(key): to_tagged(item) for key, item in value.items() if item is not MISSING}
+        return {"$object": encoded} if _is_tag_shaped(value) else encoded
+    if isinstance(value, list | tuple):
+        return [to_tagged(item) for item in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise TypeError(f"cannot put a {type(value).__name__} into tagged JSON")
+
+
+def _untag_object(value: dict[str, Any]) -> dict[str, Any]:
+    decoded = {key: from_tagged(item) for key, item in value.items()}
+    return {key: item for key, item in decoded.items() if item is not MISSING}
+
+
+def from_tagged(value: Any) -> Any:
+    """Plain JSON data in the tagged form back to Python values: ``bytes``, aware UTC
+    ``datetime``, ``MISSING``. Values that are already Python values pass through unchanged.
+
+    Raises ``ValueError`` for a malformed tag (``$bytes`` that is not base64, ...).
+    """
+    if isinstance(value, list):
+        return [from_tagged(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if not _is_tag_shaped(value):
+        return _untag_object(value)
+    ((tag, body),) = value.items()
+    if tag == "$bytes" and isinstance(body, str):
+        try:
+            return base64.b64decode(body, validate=True)
+        except binascii.Error:
+            raise ValueError(f"$bytes holds invalid base64: {body[:40]!r}") from None
+    if tag == "$timestampMs" and isinstance(body, int | float) and not isinstance(body, bool):
+        return coerce_js_date(body)
+    if tag == "$undefined" and body is True:
+        return MISSING
+    if tag == "$object" and isinstance(body, dict):
+        return _untag_object(body)
+    if tag in _TAGS:
+        raise ValueError(f"malformed {tag} tag: {value!r}")
+    return _untag_object(value)
+
+
+def to_json(value: Any, *, indent: int | None = None) -> str:
+    """``value`` (a model, or data holding bytes and dates) as tagged JSON text."""
+    return json.dumps(to_tagged(value), indent=indent, ensure_ascii=False, allow_nan=False)
+
+
+def from_json(text: str | bytes) -> Any:
+    """Tagged JSON text back to Python values (see ``from_tagged``)."""
+    return from_tagged(json.loads(text))
