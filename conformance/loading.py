@@ -1,0 +1,168 @@
+"""Finding and opening the World under test from ``module:Factory`` (no pytest here).
+
+The Factory is any callable (class, function, async function) returning a World. It is called
+once per test with the ``--world-opt`` keyword arguments, so every test gets a World of its own
+(see docs/writing-a-factory.md). Mistakes a user can make raise ``WorldLoadError`` with one
+sentence saying what is wrong and what was expected.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from worldspec.backdoor import Backdoor
+from worldspec.capabilities import Capabilities
+
+__all__ = [
+    "REQUIRED_MEMBERS",
+    "WorldLoadError",
+    "WorldSpec",
+    "close_world",
+    "load_factory",
+    "open_world",
+    "parse_world_options",
+]
+
+REQUIRED_MEMBERS: tuple[str, ...] = (
+    "events.create",
+    "events.get",
+    "events.list",
+    "events.list_by_correlation_id",
+    "runs.get",
+    "runs.list",
+    "steps.get",
+    "steps.list",
+    "hooks.get",
+    "hooks.get_by_token",
+    "hooks.list",
+    "get_deployment_id",
+    "queue",
+    "create_queue_handler",
+    "write_to_stream",
+    "close_stream",
+    "read_from_stream",
+    "list_streams_by_run_id",
+    "get_stream_chunks",
+    "get_stream_info",
+)
+"""Members every World must have (worldspec.protocol.World), as dotted paths."""
+
+
+class WorldLoadError(Exception):
+    """The World under test cannot be loaded or opened; the message says why."""
+
+
+@dataclass(frozen=True)
+class WorldSpec:
+    """Where the World comes from: ``module:Factory``, its options, and how it was given."""
+
+    target: str
+    options: dict[str, Any] = field(default_factory=dict)
+    source: str = "--world option"
+
+
+def parse_world_options(pairs: list[str]) -> dict[str, Any]:
+    """``["k=v", ...]`` to keyword arguments. A value that parses as JSON (``3``, ``true``,
+    ``{"a": 1}``) is passed as that value; any other value is passed as the string."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.isidentifier():
+            raise WorldLoadError(f"--world-opt expects key=value with a Python identifier as key, got {pair!r}")
+        try:
+            options[key] = json.loads(raw)
+        except ValueError:
+            options[key] = raw
+    return options
+
+
+def _short_cause(error: BaseException) -> str:
+    return "".join(traceback.format_exception_only(type(error), error)).strip()
+
+
+def load_factory(target: str) -> Callable[..., Any]:
+    """The callable named by ``module:attribute`` (``attribute`` may be dotted)."""
+    module_name, sep, attribute = target.partition(":")
+    if not sep or not module_name or not attribute:
+        raise WorldLoadError(f"--world expects module:Factory (e.g. reference_worlds.memory:MemoryWorld), got {target!r}")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as error:
+        raise WorldLoadError(f"cannot import module {module_name!r} named by --world {target}: {_short_cause(error)}") from None
+    found: Any = module
+    for part in attribute.split("."):
+        if not hasattr(found, part):
+            raise WorldLoadError(f"module {module_name!r} has no attribute {attribute!r} (from --world {target})")
+        found = getattr(found, part)
+    if not callable(found):
+        raise WorldLoadError(f"{target} is a {type(found).__name__}, not a callable Factory returning a World")
+    return found  # type: ignore[no-any-return]
+
+
+def _missing_members(world: object) -> list[str]:
+    missing = []
+    for path in REQUIRED_MEMBERS:
+        found: Any = world
+        for part in path.split("."):
+            found = getattr(found, part, None)
+            if found is None:
+                break
+        if not callable(found):
+            missing.append(path)
+    return missing
+
+
+async def open_world(spec: WorldSpec) -> Any:
+    """Call the Factory, await it if needed, check the World protocol, then ``start()`` it."""
+    factory = load_factory(spec.target)
+    try:
+        made = factory(**spec.options)
+        world = await made if inspect.isawaitable(made) else made
+    except TypeError as error:
+        raise WorldLoadError(f"calling {spec.target}(**{spec.options!r}) failed: {_short_cause(error)}") from None
+    except Exception as error:
+        raise WorldLoadError(f"the Factory {spec.target} raised: {_short_cause(error)}") from None
+    missing = _missing_members(world)
+    if missing:
+        raise WorldLoadError(
+            f"{spec.target} returned a {type(world).__name__} that lacks part of the World protocol: "
+            f"{', '.join(missing)} (see worldspec.protocol.World)"
+        )
+    start = getattr(world, "start", None)
+    if callable(start):
+        try:
+            await start()
+        except Exception as error:
+            raise WorldLoadError(f"{spec.target}: start() raised: {_short_cause(error)}") from None
+    return world
+
+
+async def close_world(world: object) -> None:
+    """Call the World's optional ``close()``."""
+    close = getattr(world, "close", None)
+    if callable(close):
+        await close()
+
+
+def declared_capabilities(world: object) -> Capabilities:
+    """The World's ``worldspec_capabilities``, or the defaults (see worldspec.capabilities)."""
+    declared = getattr(world, "worldspec_capabilities", None)
+    if declared is None:
+        return Capabilities()
+    if not isinstance(declared, Capabilities):
+        raise WorldLoadError(
+            f"worldspec_capabilities must be a worldspec.Capabilities, got {type(declared).__name__}"
+        )
+    return declared
+
+
+def backdoor_of(world: object) -> Backdoor | None:
+    """The World's ``worldspec_backdoor`` if it has one that fits ``worldspec.Backdoor``."""
+    door = getattr(world, "worldspec_backdoor", None)
+    return door if isinstance(door, Backdoor) else None

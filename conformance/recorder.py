@@ -1,0 +1,152 @@
+"""A transparent proxy around the World under test that records every call the kit makes.
+
+On a failure the record becomes a runnable Python program that repeats the calls against a
+fresh World, and names the runs whose logs the report should show. Ids the World minted
+(``run_created`` with no runId) are bound to variables so the program works on a new World.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from worldspec.wire_types import MISSING
+
+__all__ = ["Call", "Recorder", "RecordingWorld"]
+
+_NAMESPACES = ("events", "runs", "steps", "hooks")
+
+
+@dataclass
+class Call:
+    """One call: its dotted method name, arguments, and what came back."""
+
+    method: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    result: Any = None
+    error: BaseException | None = None
+    variable: str | None = None
+
+
+@dataclass
+class Recorder:
+    """The calls of one test, in order, and the run ids they touched."""
+
+    calls: list[Call] = field(default_factory=list)
+    run_ids: list[str] = field(default_factory=list)
+
+    def note_run(self, run_id: object) -> None:
+        if isinstance(run_id, str) and run_id and run_id not in self.run_ids:
+            self.run_ids.append(run_id)
+
+    def note_result(self, call: Call) -> None:
+        result = call.result
+        run = getattr(result, "run", MISSING)
+        if run is not MISSING and run is not None:
+            self.note_run(getattr(run, "run_id", None))
+        if call.method == "events.create" and call.args and call.args[0] is None and run is not MISSING:
+            call.variable = f"run_{len([c for c in self.calls if c.variable])}"
+
+    def program(self, world_target: str, options: dict[str, Any]) -> str:
+        """A Python program that repeats the recorded calls on a fresh World."""
+        module, _, factory = world_target.partition(":")
+        lines = [
+            "import asyncio, datetime",
+            "from worldspec import parse_event_request, CreateEventParams, PaginationOptions",
+            "from worldspec.queue import parse_queue_payload, QueueOptions",
+            f"from {module} import {factory.split('.')[0]}",
+            "",
+            "async def main():",
+            f"    world = {factory}(**{options!r})",
+        ]
+        minted: dict[str, str] = {}
+        for call in self.calls:
+            rendered = ", ".join(
+                [_render(arg, minted) for arg in call.args]
+                + [f"{key}={_render(value, minted)}" for key, value in call.kwargs.items()]
+            )
+            outcome = f"  # raised {type(call.error).__name__}" if call.error is not None else ""
+            target = f"{call.variable} = " if call.variable else ""
+            if call.method == "read_from_stream":
+                lines.append(f"    print([chunk async for chunk in world.{call.method}({rendered})]){outcome}")
+            else:
+                lines.append(f"    {target}await world.{call.method}({rendered}){outcome}")
+            if call.variable and call.error is None:
+                minted[str(call.result.run.run_id)] = f"{call.variable}.run.run_id"
+        lines += ["", "asyncio.run(main())"]
+        return "\n".join(lines)
+
+
+def _render(value: Any, minted: dict[str, str]) -> str:
+    if isinstance(value, str) and value in minted:
+        return minted[value]
+    if isinstance(value, BaseModel):
+        wire = value.model_dump(by_alias=True, mode="python")
+        name = type(value).__name__
+        if name.endswith("Request"):
+            return f"parse_event_request({_render(wire, minted)})"
+        if name in ("WorkflowInvokePayload", "StepInvokePayload", "HealthCheckPayload"):
+            return f"parse_queue_payload({_render(wire, minted)})"
+        return f"{name}.model_validate({_render(wire, minted)})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key!r}: {_render(item, minted)}" for key, item in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_render(item, minted) for item in value) + "]"
+    return repr(value)
+
+
+class _RecordingNamespace:
+    def __init__(self, inner: Any, prefix: str, recorder: Recorder) -> None:
+        self._inner = inner
+        self._prefix = prefix
+        self._recorder = recorder
+
+    def __getattr__(self, name: str) -> Any:
+        member = getattr(self._inner, name)
+        if not callable(member):
+            return member
+        return _recording(member, f"{self._prefix}{name}", self._recorder)
+
+
+def _recording(member: Any, method: str, recorder: Recorder) -> Any:
+    if inspect.iscoroutinefunction(member) or method.startswith(_NAMESPACES):
+        async def call_async(*args: Any, **kwargs: Any) -> Any:
+            call = Call(method, args, kwargs)
+            recorder.calls.append(call)
+            if method != "runs.list" and args and isinstance(args[0], str) and args[0].startswith("wrun_"):
+                recorder.note_run(args[0])
+            try:
+                call.result = await member(*args, **kwargs)
+            except BaseException as error:
+                call.error = error
+                raise
+            recorder.note_result(call)
+            return call.result
+
+        return call_async
+
+    def call_sync(*args: Any, **kwargs: Any) -> Any:
+        call = Call(method, args, kwargs)
+        recorder.calls.append(call)
+        call.result = member(*args, **kwargs)
+        return call.result
+
+    return call_sync
+
+
+class RecordingWorld(_RecordingNamespace):
+    """The World under test, with every call recorded in ``recorder``."""
+
+    def __init__(self, inner: Any, recorder: Recorder) -> None:
+        super().__init__(inner, "", recorder)
+        for namespace in _NAMESPACES:
+            setattr(self, namespace, _RecordingNamespace(getattr(inner, namespace), f"{namespace}.", recorder))
+
+    @property
+    def unwrapped(self) -> Any:
+        """The World itself, for reads the record should not show."""
+        return self._inner

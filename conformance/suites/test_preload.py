@@ -1,0 +1,67 @@
+"""The ``run_started`` preload (§5.2): the log a World may return with pending-to-running."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from worldspec.capabilities import Capability
+from worldspec.events import Event
+from worldspec.pagination import PaginationOptions
+from worldspec.wire_types import MISSING
+
+from conformance import requests as rq
+from conformance.invariant import invariant
+from conformance.kit import all_events, fail, require, returns
+
+LONG_LOG_STEPS = 150
+"""Events before run_started in the long scenario: more than one page of most Worlds."""
+
+
+def _wire(events: list[Event]) -> list[dict[str, Any]]:
+    return [event.to_wire() for event in events]
+
+
+async def _check_preload(world: Any, run_id: str, scenario: str) -> None:
+    started = await returns(world.events.create(run_id, rq.run_started()), f"run_started ({scenario})")
+    full = await all_events(world, run_id)
+    through = full[: [e.event_type for e in full].index("run_started") + 1]
+    preloaded = [] if started.events is MISSING else list(started.events)
+    if not preloaded:
+        fail(
+            "a World that does not declare preload=False returns the log with pending-to-running run_started",
+            f"returned no events ({scenario}); declare Capabilities(preload=False) if that is intended",
+            ("result", started),
+        )
+    if started.has_more is True:
+        if started.cursor in (None, MISSING):
+            fail("hasMore: true comes with a non-null cursor", "gave none", ("result", started))
+        if _wire(preloaded) != _wire(through[: len(preloaded)]):
+            fail("a partial preload is a prefix of events.list", "returned other events",
+                 ("preloaded", preloaded), ("events.list", through))
+        rest = await world.events.list(run_id, pagination=PaginationOptions(limit=1000, cursor=started.cursor, sort_order="asc"))
+        if _wire(preloaded + list(rest.data))[: len(through)] != _wire(through):
+            fail("the preload cursor continues like an events.list cursor", "continued elsewhere",
+                 ("preloaded", preloaded), ("listed from its cursor", rest.data), ("events.list", through))
+        return
+    if _wire(preloaded) != _wire(through):
+        fail(
+            f"a preload without hasMore: true equals events.list ascending through run_started ({scenario})",
+            f"preloaded {len(preloaded)} events, events.list holds {len(through)}",
+            ("preloaded", preloaded),
+            ("events.list", through),
+        )
+
+
+@invariant("RS-006")
+async def test_preload_equals_the_log(world: Any) -> None:
+    """A ``run_started`` preload without ``hasMore: true`` equals ascending ``events.list``
+    through that ``run_started`` (ids, order, data, bytes); a partial one says ``hasMore: true``
+    and its cursor continues like ``events.list``. Also for a log longer than one page."""
+    require(world, Capability.PRELOAD)
+    short = await returns(world.events.create(None, rq.run_created(input=b"\x00\xff")), "run_created")
+    await _check_preload(world, short.run.run_id, "a two-event log")
+    long = await returns(world.events.create(None, rq.run_created()), "run_created")
+    for _ in range(LONG_LOG_STEPS):
+        step = rq.step_created(rq.new_id("step"), input=b"\x00step")
+        await returns(world.events.create(long.run.run_id, step), "step_created on a pending run")
+    await _check_preload(world, long.run.run_id, f"a {LONG_LOG_STEPS + 2}-event log")

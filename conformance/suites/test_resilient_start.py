@@ -1,0 +1,127 @@
+"""Resilient start (§5.1): ``run_started`` carrying the run's creation data creates a missing run."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from worldspec import errors, wire
+from worldspec.events import RunStartedData, RunStartedRequest
+from worldspec.spec_version import SPEC_VERSION_CURRENT
+from worldspec.wire_types import MISSING
+
+from conformance import requests as rq
+from conformance.invariant import invariant
+from conformance.kit import all_events, fail, raises, returns, run_of
+
+
+def _upstream_fixture() -> dict[str, Any]:
+    text = resources.files("conformance.fixtures").joinpath("resilient-run-start.json").read_text()
+    return dict(wire.from_tagged(json.loads(text)))
+
+
+async def _no_run(world: Any, run_id: str, action: str) -> None:
+    await raises(errors.WorkflowRunNotFoundError, world.runs.get(run_id), f"runs.get after {action}")
+
+
+@invariant("RS-001")
+async def test_resilient_start_creates_only_with_full_data(world: Any) -> None:
+    """``run_started`` with ``{deploymentId, workflowName, input}`` for a missing run creates it,
+    running; ``run_started`` without that data (none, or input absent) creates no run and is
+    refused as not found."""
+    run_id = rq.new_id("wrun")
+    result = await returns(
+        world.events.create(run_id, rq.run_started(input=None, resilient=True)),
+        "resilient run_started (input: null counts as present)",
+    )
+    if result.run is MISSING or result.run.status != "running":
+        fail("the created run is running", "returned another run", ("result", result))
+    if (await run_of(world, run_id)).status != "running":
+        fail("runs.get shows the new run running", "shows it otherwise", ("run", await run_of(world, run_id)))
+    bare = rq.new_id("wrun")
+    await raises(
+        (errors.WorkflowRunNotFoundError, errors.WorkflowWorldError),
+        world.events.create(bare, rq.run_started()),
+        "run_started without eventData on a missing run",
+    )
+    await _no_run(world, bare, "run_started without eventData")
+    partial = rq.new_id("wrun")
+    no_input = RunStartedRequest(
+        event_data=RunStartedData(deployment_id=rq.DEPLOYMENT_ID, workflow_name=rq.workflow_name())
+    )
+    await raises(
+        (errors.WorkflowRunNotFoundError, errors.WorkflowWorldError),
+        world.events.create(partial, no_input),
+        "run_started whose eventData lacks input, on a missing run",
+    )
+    await _no_run(world, partial, "run_started without input")
+
+
+@invariant("RS-002")
+async def test_resilient_start_log_is_created_then_started(world: Any) -> None:
+    """After resilient start the log is exactly ``[run_created (the sent fields, input
+    byte-exact), run_started (no eventData)]``; upstream's fixture resilient-run-start.json,
+    at spec version 3."""
+    fixture = _upstream_fixture()
+    sent = dict(fixture["when"]["event"])
+    sent["specVersion"] = SPEC_VERSION_CURRENT
+    run_id = rq.new_id("wrun")
+    request = RunStartedRequest.model_validate(sent)
+    result = await returns(world.events.create(run_id, request), "the fixture's resilient run_started")
+    log = await all_events(world, run_id)
+    expected_data = fixture["then"]["events"][0]["eventData"]
+    if [e.event_type for e in log] != ["run_created", "run_started"]:
+        fail("the log is exactly [run_created, run_started]", f"logged {[e.event_type for e in log]}", ("log", log))
+    created, started = log
+    if created.event_data is MISSING or created.event_data.to_wire() != expected_data:
+        fail("run_created's eventData equals the sent fields, input byte-exact", "stored other data",
+             ("expected eventData", expected_data), ("run_created", created))
+    if started.event_data is not MISSING:
+        fail("run_started is stored without eventData", "kept eventData", ("run_started", started))
+    if result.event is MISSING or result.event.event_id != started.event_id:
+        fail("result.event is the stored run_started", "returned another event", ("result", result))
+    run = await run_of(world, run_id)
+    expected_run = {k: v for k, v in fixture["then"]["run"].items() if k not in ("startedAtPresent", "specVersion", "runId")}
+    got = {key: run.to_wire().get(key) for key in expected_run}
+    if got != expected_run or run.started_at is MISSING:
+        fail("the run is running with the sent fields and startedAt", "stored another run",
+             ("expected", expected_run), ("run", run))
+    if (await world.steps.list(run_id)).data or (await world.hooks.list(run_id=run_id)).data:
+        fail("resilient start creates no steps or hooks", "created some")
+
+
+@invariant("RS-003")
+async def test_resilient_run_takes_the_event_spec_version(world: Any) -> None:
+    """The resilient run's specVersion, and its run_created's, is the event's (default 3)."""
+    for sent, expected in ((MISSING, SPEC_VERSION_CURRENT), (2, 2)):
+        run_id = rq.new_id("wrun")
+        await returns(
+            world.events.create(run_id, rq.run_started(resilient=True, input=b"devl", spec_version=sent)),
+            f"resilient run_started with specVersion {sent}",
+        )
+        run = await run_of(world, run_id)
+        created = (await all_events(world, run_id))[0]
+        if run.spec_version != expected or created.spec_version != expected:
+            fail(f"run and run_created carry specVersion {expected}", "carry other versions",
+                 ("run", run), ("run_created", created))
+
+
+@invariant("RS-004")
+async def test_resilient_data_never_changes_an_existing_run(world: Any) -> None:
+    """Once a run exists, ``run_created`` for it raises ``EntityConflictError``, and resilient
+    ``run_started`` data changes nothing but the status."""
+    original = rq.run_created(input=b"devl\x00original")
+    created = await returns(world.events.create(None, original), "run_created")
+    run_id = created.run.run_id
+    before = await run_of(world, run_id)
+    other = rq.run_started(resilient=True, input=b"devl\x00other", name="workflow//./worldspec//other")
+    await returns(world.events.create(run_id, other), "resilient run_started on an existing run")
+    after = await run_of(world, run_id)
+    unchanged = ("input", "workflow_name", "deployment_id", "execution_context", "spec_version", "created_at")
+    if any(getattr(before, name) != getattr(after, name) for name in unchanged):
+        fail("the run keeps its run_created fields", "changed them", ("before", before), ("after", after))
+    creations = [e for e in await all_events(world, run_id) if e.event_type == "run_created"]
+    if len(creations) != 1:
+        fail("the log holds one run_created", f"holds {len(creations)}", ("run_created events", creations))
+    await raises(errors.EntityConflictError, world.events.create(run_id, rq.run_created()), "run_created afterwards")

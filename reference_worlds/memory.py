@@ -1,0 +1,375 @@
+"""``MemoryWorld``: the whole contract in memory. The oracle the kit's other suites compare with.
+
+Every ``events.create`` runs under one ``asyncio.Lock``: the rules (``reference_worlds.rules``)
+decide against the current state and the outcome is written before the lock is released, so
+creates are linearizable among the asyncio tasks of one event loop. Not shared between
+processes. Time comes from ``clock`` (default: the system clock, truncated to milliseconds as
+JavaScript Dates are).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from worldspec import errors
+from worldspec.capabilities import Capabilities
+from worldspec.entities import Hook, RunStatus, Step, Wait, WorkflowRun
+from worldspec.events import CreateEventParams, Event, EventRequest, EventResult
+from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData
+from worldspec.protocol import QueueHandler
+from worldspec.queue import QueueOptions, QueuePayload, QueueResult
+from worldspec.resolve_data import strip_entity, strip_event
+from worldspec.spec_version import SPEC_VERSION_CURRENT
+from worldspec.streams import StreamChunksResponse, StreamInfoResponse
+from worldspec.ulid import MonotonicUlid
+from worldspec.validation import parse_event, parse_run
+from worldspec.wire_types import MISSING
+
+from reference_worlds import rules
+from reference_worlds.inprocess_queue import InProcessQueue
+from reference_worlds.memory_streams import MemoryStreams
+from reference_worlds.paging import encode_cursor, page
+
+__all__ = ["MemoryWorld", "system_clock"]
+
+
+def system_clock() -> datetime:
+    """Now, in UTC, at millisecond precision."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+class _State:
+    """Everything a MemoryWorld stores; each entity remembers its insertion sequence number."""
+
+    def __init__(self) -> None:
+        self.sequence = 0
+        self.runs: dict[str, tuple[int, WorkflowRun]] = {}
+        self.events: dict[str, list[Event]] = {}
+        self.steps: dict[tuple[str, str], tuple[int, Step]] = {}
+        self.hooks: dict[tuple[str, str], tuple[int, Hook]] = {}
+        self.hooks_ever: set[tuple[str, str]] = set()
+        self.tokens: dict[str, tuple[str, str]] = {}
+        self.waits: dict[str, Wait] = {}
+
+    def next_sequence(self) -> int:
+        self.sequence += 1
+        return self.sequence
+
+    def put_run(self, run: WorkflowRun) -> None:
+        sequence = self.runs[run.run_id][0] if run.run_id in self.runs else self.next_sequence()
+        self.runs[run.run_id] = (sequence, run)
+
+
+class _View(rules.StoreView):
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    async def run(self, run_id: str) -> WorkflowRun | None:
+        found = self._state.runs.get(run_id)
+        return found[1] if found else None
+
+    async def step(self, run_id: str, step_id: str) -> Step | None:
+        found = self._state.steps.get((run_id, step_id))
+        return found[1] if found else None
+
+    async def live_hook(self, run_id: str, hook_id: str) -> Hook | None:
+        found = self._state.hooks.get((run_id, hook_id))
+        return found[1] if found else None
+
+    async def hook_ever_created(self, run_id: str, hook_id: str) -> bool:
+        return (run_id, hook_id) in self._state.hooks_ever
+
+    async def live_hook_by_token(self, token: str) -> Hook | None:
+        key = self._state.tokens.get(token)
+        return self._state.hooks[key][1] if key else None
+
+    async def wait(self, wait_id: str) -> Wait | None:
+        return self._state.waits.get(wait_id)
+
+
+def _write(state: _State, outcome: rules.Outcome) -> None:
+    state.events.setdefault(outcome.run_id, []).extend(outcome.events)
+    if outcome.run is not None:
+        state.put_run(outcome.run)
+    if outcome.step is not None:
+        key = (outcome.step.run_id, outcome.step.step_id)
+        sequence = state.steps[key][0] if key in state.steps else state.next_sequence()
+        state.steps[key] = (sequence, outcome.step)
+    if outcome.hook is not None:
+        key = (outcome.hook.run_id, outcome.hook.hook_id)
+        state.hooks[key] = (state.next_sequence(), outcome.hook)
+        state.hooks_ever.add(key)
+        state.tokens[outcome.hook.token] = key
+    if outcome.disposed_hook is not None:
+        _delete_hook(state, outcome.disposed_hook)
+    if outcome.wait is not None:
+        state.waits[outcome.wait.wait_id] = outcome.wait
+    if outcome.release_run:
+        for _, hook in [entry for entry in state.hooks.values() if entry[1].run_id == outcome.run_id]:
+            _delete_hook(state, hook)
+        for wait_id in [w.wait_id for w in state.waits.values() if w.run_id == outcome.run_id]:
+            del state.waits[wait_id]
+
+
+def _delete_hook(state: _State, hook: Hook) -> None:
+    state.hooks.pop((hook.run_id, hook.hook_id), None)
+    if state.tokens.get(hook.token) == (hook.run_id, hook.hook_id):
+        del state.tokens[hook.token]
+
+
+def _event_key(event: Event) -> str:
+    return event.event_id
+
+
+class _Events:
+    def __init__(self, world: MemoryWorld) -> None:
+        self._world = world
+
+    async def create(
+        self, run_id: str | None, event: EventRequest, params: CreateEventParams | None = None
+    ) -> EventResult:
+        world = self._world
+        resolve: ResolveData = "all"
+        if params is not None and params.resolve_data is not MISSING:
+            resolve = params.resolve_data
+        async with world.lock:
+            ctx = rules.Context(
+                now=world.clock(),
+                new_event_id=lambda: f"evnt_{world.mint()}",
+                new_run_id=lambda: f"wrun_{world.mint()}",
+                world_spec_version=SPEC_VERSION_CURRENT,
+            )
+            outcome = await rules.decide(_View(world.state), run_id, event, ctx)
+            _write(world.state, outcome)
+            result: dict[str, Any] = dict(outcome.result)
+            if "event" in result:
+                result["event"] = strip_event(result["event"], resolve)
+            if outcome.preload:
+                result.update(world.preload(outcome.run_id, resolve))
+        return EventResult(**result)
+
+    async def get(self, run_id: str, event_id: str, *, resolve_data: ResolveData = "all") -> Event:
+        for event in self._world.state.events.get(run_id, []):
+            if event.event_id == event_id:
+                return strip_event(event, resolve_data)
+        raise errors.WorkflowWorldError(f'Event "{event_id}" not found in run "{run_id}"', status=404)
+
+    async def list(
+        self,
+        run_id: str,
+        *,
+        pagination: PaginationOptions | None = None,
+        resolve_data: ResolveData = "all",
+    ) -> PaginatedResponse[Event]:
+        found = page(self._world.state.events.get(run_id, []), _event_key, pagination, "asc")
+        return found.model_copy(update={"data": [strip_event(e, resolve_data) for e in found.data]})
+
+    async def list_by_correlation_id(
+        self,
+        correlation_id: str,
+        *,
+        run_id: str | None = None,
+        pagination: PaginationOptions | None = None,
+        resolve_data: ResolveData = "all",
+    ) -> PaginatedResponse[Event]:
+        logs = self._world.state.events
+        runs = [run_id] if run_id is not None else list(logs)
+        matching = [
+            event
+            for run in runs
+            for event in logs.get(run, [])
+            if event.correlation_id is not MISSING and event.correlation_id == correlation_id
+        ]
+        matching.sort(key=_event_key)
+        found = page(matching, _event_key, pagination, "asc")
+        return found.model_copy(update={"data": [strip_event(e, resolve_data) for e in found.data]})
+
+
+class _Runs:
+    def __init__(self, world: MemoryWorld) -> None:
+        self._state = world.state
+
+    async def get(self, run_id: str, *, resolve_data: ResolveData = "all") -> WorkflowRun:
+        found = self._state.runs.get(run_id)
+        if found is None:
+            raise errors.WorkflowRunNotFoundError(run_id)
+        return strip_entity(found[1], resolve_data)
+
+    async def list(
+        self,
+        *,
+        workflow_name: str | None = None,
+        status: RunStatus | None = None,
+        pagination: PaginationOptions | None = None,
+        resolve_data: ResolveData = "all",
+    ) -> PaginatedResponse[WorkflowRun]:
+        chosen = [
+            entry
+            for entry in sorted(self._state.runs.values(), key=lambda e: e[0])
+            if (workflow_name is None or entry[1].workflow_name == workflow_name)
+            and (status is None or entry[1].status == status)
+        ]
+        found = page(chosen, lambda e: e[0], pagination, "desc")
+        return PaginatedResponse[WorkflowRun](
+            data=[strip_entity(run, resolve_data) for _, run in found.data],
+            cursor=found.cursor,
+            has_more=found.has_more,
+        )
+
+
+class _Steps:
+    def __init__(self, world: MemoryWorld) -> None:
+        self._state = world.state
+
+    async def get(self, run_id: str | None, step_id: str, *, resolve_data: ResolveData = "all") -> Step:
+        for (owner, sid), (_, step) in self._state.steps.items():
+            if sid == step_id and (run_id is None or owner == run_id):
+                return strip_entity(step, resolve_data)
+        raise errors.WorkflowWorldError(f'Step "{step_id}" not found', status=404)
+
+    async def list(
+        self,
+        run_id: str,
+        *,
+        pagination: PaginationOptions | None = None,
+        resolve_data: ResolveData = "all",
+    ) -> PaginatedResponse[Step]:
+        chosen = sorted((e for e in self._state.steps.values() if e[1].run_id == run_id), key=lambda e: e[0])
+        found = page(chosen, lambda e: e[0], pagination, "desc")
+        return PaginatedResponse[Step](
+            data=[strip_entity(step, resolve_data) for _, step in found.data],
+            cursor=found.cursor,
+            has_more=found.has_more,
+        )
+
+
+class _Hooks:
+    def __init__(self, world: MemoryWorld) -> None:
+        self._state = world.state
+
+    async def get(self, hook_id: str, *, resolve_data: ResolveData = "all") -> Hook:
+        for (_, hid), (_, hook) in self._state.hooks.items():
+            if hid == hook_id:
+                return strip_entity(hook, resolve_data)
+        raise errors.HookNotFoundError(hook_id)
+
+    async def get_by_token(self, token: str, *, resolve_data: ResolveData = "all") -> Hook:
+        key = self._state.tokens.get(token)
+        if key is None:
+            raise errors.HookNotFoundError(token)
+        return strip_entity(self._state.hooks[key][1], resolve_data)
+
+    async def list(
+        self,
+        *,
+        run_id: str | None = None,
+        pagination: PaginationOptions | None = None,
+        resolve_data: ResolveData = "all",
+    ) -> PaginatedResponse[Hook]:
+        chosen = sorted(
+            (e for e in self._state.hooks.values() if run_id is None or e[1].run_id == run_id),
+            key=lambda e: e[0],
+        )
+        found = page(chosen, lambda e: e[0], pagination, "asc")
+        return PaginatedResponse[Hook](
+            data=[strip_entity(hook, resolve_data) for _, hook in found.data],
+            cursor=found.cursor,
+            has_more=found.has_more,
+        )
+
+
+class MemoryBackdoor:
+    """Direct access to a MemoryWorld's state (``worldspec.Backdoor``)."""
+
+    def __init__(self, world: MemoryWorld) -> None:
+        self._world = world
+
+    async def seed_legacy_run(self, run: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> None:
+        """Store a run and its log exactly as given (legacy: specVersion absent or 1, JSON data)."""
+        async with self._world.lock:
+            self._world.state.put_run(parse_run(run))
+            log = self._world.state.events.setdefault(str(run["runId"]), [])
+            log.extend(parse_event(event) for event in events)
+
+    async def read_stored_events(self, run_id: str) -> list[dict[str, Any]]:
+        """The stored log of ``run_id`` in wire form."""
+        return [event.to_wire() for event in self._world.state.events.get(run_id, [])]
+
+
+class MemoryWorld:
+    """The in-memory reference World.
+
+    ``clock`` replaces the system clock (for tests that control time). ``preload_limit`` caps
+    the ``run_started`` preload: a longer log is preloaded partially, with ``hasMore: true`` and
+    a cursor that continues like ``events.list``.
+    """
+
+    spec_version: int | None = SPEC_VERSION_CURRENT
+    worldspec_capabilities = Capabilities(legacy_seeding=True, delay=True, write_to_stream_multi=True)
+
+    def __init__(self, clock: Callable[[], datetime] | None = None, preload_limit: int | None = None) -> None:
+        self.clock = clock or system_clock
+        self.preload_limit = preload_limit
+        self.lock = asyncio.Lock()
+        self.state = _State()
+        self.mint = MonotonicUlid()
+        self.events = _Events(self)
+        self.runs = _Runs(self)
+        self.steps = _Steps(self)
+        self.hooks = _Hooks(self)
+        self.worldspec_backdoor = MemoryBackdoor(self)
+        self._queue = InProcessQueue()
+        self._streams = MemoryStreams()
+
+    def preload(self, run_id: str, resolve_data: ResolveData) -> dict[str, Any]:
+        """The preload fields of a ``run_started`` result: the log so far, ascending."""
+        log = self.state.events.get(run_id, [])
+        shown = log if self.preload_limit is None else log[: self.preload_limit]
+        has_more = len(shown) < len(log)
+        return {
+            "events": [strip_event(event, resolve_data) for event in shown],
+            "cursor": encode_cursor(_event_key(shown[-1])) if has_more and shown else None,
+            "has_more": has_more,
+        }
+
+    async def get_deployment_id(self) -> str:
+        return "dpl_memory"
+
+    async def queue(
+        self, queue_name: str, message: QueuePayload, options: QueueOptions | None = None
+    ) -> QueueResult:
+        return await self._queue.queue(queue_name, message, options)
+
+    async def create_queue_handler(self, prefix: str, handler: QueueHandler) -> None:
+        await self._queue.create_queue_handler(prefix, handler)
+
+    async def write_to_stream(self, name: str, run_id: str, chunk: str | bytes) -> None:
+        await self._streams.write_to_stream(name, run_id, chunk)
+
+    async def write_to_stream_multi(self, name: str, run_id: str, chunks: list[str | bytes]) -> None:
+        await self._streams.write_to_stream_multi(name, run_id, chunks)
+
+    async def close_stream(self, name: str, run_id: str) -> None:
+        await self._streams.close_stream(name, run_id)
+
+    def read_from_stream(self, name: str, start_index: int = 0) -> AsyncIterator[bytes]:
+        return self._streams.read_from_stream(name, start_index)
+
+    async def list_streams_by_run_id(self, run_id: str) -> list[str]:
+        return await self._streams.list_streams_by_run_id(run_id)
+
+    async def get_stream_chunks(
+        self, name: str, run_id: str, *, limit: int | None = None, cursor: str | None = None
+    ) -> StreamChunksResponse:
+        return await self._streams.get_stream_chunks(name, run_id, limit=limit, cursor=cursor)
+
+    async def get_stream_info(self, name: str, run_id: str) -> StreamInfoResponse:
+        return await self._streams.get_stream_info(name, run_id)
+
+    async def close(self) -> None:
+        """Stop queue deliveries in flight."""
+        await self._queue.close()
