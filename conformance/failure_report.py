@@ -35,6 +35,8 @@ def failure_sections(
     if logs:
         sections.append(("worldspec: event logs of the runs involved (events.list, first page)", show(logs)))
     if recorder.calls:
-        sections.append(("worldspec: reproduce against the World directly", recorder.program(spec.target, spec.options)))
+        sections.append(
+            ("worldspec: reproduce against the World directly", recorder.program(spec.target, spec.options))
+        )
     sections.append(("worldspec: rerun just this test", rerun_command(spec, invariant)))
     return sections

@@ -12,15 +12,14 @@ from typing import Any, NoReturn, TypeVar
 
 import pytest
 
+from conformance.display import show
+from conformance.loading import backdoor_of, declared_capabilities
 from worldspec.backdoor import Backdoor
 from worldspec.capabilities import Capabilities, Capability
 from worldspec.entities import WorkflowRun
 from worldspec.errors import WorkflowError
 from worldspec.events import Event
 from worldspec.pagination import PaginationOptions
-
-from conformance.display import show
-from conformance.loading import backdoor_of, declared_capabilities
 
 __all__ = [
     "all_events",
@@ -61,9 +60,7 @@ def backdoor(world: Any) -> Backdoor:
     """The World's backdoor, or skip: the test must write or read storage directly."""
     door = backdoor_of(_inner(world))
     if door is None:
-        pytest.skip(
-            f"World has no worldspec_backdoor: {Capabilities.describe(Capability.LEGACY_SEEDING)}"
-        )
+        pytest.skip(f"World has no worldspec_backdoor: {Capabilities.describe(Capability.LEGACY_SEEDING)}")
     return door
 
 
@@ -75,7 +72,9 @@ def fail(rule: str, did: str, *shown: tuple[str, Any]) -> NoReturn:
     pytest.fail("\n".join(lines), pytrace=False)
 
 
-async def raises(expected: type[WorkflowError] | Iterable[type[WorkflowError]], call: Awaitable[Any], action: str) -> WorkflowError:
+async def raises(
+    expected: type[WorkflowError] | Iterable[type[WorkflowError]], call: Awaitable[Any], action: str
+) -> WorkflowError:
     """Await ``call``; it must raise an error whose ``name`` is one of ``expected``'s names.
 
     Errors are matched by name, as the runtime matches them (§3).
@@ -107,7 +106,9 @@ async def all_events(world: Any, run_id: str, *, page_size: int = 100) -> list[E
     cursor: str | None = None
     seen_cursors: set[str] = set()
     while True:
-        options = PaginationOptions(limit=page_size, sort_order="asc", **({"cursor": cursor} if cursor else {}))
+        options = PaginationOptions(
+            limit=page_size, sort_order="asc", **({"cursor": cursor} if cursor else {})
+        )
         listed = await world.events.list(run_id, pagination=options)
         events.extend(listed.data)
         if not listed.has_more:
@@ -115,7 +116,8 @@ async def all_events(world: Any, run_id: str, *, page_size: int = 100) -> list[E
         if listed.cursor is None or listed.cursor in seen_cursors:
             fail(
                 "hasMore: true comes with a fresh, non-null cursor (§9)",
-                f"returned hasMore: true with cursor {listed.cursor!r} (already seen: {listed.cursor in seen_cursors})",
+                f"returned hasMore: true with cursor {listed.cursor!r} "
+                f"(already seen: {listed.cursor in seen_cursors})",
             )
         seen_cursors.add(listed.cursor)
         cursor = listed.cursor

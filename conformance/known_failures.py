@@ -43,10 +43,14 @@ def load_known_failures(path: Path) -> dict[str, KnownFailure]:
         raise KnownFailuresError(f"--world-xfail file {path} is not valid TOML: {error}") from None
     entries: dict[str, KnownFailure] = {}
     for number, entry in enumerate(document.get("known_failure", []), start=1):
-        missing = [key for key in ("id", "reason", "link") if not isinstance(entry.get(key), str) or not entry[key]]
+        missing = [
+            key for key in ("id", "reason", "link") if not isinstance(entry.get(key), str) or not entry[key]
+        ]
         if missing:
             raise KnownFailuresError(f"{path}: [[known_failure]] #{number} lacks {', '.join(missing)}")
         if entry["id"] not in INVARIANTS:
-            raise KnownFailuresError(f"{path}: [[known_failure]] #{number} names {entry['id']!r}, which is not in the catalogue")
+            raise KnownFailuresError(
+                f"{path}: [[known_failure]] #{number} names {entry['id']!r}, which is not in the catalogue"
+            )
         entries[entry["id"]] = KnownFailure(entry["id"], entry["reason"], entry["link"])
     return entries

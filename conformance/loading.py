@@ -74,7 +74,9 @@ def parse_world_options(pairs: list[str]) -> dict[str, Any]:
     for pair in pairs:
         key, sep, raw = pair.partition("=")
         if not sep or not key.isidentifier():
-            raise WorldLoadError(f"--world-opt expects key=value with a Python identifier as key, got {pair!r}")
+            raise WorldLoadError(
+                f"--world-opt expects key=value with a Python identifier as key, got {pair!r}"
+            )
         try:
             options[key] = json.loads(raw)
         except ValueError:
@@ -90,18 +92,26 @@ def load_factory(target: str) -> Callable[..., Any]:
     """The callable named by ``module:attribute`` (``attribute`` may be dotted)."""
     module_name, sep, attribute = target.partition(":")
     if not sep or not module_name or not attribute:
-        raise WorldLoadError(f"--world expects module:Factory (e.g. reference_worlds.memory:MemoryWorld), got {target!r}")
+        raise WorldLoadError(
+            f"--world expects module:Factory (e.g. reference_worlds.memory:MemoryWorld), got {target!r}"
+        )
     try:
         module = importlib.import_module(module_name)
     except Exception as error:
-        raise WorldLoadError(f"cannot import module {module_name!r} named by --world {target}: {_short_cause(error)}") from None
+        raise WorldLoadError(
+            f"cannot import module {module_name!r} named by --world {target}: {_short_cause(error)}"
+        ) from None
     found: Any = module
     for part in attribute.split("."):
         if not hasattr(found, part):
-            raise WorldLoadError(f"module {module_name!r} has no attribute {attribute!r} (from --world {target})")
+            raise WorldLoadError(
+                f"module {module_name!r} has no attribute {attribute!r} (from --world {target})"
+            )
         found = getattr(found, part)
     if not callable(found):
-        raise WorldLoadError(f"{target} is a {type(found).__name__}, not a callable Factory returning a World")
+        raise WorldLoadError(
+            f"{target} is a {type(found).__name__}, not a callable Factory returning a World"
+        )
     return found  # type: ignore[no-any-return]
 
 
@@ -125,7 +135,9 @@ async def open_world(spec: WorldSpec) -> Any:
         made = factory(**spec.options)
         world = await made if inspect.isawaitable(made) else made
     except TypeError as error:
-        raise WorldLoadError(f"calling {spec.target}(**{spec.options!r}) failed: {_short_cause(error)}") from None
+        raise WorldLoadError(
+            f"calling {spec.target}(**{spec.options!r}) failed: {_short_cause(error)}"
+        ) from None
     except Exception as error:
         raise WorldLoadError(f"the Factory {spec.target} raised: {_short_cause(error)}") from None
     missing = _missing_members(world)

@@ -73,7 +73,11 @@ class OutcomeLog:
 
 def _classify(report: pytest.TestReport) -> tuple[str, str]:
     if hasattr(report, "wasxfail"):
-        return ("expected-fail", str(report.wasxfail)) if report.skipped else ("fail", "listed as a known failure, but passed")
+        return (
+            ("expected-fail", str(report.wasxfail))
+            if report.skipped
+            else ("fail", "listed as a known failure, but passed")
+        )
     if report.skipped:
         longrepr = report.longrepr
         reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)

@@ -93,7 +93,9 @@ async def _probe(spec: WorldSpec) -> tuple[list[str], int | None]:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "invariant(id): the catalogue invariant a test checks")
     for family in FAMILIES.values():
-        config.addinivalue_line("markers", f"{family.marker}: {family.prefix} invariants ({family.title}, {family.sections})")
+        config.addinivalue_line(
+            "markers", f"{family.marker}: {family.prefix} invariants ({family.title}, {family.sections})"
+        )
     try:
         spec = _world_spec(config)
         if spec is None:
@@ -116,11 +118,13 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         return []
     spec = config.stash[_SPEC]
     outcomes = config.stash[_OUTCOMES]
+    capabilities: list[str] = config.stash[_CAPABILITIES]
     options = f" {spec.options}" if spec.options else ""
     return [
         f"worldspec {worldspec.KIT_VERSION}: World {spec.target}{options} (from {spec.source})",
-        f"worldspec: contract spec version {worldspec.SPEC_VERSION_CURRENT}; the World reports {outcomes.spec_version}",
-        f"worldspec: capabilities in force: {', '.join(config.stash[_CAPABILITIES]) or 'none'}",
+        f"worldspec: contract spec version {worldspec.SPEC_VERSION_CURRENT}; "
+        f"the World reports {outcomes.spec_version}",
+        f"worldspec: capabilities in force: {', '.join(capabilities) or 'none'}",
     ]
 
 
@@ -156,7 +160,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if found is not None and found.id in known:
             entry = known[found.id]
             matched.add(found.id)
-            item.add_marker(pytest.mark.xfail(reason=f"known failure: {entry.reason} ({entry.link})", strict=True))
+            item.add_marker(
+                pytest.mark.xfail(reason=f"known failure: {entry.reason} ({entry.link})", strict=True)
+            )
     config.stash[_UNMATCHED] = sorted(set(known) - matched)
 
 
@@ -226,7 +232,9 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     found = invariant_of(getattr(item, "function", None))
     if found is not None and report.when == "call" and report.failed and _SPEC in item.config.stash:

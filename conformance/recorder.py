@@ -72,7 +72,9 @@ class Recorder:
             outcome = f"  # raised {type(call.error).__name__}" if call.error is not None else ""
             target = f"{call.variable} = " if call.variable else ""
             if call.method == "read_from_stream":
-                lines.append(f"    print([chunk async for chunk in world.{call.method}({rendered})]){outcome}")
+                lines.append(
+                    f"    print([chunk async for chunk in world.{call.method}({rendered})]){outcome}"
+                )
             else:
                 lines.append(f"    {target}await world.{call.method}({rendered}){outcome}")
             if call.variable and call.error is None:
@@ -114,6 +116,7 @@ class _RecordingNamespace:
 
 def _recording(member: Any, method: str, recorder: Recorder) -> Any:
     if inspect.iscoroutinefunction(member) or method.startswith(_NAMESPACES):
+
         async def call_async(*args: Any, **kwargs: Any) -> Any:
             call = Call(method, args, kwargs)
             recorder.calls.append(call)
@@ -144,7 +147,9 @@ class RecordingWorld(_RecordingNamespace):
     def __init__(self, inner: Any, recorder: Recorder) -> None:
         super().__init__(inner, "", recorder)
         for namespace in _NAMESPACES:
-            setattr(self, namespace, _RecordingNamespace(getattr(inner, namespace), f"{namespace}.", recorder))
+            setattr(
+                self, namespace, _RecordingNamespace(getattr(inner, namespace), f"{namespace}.", recorder)
+            )
 
     @property
     def unwrapped(self) -> Any:

@@ -127,8 +127,12 @@ def run_cancelled() -> RunCancelledRequest:
     return RunCancelledRequest()
 
 
-def step_created(step_id: str, *, input: Any = b"devl\x00step-input", step_name: str = "step//./worldspec//s") -> StepCreatedRequest:
-    return StepCreatedRequest(correlation_id=step_id, event_data=StepCreatedData(step_name=step_name, input=input))
+def step_created(
+    step_id: str, *, input: Any = b"devl\x00step-input", step_name: str = "step//./worldspec//s"
+) -> StepCreatedRequest:
+    return StepCreatedRequest(
+        correlation_id=step_id, event_data=StepCreatedData(step_name=step_name, input=input)
+    )
 
 
 def step_started(step_id: str) -> StepStartedRequest:
@@ -143,13 +147,17 @@ def step_failed(step_id: str, error: Any = "step broke", stack: Any = MISSING) -
     return StepFailedRequest(correlation_id=step_id, event_data=StepFailedData(error=error, stack=stack))
 
 
-def step_retrying(step_id: str, error: Any = "try again", retry_after: datetime | Any = MISSING) -> StepRetryingRequest:
+def step_retrying(
+    step_id: str, error: Any = "try again", retry_after: datetime | Any = MISSING
+) -> StepRetryingRequest:
     return StepRetryingRequest(
         correlation_id=step_id, event_data=StepRetryingData(error=error, retry_after=retry_after)
     )
 
 
-def hook_created(hook_id: str, token: str, *, metadata: Any = MISSING, is_webhook: Any = MISSING) -> HookCreatedRequest:
+def hook_created(
+    hook_id: str, token: str, *, metadata: Any = MISSING, is_webhook: Any = MISSING
+) -> HookCreatedRequest:
     return HookCreatedRequest(
         correlation_id=hook_id,
         event_data=HookCreatedData(token=token, metadata=metadata, is_webhook=is_webhook),

@@ -14,6 +14,10 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from reference_worlds import rules
+from reference_worlds.inprocess_queue import InProcessQueue
+from reference_worlds.memory_streams import MemoryStreams
+from reference_worlds.paging import encode_cursor, page
 from worldspec import errors
 from worldspec.capabilities import Capabilities
 from worldspec.entities import Hook, RunStatus, Step, Wait, WorkflowRun
@@ -27,11 +31,6 @@ from worldspec.streams import StreamChunksResponse, StreamInfoResponse
 from worldspec.ulid import MonotonicUlid
 from worldspec.validation import parse_event, parse_run
 from worldspec.wire_types import MISSING
-
-from reference_worlds import rules
-from reference_worlds.inprocess_queue import InProcessQueue
-from reference_worlds.memory_streams import MemoryStreams
-from reference_worlds.paging import encode_cursor, page
 
 __all__ = ["MemoryWorld", "system_clock"]
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-
-from worldspec.streams import StreamChunk, StreamChunksResponse, StreamInfoResponse
+from functools import partial
 
 from reference_worlds.paging import MAX_LIMIT, decode_cursor, encode_cursor
+from worldspec.streams import StreamChunk, StreamChunksResponse, StreamInfoResponse
 
 __all__ = ["MemoryStreams"]
 
@@ -24,6 +24,10 @@ class _Stream:
     chunks: list[bytes] = field(default_factory=list)
     closed: bool = False
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+
+def _has_news(stream: _Stream, index: int) -> bool:
+    return stream.closed or index < len(stream.chunks)
 
 
 class MemoryStreams:
@@ -72,7 +76,7 @@ class MemoryStreams:
             if stream.closed:
                 return
             async with stream.changed:
-                await stream.changed.wait_for(lambda: stream.closed or index < len(stream.chunks))
+                await stream.changed.wait_for(partial(_has_news, stream, index))
 
     async def list_streams_by_run_id(self, run_id: str) -> list[str]:
         """Names written or closed with ``run_id``."""

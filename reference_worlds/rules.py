@@ -125,9 +125,7 @@ def _structured(error: object, stack: object, code: object = MISSING) -> Structu
     )
 
 
-async def decide(
-    store: StoreView, run_id: str | None, request: EventRequest, ctx: Context
-) -> Outcome:
+async def decide(store: StoreView, run_id: str | None, request: EventRequest, ctx: Context) -> Outcome:
     """Decide ``events.create(run_id, request)`` against ``store``; raise if it is refused."""
     version = request.spec_version if request.spec_version is not MISSING else SPEC_VERSION_CURRENT
     if request.event_type == "run_created":
@@ -255,7 +253,9 @@ def _run_event(run: WorkflowRun, request: EventRequest, ctx: Context, version: f
             }
         )
         event = _stored(run.run_id, request, ctx, version)
-        return Outcome(run.run_id, events=[event], run=started, preload=True, result={"event": event, "run": started})
+        return Outcome(
+            run.run_id, events=[event], run=started, preload=True, result={"event": event, "run": started}
+        )
     common = run.model_dump(exclude={"status", "output", "error", "completed_at", "updated_at"})
     common.update(completed_at=ctx.now, updated_at=ctx.now)
     terminal: WorkflowRun
@@ -326,7 +326,9 @@ async def _step_event(
     elif kind == "step_failed":
         update.update(status="failed", completed_at=ctx.now, error=_structured(data.error, data.stack))
     else:
-        update.update(status="pending", error=_structured(data.error, data.stack), retry_after=data.retry_after)
+        update.update(
+            status="pending", error=_structured(data.error, data.stack), retry_after=data.retry_after
+        )
     changed = step.model_copy(update=update)
     event = _stored(run.run_id, request, ctx, version)
     return Outcome(run.run_id, events=[event], step=changed, result={"event": event, "step": changed})
@@ -426,7 +428,11 @@ async def _legacy(
         cancelled = CancelledRun(status="cancelled", completed_at=ctx.now, updated_at=ctx.now, **common)
         event = _stored(run.run_id, request, ctx, version)
         return Outcome(
-            run.run_id, events=[event], run=cancelled, release_run=True, result={"event": event, "run": cancelled}
+            run.run_id,
+            events=[event],
+            run=cancelled,
+            release_run=True,
+            result={"event": event, "run": cancelled},
         )
     if kind in ("hook_received", "wait_completed"):
         event = _stored(run.run_id, request, ctx, version)
@@ -436,4 +442,3 @@ async def _legacy(
     raise errors.WorkflowWorldError(
         f'{kind} is not accepted on legacy run "{run.run_id}" (specVersion {run.spec_version})', status=409
     )
-

@@ -81,6 +81,7 @@ __all__ = [
     "WaitCreatedData",
     "WaitCreatedEvent",
     "WaitCreatedRequest",
+    "event_data_of",
 ]
 
 EventType = Literal[
@@ -460,6 +461,12 @@ Event = Annotated[
     Field(discriminator="event_type"),
 ]
 """Any stored event (``EventSchema``)."""
+
+
+def event_data_of(event: Event | EventRequest) -> dict[str, Any] | None:
+    """The event's eventData in wire form (camelCase keys), or ``None`` when it has none."""
+    data = getattr(event, "event_data", MISSING)
+    return None if data is MISSING else dict(data.to_wire())
 
 
 class CreateEventParams(WireModel):

@@ -8,13 +8,13 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from worldspec.capabilities import Capability
-from worldspec.queue import MessageMeta, QueuePayload, RunInput, WorkflowInvokePayload
-from worldspec.wire_types import MISSING
-
 from conformance import requests as rq
 from conformance.invariant import invariant
 from conformance.kit import all_events, fail, require, returns
+from worldspec.capabilities import Capability
+from worldspec.events import event_data_of
+from worldspec.queue import MessageMeta, QueuePayload, RunInput, WorkflowInvokePayload
+from worldspec.wire_types import MISSING
 
 EDGE_BYTES = {
     "empty": b"",
@@ -30,7 +30,12 @@ _SETTINGS = settings(max_examples=8, deadline=None, suppress_health_check=list(H
 def _check(path: str, got: Any, sent: bytes) -> None:
     if not isinstance(got, bytes) or got != sent:
         kind = type(got).__name__
-        fail(f"{path} returns the {len(sent)} bytes sent, as bytes", f"returned a {kind}", ("sent", sent), ("returned", got))
+        fail(
+            f"{path} returns the {len(sent)} bytes sent, as bytes",
+            f"returned a {kind}",
+            ("sent", sent),
+            ("returned", got),
+        )
 
 
 async def _round_trip_everywhere(world: Any, data: bytes) -> None:
@@ -39,17 +44,25 @@ async def _round_trip_everywhere(world: Any, data: bytes) -> None:
     _check("run_created result run.input", created.run.input, data)
     started = await returns(world.events.create(run_id, rq.run_started()), "run_started")
     if started.events is not MISSING and started.events:
-        _check("the run_started preload's run_created.eventData.input", started.events[0].event_data.input, data)
+        _check(
+            "the run_started preload's run_created.eventData.input", started.events[0].event_data.input, data
+        )
     step_id, hook_id = rq.new_id("step"), rq.new_id("hook")
     await returns(world.events.create(run_id, rq.step_created(step_id, input=data)), "step_created")
     await returns(world.events.create(run_id, rq.step_started(step_id)), "step_started")
     await returns(world.events.create(run_id, rq.step_completed(step_id, result=data)), "step_completed")
     token = rq.new_id("token")
     await returns(world.events.create(run_id, rq.hook_created(hook_id, token, metadata=data)), "hook_created")
-    received = await returns(world.events.create(run_id, rq.hook_received(hook_id, payload=data)), "hook_received")
+    received = await returns(
+        world.events.create(run_id, rq.hook_received(hook_id, payload=data)), "hook_received"
+    )
     hook = await returns(world.hooks.get(hook_id), "hooks.get")
     _check("hooks.get metadata", hook.metadata, data)
-    _check("hooks.get_by_token metadata", (await returns(world.hooks.get_by_token(token), "hooks.get_by_token")).metadata, data)
+    _check(
+        "hooks.get_by_token metadata",
+        (await returns(world.hooks.get_by_token(token), "hooks.get_by_token")).metadata,
+        data,
+    )
     step = await returns(world.steps.get(run_id, step_id), "steps.get")
     _check("steps.get input", step.input, data)
     _check("steps.get output", step.output, data)
@@ -59,13 +72,19 @@ async def _round_trip_everywhere(world: Any, data: bytes) -> None:
     _check("runs.get output", run.output, data)
     payload_fields = {"input", "result", "metadata", "payload", "output"}
     for event in await all_events(world, run_id):
-        fields = {} if event.event_data is MISSING else event.event_data.to_wire()
+        fields = event_data_of(event) or {}
         for name in payload_fields & set(fields):
             _check(f"events.list {event.event_type}.eventData.{name}", fields[name], data)
         single = await returns(world.events.get(run_id, event.event_id), "events.get")
         for name in payload_fields & set(fields):
-            _check(f"events.get {event.event_type}.eventData.{name}", single.event_data.to_wire()[name], data)
-    by_hook = await returns(world.events.list_by_correlation_id(hook_id, run_id=run_id), "list_by_correlation_id")
+            _check(
+                f"events.get {event.event_type}.eventData.{name}",
+                (event_data_of(single) or {}).get(name),
+                data,
+            )
+    by_hook = await returns(
+        world.events.list_by_correlation_id(hook_id, run_id=run_id), "list_by_correlation_id"
+    )
     for event in by_hook.data:
         if event.event_type == "hook_received":
             _check("list_by_correlation_id hook_received.eventData.payload", event.event_data.payload, data)
@@ -100,7 +119,9 @@ async def test_queue_delivers_nested_bytes(world: Any) -> None:
     name = rq.workflow_name()
     sent = WorkflowInvokePayload(
         run_id=rq.new_id("wrun"),
-        run_input=RunInput(input=bytes(range(256)), deployment_id=rq.DEPLOYMENT_ID, workflow_name=name, spec_version=3),
+        run_input=RunInput(
+            input=bytes(range(256)), deployment_id=rq.DEPLOYMENT_ID, workflow_name=name, spec_version=3
+        ),
     )
     await world.create_queue_handler("__wkf_workflow_", handler)
     await returns(world.queue(f"__wkf_workflow_{name.rsplit('//', 1)[-1]}", sent), "queue()")
@@ -109,7 +130,12 @@ async def test_queue_delivers_nested_bytes(world: Any) -> None:
     except TimeoutError:
         fail(f"the message is delivered within {DELIVERY_TIMEOUT:.0f} s", "delivered nothing")
     if got.to_wire() != sent.to_wire():
-        fail("the handler receives the payload deep-equal, bytes intact", "delivered another payload", ("sent", sent), ("delivered", got))
+        fail(
+            "the handler receives the payload deep-equal, bytes intact",
+            "delivered another payload",
+            ("sent", sent),
+            ("delivered", got),
+        )
 
 
 @invariant("BIN-004")
@@ -118,18 +144,37 @@ async def test_strings_are_never_decoded_as_bytes(world: Any) -> None:
     and bytes never come back as a string or an array: in a legacy (spec 1) run's JSON input
     and in executionContext values."""
     legacy_input = {"b64": "AAEC/w==", "text": "aGVsbG8=", "numbers": [72, 105]}
-    legacy = await returns(world.events.create(None, rq.run_created(input=legacy_input, spec_version=1)), "run_created at specVersion 1")
+    legacy = await returns(
+        world.events.create(None, rq.run_created(input=legacy_input, spec_version=1)),
+        "run_created at specVersion 1",
+    )
     context = {"b64": "AAEC/w==", "numbers": [0, 1, 255], "raw": b"\x00\xff", "nested": {"raw": b"\x01"}}
-    current = await returns(world.events.create(None, rq.run_created(execution_context=context)), "run_created with executionContext")
-    for run_id, field, sent in ((legacy.run.run_id, "input", legacy_input), (current.run.run_id, "execution_context", context)):
+    current = await returns(
+        world.events.create(None, rq.run_created(execution_context=context)),
+        "run_created with executionContext",
+    )
+    for run_id, field, sent in (
+        (legacy.run.run_id, "input", legacy_input),
+        (current.run.run_id, "execution_context", context),
+    ):
         run = await returns(world.runs.get(run_id), "runs.get")
         got = getattr(run, field)
         if not _same_types(got, sent):
-            fail(f"runs.get {field} keeps strings, arrays and bytes as sent", "changed their types", ("sent", sent), ("returned", got))
-        created = (await all_events(world, run_id))[0].event_data.to_wire()
+            fail(
+                f"runs.get {field} keeps strings, arrays and bytes as sent",
+                "changed their types",
+                ("sent", sent),
+                ("returned", got),
+            )
+        created = event_data_of((await all_events(world, run_id))[0]) or {}
         wire_name = "input" if field == "input" else "executionContext"
         if not _same_types(created.get(wire_name), sent):
-            fail(f"run_created.eventData.{wire_name} keeps types as sent", "changed them", ("sent", sent), ("returned", created.get(wire_name)))
+            fail(
+                f"run_created.eventData.{wire_name} keeps types as sent",
+                "changed them",
+                ("sent", sent),
+                ("returned", created.get(wire_name)),
+            )
 
 
 def _same_types(got: Any, sent: Any) -> bool:

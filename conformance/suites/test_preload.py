@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from conformance import requests as rq
+from conformance.invariant import invariant
+from conformance.kit import all_events, fail, require, returns
 from worldspec.capabilities import Capability
 from worldspec.events import Event
 from worldspec.pagination import PaginationOptions
 from worldspec.wire_types import MISSING
-
-from conformance import requests as rq
-from conformance.invariant import invariant
-from conformance.kit import all_events, fail, require, returns
 
 LONG_LOG_STEPS = 150
 """Events before run_started in the long scenario: more than one page of most Worlds."""
@@ -36,12 +35,23 @@ async def _check_preload(world: Any, run_id: str, scenario: str) -> None:
         if started.cursor in (None, MISSING):
             fail("hasMore: true comes with a non-null cursor", "gave none", ("result", started))
         if _wire(preloaded) != _wire(through[: len(preloaded)]):
-            fail("a partial preload is a prefix of events.list", "returned other events",
-                 ("preloaded", preloaded), ("events.list", through))
-        rest = await world.events.list(run_id, pagination=PaginationOptions(limit=1000, cursor=started.cursor, sort_order="asc"))
+            fail(
+                "a partial preload is a prefix of events.list",
+                "returned other events",
+                ("preloaded", preloaded),
+                ("events.list", through),
+            )
+        rest = await world.events.list(
+            run_id, pagination=PaginationOptions(limit=1000, cursor=started.cursor, sort_order="asc")
+        )
         if _wire(preloaded + list(rest.data))[: len(through)] != _wire(through):
-            fail("the preload cursor continues like an events.list cursor", "continued elsewhere",
-                 ("preloaded", preloaded), ("listed from its cursor", rest.data), ("events.list", through))
+            fail(
+                "the preload cursor continues like an events.list cursor",
+                "continued elsewhere",
+                ("preloaded", preloaded),
+                ("listed from its cursor", rest.data),
+                ("events.list", through),
+            )
         return
     if _wire(preloaded) != _wire(through):
         fail(

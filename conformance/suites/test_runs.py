@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from worldspec import errors
-from worldspec.wire_types import MISSING
-
 from conformance import requests as rq
 from conformance.invariant import invariant
 from conformance.kit import all_events, fail, raises, returns, run_of
+from worldspec import errors
+from worldspec.wire_types import MISSING
 
 
 async def _started_run(world: Any) -> str:
@@ -26,10 +25,17 @@ async def test_second_run_created_conflicts(world: Any) -> None:
     run_id = rq.new_id("wrun")
     await returns(world.events.create(run_id, rq.run_created()), "run_created with a client runId")
     before = await all_events(world, run_id)
-    await raises(errors.EntityConflictError, world.events.create(run_id, rq.run_created()), "a second run_created")
+    await raises(
+        errors.EntityConflictError, world.events.create(run_id, rq.run_created()), "a second run_created"
+    )
     after = await all_events(world, run_id)
     if [e.to_wire() for e in after] != [e.to_wire() for e in before]:
-        fail("the refused run_created leaves the log unchanged", "changed the log", ("before", before), ("after", after))
+        fail(
+            "the refused run_created leaves the log unchanged",
+            "changed the log",
+            ("before", before),
+            ("after", after),
+        )
 
 
 @invariant("RUN-006")
@@ -45,7 +51,11 @@ async def test_run_started_on_pending_starts_it(world: Any) -> None:
         fail("the result carries the stored run_started event", "returned none", ("result", started))
     stored = [e for e in await all_events(world, run_id) if e.event_type == "run_started"]
     if len(stored) != 1 or stored[0].event_data is not MISSING:
-        fail("one run_started is stored, without eventData", f"stored {len(stored)}", ("run_started events", stored))
+        fail(
+            "one run_started is stored, without eventData",
+            f"stored {len(stored)}",
+            ("run_started events", stored),
+        )
     if (await run_of(world, run_id)).status != "running":
         fail("runs.get shows the run running", "shows another status", ("run", await run_of(world, run_id)))
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from worldspec.capabilities import Capability
-
 from conformance import requests as rq
 from conformance.invariant import invariant
 from conformance.kit import fail, require, returns
+from worldspec.capabilities import Capability
 
 READ_TIMEOUT = 10.0
 
@@ -34,6 +33,11 @@ async def test_read_returns_chunks_byte_exact_in_order(world: Any) -> None:
     except TimeoutError:
         fail(f"reading a closed stream ends within {READ_TIMEOUT:.0f} s", "kept the reader waiting")
     if b"".join(got) != b"".join(expected):
-        fail("the chunks come back byte-exact and in order", "returned other bytes", ("written", expected), ("read", got))
+        fail(
+            "the chunks come back byte-exact and in order",
+            "returned other bytes",
+            ("written", expected),
+            ("read", got),
+        )
     if any(not chunk for chunk in got):
         fail("zero-length chunks are not emitted", "emitted one", ("read", got))

@@ -1,0 +1,49 @@
+"""Runs the whole kit against a World in a subprocess and returns the per-invariant outcomes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_kit(target: str, *extra: str, timeout: float = 300) -> dict[str, Any]:
+    """Run ``pytest --world=target`` from the repository root; return ``{id: outcome}`` plus
+    the process under the key ``"__process__"``."""
+    with tempfile.TemporaryDirectory() as scratch:
+        report = Path(scratch) / "report.json"
+        process = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                f"--world={target}",
+                f"--world-report={report}",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "--rootdir",
+                scratch,
+                *extra,
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        outcomes: dict[str, Any] = {}
+        if report.exists():
+            for entry in json.loads(report.read_text())["invariants"]:
+                outcomes[entry["id"]] = entry["outcome"]
+        outcomes["__process__"] = process
+        return outcomes
+
+
+def failed(outcomes: dict[str, Any]) -> set[str]:
+    """The invariant IDs the World failed."""
+    return {ident for ident, outcome in outcomes.items() if ident != "__process__" and outcome == "fail"}

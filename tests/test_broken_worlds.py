@@ -1,0 +1,60 @@
+"""The kit fails each deliberately broken World on exactly the invariants it breaks."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from conformance.invariant import invariant_of
+from tests import broken_worlds
+from tests.kit_runner import failed, run_kit
+
+BROKEN = sorted(
+    (
+        cls
+        for _, cls in inspect.getmembers(broken_worlds, inspect.isclass)
+        if issubclass(cls, broken_worlds.BrokenWorld) and cls is not broken_worlds.BrokenWorld
+    ),
+    key=lambda cls: cls.__name__,
+)
+
+
+def test_reference_memory_world_passes_everything() -> None:
+    outcomes = run_kit("reference_worlds.memory:MemoryWorld")
+    process = outcomes.pop("__process__")
+    assert process.returncode == 0, process.stdout[-3000:]
+    assert failed(outcomes) == set(), process.stdout[-3000:]
+
+
+@pytest.mark.parametrize("world", BROKEN, ids=lambda cls: cls.__name__)
+def test_kit_fails_exactly_what_the_world_breaks(world: type[broken_worlds.BrokenWorld]) -> None:
+    outcomes = run_kit(f"tests.broken_worlds:{world.__name__}")
+    process = outcomes.pop("__process__")
+    assert failed(outcomes) == set(world.breaks), (
+        f"{world.__name__} breaks {sorted(world.breaks)}, the kit failed {sorted(failed(outcomes))}\n"
+        + process.stdout[-4000:]
+    )
+    assert process.returncode == 1
+
+
+def test_every_invariant_test_has_a_broken_world() -> None:
+    from conformance import suites
+
+    implemented = set()
+    for module in _suite_modules(suites):
+        for _, function in inspect.getmembers(module, inspect.isfunction):
+            found = invariant_of(function)
+            if found is not None:
+                implemented.add(found.id)
+    proven = set().union(*(world.breaks for world in BROKEN))
+    assert implemented - proven == set(), "invariant tests no broken World makes fail"
+    assert proven - implemented == set(), "broken Worlds claim invariants no test checks"
+
+
+def _suite_modules(package: object) -> list[object]:
+    import importlib
+    import pkgutil
+
+    path = package.__path__  # type: ignore[attr-defined]
+    return [importlib.import_module(f"conformance.suites.{info.name}") for info in pkgutil.iter_modules(path)]
