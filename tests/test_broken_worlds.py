@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import inspect
+from pathlib import Path
 
 import pytest
 
@@ -10,12 +12,19 @@ from conformance.invariant import invariant_of
 from tests import broken_worlds
 from tests.kit_runner import failed, run_kit
 
+TESTS = Path(__file__).resolve().parent
+BROKEN_MODULES = [
+    importlib.import_module(f"tests.{path.stem}") for path in sorted(TESTS.glob("broken_worlds*.py"))
+]
+"""Every tests/broken_worlds*.py module: each holds BrokenWorld subclasses."""
+
 BROKEN = sorted(
-    (
+    {
         cls
-        for _, cls in inspect.getmembers(broken_worlds, inspect.isclass)
+        for module in BROKEN_MODULES
+        for _, cls in inspect.getmembers(module, inspect.isclass)
         if issubclass(cls, broken_worlds.BrokenWorld) and cls is not broken_worlds.BrokenWorld
-    ),
+    },
     key=lambda cls: cls.__name__,
 )
 
@@ -29,7 +38,7 @@ def test_reference_memory_world_passes_everything() -> None:
 
 @pytest.mark.parametrize("world", BROKEN, ids=lambda cls: cls.__name__)
 def test_kit_fails_exactly_what_the_world_breaks(world: type[broken_worlds.BrokenWorld]) -> None:
-    outcomes = run_kit(f"tests.broken_worlds:{world.__name__}")
+    outcomes = run_kit(f"{world.__module__}:{world.__name__}")
     process = outcomes.pop("__process__")
     assert failed(outcomes) == set(world.breaks), (
         f"{world.__name__} breaks {sorted(world.breaks)}, the kit failed {sorted(failed(outcomes))}\n"
