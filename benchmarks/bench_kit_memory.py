@@ -1,0 +1,80 @@
+"""How long the whole kit takes against the in-memory reference World.
+
+Run on demand: ``python benchmarks/bench_kit_memory.py [--runs N]``. Writes
+``benchmarks/results/kit_memory.json``. The target (issue 3): well under a minute on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+RESULT = REPO / "benchmarks" / "results" / "kit_memory.json"
+TARGET_SECONDS = 60.0
+
+
+def one_run() -> tuple[float, dict[str, int]]:
+    """Seconds for one full kit run, and its outcome counts."""
+    with tempfile.TemporaryDirectory() as scratch:
+        report = Path(scratch) / "report.json"
+        started = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "--world=reference_worlds.memory:MemoryWorld",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                f"--world-report={report}",
+                "--rootdir",
+                scratch,
+            ],
+            cwd=REPO,
+            capture_output=True,
+            check=False,
+        )
+        elapsed = time.perf_counter() - started
+        counts: dict[str, int] = {}
+        for entry in json.loads(report.read_text())["invariants"]:
+            counts[entry["outcome"]] = counts.get(entry["outcome"], 0) + 1
+        return elapsed, counts
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    timings, counts = [], {}
+    for _ in range(args.runs):
+        elapsed, counts = one_run()
+        timings.append(round(elapsed, 3))
+    result = {
+        "benchmark": "whole kit against reference_worlds.memory:MemoryWorld",
+        "runs": timings,
+        "median_seconds": statistics.median(timings),
+        "target_seconds": TARGET_SECONDS,
+        "meets_target": statistics.median(timings) < TARGET_SECONDS,
+        "outcomes": counts,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    RESULT.parent.mkdir(parents=True, exist_ok=True)
+    RESULT.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""The plugin as a user meets it: where --world comes from, bad input, selection, known failures,
+and what a failure report shows."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+MEMORY = "reference_worlds.memory:MemoryWorld"
+
+
+def run_pytest(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """pytest in an empty directory, with the repository importable (as an installed kit is)."""
+    environment = {key: value for key, value in os.environ.items() if key != "WORLDSPEC_WORLD"}
+    environment.update(PYTHONPATH=str(REPO), **(env or {}))
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
+    )
+
+
+def test_world_option_collects_the_suites_in_an_empty_directory(tmp_path: Path) -> None:
+    result = run_pytest(tmp_path, f"--world={MEMORY}", "-q")
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert re.search(r"\b\d{2,} passed\b", result.stdout)
+
+
+@pytest.mark.parametrize("source", ["env", "ini"])
+def test_world_from_environment_or_ini(tmp_path: Path, source: str) -> None:
+    if source == "ini":
+        (tmp_path / "pytest.ini").write_text(f"[pytest]\nworld = {MEMORY}\n")
+        result = run_pytest(tmp_path, "-k", "RUN-014")
+        expected = "'world' in"
+    else:
+        result = run_pytest(tmp_path, "-k", "RUN-014", env={"WORLDSPEC_WORLD": MEMORY})
+        expected = "$WORLDSPEC_WORLD"
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert f"World {MEMORY} (from {expected}" in result.stdout
+    assert "1 passed" in result.stdout
+
+
+def test_header_names_world_kit_spec_and_capabilities(tmp_path: Path) -> None:
+    result = run_pytest(tmp_path, f"--world={MEMORY}", "--world-opt", "preload_limit=2", "-k", "RS-006")
+    assert f"worldspec 0.1.0: World {MEMORY} {{'preload_limit': 2}} (from --world option)" in result.stdout
+    assert "contract spec version 3; the World reports 3" in result.stdout
+    assert "capabilities in force: streams, queue_delivery, preload, legacy_seeding" in result.stdout
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("no_such_module:World", "cannot import module 'no_such_module'"),
+        ("reference_worlds.memory:Nope", "module 'reference_worlds.memory' has no attribute 'Nope'"),
+        ("reference_worlds.memory", "--world expects module:Factory"),
+        ("reference_worlds.memory:system_clock", "lacks part of the World protocol: events.create"),
+        ("tests.broken_factories:raising_factory", "raising_factory raised: ConnectionError"),
+        ("tests.broken_factories:half_a_world", "protocol: queue, create_queue_handler"),
+    ],
+)
+def test_bad_world_is_one_clear_usage_error(tmp_path: Path, target: str, message: str) -> None:
+    result = run_pytest(tmp_path, f"--world={target}")
+    assert result.returncode == pytest.ExitCode.USAGE_ERROR
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_selection_by_family_marker(tmp_path: Path) -> None:
+    result = run_pytest(tmp_path, f"--world={MEMORY}", "-m", "legacy", "-v")
+    assert result.returncode == 0, result.stdout[-3000:]
+    selected = set(re.findall(r"\[(LEG-\d+|[A-Z]+-\d+)\] PASSED", result.stdout))
+    assert selected and all(ident.startswith("LEG-") for ident in selected)
+
+
+def test_missing_capability_skips_with_its_name(tmp_path: Path) -> None:
+    result = run_pytest(tmp_path, "--world=tests.broken_factories:NoPreloadDeclared", "-k", "RS-006", "-rs")
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "World lacks capability preload" in result.stdout
+
+
+def test_failure_report_shows_invariant_logs_repro_and_rerun(tmp_path: Path) -> None:
+    result = run_pytest(tmp_path, "--world=tests.broken_worlds:TruncatedPreload", "-k", "RS-006")
+    assert result.returncode == 1
+    out = result.stdout
+    assert "RS-006 MUST (resilient start, §5)" in out
+    assert "event logs of the runs involved" in out
+    assert "<2 bytes: 00 ff>" in out
+    assert "pytest --world=tests.broken_worlds:TruncatedPreload -k RS-006" in out
+    program = out.split("worldspec: reproduce against the World directly")[1].split("\n", 1)[1]
+    program = program.split("\n-----")[0].split("\n_____")[0]
+    replay = subprocess.run(
+        [sys.executable, "-c", program], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert replay.returncode == 0, program + replay.stderr
+
+
+def test_unexpected_world_exception_fails_only_that_test(tmp_path: Path) -> None:
+    result = run_pytest(tmp_path, "--world=tests.broken_factories:ExplodingHooksGet", "-q", "-m", "binary")
+    assert "1 failed" in result.stdout and "passed" in result.stdout, result.stdout[-3000:]
+    assert "BIN-001" in result.stdout and "RuntimeError: hooks.get exploded" in result.stdout
+
+
+def _known_failures(tmp_path: Path, *ids: str) -> Path:
+    entries = "".join(
+        f'[[known_failure]]\nid = "{ident}"\nreason = "tracked"\nlink = "https://example.org/{ident}"\n\n'
+        for ident in ids
+    )
+    path = tmp_path / "known.toml"
+    path.write_text(entries)
+    return path
+
+
+def test_known_failure_runs_as_expected_failure(tmp_path: Path) -> None:
+    known = _known_failures(tmp_path, "RS-006")
+    result = run_pytest(
+        tmp_path, "--world=tests.broken_worlds:TruncatedPreload", f"--world-xfail={known}", "-q", "-rx"
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "1 xfailed" in result.stdout and "known failure: tracked" in result.stdout
+
+
+def test_known_failure_that_passes_fails_the_run(tmp_path: Path) -> None:
+    known = _known_failures(tmp_path, "RS-006")
+    result = run_pytest(tmp_path, f"--world={MEMORY}", f"--world-xfail={known}", "-q")
+    assert result.returncode == 1
+    assert "XPASS(strict)" in result.stdout
+
+
+def test_stale_known_failure_entry_fails_the_run(tmp_path: Path) -> None:
+    known = _known_failures(tmp_path, "STRM-003")
+    only_runs = str(REPO / "conformance" / "suites" / "test_runs.py")
+    result = run_pytest(tmp_path, f"--world={MEMORY}", f"--world-xfail={known}", "-q", only_runs)
+    assert result.returncode == 1
+    assert "STRM-003 is listed in --world-xfail but no collected test checks it" in result.stdout
+
+
+def test_malformed_known_failures_file_is_a_usage_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[known_failure]]\nid = "RS-006"\n')
+    result = run_pytest(tmp_path, f"--world={MEMORY}", f"--world-xfail={bad}")
+    assert result.returncode == pytest.ExitCode.USAGE_ERROR
+    assert "lacks reason, link" in result.stderr
