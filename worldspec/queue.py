@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, StrictInt, ValidationError, field_validator
 
 from worldspec.base import WireModel
-from worldspec.wire_types import MISSING, JsDate, JsNumber, JsRecord, JsStr, SerializedData
+from worldspec.wire_types import MISSING, JsDate, JsInt, JsNumber, JsRecord, JsStr, SerializedData
 
 __all__ = [
     "QUEUE_NAME_PATTERN",
@@ -71,7 +71,7 @@ class ReplayDivergence(WireModel):
     """Consecutive replay divergences in a recovery chain and the latest position."""
 
     event_id: JsStr
-    count: StrictInt = Field(gt=0)
+    count: JsInt = Field(gt=0)
 
 
 class WorkflowInvokePayload(WireModel):
@@ -81,7 +81,7 @@ class WorkflowInvokePayload(WireModel):
     trace_carrier: dict[JsStr, JsStr] | MISSING = MISSING
     requested_at: JsDate | MISSING = MISSING
     replay_divergence: ReplayDivergence | MISSING = MISSING
-    server_error_retry_count: StrictInt | MISSING = MISSING
+    server_error_retry_count: JsInt | MISSING = MISSING
     run_input: RunInput | MISSING = MISSING
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Final
 
@@ -20,6 +21,7 @@ __all__ = [
     "MISSING",
     "JsBool",
     "JsDate",
+    "JsInt",
     "JsNumber",
     "JsRecord",
     "JsStr",
@@ -31,16 +33,36 @@ JsStr = StrictStr
 JsBool = StrictBool
 
 
+_MAX_SAFE_INTEGER: Final = 2**53 - 1
+
+
 def _finite_number(value: object) -> int | float:
-    """Accept a finite JS number: an int or float, never a bool, NaN or infinity."""
+    """Accept a finite JS number: an int or float, never a bool, NaN or infinity.
+
+    An int too large for a double is refused too: JavaScript reads it as ``Infinity``.
+    """
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"expected number, got {type(value).__name__}")
-    if isinstance(value, float) and not math.isfinite(value):
+    too_large = isinstance(value, int) and abs(value) > sys.float_info.max
+    if too_large or (isinstance(value, float) and not math.isfinite(value)):
         raise ValueError(f"expected a finite number, got {value!r}")
     return value
 
 
+def _safe_integer(value: object) -> int:
+    """Accept what zod's ``z.number().int()`` accepts: a whole number within +-(2**53 - 1).
+
+    ``2.0`` is the JS number 2 and reads as ``2``; ``2.5`` and ``2**60`` are refused.
+    """
+    number = _finite_number(value)
+    if not float(number).is_integer() or abs(number) > _MAX_SAFE_INTEGER:
+        raise ValueError(f"expected a safe integer, got {number!r}")
+    return int(number)
+
+
 JsNumber = Annotated[int | float, BeforeValidator(_finite_number)]
+JsInt = Annotated[int, BeforeValidator(_safe_integer)]
+"""``z.number().int()``: a JS number that is a safe integer (see ``_safe_integer``)."""
 
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
