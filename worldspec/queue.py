@@ -117,12 +117,13 @@ QueuePayload = WorkflowInvokePayload | StepInvokePayload | HealthCheckPayload
 def parse_queue_payload(data: Any) -> QueuePayload:
     """The first payload model that accepts ``data``, in upstream's union order.
 
-    Raises ``pydantic.ValidationError`` from the last member when none accepts it.
+    Keys are read by their wire (camelCase) names only, as upstream reads them. Raises
+    ``pydantic.ValidationError`` from the last member when none accepts it.
     """
     last_error: ValidationError | None = None
     for model in (WorkflowInvokePayload, StepInvokePayload, HealthCheckPayload):
         try:
-            return model.model_validate(data)
+            return model.model_validate(data, by_alias=True, by_name=False)
         except ValidationError as error:
             last_error = error
     assert last_error is not None

@@ -3,7 +3,9 @@
 Each ``parse_*`` takes wire-form data (camelCase keys; bytes as ``bytes`` or in the tagged
 ``{"$bytes": ...}`` form) and returns a model, or raises ``ValidationError`` whose lines name
 the event type or status and the field path: ``step_completed.eventData.stepName: expected
-string, got int``.
+string, got int``. Keys are read by their wire names only: a snake_case key (``run_id``) is
+an unknown key, as it is to upstream's zod schemas, so a World that writes one is caught.
+(Building a model in Python with snake_case keyword arguments is unaffected.)
 
 By default the models accept exactly what upstream's zod schemas accept (see
 docs/decisions.md for the recorded deviations). ``strict=True`` adds the payload rule of §2.3:
@@ -118,7 +120,11 @@ def _problems(error: pydantic.ValidationError) -> list[str]:
 
 def _validate(adapter: TypeAdapter[ModelT], what: str, data: Any) -> ModelT:
     try:
-        return adapter.validate_python(from_tagged(data), by_alias=True, by_name=True)
+        decoded = from_tagged(data)
+    except ValueError as error:
+        raise ValidationError(what, [f"(tagged JSON): {error}"]) from None
+    try:
+        return adapter.validate_python(decoded, by_alias=True, by_name=False)
     except pydantic.ValidationError as error:
         raise ValidationError(what, _problems(error)) from None
 
