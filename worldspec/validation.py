@@ -95,6 +95,8 @@ def _describe(error: Any) -> str:
         return f"unknown value {ctx.get('tag')!r} (expected one of {ctx.get('expected_tags')})"
     if kind == "union_tag_not_found":
         return "the discriminating field is absent"
+    if kind == "missing_sentinel_error":
+        return f"must be absent, got {_type_name(given)}"
     message = str(error["msg"])
     return message.removeprefix("Value error, ")
 
@@ -108,9 +110,13 @@ def _location(error: Any) -> str:
 
 
 def _problems(error: pydantic.ValidationError) -> list[str]:
+    # A field typed ``X | MISSING`` reports a wrong value twice (not X, not absent); keep the
+    # first. A field that must be absent (``MISSING`` alone) reports only the second.
+    items = error.errors(include_url=False)
+    located = {_location(item) for item in items if item["type"] != "missing_sentinel_error"}
     lines: list[str] = []
-    for item in error.errors(include_url=False):
-        if item["type"] == "missing_sentinel_error":
+    for item in items:
+        if item["type"] == "missing_sentinel_error" and _location(item) in located:
             continue
         line = f"{_location(item)}: {_describe(item)}"
         if line not in lines:
