@@ -89,6 +89,7 @@ function ensureInstalled(dir) {
       stdio: ['ignore', 2, 2],
       shell: process.platform === 'win32',
     });
+    if (isInstalled(dir)) return; // another process finished the same install meanwhile
     rmSync(dir, { recursive: true, force: true });
     try {
       renameSync(staging, dir);
