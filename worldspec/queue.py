@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, StrictInt, ValidationError, field_validator
 
 from worldspec.base import WireModel
-from worldspec.wire_types import MISSING, JsDate, JsNumber, JsRecord, JsStr, SerializedData
+from worldspec.wire_types import MISSING, JsDate, JsInt, JsNumber, JsRecord, JsStr, SerializedData
 
 __all__ = [
     "QUEUE_NAME_PATTERN",
@@ -71,7 +71,7 @@ class ReplayDivergence(WireModel):
     """Consecutive replay divergences in a recovery chain and the latest position."""
 
     event_id: JsStr
-    count: StrictInt = Field(gt=0)
+    count: JsInt = Field(gt=0)
 
 
 class WorkflowInvokePayload(WireModel):
@@ -81,7 +81,7 @@ class WorkflowInvokePayload(WireModel):
     trace_carrier: dict[JsStr, JsStr] | MISSING = MISSING
     requested_at: JsDate | MISSING = MISSING
     replay_divergence: ReplayDivergence | MISSING = MISSING
-    server_error_retry_count: StrictInt | MISSING = MISSING
+    server_error_retry_count: JsInt | MISSING = MISSING
     run_input: RunInput | MISSING = MISSING
 
 
@@ -117,12 +117,13 @@ QueuePayload = WorkflowInvokePayload | StepInvokePayload | HealthCheckPayload
 def parse_queue_payload(data: Any) -> QueuePayload:
     """The first payload model that accepts ``data``, in upstream's union order.
 
-    Raises ``pydantic.ValidationError`` from the last member when none accepts it.
+    Keys are read by their wire (camelCase) names only, as upstream reads them. Raises
+    ``pydantic.ValidationError`` from the last member when none accepts it.
     """
     last_error: ValidationError | None = None
     for model in (WorkflowInvokePayload, StepInvokePayload, HealthCheckPayload):
         try:
-            return model.model_validate(data)
+            return model.model_validate(data, by_alias=True, by_name=False)
         except ValidationError as error:
             last_error = error
     assert last_error is not None

@@ -3,7 +3,9 @@
 Each ``parse_*`` takes wire-form data (camelCase keys; bytes as ``bytes`` or in the tagged
 ``{"$bytes": ...}`` form) and returns a model, or raises ``ValidationError`` whose lines name
 the event type or status and the field path: ``step_completed.eventData.stepName: expected
-string, got int``.
+string, got int``. Keys are read by their wire names only: a snake_case key (``run_id``) is
+an unknown key, as it is to upstream's zod schemas, so a World that writes one is caught.
+(Building a model in Python with snake_case keyword arguments is unaffected.)
 
 By default the models accept exactly what upstream's zod schemas accept (see
 docs/decisions.md for the recorded deviations). ``strict=True`` adds the payload rule of §2.3:
@@ -93,6 +95,8 @@ def _describe(error: Any) -> str:
         return f"unknown value {ctx.get('tag')!r} (expected one of {ctx.get('expected_tags')})"
     if kind == "union_tag_not_found":
         return "the discriminating field is absent"
+    if kind == "missing_sentinel_error":
+        return f"must be absent, got {_type_name(given)}"
     message = str(error["msg"])
     return message.removeprefix("Value error, ")
 
@@ -106,9 +110,13 @@ def _location(error: Any) -> str:
 
 
 def _problems(error: pydantic.ValidationError) -> list[str]:
+    # A field typed ``X | MISSING`` reports a wrong value twice (not X, not absent); keep the
+    # first. A field that must be absent (``MISSING`` alone) reports only the second.
+    items = error.errors(include_url=False)
+    located = {_location(item) for item in items if item["type"] != "missing_sentinel_error"}
     lines: list[str] = []
-    for item in error.errors(include_url=False):
-        if item["type"] == "missing_sentinel_error":
+    for item in items:
+        if item["type"] == "missing_sentinel_error" and _location(item) in located:
             continue
         line = f"{_location(item)}: {_describe(item)}"
         if line not in lines:
@@ -118,7 +126,11 @@ def _problems(error: pydantic.ValidationError) -> list[str]:
 
 def _validate(adapter: TypeAdapter[ModelT], what: str, data: Any) -> ModelT:
     try:
-        return adapter.validate_python(from_tagged(data), by_alias=True, by_name=True)
+        decoded = from_tagged(data)
+    except ValueError as error:
+        raise ValidationError(what, [f"(tagged JSON): {error}"]) from None
+    try:
+        return adapter.validate_python(decoded, by_alias=True, by_name=False)
     except pydantic.ValidationError as error:
         raise ValidationError(what, _problems(error)) from None
 

@@ -1,16 +1,18 @@
 """Field types shared by every wire model: strict scalars, JS-style dates, opaque payloads.
 
 The wire is JavaScript's: numbers are finite doubles (never booleans or numeric strings),
-strings are strings, dates are coerced the way upstream's ``z.coerce.date()`` is used in
-practice (a ``datetime``, an ISO 8601 string, or epoch milliseconds), and payloads
+strings are strings, dates are read the way upstream's ``z.coerce.date()`` reads them (a
+``datetime``, an ISO 8601 string in ECMAScript's format, or epoch milliseconds), and payloads
 (``SerializedData``) are opaque values that must never be re-encoded.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime
-from typing import Annotated, Any
+import re
+import sys
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, Final
 
 from pydantic import AfterValidator, BeforeValidator, StrictBool, StrictStr
 from pydantic.experimental.missing_sentinel import MISSING
@@ -19,6 +21,7 @@ __all__ = [
     "MISSING",
     "JsBool",
     "JsDate",
+    "JsInt",
     "JsNumber",
     "JsRecord",
     "JsStr",
@@ -30,41 +33,109 @@ JsStr = StrictStr
 JsBool = StrictBool
 
 
+_MAX_SAFE_INTEGER: Final = 2**53 - 1
+
+
 def _finite_number(value: object) -> int | float:
-    """Accept a finite JS number: an int or float, never a bool, NaN or infinity."""
+    """Accept a finite JS number: an int or float, never a bool, NaN or infinity.
+
+    An int too large for a double is refused too: JavaScript reads it as ``Infinity``.
+    """
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"expected number, got {type(value).__name__}")
-    if isinstance(value, float) and not math.isfinite(value):
+    too_large = isinstance(value, int) and abs(value) > sys.float_info.max
+    if too_large or (isinstance(value, float) and not math.isfinite(value)):
         raise ValueError(f"expected a finite number, got {value!r}")
     return value
 
 
+def _safe_integer(value: object) -> int:
+    """Accept what zod's ``z.number().int()`` accepts: a whole number within +-(2**53 - 1).
+
+    ``2.0`` is the JS number 2 and reads as ``2``; ``2.5`` and ``2**60`` are refused.
+    """
+    number = _finite_number(value)
+    if not float(number).is_integer() or abs(number) > _MAX_SAFE_INTEGER:
+        raise ValueError(f"expected a safe integer, got {number!r}")
+    return int(number)
+
+
 JsNumber = Annotated[int | float, BeforeValidator(_finite_number)]
+JsInt = Annotated[int, BeforeValidator(_safe_integer)]
+"""``z.number().int()``: a JS number that is a safe integer (see ``_safe_integer``)."""
+
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+# ECMAScript's date-time string format (what ``new Date(text)`` reads in every engine), with the
+# RFC 3339 liberties V8 also takes: a space for the ``T`` (after a full date; V8 then reads it
+# with its legacy parser, which moves years below 100 into 1950-2049, so those are refused),
+# lowercase ``t``/``z``, any number of fraction digits, an offset without its colon.
+_ISO_DATE_TIME: Final = re.compile(
+    r"(?P<year>\d{4}|[+-]\d{6})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2}))?)?"
+    r"(?:(?P<separator>[Tt ])(?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.(?P<fraction>\d+))?)?"
+    r"(?P<offset>[Zz]|[+-]\d{2}:?\d{2})?)?"
+)
+
+
+def _parse_iso(text: str) -> datetime:
+    """``text`` in ECMAScript's date-time string format as an aware UTC datetime."""
+    match = _ISO_DATE_TIME.fullmatch(text)
+    if match is None or match["year"] == "-000000":
+        raise ValueError(f"expected date, got unparseable string {text!r}")
+    if match["separator"] == " " and (not match["day"] or int(match["year"]) < 100):
+        raise ValueError(f"expected date, got unparseable string {text!r}")
+    part = match.groupdict()
+    hour, minute, second = (int(part[name] or 0) for name in ("hour", "minute", "second"))
+    micros = int((part["fraction"] or "").ljust(6, "0")[:6])
+    end_of_day = hour == 24 and minute == second == micros == 0
+    if (hour > 23 and not end_of_day) or minute > 59 or second > 59:
+        raise ValueError(f"expected date, got out-of-range time in {text!r}")
+    offset = timedelta()
+    if part["offset"] and part["offset"] not in "Zz":
+        offset_hours, offset_minutes = int(part["offset"][1:3]), int(part["offset"][-2:])
+        if offset_hours > 23 or offset_minutes > 59:
+            raise ValueError(f"expected date, got out-of-range offset in {text!r}")
+        sign = -1 if part["offset"][0] == "-" else 1
+        offset = sign * timedelta(hours=offset_hours, minutes=offset_minutes)
+    try:
+        day = datetime(int(part["year"]), int(part["month"] or 1), int(part["day"] or 1), tzinfo=UTC)
+        return day + timedelta(hours=hour, minutes=minute, seconds=second, microseconds=micros) - offset
+    except (ValueError, OverflowError):
+        raise ValueError(f"expected date, got {text!r}: not a calendar date in the years 1 to 9999") from None
 
 
 def coerce_js_date(value: object) -> datetime:
     """Return ``value`` as a timezone-aware UTC datetime.
 
-    Accepted: an aware ``datetime`` (converted to UTC), a naive ``datetime`` (taken as UTC),
-    an ISO 8601 string (``Z``/offset or none, which is taken as UTC; a bare date is midnight
-    UTC), or a finite number of epoch milliseconds (truncated to whole milliseconds, as
-    JavaScript's ``new Date(n)`` does). Anything else raises ``ValueError``.
+    Accepted, as upstream's ``z.coerce.date()`` (``new Date(value)``) accepts them:
+
+    - an aware ``datetime`` (converted to UTC), a naive ``datetime`` or a ``date`` (taken as UTC);
+    - a string in ECMAScript's date-time format: ``2024-01-02T03:04:05.123Z``, with an offset
+      (``+01:00`` or ``+0100``), a space for the ``T`` after a full date, lowercase ``t``/``z``,
+      any fraction digits, ``24:00`` for the end of a day, a six-digit ``+YYYYYY`` year, or
+      reduced to ``2024-01-02``, ``2024-01``, ``2024`` (UTC midnight). Without an offset a time
+      is UTC (JavaScript would take local time);
+    - a finite number of epoch milliseconds, truncated to whole milliseconds as ``new Date(n)``.
+
+    Refused although ``new Date()`` reads them (docs/decisions.md, "Schema parity"): ``null``
+    and booleans, strings outside that format (``Jan 2 2024``, ``2024/01/02``, ``2024-1-2``),
+    calendar overflow (``2024-02-30``), and instants outside the years 1 to 9999. Anything
+    else ``new Date()`` rejects is refused too. Refusals raise ``ValueError``.
     """
     if isinstance(value, datetime):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
     if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"expected date, got unparseable string {value!r}") from None
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        return _parse_iso(value)
     if isinstance(value, int | float) and not isinstance(value, bool):
         if not math.isfinite(value):
             raise ValueError(f"expected date, got {value!r}")
-        whole_ms = int(value)
-        return datetime.fromtimestamp(whole_ms // 1000, UTC).replace(microsecond=(whole_ms % 1000) * 1000)
+        try:
+            return _EPOCH + timedelta(milliseconds=int(value))
+        except OverflowError:
+            raise ValueError(f"expected date, got {value!r}: outside the years 1 to 9999") from None
     raise ValueError(f"expected date, got {type(value).__name__}")
 
 
