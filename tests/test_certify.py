@@ -159,13 +159,16 @@ def test_secrets_never_reach_the_reports(tmp_path: Path) -> None:
 
 
 def test_usage_errors_exit_2_with_one_line_and_no_traceback(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("")
     for arguments in (
+        ["reference_worlds.memory:MemoryWorld", "--out", str(tmp_path / "a-file")],
+        ["reference_worlds.memory:MemoryWorld", "--xfail", str(tmp_path / "missing.toml")],
         ["no_such_module:World"],
         ["reference_worlds.memory:NoSuchFactory"],
         ["reference_worlds.memory:MemoryWorld", "--opt", "not-a-pair"],
         ["reference_worlds.memory:MemoryWorld", "--opt", "unexpected=1"],
     ):
-        process = worldspec("certify", *arguments, "--out", str(tmp_path))
+        process = worldspec("certify", "--out", str(tmp_path), *arguments)
         assert process.returncode == 2, (arguments, process.stdout, process.stderr)
         assert "Traceback" not in process.stdout + process.stderr
         assert len(process.stderr.strip().splitlines()) == 1, process.stderr

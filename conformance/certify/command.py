@@ -111,6 +111,8 @@ def certify_command(args: argparse.Namespace) -> int:
         )
     if args.xfail is not None and not args.xfail.is_file():
         return _usage_error(f"known-failures file {args.xfail} does not exist")
+    if args.out.exists() and not args.out.is_dir():
+        return _usage_error(f"--out {args.out} exists and is not a directory")
     masker = Masker.for_options(options)
     world = WorldIdentity(args.world, masker.mask(options), package_of(args.world, options))
     request = KitRequest(args.world, tuple(args.opt), args.xfail, _resolve_profile(args.profile))
@@ -169,10 +171,11 @@ def _print_summary(certification: Certification, out: Path) -> None:
             print(f"FAIL {result.id}: {result.reason}")
             print(f"     rerun: {result.repro}")
     verdict = certification.verdicts[certification.requested_level]
-    for blocker in verdict.blockers[:_SHOWN_BLOCKERS]:
-        if blocker.id not in {r.id for r in certification.invariants if r.outcome == "fail"}:
-            print(f"blocks {verdict.level}: {blocker.id}: {blocker.why}")
-    if len(verdict.blockers) > _SHOWN_BLOCKERS:
-        print(f"... and {len(verdict.blockers) - _SHOWN_BLOCKERS} more (see the report)")
+    failed = {result.id for result in certification.invariants if result.outcome == "fail"}
+    others = [blocker for blocker in verdict.blockers if blocker.id not in failed]
+    for blocker in others[:_SHOWN_BLOCKERS]:
+        print(f"blocks {verdict.level}: {blocker.id}: {blocker.why}")
+    if len(others) > _SHOWN_BLOCKERS:
+        print(f"... and {len(others) - _SHOWN_BLOCKERS} more (see the report)")
     print(verdict_line(certification).replace("**", ""))
     print(f"wrote {out / 'report.json'}, report.md, report.html and badge.svg")
