@@ -1,4 +1,12 @@
-"""The ``worldspec`` command line: ``python -m worldspec schema --out DIR``."""
+"""The ``worldspec`` command line.
+
+- ``worldspec schema --out DIR``: a JSON Schema per wire model;
+- ``worldspec certify MODULE:FACTORY ...``: certify a World (``conformance.certify.command``);
+- ``worldspec invariants [--json]``: the invariant catalogue.
+
+The conformance commands are imported only when the parser is built, so ``import worldspec``
+never imports the kit or pytest.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +25,8 @@ def _schema(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``worldspec`` command."""
+    from conformance.certify.command import add_commands
+
     parser = argparse.ArgumentParser(
         prog="worldspec", description="Conformance kit for Workflow DevKit Worlds."
     )
@@ -24,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="write a JSON Schema per wire model")
     schema.add_argument("--out", required=True, metavar="DIR", help="directory to write into")
     schema.set_defaults(run=_schema)
+    add_commands(commands)
     return parser
 
 

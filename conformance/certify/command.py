@@ -1,0 +1,181 @@
+"""The ``worldspec certify`` and ``worldspec invariants`` commands (no pytest imported here).
+
+Exit codes of ``certify``: 0 certified at the requested level; 1 not certified (failures, or
+the level not reached); 2 usage error (bad Factory path, options or known-failures file); 3
+the kit could not judge the World (it crashed, collected nothing, or was interrupted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from conformance.catalogue_listing import render_json, render_table
+from conformance.certify.badge import badge_svg
+from conformance.certify.identity import WorldIdentity, environment, package_of
+from conformance.certify.levels import LEVELS
+from conformance.certify.masking import Masker
+from conformance.certify.progress import ProgressDisplay, wants_live_display
+from conformance.certify.report_html import write_report_html
+from conformance.certify.report_json import write_report_json
+from conformance.certify.report_markdown import verdict_line, write_report_markdown
+from conformance.certify.results import OUTCOMES, Certification, certification_of
+from conformance.certify.runner import KitRequest, KitRun, kit_has_option, run_kit
+from conformance.loading import WorldLoadError, parse_world_options
+
+__all__ = ["EXIT_CERTIFIED", "EXIT_NOT_CERTIFIED", "EXIT_NOT_JUDGED", "EXIT_USAGE", "add_commands"]
+
+EXIT_CERTIFIED = 0
+EXIT_NOT_CERTIFIED = 1
+EXIT_USAGE = 2
+EXIT_NOT_JUDGED = 3
+
+_PYTEST_USAGE_ERROR = 4
+_PROFILES = ("quick", "ci", "thorough")
+_SHOWN_BLOCKERS = 10
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``certify`` and ``invariants`` to the ``worldspec`` command's subparsers."""
+    certify = commands.add_parser(
+        "certify",
+        help="run the whole kit against a World and write a certification report",
+        description="Run every invariant test against a World; write report.json, report.md, "
+        "report.html and badge.svg. Exit 0 certified, 1 not certified, 2 usage error, 3 not judged.",
+    )
+    certify.add_argument(
+        "world", metavar="MODULE:FACTORY", help="the World's Factory, e.g. my_pkg.world:MyWorld"
+    )
+    certify.add_argument(
+        "--opt",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="Factory keyword argument (repeatable)",
+    )
+    certify.add_argument(
+        "--xfail", type=Path, metavar="FILE", help="known failures (TOML), run as expected failures"
+    )
+    certify.add_argument(
+        "--profile", choices=_PROFILES, help="the kit's run profile, where the kit has profiles"
+    )
+    certify.add_argument(
+        "--level", choices=list(LEVELS), default="core", help="the level to certify (default core)"
+    )
+    certify.add_argument(
+        "--out", type=Path, default=Path("certification"), metavar="DIR", help="report directory"
+    )
+    certify.set_defaults(run=certify_command)
+    invariants = commands.add_parser("invariants", help="list every invariant of the catalogue")
+    invariants.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    invariants.set_defaults(run=invariants_command)
+
+
+def invariants_command(args: argparse.Namespace) -> int:
+    """Print the catalogue."""
+    print(render_json() if args.json else render_table())
+    return 0
+
+
+def _usage_error(message: str) -> int:
+    print(f"worldspec certify: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _kit_usage_message(output: str) -> str:
+    """The one line pytest printed for a usage error (``ERROR: ...``)."""
+    for line in output.splitlines():
+        if line.startswith("ERROR: "):
+            return line.removeprefix("ERROR: ").strip()
+    return (output.strip().splitlines() or ["the kit refused its arguments"])[-1]
+
+
+def _resolve_profile(profile: str | None) -> str | None:
+    if profile is None or kit_has_option("--world-profile"):
+        return profile
+    print(f"note: this kit has no run profiles yet; --profile {profile} is ignored", file=sys.stderr)
+    return None
+
+
+def certify_command(args: argparse.Namespace) -> int:
+    """Run the kit, write the reports, print the summary; returns the exit code."""
+    try:
+        options = parse_world_options(args.opt)
+    except WorldLoadError as error:
+        return _usage_error(str(error))
+    if ":" not in args.world:
+        return _usage_error(
+            f"expected MODULE:FACTORY (e.g. reference_worlds.memory:MyWorld), got {args.world!r}"
+        )
+    if args.xfail is not None and not args.xfail.is_file():
+        return _usage_error(f"known-failures file {args.xfail} does not exist")
+    if args.out.exists() and not args.out.is_dir():
+        return _usage_error(f"--out {args.out} exists and is not a directory")
+    masker = Masker.for_options(options)
+    world = WorldIdentity(args.world, masker.mask(options), package_of(args.world, options))
+    request = KitRequest(args.world, tuple(args.opt), args.xfail, _resolve_profile(args.profile))
+    shown_options = " ".join(masker.option_argument(key, value) for key, value in options.items())
+    print(f"worldspec certify: {args.world} {shown_options}".rstrip() + f" (level {args.level})")
+    started_at = datetime.now(UTC)
+    try:
+        run = run_kit(request, ProgressDisplay(sys.stdout, live=wants_live_display(sys.stdout)))
+    except KeyboardInterrupt:
+        print("worldspec certify: interrupted; no report written", file=sys.stderr)
+        return EXIT_NOT_JUDGED
+    if run.exit_code == _PYTEST_USAGE_ERROR:
+        return _usage_error(masker.redact(_kit_usage_message(run.output)))
+    if run.report is None or run.exit_code not in (0, 1) or not run.checked:
+        return _not_judged(run, masker)
+    certification = certification_of(
+        request,
+        run,
+        world,
+        masker,
+        environment=environment(),
+        requested_level=args.level,
+        started_at=started_at,
+    )
+    _write_reports(certification, args.out)
+    _print_summary(certification, args.out)
+    return EXIT_CERTIFIED if certification.certified else EXIT_NOT_CERTIFIED
+
+
+def _not_judged(run: KitRun, masker: Masker) -> int:
+    tail = "\n".join(run.output.strip().splitlines()[-30:])
+    print(
+        f"worldspec certify: the kit could not judge the World (pytest exit code {run.exit_code}); "
+        f"no report written. The end of its output:\n{masker.redact(tail)}",
+        file=sys.stderr,
+    )
+    return EXIT_NOT_JUDGED
+
+
+def _write_reports(certification: Certification, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    write_report_json(certification, out / "report.json")
+    write_report_markdown(certification, out / "report.md")
+    write_report_html(certification, out / "report.html")
+    (out / "badge.svg").write_text(badge_svg(certification.reached_level, certification.spec_version) + "\n")
+
+
+def _print_summary(certification: Certification, out: Path) -> None:
+    totals = certification.totals()
+    print()
+    print(
+        ", ".join(f"{totals[outcome]} {outcome}" for outcome in OUTCOMES), f"in {certification.run.seconds} s"
+    )
+    for result in certification.failures_first():
+        if result.outcome == "fail":
+            print(f"FAIL {result.id}: {result.reason}")
+            print(f"     rerun: {result.repro}")
+    verdict = certification.verdicts[certification.requested_level]
+    failed = {result.id for result in certification.invariants if result.outcome == "fail"}
+    others = [blocker for blocker in verdict.blockers if blocker.id not in failed]
+    for blocker in others[:_SHOWN_BLOCKERS]:
+        print(f"blocks {verdict.level}: {blocker.id}: {blocker.why}")
+    if len(others) > _SHOWN_BLOCKERS:
+        print(f"... and {len(others) - _SHOWN_BLOCKERS} more (see the report)")
+    print(verdict_line(certification).replace("**", ""))
+    print(f"wrote {out / 'report.json'}, report.md, report.html and badge.svg")

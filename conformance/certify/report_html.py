@@ -1,0 +1,147 @@
+"""``report.html``: the certification as one self-contained page, readable offline.
+
+Inline CSS and the inline badge SVG; no scripts, fonts, images or links to fetch. The same
+order as report.md: verdict, World and run, summary by family, what did not pass (failures
+first, each with its repro command), levels, then every checked invariant.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from pathlib import Path
+
+from conformance.certify.badge import badge_svg
+from conformance.certify.levels import LEVELS
+from conformance.certify.report_markdown import verdict_line
+from conformance.certify.results import OUTCOMES, Certification, InvariantResult
+
+__all__ = ["render_html", "write_report_html"]
+
+_STYLE = """
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
+       max-width: 70rem; padding: 0 1rem; color: #1d1d1f; }
+h1 { font-size: 1.5rem; margin-bottom: .5rem; } h2 { margin-top: 2rem; font-size: 1.2rem; }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
+th, td { border: 1px solid #d0d0d0; padding: .25rem .5rem; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
+code, pre { font: 13px/1.4 ui-monospace, "DejaVu Sans Mono", monospace; }
+pre { background: #f6f6f6; padding: .5rem; overflow-x: auto; white-space: pre-wrap; }
+.verdict { font-size: 1.1rem; margin: .5rem 0 1rem; }
+.outcome { font-weight: 600; padding: 0 .3rem; border-radius: 3px; color: #fff; }
+.o-pass { background: #2e8b3a; } .o-warn { background: #b7791f; } .o-skip { background: #6b7280; }
+.o-fail { background: #c8412f; } .o-expected-fail { background: #8e44ad; }
+.problem { border-left: 4px solid #c8412f; padding-left: .75rem; margin: 1rem 0; }
+.problem h3 { margin: 0; font-size: 1rem; }
+"""
+
+
+def _statement(text: str) -> str:
+    """``text`` escaped, with its Markdown `code spans` as ``<code>``."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(text))
+
+
+def _outcome(outcome: str) -> str:
+    return f'<span class="outcome o-{escape(outcome)}">{escape(outcome)}</span>'
+
+
+def _identity(certification: Certification) -> str:
+    rows = "".join(
+        f"<tr><th>{escape(label)}</th><td>{escape(text)}</td></tr>" for label, text in certification.about()
+    )
+    return f'<table class="identity">{rows}</table>'
+
+
+def _families(certification: Certification) -> str:
+    head = "".join(f"<th>{escape(outcome)}</th>" for outcome in OUTCOMES)
+    rows = []
+    for family in certification.families():
+        counts = "".join(f'<td class="n">{family.counts[outcome]}</td>' for outcome in OUTCOMES)
+        rows.append(
+            f"<tr><td>{escape(family.prefix)} ({escape(family.title)}, {escape(family.sections)})</td>"
+            f'<td class="n">{family.checked}</td>{counts}<td class="n">{family.not_checked}</td></tr>'
+        )
+    return (
+        f'<table id="families"><thead><tr><th>family</th><th>checked</th>{head}<th>not yet checked</th>'
+        f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _problem(result: InvariantResult) -> str:
+    details = (
+        f"<details><summary>failure details</summary><pre>{escape(result.details)}</pre></details>"
+        if result.details
+        else ""
+    )
+    reason = f"<p>{escape(result.reason)}</p>" if result.reason else ""
+    return (
+        f'<section class="problem" id="{escape(result.id)}">'
+        f"<h3>{escape(result.id)} {_outcome(result.outcome)}</h3>"
+        f"<p><strong>{escape(result.level)}</strong> · family {escape(result.family)}"
+        f" · {result.duration} s</p>"
+        f"<blockquote>{_statement(result.title)}</blockquote>{reason}"
+        f'<p>Rerun just this invariant:</p><pre class="repro">{escape(result.repro)}</pre>{details}</section>'
+    )
+
+
+def _levels(certification: Certification) -> str:
+    items = []
+    for name, verdict in certification.verdicts.items():
+        state = "reached" if verdict.reached else f"not reached ({len(verdict.blockers)} blocking)"
+        blockers = "".join(
+            f"<li>{escape(blocker.id)}: {escape(blocker.why)}</li>" for blocker in verdict.blockers
+        )
+        items.append(
+            f"<li><strong>{escape(name)}</strong> — {escape(LEVELS[name].summary)}: {escape(state)}"
+            f"{f'<ul>{blockers}</ul>' if blockers else ''}</li>"
+        )
+    return f"<ul>{''.join(items)}</ul>"
+
+
+def _invariants(certification: Certification) -> str:
+    rows = "".join(
+        f"<tr><td>{escape(result.id)}</td><td>{escape(result.level)}</td><td>{_outcome(result.outcome)}</td>"
+        f'<td class="n">{result.duration}</td><td>{_statement(result.title)}</td>'
+        f"<td>{escape(result.reason)}</td></tr>"
+        for result in certification.failures_first()
+    )
+    return (
+        '<table id="invariants"><thead><tr><th>id</th><th>level</th><th>outcome</th><th>seconds</th>'
+        f"<th>statement</th><th>reason</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def _plain(markdown: str) -> str:
+    return escape(markdown.replace("**", ""))
+
+
+def render_html(certification: Certification) -> str:
+    """The whole report as one HTML document."""
+    totals = certification.totals()
+    problems = [result for result in certification.failures_first() if result.outcome != "pass"]
+    problem_html = (
+        "".join(_problem(result) for result in problems) or "<p>Every checked invariant passed.</p>"
+    )
+    counts = " · ".join(f"{totals[outcome]} {outcome}" for outcome in OUTCOMES)
+    title = f"worldspec certification: {certification.world.factory}"
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
+        f"<h1>{escape(title)}</h1>"
+        f'<div class="badge">{badge_svg(certification.reached_level, certification.spec_version)}</div>'
+        f'<p class="verdict">{_plain(verdict_line(certification))}</p>'
+        f"<p>{escape(counts)} · {len(certification.not_checked)} not yet checked by the kit</p>"
+        f"{_identity(certification)}"
+        f"<h2>Summary by family</h2>{_families(certification)}"
+        f"<h2>Not passed ({len(problems)}), failures first</h2>{problem_html}"
+        f"<h2>Levels</h2><p>The rule is in docs/certification-levels.md.</p>{_levels(certification)}"
+        f"<h2>Every checked invariant</h2>{_invariants(certification)}"
+        "</body></html>\n"
+    )
+
+
+def write_report_html(certification: Certification, path: Path) -> None:
+    """Write ``report.html`` to ``path``."""
+    path.write_text(render_html(certification))

@@ -1,0 +1,88 @@
+"""``report.json``: the certification as data, for tools and for publishing next to the badge.
+
+Shape (camelCase keys, stable):
+
+- ``kitVersion``, ``specVersion``, ``generatedAt``
+- ``world``: ``factory``, ``options`` (secrets masked), ``package`` (``kind``, ``name``,
+  ``version``) or null, ``specVersion`` the World reports, ``capabilities`` in force
+- ``environment``: interpreter, platform and tool versions
+- ``run``: ``command``, ``profile``, ``knownFailures``, ``kitExitCode``, ``startedAt``, ``seconds``
+- ``certification``: ``requestedLevel``, ``reachedLevel`` (null if none), ``certified``, and
+  ``levels``: per level ``reached``, ``summary`` and ``blockers`` (``id``, ``why``)
+- ``summary``: outcome counts; ``families``: per family ``prefix``, ``title``, ``counts``,
+  ``notChecked``
+- ``invariants``: per checked invariant, in catalogue order: ``id``, ``title``, ``family``,
+  ``level``, ``outcome`` (pass, fail, skip, expected-fail, warn), ``reason``, ``duration``
+  (seconds), ``repro``, ``details``
+- ``notChecked``: catalogue IDs the kit has no test for yet
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from conformance.certify.levels import LEVELS
+from conformance.certify.results import Certification
+
+__all__ = ["report_document", "write_report_json"]
+
+
+def report_document(certification: Certification) -> dict[str, Any]:
+    """The report as a JSON-ready dict."""
+    world = certification.world
+    run = certification.run
+    return {
+        "kitVersion": certification.kit_version,
+        "specVersion": certification.spec_version,
+        "generatedAt": datetime.now(UTC).isoformat(timespec="seconds"),
+        "world": {
+            "factory": world.factory,
+            "options": world.options,
+            "package": asdict(world.package) if world.package else None,
+            "specVersion": certification.world_spec_version,
+            "capabilities": certification.capabilities,
+        },
+        "environment": certification.environment,
+        "run": {
+            "command": run.command,
+            "profile": run.profile,
+            "knownFailures": run.known_failures,
+            "kitExitCode": run.kit_exit_code,
+            "startedAt": run.started_at.isoformat(timespec="seconds"),
+            "seconds": run.seconds,
+        },
+        "certification": {
+            "requestedLevel": certification.requested_level,
+            "reachedLevel": certification.reached_level,
+            "certified": certification.certified,
+            "levels": {
+                name: {
+                    "reached": verdict.reached,
+                    "summary": LEVELS[name].summary,
+                    "blockers": [asdict(blocker) for blocker in verdict.blockers],
+                }
+                for name, verdict in certification.verdicts.items()
+            },
+        },
+        "summary": certification.totals(),
+        "families": [
+            {
+                "prefix": family.prefix,
+                "title": family.title,
+                "counts": family.counts,
+                "notChecked": family.not_checked,
+            }
+            for family in certification.families()
+        ],
+        "invariants": [asdict(result) for result in certification.invariants],
+        "notChecked": certification.not_checked,
+    }
+
+
+def write_report_json(certification: Certification, path: Path) -> None:
+    """Write ``report.json`` to ``path``."""
+    path.write_text(json.dumps(report_document(certification), indent=2, ensure_ascii=False) + "\n")

@@ -1,0 +1,140 @@
+"""Running the kit for ``worldspec certify``: a pytest subprocess, watched while it runs.
+
+The child is ``python -m pytest --world=... --world-report=FILE`` with the progress plugin; its
+terminal output goes to a scratch file (shown only when the run could not be judged), its
+progress lines are read as they appear and handed to a callback.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["KitRequest", "KitRun", "kit_has_option", "run_kit"]
+
+PROGRESS_PLUGIN = "conformance.certify.progress_plugin"
+_POLL_SECONDS = 0.1
+
+
+@dataclass(frozen=True)
+class KitRequest:
+    """What to run: the World, its raw ``--world-opt`` pairs, and the optional kit settings."""
+
+    target: str
+    option_pairs: tuple[str, ...] = ()
+    known_failures: Path | None = None
+    profile: str | None = None
+
+    def kit_arguments(self) -> list[str]:
+        """The plugin's options that select and configure the World (no output options)."""
+        arguments = [f"--world={self.target}"]
+        arguments += [f"--world-opt={pair}" for pair in self.option_pairs]
+        if self.known_failures is not None:
+            arguments.append(f"--world-xfail={self.known_failures}")
+        if self.profile is not None:
+            arguments.append(f"--world-profile={self.profile}")
+        return arguments
+
+
+@dataclass
+class KitRun:
+    """What one kit run produced."""
+
+    exit_code: int
+    output: str
+    """pytest's terminal output, stdout then stderr."""
+    report: dict[str, Any] | None
+    """The ``--world-report`` document, if the run got far enough to write it."""
+    checked: dict[str, str] = field(default_factory=dict)
+    """Each invariant the kit collected, by ID, with its family prefix."""
+    details: dict[str, str] = field(default_factory=dict)
+    """The full failure text of each failed invariant."""
+    seconds: float = 0.0
+
+
+def _pytest_command(*arguments: str) -> list[str]:
+    return [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *arguments]
+
+
+def kit_has_option(option: str) -> bool:
+    """Whether the installed kit's pytest plugin offers ``option`` (read from ``pytest --help``)."""
+    shown = subprocess.run(_pytest_command("--help"), capture_output=True, text=True, timeout=120)
+    return option in shown.stdout
+
+
+class _ProgressReader:
+    """Reads the complete lines appended to the progress file since the last read."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0
+
+    def new_messages(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        with self.path.open("rb") as stream:
+            stream.seek(self.offset)
+            chunk = stream.read()
+        complete, _, _ = chunk.rpartition(b"\n")
+        if not complete:
+            return []
+        self.offset += len(complete) + 1
+        return [json.loads(line) for line in complete.decode("utf-8").splitlines() if line.strip()]
+
+
+def run_kit(request: KitRequest, on_progress: Callable[[dict[str, Any]], None]) -> KitRun:
+    """Run the whole kit against ``request``'s World; each progress message goes to ``on_progress``
+    as it appears. On ``KeyboardInterrupt`` the child is stopped before the interrupt propagates."""
+    with tempfile.TemporaryDirectory(prefix="worldspec-certify-") as scratch:
+        scratch_dir = Path(scratch)
+        report_path = scratch_dir / "outcomes.json"
+        progress_path = scratch_dir / "progress.jsonl"
+        output_path = scratch_dir / "output.txt"
+        command = _pytest_command(
+            *request.kit_arguments(),
+            f"--world-report={report_path}",
+            "-p",
+            PROGRESS_PLUGIN,
+            f"--certify-progress={progress_path}",
+            "-q",
+        )
+        reader = _ProgressReader(progress_path)
+        run = KitRun(exit_code=-1, output="", report=None)
+        started = time.monotonic()
+        with output_path.open("w") as output:
+            child = subprocess.Popen(
+                command, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            )
+            try:
+                while child.poll() is None:
+                    _dispatch(reader.new_messages(), run, on_progress)
+                    time.sleep(_POLL_SECONDS)
+            except KeyboardInterrupt:
+                child.terminate()
+                child.wait()
+                raise
+        _dispatch(reader.new_messages(), run, on_progress)
+        run.exit_code = child.returncode
+        run.seconds = round(time.monotonic() - started, 3)
+        run.output = output_path.read_text(errors="replace")
+        if report_path.exists():
+            run.report = json.loads(report_path.read_text())
+        return run
+
+
+def _dispatch(
+    messages: list[dict[str, Any]], run: KitRun, on_progress: Callable[[dict[str, Any]], None]
+) -> None:
+    for message in messages:
+        if message["event"] == "collected":
+            run.checked = {test["id"]: test["family"] for test in message["tests"]}
+        elif message["event"] == "finished" and message["details"]:
+            run.details[message["id"]] = message["details"]
+        on_progress(message)
