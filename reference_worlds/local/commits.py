@@ -26,7 +26,7 @@ from worldspec.entities import Hook, Step, Wait, WorkflowRun
 from worldspec.events import Event
 from worldspec.validation import parse_event, parse_hook, parse_run, parse_step, parse_wait
 from worldspec.wire import from_tagged, to_tagged
-from worldspec.wire_types import MISSING
+from worldspec.wire_types import MISSING, coerce_js_date
 
 __all__ = ["Commit", "LiveHook", "LoggedEvent", "RunFold", "Stored", "encode_outcome"]
 
@@ -138,7 +138,7 @@ def logged_event(tagged: dict[str, Any]) -> LoggedEvent:
     return LoggedEvent(
         str(tagged["eventId"]),
         correlation if isinstance(correlation, str) else None,
-        from_tagged(tagged["createdAt"]),
+        coerce_js_date(from_tagged(tagged["createdAt"])),
         Stored(parse_event, tagged),
     )
 
@@ -174,11 +174,10 @@ def decode_line(line: bytes) -> Commit:
 
 @dataclass
 class RunFold:
-    """What a run's files say, folded in commit order. ``offset`` is how many bytes of the log
-    are folded in; ``legacy_loaded`` says the layout-1 files, if any, are."""
+    """What a run's files say, folded in commit order (layout-1 files first, if any).
+    ``offset`` is how many bytes of the layout-2 log are folded in."""
 
     offset: int = 0
-    legacy_loaded: bool = False
     run: Stored[WorkflowRun] | None = None
     created_order: list[Any] = field(default_factory=list)
     events: list[LoggedEvent] = field(default_factory=list)
