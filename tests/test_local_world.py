@@ -148,3 +148,17 @@ def test_a_reread_world_sees_the_same_bytes_and_strings(tmp_path: Path) -> None:
 
     got = _in_fresh_world(tmp_path, read)
     assert [(type(v), v) for v in got] == [(type(v), v) for v in values]
+
+
+def test_an_events_cursor_of_another_run_is_refused(tmp_path: Path) -> None:
+    async def check(world: LocalWorld) -> None:
+        runs = [(await world.events.create(None, rq.run_created())).run.run_id for _ in range(2)]
+        for run_id in runs:
+            await world.events.create(run_id, rq.run_started())
+        first = await world.events.list(runs[0], pagination=PaginationOptions(limit=1))
+        assert first.has_more and first.cursor is not None
+        with pytest.raises(errors.WorkflowWorldError) as refused:
+            await world.events.list(runs[1], pagination=PaginationOptions(limit=1, cursor=first.cursor))
+        assert refused.value.status == 400
+
+    _in_fresh_world(tmp_path, check)
