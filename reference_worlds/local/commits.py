@@ -28,7 +28,16 @@ from worldspec.validation import parse_event, parse_hook, parse_run, parse_step,
 from worldspec.wire import from_tagged, to_tagged
 from worldspec.wire_types import MISSING, coerce_js_date
 
-__all__ = ["Commit", "LiveHook", "LoggedEvent", "RunFold", "Stored", "encode_outcome"]
+__all__ = [
+    "Commit",
+    "LiveHook",
+    "LoggedEvent",
+    "RunFold",
+    "Stored",
+    "decode_line",
+    "encode_outcome",
+    "logged_event",
+]
 
 ModelT = TypeVar("ModelT")
 

@@ -21,7 +21,7 @@ from reference_worlds.local.commits import Commit, RunFold, encode_outcome
 from reference_worlds.local.files import append_lines, ensure_directory
 from reference_worlds.local.layout import Layout
 from reference_worlds.local.locks import SectionLocks, finish_in_thread
-from reference_worlds.local.store import LOG_FILE, RunStore, TokenIndex
+from reference_worlds.local.store import RunStore, TokenIndex
 from worldspec import errors
 from worldspec.entities import Hook, Step, Wait, WorkflowRun
 from worldspec.events import CreateEventParams, EventRequest, EventResult, HookCreatedRequest
@@ -169,9 +169,8 @@ class EventWriter:
         if outcome.release_run:
             freed.extend((live.token, outcome.run_id, hook_id) for hook_id, live in fold.hooks.items())
         committed = fold.offset
-        run_dir = self._layout.run_dir(outcome.run_id)
         new_size = await finish_in_thread(
-            self._executor, self._write, run_dir, committed, line, claims, freed
+            self._executor, self._write, outcome.run_id, committed, line, claims, freed
         )
         if fold.offset == committed:
             fold.apply(Commit.from_outcome(outcome, ns))
@@ -180,14 +179,14 @@ class EventWriter:
         return self._store.fold(outcome.run_id)
 
     def _write(
-        self, run_dir: Path, committed: int, line: bytes, claims: list[TokenClaim], freed: list[TokenClaim]
+        self, run_id: str, committed: int, line: bytes, claims: list[TokenClaim], freed: list[TokenClaim]
     ) -> int:
         """The blocking part of a commit: claim tokens, append durably, free tokens."""
         try:
             for claim in claims:
                 self._tokens.reserve(*claim)
-            ensure_directory(run_dir)
-            size = append_lines(run_dir / LOG_FILE, committed, line)
+            ensure_directory(self._layout.run_dir(run_id))
+            size = append_lines(self._layout.run_log(run_id), committed, line)
             for claim in freed:
                 self._tokens.free(*claim)
         except OSError as error:

@@ -11,7 +11,10 @@ import hashlib
 import re
 from pathlib import Path
 
-__all__ = ["Layout", "file_name"]
+__all__ = ["LOG_FILE", "Layout", "file_name"]
+
+LOG_FILE = "log.jsonl"
+"""A run's commit log (layout 2), in its directory."""
 
 _READABLE = re.compile(r"[a-z][a-z0-9_]{0,30}_[0-9A-Z]{1,80}")
 """The shape of the ids the runtime mints: a lower-case prefix, ``_``, upper-case letters and
@@ -54,7 +57,7 @@ class Layout:
 
     def run_log(self, run_id: str) -> Path:
         """The run's commit log (layout 2): one JSON object per line."""
-        return self.run_dir(run_id) / "log.jsonl"
+        return self.run_dir(run_id) / LOG_FILE
 
     def run_lock(self, run_id: str) -> Path:
         """The lock guarding every read-modify-write of the run."""

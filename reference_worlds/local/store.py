@@ -14,13 +14,11 @@ from pathlib import Path
 
 from reference_worlds.local.commits import RunFold, decode_line
 from reference_worlds.local.files import read_committed, write_atomically
-from reference_worlds.local.layout import Layout
+from reference_worlds.local.layout import LOG_FILE, Layout
 from reference_worlds.local.legacy import read_legacy_run
 from worldspec import errors
 
 __all__ = ["RunStore", "TokenIndex"]
-
-LOG_FILE = "log.jsonl"
 
 
 class RunStore:
