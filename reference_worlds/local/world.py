@@ -1,0 +1,115 @@
+"""``LocalWorld``: the whole contract in files a person can read, shared by processes.
+
+Runs live in ``<data_dir>/runs/<runId>/log.jsonl`` (docs/reference-worlds/local.md has the
+whole layout). Each ``events.create`` decides with ``reference_worlds.rules`` inside the run's
+critical section (an ``asyncio.Lock`` and an ``flock``) and commits with one fsynced append, so
+creates are linearizable across the tasks and OS processes sharing ``data_dir``. Reads fold the
+committed log lines; the queue is in-process (``InProcessQueue``): messages reach handlers
+registered in the process that queued them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from reference_worlds.inprocess_queue import InProcessQueue
+from reference_worlds.local.backdoor import LocalBackdoor
+from reference_worlds.local.create import EventWriter
+from reference_worlds.local.layout import Layout
+from reference_worlds.local.locks import SectionLocks
+from reference_worlds.local.store import RunStore, TokenIndex
+from reference_worlds.local.streams import FileStreams
+from reference_worlds.local.views import LocalEvents, LocalHooks, LocalRuns, LocalSteps
+from reference_worlds.memory import system_clock
+from worldspec.capabilities import Capabilities
+from worldspec.protocol import QueueHandler
+from worldspec.queue import QueueOptions, QueuePayload, QueueResult
+from worldspec.spec_version import SPEC_VERSION_CURRENT
+from worldspec.streams import StreamChunksResponse, StreamInfoResponse
+
+__all__ = ["LocalWorld"]
+
+IO_THREADS = 32
+"""Worker threads for blocking I/O (lock waits, fsyncs): fsyncs of different runs overlap."""
+
+
+class LocalWorld:
+    """The filesystem reference World.
+
+    ``data_dir`` is the directory to keep everything in, created if absent and shareable by
+    several processes at once. Without one, the World makes a temporary directory of its own
+    and removes it on ``close()``.
+    """
+
+    spec_version: int | None = SPEC_VERSION_CURRENT
+    worldspec_capabilities = Capabilities(
+        legacy_seeding=True, delay=True, multi_process=True, write_to_stream_multi=True
+    )
+
+    def __init__(self, data_dir: str | os.PathLike[str] | None = None) -> None:
+        self._owns_data_dir = data_dir is None
+        root = Path(tempfile.mkdtemp(prefix="worldspec-local-") if data_dir is None else data_dir)
+        self.layout = Layout(root.resolve())
+        self.layout.create_directories()
+        self._executor = ThreadPoolExecutor(max_workers=IO_THREADS, thread_name_prefix="worldspec-local")
+        locks = SectionLocks(self._executor)
+        store = RunStore(self.layout)
+        writer = EventWriter(self.layout, store, locks, self._executor, system_clock)
+        self.events = LocalEvents(store, writer)
+        self.runs = LocalRuns(store)
+        self.steps = LocalSteps(store)
+        self.hooks = LocalHooks(store, TokenIndex(self.layout))
+        self.worldspec_backdoor = LocalBackdoor(self.layout, locks, self._executor)
+        self._queue = InProcessQueue()
+        self._streams = FileStreams(self.layout, locks, self._executor)
+
+    @property
+    def data_dir(self) -> Path:
+        """The directory this World keeps everything in."""
+        return self.layout.root
+
+    async def get_deployment_id(self) -> str:
+        return "dpl_local"
+
+    async def queue(
+        self, queue_name: str, message: QueuePayload, options: QueueOptions | None = None
+    ) -> QueueResult:
+        return await self._queue.queue(queue_name, message, options)
+
+    async def create_queue_handler(self, prefix: str, handler: QueueHandler) -> None:
+        await self._queue.create_queue_handler(prefix, handler)
+
+    async def write_to_stream(self, name: str, run_id: str, chunk: str | bytes) -> None:
+        await self._streams.write_to_stream(name, run_id, chunk)
+
+    async def write_to_stream_multi(self, name: str, run_id: str, chunks: list[str | bytes]) -> None:
+        await self._streams.write_to_stream_multi(name, run_id, chunks)
+
+    async def close_stream(self, name: str, run_id: str) -> None:
+        await self._streams.close_stream(name, run_id)
+
+    def read_from_stream(self, name: str, start_index: int = 0) -> AsyncIterator[bytes]:
+        return self._streams.read_from_stream(name, start_index)
+
+    async def list_streams_by_run_id(self, run_id: str) -> list[str]:
+        return await self._streams.list_streams_by_run_id(run_id)
+
+    async def get_stream_chunks(
+        self, name: str, run_id: str, *, limit: int | None = None, cursor: str | None = None
+    ) -> StreamChunksResponse:
+        return await self._streams.get_stream_chunks(name, run_id, limit=limit, cursor=cursor)
+
+    async def get_stream_info(self, name: str, run_id: str) -> StreamInfoResponse:
+        return await self._streams.get_stream_info(name, run_id)
+
+    async def close(self) -> None:
+        """Stop queue deliveries and worker threads; remove the data directory if it is ours."""
+        await self._queue.close()
+        self._executor.shutdown(wait=True)
+        if self._owns_data_dir:
+            shutil.rmtree(self.layout.root, ignore_errors=True)
