@@ -24,7 +24,8 @@ from worldspec.validation import ValidationError
 from worldspec.wire_types import MISSING
 
 pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None or shutil.which("npm") is None, reason="the bridge needs node and npm on PATH"
+    shutil.which("node") is None or shutil.which("npm") is None,
+    reason="the bridge needs node and npm on PATH",
 )
 
 FIXTURE = Path(__file__).resolve().parent / "node_fixtures" / "fixture-world"
