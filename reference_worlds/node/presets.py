@@ -1,9 +1,10 @@
 """What the bridge knows about Worlds published on npm, so their certification is one command.
 
-A preset gives a package's factory export, the config it needs to run isolated per test, and
-the capabilities that cannot be probed. Anything given to ``NodeWorld`` overrides the preset.
-In a config, the string ``FRESH_DIR`` is replaced by a temporary directory made for each World
-instance and removed when it closes.
+A preset gives a package's factory export, the config it needs to run isolated per test, the
+capabilities that cannot be probed, and a setup command (a database migration, say) run once
+per process and environment before the first World is built. Anything given to ``NodeWorld``
+overrides the preset. In a config, the string ``FRESH_DIR`` (``{fresh_dir}``) is replaced by a
+temporary directory made for each World instance and removed when it closes.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ class Preset:
     export: str | None = None
     config: dict[str, Any] | None = None
     capabilities: dict[str, bool] = field(default_factory=dict)
+    setup: tuple[str, ...] = ()
+    """argv run in the install directory with the Node process's environment."""
 
 
 PRESETS: Final[dict[str, Preset]] = {
@@ -37,6 +40,8 @@ PRESETS: Final[dict[str, Preset]] = {
         export="createWorld",
         # Graphile Worker schedules delayed jobs (runAt)
         capabilities={"delay": True},
+        # creates the schema at $WORKFLOW_POSTGRES_URL, as `npx workflow-postgres-setup` does
+        setup=("node", "node_modules/@workflow/world-postgres/bin/setup.js"),
     ),
 }
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
+import subprocess
 import tempfile
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
@@ -37,6 +39,29 @@ from worldspec.validation import ValidationError
 from worldspec.wire import from_tagged
 
 __all__ = ["NodeWorld"]
+
+SETUP_TIMEOUT = 300
+_set_up: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+
+
+def _run_setup(argv: tuple[str, ...], directory: Path, env: dict[str, str]) -> None:
+    """Run a preset's setup command once per install directory and environment."""
+    key = (str(directory), tuple(sorted(env.items())))
+    if not argv or key in _set_up:
+        return
+    done = subprocess.run(
+        argv,
+        cwd=directory,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=SETUP_TIMEOUT,
+        check=False,
+    )
+    if done.returncode != 0:
+        output = (done.stdout + done.stderr)[-3000:]
+        raise BridgeError(f"setup {' '.join(argv)} failed (exit {done.returncode}):\n{output}")
+    _set_up.add(key)
 
 
 def _config_of(config: dict[str, Any] | str | None) -> dict[str, Any] | None:
@@ -72,6 +97,7 @@ class NodeWorld:
     ) -> None:
         preset = preset_for(package)
         self.package = package
+        self.setup = preset.setup
         self.export = export if export is not None else preset.export
         self.config = _config_of(config) if config is not None else preset.config
         self.env = {str(key): str(value) for key, value in (env or {}).items()}
@@ -92,6 +118,7 @@ class NodeWorld:
         """Install the package if needed, build the World in Node, call its ``start()``, and
         settle the capabilities (declared by preset or option, probed where possible)."""
         entry = await asyncio.to_thread(install, self.package)
+        await asyncio.to_thread(_run_setup, self.setup, entry.parent, self.env)
         process = await asyncio.to_thread(process_for, entry, self.env)
         if "loadError" in process.hello:
             problem = f"Node cannot import {self.package}: {process.hello['loadError']}"
