@@ -187,8 +187,12 @@ class Bridge {
     const [head, tail] = method.split('.');
     const owner = tail === undefined ? world : world[head];
     const member = owner?.[tail ?? head];
-    if (typeof member !== 'function') throw new BridgeError(`the World has no ${method}`);
-    return member.apply(owner, args);
+    if (typeof member !== 'function') {
+      throw new TypeError(`world.${method} is not a function: the World lacks this member of the interface`);
+    }
+    const value = await member.apply(owner, args);
+    if (method === 'queue') this.routes.remember(value?.messageId, entry.key);
+    return value;
   }
 
   async call(frame) {

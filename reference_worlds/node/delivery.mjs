@@ -5,7 +5,10 @@
 // known: a World with `registerHandler(prefix, httpHandler)` (world-local) calls the handler in
 // process; any other World POSTs to the application's `/.well-known/workflow/v1/{flow,step}` at
 // `PORT` / `WORKFLOW_LOCAL_BASE_URL` (world-postgres). The bridge plays that application: it
-// listens on 127.0.0.1 and points both variables at itself before any World is built.
+// listens on 127.0.0.1 and points both variables at itself before any World is built. A
+// delivery reaches the World instance that queued it: by a header the bridge adds to each
+// queued message, or, for a World that drops queue headers, by the message id queue() returned.
+// Anything else (say, a World re-enqueueing other instances' runs on start) is refused.
 
 import http from 'node:http';
 import { Readable } from 'node:stream';
@@ -17,6 +20,7 @@ export class DeliveryRoutes {
   constructor() {
     this.routes = new Map(); // worldKey -> Map(prefix -> httpHandler)
     this.closedWorlds = new Set();
+    this.messageWorlds = new Map(); // message id -> worldKey
     this.server = null;
   }
 
@@ -47,6 +51,11 @@ export class DeliveryRoutes {
     return 'http';
   }
 
+  /** Notes that World `worldKey` queued message `messageId`. */
+  remember(messageId, worldKey) {
+    if (typeof messageId === 'string') this.messageWorlds.set(messageId, worldKey);
+  }
+
   /** Forgets World `worldKey`; messages still addressed to it are acknowledged and dropped. */
   forget(worldKey) {
     this.routes.delete(worldKey);
@@ -55,7 +64,8 @@ export class DeliveryRoutes {
 
   async serve(req, res) {
     const queueName = String(req.headers['x-vqs-queue-name'] ?? '');
-    const worldKey = String(req.headers[WORLD_HEADER] ?? '');
+    const messageId = String(req.headers['x-vqs-message-id'] ?? '');
+    const worldKey = String(req.headers[WORLD_HEADER] ?? this.messageWorlds.get(messageId) ?? '');
     if (this.closedWorlds.has(worldKey)) {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"ok":true}');
