@@ -189,3 +189,19 @@ def _node_outlives(ending: str) -> bool:
 @pytest.mark.parametrize("ending", ["exit", "SIGINT", "SIGKILL"])
 def test_node_ends_when_python_ends(ending: str) -> None:
     assert not _node_outlives(ending), f"Node outlived its Python process ({ending})"
+
+
+def test_a_dead_node_process_fails_calls_with_its_stderr_and_is_replaced() -> None:
+    async def scenario() -> int:
+        process = process_for(None, {"WORLDSPEC_TEST": "crash"})
+        os.kill(int(process.hello["pid"]), signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while process.alive and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        with pytest.raises(BridgeError, match="Node process"):
+            await process.call("bridge.echo", None, [1])
+        replacement = process_for(None, {"WORLDSPEC_TEST": "crash"})
+        assert replacement is not process
+        return int(await replacement.call("bridge.echo", None, [2]))
+
+    assert asyncio.run(scenario()) == 2

@@ -72,7 +72,7 @@ function pickExport(module, exportName) {
 class Bridge {
   constructor(module) {
     this.module = module;
-    this.worlds = new Map(); // id -> {world, key, delivery, closed}
+    this.worlds = new Map(); // id -> {world, key, closed}
     this.deliveries = new Map(); // delivery id -> {resolve, reject, entry}
     this.streams = new Map(); // call id -> ReadableStreamDefaultReader
     this.routes = new DeliveryRoutes();
@@ -94,7 +94,7 @@ class Bridge {
       throw new BridgeError(`the export did not build a World (got ${world === null ? 'null' : typeof world})`);
     }
     const id = this.nextWorld++;
-    this.worlds.set(id, { world, key: `${process.pid}-${id}`, closed: false, delivery: null });
+    this.worlds.set(id, { world, key: `${process.pid}-${id}`, closed: false });
     return { world: id, specVersion: world.specVersion ?? null, members: membersOf(world) };
   }
 
@@ -118,8 +118,7 @@ class Bridge {
   createQueueHandler(entry, prefix, handlerId) {
     const handler = (message, meta) => this.askPython(entry, handlerId, message, meta);
     const httpHandler = entry.world.createQueueHandler(prefix, handler);
-    entry.delivery = this.routes.mount(entry.world, entry.key, prefix, httpHandler);
-    return entry.delivery;
+    return this.routes.mount(entry.world, entry.key, prefix, httpHandler);
   }
 
   askPython(entry, handlerId, message, meta) {
