@@ -154,20 +154,28 @@ class NodeProcess:
         body = json.dumps(frame, ensure_ascii=False, allow_nan=False).encode("utf-8")
         stdin = self._popen.stdin
         assert stdin is not None
+        data = memoryview(len(body).to_bytes(4, "big") + body)
         try:
             with self._send_lock:
-                stdin.write(len(body).to_bytes(4, "big") + body)
-                stdin.flush()
+                while data:
+                    data = data[os.write(stdin.fileno(), data) :]
         except (BrokenPipeError, ValueError, OSError):
             raise BridgeError(self.explain("the Node process is gone")) from None
 
     async def call(self, method: str, world: int | None, args: list[Any]) -> Any:
         """Call ``method`` (protocol.json) with ``args`` on World ``world``; its decoded value."""
         pending = self._start(method, world, args)
+
+        def expire() -> None:
+            if not pending.future.done():
+                problem = f"{method}: no reply within {CALL_TIMEOUT:.0f} s"
+                pending.future.set_exception(BridgeError(self.explain(problem)))
+
+        timer = pending.loop.call_later(CALL_TIMEOUT, expire)
         try:
-            return await asyncio.wait_for(pending.future, CALL_TIMEOUT)
-        except TimeoutError:
-            raise BridgeError(self.explain(f"{method}: no reply within {CALL_TIMEOUT:.0f} s")) from None
+            return await pending.future
+        finally:
+            timer.cancel()
 
     async def stream(self, method: str, world: int, args: list[Any]) -> AsyncGenerator[Any]:
         """Call a streaming ``method``; yield each chunk until its result frame."""

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +133,9 @@ class NodeWorld:
         if "writeToStreamMulti" in members:
             self.write_to_stream_multi = self._write_to_stream_multi
         probed = await probe_capabilities(self, members)
+        unknown = set(self.capability_overrides) - {field.name for field in fields(Capabilities)}
+        if unknown:
+            raise ValueError(f"unknown capabilities {sorted(unknown)}; see worldspec.Capabilities")
         self.worldspec_capabilities = replace(probed, **self.capability_overrides)
 
     def _materialize(self, value: Any) -> Any:
