@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -18,7 +19,8 @@ from typing import Any
 import pytest
 
 from reference_worlds.node import BridgeError, NodeWorld
-from reference_worlds.node.channel import process_for
+from reference_worlds.node.channel import _Pending, process_for
+from reference_worlds.node.schema import argument_problems, frame_problems
 from worldspec import errors
 from worldspec.validation import ValidationError
 from worldspec.wire_types import MISSING
@@ -205,3 +207,28 @@ def test_a_dead_node_process_fails_calls_with_its_stderr_and_is_replaced() -> No
         return int(await replacement.call("bridge.echo", None, [2]))
 
     assert asyncio.run(scenario()) == 2
+
+
+def test_python_checks_frames_and_arguments_against_the_schema() -> None:
+    assert argument_problems("events.create", [None, {"eventType": "run_created"}]) == []
+    assert argument_problems("events.create", [1, {}]) == [
+        "events.create argument 1: expected string|null, got integer"
+    ]
+    assert argument_problems("runs.get", []) == ["runs.get takes 1..2 arguments, got 0"]
+    assert frame_problems({"kind": "result", "id": "7"}) == [
+        "result.id: expected integer, got string",
+        "result.value: required, but absent",
+    ]
+
+
+def test_node_refuses_a_call_whose_arguments_break_the_schema() -> None:
+    async def scenario() -> None:
+        process = process_for(None, {})
+        loop = asyncio.get_running_loop()
+        pending = _Pending(999_001, loop, loop.create_future(), "runs.get")
+        process._pending[pending.ident] = pending
+        process._send({"kind": "call", "id": pending.ident, "method": "runs.get", "world": 1, "args": [7]})
+        await pending.future
+
+    with pytest.raises(BridgeError, match=re.escape("runs.get argument 1: expected string, got integer")):
+        asyncio.run(scenario())
