@@ -22,9 +22,10 @@ def rerun_command(spec: WorldSpec, invariant: Invariant) -> str:
 
 
 def failure_sections(
-    invariant: Invariant, spec: WorldSpec, recorder: Recorder, logs: dict[str, Any]
+    invariant: Invariant, spec: WorldSpec, recorder: Recorder, logs: dict[str, Any], diagnostics: str = ""
 ) -> list[tuple[str, str]]:
-    """Report sections, titled ``worldspec: ...``, for a failure of ``invariant``."""
+    """Report sections, titled ``worldspec: ...``, for a failure of ``invariant``; ``diagnostics``
+    is what the World's ``worldspec_diagnostics()`` said."""
     sections = [
         (
             "worldspec: invariant",
@@ -34,6 +35,8 @@ def failure_sections(
     ]
     if logs:
         sections.append(("worldspec: event logs of the runs involved (events.list, first page)", show(logs)))
+    if diagnostics:
+        sections.append(("worldspec: the World's diagnostics (worldspec_diagnostics)", diagnostics))
     if recorder.calls:
         sections.append(
             ("worldspec: reproduce against the World directly", recorder.program(spec.target, spec.options))

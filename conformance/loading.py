@@ -24,6 +24,7 @@ __all__ = [
     "WorldLoadError",
     "WorldSpec",
     "close_world",
+    "diagnostics_of",
     "load_factory",
     "open_world",
     "parse_world_options",
@@ -160,6 +161,18 @@ async def close_world(world: object) -> None:
     close = getattr(world, "close", None)
     if callable(close):
         await close()
+
+
+def diagnostics_of(world: object) -> str:
+    """What the World's optional ``worldspec_diagnostics()`` has to add to a failure report (a
+    child process's log, say), or ``""``. A World that fails to say is reported, not raised."""
+    diagnostics = getattr(world, "worldspec_diagnostics", None)
+    if not callable(diagnostics):
+        return ""
+    try:
+        return str(diagnostics() or "")
+    except Exception as error:
+        return f"worldspec_diagnostics() raised {_short_cause(error)}"
 
 
 def declared_capabilities(world: object) -> Capabilities:

@@ -23,7 +23,14 @@ from conformance.failure_report import failure_sections
 from conformance.invariant import invariant_of
 from conformance.kit import capabilities_of
 from conformance.known_failures import KnownFailure, KnownFailuresError, load_known_failures
-from conformance.loading import WorldLoadError, WorldSpec, close_world, open_world, parse_world_options
+from conformance.loading import (
+    WorldLoadError,
+    WorldSpec,
+    close_world,
+    diagnostics_of,
+    open_world,
+    parse_world_options,
+)
 from conformance.outcomes import OutcomeLog
 from conformance.recorder import Recorder, RecordingWorld
 
@@ -37,6 +44,7 @@ _UNMATCHED = pytest.StashKey[list[str]]()
 _OUTCOMES = pytest.StashKey[OutcomeLog]()
 _RECORDER = pytest.StashKey[Recorder]()
 _LOGS = pytest.StashKey[dict[str, Any]]()
+_DIAGNOSTICS = pytest.StashKey[str]()
 
 
 class ShouldViolation(UserWarning):
@@ -190,6 +198,7 @@ def _run_coroutine_test(item: pytest.Function, spec: WorldSpec) -> None:
         except BaseException:
             if world is not None:
                 item.stash[_LOGS] = loop.run_until_complete(_logs_of(world, recorder.run_ids))
+                item.stash[_DIAGNOSTICS] = diagnostics_of(world)
             raise
         finally:
             if world is not None:
@@ -243,6 +252,7 @@ def pytest_runtest_makereport(
             item.config.stash[_SPEC],
             item.stash.get(_RECORDER, Recorder()),
             item.stash.get(_LOGS, {}),
+            item.stash.get(_DIAGNOSTICS, ""),
         )
         report.sections.extend(sections)
     if found is not None and _OUTCOMES in item.config.stash:

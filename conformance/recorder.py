@@ -62,6 +62,8 @@ class Recorder:
             "",
             "async def main():",
             f"    world = {factory}(**{options!r})",
+            "    if hasattr(world, 'start'):",
+            "        await world.start()",
         ]
         minted: dict[str, str] = {}
         for call in self.calls:

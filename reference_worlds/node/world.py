@@ -1,0 +1,246 @@
+"""``NodeWorld``: a World published on npm, certified from Python through the Node bridge.
+
+``pytest --world=reference_worlds.node:NodeWorld --world-opt package=@workflow/world-local@4.4.1``
+installs the package once (``install.py``), builds one World instance per test inside a shared
+Node process (``channel.py``) and maps every World method both ways. See docs/bridge.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import Any
+
+from reference_worlds.node import results
+from reference_worlds.node.channel import BridgeError, NodeProcess, process_for
+from reference_worlds.node.install import install
+from reference_worlds.node.presets import FRESH_DIR, package_name, preset_for
+from reference_worlds.node.probes import probe_capabilities
+from reference_worlds.node.storage import Events, Hooks, Runs, Steps
+from worldspec.capabilities import Capabilities
+from worldspec.protocol import QueueHandler
+from worldspec.queue import (
+    HandlerTimeout,
+    MessageMeta,
+    QueueOptions,
+    QueuePayload,
+    QueueResult,
+    parse_queue_payload,
+)
+from worldspec.streams import StreamChunksResponse, StreamInfoResponse
+from worldspec.validation import ValidationError
+from worldspec.wire import from_tagged
+
+__all__ = ["NodeWorld"]
+
+SETUP_TIMEOUT = 300
+_set_up: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+
+
+def _run_setup(argv: tuple[str, ...], directory: Path, env: dict[str, str]) -> None:
+    """Run a preset's setup command once per install directory and environment."""
+    key = (str(directory), tuple(sorted(env.items())))
+    if not argv or key in _set_up:
+        return
+    done = subprocess.run(
+        argv,
+        cwd=directory,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=SETUP_TIMEOUT,
+        check=False,
+    )
+    if done.returncode != 0:
+        output = (done.stdout + done.stderr)[-3000:]
+        raise BridgeError(f"setup {' '.join(argv)} failed (exit {done.returncode}):\n{output}")
+    _set_up.add(key)
+
+
+def _config_of(config: dict[str, Any] | str | None) -> dict[str, Any] | None:
+    if isinstance(config, str):
+        loaded = json.loads(config)
+        if not isinstance(loaded, dict):
+            raise ValueError(f"config must be a JSON object, got {config!r}")
+        return loaded
+    return config
+
+
+class NodeWorld:
+    """A World from an npm package, run in Node.
+
+    ``package`` is an npm spec (``@workflow/world-local@4.4.1``, a tarball, a local path).
+    ``export`` names the export that builds the World (``createWorld``, ``createLocalWorld``,
+    ``default``); ``config`` is the object passed to it (a dict or JSON text; the string
+    ``{fresh_dir}`` in it becomes a temporary directory of this instance); ``env`` holds
+    environment variables for the Node process; ``capabilities`` overrides what the bridge
+    declares (``{"delay": true}``). Known packages get their defaults from ``presets.py``.
+    """
+
+    spec_version: int | None = None
+    worldspec_capabilities: Capabilities = Capabilities()
+
+    def __init__(
+        self,
+        package: str,
+        export: str | None = None,
+        config: dict[str, Any] | str | None = None,
+        env: dict[str, Any] | None = None,
+        capabilities: dict[str, bool] | None = None,
+    ) -> None:
+        preset = preset_for(package)
+        self.package = package
+        self.setup = preset.setup
+        self.export = export if export is not None else preset.export
+        self.config = _config_of(config) if config is not None else preset.config
+        self.env = {str(key): str(value) for key, value in (env or {}).items()}
+        self.capability_overrides = {**preset.capabilities, **(capabilities or {})}
+        self.events = Events(self)
+        self.runs = Runs(self)
+        self.steps = Steps(self)
+        self.hooks = Hooks(self)
+        self._process: NodeProcess | None = None
+        self._world_id: int | None = None
+        self._handlers: list[int] = []
+        self._fresh_dir: Path | None = None
+        self._log_mark = 0
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Install the package if needed, build the World in Node, call its ``start()``, and
+        settle the capabilities (declared by preset or option, probed where possible)."""
+        entry = await asyncio.to_thread(install, self.package)
+        await asyncio.to_thread(_run_setup, self.setup, entry.parent, self.env)
+        process = await asyncio.to_thread(process_for, entry, self.env)
+        if "loadError" in process.hello:
+            problem = f"Node cannot import {self.package}: {process.hello['loadError']}"
+            raise BridgeError(process.explain(problem))
+        self._process = process
+        self._log_mark = process.log.count
+        created = await process.call("bridge.create", None, [self.export, self._materialize(self.config)])
+        self._world_id = int(created["world"])
+        self.spec_version = created["specVersion"]
+        members = set(results.sequence(created["members"], "bridge.create members"))
+        await self.call("bridge.start")
+        if "writeToStreamMulti" in members:
+            self.write_to_stream_multi = self._write_to_stream_multi
+        probed = await probe_capabilities(self, members)
+        unknown = set(self.capability_overrides) - {field.name for field in fields(Capabilities)}
+        if unknown:
+            raise ValueError(f"unknown capabilities {sorted(unknown)}; see worldspec.Capabilities")
+        self.worldspec_capabilities = replace(probed, **self.capability_overrides)
+
+    def _materialize(self, value: Any) -> Any:
+        if isinstance(value, str) and FRESH_DIR in value:
+            if self._fresh_dir is None:
+                slug = package_name(self.package).replace("/", "_").lstrip("@")
+                self._fresh_dir = Path(tempfile.mkdtemp(prefix=f"worldspec-{slug}-"))
+            return value.replace(FRESH_DIR, str(self._fresh_dir))
+        if isinstance(value, dict):
+            return {key: self._materialize(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self._materialize(item) for item in value]
+        return value
+
+    async def close(self) -> None:
+        """Close the World in Node and remove its temporary directory. The process stays up for
+        the next World."""
+        try:
+            if self._process is not None and self._world_id is not None and self._process.alive:
+                await self.call("bridge.close")
+        finally:
+            for handler in self._handlers:
+                if self._process is not None:
+                    self._process.remove_handler(handler)
+            self._world_id = None
+            if self._fresh_dir is not None:
+                shutil.rmtree(self._fresh_dir, ignore_errors=True)
+
+    def worldspec_diagnostics(self) -> str:
+        """Node's stderr since this World started (at most the last 200 lines)."""
+        if self._process is None:
+            return ""
+        return "\n".join(self._process.log.since(self._log_mark))
+
+    async def call(self, method: str, *args: Any) -> Any:
+        """Call ``method`` of protocol.json on this World in Node; arguments in TypeScript order."""
+        if self._process is None or self._world_id is None:
+            raise BridgeError(f"{method}: the NodeWorld is not started (or already closed)")
+        return await self._process.call(method, self._world_id, list(args))
+
+    # --- queue ----------------------------------------------------------------------------------
+
+    async def get_deployment_id(self) -> str:
+        return results.text(await self.call("getDeploymentId"), "getDeploymentId")
+
+    async def queue(
+        self, queue_name: str, message: QueuePayload, options: QueueOptions | None = None
+    ) -> QueueResult:
+        args: list[Any] = [queue_name, message.to_wire()]
+        if options is not None:
+            args.append(options.to_wire())
+        return results.model(QueueResult, "queue result", await self.call("queue", *args))
+
+    async def create_queue_handler(self, prefix: str, handler: QueueHandler) -> None:
+        """Register ``handler``; the World's HTTP handler for ``prefix`` is mounted in Node and
+        its deliveries come back here, each parsed as a ``QueuePayload`` and ``MessageMeta``."""
+        assert self._process is not None
+
+        async def deliver(message: Any, meta: Any) -> dict[str, Any] | None:
+            outcome = await handler(
+                parse_queue_payload(from_tagged(message)), MessageMeta.model_validate(from_tagged(meta))
+            )
+            if isinstance(outcome, HandlerTimeout):
+                return {"timeoutSeconds": outcome.timeout_seconds}
+            return None
+
+        ident = self._process.add_handler(deliver)
+        self._handlers.append(ident)
+        await self.call("bridge.createQueueHandler", prefix, ident)
+
+    # --- streams --------------------------------------------------------------------------------
+
+    async def write_to_stream(self, name: str, run_id: str, chunk: str | bytes) -> None:
+        await self.call("writeToStream", name, run_id, chunk)
+
+    async def _write_to_stream_multi(self, name: str, run_id: str, chunks: list[str | bytes]) -> None:
+        await self.call("writeToStreamMulti", name, run_id, list(chunks))
+
+    async def close_stream(self, name: str, run_id: str) -> None:
+        await self.call("closeStream", name, run_id)
+
+    async def read_from_stream(self, name: str, start_index: int = 0) -> AsyncIterator[bytes]:
+        if self._process is None or self._world_id is None:
+            raise BridgeError("read_from_stream: the NodeWorld is not started")
+        chunks = self._process.stream("bridge.readFromStream", self._world_id, [name, start_index])
+        try:
+            async for chunk in chunks:
+                if not isinstance(chunk, bytes):
+                    problem = f"(root): expected bytes, got {type(chunk).__name__}"
+                    raise ValidationError("readFromStream chunk", [problem])
+                yield chunk
+        finally:
+            await chunks.aclose()
+
+    async def list_streams_by_run_id(self, run_id: str) -> Sequence[str]:
+        names = results.sequence(await self.call("listStreamsByRunId", run_id), "listStreamsByRunId")
+        return [results.text(name, "listStreamsByRunId item") for name in names]
+
+    async def get_stream_chunks(
+        self, name: str, run_id: str, *, limit: int | None = None, cursor: str | None = None
+    ) -> StreamChunksResponse:
+        options = {key: value for key, value in (("limit", limit), ("cursor", cursor)) if value is not None}
+        found = await self.call("getStreamChunks", name, run_id, options)
+        return results.model(StreamChunksResponse, "getStreamChunks result", found)
+
+    async def get_stream_info(self, name: str, run_id: str) -> StreamInfoResponse:
+        found = await self.call("getStreamInfo", name, run_id)
+        return results.model(StreamInfoResponse, "getStreamInfo result", found)

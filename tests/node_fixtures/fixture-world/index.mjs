@@ -1,0 +1,50 @@
+// A fake World for worldspec's bridge tests: it misbehaves in known ways and prints to stdout,
+// which must not disturb the bridge's channel. Only the members the tests call do anything.
+
+console.log('fixture-world: imported (console.log must not reach the channel)');
+
+function conflict(message) {
+  return Object.assign(new Error(message), { name: 'EntityConflictError', status: 409 });
+}
+
+export function createWorld(config = {}) {
+  process.stdout.write('fixture-world: created (a raw stdout write)\n');
+  const notImplemented = async () => {
+    throw new Error('fixture-world does not implement this');
+  };
+  return {
+    specVersion: 3,
+    events: {
+      create: async () => {
+        throw conflict('the run already exists');
+      },
+      get: async () => {
+        throw new TypeError('boom');
+      },
+      list: notImplemented,
+      listByCorrelationId: notImplemented,
+    },
+    runs: {
+      get: async (runId) => ({ runId, status: 'bogus' }),
+      list: notImplemented,
+    },
+    steps: { get: notImplemented, list: notImplemented },
+    hooks: { get: notImplemented, getByToken: notImplemented, list: notImplemented },
+    getDeploymentId: async () => config.deploymentId ?? process.env.FIXTURE_DEPLOYMENT_ID ?? 'dpl_fixture',
+    queue: notImplemented,
+    createQueueHandler: () => notImplemented,
+    writeToStream: notImplemented,
+    closeStream: notImplemented,
+    listStreamsByRunId: async () => [config.dataDir],
+    getStreamChunks: notImplemented,
+    getStreamInfo: notImplemented,
+    readFromStream: async () =>
+      new ReadableStream({
+        start(controller) {
+          controller.enqueue(new Uint8Array([0, 255]));
+          controller.enqueue('not bytes');
+          controller.close();
+        },
+      }),
+  };
+}

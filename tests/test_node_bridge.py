@@ -1,0 +1,234 @@
+"""The Node bridge on its own: values, errors, output, lifetime. Uses a local fixture package
+(tests/node_fixtures/fixture-world), so no network is needed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reference_worlds.node import BridgeError, NodeWorld
+from reference_worlds.node.channel import _Pending, process_for
+from reference_worlds.node.schema import argument_problems, frame_problems
+from worldspec import errors
+from worldspec.validation import ValidationError
+from worldspec.wire_types import MISSING
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("node") is None or shutil.which("npm") is None,
+    reason="the bridge needs node and npm on PATH",
+)
+
+FIXTURE = Path(__file__).resolve().parent / "node_fixtures" / "fixture-world"
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WORLDSPEC_NODE_CACHE", str(tmp_path_factory.getbasetemp() / "node-cache"))
+
+
+async def _started(**options: Any) -> NodeWorld:
+    world = NodeWorld(str(FIXTURE), **options)
+    await world.start()
+    return world
+
+
+TRICKY_VALUES: list[Any] = [
+    b"",
+    bytes(range(256)),
+    {"nested": [{"deep": b"\x00\x80\xff"}], "text": "AAEC/w==", "numbers": [72, 105]},
+    {"$bytes": "not a tag, a user object"},
+    {"$object": {"$bytes": "x"}},
+    [MISSING, None, 0, False, ""],
+    datetime(2024, 2, 29, 23, 59, 59, 123000, tzinfo=UTC),
+    "héllo ✓ \u0000 end",
+    {"": {"": "empty keys"}},
+]
+
+
+@pytest.mark.parametrize("value", TRICKY_VALUES, ids=lambda value: type(value).__name__)
+def test_values_cross_both_ways_unchanged(value: Any) -> None:
+    async def echo() -> Any:
+        return await process_for(None, {}).call("bridge.echo", None, [value])
+
+    assert asyncio.run(echo()) == value
+
+
+def test_world_errors_keep_name_message_and_status() -> None:
+    async def scenario() -> tuple[BaseException, BaseException]:
+        world = await _started()
+        try:
+            with pytest.raises(errors.EntityConflictError) as conflict:
+                await world.events.create(None, _run_created())
+            with pytest.raises(errors.WorkflowError) as plain:
+                await world.events.get("wrun_x", "evnt_x")
+            return conflict.value, plain.value
+        finally:
+            await world.close()
+
+    conflict, plain = asyncio.run(scenario())
+    assert isinstance(conflict, errors.EntityConflictError)
+    assert conflict.status == 409 and conflict.message == "the run already exists"
+    assert "TypeError: boom" in str(plain), "a JavaScript error outside the taxonomy keeps its name"
+
+
+def test_a_malformed_result_is_a_validation_error_naming_the_field() -> None:
+    async def scenario() -> None:
+        world = await _started()
+        try:
+            await world.runs.get("wrun_x")
+        finally:
+            await world.close()
+
+    with pytest.raises(ValidationError, match="status"):
+        asyncio.run(scenario())
+
+
+def test_stream_chunks_arrive_and_a_non_bytes_chunk_is_refused() -> None:
+    async def scenario() -> list[bytes]:
+        world = await _started()
+        read: list[bytes] = []
+        try:
+            with pytest.raises(ValidationError, match="expected bytes, got str"):
+                async for chunk in world.read_from_stream("any"):
+                    read.append(chunk)
+            return read
+        finally:
+            await world.close()
+
+    assert asyncio.run(scenario()) == [b"\x00\xff"]
+
+
+def test_printing_does_not_corrupt_the_channel_and_is_kept_for_reports() -> None:
+    async def scenario() -> tuple[str, str]:
+        world = await _started(config={"deploymentId": "dpl_printed"})
+        try:
+            return await world.get_deployment_id(), world.worldspec_diagnostics()
+        finally:
+            await world.close()
+
+    deployment, diagnostics = asyncio.run(scenario())
+    assert deployment == "dpl_printed"
+    assert "fixture-world: created (a raw stdout write)" in diagnostics
+
+
+def test_config_gets_a_fresh_directory_per_world_and_env_reaches_node() -> None:
+    async def scenario() -> tuple[list[str], str, bool]:
+        world = await _started(config={"dataDir": "{fresh_dir}"}, env={"FIXTURE_DEPLOYMENT_ID": "dpl_env"})
+        try:
+            (directory,) = await world.list_streams_by_run_id("wrun_x")
+            return [directory], await world.get_deployment_id(), Path(directory).is_dir()
+        finally:
+            await world.close()
+
+    (directory,), deployment, existed = asyncio.run(scenario())
+    assert existed and not Path(directory).exists(), "the directory exists while the World is open, then goes"
+    assert deployment == "dpl_env"
+
+
+def test_a_missing_export_is_reported_with_the_exports_there_are() -> None:
+    with pytest.raises(BridgeError, match="no export createNothing; it has createWorld"):
+        asyncio.run(_started(export="createNothing"))
+
+
+def _run_created() -> Any:
+    from worldspec.events import RunCreatedData, RunCreatedRequest
+
+    return RunCreatedRequest(event_data=RunCreatedData(deployment_id="d", workflow_name="w", input=b""))
+
+
+_HOLDER = textwrap.dedent(
+    """
+    import asyncio, sys, time
+    from reference_worlds.node.channel import process_for
+    process = process_for(None, {})
+    print(process.hello["pid"], flush=True)
+    if sys.argv[1] == "exit":
+        sys.exit(0)
+    time.sleep(60)
+    """
+)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _node_outlives(ending: str) -> bool:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, ending], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None
+    node_pid = int(holder.stdout.readline())
+    assert _alive(node_pid)
+    if ending == "SIGKILL":
+        holder.kill()
+    elif ending == "SIGINT":
+        holder.send_signal(signal.SIGINT)
+    holder.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while _alive(node_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return _alive(node_pid)
+
+
+@pytest.mark.parametrize("ending", ["exit", "SIGINT", "SIGKILL"])
+def test_node_ends_when_python_ends(ending: str) -> None:
+    assert not _node_outlives(ending), f"Node outlived its Python process ({ending})"
+
+
+def test_a_dead_node_process_fails_calls_with_its_stderr_and_is_replaced() -> None:
+    async def scenario() -> int:
+        process = process_for(None, {"WORLDSPEC_TEST": "crash"})
+        os.kill(int(process.hello["pid"]), signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while process.alive and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        with pytest.raises(BridgeError, match="Node process"):
+            await process.call("bridge.echo", None, [1])
+        replacement = process_for(None, {"WORLDSPEC_TEST": "crash"})
+        assert replacement is not process
+        return int(await replacement.call("bridge.echo", None, [2]))
+
+    assert asyncio.run(scenario()) == 2
+
+
+def test_python_checks_frames_and_arguments_against_the_schema() -> None:
+    assert argument_problems("events.create", [None, {"eventType": "run_created"}]) == []
+    assert argument_problems("events.create", [1, {}]) == [
+        "events.create argument 1: expected string|null, got integer"
+    ]
+    assert argument_problems("runs.get", []) == ["runs.get takes 1..2 arguments, got 0"]
+    assert frame_problems({"kind": "result", "id": "7"}) == [
+        "result.id: expected integer, got string",
+        "result.value: required, but absent",
+    ]
+
+
+def test_node_refuses_a_call_whose_arguments_break_the_schema() -> None:
+    async def scenario() -> None:
+        process = process_for(None, {})
+        loop = asyncio.get_running_loop()
+        pending = _Pending(999_001, loop, loop.create_future(), "runs.get")
+        process._pending[pending.ident] = pending
+        process._send({"kind": "call", "id": pending.ident, "method": "runs.get", "world": 1, "args": [7]})
+        await pending.future
+
+    with pytest.raises(BridgeError, match=re.escape("runs.get argument 1: expected string, got integer")):
+        asyncio.run(scenario())

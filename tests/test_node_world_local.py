@@ -1,0 +1,89 @@
+"""CI certifies ``@workflow/world-local@4.4.1`` through the Node bridge with the whole kit.
+
+The run reads known-failures/world-local-4.4.1.toml: its entries (findings written up in
+docs/findings/world-local.md) must still fail, and every other invariant must pass. The first
+run installs the package with npm; later runs reuse the cache (see docs/bridge.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.known_failures import load_known_failures
+from reference_worlds.node import NodeWorld
+from tests.kit_runner import failed, run_kit
+from worldspec.queue import HandlerTimeout, MessageMeta, QueuePayload, StepInvokePayload
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("node") is None or shutil.which("npm") is None,
+    reason="the bridge needs node and npm on PATH",
+)
+
+PACKAGE = "@workflow/world-local@4.4.1"
+KNOWN_FAILURES = Path(__file__).resolve().parent.parent / "known-failures" / "world-local-4.4.1.toml"
+
+
+def test_world_local_passes_the_kit_except_its_known_failures() -> None:
+    outcomes = run_kit(
+        "reference_worlds.node:NodeWorld",
+        "--world-opt",
+        f"package={PACKAGE}",
+        "--world-xfail",
+        str(KNOWN_FAILURES),
+        timeout=600,
+    )
+    process = outcomes.pop("__process__")
+    assert failed(outcomes) == set(), process.stdout[-6000:]
+    assert process.returncode == 0, process.stdout[-6000:] + process.stderr[-2000:]
+    known = set(load_known_failures(KNOWN_FAILURES))
+    assert {ident for ident, outcome in outcomes.items() if outcome == "expected-fail"} == known
+
+
+def _payload() -> StepInvokePayload:
+    return StepInvokePayload(
+        workflow_name="wf", workflow_run_id="wrun_x", workflow_started_at=0, step_id="step_bridge"
+    )
+
+
+async def _deliveries(outcomes: list[Any]) -> list[tuple[MessageMeta, float]]:
+    """Queue one message to a handler that answers with ``outcomes`` in turn (an exception is
+    raised); return the meta and arrival time of each delivery."""
+    world = NodeWorld(PACKAGE)
+    await world.start()
+    seen: list[tuple[MessageMeta, float]] = []
+    done = asyncio.Event()
+
+    async def handler(message: QueuePayload, meta: MessageMeta) -> HandlerTimeout | None:
+        seen.append((meta, time.monotonic()))
+        outcome = outcomes[len(seen) - 1]
+        if len(seen) == len(outcomes):
+            done.set()
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome  # type: ignore[no-any-return]
+
+    try:
+        await world.create_queue_handler("__wkf_step_", handler)
+        queued = await world.queue("__wkf_step_bridge", _payload())
+        await asyncio.wait_for(done.wait(), 30)
+        assert all(meta.message_id == queued.message_id for meta, _ in seen)
+        return seen
+    finally:
+        await world.close()
+
+
+def test_a_handler_timeout_crosses_the_bridge() -> None:
+    seen = asyncio.run(_deliveries([HandlerTimeout(timeout_seconds=0.5), None]))
+    assert [meta.attempt for meta, _ in seen] == [1, 2]
+    assert seen[1][1] - seen[0][1] >= 0.5
+
+
+def test_a_handler_error_crosses_the_bridge() -> None:
+    seen = asyncio.run(_deliveries([RuntimeError("handler failed"), None]))
+    assert [meta.attempt for meta, _ in seen] == [1, 2]
