@@ -1,6 +1,7 @@
 """Deliberately broken Worlds: each breaks one rule of the contract and names the invariants
-the kit must fail it on (``breaks``). tests/test_broken_worlds.py runs the whole kit against
-each and checks it fails exactly those, so no invariant test is one that cannot fail.
+the kit must fail it on (``breaks``) or, for SHOULD rules, warn about (``warns``).
+tests/test_broken_worlds.py runs the whole kit against each and checks it fails and warns on
+exactly those, so no invariant test is one that cannot fail.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from worldspec.wire_types import MISSING
 
 
 class BrokenWorld(MemoryWorld):
-    """A MemoryWorld that breaks the invariants in ``breaks``."""
+    """A MemoryWorld that breaks the MUST invariants in ``breaks`` and the SHOULD invariants in
+    ``warns``."""
 
     breaks: ClassVar[frozenset[str]] = frozenset()
+    warns: ClassVar[frozenset[str]] = frozenset()
 
 
 def _patch_create(world: MemoryWorld, after: Any) -> None:
