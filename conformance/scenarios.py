@@ -128,29 +128,33 @@ async def attempt(call: Awaitable[EventResult]) -> EventResult | WorkflowError:
 
 @dataclass
 class Race:
-    """The outcomes of N creates sent at once: the results and the contract errors."""
+    """The outcomes of N creates sent at once, in the order the calls were made: each a
+    result or the contract error it raised."""
 
-    results: list[EventResult]
-    errors: list[WorkflowError]
+    outcomes: list[EventResult | WorkflowError]
+
+    @property
+    def results(self) -> list[EventResult]:
+        return [outcome for outcome in self.outcomes if isinstance(outcome, EventResult)]
+
+    @property
+    def winners(self) -> list[int]:
+        """The positions of the calls that succeeded."""
+        return [index for index, outcome in enumerate(self.outcomes) if isinstance(outcome, EventResult)]
 
     def error_names(self) -> set[str]:
-        return {error.name for error in self.errors}
+        return {outcome.name for outcome in self.outcomes if isinstance(outcome, WorkflowError)}
 
 
 async def race(calls: Sequence[Awaitable[EventResult]]) -> Race:
     """Run ``calls`` concurrently (``asyncio.gather``). Anything but a result or a contract
     error is re-raised."""
-    outcomes = await asyncio.gather(*calls, return_exceptions=True)
-    results: list[EventResult] = []
-    errors: list[WorkflowError] = []
-    for outcome in outcomes:
-        if isinstance(outcome, WorkflowError):
-            errors.append(outcome)
-        elif isinstance(outcome, BaseException):
+    outcomes: list[EventResult | WorkflowError] = []
+    for outcome in await asyncio.gather(*calls, return_exceptions=True):
+        if isinstance(outcome, BaseException) and not isinstance(outcome, WorkflowError):
             raise outcome
-        else:
-            results.append(outcome)
-    return Race(results, errors)
+        outcomes.append(outcome)
+    return Race(outcomes)
 
 
 async def events_of(world: Any, run_id: str, correlation_id: str) -> list[Event]:

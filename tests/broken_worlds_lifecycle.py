@@ -7,18 +7,22 @@ all.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from tests.broken_worlds import BrokenWorld, _patch_create
 from worldspec import errors
-from worldspec.entities import WorkflowRun
+from worldspec.entities import TERMINAL_RUN_STATUSES, TERMINAL_STEP_STATUSES, Step, WorkflowRun
 from worldspec.events import TERMINAL_RUN_EVENT_TYPES, EventRequest, EventResult
-from worldspec.pagination import ResolveData
+from worldspec.pagination import PaginatedResponse, ResolveData
 from worldspec.ulid import decode_time, is_ulid, new_ulid
+from worldspec.validation import parse_event
 from worldspec.wire_types import MISSING
 
 Create = Any
 """``events.create`` as ``_patch_create`` hands it to a break: ``(run_id, event, params)``."""
+
+FINISHED = TERMINAL_STEP_STATUSES
 
 
 def _run(world: BrokenWorld, run_id: str | None) -> WorkflowRun | None:
@@ -241,3 +245,294 @@ class WaitCreatedStartsRun(BrokenWorld):
             return result
 
         _patch_create(self, after)
+
+
+# --- steps -----------------------------------------------------------------------------------
+
+
+def _step(world: BrokenWorld, run_id: str | None, step_id: str) -> Step | None:
+    """The step as ``world`` stores it, read directly."""
+    found = world.state.steps.get((str(run_id), step_id))
+    return found[1] if found else None
+
+
+def _put_step(world: BrokenWorld, step: Step) -> None:
+    key = (step.run_id, step.step_id)
+    world.state.steps[key] = (world.state.steps[key][0], step)
+
+
+def _log_anyway(world: BrokenWorld, run_id: str, event: EventRequest) -> None:
+    """Append ``event`` to the run's log as if it had been accepted."""
+    wire = event.to_wire()
+    wire.update(runId=run_id, eventId=f"evnt_{world.mint()}", createdAt=world.clock(), specVersion=3)
+    world.state.events.setdefault(run_id, []).append(parse_event(wire))
+
+
+class StepCreatedResultWithoutInput(BrokenWorld):
+    """Returns the new step from step_created without its input (storage keeps it)."""
+
+    breaks = frozenset({"STEP-001"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(
+            original: Create, run_id: str | None, event: EventRequest, params: Any
+        ) -> EventResult:
+            result: EventResult = await original(run_id, event, params)
+            if event.event_type == "step_created" and result.step is not MISSING:
+                return result.model_copy(update={"step": result.step.model_copy(update={"input": MISSING})})
+            return result
+
+        _patch_create(self, after)
+
+
+class StepCreatedOverwrites(BrokenWorld):
+    """A second step_created for an existing step replaces it (an upsert), logging it again."""
+
+    breaks = frozenset({"STEP-002", "STEP-012"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(
+            original: Create, run_id: str | None, event: EventRequest, params: Any
+        ) -> EventResult:
+            step = _step(self, run_id, str(event.correlation_id))
+            if event.event_type == "step_created" and step is not None:
+                del self.state.steps[(step.run_id, step.step_id)]
+            return await original(run_id, event, params)  # type: ignore[no-any-return]
+
+        _patch_create(self, after)
+
+
+class RetryAfterKeptOnStart(BrokenWorld):
+    """step_started leaves the step's retryAfter in place."""
+
+    breaks = frozenset({"STEP-003"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(
+            original: Create, run_id: str | None, event: EventRequest, params: Any
+        ) -> EventResult:
+            before = _step(self, run_id, str(event.correlation_id))
+            result: EventResult = await original(run_id, event, params)
+            if event.event_type == "step_started" and before is not None and result.step is not MISSING:
+                step = result.step.model_copy(update={"retry_after": before.retry_after})
+                _put_step(self, step)
+                return result.model_copy(update={"step": step})
+            return result
+
+        _patch_create(self, after)
+
+
+class IgnoresRetryAfter(BrokenWorld):
+    """Starts a step whatever its retryAfter says (never TooEarlyError)."""
+
+    breaks = frozenset({"STEP-004"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(
+            original: Create, run_id: str | None, event: EventRequest, params: Any
+        ) -> EventResult:
+            step = _step(self, run_id, str(event.correlation_id))
+            if event.event_type == "step_started" and step is not None:
+                _put_step(self, step.model_copy(update={"retry_after": MISSING}))
+            return await original(run_id, event, params)  # type: ignore[no-any-return]
+
+        _patch_create(self, after)
+
+
+class RetryingKeepsRetryAfter(BrokenWorld):
+    """step_retrying without retryAfter keeps the previous one instead of clearing it (what
+    world-postgres 4.3.7 does: drizzle skips an undefined column)."""
+
+    breaks = frozenset({"STEP-005"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(
+            original: Create, run_id: str | None, event: EventRequest, params: Any
+        ) -> EventResult:
+            before = _step(self, run_id, str(event.correlation_id))
+            result: EventResult = await original(run_id, event, params)
+            if event.event_type != "step_retrying" or before is None or result.step is MISSING:
+                return result
+            if result.step.retry_after is MISSING:
+                step = result.step.model_copy(update={"retry_after": before.retry_after})
+                _put_step(self, step)
+                return result.model_copy(update={"step": step})
+            return result
+
+        _patch_create(self, after)
+
+
+class StepCompletedWithoutCompletedAt(BrokenWorld):
+    """Completes steps without setting completedAt."""
+
+    breaks = frozenset({"STEP-006"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(
+            original: Create, run_id: str | None, event: EventRequest, params: Any
+        ) -> EventResult:
+            result: EventResult = await original(run_id, event, params)
+            if event.event_type == "step_completed" and result.step is not MISSING:
+                step = result.step.model_copy(update={"completed_at": MISSING})
+                _put_step(self, step)
+                return result.model_copy(update={"step": step})
+            return result
+
+        _patch_create(self, after)
+
+
+class StepFailedStringifiesError(BrokenWorld):
+    """Records a failed step's message as the error's JSON text when the error is an object."""
+
+    breaks = frozenset({"STEP-007"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(
+            original: Create, run_id: str | None, event: EventRequest, params: Any
+        ) -> EventResult:
+            result: EventResult = await original(run_id, event, params)
+            if event.event_type != "step_failed" or result.step is MISSING or result.step.error is MISSING:
+                return result
+            sent = event.event_data.error
+            if isinstance(sent, str):
+                return result
+            error = result.step.error.model_copy(update={"message": json.dumps(sent)})
+            step = result.step.model_copy(update={"error": error})
+            _put_step(self, step)
+            return result.model_copy(update={"step": step})
+
+        _patch_create(self, after)
+
+
+class FinishedStepEventsAreNoOps(BrokenWorld):
+    """Answers any event on a completed or failed step with the step, unchanged, instead of
+    EntityConflictError (idempotency taken too far)."""
+
+    breaks = frozenset({"STEP-008"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(
+            original: Create, run_id: str | None, event: EventRequest, params: Any
+        ) -> EventResult:
+            try:
+                return await original(run_id, event, params)  # type: ignore[no-any-return]
+            except errors.EntityConflictError:
+                step = _step(self, run_id, str(event.correlation_id))
+                if event.event_type == "step_created" or step is None or step.status not in FINISHED:
+                    raise
+                return EventResult(step=step)
+
+        _patch_create(self, after)
+
+
+class UnknownStepIsConflict(BrokenWorld):
+    """Refuses events of an unknown step with EntityConflictError instead of WorkflowWorldError."""
+
+    breaks = frozenset({"STEP-009"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(
+            original: Create, run_id: str | None, event: EventRequest, params: Any
+        ) -> EventResult:
+            try:
+                return await original(run_id, event, params)  # type: ignore[no-any-return]
+            except errors.WorkflowWorldError as error:
+                if error.name != "WorkflowWorldError" or not event.event_type.startswith("step_"):
+                    raise
+                raise errors.EntityConflictError(str(error)) from None
+
+        _patch_create(self, after)
+
+
+class EndedRunExpiresRunningSteps(BrokenWorld):
+    """Once the run has ended, refuses step_completed/step_failed of running steps too."""
+
+    breaks = frozenset({"STEP-010"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(
+            original: Create, run_id: str | None, event: EventRequest, params: Any
+        ) -> EventResult:
+            run = _run(self, run_id)
+            ending = event.event_type in ("step_completed", "step_failed")
+            if ending and run is not None and run.status in TERMINAL_RUN_STATUSES:
+                raise errors.RunExpiredError(f'Workflow run "{run_id}" is already {run.status}')
+            return await original(run_id, event, params)  # type: ignore[no-any-return]
+
+        _patch_create(self, after)
+
+
+class StepsGetNeedsRunId(BrokenWorld):
+    """``steps.get(None, stepId)`` is refused: the World looks steps up by runId."""
+
+    breaks = frozenset({"STEP-011"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        original = self.steps.get
+
+        async def get(run_id: str | None, step_id: str, *, resolve_data: ResolveData = "all") -> Step:
+            if run_id is None:
+                raise errors.WorkflowWorldError("steps.get needs a runId", status=400)
+            return await original(run_id, step_id, resolve_data=resolve_data)
+
+        self.steps.get = get  # type: ignore[method-assign]
+
+
+class LogsRefusedStepEvents(BrokenWorld):
+    """Refuses events on finished steps, but appends them to the log first (check after write)."""
+
+    breaks = frozenset({"STEP-012"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(
+            original: Create, run_id: str | None, event: EventRequest, params: Any
+        ) -> EventResult:
+            try:
+                return await original(run_id, event, params)  # type: ignore[no-any-return]
+            except errors.EntityConflictError:
+                step = _step(self, run_id, str(event.correlation_id))
+                if event.event_type.startswith("step_") and step is not None and step.status in FINISHED:
+                    _log_anyway(self, str(run_id), event)
+                raise
+
+        _patch_create(self, after)
+
+
+class StepsListShowsCreatedStatus(BrokenWorld):
+    """``steps.list`` shows every step as pending, the status it was created with."""
+
+    breaks = frozenset({"STEP-013"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        original = self.steps.list
+
+        async def listing(run_id: str, **kwargs: Any) -> PaginatedResponse[Step]:
+            page = await original(run_id, **kwargs)
+            stale = [step.model_copy(update={"status": "pending"}) for step in page.data]
+            return page.model_copy(update={"data": stale})
+
+        self.steps.list = listing  # type: ignore[method-assign]
