@@ -12,7 +12,14 @@ from typing import Any
 
 from tests.broken_worlds import BrokenWorld, _patch_create
 from worldspec import errors
-from worldspec.entities import TERMINAL_RUN_STATUSES, TERMINAL_STEP_STATUSES, Step, WorkflowRun
+from worldspec.entities import (
+    TERMINAL_RUN_STATUSES,
+    TERMINAL_STEP_STATUSES,
+    ActiveRun,
+    Hook,
+    Step,
+    WorkflowRun,
+)
 from worldspec.events import TERMINAL_RUN_EVENT_TYPES, EventRequest, EventResult
 from worldspec.pagination import PaginatedResponse, ResolveData
 from worldspec.ulid import decode_time, is_ulid, new_ulid
@@ -536,3 +543,437 @@ class StepsListShowsCreatedStatus(BrokenWorld):
             return page.model_copy(update={"data": stale})
 
         self.steps.list = listing  # type: ignore[method-assign]
+
+
+# --- hooks -----------------------------------------------------------------------------------
+
+
+class HookDropsIsWebhookFalse(BrokenWorld):
+    """Stores ``isWebhook: false`` as absent (``isWebhook || undefined``), which reads as true."""
+
+    breaks = frozenset({"HOOK-001"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(
+            original: Create, run_id: str | None, event: EventRequest, params: Any
+        ) -> EventResult:
+            if event.event_type == "hook_created" and event.event_data.is_webhook is False:
+                data = event.event_data.model_copy(update={"is_webhook": MISSING})
+                event = event.model_copy(update={"event_data": data})
+            return await original(run_id, event, params)  # type: ignore[no-any-return]
+
+        _patch_create(self, after)
+
+
+class HookConflictNotLogged(BrokenWorld):
+    """Returns the hook_conflict event but does not store it."""
+
+    breaks = frozenset({"HOOK-002"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(
+            original: Create, run_id: str | None, event: EventRequest, params: Any
+        ) -> EventResult:
+            result: EventResult = await original(run_id, event, params)
+            if result.event is not MISSING and result.event.event_type == "hook_conflict":
+                log = self.state.events[str(run_id)]
+                log[:] = [stored for stored in log if stored.event_id != result.event.event_id]
+            return result
+
+        _patch_create(self, after)
+
+
+class HookIdReusableAfterDispose(BrokenWorld):
+    """Forgets a disposed hook's ``(runId, hookId)``, so hook_created may reuse it."""
+
+    breaks = frozenset({"HOOK-004"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(
+            original: Create, run_id: str | None, event: EventRequest, params: Any
+        ) -> EventResult:
+            result: EventResult = await original(run_id, event, params)
+            if event.event_type == "hook_disposed":
+                self.state.hooks_ever.discard((str(run_id), str(event.correlation_id)))
+            return result
+
+        _patch_create(self, after)
+
+
+class HookReceivedUpdatesHook(BrokenWorld):
+    """Stores the latest received payload as the hook's metadata."""
+
+    breaks = frozenset({"HOOK-005"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(
+            original: Create, run_id: str | None, event: EventRequest, params: Any
+        ) -> EventResult:
+            result: EventResult = await original(run_id, event, params)
+            key = (str(run_id), str(event.correlation_id))
+            if event.event_type == "hook_received" and key in self.state.hooks:
+                sequence, hook = self.state.hooks[key]
+                payload = event.event_data.payload
+                self.state.hooks[key] = (sequence, hook.model_copy(update={"metadata": payload}))
+            return result
+
+        _patch_create(self, after)
+
+
+class ReceivedOnMissingHookIsWorldError(BrokenWorld):
+    """Refuses hook_received on a missing hook with WorkflowWorldError, not HookNotFoundError."""
+
+    breaks = frozenset({"HOOK-006"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(
+            original: Create, run_id: str | None, event: EventRequest, params: Any
+        ) -> EventResult:
+            try:
+                return await original(run_id, event, params)  # type: ignore[no-any-return]
+            except errors.HookNotFoundError as error:
+                if event.event_type != "hook_received":
+                    raise
+                raise errors.WorkflowWorldError(str(error), status=404) from None
+
+        _patch_create(self, after)
+
+
+class HooksGetFindsDisposed(BrokenWorld):
+    """``hooks.get`` still returns a hook after its hook_disposed (read from an archive)."""
+
+    breaks = frozenset({"HOOK-007"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        disposed: dict[str, Hook] = {}
+        original_get = self.hooks.get
+
+        async def after(
+            original: Create, run_id: str | None, event: EventRequest, params: Any
+        ) -> EventResult:
+            hook = self.state.hooks.get((str(run_id), str(event.correlation_id)))
+            result: EventResult = await original(run_id, event, params)
+            if event.event_type == "hook_disposed" and hook is not None:
+                disposed[hook[1].hook_id] = hook[1]
+            return result
+
+        async def get(hook_id: str, *, resolve_data: ResolveData = "all") -> Hook:
+            try:
+                return await original_get(hook_id, resolve_data=resolve_data)
+            except errors.HookNotFoundError:
+                if hook_id in disposed:
+                    return disposed[hook_id]
+                raise
+
+        _patch_create(self, after)
+        self.hooks.get = get  # type: ignore[method-assign]
+
+
+class EndedRunKeepsHooks(BrokenWorld):
+    """Keeps a run's hooks (and their tokens) after the run ends; they still receive."""
+
+    breaks = frozenset({"HOOK-008", "TERM-002"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(
+            original: Create, run_id: str | None, event: EventRequest, params: Any
+        ) -> EventResult:
+            kept = {key: entry for key, entry in self.state.hooks.items() if key[0] == run_id}
+            result: EventResult = await original(run_id, event, params)
+            if event.event_type in TERMINAL_RUN_EVENT_TYPES:
+                self.state.hooks.update(kept)
+                self.state.tokens.update({hook.token: key for key, (_, hook) in kept.items()})
+            return result
+
+        _patch_create(self, after)
+
+
+class HookGettersMissWithWorldError(BrokenWorld):
+    """``hooks.get`` and ``getByToken`` misses raise WorkflowWorldError (404), not
+    HookNotFoundError."""
+
+    breaks = frozenset({"HOOK-009"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        by_id, by_token = self.hooks.get, self.hooks.get_by_token
+
+        async def get(hook_id: str, *, resolve_data: ResolveData = "all") -> Hook:
+            try:
+                return await by_id(hook_id, resolve_data=resolve_data)
+            except errors.HookNotFoundError as error:
+                raise errors.WorkflowWorldError(str(error), status=404) from None
+
+        async def get_by_token(token: str, *, resolve_data: ResolveData = "all") -> Hook:
+            try:
+                return await by_token(token, resolve_data=resolve_data)
+            except errors.HookNotFoundError as error:
+                raise errors.WorkflowWorldError(str(error), status=404) from None
+
+        self.hooks.get = get  # type: ignore[method-assign]
+        self.hooks.get_by_token = get_by_token  # type: ignore[method-assign]
+
+
+# --- waits -----------------------------------------------------------------------------------
+
+
+class WaitIdIsCorrelationId(BrokenWorld):
+    """Returns waits with waitId = the correlationId, without the ``<runId>-`` prefix."""
+
+    breaks = frozenset({"WAIT-001"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(
+            original: Create, run_id: str | None, event: EventRequest, params: Any
+        ) -> EventResult:
+            result: EventResult = await original(run_id, event, params)
+            if result.wait is MISSING:
+                return result
+            wait = result.wait.model_copy(update={"wait_id": str(event.correlation_id)})
+            return result.model_copy(update={"wait": wait})
+
+        _patch_create(self, after)
+
+
+class WaitCreatedOverwrites(BrokenWorld):
+    """A second wait_created for an existing wait replaces it (an upsert)."""
+
+    breaks = frozenset({"WAIT-002"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(
+            original: Create, run_id: str | None, event: EventRequest, params: Any
+        ) -> EventResult:
+            if event.event_type == "wait_created":
+                self.state.waits.pop(f"{run_id}-{event.correlation_id}", None)
+            return await original(run_id, event, params)  # type: ignore[no-any-return]
+
+        _patch_create(self, after)
+
+
+class WaitCompletesTwice(BrokenWorld):
+    """Accepts wait_completed on a completed wait, logging it again."""
+
+    breaks = frozenset({"WAIT-003"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(
+            original: Create, run_id: str | None, event: EventRequest, params: Any
+        ) -> EventResult:
+            wait = self.state.waits.get(f"{run_id}-{event.correlation_id}")
+            if event.event_type == "wait_completed" and wait is not None:
+                self.state.waits[wait.wait_id] = wait.model_copy(update={"status": "waiting"})
+            return await original(run_id, event, params)  # type: ignore[no-any-return]
+
+        _patch_create(self, after)
+
+
+class UnknownWaitIsConflict(BrokenWorld):
+    """Refuses wait_completed of an unknown wait of a live run with EntityConflictError instead
+    of WorkflowWorldError."""
+
+    breaks = frozenset({"WAIT-004"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(
+            original: Create, run_id: str | None, event: EventRequest, params: Any
+        ) -> EventResult:
+            try:
+                return await original(run_id, event, params)  # type: ignore[no-any-return]
+            except errors.WorkflowWorldError as error:
+                run = _run(self, run_id)
+                live = run is not None and run.status not in TERMINAL_RUN_STATUSES
+                if error.name != "WorkflowWorldError" or event.event_type != "wait_completed" or not live:
+                    raise
+                raise errors.EntityConflictError(str(error)) from None
+
+        _patch_create(self, after)
+
+
+class WaitCompletedMovesResumeAt(BrokenWorld):
+    """Takes a resumeAt sent with wait_completed as the wait's new resumeAt."""
+
+    breaks = frozenset({"WAIT-005"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(
+            original: Create, run_id: str | None, event: EventRequest, params: Any
+        ) -> EventResult:
+            result: EventResult = await original(run_id, event, params)
+            data = getattr(event, "event_data", MISSING)
+            if event.event_type != "wait_completed" or data is MISSING or result.wait is MISSING:
+                return result
+            wait = result.wait.model_copy(update={"resume_at": data.resume_at})
+            self.state.waits[wait.wait_id] = wait
+            return result.model_copy(update={"wait": wait})
+
+        _patch_create(self, after)
+
+
+# --- terminal runs -----------------------------------------------------------------------------
+
+
+def _reopened(run: WorkflowRun) -> ActiveRun:
+    """``run`` as if it had not ended, for a break that skips the terminal guard."""
+    kept = {
+        key: value for key, value in run.to_wire().items() if key not in ("completedAt", "output", "error")
+    }
+    return ActiveRun.model_validate({**kept, "status": "running"})
+
+
+class AcceptsWaitsOnEndedRuns(BrokenWorld):
+    """Creates waits on runs that have ended (the terminal guard forgets wait_created)."""
+
+    breaks = frozenset({"TERM-001", "TERM-002"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(
+            original: Create, run_id: str | None, event: EventRequest, params: Any
+        ) -> EventResult:
+            run = _run(self, run_id)
+            if event.event_type != "wait_created" or run is None or run.status not in TERMINAL_RUN_STATUSES:
+                return await original(run_id, event, params)  # type: ignore[no-any-return]
+            self.state.put_run(_reopened(run))
+            try:
+                return await original(run_id, event, params)  # type: ignore[no-any-return]
+            finally:
+                self.state.put_run(run)
+
+        _patch_create(self, after)
+
+
+class LogsRefusedCreatesOnEndedRuns(BrokenWorld):
+    """Refuses step/hook/wait creation on ended runs, but appends the event first."""
+
+    breaks = frozenset({"TERM-002"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(
+            original: Create, run_id: str | None, event: EventRequest, params: Any
+        ) -> EventResult:
+            try:
+                return await original(run_id, event, params)  # type: ignore[no-any-return]
+            except errors.EntityConflictError:
+                run = _run(self, run_id)
+                ended = run is not None and run.status in TERMINAL_RUN_STATUSES
+                if ended and event.event_type in ("step_created", "hook_created", "wait_created"):
+                    _log_anyway(self, str(run_id), event)
+                raise
+
+        _patch_create(self, after)
+
+
+class WaitsOfEndedRunConflict(BrokenWorld):
+    """wait_completed for a wait deleted when its run ended raises EntityConflictError instead
+    of WorkflowWorldError (not found)."""
+
+    breaks = frozenset({"TERM-003"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(
+            original: Create, run_id: str | None, event: EventRequest, params: Any
+        ) -> EventResult:
+            run = _run(self, run_id)
+            ended = run is not None and run.status in TERMINAL_RUN_STATUSES
+            if event.event_type == "wait_completed" and ended:
+                raise errors.EntityConflictError(f'Workflow run "{run_id}" has ended')
+            return await original(run_id, event, params)  # type: ignore[no-any-return]
+
+        _patch_create(self, after)
+
+
+class AcceptsPendingStepEventsAfterEnd(BrokenWorld):
+    """Once the run has ended, still accepts step_completed/step_failed/step_retrying of
+    pending steps and step_retrying of running ones (the MAY of §4.6, as world-postgres 4.3.7
+    does for completed/failed): a SHOULD broken, so a warning."""
+
+    warns = frozenset({"TERM-004"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(
+            original: Create, run_id: str | None, event: EventRequest, params: Any
+        ) -> EventResult:
+            run = _run(self, run_id)
+            ended = run is not None and run.status in TERMINAL_RUN_STATUSES
+            if not ended or event.event_type not in ("step_completed", "step_failed", "step_retrying"):
+                return await original(run_id, event, params)  # type: ignore[no-any-return]
+            assert run is not None
+            self.state.put_run(_reopened(run))
+            try:
+                return await original(run_id, event, params)  # type: ignore[no-any-return]
+            finally:
+                self.state.put_run(run)
+
+        _patch_create(self, after)
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+class RunNotFoundWithoutRunId(BrokenWorld):
+    """``runs.get`` of a missing run raises WorkflowRunNotFoundError with an empty ``runId``."""
+
+    breaks = frozenset({"ERR-001"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        original = self.runs.get
+
+        async def get(run_id: str, *, resolve_data: ResolveData = "all") -> WorkflowRun:
+            try:
+                return await original(run_id, resolve_data=resolve_data)
+            except errors.WorkflowRunNotFoundError as error:
+                raise errors.WorkflowRunNotFoundError("", str(error)) from None
+
+        self.runs.get = get  # type: ignore[method-assign]
+
+
+class TooEarlyRetryAfterAsText(BrokenWorld):
+    """TooEarlyError carries retryAfter as a numeric string (``"30"``)."""
+
+    breaks = frozenset({"ERR-002"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(
+            original: Create, run_id: str | None, event: EventRequest, params: Any
+        ) -> EventResult:
+            try:
+                return await original(run_id, event, params)  # type: ignore[no-any-return]
+            except errors.TooEarlyError as error:
+                error.retry_after = str(error.retry_after)  # type: ignore[assignment]
+                raise
+
+        _patch_create(self, after)
