@@ -977,3 +977,24 @@ class TooEarlyRetryAfterAsText(BrokenWorld):
                 raise
 
         _patch_create(self, after)
+
+
+class StateGuardMovedByReplays(BrokenWorld):
+    """Moves the state marker on every hook_received/step_completed, also those a replay created
+    with stateUpdatedAt, so a client that is up to date gets 412 after its own replay."""
+
+    breaks = frozenset({"ERR-003"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(
+            original: Create, run_id: str | None, event: EventRequest, params: Any
+        ) -> EventResult:
+            result: EventResult = await original(run_id, event, params)
+            replayed = params is not None and params.state_updated_at is not MISSING
+            if replayed and result.event is not MISSING:
+                self.state.state_markers.advance(str(run_id), [result.event])
+            return result
+
+        _patch_create(self, after)

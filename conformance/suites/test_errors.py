@@ -1,9 +1,11 @@
-"""Errors (§3): the runtime tells errors apart by ``name`` alone, so a World speaks exactly the
-``@workflow/errors`` vocabulary, with the fields each name carries. Which name each refusal
-must have is judged by the invariant of that refusal; here, the vocabulary itself."""
+"""Errors (§3, §12): the runtime tells errors apart by ``name`` alone, so a World speaks exactly
+the ``@workflow/errors`` vocabulary, with the fields each name carries. Which name each refusal
+must have is judged by the invariant of that refusal; here, the vocabulary itself, and the
+optional state guard's 412."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections.abc import Awaitable, Callable
@@ -13,9 +15,10 @@ import pytest
 
 from conformance import requests as rq
 from conformance.invariant import invariant
-from conformance.kit import fail
+from conformance.kit import fail, raises, require, returns
 from conformance.scenarios import (
     create,
+    events_of,
     finish_run,
     from_now,
     live_hook,
@@ -23,6 +26,10 @@ from conformance.scenarios import (
     started_run,
 )
 from worldspec import errors
+from worldspec.capabilities import Capability
+from worldspec.events import CreateEventParams, Event
+from worldspec.ulid import decode_time
+from worldspec.wire_types import MISSING
 
 RAISED_BY_WORLDS = frozenset(errors.ERROR_CLASSES) - {"HookConflictError", "WorkflowError"}
 """The names a World may raise: every ``@workflow/errors`` name but the runtime's own."""
@@ -144,4 +151,52 @@ async def test_retry_after_is_seconds(world: Any) -> None:
             f"TooEarlyError.retryAfter is a number of seconds, at most the {delay} s left "
             f"({elapsed:.1f} s after the retry)",
             f"carried {seconds!r} ({type(seconds).__name__})",
+        )
+
+
+def _ulid_ms(event: Event) -> int:
+    """The epoch-ms time of ``event``'s eventId ULID."""
+    return round(decode_time(event.event_id.rsplit("_", 1)[-1]).timestamp() * 1000)
+
+
+@invariant("ERR-003")
+async def test_state_guard_refuses_stale_creates(world: Any) -> None:
+    """(``state_guard``) A run's marker is the ULID time of its newest ``hook_received`` or
+    ``step_completed`` created without ``stateUpdatedAt``. A create whose ``stateUpdatedAt`` is
+    older raises ``PreconditionFailedError`` (status 412) and appends nothing; one equal to the
+    marker passes; later events that are not external, or are external but created with
+    ``stateUpdatedAt`` (replays), leave the marker where it was."""
+    require(world, Capability.STATE_GUARD)
+    run_id = await started_run(world)
+    hook_id, _ = await live_hook(world, run_id)
+    received = await create(world, run_id, rq.hook_received(hook_id))
+    if received.event is MISSING:
+        fail("hook_received returns its event", "returned none", ("result", received))
+    marker = _ulid_ms(received.event)
+    step_id = rq.new_id("step")
+    stale = await raises(
+        errors.PreconditionFailedError,
+        world.events.create(run_id, rq.step_created(step_id), CreateEventParams(state_updated_at=marker - 1)),
+        "step_created with stateUpdatedAt 1 ms older than the run's newest hook_received",
+    )
+    if getattr(stale, "status", None) != 412:
+        fail("PreconditionFailedError carries status 412", f"carried {getattr(stale, 'status', None)!r}")
+    if await events_of(world, run_id, step_id):
+        fail(
+            "the refused create appends nothing",
+            "appended",
+            ("its events", await events_of(world, run_id, step_id)),
+        )
+    current = CreateEventParams(state_updated_at=marker)
+    for request in (rq.step_created(step_id), rq.step_started(step_id)):
+        await returns(world.events.create(run_id, request, current), f"{request.event_type} at the marker")
+    await asyncio.sleep(0.005)
+    await create(world, run_id, rq.step_created(rq.new_id("step")))
+    replayed = await returns(
+        world.events.create(run_id, rq.step_completed(step_id), current), "step_completed created by a replay"
+    )
+    if replayed.event is not MISSING and _ulid_ms(replayed.event) > marker:
+        await returns(
+            world.events.create(run_id, rq.wait_created(rq.new_id("wait"), from_now(60)), current),
+            "wait_created at the marker, after a step_created and a replayed step_completed",
         )
