@@ -20,14 +20,17 @@ from worldspec.events import Event, EventRequest, EventResult
 from worldspec.wire_types import MISSING
 
 __all__ = [
+    "TERMINAL_RUN_EVENTS",
     "Race",
-    "at_ms",
     "attempt",
+    "create",
     "created_step",
     "events_of",
-    "failed_run",
     "finish_run",
+    "finishing_request",
+    "from_now",
     "live_hook",
+    "pending_run",
     "race",
     "running_step",
     "started_run",
@@ -38,14 +41,11 @@ TERMINAL_RUN_EVENTS: tuple[str, ...] = ("run_completed", "run_failed", "run_canc
 """The three ways a run ends, in the order the suites try them."""
 
 
-def at_ms(moment: datetime) -> datetime:
-    """``moment`` truncated to the millisecond, as a JavaScript Date holds it."""
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
-
-
 def from_now(seconds: float) -> datetime:
-    """Now plus ``seconds`` (negative: in the past), in UTC, at millisecond precision."""
-    return at_ms(datetime.now(UTC) + timedelta(seconds=seconds))
+    """Now plus ``seconds`` (negative: in the past), in UTC, truncated to the millisecond as a
+    JavaScript Date holds it."""
+    moment = datetime.now(UTC) + timedelta(seconds=seconds)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 async def create(world: Any, run_id: str | None, request: EventRequest) -> EventResult:
@@ -79,13 +79,6 @@ def finishing_request(kind: str) -> EventRequest:
 async def finish_run(world: Any, run_id: str, kind: str) -> EventResult:
     """End the run with the terminal event ``kind``, which must succeed."""
     return await create(world, run_id, finishing_request(kind))
-
-
-async def failed_run(world: Any) -> str:
-    """A started run that has failed; its id."""
-    run_id = await started_run(world)
-    await finish_run(world, run_id, "run_failed")
-    return run_id
 
 
 async def created_step(world: Any, run_id: str, *, input: Any = b"devl\x00step-input") -> str:

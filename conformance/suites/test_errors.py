@@ -143,15 +143,22 @@ async def test_retry_after_is_seconds(world: Any) -> None:
     raised = await _provoke(world.events.create(run_id, rq.step_started(step_id)))
     if not (isinstance(raised, errors.WorkflowError) and raised.name == "TooEarlyError"):
         pytest.skip(f"the World raised no TooEarlyError ({raised!r}); STEP-004 judges that")
-    seconds = getattr(raised, "retry_after", None)
-    is_number = isinstance(seconds, int | float) and not isinstance(seconds, bool) and math.isfinite(seconds)
+    carried = getattr(raised, "retry_after", None)
     elapsed = time.monotonic() - sent
-    if not is_number or not (0 < seconds <= delay + 1):  # type: ignore[operator]
+    seconds = _as_js_number(carried)
+    if seconds is None or not 0 < seconds <= delay + 1:
         fail(
             f"TooEarlyError.retryAfter is a number of seconds, at most the {delay} s left "
             f"({elapsed:.1f} s after the retry)",
-            f"carried {seconds!r} ({type(seconds).__name__})",
+            f"carried {carried!r} ({type(carried).__name__})",
         )
+
+
+def _as_js_number(value: object) -> float | None:
+    """``value`` if it is a finite number (never a bool or a numeric string), else ``None``."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
 
 
 def _ulid_ms(event: Event) -> int:
