@@ -27,6 +27,7 @@ __all__ = [
     "capabilities_of",
     "fail",
     "raises",
+    "rejects",
     "require",
     "returns",
 ]
@@ -90,6 +91,18 @@ async def raises(
             return error
         fail(f"{action} raises {names}", f"raised {type(error).__name__}({got or ''}): {error}")
     fail(f"{action} raises {names}", "returned instead of raising", ("returned", result))
+
+
+async def rejects(call: Awaitable[Any], action: str) -> WorkflowError:
+    """Await ``call``; it must raise some contract error, whichever (where the contract says
+    only "rejected", or where another invariant judges the error's name)."""
+    try:
+        result = await call
+    except WorkflowError as error:
+        return error
+    except Exception as error:
+        fail(f"{action} is rejected with a contract error", f"raised {type(error).__name__}: {error}")
+    fail(f"{action} is rejected", "returned instead of raising", ("returned", result))
 
 
 async def returns(call: Awaitable[T], action: str) -> T:

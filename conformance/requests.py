@@ -33,6 +33,7 @@ from worldspec.events import (
     StepRetryingData,
     StepRetryingRequest,
     StepStartedRequest,
+    WaitCompletedData,
     WaitCompletedRequest,
     WaitCreatedData,
     WaitCreatedRequest,
@@ -148,10 +149,11 @@ def step_failed(step_id: str, error: Any = "step broke", stack: Any = MISSING) -
 
 
 def step_retrying(
-    step_id: str, error: Any = "try again", retry_after: datetime | Any = MISSING
+    step_id: str, error: Any = "try again", retry_after: datetime | Any = MISSING, stack: Any = MISSING
 ) -> StepRetryingRequest:
     return StepRetryingRequest(
-        correlation_id=step_id, event_data=StepRetryingData(error=error, retry_after=retry_after)
+        correlation_id=step_id,
+        event_data=StepRetryingData(error=error, retry_after=retry_after, stack=stack),
     )
 
 
@@ -176,5 +178,8 @@ def wait_created(wait_id: str, resume_at: datetime) -> WaitCreatedRequest:
     return WaitCreatedRequest(correlation_id=wait_id, event_data=WaitCreatedData(resume_at=resume_at))
 
 
-def wait_completed(wait_id: str) -> WaitCompletedRequest:
-    return WaitCompletedRequest(correlation_id=wait_id)
+def wait_completed(wait_id: str, resume_at: datetime | Any = MISSING) -> WaitCompletedRequest:
+    """``wait_completed``; the runtime may echo the wait's ``resumeAt`` in its eventData."""
+    if resume_at is MISSING:
+        return WaitCompletedRequest(correlation_id=wait_id)
+    return WaitCompletedRequest(correlation_id=wait_id, event_data=WaitCompletedData(resume_at=resume_at))

@@ -4,7 +4,7 @@ Every ``events.create`` runs under one ``asyncio.Lock``: the rules (``reference_
 decide against the current state and the outcome is written before the lock is released, so
 creates are linearizable among the asyncio tasks of one event loop. Not shared between
 processes. Time comes from ``clock`` (default: the system clock, truncated to milliseconds as
-JavaScript Dates are).
+JavaScript Dates are). It implements the optional state guard (``reference_worlds.state_guard``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from reference_worlds import rules
 from reference_worlds.inprocess_queue import InProcessQueue
 from reference_worlds.memory_streams import MemoryStreams
 from reference_worlds.paging import encode_cursor, page
+from reference_worlds.state_guard import StateMarkers
 from worldspec import errors
 from worldspec.capabilities import Capabilities
 from worldspec.entities import Hook, RunStatus, Step, Wait, WorkflowRun
@@ -53,6 +54,7 @@ class _State:
         self.hooks_ever: set[tuple[str, str]] = set()
         self.tokens: dict[str, tuple[str, str]] = {}
         self.waits: dict[str, Wait] = {}
+        self.state_markers = StateMarkers()
 
     def next_sequence(self) -> int:
         self.sequence += 1
@@ -135,7 +137,10 @@ class _Events:
         resolve: ResolveData = "all"
         if params is not None and params.resolve_data is not MISSING:
             resolve = params.resolve_data
+        guard = params.state_updated_at if params is not None else MISSING
         async with world.lock:
+            if guard is not MISSING:
+                world.state.state_markers.check(run_id, guard)
             ctx = rules.Context(
                 now=world.clock(),
                 new_event_id=lambda: f"evnt_{world.mint()}",
@@ -144,6 +149,8 @@ class _Events:
             )
             outcome = await rules.decide(_View(world.state), run_id, event, ctx)
             _write(world.state, outcome)
+            if guard is MISSING:
+                world.state.state_markers.advance(outcome.run_id, outcome.events)
             result: dict[str, Any] = dict(outcome.result)
             if "event" in result:
                 result["event"] = strip_event(result["event"], resolve)
@@ -308,7 +315,9 @@ class MemoryWorld:
     """
 
     spec_version: int | None = SPEC_VERSION_CURRENT
-    worldspec_capabilities = Capabilities(legacy_seeding=True, delay=True, write_to_stream_multi=True)
+    worldspec_capabilities = Capabilities(
+        legacy_seeding=True, delay=True, write_to_stream_multi=True, state_guard=True
+    )
 
     def __init__(self, clock: Callable[[], datetime] | None = None, preload_limit: int | None = None) -> None:
         self.clock = clock or system_clock

@@ -115,9 +115,12 @@ def _error_message(error: object) -> str:
     return "Unknown error"
 
 
+def _own_stack(error: object) -> object:
+    return error.get("stack", MISSING) if isinstance(error, dict) else MISSING
+
+
 def _structured(error: object, stack: object, code: object = MISSING) -> StructuredError:
-    if stack is MISSING and isinstance(error, dict) and isinstance(error.get("stack"), str):
-        stack = error["stack"]
+    """A run's error takes ``stack`` from the error itself, a step's from ``eventData.stack``."""
     return StructuredError(
         message=_error_message(error),
         stack=stack if isinstance(stack, str) else MISSING,
@@ -264,7 +267,7 @@ def _run_event(run: WorkflowRun, request: EventRequest, ctx: Context, version: f
         terminal = CompletedRun(status="completed", output=data.output, **common)
     elif kind == "run_failed":
         terminal = FailedRun(
-            status="failed", error=_structured(data.error, MISSING, data.error_code), **common
+            status="failed", error=_structured(data.error, _own_stack(data.error), data.error_code), **common
         )
     else:
         terminal = CancelledRun(status="cancelled", **common)

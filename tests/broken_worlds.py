@@ -1,6 +1,7 @@
 """Deliberately broken Worlds: each breaks one rule of the contract and names the invariants
-the kit must fail it on (``breaks``). tests/test_broken_worlds.py runs the whole kit against
-each and checks it fails exactly those, so no invariant test is one that cannot fail.
+the kit must fail it on (``breaks``) or, for SHOULD rules, warn about (``warns``).
+tests/test_broken_worlds.py runs the whole kit against each and checks it fails and warns on
+exactly those, so no invariant test is one that cannot fail.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from worldspec.wire_types import MISSING
 
 
 class BrokenWorld(MemoryWorld):
-    """A MemoryWorld that breaks the invariants in ``breaks``."""
+    """A MemoryWorld that breaks the MUST invariants in ``breaks`` and the SHOULD invariants in
+    ``warns``."""
 
     breaks: ClassVar[frozenset[str]] = frozenset()
+    warns: ClassVar[frozenset[str]] = frozenset()
 
 
 def _patch_create(world: MemoryWorld, after: Any) -> None:
@@ -206,6 +209,8 @@ class ConflictInsteadOfExpired(BrokenWorld):
             try:
                 return await original(run_id, event, params)  # type: ignore[no-any-return]
             except errors.RunExpiredError as error:
+                if event.event_type != "run_started":
+                    raise
                 raise errors.EntityConflictError(str(error)) from None
 
         _patch_create(self, after)
@@ -246,7 +251,7 @@ class DecodesBase64Strings(BrokenWorld):
 class BytesAsIntList(BrokenWorld):
     """Returns byte payloads from runs.get as lists of ints (the JSON-serialisation accident)."""
 
-    breaks = frozenset({"BIN-001", "BIN-004", "RS-002"})
+    breaks = frozenset({"BIN-001", "BIN-004", "RS-002", "RUN-005", "RUN-009"})
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)

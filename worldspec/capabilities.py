@@ -24,6 +24,7 @@ class Capability(StrEnum):
     DELAY = "delay"
     MULTI_PROCESS = "multi_process"
     WRITE_TO_STREAM_MULTI = "write_to_stream_multi"
+    STATE_GUARD = "state_guard"
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,10 @@ class Capabilities:
     write_to_stream_multi: bool = False
     """Implements ``write_to_stream_multi`` (§10, MAY)."""
 
+    state_guard: bool = False
+    """Honours ``CreateEventParams.state_updated_at``: a create older than the run's newest
+    external event raises ``PreconditionFailedError`` (§12, MAY)."""
+
     @classmethod
     def describe(cls, capability: Capability) -> str:
         """The one-line docstring of ``capability``, for skip reasons and reports."""
@@ -74,4 +79,5 @@ _DESCRIPTIONS = {
     "delay": "QueueOptions.delay_seconds (§11, MAY)",
     "multi_process": "linearizability across OS processes sharing the storage (§8)",
     "write_to_stream_multi": "write_to_stream_multi (§10, MAY)",
+    "state_guard": "the stateUpdatedAt optimistic-concurrency guard (§12, MAY)",
 }

@@ -2,20 +2,101 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from conformance import requests as rq
 from conformance.invariant import invariant
-from conformance.kit import all_events, fail, raises, returns, run_of
+from conformance.kit import all_events, fail, raises, rejects, returns, run_of
+from conformance.scenarios import (
+    TERMINAL_RUN_EVENTS,
+    attempt,
+    create,
+    finish_run,
+    finishing_request,
+    pending_run,
+    race,
+    started_run,
+)
 from worldspec import errors
+from worldspec.events import Event, EventRequest
+from worldspec.spec_version import SPEC_VERSION_CURRENT
+from worldspec.ulid import new_ulid
 from worldspec.wire_types import MISSING
 
+RUN_ID = re.compile(r"^wrun_[0-9A-HJKMNP-TV-Z]{26}$")
+"""A World-minted runId (§2.5)."""
 
-async def _started_run(world: Any) -> str:
-    created = await returns(world.events.create(None, rq.run_created()), "run_created")
-    run_id = str(created.run.run_id)
-    await returns(world.events.create(run_id, rq.run_started()), "run_started on a pending run")
-    return run_id
+
+@invariant("RUN-001")
+async def test_run_created_without_run_id_mints_one(world: Any) -> None:
+    """``events.create`` with runId ``None`` or ``''`` and ``run_created`` returns ``{event, run}``:
+    a new pending run whose runId the World minted as ``wrun_`` + 26 Crockford base-32
+    characters, and the ``run_created`` event of that runId. Two such creates mint two ids."""
+    minted: list[str] = []
+    for sent in (None, ""):
+        action = f"run_created with runId {sent!r}"
+        result = await returns(world.events.create(sent, rq.run_created()), action)
+        if result.run is MISSING or result.event is MISSING:
+            fail(f"{action} returns both event and run", "left one out", ("result", result))
+        run_id = result.run.run_id
+        if not RUN_ID.match(run_id):
+            fail(f"the minted runId matches {RUN_ID.pattern}", f"minted {run_id!r}")
+        if result.event.event_type != "run_created" or result.event.run_id != run_id:
+            fail(
+                "result.event is the run_created of the minted runId",
+                "returned another event",
+                ("result", result),
+            )
+        if result.run.status != "pending" or (await run_of(world, run_id)).status != "pending":
+            fail("the new run is pending", "made it otherwise", ("result", result))
+        minted.append(run_id)
+    if minted[0] == minted[1]:
+        fail("each run_created without runId mints a new runId", f"minted {minted[0]} twice")
+
+
+@invariant("RUN-002")
+async def test_client_run_id_is_kept(world: Any) -> None:
+    """``run_created`` with a client runId (``wrun_`` + a current ULID) creates the run under
+    exactly that id: in the result's run and event, and for ``runs.get``."""
+    run_id = rq.new_id("wrun")
+    result = await returns(world.events.create(run_id, rq.run_created()), "run_created with a client runId")
+    returned = {
+        "result.run.runId": result.run.run_id if result.run is not MISSING else MISSING,
+        "result.event.runId": result.event.run_id if result.event is not MISSING else MISSING,
+        "runs.get(runId).runId": (await run_of(world, run_id)).run_id,
+    }
+    if any(value != run_id for value in returned.values()):
+        fail(
+            f"the run and its event carry the client runId {run_id}", "returned other ids", ("ids", returned)
+        )
+
+
+@invariant("RUN-003")
+async def test_client_run_id_outside_window_is_refused(world: Any) -> None:
+    """A client runId that is not a ULID, or whose ULID time lies more than 24 h before or 5 min
+    after now, is refused with ``WorkflowWorldError`` and makes no run; one from 23 h ago or
+    3 min ahead is accepted."""
+    now = datetime.now(UTC)
+    refused = {
+        "that is not a ULID": "wrun_not-a-ulid",
+        "of 25 characters": "wrun_" + new_ulid()[:25],
+        "with a letter outside Crockford base-32": "wrun_" + new_ulid()[:25] + "U",
+        "25 h old": "wrun_" + new_ulid(now - timedelta(hours=25)),
+        "10 min ahead": "wrun_" + new_ulid(now + timedelta(minutes=10)),
+    }
+    for why, run_id in refused.items():
+        action = f"run_created with a runId {why} ({run_id})"
+        await raises(errors.WorkflowWorldError, world.events.create(run_id, rq.run_created()), action)
+        await rejects(world.runs.get(run_id), f"runs.get after the refused {action}")
+    accepted = {
+        "23 h old": "wrun_" + new_ulid(now - timedelta(hours=23)),
+        "3 min ahead": "wrun_" + new_ulid(now + timedelta(minutes=3)),
+    }
+    for why, run_id in accepted.items():
+        await returns(world.events.create(run_id, rq.run_created()), f"run_created with a runId {why}")
 
 
 @invariant("RUN-004")
@@ -36,6 +117,42 @@ async def test_second_run_created_conflicts(world: Any) -> None:
             ("before", before),
             ("after", after),
         )
+
+
+@invariant("RUN-005")
+async def test_new_run_echoes_run_created(world: Any) -> None:
+    """The run that ``run_created`` makes is pending with ``createdAt = updatedAt`` and carries
+    the sent deploymentId, workflowName, input (byte-exact), executionContext (bytes inside
+    included) and specVersion (3 when none is sent): in the result and from ``runs.get``."""
+    context = {"traceCarrier": {"traceparent": "00-4bf92f-00f067-01"}, "raw": b"\x00\xff"}
+    payload = b"devl" + bytes(range(256))
+    for sent_version, expected_version in ((MISSING, SPEC_VERSION_CURRENT), (2, 2)):
+        request = rq.run_created(input=payload, execution_context=context, spec_version=sent_version)
+        created = await create(world, None, request)
+        expected = {
+            "status": "pending",
+            "deploymentId": request.event_data.deployment_id,
+            "workflowName": request.event_data.workflow_name,
+            "input": payload,
+            "executionContext": context,
+            "specVersion": expected_version,
+        }
+        if created.run is MISSING:
+            fail("run_created returns the run", "returned none", ("result", created))
+        for where, run in (
+            ("the result", created.run),
+            ("runs.get", await run_of(world, created.run.run_id)),
+        ):
+            wire = run.to_wire()
+            got = {key: wire.get(key, MISSING) for key in expected}
+            if got != expected or run.created_at != run.updated_at:
+                fail(
+                    f"{where} shows the run_created fields, specVersion {expected_version}, "
+                    "and createdAt = updatedAt",
+                    "shows another run",
+                    ("expected", expected),
+                    ("run", run),
+                )
 
 
 @invariant("RUN-006")
@@ -63,7 +180,7 @@ async def test_run_started_on_pending_starts_it(world: Any) -> None:
 @invariant("RUN-007")
 async def test_run_started_on_running_appends_nothing(world: Any) -> None:
     """``run_started`` on a running run returns the running run and appends no event."""
-    run_id = await _started_run(world)
+    run_id = await started_run(world)
     before = await all_events(world, run_id)
     again = await returns(world.events.create(run_id, rq.run_started()), "run_started on a running run")
     after = await all_events(world, run_id)
@@ -77,7 +194,7 @@ async def test_run_started_on_running_appends_nothing(world: Any) -> None:
 async def test_run_started_on_terminal_run_expires(world: Any) -> None:
     """``run_started`` on a completed, failed or cancelled run raises ``RunExpiredError``."""
     for finish in (rq.run_completed(), rq.run_failed(), rq.run_cancelled()):
-        run_id = await _started_run(world)
+        run_id = await started_run(world)
         await returns(world.events.create(run_id, finish), finish.event_type)
         await raises(
             errors.RunExpiredError,
@@ -86,11 +203,131 @@ async def test_run_started_on_terminal_run_expires(world: Any) -> None:
         )
 
 
+@invariant("RUN-009")
+async def test_terminal_run_events_end_the_run(world: Any) -> None:
+    """``run_completed``, ``run_failed`` and ``run_cancelled``, on a pending and on a running run,
+    set the matching status and ``completedAt``; ``run_completed`` stores ``output``
+    byte-exact. Checked in the result and with ``runs.get``."""
+    output = b"devl\x00" + bytes(range(255, -1, -1))
+    for starting in (pending_run, started_run):
+        for kind in TERMINAL_RUN_EVENTS:
+            run_id = await starting(world)
+            request = rq.run_completed(output=output) if kind == "run_completed" else finishing_request(kind)
+            result = await create(world, run_id, request)
+            status = kind.removeprefix("run_")
+            action = f"{kind} on a {'running' if starting is started_run else 'pending'} run"
+            for where, run in (("the result", result.run), ("runs.get", await run_of(world, run_id))):
+                if run is MISSING or run.status != status or run.completed_at is MISSING:
+                    fail(
+                        f"after {action}, {where} shows it {status} with completedAt", "did not", ("run", run)
+                    )
+                if kind == "run_completed" and not (isinstance(run.output, bytes) and run.output == output):
+                    fail(
+                        f"after {action}, {where} holds the output bytes sent",
+                        "holds other output",
+                        ("sent", output),
+                        ("run", run),
+                    )
+
+
+RUN_FAILED_ERRORS: tuple[tuple[str, Any, Any, dict[str, Any]], ...] = (
+    ("a string", "it broke", MISSING, {"message": "it broke"}),
+    (
+        "an Error object and an errorCode",
+        {"name": "TypeError", "message": "x is undefined", "stack": "TypeError: x\n    at f (w.js:1:1)"},
+        "USER_ERROR",
+        {"message": "x is undefined", "stack": "TypeError: x\n    at f (w.js:1:1)", "code": "USER_ERROR"},
+    ),
+    ("an object without message", {"name": "Odd"}, MISSING, {"message": "Unknown error"}),
+    ("a number", 42, MISSING, {"message": "Unknown error"}),
+)
+"""``run_failed`` eventData ``(what, error, errorCode)`` and the run's expected ``error``."""
+
+
+@invariant("RUN-010")
+async def test_run_failed_records_structured_error(world: Any) -> None:
+    """``run_failed`` sets the run's ``error`` to ``{message, stack?, code?}``: ``message`` is the
+    error if it is a string, else its ``message``, else ``'Unknown error'``; ``stack`` is the
+    error's ``stack``; ``code`` is ``errorCode``; absent parts stay absent. In the result and
+    from ``runs.get``."""
+    for what, error, error_code, expected in RUN_FAILED_ERRORS:
+        run_id = await started_run(world)
+        result = await create(world, run_id, rq.run_failed(error, error_code))
+        for where, run in (("the result", result.run), ("runs.get", await run_of(world, run_id))):
+            got = run.error.to_wire() if run is not MISSING and run.error is not MISSING else MISSING
+            if got != expected:
+                fail(
+                    f"run_failed with {what} gives {where} the error {expected}",
+                    "recorded another",
+                    ("sent error", error),
+                    ("sent errorCode", error_code),
+                    ("run", run),
+                )
+
+
+@invariant("RUN-011")
+async def test_ended_run_refuses_another_ending(world: Any) -> None:
+    """On a completed, failed or cancelled run, ``run_completed``, ``run_failed`` and
+    ``run_cancelled`` raise ``EntityConflictError`` and leave the run as it was; except
+    ``run_cancelled`` on a cancelled run, which succeeds without changing it (it may log another
+    ``run_cancelled``). N concurrent endings of one running run: one wins, the rest raise
+    ``EntityConflictError``, and the log holds one terminal event."""
+    for first in TERMINAL_RUN_EVENTS:
+        for second in TERMINAL_RUN_EVENTS:
+            run_id = await started_run(world)
+            await finish_run(world, run_id, first)
+            before = await run_of(world, run_id)
+            action = f"{second} after {first}"
+            if first == second == "run_cancelled":
+                await returns(world.events.create(run_id, rq.run_cancelled()), action)
+            else:
+                await raises(
+                    errors.EntityConflictError, world.events.create(run_id, finishing_request(second)), action
+                )
+            after = await run_of(world, run_id)
+            if after.to_wire() != before.to_wire():
+                fail(f"{action} leaves the run unchanged", "changed it", ("before", before), ("after", after))
+    run_id = await started_run(world)
+    endings = [rq.run_completed(), rq.run_failed()] * 3
+    outcome = await race([world.events.create(run_id, request) for request in endings])
+    ended = [e for e in await all_events(world, run_id) if e.event_type in TERMINAL_RUN_EVENTS]
+    if len(outcome.results) != 1 or outcome.error_names() - {"EntityConflictError"} or len(ended) != 1:
+        fail(
+            f"of {len(endings)} concurrent run_completed/run_failed one succeeds, the rest raise "
+            "EntityConflictError, and one terminal event is logged",
+            f"let {len(outcome.results)} succeed, raised {sorted(outcome.error_names())}, "
+            f"logged {len(ended)}",
+            ("terminal events", ended),
+        )
+
+
+@invariant("RUN-012")
+async def test_ending_a_missing_run_is_not_found(world: Any) -> None:
+    """``run_completed``, ``run_failed`` and ``run_cancelled`` for a runId that was never created
+    raise ``WorkflowRunNotFoundError`` and create no run."""
+    for kind in TERMINAL_RUN_EVENTS:
+        run_id = rq.new_id("wrun")
+        action = f"{kind} on a run that does not exist"
+        await raises(
+            errors.WorkflowRunNotFoundError, world.events.create(run_id, finishing_request(kind)), action
+        )
+        await rejects(world.runs.get(run_id), f"runs.get after {action}")
+
+
+@invariant("RUN-013")
+async def test_runs_get_miss_is_not_found(world: Any) -> None:
+    """``runs.get`` of a runId that was never created raises ``WorkflowRunNotFoundError``."""
+    await started_run(world)
+    await raises(
+        errors.WorkflowRunNotFoundError, world.runs.get(rq.new_id("wrun")), "runs.get of an unknown runId"
+    )
+
+
 @invariant("RUN-014")
 async def test_first_event_is_run_created(world: Any) -> None:
     """A run's first event is its ``run_created``, before ``run_started`` in eventId order and
     not later in createdAt, on the ordinary path and after resilient start."""
-    ordinary = await _started_run(world)
+    ordinary = await started_run(world)
     resilient_id = rq.new_id("wrun")
     await returns(
         world.events.create(resilient_id, rq.run_started(input=b"devl\x00in", resilient=True)),
@@ -106,3 +343,64 @@ async def test_first_event_is_run_created(world: Any) -> None:
             fail("run_created's eventId sorts before run_started's", "ordered them otherwise", ("log", log))
         if created.created_at > started.created_at:
             fail("run_created's createdAt is not later than run_started's", "stamped it later", ("log", log))
+
+
+def folded_status(log: list[Event]) -> str:
+    """A run's status as its log says: pending, running after ``run_started``, and the status of
+    the first terminal event after that."""
+    status = "pending"
+    for event in log:
+        if status in ("pending", "running"):
+            if event.event_type == "run_started":
+                status = "running"
+            elif event.event_type in TERMINAL_RUN_EVENTS:
+                status = event.event_type.removeprefix("run_")
+    return status
+
+
+@invariant("RUN-015")
+async def test_run_status_is_the_fold_of_its_log(world: Any) -> None:
+    """``runs.get(runId).status`` equals the fold of the run's log (pending; running after
+    ``run_started``; then the first terminal event's status) for runs that are pending with a
+    step, a hook and a wait, running with a finished step, ended from pending or running, ended
+    while a step ran that finished after, and cancelled twice. Only the log and the status are
+    judged, not which of these events the World accepted."""
+    histories: dict[str, tuple[Callable[[Any], Awaitable[str]], Callable[[str], list[EventRequest]]]] = {
+        "pending with a step, a hook and a wait": (
+            pending_run,
+            lambda step: [
+                rq.step_created(step),
+                rq.hook_created(rq.new_id("hook"), rq.new_id("token")),
+                rq.wait_created(rq.new_id("wait"), datetime.now(UTC)),
+            ],
+        ),
+        "running with a finished step": (
+            started_run,
+            lambda step: [rq.step_created(step), rq.step_started(step), rq.step_completed(step)],
+        ),
+        "cancelled while pending": (pending_run, lambda step: [rq.run_cancelled()]),
+        "completed while a step ran, which finished after": (
+            started_run,
+            lambda step: [
+                rq.step_created(step),
+                rq.step_started(step),
+                rq.run_completed(),
+                rq.step_completed(step),
+            ],
+        ),
+        "failed while running": (started_run, lambda step: [rq.run_failed()]),
+        "cancelled twice": (started_run, lambda step: [rq.run_cancelled(), rq.run_cancelled()]),
+    }
+    for what, (new_run, history) in histories.items():
+        run_id = await new_run(world)
+        for request in history(rq.new_id("step")):
+            await attempt(world.events.create(run_id, request))
+        log = await all_events(world, run_id)
+        run = await run_of(world, run_id)
+        if run.status != folded_status(log):
+            fail(
+                f"a run {what} has the status its log folds to, {folded_status(log)}",
+                f"reports {run.status}",
+                ("log", [event.event_type for event in log]),
+                ("run", run),
+            )

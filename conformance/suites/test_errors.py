@@ -1,0 +1,209 @@
+"""Errors (§3, §12): the runtime tells errors apart by ``name`` alone, so a World speaks exactly
+the ``@workflow/errors`` vocabulary, with the fields each name carries. Which name each refusal
+must have is judged by the invariant of that refusal; here, the vocabulary itself, and the
+optional state guard's 412."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from conformance import requests as rq
+from conformance.invariant import invariant
+from conformance.kit import fail, raises, require, returns
+from conformance.scenarios import (
+    create,
+    events_of,
+    finish_run,
+    from_now,
+    live_hook,
+    running_step,
+    started_run,
+)
+from worldspec import errors
+from worldspec.capabilities import Capability
+from worldspec.events import CreateEventParams, Event
+from worldspec.ulid import decode_time
+from worldspec.wire_types import MISSING
+
+RAISED_BY_WORLDS = frozenset(errors.ERROR_CLASSES) - {"HookConflictError", "WorkflowError"}
+"""The names a World may raise: every ``@workflow/errors`` name but the runtime's own."""
+
+
+async def _provoke(call: Awaitable[Any]) -> BaseException | None:
+    """Await ``call``; what it raised, or ``None``."""
+    try:
+        await call
+    except Exception as error:
+        return error
+    return None
+
+
+def _judge(action: str, raised: BaseException | None, fields: dict[str, dict[str, Any]]) -> None:
+    """If ``action`` raised, the error is a named contract error, never HookConflictError, and
+    carries ``fields[name]`` when its name is one of ``fields``."""
+    if raised is None:
+        return
+    name = getattr(raised, "name", None) if isinstance(raised, errors.WorkflowError) else None
+    if name not in RAISED_BY_WORLDS:
+        fail(
+            f"{action} raises one of the @workflow/errors names a World raises: {sorted(RAISED_BY_WORLDS)}",
+            f"raised {type(raised).__name__} named {name!r}: {raised}",
+        )
+    assert isinstance(raised, errors.WorkflowError)
+    wanted = fields.get(raised.name, {})
+    carried = {key: raised.fields().get(key) for key in wanted}
+    if carried != wanted:
+        fail(
+            f"the {raised.name} of {action} carries {wanted}",
+            f"carried {carried}",
+            ("error fields", raised.fields()),
+        )
+
+
+@invariant("ERR-001")
+async def test_errors_speak_the_upstream_vocabulary(world: Any) -> None:
+    """Every refusal the kit provokes here (missing run, run event on an ended run, duplicate
+    creates, unknown step, hook and wait, a token held by another hook, a too-early start, a
+    newer spec version) raises an exception whose ``name`` is one of ``@workflow/errors``, never
+    ``HookConflictError``, with that name's fields: ``runId`` of the missing run, ``token`` of
+    the unknown token, ``runSpecVersion``/``worldSpecVersion``."""
+    missing_run, missing_token = rq.new_id("wrun"), rq.new_id("token")
+    run_id = await started_run(world)
+    ended = await started_run(world)
+    await finish_run(world, ended, "run_completed")
+    _, held_token = await live_hook(world, run_id)
+    step_id = await running_step(world, run_id)
+    await create(world, run_id, rq.step_retrying(step_id, retry_after=from_now(60)))
+    held_by_other_run = await started_run(world)
+    world_version = getattr(world, "spec_version", None) or 3
+    missing_run_fields = {"WorkflowRunNotFoundError": {"runId": missing_run}}
+    tour: list[tuple[str, Callable[[], Awaitable[Any]], dict[str, dict[str, Any]]]] = [
+        ("runs.get of a missing run", lambda: world.runs.get(missing_run), missing_run_fields),
+        (
+            "run_completed on a missing run",
+            lambda: world.events.create(missing_run, rq.run_completed()),
+            missing_run_fields,
+        ),
+        ("run_started on an ended run", lambda: world.events.create(ended, rq.run_started()), {}),
+        ("run_failed on an ended run", lambda: world.events.create(ended, rq.run_failed()), {}),
+        ("a second run_created", lambda: world.events.create(run_id, rq.run_created()), {}),
+        (
+            "step_started of an unknown step",
+            lambda: world.events.create(run_id, rq.step_started(rq.new_id("step"))),
+            {},
+        ),
+        ("step_started before retryAfter", lambda: world.events.create(run_id, rq.step_started(step_id)), {}),
+        (
+            "hook_received of an unknown hook",
+            lambda: world.events.create(run_id, rq.hook_received(rq.new_id("hook"))),
+            {},
+        ),
+        (
+            "hooks.getByToken of an unknown token",
+            lambda: world.hooks.get_by_token(missing_token),
+            {"HookNotFoundError": {"token": missing_token}},
+        ),
+        (
+            "hook_created with a token another run's hook holds",
+            lambda: world.events.create(held_by_other_run, rq.hook_created(rq.new_id("hook"), held_token)),
+            {},
+        ),
+        (
+            "wait_completed of an unknown wait",
+            lambda: world.events.create(run_id, rq.wait_completed(rq.new_id("wait"))),
+            {},
+        ),
+        (
+            "run_created at specVersion 4",
+            lambda: world.events.create(None, rq.run_created(spec_version=4)),
+            {"RunNotSupportedError": {"runSpecVersion": 4, "worldSpecVersion": world_version}},
+        ),
+    ]
+    for action, call, fields in tour:
+        _judge(action, await _provoke(call()), fields)
+
+
+@invariant("ERR-002")
+async def test_retry_after_is_seconds(world: Any) -> None:
+    """A ``TooEarlyError`` (from ``step_started`` 30 s before the step's ``retryAfter``) carries
+    ``retryAfter`` as a number of seconds: a finite number, not a string, no more than the 30 s
+    left (so not milliseconds). Skipped when the World raises no ``TooEarlyError`` (STEP-004
+    judges that)."""
+    delay = 30
+    run_id = await started_run(world)
+    step_id = await running_step(world, run_id)
+    sent = time.monotonic()
+    await create(world, run_id, rq.step_retrying(step_id, retry_after=from_now(delay)))
+    raised = await _provoke(world.events.create(run_id, rq.step_started(step_id)))
+    if not (isinstance(raised, errors.WorkflowError) and raised.name == "TooEarlyError"):
+        pytest.skip(f"the World raised no TooEarlyError ({raised!r}); STEP-004 judges that")
+    carried = getattr(raised, "retry_after", None)
+    elapsed = time.monotonic() - sent
+    seconds = _as_js_number(carried)
+    if seconds is None or not 0 < seconds <= delay + 1:
+        fail(
+            f"TooEarlyError.retryAfter is a number of seconds, at most the {delay} s left "
+            f"({elapsed:.1f} s after the retry)",
+            f"carried {carried!r} ({type(carried).__name__})",
+        )
+
+
+def _as_js_number(value: object) -> float | None:
+    """``value`` if it is a finite number (never a bool or a numeric string), else ``None``."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _ulid_ms(event: Event) -> int:
+    """The epoch-ms time of ``event``'s eventId ULID."""
+    return round(decode_time(event.event_id.rsplit("_", 1)[-1]).timestamp() * 1000)
+
+
+@invariant("ERR-003")
+async def test_state_guard_refuses_stale_creates(world: Any) -> None:
+    """(``state_guard``) A run's marker is the ULID time of its newest ``hook_received`` or
+    ``step_completed`` created without ``stateUpdatedAt``. A create whose ``stateUpdatedAt`` is
+    older raises ``PreconditionFailedError`` (status 412) and appends nothing; one equal to the
+    marker passes; later events that are not external, or are external but created with
+    ``stateUpdatedAt`` (replays), leave the marker where it was."""
+    require(world, Capability.STATE_GUARD)
+    run_id = await started_run(world)
+    hook_id, _ = await live_hook(world, run_id)
+    received = await create(world, run_id, rq.hook_received(hook_id))
+    if received.event is MISSING:
+        fail("hook_received returns its event", "returned none", ("result", received))
+    marker = _ulid_ms(received.event)
+    step_id = rq.new_id("step")
+    stale = await raises(
+        errors.PreconditionFailedError,
+        world.events.create(run_id, rq.step_created(step_id), CreateEventParams(state_updated_at=marker - 1)),
+        "step_created with stateUpdatedAt 1 ms older than the run's newest hook_received",
+    )
+    if getattr(stale, "status", None) != 412:
+        fail("PreconditionFailedError carries status 412", f"carried {getattr(stale, 'status', None)!r}")
+    if await events_of(world, run_id, step_id):
+        fail(
+            "the refused create appends nothing",
+            "appended",
+            ("its events", await events_of(world, run_id, step_id)),
+        )
+    current = CreateEventParams(state_updated_at=marker)
+    for request in (rq.step_created(step_id), rq.step_started(step_id)):
+        await returns(world.events.create(run_id, request, current), f"{request.event_type} at the marker")
+    await asyncio.sleep(0.005)
+    await create(world, run_id, rq.step_created(rq.new_id("step")))
+    replayed = await returns(
+        world.events.create(run_id, rq.step_completed(step_id), current), "step_completed created by a replay"
+    )
+    if replayed.event is not MISSING and _ulid_ms(replayed.event) > marker:
+        await returns(
+            world.events.create(run_id, rq.wait_created(rq.new_id("wait"), from_now(60)), current),
+            "wait_created at the marker, after a step_created and a replayed step_completed",
+        )

@@ -1,0 +1,237 @@
+"""Hooks (§4.4): creation with a unique token, conflicts that are events rather than errors,
+deliveries, disposal, and release when the run ends. (The token race is HOOK-003 and the
+receive/dispose race HOOK-010, judged elsewhere.)"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance import requests as rq
+from conformance.invariant import invariant
+from conformance.kit import fail, raises, rejects, returns
+from conformance.scenarios import (
+    TERMINAL_RUN_EVENTS,
+    create,
+    events_of,
+    finish_run,
+    live_hook,
+    race,
+    started_run,
+)
+from worldspec import errors
+from worldspec.entities import Hook
+from worldspec.events import event_data_of
+from worldspec.pagination import PaginationOptions
+from worldspec.wire_types import MISSING
+
+
+async def _listed_hook_ids(world: Any, run_id: str) -> list[str]:
+    listed = await returns(
+        world.hooks.list(run_id=run_id, pagination=PaginationOptions(limit=100)), "hooks.list({runId})"
+    )
+    return [hook.hook_id for hook in listed.data]
+
+
+def _shown(hook: Hook | Any, *fields: str) -> dict[str, Any]:
+    wire = hook.to_wire() if isinstance(hook, Hook) else {}
+    return {name: wire.get(name, MISSING) for name in fields}
+
+
+@invariant("HOOK-001")
+async def test_hook_created_returns_and_finds_the_hook(world: Any) -> None:
+    """``hook_created`` returns the hook with its runId, hookId, token, metadata (byte-exact)
+    and ``isWebhook`` as sent (``true`` and ``false``); ``hooks.get(hookId)`` and
+    ``hooks.getByToken(token)`` return the same."""
+    run_id = await started_run(world)
+    metadata = b"devl\x00" + bytes(range(256))
+    for is_webhook in (True, False):
+        hook_id, token = rq.new_id("hook"), rq.new_id("token")
+        created = rq.hook_created(hook_id, token, metadata=metadata, is_webhook=is_webhook)
+        result = await create(world, run_id, created)
+        expected = {
+            "runId": run_id,
+            "hookId": hook_id,
+            "token": token,
+            "metadata": metadata,
+            "isWebhook": is_webhook,
+        }
+        found = (
+            ("the result", result.hook),
+            ("hooks.get", await returns(world.hooks.get(hook_id), "hooks.get of the new hook")),
+            ("hooks.getByToken", await returns(world.hooks.get_by_token(token), "hooks.getByToken")),
+        )
+        for where, hook in found:
+            if _shown(hook, *expected) != expected:
+                fail(
+                    f"{where} shows the hook as created (isWebhook {is_webhook})",
+                    "shows otherwise",
+                    ("expected", expected),
+                    ("hook", hook),
+                )
+
+
+@invariant("HOOK-002")
+async def test_held_token_is_a_conflict_event(world: Any) -> None:
+    """``hook_created`` with a token held by a live hook (of another run, or of another hookId
+    in the same run) does not throw: it returns a ``hook_conflict`` event ``{token,
+    conflictingRunId: <the holder's runId>}``, which is also in the log, and creates no hook;
+    the holder keeps the token."""
+    holder_run = await started_run(world)
+    holder, token = await live_hook(world, holder_run)
+    for whose, run_id in (("another run", await started_run(world)), ("the holder's run", holder_run)):
+        hook_id = rq.new_id("hook")
+        action = f"hook_created in {whose} with a token a live hook holds"
+        result = await returns(world.events.create(run_id, rq.hook_created(hook_id, token)), action)
+        expected = {
+            "eventType": "hook_conflict",
+            "correlationId": hook_id,
+            "eventData": {"token": token, "conflictingRunId": holder_run},
+        }
+        got = (
+            {key: result.event.to_wire().get(key) for key in expected} if result.event is not MISSING else {}
+        )
+        if got != expected or result.hook is not MISSING:
+            fail(
+                f"{action} returns a hook_conflict event and no hook",
+                "returned otherwise",
+                ("result", result),
+            )
+        logged = await events_of(world, run_id, hook_id)
+        if [event.event_type for event in logged] != ["hook_conflict"] or event_data_of(logged[0]) != got[
+            "eventData"
+        ]:
+            fail("the hook_conflict is stored in the log", "logged otherwise", ("its events", logged))
+        await rejects(world.hooks.get(hook_id), f"hooks.get of the hookId refused in {whose}")
+        kept = await returns(world.hooks.get_by_token(token), "hooks.getByToken of the held token")
+        if kept.hook_id != holder:
+            fail("the holder keeps the token", f"gave it to {kept.hook_id}", ("hook", kept))
+
+
+@invariant("HOOK-004")
+async def test_hook_id_is_created_once(world: Any) -> None:
+    """``hook_created`` for a ``(runId, hookId)`` that exists raises ``EntityConflictError``,
+    also after that hook was disposed; the refused creates reserve no token."""
+    run_id = await started_run(world)
+    hook_id, _ = await live_hook(world, run_id)
+    for state in ("live", "disposed"):
+        if state == "disposed":
+            await create(world, run_id, rq.hook_disposed(hook_id))
+        token = rq.new_id("token")
+        await raises(
+            errors.EntityConflictError,
+            world.events.create(run_id, rq.hook_created(hook_id, token)),
+            f"hook_created again for a {state} hook's id",
+        )
+        await rejects(
+            world.hooks.get_by_token(token), "hooks.getByToken of the token the refused create sent"
+        )
+
+
+@invariant("HOOK-005")
+async def test_hook_received_appends_the_payload(world: Any) -> None:
+    """``hook_received`` returns the event it appended, carrying the payload byte-exact, and
+    leaves the hook as it was; a hook receives any number of payloads, all in the log in order."""
+    run_id = await started_run(world)
+    hook_id, _ = await live_hook(world, run_id, metadata=b"devl-metadata")
+    before = await returns(world.hooks.get(hook_id), "hooks.get")
+    payloads = [b"devl\x00first" + bytes(range(256)), b"devl\x00second"]
+    for payload in payloads:
+        result = await create(world, run_id, rq.hook_received(hook_id, payload))
+        if result.event is MISSING or result.event.event_type != "hook_received":
+            fail("hook_received returns the hook_received event", "returned otherwise", ("result", result))
+        if (event_data_of(result.event) or {}).get("payload") != payload:
+            fail("the returned event carries the payload sent", "carries another", ("result", result))
+    logged = [
+        (event_data_of(event) or {}).get("payload")
+        for event in await events_of(world, run_id, hook_id)
+        if event.event_type == "hook_received"
+    ]
+    if logged != payloads:
+        fail("the log holds each payload received, byte-exact, in order", "holds others", ("logged", logged))
+    after = await returns(world.hooks.get(hook_id), "hooks.get")
+    if after.to_wire() != before.to_wire():
+        fail("hook_received leaves the hook unchanged", "changed it", ("before", before), ("after", after))
+
+
+@invariant("HOOK-006")
+async def test_missing_hook_receives_nothing(world: Any) -> None:
+    """``hook_received`` and ``hook_disposed`` for a hookId never created in the run, or for a
+    disposed hook, raise ``HookNotFoundError``."""
+    run_id = await started_run(world)
+    disposed, _ = await live_hook(world, run_id)
+    await create(world, run_id, rq.hook_disposed(disposed))
+    for what, hook_id in (("never created", rq.new_id("hook")), ("disposed", disposed)):
+        for request in (rq.hook_received(hook_id), rq.hook_disposed(hook_id)):
+            await raises(
+                errors.HookNotFoundError,
+                world.events.create(run_id, request),
+                f"{request.event_type} for a hook {what}",
+            )
+
+
+@invariant("HOOK-007")
+async def test_hook_disposed_deletes_the_hook(world: Any) -> None:
+    """``hook_disposed`` deletes the hook and frees its token: ``hooks.get``, ``getByToken`` and
+    ``hooks.list`` no longer show it, and another run can create a hook with the token. N
+    concurrent ``hook_disposed`` of one hook: one succeeds, the rest raise ``HookNotFoundError``
+    or ``EntityConflictError``, and one ``hook_disposed`` is logged."""
+    run_id = await started_run(world)
+    hook_id, token = await live_hook(world, run_id)
+    await create(world, run_id, rq.hook_disposed(hook_id))
+    await rejects(world.hooks.get(hook_id), "hooks.get of a disposed hook")
+    await rejects(world.hooks.get_by_token(token), "hooks.getByToken of a disposed hook's token")
+    if hook_id in await _listed_hook_ids(world, run_id):
+        fail("hooks.list no longer lists a disposed hook", "still lists it")
+    taker = rq.new_id("hook")
+    taken = await create(world, await started_run(world), rq.hook_created(taker, token))
+    if taken.hook is MISSING or taken.hook.hook_id != taker:
+        fail("another run creates a hook with the freed token", "did not", ("result", taken))
+    racing, _ = await live_hook(world, run_id)
+    outcome = await race([world.events.create(run_id, rq.hook_disposed(racing)) for _ in range(4)])
+    logged = [e for e in await events_of(world, run_id, racing) if e.event_type == "hook_disposed"]
+    if len(outcome.results) != 1 or outcome.error_names() - {"HookNotFoundError", "EntityConflictError"}:
+        fail(
+            "of 4 concurrent hook_disposed one succeeds, "
+            "the rest raise HookNotFoundError or EntityConflictError",
+            f"let {len(outcome.results)} succeed and raised {sorted(outcome.error_names())}",
+        )
+    if len(logged) != 1:
+        fail("one hook_disposed is logged", f"logged {len(logged)}", ("logged", logged))
+
+
+@invariant("HOOK-008")
+async def test_ended_run_releases_its_hooks(world: Any) -> None:
+    """When a run completes, fails or is cancelled its hooks go: ``hooks.list`` for the run is
+    empty, ``hooks.get`` and ``getByToken`` miss, and another run can create a hook with a freed
+    token (getting a ``hook_created``, not a ``hook_conflict``)."""
+    for kind in TERMINAL_RUN_EVENTS:
+        run_id = await started_run(world)
+        hooks = [await live_hook(world, run_id), await live_hook(world, run_id)]
+        await finish_run(world, run_id, kind)
+        if await _listed_hook_ids(world, run_id):
+            fail(f"after {kind}, hooks.list for the run is empty", "lists hooks")
+        for hook_id, token in hooks:
+            await rejects(world.hooks.get(hook_id), f"hooks.get of a hook of a run after {kind}")
+            await rejects(world.hooks.get_by_token(token), f"hooks.getByToken of a hook's token after {kind}")
+        reused = await create(
+            world, await started_run(world), rq.hook_created(rq.new_id("hook"), hooks[0][1])
+        )
+        if reused.event is MISSING or reused.event.event_type != "hook_created":
+            fail(
+                f"after {kind}, another run creates a hook with a freed token", "did not", ("result", reused)
+            )
+
+
+@invariant("HOOK-009")
+async def test_hook_getters_miss_with_hook_not_found(world: Any) -> None:
+    """``hooks.get`` of a hookId never created and ``hooks.getByToken`` of a token no hook holds
+    raise ``HookNotFoundError``."""
+    await live_hook(world, await started_run(world))
+    await raises(
+        errors.HookNotFoundError, world.hooks.get(rq.new_id("hook")), "hooks.get of an unknown hookId"
+    )
+    await raises(
+        errors.HookNotFoundError,
+        world.hooks.get_by_token(rq.new_id("token")),
+        "hooks.getByToken of an unknown token",
+    )

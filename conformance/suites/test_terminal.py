@@ -1,0 +1,141 @@
+"""After a run is terminal (§4.6): nothing new is created, the run's waits are gone, and the
+log grows only by the steps that were in flight finishing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance import requests as rq
+from conformance.invariant import invariant
+from conformance.kit import all_events, fail, raises, rejects, returns
+from conformance.scenarios import (
+    TERMINAL_RUN_EVENTS,
+    attempt,
+    created_step,
+    events_of,
+    finish_run,
+    from_now,
+    live_hook,
+    running_step,
+    started_run,
+    waiting_wait,
+)
+from worldspec import errors
+from worldspec.events import EventRequest
+
+STEP_EVENTS = frozenset({"step_started", "step_completed", "step_failed", "step_retrying"})
+"""Events of steps that already exist."""
+
+
+@invariant("TERM-001")
+async def test_ended_run_creates_nothing(world: Any) -> None:
+    """Once a run has completed, failed or been cancelled, ``step_created``, ``hook_created`` and
+    ``wait_created`` raise ``EntityConflictError`` and create nothing: no step, and the hook's
+    token stays free."""
+    for kind in TERMINAL_RUN_EVENTS:
+        run_id = await started_run(world)
+        await finish_run(world, run_id, kind)
+        step_id, hook_id, token = rq.new_id("step"), rq.new_id("hook"), rq.new_id("token")
+        creates: list[EventRequest] = [
+            rq.step_created(step_id),
+            rq.hook_created(hook_id, token),
+            rq.wait_created(rq.new_id("wait"), from_now(60)),
+        ]
+        for request in creates:
+            action = f"{request.event_type} after {kind}"
+            await raises(errors.EntityConflictError, world.events.create(run_id, request), action)
+        await rejects(world.steps.get(run_id, step_id), f"steps.get of the step refused after {kind}")
+        await rejects(world.hooks.get_by_token(token), f"hooks.getByToken of the token refused after {kind}")
+
+
+@invariant("TERM-002")
+async def test_ended_run_logs_only_steps_finishing(world: Any) -> None:
+    """After a run's terminal event its log grows only by events of steps created before it
+    (``step_started``, ``step_completed``, ``step_failed``, ``step_retrying``) and, on a cancelled
+    run, by more ``run_cancelled``: checked after trying every event type on ended runs that
+    had a pending and a running step, a live hook and a waiting wait."""
+    for kind in TERMINAL_RUN_EVENTS:
+        run_id = await started_run(world)
+        pending, running = await created_step(world, run_id), await running_step(world, run_id)
+        hook_id, _ = await live_hook(world, run_id)
+        wait = await waiting_wait(world, run_id)
+        await finish_run(world, run_id, kind)
+        tries: list[EventRequest] = [
+            rq.run_started(),
+            rq.run_completed(),
+            rq.run_failed(),
+            rq.run_cancelled(),
+            rq.step_created(rq.new_id("step")),
+            rq.hook_created(rq.new_id("hook"), rq.new_id("token")),
+            rq.wait_created(rq.new_id("wait"), from_now(60)),
+            rq.hook_received(hook_id),
+            rq.hook_disposed(hook_id),
+            rq.wait_completed(wait),
+            rq.step_started(pending),
+            rq.step_retrying(running),
+            rq.step_completed(running),
+        ]
+        for request in tries:
+            await attempt(world.events.create(run_id, request))
+        log = await all_events(world, run_id)
+        kinds = [event.event_type for event in log]
+        ended = next(index for index, event_type in enumerate(kinds) if event_type in TERMINAL_RUN_EVENTS)
+        allowed = STEP_EVENTS | ({"run_cancelled"} if kind == "run_cancelled" else set())
+        later = kinds[ended + 1 :]
+        if set(later) - allowed:
+            fail(
+                f"after {kind} only {sorted(allowed)} are appended",
+                f"appended {sorted(set(later) - allowed)}",
+                ("log", kinds),
+            )
+
+
+@invariant("TERM-003")
+async def test_ended_run_has_no_waits(world: Any) -> None:
+    """When a run completes, fails or is cancelled its waits go: ``wait_completed`` for a wait
+    that was waiting raises ``WorkflowWorldError`` (not found), and the log holds no
+    ``wait_completed`` for it, neither written by the World at the transition nor later."""
+    for kind in TERMINAL_RUN_EVENTS:
+        run_id = await started_run(world)
+        wait = await waiting_wait(world, run_id)
+        await finish_run(world, run_id, kind)
+        await raises(
+            errors.WorkflowWorldError,
+            world.events.create(run_id, rq.wait_completed(wait)),
+            f"wait_completed for a wait of a run after {kind}",
+        )
+        kinds = [event.event_type for event in await events_of(world, run_id, wait)]
+        if kinds != ["wait_created"]:
+            fail(f"after {kind} the wait's only event stays its wait_created", f"logged {kinds}")
+
+
+@invariant("TERM-004")
+async def test_ended_run_lets_only_running_steps_finish(world: Any) -> None:
+    """After a run's terminal event only ``step_completed``/``step_failed`` of running steps
+    should be accepted: ``step_completed``, ``step_failed`` and ``step_retrying`` on a pending
+    step, and ``step_retrying`` on a running one, raise ``RunExpiredError`` and change nothing.
+    (``step_started`` on a pending step is STEP-010, a MUST.)"""
+    for kind in TERMINAL_RUN_EVENTS:
+        run_id = await started_run(world)
+        pending = [await created_step(world, run_id) for _ in range(3)]
+        running = await running_step(world, run_id)
+        await finish_run(world, run_id, kind)
+        tries: list[tuple[str, EventRequest]] = [
+            ("a pending", rq.step_completed(pending[0])),
+            ("a pending", rq.step_failed(pending[1])),
+            ("a pending", rq.step_retrying(pending[2])),
+            ("a running", rq.step_retrying(running)),
+        ]
+        for which, request in tries:
+            step_id = str(request.correlation_id)
+            before = await returns(world.steps.get(run_id, step_id), "steps.get")
+            action = f"{request.event_type} on {which} step after {kind}"
+            await raises(errors.RunExpiredError, world.events.create(run_id, request), action)
+            after = await returns(world.steps.get(run_id, step_id), "steps.get")
+            if after.to_wire() != before.to_wire():
+                fail(
+                    f"the refused {action} changes nothing",
+                    "changed the step",
+                    ("before", before),
+                    ("after", after),
+                )

@@ -1,0 +1,128 @@
+"""Waits (§4.5): created once, completed once, and always resuming at the Date they were made
+with. A wait has no getter; the kit sees it in ``EventResult.wait`` and in the log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance import requests as rq
+from conformance.invariant import invariant
+from conformance.kit import fail, raises, returns
+from conformance.scenarios import create, events_of, from_now, race, started_run, waiting_wait
+from worldspec import errors
+from worldspec.entities import Wait
+from worldspec.wire_types import MISSING
+
+
+def _shown(wait: Wait | Any, *fields: str) -> dict[str, Any]:
+    wire = wait.to_wire() if isinstance(wait, Wait) else {}
+    return {name: wire.get(name, MISSING) for name in fields}
+
+
+@invariant("WAIT-001")
+async def test_wait_created_is_waiting(world: Any) -> None:
+    """``wait_created`` returns the wait ``{waitId: '<runId>-<correlationId>', runId, status:
+    'waiting', resumeAt}``, ``resumeAt`` equal to the sent Date to the millisecond."""
+    run_id = await started_run(world)
+    correlation_id, resume_at = rq.new_id("wait"), from_now(90)
+    result = await create(world, run_id, rq.wait_created(correlation_id, resume_at))
+    expected = {
+        "waitId": f"{run_id}-{correlation_id}",
+        "runId": run_id,
+        "status": "waiting",
+        "resumeAt": resume_at,
+    }
+    if _shown(result.wait, *expected) != expected:
+        fail(
+            "wait_created returns the new wait",
+            "returned otherwise",
+            ("expected", expected),
+            ("result", result),
+        )
+
+
+@invariant("WAIT-002")
+async def test_duplicate_wait_created_conflicts(world: Any) -> None:
+    """A second ``wait_created`` for a wait that is waiting or completed raises
+    ``EntityConflictError``; N concurrent ``wait_created`` of one new wait: one succeeds, the
+    rest raise ``EntityConflictError``."""
+    run_id = await started_run(world)
+    correlation_id = await waiting_wait(world, run_id)
+    for state in ("waiting", "completed"):
+        if state == "completed":
+            await create(world, run_id, rq.wait_completed(correlation_id))
+        await raises(
+            errors.EntityConflictError,
+            world.events.create(run_id, rq.wait_created(correlation_id, from_now(30))),
+            f"a second wait_created for a {state} wait",
+        )
+    correlation_id = rq.new_id("wait")
+    created = [rq.wait_created(correlation_id, from_now(60 + index)) for index in range(4)]
+    outcome = await race([world.events.create(run_id, request) for request in created])
+    if len(outcome.results) != 1 or outcome.error_names() - {"EntityConflictError"}:
+        fail(
+            "of 4 concurrent wait_created of one wait, one succeeds and the rest raise EntityConflictError",
+            f"let {len(outcome.results)} succeed and raised {sorted(outcome.error_names())}",
+        )
+
+
+@invariant("WAIT-003")
+async def test_wait_completes_once(world: Any) -> None:
+    """``wait_completed`` makes the wait completed with ``completedAt``; a second one raises
+    ``EntityConflictError``; of N concurrent ones one succeeds and the rest raise
+    ``EntityConflictError``; each wait has one ``wait_completed`` in the log."""
+    run_id = await started_run(world)
+    correlation_id = await waiting_wait(world, run_id)
+    result = await create(world, run_id, rq.wait_completed(correlation_id))
+    if result.wait is MISSING or result.wait.status != "completed" or result.wait.completed_at is MISSING:
+        fail("wait_completed returns the wait completed, with completedAt", "did not", ("result", result))
+    await raises(
+        errors.EntityConflictError,
+        world.events.create(run_id, rq.wait_completed(correlation_id)),
+        "a second wait_completed",
+    )
+    racing = await waiting_wait(world, run_id)
+    outcome = await race([world.events.create(run_id, rq.wait_completed(racing)) for _ in range(4)])
+    if len(outcome.results) != 1 or outcome.error_names() - {"EntityConflictError"}:
+        fail(
+            "of 4 concurrent wait_completed one succeeds, the rest raise EntityConflictError",
+            f"let {len(outcome.results)} succeed and raised {sorted(outcome.error_names())}",
+        )
+    for wait in (correlation_id, racing):
+        logged = [e for e in await events_of(world, run_id, wait) if e.event_type == "wait_completed"]
+        if len(logged) != 1:
+            fail("each wait has one wait_completed in the log", f"logged {len(logged)}", ("logged", logged))
+
+
+@invariant("WAIT-004")
+async def test_unknown_wait_completed_is_not_found(world: Any) -> None:
+    """``wait_completed`` for a wait never created in the run raises ``WorkflowWorldError`` (not
+    found)."""
+    run_id = await started_run(world)
+    await waiting_wait(world, run_id)
+    await raises(
+        errors.WorkflowWorldError,
+        world.events.create(run_id, rq.wait_completed(rq.new_id("wait"))),
+        "wait_completed for a wait never created",
+    )
+
+
+@invariant("WAIT-005")
+async def test_resume_at_stays_as_created(world: Any) -> None:
+    """A wait's ``resumeAt`` stays its ``wait_created`` value when it completes, with or without
+    a ``resumeAt`` (another one) in the ``wait_completed`` eventData."""
+    run_id = await started_run(world)
+    for echoed in (MISSING, from_now(7200)):
+        resume_at = from_now(60)
+        correlation_id = await waiting_wait(world, run_id, resume_at=resume_at)
+        result = await returns(
+            world.events.create(run_id, rq.wait_completed(correlation_id, resume_at=echoed)),
+            "wait_completed" + ("" if echoed is MISSING else " carrying another resumeAt"),
+        )
+        if result.wait is MISSING or result.wait.resume_at != resume_at:
+            fail(
+                "the completed wait keeps the resumeAt it was created with",
+                "returned another",
+                ("created with", resume_at),
+                ("result", result),
+            )
