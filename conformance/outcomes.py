@@ -42,13 +42,21 @@ class OutcomeLog:
     spec_version: int | None
     outcomes: dict[str, InvariantOutcome] = field(default_factory=dict)
 
-    def record(self, invariant: Invariant, report: pytest.TestReport) -> None:
-        """Fold one phase report into the invariant's outcome (setup and call phases count)."""
+    def record(
+        self, invariant: Invariant, report: pytest.TestReport, should_violation: str | None = None
+    ) -> None:
+        """Fold one phase report into the invariant's outcome (setup and call phases count).
+
+        ``should_violation`` is the failure message of a SHOULD rule the World broke: its test
+        passed, and its outcome is ``warn``.
+        """
         if report.when == "teardown" and report.passed:
             return
         if report.when == "setup" and report.passed:
             return
         outcome, reason = _classify(report)
+        if outcome == "pass" and should_violation is not None:
+            outcome, reason = "warn", should_violation[:500]
         self.outcomes[invariant.id] = InvariantOutcome(
             invariant.id,
             invariant.level,

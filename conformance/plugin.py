@@ -37,6 +37,7 @@ _UNMATCHED = pytest.StashKey[list[str]]()
 _OUTCOMES = pytest.StashKey[OutcomeLog]()
 _RECORDER = pytest.StashKey[Recorder]()
 _LOGS = pytest.StashKey[dict[str, Any]]()
+_SHOULD_VIOLATION = pytest.StashKey[str]()
 
 
 class ShouldViolation(UserWarning):
@@ -227,6 +228,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     except (pytest.fail.Exception, AssertionError) as error:
         if found is None or found.level != "SHOULD":
             raise
+        pyfuncitem.stash[_SHOULD_VIOLATION] = str(error)
         warnings.warn(ShouldViolation(f"{found.id} (SHOULD) {found.statement}\n{error}"), stacklevel=1)
     return True
 
@@ -246,7 +248,7 @@ def pytest_runtest_makereport(
         )
         report.sections.extend(sections)
     if found is not None and _OUTCOMES in item.config.stash:
-        item.config.stash[_OUTCOMES].record(found, report)
+        item.config.stash[_OUTCOMES].record(found, report, item.stash.get(_SHOULD_VIOLATION, None))
     return report
 
 

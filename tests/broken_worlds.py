@@ -23,9 +23,11 @@ from worldspec.wire_types import MISSING
 
 
 class BrokenWorld(MemoryWorld):
-    """A MemoryWorld that breaks the invariants in ``breaks``."""
+    """A MemoryWorld that breaks the MUST invariants in ``breaks`` and the SHOULD invariants in
+    ``warns``."""
 
     breaks: ClassVar[frozenset[str]] = frozenset()
+    warns: ClassVar[frozenset[str]] = frozenset()
 
 
 def _patch_create(world: MemoryWorld, after: Any) -> None:

@@ -46,4 +46,13 @@ def run_kit(target: str, *extra: str, timeout: float = 300) -> dict[str, Any]:
 
 def failed(outcomes: dict[str, Any]) -> set[str]:
     """The invariant IDs the World failed."""
-    return {ident for ident, outcome in outcomes.items() if ident != "__process__" and outcome == "fail"}
+    return _with_outcome(outcomes, "fail")
+
+
+def warned(outcomes: dict[str, Any]) -> set[str]:
+    """The SHOULD invariant IDs the World broke (reported as warnings)."""
+    return _with_outcome(outcomes, "warn")
+
+
+def _with_outcome(outcomes: dict[str, Any], wanted: str) -> set[str]:
+    return {ident for ident, outcome in outcomes.items() if ident != "__process__" and outcome == wanted}
