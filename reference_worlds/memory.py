@@ -136,10 +136,11 @@ class _Events:
         if params is not None and params.resolve_data is not MISSING:
             resolve = params.resolve_data
         async with world.lock:
+            now = world.clock()
             ctx = rules.Context(
-                now=world.clock(),
-                new_event_id=lambda: f"evnt_{world.mint()}",
-                new_run_id=lambda: f"wrun_{world.mint()}",
+                now=now,
+                new_event_id=lambda: f"evnt_{world.mint(now)}",
+                new_run_id=lambda: f"wrun_{world.mint(now)}",
                 world_spec_version=SPEC_VERSION_CURRENT,
             )
             outcome = await rules.decide(_View(world.state), run_id, event, ctx)
