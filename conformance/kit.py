@@ -27,6 +27,7 @@ __all__ = [
     "capabilities_of",
     "fail",
     "raises",
+    "rejects",
     "require",
     "returns",
 ]
@@ -90,6 +91,21 @@ async def raises(
             return error
         fail(f"{action} raises {names}", f"raised {type(error).__name__}({got or ''}): {error}")
     fail(f"{action} raises {names}", "returned instead of raising", ("returned", result))
+
+
+async def rejects(
+    call: Awaitable[Any], action: str, accepted: tuple[type[BaseException], ...] = (Exception,)
+) -> BaseException:
+    """Await ``call``; it must raise, with an instance of one of ``accepted`` (any exception by
+    default), for rules that require a refusal but leave its error class open."""
+    kinds = " or ".join(cls.__name__ for cls in accepted)
+    try:
+        result = await call
+    except accepted as error:
+        return error
+    except Exception as error:
+        fail(f"{action} is refused with {kinds}", f"raised {type(error).__name__}: {error}")
+    fail(f"{action} is refused", "accepted it", ("returned", result))
 
 
 async def returns(call: Awaitable[T], action: str) -> T:
