@@ -258,3 +258,181 @@ class CursorsExpireWhenTheLogGrows(BrokenWorld):
             return page
 
         self.events.list = listing  # type: ignore[method-assign]
+
+
+def _wrap_list(world: MemoryWorld, namespace: str, wrapper: Callable[[Any], Any]) -> None:
+    """Replace ``world.<namespace>.list`` with ``wrapper(original)``."""
+    target = getattr(world, namespace)
+    target.list = wrapper(target.list)
+
+
+class RunPagesSkipAnItem(BrokenWorld):
+    """``runs.list`` drops the first run after a cursor (an off-by-one page boundary)."""
+
+    breaks = frozenset({"LIST-001"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        def wrapper(original: Any) -> Any:
+            async def listing(*, pagination: PaginationOptions | None = None, **kwargs: Any) -> Any:
+                page: PaginatedResponse[Any] = await original(pagination=pagination, **kwargs)
+                if pagination is not None and pagination.cursor is not MISSING:
+                    return page.model_copy(update={"data": page.data[1:]})
+                return page
+
+            return listing
+
+        _wrap_list(self, "runs", wrapper)
+
+
+class StepCursorTokensRecycled(BrokenWorld):
+    """``steps.list`` hands out server-side cursor tokens from a pool of two, so a token
+    recurs in one paging sequence (each token resolves to the latest position it named)."""
+
+    breaks = frozenset({"LIST-002"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        positions: dict[str, str] = {}
+        issued = [0]
+
+        def wrapper(original: Any) -> Any:
+            async def listing(
+                run_id: str, *, pagination: PaginationOptions | None = None, **kwargs: Any
+            ) -> Any:
+                if pagination is not None and pagination.cursor in positions:
+                    pagination = pagination.model_copy(update={"cursor": positions[str(pagination.cursor)]})
+                page: PaginatedResponse[Any] = await original(run_id, pagination=pagination, **kwargs)
+                if page.cursor is None:
+                    return page
+                token = "ab"[issued[0] % 2]
+                issued[0] += 1
+                positions[token] = page.cursor
+                return page.model_copy(update={"cursor": token})
+
+            return listing
+
+        _wrap_list(self, "steps", wrapper)
+
+
+class EmptyStepListHasCursor(BrokenWorld):
+    """An empty ``steps.list`` page carries a cursor."""
+
+    breaks = frozenset({"LIST-003"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        def wrapper(original: Any) -> Any:
+            async def listing(*args: Any, **kwargs: Any) -> Any:
+                page: PaginatedResponse[Any] = await original(*args, **kwargs)
+                return page if page.data else page.model_copy(update={"cursor": "end"})
+
+            return listing
+
+        _wrap_list(self, "steps", wrapper)
+
+
+class HooksNewestFirstByDefault(BrokenWorld):
+    """``hooks.list`` without a sortOrder lists newest first."""
+
+    breaks = frozenset({"LIST-004"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        def wrapper(original: Any) -> Any:
+            async def listing(*, pagination: PaginationOptions | None = None, **kwargs: Any) -> Any:
+                options = pagination or PaginationOptions()
+                if options.sort_order is MISSING:
+                    options = options.model_copy(update={"sort_order": "desc"})
+                return await original(pagination=options, **kwargs)
+
+            return listing
+
+        _wrap_list(self, "hooks", wrapper)
+
+
+class RunListIgnoresStatus(BrokenWorld):
+    """``runs.list`` ignores the ``status`` filter."""
+
+    breaks = frozenset({"LIST-005"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        def wrapper(original: Any) -> Any:
+            async def listing(*, status: Any = None, **kwargs: Any) -> Any:
+                return await original(**kwargs)
+
+            return listing
+
+        _wrap_list(self, "runs", wrapper)
+
+
+class ResolveNoneDropsExecutionContext(BrokenWorld):
+    """``runs.get`` with ``resolveData: 'none'`` also drops the run's executionContext."""
+
+    breaks = frozenset({"LIST-006"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        original = self.runs.get
+
+        async def get(run_id: str, *, resolve_data: ResolveData = "all") -> Any:
+            run = await original(run_id, resolve_data=resolve_data)
+            return run if resolve_data == "all" else run.model_copy(update={"execution_context": MISSING})
+
+        self.runs.get = get  # type: ignore[method-assign]
+
+
+class EventPagesCappedAt100(BrokenWorld):
+    """``events.list`` returns at most 100 events a page, whatever the limit."""
+
+    breaks = frozenset({"LIST-007"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        def wrapper(original: Any) -> Any:
+            async def listing(
+                run_id: str, *, pagination: PaginationOptions | None = None, **kwargs: Any
+            ) -> Any:
+                if (
+                    pagination is not None
+                    and isinstance(pagination.limit, int | float)
+                    and pagination.limit > 100
+                ):
+                    pagination = pagination.model_copy(update={"limit": 100})
+                return await original(run_id, pagination=pagination, **kwargs)
+
+            return listing
+
+        _wrap_list(self, "events", wrapper)
+
+
+class UnusableEventCursorReadsFromStart(BrokenWorld):
+    """``events.list`` treats a cursor it cannot read as no cursor (as world-local does)."""
+
+    warns = frozenset({"LIST-008"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        def wrapper(original: Any) -> Any:
+            async def listing(
+                run_id: str, *, pagination: PaginationOptions | None = None, **kwargs: Any
+            ) -> Any:
+                try:
+                    return await original(run_id, pagination=pagination, **kwargs)
+                except errors.WorkflowWorldError:
+                    if pagination is None:
+                        raise
+                    return await original(
+                        run_id, pagination=pagination.model_copy(update={"cursor": MISSING}), **kwargs
+                    )
+
+            return listing
+
+        _wrap_list(self, "events", wrapper)
