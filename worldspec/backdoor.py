@@ -23,6 +23,9 @@ class Backdoor(Protocol):
         Both are wire-form dicts (camelCase keys) with ``specVersion`` absent or 1 and payloads
         as plain JSON. A storage World writes them in its legacy form (legacy column, legacy
         file layout), so that reading them back exercises the legacy fallback (§6.3).
+
+        The kit also seeds runs a newer World version wrote (``specVersion`` above the World's,
+        LEG-002): those carry no payload fields, so any form of storage holds them.
         """
         ...
 
