@@ -1,4 +1,5 @@
-"""Deliberately broken Worlds for the event-log and listing invariants (EVT, LIST).
+"""Deliberately broken Worlds for the event-log, listing, spec-version and date invariants
+(EVT, LIST, LEG, BIN).
 
 Each breaks one rule at the narrowest point it can, and names the invariants the kit must
 fail (``breaks``) or warn about (``warns``) on it.
@@ -22,7 +23,7 @@ from worldspec.events import (
     EventResult,
 )
 from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData
-from worldspec.spec_version import SPEC_VERSION_CURRENT
+from worldspec.spec_version import SPEC_VERSION_CURRENT, is_legacy_spec_version
 from worldspec.ulid import MonotonicUlid
 from worldspec.validation import parse_event
 from worldspec.wire_types import MISSING
@@ -436,3 +437,77 @@ class UnusableEventCursorReadsFromStart(BrokenWorld):
             return listing
 
         _wrap_list(self, "events", wrapper)
+
+
+class ClaimsSpecVersionFour(BrokenWorld):
+    """Reports ``specVersion`` 4, newer than the contract it implements."""
+
+    breaks = frozenset({"LEG-001"})
+    spec_version = 4
+
+
+class NewerRunsRefusedAsWorldErrors(BrokenWorld):
+    """Refuses events on a newer run with ``WorkflowWorldError`` instead of ``RunNotSupportedError``."""
+
+    breaks = frozenset({"LEG-002"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(original: Any, run_id: str | None, event: EventRequest, params: Any) -> EventResult:
+            try:
+                return await original(run_id, event, params)  # type: ignore[no-any-return]
+            except errors.RunNotSupportedError as error:
+                if run_id in self.state.runs:
+                    raise errors.WorkflowWorldError(str(error)) from None
+                raise
+
+        _patch_create(self, after)
+
+
+class LegacyWaitCompletionLooksUpTheWait(BrokenWorld):
+    """On a legacy run, refuses ``wait_completed`` for a wait it does not know (as on a current run)."""
+
+    breaks = frozenset({"LEG-003"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def after(original: Any, run_id: str | None, event: EventRequest, params: Any) -> EventResult:
+            if event.event_type == "wait_completed" and run_id in self.state.runs:
+                version = self.state.runs[str(run_id)][1].spec_version
+                wait_id = f"{run_id}-{event.correlation_id}"
+                if (
+                    is_legacy_spec_version(None if version is MISSING else version)
+                    and wait_id not in self.state.waits
+                ):
+                    raise errors.WorkflowWorldError(f'Wait "{wait_id}" not found', status=404)
+            return await original(run_id, event, params)  # type: ignore[no-any-return]
+
+        _patch_create(self, after)
+
+
+_EPOCH_SECONDS_32 = 2**32
+
+
+def _wrapped_at_2038(event: Event) -> dict[str, Any]:
+    """Dates in eventData stored as 32-bit epoch seconds (milliseconds kept): later ones wrap."""
+    data = getattr(event, "event_data", MISSING)
+    if data is MISSING:
+        return {}
+    update = {}
+    for field in ("resume_at", "retry_after"):
+        when = getattr(data, field, MISSING)
+        if when is not MISSING and when.timestamp() >= 2**31:
+            update[field] = when - timedelta(seconds=_EPOCH_SECONDS_32)
+    return {"event_data": data.model_copy(update=update)} if update else {}
+
+
+class EventDatesWrapIn2038(BrokenWorld):
+    """Stores eventData dates as signed 32-bit epoch seconds: dates after January 2038 wrap."""
+
+    breaks = frozenset({"BIN-002"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        _rewrite_appended(self, _wrapped_at_2038)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from conformance import requests as rq
 from conformance.invariant import invariant
-from conformance.kit import all_events, backdoor, fail, returns
-from worldspec.events import event_data_of
+from conformance.kit import all_events, backdoor, capabilities_of, fail, raises, rejects, returns, run_of
+from worldspec import errors
+from worldspec.capabilities import Capability
+from worldspec.events import CreateEventParams, EventRequest, event_data_of
+from worldspec.spec_version import SPEC_VERSION_CURRENT
 from worldspec.ulid import MonotonicUlid
 from worldspec.wire_types import MISSING
 
@@ -162,3 +166,169 @@ async def test_legacy_fallback_only_when_current_form_absent(world: Any) -> None
                         f"returned {_field(read, name)!r}",
                         ("read", read),
                     )
+
+
+NEWER_SPEC_VERSION = SPEC_VERSION_CURRENT + 1
+
+
+@invariant("LEG-001")
+async def test_world_spec_version_is_2_or_3(world: Any) -> None:
+    """``world.specVersion``, when the World sets it, is the integer 2 or 3: never a legacy
+    version, and never newer than the contract the World implements."""
+    version = getattr(world, "spec_version", None)
+    if version is not None and (type(version) is not int or version not in (2, SPEC_VERSION_CURRENT)):
+        fail("world.specVersion is absent, 2 or 3", f"is {version!r}")
+
+
+def _seeded_run(run_id: str, spec_version: int | None, status: str = "running") -> dict[str, Any]:
+    """A stored run without payloads, at ``spec_version`` (``None``: the field is absent)."""
+    stamp = 1_700_000_000_000
+    run: dict[str, Any] = {
+        "runId": run_id,
+        "status": status,
+        "deploymentId": rq.DEPLOYMENT_ID,
+        "workflowName": rq.workflow_name(),
+        "createdAt": stamp,
+        "updatedAt": stamp,
+        "startedAt": stamp,
+    }
+    if spec_version is not None:
+        run["specVersion"] = spec_version
+    return run
+
+
+def _seeded_log(run: dict[str, Any]) -> list[dict[str, Any]]:
+    mint = MonotonicUlid()
+    data = {"deploymentId": run["deploymentId"], "workflowName": run["workflowName"]}
+    created = {"eventType": "run_created", "eventData": data}
+    log = [{**created, "runId": run["runId"], "eventId": f"evnt_{mint()}", "createdAt": run["createdAt"]}]
+    log.append(
+        {
+            "eventType": "run_started",
+            "runId": run["runId"],
+            "eventId": f"evnt_{mint()}",
+            "createdAt": run["createdAt"],
+        }
+    )
+    if "specVersion" in run:
+        for event in log:
+            event["specVersion"] = run["specVersion"]
+    return log
+
+
+def _run_reading_events() -> list[EventRequest]:
+    """Events whose processing loads the run (§4.1 step 5), of every kind."""
+    step_id, hook_id, wait_id = rq.new_id("step"), rq.new_id("hook"), rq.new_id("wait")
+    return [
+        rq.run_started(),
+        rq.run_completed(),
+        rq.run_failed(),
+        rq.run_cancelled(),
+        rq.step_created(step_id),
+        rq.step_started(step_id),
+        rq.step_failed(step_id),
+        rq.hook_created(hook_id, rq.new_id("token")),
+        rq.hook_received(hook_id),
+        rq.hook_disposed(hook_id),
+        rq.wait_created(wait_id, datetime(2031, 1, 1, tzinfo=UTC)),
+        rq.wait_completed(wait_id),
+    ]
+
+
+@invariant("LEG-002")
+async def test_newer_run_is_not_supported(world: Any) -> None:
+    """Every event that loads the run, on a run stored at specVersion 4 (seeded through the
+    backdoor, as a newer World would leave it), raises ``RunNotSupportedError`` carrying
+    ``runSpecVersion`` 4 and the World's own version, and appends nothing."""
+    door = backdoor(world)
+    run_id = rq.new_id("wrun")
+    run = _seeded_run(run_id, NEWER_SPEC_VERSION)
+    await door.seed_legacy_run(run, _seeded_log(run))
+    declared = getattr(world, "spec_version", None)
+    own = declared if declared in (2, SPEC_VERSION_CURRENT) else None
+    before = await all_events(world, run_id)
+    for request in _run_reading_events():
+        action = f"{request.event_type} on a specVersion-{NEWER_SPEC_VERSION} run"
+        error = await raises(errors.RunNotSupportedError, world.events.create(run_id, request), action)
+        versions = (getattr(error, "run_spec_version", None), getattr(error, "world_spec_version", None))
+        world_ok = versions[1] == own if own is not None else isinstance(versions[1], int) and versions[1] < 4
+        if versions[0] != NEWER_SPEC_VERSION or not world_ok:
+            fail(
+                f"{action} raises RunNotSupportedError(runSpecVersion {NEWER_SPEC_VERSION}, "
+                f"worldSpecVersion {own if own is not None else '< 4'})",
+                f"raised it with runSpecVersion {versions[0]!r}, worldSpecVersion {versions[1]!r}",
+            )
+    after = await all_events(world, run_id)
+    if [e.to_wire() for e in after] != [e.to_wire() for e in before]:
+        fail("the refused events append nothing", "appended some", ("log", after))
+
+
+def _refused_on_legacy_runs() -> list[EventRequest]:
+    """§6.2: every type but run_cancelled, hook_received, wait_completed (and the MAY of
+    step_completed/step_retrying) is refused on a legacy run."""
+    step_id, hook_id = rq.new_id("step"), rq.new_id("hook")
+    return [
+        rq.run_started(),
+        rq.run_completed(),
+        rq.run_failed(),
+        rq.step_created(step_id),
+        rq.step_started(step_id),
+        rq.step_failed(step_id),
+        rq.hook_created(hook_id, rq.new_id("token")),
+        rq.hook_disposed(hook_id),
+        rq.wait_created(rq.new_id("wait"), datetime(2031, 1, 1, tzinfo=UTC)),
+    ]
+
+
+async def _follows_legacy_rules(world: Any, run_id: str, params: CreateEventParams, label: str) -> None:
+    """The §6.2 rules hold on ``run_id``, each event sent with ``params``."""
+    for request in (rq.hook_received(rq.new_id("hook")), rq.wait_completed(rq.new_id("wait"))):
+        action = f"{request.event_type} for an entity never created, on {label}"
+        result = await returns(world.events.create(run_id, request, params), action)
+        logged = [e.event_id for e in await all_events(world, run_id)]
+        if result.event is MISSING or result.event.event_id not in logged:
+            fail(f"{action} is appended, unchecked", "did not append it", ("result", result))
+    for refused in _refused_on_legacy_runs():
+        before = await all_events(world, run_id)
+        await rejects(world.events.create(run_id, refused, params), f"{refused.event_type} on {label}")
+        if [e.to_wire() for e in await all_events(world, run_id)] != [e.to_wire() for e in before]:
+            fail(f"the refused {refused.event_type} on {label} stores nothing", "stored something")
+    for attempt in ("run_cancelled", "a second run_cancelled"):
+        await returns(world.events.create(run_id, rq.run_cancelled(), params), f"{attempt} on {label}")
+        run = await run_of(world, run_id)
+        if run.status != "cancelled":
+            fail(f"{attempt} on {label} leaves it cancelled", "left it otherwise", ("run", run))
+
+
+@invariant("LEG-003")
+async def test_stored_version_selects_legacy_rules(world: Any) -> None:
+    """The stored run's version, not ``params.v1Compat`` nor the event's specVersion, selects
+    the legacy rules of §6.2: on a run created at specVersion 1 (events sent with ``v1Compat:
+    false``) and on a seeded run without specVersion (with a backdoor), hook_received and
+    wait_completed are appended without lookup, run_cancelled cancels (repeatably), other
+    events are refused; on a current run, ``v1Compat: true`` and specVersion 1 change nothing."""
+    created = await returns(
+        world.events.create(None, rq.run_created(input={"legacy": True}, spec_version=1)),
+        "run_created at specVersion 1",
+    )
+    await _follows_legacy_rules(world, created.run.run_id, CreateEventParams(v1_compat=False), "a spec-1 run")
+    if capabilities_of(world).has(Capability.LEGACY_SEEDING):
+        run = _seeded_run(rq.new_id("wrun"), None)
+        await backdoor(world).seed_legacy_run(run, _seeded_log(run))
+        await _follows_legacy_rules(
+            world, run["runId"], CreateEventParams(), "a run stored without specVersion"
+        )
+    current = (await returns(world.events.create(None, rq.run_created()), "run_created")).run.run_id
+    claims_legacy = CreateEventParams(v1_compat=True)
+    await raises(
+        errors.HookNotFoundError,
+        world.events.create(
+            current, rq.hook_received(rq.new_id("hook")).model_copy(update={"spec_version": 1}), claims_legacy
+        ),
+        "hook_received at specVersion 1 with v1Compat: true for an unknown hook, on a spec-3 run",
+    )
+    await raises(
+        errors.WorkflowWorldError,
+        world.events.create(current, rq.wait_completed(rq.new_id("wait")), claims_legacy),
+        "wait_completed with v1Compat: true for an unknown wait, on a spec-3 run",
+    )
