@@ -14,7 +14,7 @@ import pytest
 
 from conformance.display import show
 from conformance.loading import backdoor_of, declared_capabilities
-from worldspec.backdoor import Backdoor
+from worldspec.backdoor import Backdoor, EncodedPayloadSeeding
 from worldspec.capabilities import Capabilities, Capability
 from worldspec.entities import WorkflowRun
 from worldspec.errors import WorkflowError
@@ -25,6 +25,7 @@ __all__ = [
     "all_events",
     "backdoor",
     "capabilities_of",
+    "encoded_payload_seeding",
     "fail",
     "raises",
     "rejects",
@@ -62,6 +63,16 @@ def backdoor(world: Any) -> Backdoor:
     door = backdoor_of(_inner(world))
     if door is None:
         pytest.skip(f"World has no worldspec_backdoor: {Capabilities.describe(Capability.LEGACY_SEEDING)}")
+    return door
+
+
+def encoded_payload_seeding(world: Any) -> EncodedPayloadSeeding:
+    """The backdoor's ``seed_encoded_input``, or skip: only storage can hold upstream-encoded data."""
+    door = backdoor(world)
+    if not isinstance(door, EncodedPayloadSeeding):
+        pytest.skip(
+            "the World's backdoor has no seed_encoded_input (worldspec.backdoor.EncodedPayloadSeeding)"
+        )
     return door
 
 
