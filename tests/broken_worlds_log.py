@@ -7,11 +7,12 @@ fail (``breaks``) or warn about (``warns``) on it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from reference_worlds.memory import MemoryWorld
+from reference_worlds.memory import MemoryBackdoor, MemoryWorld
 from tests.broken_worlds import BrokenWorld, _patch_create
 from worldspec import errors
 from worldspec.events import (
@@ -511,3 +512,28 @@ class EventDatesWrapIn2038(BrokenWorld):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         _rewrite_appended(self, _wrapped_at_2038)
+
+
+class _EnvelopeKeepingBackdoor(MemoryBackdoor):
+    """Reads JSON-text payloads without reviving ``{"__type": "Uint8Array", ...}`` envelopes."""
+
+    def __init__(self, world: MemoryWorld) -> None:
+        super().__init__(world)
+        self._state = world.state
+
+    async def seed_encoded_input(self, encoding: str, encoded: bytes) -> str:
+        run_id = await super().seed_encoded_input(encoding, encoded)
+        if encoding == "json-text-v1":
+            sequence, run = self._state.runs[run_id]
+            self._state.runs[run_id] = (sequence, run.model_copy(update={"input": json.loads(encoded)}))
+        return run_id
+
+
+class JsonTextBytesLeftAsEnvelopes(BrokenWorld):
+    """Claims ``legacy_codec`` but returns world-local's Uint8Array envelopes as plain objects."""
+
+    breaks = frozenset({"LEG-007"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.worldspec_backdoor = _EnvelopeKeepingBackdoor(self)

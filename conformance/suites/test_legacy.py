@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from importlib import resources
 from typing import Any
 
 from conformance import requests as rq
 from conformance.invariant import invariant
-from conformance.kit import all_events, backdoor, capabilities_of, fail, raises, rejects, returns, run_of
-from worldspec import errors
+from conformance.kit import (
+    all_events,
+    backdoor,
+    capabilities_of,
+    encoded_payload_seeding,
+    fail,
+    raises,
+    rejects,
+    require,
+    returns,
+    run_of,
+)
+from worldspec import errors, wire
 from worldspec.capabilities import Capability
 from worldspec.events import CreateEventParams, EventRequest, event_data_of
 from worldspec.spec_version import SPEC_VERSION_CURRENT
@@ -332,3 +345,48 @@ async def test_stored_version_selects_legacy_rules(world: Any) -> None:
         world.events.create(current, rq.wait_completed(rq.new_id("wait")), claims_legacy),
         "wait_completed with v1Compat: true for an unknown wait, on a spec-3 run",
     )
+
+
+def _persisted_codec_vectors() -> list[tuple[str, str, bytes, Any]]:
+    """(encoding, vector name, encoded bytes, decoded value) for each vector of upstream's
+    persisted-codec.json, values in worldspec's form (an ``undefined`` member is absent)."""
+    text = resources.files("conformance.fixtures").joinpath("persisted-codec.json").read_text()
+    fixture = json.loads(text)
+    newest = fixture["newSqlite"]
+    vectors = [(newest["format"], "newSqlite", wire.from_tagged(newest["encoded"]), newest["value"])]
+    for group, field in (("legacyJsonText", "encodedText"), ("legacyCborX", "encoded")):
+        for vector in fixture[group]["vectors"]:
+            encoded = vector[field]
+            raw = encoded.encode() if isinstance(encoded, str) else wire.from_tagged(encoded)
+            vectors.append((fixture[group]["format"], vector["name"], raw, vector["value"]))
+    return [(encoding, name, raw, wire.from_tagged(value)) for encoding, name, raw, value in vectors]
+
+
+def _deep_exact(got: Any, sent: Any) -> bool:
+    if type(got) is not type(sent):
+        return False
+    if isinstance(sent, dict):
+        return set(got) == set(sent) and all(_deep_exact(got[key], sent[key]) for key in sent)
+    if isinstance(sent, list):
+        return len(got) == len(sent) and all(_deep_exact(g, s) for g, s in zip(got, sent, strict=True))
+    return bool(got == sent)
+
+
+@invariant("LEG-007")
+async def test_persisted_encodings_decode(world: Any) -> None:
+    """(``legacy_codec``) Every vector of upstream's persisted-codec.json (deterministic CBOR,
+    JSON text with Uint8Array envelopes, cbor-x with ``undefined`` and Dates), stored through
+    the backdoor as a legacy run's input, reads back through ``runs.get`` as the vector's
+    value, types included."""
+    require(world, Capability.LEGACY_CODEC)
+    door = encoded_payload_seeding(world)
+    for encoding, name, encoded, value in _persisted_codec_vectors():
+        run_id = await door.seed_encoded_input(encoding, encoded)
+        run = await run_of(world, run_id)
+        if not _deep_exact(run.input, value):
+            fail(
+                f"the {encoding} vector {name!r} reads back as its value",
+                "returned another",
+                ("value", value),
+                ("runs.get input", run.input),
+            )
