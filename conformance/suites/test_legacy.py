@@ -193,40 +193,23 @@ async def test_world_spec_version_is_2_or_3(world: Any) -> None:
         fail("world.specVersion is absent, 2 or 3", f"is {version!r}")
 
 
-def _seeded_run(run_id: str, spec_version: int | None, status: str = "running") -> dict[str, Any]:
-    """A stored run without payloads, at ``spec_version`` (``None``: the field is absent)."""
-    stamp = 1_700_000_000_000
+def _seeded_pending_run(spec_version: int | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A stored pending run and its ``run_created``, without payloads, at ``spec_version``
+    (``None``: the field is absent), for ``Backdoor.seed_legacy_run``."""
+    run_id, stamp = rq.new_id("wrun"), 1_700_000_000_000
+    data = {"deploymentId": rq.DEPLOYMENT_ID, "workflowName": rq.workflow_name()}
     run: dict[str, Any] = {
         "runId": run_id,
-        "status": status,
-        "deploymentId": rq.DEPLOYMENT_ID,
-        "workflowName": rq.workflow_name(),
+        "status": "pending",
         "createdAt": stamp,
         "updatedAt": stamp,
-        "startedAt": stamp,
+        **data,
     }
+    created: dict[str, Any] = {"runId": run_id, "eventId": rq.new_id("evnt"), "eventType": "run_created"}
+    created.update(eventData=data, createdAt=stamp)
     if spec_version is not None:
-        run["specVersion"] = spec_version
-    return run
-
-
-def _seeded_log(run: dict[str, Any]) -> list[dict[str, Any]]:
-    mint = MonotonicUlid()
-    data = {"deploymentId": run["deploymentId"], "workflowName": run["workflowName"]}
-    created = {"eventType": "run_created", "eventData": data}
-    log = [{**created, "runId": run["runId"], "eventId": f"evnt_{mint()}", "createdAt": run["createdAt"]}]
-    log.append(
-        {
-            "eventType": "run_started",
-            "runId": run["runId"],
-            "eventId": f"evnt_{mint()}",
-            "createdAt": run["createdAt"],
-        }
-    )
-    if "specVersion" in run:
-        for event in log:
-            event["specVersion"] = run["specVersion"]
-    return log
+        run["specVersion"] = created["specVersion"] = spec_version
+    return run, [created]
 
 
 def _run_reading_events() -> list[EventRequest]:
@@ -254,9 +237,9 @@ async def test_newer_run_is_not_supported(world: Any) -> None:
     backdoor, as a newer World would leave it), raises ``RunNotSupportedError`` carrying
     ``runSpecVersion`` 4 and the World's own version, and appends nothing."""
     door = backdoor(world)
-    run_id = rq.new_id("wrun")
-    run = _seeded_run(run_id, NEWER_SPEC_VERSION)
-    await door.seed_legacy_run(run, _seeded_log(run))
+    run, log = _seeded_pending_run(NEWER_SPEC_VERSION)
+    await door.seed_legacy_run(run, log)
+    run_id = str(run["runId"])
     declared = getattr(world, "spec_version", None)
     own = declared if declared in (2, SPEC_VERSION_CURRENT) else None
     before = await all_events(world, run_id)
@@ -326,8 +309,8 @@ async def test_stored_version_selects_legacy_rules(world: Any) -> None:
     )
     await _follows_legacy_rules(world, created.run.run_id, CreateEventParams(v1_compat=False), "a spec-1 run")
     if capabilities_of(world).has(Capability.LEGACY_SEEDING):
-        run = _seeded_run(rq.new_id("wrun"), None)
-        await backdoor(world).seed_legacy_run(run, _seeded_log(run))
+        run, log = _seeded_pending_run(None)
+        await backdoor(world).seed_legacy_run(run, log)
         await _follows_legacy_rules(
             world, run["runId"], CreateEventParams(), "a run stored without specVersion"
         )
