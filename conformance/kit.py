@@ -14,7 +14,7 @@ import pytest
 
 from conformance.display import show
 from conformance.loading import backdoor_of, declared_capabilities
-from worldspec.backdoor import Backdoor
+from worldspec.backdoor import Backdoor, EncodedPayloadSeeding
 from worldspec.capabilities import Capabilities, Capability
 from worldspec.entities import WorkflowRun
 from worldspec.errors import WorkflowError
@@ -25,6 +25,7 @@ __all__ = [
     "all_events",
     "backdoor",
     "capabilities_of",
+    "encoded_payload_seeding",
     "fail",
     "raises",
     "rejects",
@@ -65,6 +66,16 @@ def backdoor(world: Any) -> Backdoor:
     return door
 
 
+def encoded_payload_seeding(world: Any) -> EncodedPayloadSeeding:
+    """The backdoor's ``seed_encoded_input``, or skip: only storage can hold upstream-encoded data."""
+    door = backdoor(world)
+    if not isinstance(door, EncodedPayloadSeeding):
+        pytest.skip(
+            "the World's backdoor has no seed_encoded_input (worldspec.backdoor.EncodedPayloadSeeding)"
+        )
+    return door
+
+
 def fail(rule: str, did: str, *shown: tuple[str, Any]) -> NoReturn:
     """Fail the test: ``rule`` is what must hold, ``did`` what the World did instead."""
     lines = [f"expected: {rule}", f"the World: {did}"]
@@ -93,16 +104,20 @@ async def raises(
     fail(f"{action} raises {names}", "returned instead of raising", ("returned", result))
 
 
-async def rejects(call: Awaitable[Any], action: str) -> WorkflowError:
-    """Await ``call``; it must raise some contract error, whichever (where the contract says
-    only "rejected", or where another invariant judges the error's name)."""
+async def rejects(
+    call: Awaitable[Any], action: str, accepted: tuple[type[BaseException], ...] = (WorkflowError,)
+) -> BaseException:
+    """Await ``call``; it must raise an instance of one of ``accepted`` (by default some
+    contract error, whichever), for rules that require a refusal but leave its error class
+    open, or where another invariant judges the error's name."""
+    kinds = " or ".join(cls.__name__ for cls in accepted)
     try:
         result = await call
-    except WorkflowError as error:
+    except accepted as error:
         return error
     except Exception as error:
-        fail(f"{action} is rejected with a contract error", f"raised {type(error).__name__}: {error}")
-    fail(f"{action} is rejected", "returned instead of raising", ("returned", result))
+        fail(f"{action} is refused with {kinds}", f"raised {type(error).__name__}: {error}")
+    fail(f"{action} is refused", "accepted it", ("returned", result))
 
 
 async def returns(call: Awaitable[T], action: str) -> T:

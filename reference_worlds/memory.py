@@ -18,6 +18,7 @@ from reference_worlds import rules
 from reference_worlds.inprocess_queue import InProcessQueue
 from reference_worlds.memory_streams import MemoryStreams
 from reference_worlds.paging import encode_cursor, page
+from reference_worlds.persisted_codec import decode_persisted
 from reference_worlds.state_guard import StateMarkers
 from worldspec import errors
 from worldspec.capabilities import Capabilities
@@ -141,10 +142,11 @@ class _Events:
         async with world.lock:
             if guard is not MISSING:
                 world.state.state_markers.check(run_id, guard)
+            now = world.clock()
             ctx = rules.Context(
-                now=world.clock(),
-                new_event_id=lambda: f"evnt_{world.mint()}",
-                new_run_id=lambda: f"wrun_{world.mint()}",
+                now=now,
+                new_event_id=lambda: f"evnt_{world.mint(now)}",
+                new_run_id=lambda: f"wrun_{world.mint(now)}",
                 world_spec_version=SPEC_VERSION_CURRENT,
             )
             outcome = await rules.decide(_View(world.state), run_id, event, ctx)
@@ -305,6 +307,18 @@ class MemoryBackdoor:
         """The stored log of ``run_id`` in wire form."""
         return [event.to_wire() for event in self._world.state.events.get(run_id, [])]
 
+    async def seed_encoded_input(self, encoding: str, encoded: bytes) -> str:
+        """Store a legacy run whose input was persisted as ``encoded`` in upstream's
+        ``encoding`` (``worldspec.backdoor.EncodedPayloadSeeding``). A MemoryWorld keeps no
+        persisted form, so it decodes here what a storage World decodes on read."""
+        value = decode_persisted(encoding, encoded)
+        run_id, now = f"wrun_{self._world.mint()}", self._world.clock()
+        data = {"deploymentId": "dpl_memory", "workflowName": f"workflow//legacy//{encoding}", "input": value}
+        run = {"runId": run_id, "status": "running", "createdAt": now, "updatedAt": now, **data}
+        created = {"runId": run_id, "eventId": f"evnt_{self._world.mint()}", "createdAt": now}
+        await self.seed_legacy_run(run, [{**created, "eventType": "run_created", "eventData": data}])
+        return run_id
+
 
 class MemoryWorld:
     """The in-memory reference World.
@@ -316,7 +330,7 @@ class MemoryWorld:
 
     spec_version: int | None = SPEC_VERSION_CURRENT
     worldspec_capabilities = Capabilities(
-        legacy_seeding=True, delay=True, write_to_stream_multi=True, state_guard=True
+        legacy_seeding=True, legacy_codec=True, delay=True, write_to_stream_multi=True, state_guard=True
     )
 
     def __init__(self, clock: Callable[[], datetime] | None = None, preload_limit: int | None = None) -> None:

@@ -29,6 +29,7 @@ from worldspec.entities import (
     WorkflowRun,
 )
 from worldspec.events import (
+    CREATABLE_EVENT_TYPES,
     Event,
     EventRequest,
     HookConflictData,
@@ -135,6 +136,10 @@ async def decide(store: StoreView, run_id: str | None, request: EventRequest, ct
         return await _run_created(store, run_id, request, ctx, version)
     if not run_id:
         raise errors.WorkflowWorldError(f"{request.event_type} needs a runId", status=400)
+    if request.event_type not in CREATABLE_EVENT_TYPES:
+        raise errors.WorkflowWorldError(
+            f"eventType {request.event_type!r} cannot be created by a client", status=400
+        )
     run = await store.run(run_id)
     if run is None:
         if isinstance(request, RunStartedRequest) and _is_resilient_start(request):

@@ -160,7 +160,7 @@ class SwallowsRunConflict(BrokenWorld):
 class StoresRunStartedEventData(BrokenWorld):
     """Stores run_started with eventData (so its preload, taken before, disagrees with its log)."""
 
-    breaks = frozenset({"RUN-006", "RS-002", "RS-006"})
+    breaks = frozenset({"RUN-006", "RS-002", "RS-006", "EVT-006", "EVT-011"})
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -232,7 +232,7 @@ def _decode_base64_strings(value: Any) -> Any:
 class DecodesBase64Strings(BrokenWorld):
     """Reads every non-empty string that is valid base64 back as bytes (runs.get)."""
 
-    breaks = frozenset({"BIN-004"})
+    breaks = frozenset({"BIN-004", "LEG-007"})
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -251,7 +251,7 @@ class DecodesBase64Strings(BrokenWorld):
 class BytesAsIntList(BrokenWorld):
     """Returns byte payloads from runs.get as lists of ints (the JSON-serialisation accident)."""
 
-    breaks = frozenset({"BIN-001", "BIN-004", "RS-002", "RUN-005", "RUN-009"})
+    breaks = frozenset({"BIN-001", "BIN-004", "RS-002", "RUN-005", "RUN-009", "LEG-007"})
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -291,7 +291,7 @@ class QueueSendsBase64(BrokenWorld):
 class StreamReadsReversed(BrokenWorld):
     """Yields a stream's chunks in reverse order."""
 
-    breaks = frozenset({"STRM-003"})
+    breaks = frozenset({"STRM-003", "STRM-005"})
 
     async def _reversed(self, name: str, start_index: int) -> AsyncIterator[bytes]:
         chunks = [chunk async for chunk in super().read_from_stream(name, start_index)]

@@ -509,7 +509,7 @@ class StepsGetNeedsRunId(BrokenWorld):
 class LogsRefusedStepEvents(BrokenWorld):
     """Refuses events on finished steps, but appends them to the log first (check after write)."""
 
-    breaks = frozenset({"STEP-012"})
+    breaks = frozenset({"EVT-004", "STEP-012"})
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -551,7 +551,7 @@ class StepsListShowsCreatedStatus(BrokenWorld):
 class HookDropsIsWebhookFalse(BrokenWorld):
     """Stores ``isWebhook: false`` as absent (``isWebhook || undefined``), which reads as true."""
 
-    breaks = frozenset({"HOOK-001"})
+    breaks = frozenset({"EVT-006", "EVT-011", "HOOK-001"})
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -570,7 +570,7 @@ class HookDropsIsWebhookFalse(BrokenWorld):
 class HookConflictNotLogged(BrokenWorld):
     """Returns the hook_conflict event but does not store it."""
 
-    breaks = frozenset({"HOOK-002"})
+    breaks = frozenset({"EVT-002", "EVT-006", "HOOK-002"})
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -631,7 +631,7 @@ class HookReceivedUpdatesHook(BrokenWorld):
 class ReceivedOnMissingHookIsWorldError(BrokenWorld):
     """Refuses hook_received on a missing hook with WorkflowWorldError, not HookNotFoundError."""
 
-    breaks = frozenset({"HOOK-006"})
+    breaks = frozenset({"HOOK-006", "LEG-003"})
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -791,7 +791,7 @@ class UnknownWaitIsConflict(BrokenWorld):
     """Refuses wait_completed of an unknown wait of a live run with EntityConflictError instead
     of WorkflowWorldError."""
 
-    breaks = frozenset({"WAIT-004"})
+    breaks = frozenset({"LEG-003", "WAIT-004"})
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -870,7 +870,7 @@ class AcceptsWaitsOnEndedRuns(BrokenWorld):
 class LogsRefusedCreatesOnEndedRuns(BrokenWorld):
     """Refuses step/hook/wait creation on ended runs, but appends the event first."""
 
-    breaks = frozenset({"TERM-002"})
+    breaks = frozenset({"EVT-004", "TERM-002"})
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["Backdoor"]
+__all__ = ["Backdoor", "EncodedPayloadSeeding"]
 
 
 @runtime_checkable
@@ -23,9 +23,25 @@ class Backdoor(Protocol):
         Both are wire-form dicts (camelCase keys) with ``specVersion`` absent or 1 and payloads
         as plain JSON. A storage World writes them in its legacy form (legacy column, legacy
         file layout), so that reading them back exercises the legacy fallback (§6.3).
+
+        The kit also seeds runs a newer World version wrote (``specVersion`` above the World's,
+        LEG-002): those carry no payload fields, so any form of storage holds them.
         """
         ...
 
     async def read_stored_events(self, run_id: str) -> list[dict[str, Any]]:
         """The run's events as storage holds them, ascending, as wire-form dicts."""
+        ...
+
+
+@runtime_checkable
+class EncodedPayloadSeeding(Protocol):
+    """The backdoor part of a World with the ``legacy_codec`` capability (§6.4)."""
+
+    async def seed_encoded_input(self, encoding: str, encoded: bytes) -> str:
+        """Store a legacy run whose input storage holds as ``encoded``, in upstream's persisted
+        ``encoding`` (``workflow-cbor-v1``, ``json-text-v1`` or ``cbor-x-v1``), where this
+        World keeps data in that encoding; return the run's id. ``runs.get`` must then return
+        the decoded value as the run's input.
+        """
         ...

@@ -21,6 +21,7 @@ class Capability(StrEnum):
     QUEUE_DELIVERY = "queue_delivery"
     PRELOAD = "preload"
     LEGACY_SEEDING = "legacy_seeding"
+    LEGACY_CODEC = "legacy_codec"
     DELAY = "delay"
     MULTI_PROCESS = "multi_process"
     WRITE_TO_STREAM_MULTI = "write_to_stream_multi"
@@ -43,6 +44,10 @@ class Capabilities:
 
     legacy_seeding: bool = False
     """Provides ``worldspec_backdoor`` to write runs as an older version stored them (§6)."""
+
+    legacy_codec: bool = False
+    """Reads payloads in upstream's persisted encodings (§6.4, MAY), and its backdoor can store
+    them (``worldspec.backdoor.EncodedPayloadSeeding``) so the kit can judge the reading."""
 
     delay: bool = False
     """Honours ``QueueOptions.delay_seconds``: nothing is delivered earlier (§11, MAY)."""
@@ -76,6 +81,7 @@ _DESCRIPTIONS = {
     "queue_delivery": "in-process queue delivery to registered handlers (§11)",
     "preload": "the event-log preload on a pending-to-running run_started (§5.2)",
     "legacy_seeding": "a backdoor that writes runs as an older version stored them (§6)",
+    "legacy_codec": "reading upstream's persisted payload encodings (§6.4, MAY)",
     "delay": "QueueOptions.delay_seconds (§11, MAY)",
     "multi_process": "linearizability across OS processes sharing the storage (§8)",
     "write_to_stream_multi": "write_to_stream_multi (§10, MAY)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import HealthCheck, example, given, settings
@@ -12,7 +13,7 @@ from conformance import requests as rq
 from conformance.invariant import invariant
 from conformance.kit import all_events, fail, require, returns
 from worldspec.capabilities import Capability
-from worldspec.events import event_data_of
+from worldspec.events import EventRequest, WaitCompletedData, WaitCompletedRequest, event_data_of
 from worldspec.queue import MessageMeta, QueuePayload, RunInput, WorkflowInvokePayload
 from worldspec.wire_types import MISSING
 
@@ -185,3 +186,65 @@ def _same_types(got: Any, sent: Any) -> bool:
     if isinstance(sent, list):
         return len(got) == len(sent) and all(_same_types(g, s) for g, s in zip(got, sent, strict=True))
     return bool(got == sent)
+
+
+BEYOND_2038 = datetime(2100, 1, 1, 0, 0, 0, 1_000, tzinfo=UTC)
+BEFORE_1970 = datetime(1969, 12, 31, 23, 59, 59, 999_000, tzinfo=UTC)
+PAST_RETRY = datetime(2021, 1, 2, 3, 4, 5, 678_000, tzinfo=UTC)
+"""Dates with milliseconds, on both sides of the 32-bit epoch range (a past retryAfter lets
+the step start again at once)."""
+
+
+async def _dated_events(world: Any) -> tuple[str, dict[str, tuple[str, datetime]]]:
+    """A run whose eventData holds those dates: eventId → (field, date sent)."""
+    run_id = (await returns(world.events.create(None, rq.run_created()), "run_created")).run.run_id
+    step_id, late, early = rq.new_id("step"), rq.new_id("wait"), rq.new_id("wait")
+    for setup in (rq.run_started(), rq.step_created(step_id), rq.step_started(step_id)):
+        await returns(world.events.create(run_id, setup), setup.event_type)
+    completed_late = WaitCompletedRequest(
+        correlation_id=late, event_data=WaitCompletedData(resume_at=BEYOND_2038)
+    )
+    dated: list[tuple[str, datetime, EventRequest]] = [
+        ("resumeAt", BEYOND_2038, rq.wait_created(late, BEYOND_2038)),
+        ("resumeAt", BEYOND_2038, completed_late),
+        ("resumeAt", BEFORE_1970, rq.wait_created(early, BEFORE_1970)),
+        ("retryAfter", PAST_RETRY, rq.step_retrying(step_id, retry_after=PAST_RETRY)),
+    ]
+    stored: dict[str, tuple[str, datetime]] = {}
+    for field, date, request in dated:
+        result = await returns(world.events.create(run_id, request), request.event_type)
+        _check_date(f"the {request.event_type} result's eventData.{field}", result.event, field, date)
+        stored[result.event.event_id] = (field, date)
+    return run_id, stored
+
+
+def _check_date(path: str, event: Any, field: str, sent: datetime) -> None:
+    got = (event_data_of(event) or {}).get(field)
+    if got != sent:
+        fail(
+            f"{path} reads back {sent.isoformat(timespec='milliseconds')}",
+            f"returned {got!r}",
+            ("event", event),
+        )
+
+
+@invariant("BIN-002")
+async def test_event_data_dates_read_back_equal(world: Any) -> None:
+    """Dates in eventData (``resumeAt`` of wait_created and wait_completed, ``retryAfter`` of
+    step_retrying), with milliseconds, beyond 2038 and before 1970, read back equal to the
+    millisecond from the create result, events.get, events.list and listByCorrelationId."""
+    run_id, stored = await _dated_events(world)
+    for event in await all_events(world, run_id):
+        if event.event_id not in stored:
+            continue
+        field, sent = stored[event.event_id]
+        _check_date(f"events.list {event.event_type}.eventData.{field}", event, field, sent)
+        single = await returns(world.events.get(run_id, event.event_id), "events.get")
+        _check_date(f"events.get {event.event_type}.eventData.{field}", single, field, sent)
+        by_id = await returns(
+            world.events.list_by_correlation_id(str(event.correlation_id), run_id=run_id),
+            "listByCorrelationId",
+        )
+        for listed in by_id.data:
+            if listed.event_id == event.event_id:
+                _check_date(f"listByCorrelationId {event.event_type}.eventData.{field}", listed, field, sent)

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+from importlib import resources
 from typing import Any
 
 from conformance import requests as rq
 from conformance.invariant import invariant
-from conformance.kit import all_events, backdoor, fail, returns
-from worldspec.events import event_data_of
+from conformance.kit import (
+    all_events,
+    backdoor,
+    capabilities_of,
+    encoded_payload_seeding,
+    fail,
+    raises,
+    rejects,
+    require,
+    returns,
+    run_of,
+)
+from worldspec import errors, wire
+from worldspec.capabilities import Capability
+from worldspec.events import CreateEventParams, EventRequest, event_data_of
+from worldspec.spec_version import SPEC_VERSION_CURRENT
 from worldspec.ulid import MonotonicUlid
 from worldspec.wire_types import MISSING
 
@@ -162,3 +179,199 @@ async def test_legacy_fallback_only_when_current_form_absent(world: Any) -> None
                         f"returned {_field(read, name)!r}",
                         ("read", read),
                     )
+
+
+NEWER_SPEC_VERSION = SPEC_VERSION_CURRENT + 1
+
+
+@invariant("LEG-001")
+async def test_world_spec_version_is_2_or_3(world: Any) -> None:
+    """``world.specVersion``, when the World sets it, is the integer 2 or 3: never a legacy
+    version, and never newer than the contract the World implements."""
+    version = getattr(world, "spec_version", None)
+    if version is not None and (type(version) is not int or version not in (2, SPEC_VERSION_CURRENT)):
+        fail("world.specVersion is absent, 2 or 3", f"is {version!r}")
+
+
+def _seeded_pending_run(spec_version: int | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A stored pending run and its ``run_created``, without payloads, at ``spec_version``
+    (``None``: the field is absent), for ``Backdoor.seed_legacy_run``."""
+    run_id, stamp = rq.new_id("wrun"), 1_700_000_000_000
+    data = {"deploymentId": rq.DEPLOYMENT_ID, "workflowName": rq.workflow_name()}
+    run: dict[str, Any] = {
+        "runId": run_id,
+        "status": "pending",
+        "createdAt": stamp,
+        "updatedAt": stamp,
+        **data,
+    }
+    created: dict[str, Any] = {"runId": run_id, "eventId": rq.new_id("evnt"), "eventType": "run_created"}
+    created.update(eventData=data, createdAt=stamp)
+    if spec_version is not None:
+        run["specVersion"] = created["specVersion"] = spec_version
+    return run, [created]
+
+
+def _run_reading_events() -> list[EventRequest]:
+    """Events whose processing loads the run (§4.1 step 5), of every kind."""
+    step_id, hook_id, wait_id = rq.new_id("step"), rq.new_id("hook"), rq.new_id("wait")
+    return [
+        rq.run_started(),
+        rq.run_completed(),
+        rq.run_failed(),
+        rq.run_cancelled(),
+        rq.step_created(step_id),
+        rq.step_started(step_id),
+        rq.step_failed(step_id),
+        rq.hook_created(hook_id, rq.new_id("token")),
+        rq.hook_received(hook_id),
+        rq.hook_disposed(hook_id),
+        rq.wait_created(wait_id, datetime(2031, 1, 1, tzinfo=UTC)),
+        rq.wait_completed(wait_id),
+    ]
+
+
+@invariant("LEG-002")
+async def test_newer_run_is_not_supported(world: Any) -> None:
+    """Every event that loads the run, on a run stored at specVersion 4 (seeded through the
+    backdoor, as a newer World would leave it), raises ``RunNotSupportedError`` carrying
+    ``runSpecVersion`` 4 and the World's own version, and appends nothing."""
+    door = backdoor(world)
+    run, log = _seeded_pending_run(NEWER_SPEC_VERSION)
+    await door.seed_legacy_run(run, log)
+    run_id = str(run["runId"])
+    declared = getattr(world, "spec_version", None)
+    own = declared if declared in (2, SPEC_VERSION_CURRENT) else None
+    before = await all_events(world, run_id)
+    for request in _run_reading_events():
+        action = f"{request.event_type} on a specVersion-{NEWER_SPEC_VERSION} run"
+        error = await raises(errors.RunNotSupportedError, world.events.create(run_id, request), action)
+        versions = (getattr(error, "run_spec_version", None), getattr(error, "world_spec_version", None))
+        world_ok = versions[1] == own if own is not None else isinstance(versions[1], int) and versions[1] < 4
+        if versions[0] != NEWER_SPEC_VERSION or not world_ok:
+            fail(
+                f"{action} raises RunNotSupportedError(runSpecVersion {NEWER_SPEC_VERSION}, "
+                f"worldSpecVersion {own if own is not None else '< 4'})",
+                f"raised it with runSpecVersion {versions[0]!r}, worldSpecVersion {versions[1]!r}",
+            )
+    after = await all_events(world, run_id)
+    if [e.to_wire() for e in after] != [e.to_wire() for e in before]:
+        fail("the refused events append nothing", "appended some", ("log", after))
+
+
+def _refused_on_legacy_runs() -> list[EventRequest]:
+    """§6.2: every type but run_cancelled, hook_received, wait_completed (and the MAY of
+    step_completed/step_retrying) is refused on a legacy run."""
+    step_id, hook_id = rq.new_id("step"), rq.new_id("hook")
+    return [
+        rq.run_started(),
+        rq.run_completed(),
+        rq.run_failed(),
+        rq.step_created(step_id),
+        rq.step_started(step_id),
+        rq.step_failed(step_id),
+        rq.hook_created(hook_id, rq.new_id("token")),
+        rq.hook_disposed(hook_id),
+        rq.wait_created(rq.new_id("wait"), datetime(2031, 1, 1, tzinfo=UTC)),
+    ]
+
+
+async def _follows_legacy_rules(world: Any, run_id: str, params: CreateEventParams, label: str) -> None:
+    """The §6.2 rules hold on ``run_id``, each event sent with ``params``."""
+    for request in (rq.hook_received(rq.new_id("hook")), rq.wait_completed(rq.new_id("wait"))):
+        action = f"{request.event_type} for an entity never created, on {label}"
+        result = await returns(world.events.create(run_id, request, params), action)
+        logged = [e.event_id for e in await all_events(world, run_id)]
+        if result.event is MISSING or result.event.event_id not in logged:
+            fail(f"{action} is appended, unchecked", "did not append it", ("result", result))
+    for refused in _refused_on_legacy_runs():
+        before = await all_events(world, run_id)
+        await rejects(
+            world.events.create(run_id, refused, params), f"{refused.event_type} on {label}", (Exception,)
+        )
+        if [e.to_wire() for e in await all_events(world, run_id)] != [e.to_wire() for e in before]:
+            fail(f"the refused {refused.event_type} on {label} stores nothing", "stored something")
+    for attempt in ("run_cancelled", "a second run_cancelled"):
+        await returns(world.events.create(run_id, rq.run_cancelled(), params), f"{attempt} on {label}")
+        run = await run_of(world, run_id)
+        if run.status != "cancelled":
+            fail(f"{attempt} on {label} leaves it cancelled", "left it otherwise", ("run", run))
+
+
+@invariant("LEG-003")
+async def test_stored_version_selects_legacy_rules(world: Any) -> None:
+    """The stored run's version, not ``params.v1Compat`` nor the event's specVersion, selects
+    the legacy rules of §6.2: on a run created at specVersion 1 (events sent with ``v1Compat:
+    false``) and on a seeded run without specVersion (with a backdoor), hook_received and
+    wait_completed are appended without lookup, run_cancelled cancels (repeatably), other
+    events are refused; on a current run, ``v1Compat: true`` and specVersion 1 change nothing."""
+    created = await returns(
+        world.events.create(None, rq.run_created(input={"legacy": True}, spec_version=1)),
+        "run_created at specVersion 1",
+    )
+    await _follows_legacy_rules(world, created.run.run_id, CreateEventParams(v1_compat=False), "a spec-1 run")
+    if capabilities_of(world).has(Capability.LEGACY_SEEDING):
+        run, log = _seeded_pending_run(None)
+        await backdoor(world).seed_legacy_run(run, log)
+        await _follows_legacy_rules(
+            world, run["runId"], CreateEventParams(), "a run stored without specVersion"
+        )
+    current = (await returns(world.events.create(None, rq.run_created()), "run_created")).run.run_id
+    claims_legacy = CreateEventParams(v1_compat=True)
+    await raises(
+        errors.HookNotFoundError,
+        world.events.create(
+            current, rq.hook_received(rq.new_id("hook")).model_copy(update={"spec_version": 1}), claims_legacy
+        ),
+        "hook_received at specVersion 1 with v1Compat: true for an unknown hook, on a spec-3 run",
+    )
+    await raises(
+        errors.WorkflowWorldError,
+        world.events.create(current, rq.wait_completed(rq.new_id("wait")), claims_legacy),
+        "wait_completed with v1Compat: true for an unknown wait, on a spec-3 run",
+    )
+
+
+def _persisted_codec_vectors() -> list[tuple[str, str, bytes, Any]]:
+    """(encoding, vector name, encoded bytes, decoded value) for each vector of upstream's
+    persisted-codec.json, values in worldspec's form (an ``undefined`` member is absent)."""
+    text = resources.files("conformance.fixtures").joinpath("persisted-codec.json").read_text()
+    fixture = json.loads(text)
+    newest = fixture["newSqlite"]
+    vectors = [(newest["format"], "newSqlite", wire.from_tagged(newest["encoded"]), newest["value"])]
+    for group, field in (("legacyJsonText", "encodedText"), ("legacyCborX", "encoded")):
+        for vector in fixture[group]["vectors"]:
+            encoded = vector[field]
+            raw = encoded.encode() if isinstance(encoded, str) else wire.from_tagged(encoded)
+            vectors.append((fixture[group]["format"], vector["name"], raw, vector["value"]))
+    return [(encoding, name, raw, wire.from_tagged(value)) for encoding, name, raw, value in vectors]
+
+
+def _deep_exact(got: Any, sent: Any) -> bool:
+    if type(got) is not type(sent):
+        return False
+    if isinstance(sent, dict):
+        return set(got) == set(sent) and all(_deep_exact(got[key], sent[key]) for key in sent)
+    if isinstance(sent, list):
+        return len(got) == len(sent) and all(_deep_exact(g, s) for g, s in zip(got, sent, strict=True))
+    return bool(got == sent)
+
+
+@invariant("LEG-007")
+async def test_persisted_encodings_decode(world: Any) -> None:
+    """(``legacy_codec``) Every vector of upstream's persisted-codec.json (deterministic CBOR,
+    JSON text with Uint8Array envelopes, cbor-x with ``undefined`` and Dates), stored through
+    the backdoor as a legacy run's input, reads back through ``runs.get`` as the vector's
+    value, types included."""
+    require(world, Capability.LEGACY_CODEC)
+    door = encoded_payload_seeding(world)
+    for encoding, name, encoded, value in _persisted_codec_vectors():
+        run_id = await door.seed_encoded_input(encoding, encoded)
+        run = await run_of(world, run_id)
+        if not _deep_exact(run.input, value):
+            fail(
+                f"the {encoding} vector {name!r} reads back as its value",
+                "returned another",
+                ("value", value),
+                ("runs.get input", run.input),
+            )

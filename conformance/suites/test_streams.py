@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 from conformance import requests as rq
@@ -41,3 +42,218 @@ async def test_read_returns_chunks_byte_exact_in_order(world: Any) -> None:
         )
     if any(not chunk for chunk in got):
         fail("zero-length chunks are not emitted", "emitted one", ("read", got))
+
+
+LIVE_TIMEOUT = 1.0
+"""Seconds a live reader may take to see a chunk, or the end of a closed stream."""
+
+
+def _stream_name() -> str:
+    return f"strm_{rq.new_id('s')}"
+
+
+def _as_bytes(chunk: str | bytes) -> bytes:
+    return chunk.encode() if isinstance(chunk, str) else chunk
+
+
+async def _read(world: Any, name: str, start_index: int = 0) -> list[bytes]:
+    """Every chunk ``read_from_stream`` yields; the stream must end within ``LIVE_TIMEOUT``."""
+
+    async def read_all() -> list[bytes]:
+        return [chunk async for chunk in world.read_from_stream(name, start_index)]
+
+    try:
+        return await asyncio.wait_for(read_all(), LIVE_TIMEOUT)
+    except TimeoutError:
+        fail(
+            f"read_from_stream({name!r}, {start_index}) of a closed stream ends within {LIVE_TIMEOUT:.0f} s",
+            "kept the reader waiting",
+        )
+
+
+async def _info(world: Any, name: str, run_id: str, tail_index: int, done: bool, when: str) -> None:
+    info = await returns(world.get_stream_info(name, run_id), "get_stream_info")
+    if info.tail_index != tail_index or info.done is not done:
+        fail(
+            f"get_stream_info {when} is {{tailIndex: {tail_index}, done: {str(done).lower()}}}",
+            f"returned {{tailIndex: {info.tail_index}, done: {str(info.done).lower()}}}",
+        )
+
+
+@invariant("STRM-001")
+async def test_info_of_streams_without_data(world: Any) -> None:
+    """``get_stream_info`` of a stream never written is ``{tailIndex: -1, done: false}``, and of
+    a stream closed without any chunk ``{tailIndex: -1, done: true}``."""
+    require(world, Capability.STREAMS)
+    run_id = rq.new_id("wrun")
+    await _info(world, _stream_name(), run_id, -1, False, "of a stream never written")
+    closed = _stream_name()
+    await returns(world.close_stream(closed, run_id), "close_stream")
+    await _info(world, closed, run_id, -1, True, "of a stream closed empty")
+
+
+@invariant("STRM-002")
+async def test_tail_index_and_close(world: Any) -> None:
+    """After n writes (a zero-length one included) ``tailIndex`` is n-1 and ``done`` false; after
+    close, ``done`` is true; writes after close never become visible to get_stream_info,
+    get_stream_chunks or read_from_stream (they may be refused). Chunk order is STRM-003's."""
+    require(world, Capability.STREAMS)
+    name, run_id = _stream_name(), rq.new_id("wrun")
+    chunks: list[str | bytes] = [b"one", b"", "three", b"\x04"]
+    for chunk in chunks:
+        await returns(world.write_to_stream(name, run_id, chunk), "write_to_stream")
+    await _info(world, name, run_id, len(chunks) - 1, False, f"after {len(chunks)} writes")
+    await returns(world.close_stream(name, run_id), "close_stream")
+    await _info(world, name, run_id, len(chunks) - 1, True, "after close")
+    for late in (b"late", "later"):
+        with contextlib.suppress(Exception):
+            await world.write_to_stream(name, run_id, late)
+    await _info(world, name, run_id, len(chunks) - 1, True, "after writes to the closed stream")
+    page = await returns(world.get_stream_chunks(name, run_id, limit=100), "get_stream_chunks")
+    if sorted(chunk.data for chunk in page.data) != sorted(_as_bytes(c) for c in chunks):
+        fail("get_stream_chunks shows only the chunks written before close", "showed others", ("page", page))
+    read = await _read(world, name)
+    if sorted(read) != sorted(_as_bytes(c) for c in chunks if c):
+        fail("read_from_stream yields only the chunks written before close", "yielded others", ("read", read))
+
+
+@invariant("STRM-004")
+async def test_read_from_a_start_index(world: Any) -> None:
+    """On a closed stream of n chunks, ``read_from_stream`` from ``-k`` yields the chunks from
+    ``max(0, n-k)``, from ``i`` the chunks from ``i``, and from ``i >= n`` nothing; it ends.
+    (Their order is STRM-003's.)"""
+    require(world, Capability.STREAMS)
+    name, run_id = _stream_name(), rq.new_id("wrun")
+    chunks = [f"chunk {index}".encode() for index in range(5)]
+    for chunk in chunks:
+        await returns(world.write_to_stream(name, run_id, chunk), "write_to_stream")
+    await returns(world.close_stream(name, run_id), "close_stream")
+    for start in (-2, -5, -9, 0, 3, 5, 7):
+        expected = chunks[max(0, len(chunks) + start) :] if start < 0 else chunks[start:]
+        got = await _read(world, name, start)
+        if sorted(got) != expected:
+            fail(
+                f"read_from_stream from {start} on a closed stream of {len(chunks)} chunks yields "
+                f"chunks {len(chunks) - len(expected)}..{len(chunks) - 1}",
+                "yielded others",
+                ("expected", expected),
+                ("read", got),
+            )
+
+
+@invariant("STRM-005")
+async def test_reader_opened_first_reads_live(world: Any) -> None:
+    """A reader opened before any write receives each chunk while the stream is still open
+    (within 1 s of its write), skips a zero-length one, and ends when the stream is closed."""
+    require(world, Capability.STREAMS)
+    name, run_id = _stream_name(), rq.new_id("wrun")
+    received: asyncio.Queue[bytes | None] = asyncio.Queue()
+
+    async def reader() -> None:
+        async for chunk in world.read_from_stream(name):
+            await received.put(chunk)
+        await received.put(None)
+
+    task = asyncio.create_task(reader())
+    try:
+        await asyncio.sleep(0.05)
+        for chunk in (b"first", "second", b"", b"\x00third"):
+            await returns(world.write_to_stream(name, run_id, chunk), "write_to_stream")
+            if not chunk:
+                continue
+            got = await _next_live(received, f"the chunk {chunk!r} written while it waits")
+            if got != _as_bytes(chunk):
+                fail(
+                    "the live reader receives each chunk as written", f"received {got!r}", ("written", chunk)
+                )
+        await returns(world.close_stream(name, run_id), "close_stream")
+        end = await _next_live(received, "the end of the stream at close")
+        if end is not None:
+            fail("the live reader ends at close", f"received {end!r} instead")
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+
+
+async def _next_live(received: asyncio.Queue[bytes | None], what: str) -> bytes | None:
+    try:
+        return await asyncio.wait_for(received.get(), LIVE_TIMEOUT)
+    except TimeoutError:
+        fail(f"a reader opened before the writes receives {what} within {LIVE_TIMEOUT:.0f} s", "it did not")
+
+
+@invariant("STRM-006")
+async def test_chunk_pages_join_to_all_chunks(world: Any) -> None:
+    """``get_stream_chunks`` paged by 1, 2, 4 and 100 joins to every chunk, zero-length ones
+    included, with indices 0..n-1; ``hasMore`` comes with a cursor; the last page has
+    ``hasMore: false``, ``cursor: null`` and ``done`` false while open, true once closed."""
+    require(world, Capability.STREAMS)
+    name, run_id = _stream_name(), rq.new_id("wrun")
+    chunks: list[str | bytes] = [b"a", b"", "é", bytes(range(256)), b"\x00", b"z"]
+    for chunk in chunks:
+        await returns(world.write_to_stream(name, run_id, chunk), "write_to_stream")
+    for closed in (False, True):
+        if closed:
+            await returns(world.close_stream(name, run_id), "close_stream")
+        for limit in (1, 2, 4, 100):
+            pages = await _chunk_pages(world, name, run_id, limit, len(chunks))
+            joined = [(chunk.index, chunk.data) for page in pages for chunk in page.data]
+            last = pages[-1]
+            if joined != list(enumerate(_as_bytes(c) for c in chunks)):
+                fail(
+                    f"pages of {limit} join to all {len(chunks)} chunks, indexed from 0",
+                    "joined to others",
+                    ("written", chunks),
+                    ("pages", pages),
+                )
+            if last.cursor is not None or last.done is not closed:
+                fail(
+                    f"the last page has cursor: null and done: {str(closed).lower()}",
+                    f"has cursor {last.cursor!r} and done: {str(last.done).lower()}",
+                )
+
+
+async def _chunk_pages(world: Any, name: str, run_id: str, limit: int, count: int) -> list[Any]:
+    pages, cursor = [], None
+    while True:
+        page = await returns(
+            world.get_stream_chunks(name, run_id, limit=limit, cursor=cursor),
+            f"get_stream_chunks(limit={limit})",
+        )
+        pages.append(page)
+        if not page.has_more:
+            return pages
+        if page.cursor is None or len(pages) > count:
+            fail("hasMore: true comes with a cursor, until the last page", f"gave cursor {page.cursor!r}")
+        cursor = page.cursor
+
+
+@invariant("STRM-007")
+async def test_streams_listed_by_run(world: Any) -> None:
+    """``list_streams_by_run_id`` lists the streams written or only closed with that runId;
+    a stream is keyed by name, so one written with two runIds is listed under both and holds
+    the chunks of both writes; an unknown runId lists nothing."""
+    require(world, Capability.STREAMS)
+    first, second = rq.new_id("wrun"), rq.new_id("wrun")
+    written, closed_only, elsewhere, shared = (_stream_name() for _ in range(4))
+    await returns(world.write_to_stream(written, first, b"w"), "write_to_stream")
+    await returns(world.close_stream(closed_only, first), "close_stream")
+    await returns(world.write_to_stream(elsewhere, second, b"e"), "write_to_stream")
+    await returns(world.write_to_stream(shared, first, b"from the first run"), "write_to_stream")
+    await returns(world.write_to_stream(shared, second, b"from the second run"), "write_to_stream")
+    await returns(world.close_stream(shared, second), "close_stream")
+    for run_id, expected in (
+        (first, {written, closed_only, shared}),
+        (second, {elsewhere, shared}),
+        (rq.new_id("wrun"), set()),
+    ):
+        listed = await returns(world.list_streams_by_run_id(run_id), "list_streams_by_run_id")
+        if set(listed) != expected:
+            fail(
+                f"list_streams_by_run_id({run_id!r}) lists {sorted(expected)}",
+                f"listed {sorted(listed)}",
+            )
+    read = await _read(world, shared)
+    if sorted(read) != [b"from the first run", b"from the second run"]:
+        fail("a stream written with two runIds is one stream, keyed by name", f"read {read!r}")

@@ -1,0 +1,409 @@
+"""The event log (§2.1, §4.1, §9): ids, order, reads, refusals, echoes and ``resolveData``."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+
+from pydantic import BaseModel
+
+from conformance import requests as rq
+from conformance.event_kinds import RESUME_AT, Appended, every_kind_of_event, without_payloads
+from conformance.invariant import invariant
+from conformance.kit import all_events, fail, rejects, returns, run_of
+from worldspec.errors import WorkflowError
+from worldspec.events import (
+    EVENT_TYPES,
+    CreateEventParams,
+    Event,
+    EventRequest,
+    RunCancelledRequest,
+    StepStartedRequest,
+    event_data_of,
+)
+from worldspec.pagination import PaginationOptions, SortOrder
+from worldspec.spec_version import SPEC_VERSION_CURRENT
+from worldspec.ulid import decode_time, is_ulid
+from worldspec.wire_types import MISSING
+
+EVENT_ID_PREFIXES = ("evnt", "wevt")
+"""§2.1: ``evnt_`` is documented and preferred; ``wevt_`` is in use too."""
+ULID_CLOCK_TOLERANCE = timedelta(seconds=2)
+"""How far an eventId's ULID time may lie from its createdAt (see docs/decisions.md)."""
+MALFORMED_REFUSALS: tuple[type[Exception], ...] = (WorkflowError, ValueError, TypeError)
+"""What counts as refusing a malformed create (see docs/decisions.md)."""
+
+
+async def _new_run(world: Any) -> str:
+    return str((await returns(world.events.create(None, rq.run_created()), "run_created")).run.run_id)
+
+
+async def _append(world: Any, run_id: str, request: EventRequest) -> Event:
+    """Create ``request`` on ``run_id``; it must succeed and return the stored event."""
+    result = await returns(world.events.create(run_id, request), request.event_type)
+    if result.event is MISSING:
+        fail(f"{request.event_type} returns the stored event", "returned none", ("result", result))
+    return result.event  # type: ignore[no-any-return]
+
+
+def _by_run(appended: list[Appended]) -> dict[str, list[Appended]]:
+    runs: dict[str, list[Appended]] = defaultdict(list)
+    for entry in appended:
+        runs[entry.run_id].append(entry)
+    return runs
+
+
+async def _one_page(world: Any, run_id: str, order: SortOrder) -> list[dict[str, Any]]:
+    listed = await returns(
+        world.events.list(run_id, pagination=PaginationOptions(limit=1000, sort_order=order)),
+        f"events.list({run_id!r}, sortOrder={order!r})",
+    )
+    return [event.to_wire() for event in listed.data]
+
+
+async def _state(world: Any, run_id: str) -> dict[str, Any]:
+    """Everything a create may change about a run, as wire data."""
+    page = PaginationOptions(limit=1000)
+    return {
+        "log": [event.to_wire() for event in await all_events(world, run_id)],
+        "run": (await run_of(world, run_id)).to_wire(),
+        "steps": [step.to_wire() for step in (await world.steps.list(run_id, pagination=page)).data],
+        "hooks": [hook.to_wire() for hook in (await world.hooks.list(run_id=run_id, pagination=page)).data],
+    }
+
+
+async def _unchanged(world: Any, run_id: str, before: dict[str, Any], action: str) -> None:
+    after = await _state(world, run_id)
+    if after != before:
+        fail(
+            f"the refused {action} changes nothing",
+            "changed the run's log or entities",
+            ("before", before),
+            ("after", after),
+        )
+
+
+@invariant("EVT-001")
+async def test_events_have_ids_and_times(world: Any) -> None:
+    """Every stored event, of all 16 types, has its run's runId, a known eventType, a
+    ``createdAt`` date and an eventId ``evnt_<ULID>`` or ``wevt_<ULID>``, unique in its run."""
+    for run_id in _by_run(await every_kind_of_event(world)):
+        log = await all_events(world, run_id)
+        seen: set[str] = set()
+        for event in log:
+            prefix, _, ulid = event.event_id.partition("_")
+            if prefix not in EVENT_ID_PREFIXES or not is_ulid(ulid):
+                fail(
+                    "eventId is evnt_<ULID> (or wevt_<ULID>)", f"stored {event.event_id!r}", ("event", event)
+                )
+            if event.event_id in seen:
+                fail("eventIds are unique in their run", f"stored {event.event_id!r} twice", ("log", log))
+            seen.add(event.event_id)
+            if event.run_id != run_id or event.event_type not in EVENT_TYPES:
+                fail(
+                    "each event carries its runId and a known eventType", "stored otherwise", ("event", event)
+                )
+
+
+@invariant("EVT-002")
+async def test_list_order_is_append_order(world: Any) -> None:
+    """``events.list`` ascending is append order: the eventIds ``events.create`` returned, their
+    ULIDs rising and createdAt never decreasing; descending is the exact reverse."""
+    for run_id, appended in _by_run(await every_kind_of_event(world)).items():
+        ascending = await _one_page(world, run_id, "asc")
+        expected = [entry.event.event_id for entry in appended]
+        if [event["eventId"] for event in ascending] != expected:
+            fail(
+                "events.list ascending returns the events in append order",
+                "returned another order",
+                ("appended eventIds", expected),
+                ("listed", ascending),
+            )
+        ulids = [event["eventId"].rsplit("_", 1)[-1] for event in ascending]
+        stamps = [event["createdAt"] for event in ascending]
+        if ulids != sorted(set(ulids)) or stamps != sorted(stamps):
+            fail("eventIds rise and createdAt never decreases", "stored otherwise", ("log", ascending))
+        descending = await _one_page(world, run_id, "desc")
+        if descending != list(reversed(ascending)):
+            fail(
+                "events.list descending is the exact reverse of ascending",
+                "returned otherwise",
+                ("ascending", ascending),
+                ("descending", descending),
+            )
+
+
+@invariant("EVT-003")
+async def test_get_returns_the_listed_event(world: Any) -> None:
+    """``events.get(runId, eventId)`` returns each event exactly as ``events.list`` does; an
+    unknown eventId, or an eventId asked for under another run, is refused."""
+    runs = list(_by_run(await every_kind_of_event(world)))
+    for run_id in runs:
+        for event in await all_events(world, run_id):
+            got = await returns(world.events.get(run_id, event.event_id), f"events.get({event.event_id!r})")
+            if got.to_wire() != event.to_wire():
+                fail(
+                    "events.get equals the listed event", "returned another", ("listed", event), ("got", got)
+                )
+    unknown = rq.new_id("evnt")
+    await rejects(world.events.get(runs[0], unknown), f"events.get of an unknown eventId {unknown!r}")
+    elsewhere = (await all_events(world, runs[1]))[0].event_id
+    await rejects(world.events.get(runs[0], elsewhere), "events.get of another run's eventId")
+
+
+async def _refusals_change_nothing(world: Any, run_id: str, requests: list[EventRequest]) -> None:
+    """Send each request; a refused one must leave the run as it was. Whether each must be
+    refused is judged by the invariants of its kind (RUN-004, STEP-002, ...), not here."""
+    for request in requests:
+        before = await _state(world, run_id)
+        try:
+            await world.events.create(run_id, request)
+        except Exception:
+            await _unchanged(world, run_id, before, request.event_type)
+
+
+async def _read_without_payloads(world: Any, event: Event) -> dict[str, Event | None]:
+    """``event`` as each read path returns it with ``resolveData: 'none'`` (``None``: not found)."""
+    run_id, page = event.run_id, PaginationOptions(limit=1000)
+    paths: dict[str, Event | None] = {
+        "events.get": await returns(
+            world.events.get(run_id, event.event_id, resolve_data="none"), "events.get (resolveData 'none')"
+        )
+    }
+    listings = {"events.list": world.events.list(run_id, pagination=page, resolve_data="none")}
+    if event.correlation_id is not MISSING:
+        listings["listByCorrelationId"] = world.events.list_by_correlation_id(
+            event.correlation_id, run_id=run_id, pagination=page, resolve_data="none"
+        )
+    for path, call in listings.items():
+        listed = await returns(call, f"{path} (resolveData 'none')")
+        paths[path] = next((e for e in listed.data if e.event_id == event.event_id), None)
+    return paths
+
+
+@invariant("EVT-004")
+async def test_refused_create_changes_nothing(world: Any) -> None:
+    """A refused create appends no event and changes no run, step or hook: duplicates of a
+    run, step, hook and wait; events for unknown steps, hooks and waits; an event on a
+    completed step; and creations and restarts on a completed run. (That each is refused
+    is judged by the invariants of its kind.)"""
+    run_id = await _new_run(world)
+    step_id, hook_id, wait_id = rq.new_id("step"), rq.new_id("hook"), rq.new_id("wait")
+    for request in (
+        rq.run_started(),
+        rq.step_created(step_id),
+        rq.step_started(step_id),
+        rq.step_completed(step_id),
+        rq.hook_created(hook_id, rq.new_id("token")),
+        rq.wait_created(wait_id, RESUME_AT),
+    ):
+        await _append(world, run_id, request)
+    live_run_refusals: list[EventRequest] = [
+        rq.run_created(),
+        rq.step_created(step_id),
+        rq.step_started(rq.new_id("step")),
+        rq.step_completed(step_id),
+        rq.hook_created(hook_id, rq.new_id("token")),
+        rq.hook_received(rq.new_id("hook")),
+        rq.hook_disposed(rq.new_id("hook")),
+        rq.wait_created(wait_id, RESUME_AT),
+        rq.wait_completed(rq.new_id("wait")),
+    ]
+    await _refusals_change_nothing(world, run_id, live_run_refusals)
+    await _append(world, run_id, rq.run_completed())
+    terminal_run_refusals: list[EventRequest] = [
+        rq.run_started(),
+        rq.run_completed(),
+        rq.step_created(rq.new_id("step")),
+        rq.hook_created(rq.new_id("hook"), rq.new_id("token")),
+        rq.wait_created(rq.new_id("wait"), RESUME_AT),
+    ]
+    await _refusals_change_nothing(world, run_id, terminal_run_refusals)
+
+
+@invariant("EVT-005")
+async def test_resolve_data_none_strips_payload_fields(world: Any) -> None:
+    """With ``resolveData: 'none'``, ``events.get``, ``events.list`` and
+    ``listByCorrelationId`` return each event with exactly its type's payload fields
+    (``EVENT_DATA_REF_FIELDS``) removed from eventData, every other key kept, and an eventData
+    left empty dropped."""
+    for run_id in _by_run(await every_kind_of_event(world)):
+        for event in await all_events(world, run_id):
+            expected = without_payloads(event.to_wire())
+            for path, got in (await _read_without_payloads(world, event)).items():
+                if got is None or got.to_wire() != expected:
+                    fail(
+                        f"{path} with resolveData 'none' strips exactly {event.event_type}'s payload fields",
+                        "returned otherwise",
+                        ("stored (resolveData 'all')", event),
+                        ("expected", expected),
+                        ("returned", got),
+                    )
+
+
+@invariant("EVT-006")
+async def test_create_result_honours_resolve_data(world: Any) -> None:
+    """``EventResult.event`` is the stored event with ``params.resolveData`` applied: stripped
+    of payload fields for ``'none'`` (while the stored event keeps them), whole for ``'all'``."""
+    for resolve in ("none", "all"):
+        for entry in await every_kind_of_event(world, CreateEventParams(resolve_data=resolve)):
+            stored = await returns(world.events.get(entry.run_id, entry.event.event_id), "events.get")
+            expected = without_payloads(stored.to_wire()) if resolve == "none" else stored.to_wire()
+            if entry.event.to_wire() != expected:
+                fail(
+                    f"events.create with resolveData {resolve!r} returns the stored event "
+                    + ("without its payload fields" if resolve == "none" else "whole"),
+                    "returned otherwise",
+                    ("stored", stored),
+                    ("returned", entry.event),
+                )
+            echoed = entry.request.event_type == stored.event_type != "run_started"
+            if echoed and event_data_of(stored) != event_data_of(entry.request):
+                fail(
+                    f"the event created with resolveData {resolve!r} is stored with all its eventData",
+                    "stored less",
+                    ("sent", entry.request),
+                    ("stored", stored),
+                )
+
+
+@invariant("EVT-007")
+async def test_list_by_correlation_id_is_scoped_to_the_run(world: Any) -> None:
+    """``listByCorrelationId({correlationId, runId})`` returns exactly that entity's events in
+    that run, ascending: a step's five events, and a wait whose correlationId two runs share."""
+    wait_id, step_id = rq.new_id("wait"), rq.new_id("step")
+    appended: dict[tuple[str, str], list[str]] = defaultdict(list)
+    step_events: list[EventRequest] = [rq.step_created(step_id), rq.step_started(step_id)]
+    step_events += [rq.step_retrying(step_id), rq.step_started(step_id), rq.step_completed(step_id)]
+    runs = [await _new_run(world), await _new_run(world)]
+    for run_id, steps in zip(runs, (step_events, []), strict=True):
+        for request in [rq.wait_created(wait_id, RESUME_AT), *steps, rq.wait_completed(wait_id)]:
+            event = await _append(world, run_id, request)
+            appended[(run_id, str(request.correlation_id))].append(event.event_id)
+    for run_id in runs:
+        for correlation_id in (wait_id, step_id):
+            listed = await returns(
+                world.events.list_by_correlation_id(
+                    correlation_id, run_id=run_id, pagination=PaginationOptions(limit=1000)
+                ),
+                "listByCorrelationId",
+            )
+            expected = appended.get((run_id, correlation_id), [])
+            if [event.event_id for event in listed.data] != expected:
+                fail(
+                    f"listByCorrelationId({correlation_id!r}, runId={run_id!r}) returns that run's events "
+                    "for it, ascending",
+                    "returned others",
+                    ("expected eventIds", expected),
+                    ("listed", listed.data),
+                )
+
+
+def _careless(model: type[BaseModel], **fields: Any) -> Any:
+    """A request built the way a client that skips validation builds it (``model_construct``)."""
+    return model.model_construct(**fields)
+
+
+@invariant("EVT-008")
+async def test_malformed_creates_are_refused(world: Any) -> None:
+    """An eventType outside the creatable ones (``step_exploded`` on a pending step,
+    ``run_paused`` on a running run), and any event but ``run_created`` without a runId
+    (``None`` or ``''``), are refused with a ``WorkflowError`` (or ``ValueError``/``TypeError``)
+    and change nothing."""
+    run_id, step_id = await _new_run(world), rq.new_id("step")
+    for setup in (rq.run_started(), rq.step_created(step_id)):
+        await _append(world, run_id, setup)
+    careless: list[tuple[str | None, EventRequest]] = [
+        (run_id, _careless(StepStartedRequest, event_type="step_exploded", correlation_id=step_id)),
+        (run_id, _careless(RunCancelledRequest, event_type="run_paused")),
+        (None, rq.step_started(step_id)),
+        ("", rq.step_started(step_id)),
+        (None, rq.run_cancelled()),
+        ("", rq.hook_received(rq.new_id("hook"))),
+    ]
+    for target, request in careless:
+        before = await _state(world, run_id)
+        action = f"{request.event_type} on run {target!r}"
+        await rejects(world.events.create(target, request), action, MALFORMED_REFUSALS)
+        await _unchanged(world, run_id, before, action)
+
+
+@invariant("EVT-009")
+async def test_cursor_sees_events_appended_later(world: Any) -> None:
+    """An ``events.list`` cursor stays valid as the log grows: events appended after a page was
+    read appear when listing from its cursor (and from the last page's cursor, if it has one)."""
+    run_id = await _new_run(world)
+    for _ in range(4):
+        await _append(world, run_id, rq.step_created(rq.new_id("step")))
+    first = await returns(world.events.list(run_id, pagination=PaginationOptions(limit=2)), "events.list")
+    if not first.has_more or first.cursor is None:
+        fail("a 2-event page of a 5-event log has more, with a cursor", "said otherwise", ("page", first))
+    for _ in range(3):
+        await _append(world, run_id, rq.step_created(rq.new_id("step")))
+    rest = await returns(
+        world.events.list(run_id, pagination=PaginationOptions(limit=1000, cursor=first.cursor)),
+        "events.list from the first page's cursor",
+    )
+    log = [event.event_id for event in await all_events(world, run_id)]
+    if [event.event_id for event in rest.data] != log[2:]:
+        fail(
+            "listing from the cursor returns every later event, those appended since included",
+            "returned otherwise",
+            ("log", log),
+            ("from the cursor", rest.data),
+        )
+    if rest.cursor is not None:
+        newest = await _append(world, run_id, rq.step_created(rq.new_id("step")))
+        after = await returns(
+            world.events.list(run_id, pagination=PaginationOptions(limit=1000, cursor=rest.cursor)),
+            "events.list from the last page's cursor",
+        )
+        if [event.event_id for event in after.data] != [newest.event_id]:
+            fail(
+                "listing from the last page's cursor returns the event appended since",
+                "returned otherwise",
+                ("appended", newest),
+                ("from the cursor", after.data),
+            )
+
+
+@invariant("EVT-010")
+async def test_event_id_time_is_created_at(world: Any) -> None:
+    """Every eventId's ULID time lies within 2 s of the event's ``createdAt``."""
+    for run_id in _by_run(await every_kind_of_event(world)):
+        for event in await all_events(world, run_id):
+            ulid_time = decode_time(event.event_id.rsplit("_", 1)[-1])
+            if abs(ulid_time - event.created_at) > ULID_CLOCK_TOLERANCE:
+                fail(
+                    f"the eventId's ULID time is within {ULID_CLOCK_TOLERANCE} of createdAt",
+                    f"minted it at {ulid_time.isoformat()}, createdAt {event.created_at.isoformat()}",
+                    ("event", event),
+                )
+
+
+@invariant("EVT-011")
+async def test_stored_event_echoes_the_request(world: Any) -> None:
+    """The stored event echoes the request's eventType, correlationId and eventData (every
+    optional field included; ``run_started`` is stored without eventData), and its specVersion
+    is the request's, or 3 when the request has none."""
+    for entry in await every_kind_of_event(world):
+        request = entry.request
+        if request.event_type != entry.event.event_type:
+            continue
+        stored = await returns(world.events.get(entry.run_id, entry.event.event_id), "events.get")
+        expected_data = None if request.event_type == "run_started" else event_data_of(request)
+        expected_version = SPEC_VERSION_CURRENT if request.spec_version is MISSING else request.spec_version
+        if (
+            stored.event_type != request.event_type
+            or stored.correlation_id != request.correlation_id
+            or event_data_of(stored) != expected_data
+            or stored.spec_version != expected_version
+        ):
+            fail(
+                f"the stored {request.event_type} echoes type, correlationId, eventData and "
+                f"specVersion {expected_version}",
+                "stored otherwise",
+                ("sent", request),
+                ("stored", stored),
+            )

@@ -1,0 +1,433 @@
+"""Listing and pagination (§9): completeness, cursors, defaults, filters, ``resolveData``, limits."""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from conformance import requests as rq
+from conformance.invariant import invariant
+from conformance.kit import fail, raises, returns
+from worldspec import errors
+from worldspec.pagination import PaginatedResponse, PaginationOptions
+from worldspec.ulid import MonotonicUlid
+
+T = TypeVar("T")
+_SETTINGS = settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+_mint = MonotonicUlid()
+
+STEPS, HOOKS, RUNS, LARGE_STEPS = 40, 30, 12, 1000
+"""Sizes of the listing fixtures; LARGE_STEPS gives a log of 1,002 events, past the 1,000 limit."""
+RUN_SPACING = 0.002
+"""Seconds between run creations, so that "newest first" is decided by the clock alone."""
+
+
+def _id(kind: str) -> str:
+    """An id as the runtime mints it, rising in creation order even within a millisecond."""
+    return f"{kind}_{_mint()}"
+
+
+def _key(item: Any) -> str:
+    for name in ("event_id", "hook_id", "step_id", "run_id"):
+        if hasattr(item, name):
+            return str(getattr(item, name))
+    raise TypeError(f"no id on {type(item).__name__}")
+
+
+@dataclass(frozen=True)
+class _Listing:
+    """One list call of the World and the ids it must return."""
+
+    name: str
+    read: Callable[[PaginationOptions], Awaitable[PaginatedResponse[Any]]]
+    expected: frozenset[str]
+
+
+_BUILT: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+async def _once_per_world(world: Any, build: Callable[[Any], Awaitable[T]]) -> T:
+    """``build(world)``, awaited once per World. Hypothesis runs all examples of a test against
+    the one World the kit opened for that test, so its data is built for the first example."""
+    built = _BUILT.setdefault(world, {})
+    if build.__name__ not in built:
+        built[build.__name__] = await build(world)
+    return built[build.__name__]  # type: ignore[no-any-return]
+
+
+async def _create(world: Any, run_id: str | None, request: Any) -> Any:
+    return await returns(world.events.create(run_id, request), request.event_type)
+
+
+async def _new_run(world: Any, name: str | None = None) -> str:
+    return str((await _create(world, None, rq.run_created(name=name))).run.run_id)
+
+
+async def _runs_of(world: Any, name: str, count: int) -> list[str]:
+    """``count`` runs of workflow ``name``, created at distinct milliseconds, oldest first."""
+    runs = []
+    for _ in range(count):
+        runs.append(await _new_run(world, name))
+        await asyncio.sleep(RUN_SPACING)
+    return runs
+
+
+async def _catalogue(world: Any) -> list[_Listing]:
+    """A run with 40 steps, 30 hooks and one step's five events, and 12 runs of one workflow."""
+    name = rq.workflow_name()
+    runs = await _runs_of(world, name, RUNS)
+    run_id = runs[0]
+    await _create(world, run_id, rq.run_started())
+    steps = [_id("step") for _ in range(STEPS)]
+    hooks = [_id("hook") for _ in range(HOOKS)]
+    for step_id in steps:
+        await _create(world, run_id, rq.step_created(step_id))
+    for hook_id in hooks:
+        await _create(world, run_id, rq.hook_created(hook_id, rq.new_id("token")))
+    busy = steps[0]
+    for request in (
+        rq.step_started(busy),
+        rq.step_retrying(busy),
+        rq.step_started(busy),
+        rq.step_completed(busy),
+    ):
+        await _create(world, run_id, request)
+    log = await world.events.list(run_id, pagination=PaginationOptions(limit=1000))
+    everything = frozenset(_key(event) for event in log.data)
+    by_busy = frozenset(_key(event) for event in log.data if event.correlation_id == busy)
+
+    def ordered(order: Any) -> Callable[[PaginationOptions], Awaitable[PaginatedResponse[Any]]]:
+        return lambda page: world.events.list(
+            run_id, pagination=page.model_copy(update={"sort_order": order})
+        )
+
+    return [
+        _Listing("events.list (asc)", ordered("asc"), everything),
+        _Listing("events.list (desc)", ordered("desc"), everything),
+        _Listing(
+            "listByCorrelationId",
+            lambda page: world.events.list_by_correlation_id(busy, run_id=run_id, pagination=page),
+            by_busy,
+        ),
+        _Listing(
+            "runs.list", lambda page: world.runs.list(workflow_name=name, pagination=page), frozenset(runs)
+        ),
+        _Listing("steps.list", lambda page: world.steps.list(run_id, pagination=page), frozenset(steps)),
+        _Listing(
+            "hooks.list", lambda page: world.hooks.list(run_id=run_id, pagination=page), frozenset(hooks)
+        ),
+    ]
+
+
+async def _walk(listing: _Listing, limit: int) -> list[PaginatedResponse[Any]]:
+    """The pages of ``listing`` read with ``limit`` until ``hasMore`` is false."""
+    pages: list[PaginatedResponse[Any]] = []
+    cursor: str | None = None
+    while True:
+        options = PaginationOptions(limit=limit, **({} if cursor is None else {"cursor": cursor}))
+        page = await returns(listing.read(options), f"{listing.name} (limit {limit}, cursor {cursor!r})")
+        pages.append(page)
+        if not page.has_more:
+            return pages
+        if page.cursor is None:
+            fail(f"{listing.name} with hasMore: true gives a cursor", "gave none", ("page", page))
+        if len(pages) > len(listing.expected) + 1:
+            fail(
+                f"paging {listing.name} by {limit} ends after at most {len(listing.expected) + 1} pages",
+                f"still said hasMore: true after {len(pages)}",
+            )
+        cursor = page.cursor
+
+
+def _ids(pages: list[PaginatedResponse[Any]]) -> list[str]:
+    return [_key(item) for page in pages for item in page.data]
+
+
+@invariant("LIST-001")
+@_SETTINGS
+@given(page_size=st.integers(1, 1000))
+@example(page_size=1)
+@example(page_size=2)
+@example(page_size=STEPS)
+@example(page_size=STEPS + 1)
+@example(page_size=1000)
+async def test_paging_yields_each_item_once_in_order(world: Any, page_size: int) -> None:
+    """Paging with a fixed limit (1 to 1000) until ``hasMore`` is false yields every item once,
+    in the order one page of 1000 lists them: events (both orders), one step's events, runs of
+    a workflow, a run's steps and its hooks."""
+    for listing in await _once_per_world(world, _catalogue):
+        reference = _ids(await _walk(listing, 1000))
+        paged = _ids(await _walk(listing, page_size))
+        if len(set(reference)) != len(reference) or set(reference) != listing.expected:
+            fail(
+                f"{listing.name} returns each of its {len(listing.expected)} items once",
+                f"returned {len(reference)} ids, {len(set(reference))} distinct",
+                ("expected", sorted(listing.expected)),
+                ("returned", reference),
+            )
+        if paged != reference:
+            fail(
+                f"paging {listing.name} by {page_size} yields the items once each, in order",
+                "yielded another sequence",
+                ("one page of 1000", reference),
+                (f"pages of {page_size}", paged),
+            )
+
+
+@invariant("LIST-002")
+async def test_has_more_comes_with_a_fresh_cursor(world: Any) -> None:
+    """Every page with ``hasMore: true`` carries a non-null cursor that no earlier page of the
+    same sequence carried, paging each listing by 1 and by 7."""
+    for listing in await _catalogue(world):
+        for limit in (1, 7):
+            seen: set[str] = set()
+            for page in await _walk(listing, limit):
+                if page.has_more and (page.cursor is None or page.cursor in seen):
+                    fail(
+                        f"{listing.name} (by {limit}) with hasMore: true gives a fresh, non-null cursor",
+                        f"gave {page.cursor!r} (already given: {page.cursor in seen})",
+                    )
+                if page.cursor is not None:
+                    seen.add(page.cursor)
+
+
+@invariant("LIST-003")
+async def test_empty_result_shape(world: Any) -> None:
+    """An empty listing is exactly ``{data: [], cursor: null, hasMore: false}``: runs of an
+    unused workflow name, steps and hooks of a run that has none, events of an unused
+    correlationId."""
+    run_id = await _new_run(world)
+    page = PaginationOptions(limit=10)
+    empties: dict[str, Callable[[], Awaitable[PaginatedResponse[Any]]]] = {
+        "runs.list": lambda: world.runs.list(workflow_name=rq.workflow_name(), pagination=page),
+        "steps.list": lambda: world.steps.list(run_id, pagination=page),
+        "hooks.list": lambda: world.hooks.list(run_id=run_id, pagination=page),
+        "listByCorrelationId": lambda: world.events.list_by_correlation_id(
+            rq.new_id("step"), run_id=run_id, pagination=page
+        ),
+    }
+    for name, read in empties.items():
+        got = await returns(read(), name)
+        if got.data or got.cursor is not None or got.has_more is not False:
+            fail(
+                f"an empty {name} is {{data: [], cursor: null, hasMore: false}}",
+                "returned otherwise",
+                ("got", got),
+            )
+
+
+@invariant("LIST-004")
+async def test_default_orders(world: Any) -> None:
+    """Without ``sortOrder``: events are listed oldest first (append order), runs and steps
+    newest first, hooks oldest first."""
+    name = rq.workflow_name()
+    runs = await _runs_of(world, name, 3)
+    run_id = runs[0]
+    steps, hooks = [_id("step") for _ in range(3)], [_id("hook") for _ in range(3)]
+    appended = [(await world.events.list(run_id, pagination=PaginationOptions(limit=10))).data[0].event_id]
+    for request in [rq.run_started(), *map(rq.step_created, steps)]:
+        appended.append((await _create(world, run_id, request)).event.event_id)
+    for hook_id in hooks:
+        appended.append(
+            (await _create(world, run_id, rq.hook_created(hook_id, rq.new_id("token")))).event.event_id
+        )
+    page = PaginationOptions(limit=100)
+    defaults: list[tuple[str, Callable[[], Awaitable[PaginatedResponse[Any]]], list[str]]] = [
+        ("events (oldest first)", lambda: world.events.list(run_id, pagination=page), appended),
+        ("runs (newest first)", lambda: world.runs.list(workflow_name=name, pagination=page), runs[::-1]),
+        ("steps (newest first)", lambda: world.steps.list(run_id, pagination=page), steps[::-1]),
+        ("hooks (oldest first)", lambda: world.hooks.list(run_id=run_id, pagination=page), hooks),
+    ]
+    for listed, read, expected in defaults:
+        got = [_key(item) for item in (await returns(read(), f"listing {listed}")).data]
+        if got != expected:
+            fail(f"by default, {listed}", "listed another order", ("expected", expected), ("listed", got))
+
+
+async def _statuses(world: Any, name: str) -> dict[str, list[str]]:
+    """Runs of workflow ``name`` in every status: status → runIds."""
+    made: dict[str, list[str]] = {
+        status: [] for status in ("pending", "running", "completed", "failed", "cancelled")
+    }
+    finishes = {"completed": rq.run_completed(), "failed": rq.run_failed(), "cancelled": rq.run_cancelled()}
+    for status in ("pending", "running", "running", "completed", "failed", "cancelled", "cancelled"):
+        run_id = await _new_run(world, name)
+        if status != "pending":
+            await _create(world, run_id, rq.run_started())
+        if status in finishes:
+            await _create(world, run_id, finishes[status])
+        made[status].append(run_id)
+    return made
+
+
+async def _exactly(label: str, call: Awaitable[PaginatedResponse[Any]], expected: set[str]) -> None:
+    got = [_key(item) for item in (await returns(call, label)).data]
+    if sorted(got) != sorted(expected):
+        fail(
+            f"{label} returns exactly the matching items",
+            "returned others",
+            ("expected", sorted(expected)),
+            ("got", got),
+        )
+
+
+@invariant("LIST-005")
+async def test_filters(world: Any) -> None:
+    """``runs.list`` returns exactly the runs of ``workflowName``, and of ``status`` too when
+    given; ``steps.list``/``hooks.list`` with a runId return exactly that run's steps/hooks."""
+    name = rq.workflow_name()
+    made = await _statuses(world, name)
+    await _statuses(world, rq.workflow_name())
+    page = PaginationOptions(limit=1000)
+    everyone = {run_id for ids in made.values() for run_id in ids}
+    await _exactly(
+        f"runs.list(workflowName={name!r})", world.runs.list(workflow_name=name, pagination=page), everyone
+    )
+    for status, ids in made.items():
+        call = world.runs.list(workflow_name=name, status=status, pagination=page)
+        await _exactly(f"runs.list(workflowName, status={status!r})", call, set(ids))
+    children = {
+        run_id: ([_id("step") for _ in range(3)], [_id("hook") for _ in range(3)])
+        for run_id in made["running"]
+    }
+    for run_id, (steps, hooks) in children.items():
+        for step_id, hook_id in zip(steps, hooks, strict=True):
+            await _create(world, run_id, rq.step_created(step_id))
+            await _create(world, run_id, rq.hook_created(hook_id, rq.new_id("token")))
+    for run_id, (steps, hooks) in children.items():
+        await _exactly(f"steps.list({run_id!r})", world.steps.list(run_id, pagination=page), set(steps))
+        await _exactly(
+            f"hooks.list(runId={run_id!r})", world.hooks.list(run_id=run_id, pagination=page), set(hooks)
+        )
+
+
+@invariant("LIST-006")
+async def test_resolve_data_none_on_entities(world: Any) -> None:
+    """With ``resolveData: 'none'``, runs and steps (get and list) lose ``input`` and ``output``,
+    hooks (get and list) lose ``metadata``, and every other field stays as with ``'all'``."""
+    name = rq.workflow_name()
+    run_id = str(
+        (await _create(world, None, rq.run_created(name=name, execution_context={"k": "v"}))).run.run_id
+    )
+    step_id, hook_id = _id("step"), _id("hook")
+    for request in (
+        rq.run_started(),
+        rq.step_created(step_id),
+        rq.step_started(step_id),
+        rq.step_retrying(step_id),
+        rq.step_started(step_id),
+        rq.step_completed(step_id),
+        rq.hook_created(hook_id, rq.new_id("token"), metadata=b"devl\x00meta", is_webhook=False),
+    ):
+        await _create(world, run_id, request)
+    page = PaginationOptions(limit=10)
+    reads: list[tuple[str, Callable[[Any], Awaitable[Any]], tuple[str, ...]]] = [
+        ("runs.get", lambda rd: world.runs.get(run_id, resolve_data=rd), ("input", "output")),
+        (
+            "runs.list",
+            lambda rd: world.runs.list(workflow_name=name, pagination=page, resolve_data=rd),
+            ("input", "output"),
+        ),
+        ("steps.get", lambda rd: world.steps.get(run_id, step_id, resolve_data=rd), ("input", "output")),
+        (
+            "steps.list",
+            lambda rd: world.steps.list(run_id, pagination=page, resolve_data=rd),
+            ("input", "output"),
+        ),
+        ("hooks.get", lambda rd: world.hooks.get(hook_id, resolve_data=rd), ("metadata",)),
+        (
+            "hooks.list",
+            lambda rd: world.hooks.list(run_id=run_id, pagination=page, resolve_data=rd),
+            ("metadata",),
+        ),
+    ]
+    for label, read, dropped in reads:
+        whole, bare = (
+            await returns(read("all"), label),
+            await returns(read("none"), f"{label} (resolveData 'none')"),
+        )
+        for full, stripped in zip(
+            getattr(whole, "data", [whole]), getattr(bare, "data", [bare]), strict=True
+        ):
+            expected = {key: value for key, value in full.to_wire().items() if key not in dropped}
+            if stripped.to_wire() != expected:
+                fail(
+                    f"{label} with resolveData 'none' drops {', '.join(dropped)} and keeps every other field",
+                    "returned otherwise",
+                    ("with 'all'", full),
+                    ("with 'none'", stripped),
+                )
+
+
+async def _large_run(world: Any) -> str:
+    """A run with 1,000 steps: 1,002 events."""
+    run_id = await _new_run(world)
+    await _create(world, run_id, rq.run_started())
+    for _ in range(LARGE_STEPS):
+        await _create(world, run_id, rq.step_created(_id("step")))
+    return run_id
+
+
+@invariant("LIST-007")
+@_SETTINGS
+@given(limit=st.integers(1, 1000))
+@example(limit=1)
+@example(limit=999)
+@example(limit=1000)
+async def test_limit_is_honoured(world: Any, limit: int) -> None:
+    """A ``limit`` of 1 to 1000 is honoured: a page holds exactly ``limit`` items while more
+    remain, on a log of 1,002 events and a run of 1,000 steps, and the next page continues."""
+    run_id = await _once_per_world(world, _large_run)
+    reads: list[tuple[str, Callable[[PaginationOptions], Awaitable[PaginatedResponse[Any]]], int]] = [
+        ("events.list", lambda page: world.events.list(run_id, pagination=page), LARGE_STEPS + 2),
+        ("steps.list", lambda page: world.steps.list(run_id, pagination=page), LARGE_STEPS),
+    ]
+    for label, read, total in reads:
+        first = await returns(read(PaginationOptions(limit=limit)), f"{label}(limit={limit})")
+        if len(first.data) != min(limit, total) or first.has_more != (limit < total):
+            fail(
+                f"{label} with limit {limit} over {total} items returns {min(limit, total)} "
+                f"and hasMore: {limit < total}",
+                f"returned {len(first.data)} and hasMore: {first.has_more}",
+            )
+        if first.has_more:
+            second = await returns(
+                read(PaginationOptions(limit=limit, cursor=first.cursor)), f"{label}, page 2"
+            )
+            if len(second.data) != min(limit, total - limit):
+                fail(
+                    f"the second page of {label} by {limit} holds {min(limit, total - limit)} items",
+                    f"held {len(second.data)}",
+                )
+
+
+UNUSABLE_CURSOR = "%%not-a-cursor%%"
+"""No World issues this: it is not base64 or JSON, nor an id of any kind."""
+
+
+@invariant("LIST-008")
+async def test_unusable_cursor_is_refused(world: Any) -> None:
+    """A cursor the World never issued is refused with ``WorkflowWorldError`` status 400 by
+    every list call: events.list, listByCorrelationId, runs.list, steps.list, hooks.list."""
+    run_id = await _new_run(world)
+    page = PaginationOptions(limit=10, cursor=UNUSABLE_CURSOR)
+    reads: dict[str, Callable[[], Awaitable[PaginatedResponse[Any]]]] = {
+        "events.list": lambda: world.events.list(run_id, pagination=page),
+        "listByCorrelationId": lambda: world.events.list_by_correlation_id(
+            rq.new_id("step"), run_id=run_id, pagination=page
+        ),
+        "runs.list": lambda: world.runs.list(pagination=page),
+        "steps.list": lambda: world.steps.list(run_id, pagination=page),
+        "hooks.list": lambda: world.hooks.list(run_id=run_id, pagination=page),
+    }
+    for label, read in reads.items():
+        error = await raises(errors.WorkflowWorldError, read(), f"{label} with cursor {UNUSABLE_CURSOR!r}")
+        status = getattr(error, "status", None)
+        if status != 400:
+            fail(f"{label} refuses an unusable cursor with status 400", f"refused it with status {status}")

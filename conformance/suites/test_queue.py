@@ -1,0 +1,291 @@
+"""The queue (§11): names, at-least-once delivery, redelivery, idempotency, delay, health checks."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from conformance import requests as rq
+from conformance.invariant import invariant
+from conformance.kit import fail, rejects, require, returns
+from worldspec import errors
+from worldspec.capabilities import Capability
+from worldspec.queue import (
+    HandlerTimeout,
+    HealthCheckPayload,
+    MessageMeta,
+    QueueOptions,
+    QueuePayload,
+    QueueResult,
+    ReplayDivergence,
+    StepInvokePayload,
+    WorkflowInvokePayload,
+)
+
+DELIVERY_TIMEOUT = 1.0
+"""Seconds a World may take to deliver a message to a registered handler."""
+REDELIVERY_TIMEOUT = 10.0
+"""Seconds a World may take to redeliver after a handler raised: the backoff is World-defined
+(world-local waits 5 s), so this is longer; only a World that never redelivers waits it out."""
+HOLD_SECONDS = 0.5
+"""The ``timeoutSeconds`` a handler returns and the ``delaySeconds`` a message is queued with."""
+CLOCK_SLACK = 0.01
+"""Timer granularity allowed when judging "not before n s"."""
+SETTLE_SECONDS = 0.3
+"""How long the kit watches for a delivery that must not happen."""
+
+BAD_QUEUE_NAMES = (
+    "",
+    "wkf_workflow_x",
+    "_wkf_workflow_x",
+    "__wkf_workflow_",
+    "__wkf_step_",
+    "__wkf_workflowx",
+    "__wkf_hook_x",
+    "__WKF_workflow_x",
+    "__1ns_wkf_step_x",
+    "__Acme_wkf_step_x",
+    "__acme-co_wkf_step_x",
+)
+"""Names outside ``^__(?:[a-z][a-z0-9]*_)?wkf_(?:workflow|step)_.+$``."""
+
+
+@dataclass(frozen=True)
+class _Delivery:
+    message: QueuePayload
+    meta: MessageMeta
+    at: float
+
+
+class _Inbox:
+    """A handler that records each delivery and answers with ``respond(delivery)``."""
+
+    def __init__(
+        self, respond: Callable[[_Delivery], Awaitable[HandlerTimeout | None]] | None = None
+    ) -> None:
+        self._respond = respond
+        self._arrived: asyncio.Queue[_Delivery] = asyncio.Queue()
+        self.all: list[_Delivery] = []
+
+    async def handler(self, message: QueuePayload, meta: MessageMeta) -> HandlerTimeout | None:
+        delivery = _Delivery(message, meta, asyncio.get_running_loop().time())
+        self.all.append(delivery)
+        await self._arrived.put(delivery)
+        return None if self._respond is None else await self._respond(delivery)
+
+    async def next(self, what: str, timeout: float = DELIVERY_TIMEOUT) -> _Delivery:
+        try:
+            return await asyncio.wait_for(self._arrived.get(), timeout)
+        except TimeoutError:
+            fail(f"{what} within {timeout:g} s", "delivered nothing")
+
+
+def _workflow_queue() -> str:
+    return f"__wkf_workflow_{rq.workflow_name()}"
+
+
+def _message() -> WorkflowInvokePayload:
+    return WorkflowInvokePayload(run_id=rq.new_id("wrun"), trace_carrier={"traceparent": "00-abc-def-01"})
+
+
+def _check_same_message(first: _Delivery, again: _Delivery, why: str) -> None:
+    if again.meta.message_id != first.meta.message_id or again.message.to_wire() != first.message.to_wire():
+        fail(
+            f"{why}, the same message comes again, with the same messageId",
+            "delivered another",
+            ("first", first),
+            ("again", again),
+        )
+    if again.meta.attempt != first.meta.attempt + 1:
+        fail(
+            f"{why}, the redelivery has attempt {first.meta.attempt + 1}",
+            f"gave attempt {again.meta.attempt}",
+        )
+
+
+@invariant("Q-001")
+async def test_bad_queue_names_are_refused(world: Any) -> None:
+    """``queue()`` refuses every name outside ``^__(?:[a-z][a-z0-9]*_)?wkf_(?:workflow|step)_.+$``
+    (with ``WorkflowWorldError`` or ``ValueError``): empty, unprefixed, prefix only, other kinds,
+    capitals, bad namespaces; it accepts a namespaced name."""
+    require(world, Capability.QUEUE_DELIVERY)
+    for name in BAD_QUEUE_NAMES:
+        await rejects(
+            world.queue(name, _message()), f"queue({name!r})", (errors.WorkflowWorldError, ValueError)
+        )
+    await returns(world.queue("__acme2_wkf_step_x", _message()), "queue('__acme2_wkf_step_x')")
+
+
+@invariant("Q-002")
+async def test_handler_gets_payload_and_meta(world: Any) -> None:
+    """A workflow message and a step message, queued under plain and namespaced prefixes, each
+    reach only their prefix's handler, deep-equal, with ``meta`` = attempt 1, the full queue
+    name and the messageId ``queue()`` returned."""
+    require(world, Capability.QUEUE_DELIVERY)
+    requested_at = datetime(2030, 1, 2, 3, 4, 5, 678_000, tzinfo=UTC)
+    workflow = WorkflowInvokePayload(
+        run_id=rq.new_id("wrun"),
+        trace_carrier={"traceparent": "00-abc-def-01"},
+        requested_at=requested_at,
+        replay_divergence=ReplayDivergence(event_id=rq.new_id("evnt"), count=2),
+        server_error_retry_count=1,
+    )
+    step = StepInvokePayload(
+        workflow_name=rq.workflow_name(),
+        workflow_run_id=rq.new_id("wrun"),
+        workflow_started_at=1_767_225_600_000,
+        step_id=rq.new_id("step"),
+        requested_at=requested_at,
+    )
+    cases = [
+        ("__wkf_workflow_", _workflow_queue(), workflow),
+        ("__wkf_step_", f"__wkf_step_{step.workflow_name}", step),
+        ("__acme_wkf_step_", "__acme_wkf_step_step//./worldspec//s", step),
+    ]
+    inboxes = {prefix: _Inbox() for prefix, _, _ in cases}
+    for prefix, inbox in inboxes.items():
+        await world.create_queue_handler(prefix, inbox.handler)
+    for prefix, name, payload in cases:
+        sent: QueueResult = await returns(world.queue(name, payload), f"queue({name!r})")
+        got = await inboxes[prefix].next(f"the handler of {prefix!r} receives the message queued to {name!r}")
+        if got.message.to_wire() != payload.to_wire():
+            fail(
+                "the handler receives the payload deep-equal",
+                "received another",
+                ("sent", payload),
+                ("received", got.message),
+            )
+        expected: dict[str, Any] = {"attempt": 1, "queueName": name}
+        if sent.message_id is not None:
+            expected["messageId"] = sent.message_id
+        shown = {key: got.meta.to_wire()[key] for key in expected}
+        if shown != expected:
+            fail(
+                "the first delivery's meta is {attempt: 1, queueName, messageId from queue()}",
+                f"gave {shown}",
+                ("expected", expected),
+            )
+    for prefix, name, _ in cases:
+        strays = [d.meta.queue_name for d in inboxes[prefix].all if d.meta.queue_name != name]
+        if strays:
+            fail(f"the handler of {prefix!r} receives only messages queued to {name!r}", f"gave it {strays}")
+
+
+@invariant("Q-003")
+async def test_handler_timeout_redelivers_later(world: Any) -> None:
+    """A handler returning ``{timeoutSeconds: 0.5}`` sees the same message, with the same
+    messageId and ``attempt + 1``, again, and not before 0.5 s."""
+    require(world, Capability.QUEUE_DELIVERY)
+
+    async def later(delivery: _Delivery) -> HandlerTimeout | None:
+        return HandlerTimeout(timeout_seconds=HOLD_SECONDS) if delivery.meta.attempt == 1 else None
+
+    inbox = _Inbox(later)
+    await world.create_queue_handler("__wkf_workflow_", inbox.handler)
+    await returns(world.queue(_workflow_queue(), _message()), "queue()")
+    first = await inbox.next("the message is delivered")
+    again = await inbox.next(
+        "after {timeoutSeconds}, the message is delivered again", HOLD_SECONDS + DELIVERY_TIMEOUT
+    )
+    _check_same_message(first, again, f"after {{timeoutSeconds: {HOLD_SECONDS}}}")
+    if again.at - first.at < HOLD_SECONDS - CLOCK_SLACK:
+        fail(
+            f"the message comes again no sooner than {HOLD_SECONDS} s later",
+            f"redelivered it after {again.at - first.at:.3f} s",
+        )
+
+
+@invariant("Q-004")
+async def test_throwing_handler_gets_the_message_again(world: Any) -> None:
+    """A handler that raises sees the same message again, same messageId, ``attempt + 1``."""
+    require(world, Capability.QUEUE_DELIVERY)
+
+    async def fail_once(delivery: _Delivery) -> None:
+        if delivery.meta.attempt == 1:
+            raise RuntimeError("the handler failed (deliberately, by worldspec)")
+
+    inbox = _Inbox(fail_once)
+    await world.create_queue_handler("__wkf_workflow_", inbox.handler)
+    await returns(world.queue(_workflow_queue(), _message()), "queue()")
+    first = await inbox.next("the message is delivered")
+    again = await inbox.next("after the handler raised, the message is delivered again", REDELIVERY_TIMEOUT)
+    _check_same_message(first, again, "after the handler raised")
+
+
+@invariant("Q-005")
+async def test_idempotency_key_adds_no_delivery(world: Any) -> None:
+    """While the message queued with an idempotency key is unhandled (not yet delivered, or
+    its handler still running), more ``queue()`` calls with that key deliver nothing more."""
+    require(world, Capability.QUEUE_DELIVERY)
+    release = asyncio.Event()
+
+    async def hold(delivery: _Delivery) -> None:
+        await asyncio.wait_for(release.wait(), DELIVERY_TIMEOUT + SETTLE_SECONDS)
+
+    inbox = _Inbox(hold)
+    await world.create_queue_handler("__wkf_workflow_", inbox.handler)
+    name, keyed = _workflow_queue(), QueueOptions(idempotency_key=rq.new_id("step"))
+    original, before, during = _message(), _message(), _message()
+    await returns(world.queue(name, original, keyed), "queue() with an idempotency key")
+    await returns(world.queue(name, before, keyed), "queue() again with that key, before delivery")
+    first = await inbox.next("the message is delivered")
+    await returns(world.queue(name, during, keyed), "queue() again with that key, while it is handled")
+    release.set()
+    await asyncio.sleep(SETTLE_SECONDS)
+    extra = [
+        d
+        for d in inbox.all
+        if d.message.to_wire() != original.to_wire() or d.meta.message_id != first.meta.message_id
+    ]
+    if first.message.to_wire() != original.to_wire() or extra:
+        fail(
+            "only the first message with the key is delivered (redeliveries of it aside)",
+            f"delivered {len(inbox.all)} times, {len(extra)} of them other messages",
+            ("deliveries", [(d.meta, d.message) for d in inbox.all]),
+        )
+
+
+@invariant("Q-006")
+async def test_delay_seconds_holds_the_message(world: Any) -> None:
+    """(``delay``) A message queued with ``delaySeconds: 0.5`` is not delivered before 0.5 s."""
+    require(world, Capability.QUEUE_DELIVERY)
+    require(world, Capability.DELAY)
+    inbox = _Inbox()
+    await world.create_queue_handler("__wkf_workflow_", inbox.handler)
+    queued_at = asyncio.get_running_loop().time()
+    await returns(
+        world.queue(_workflow_queue(), _message(), QueueOptions(delay_seconds=HOLD_SECONDS)), "queue()"
+    )
+    got = await inbox.next("the delayed message is delivered", HOLD_SECONDS + DELIVERY_TIMEOUT)
+    if got.at - queued_at < HOLD_SECONDS - CLOCK_SLACK:
+        fail(
+            f"a message with delaySeconds {HOLD_SECONDS} is not delivered sooner",
+            f"delivered it after {got.at - queued_at:.3f} s",
+        )
+
+
+@invariant("Q-007")
+async def test_health_check_reaches_its_handler(world: Any) -> None:
+    """A health check ``{__healthCheck: true, correlationId}`` queued to
+    ``<prefix>health_check`` with ``specVersion: 1`` reaches that prefix's handler, deep-equal,
+    for the workflow and the step prefix."""
+    require(world, Capability.QUEUE_DELIVERY)
+    for prefix in ("__wkf_workflow_", "__wkf_step_"):
+        inbox = _Inbox()
+        await world.create_queue_handler(prefix, inbox.handler)
+        check = HealthCheckPayload(correlation_id=rq.new_id("hc"))
+        name = f"{prefix}health_check"
+        await returns(
+            world.queue(name, check, QueueOptions(spec_version=1)), f"queue({name!r}, specVersion 1)"
+        )
+        got = await inbox.next(f"the health check queued to {name!r} reaches the handler of {prefix!r}")
+        if got.message.to_wire() != check.to_wire():
+            fail(
+                "the health check arrives deep-equal",
+                "arrived otherwise",
+                ("sent", check),
+                ("received", got.message),
+            )
