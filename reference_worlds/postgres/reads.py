@@ -80,13 +80,13 @@ class Reader:
         key_type: type,
         build: Callable[[tuple[Any, ...]], T],
     ) -> PaginatedResponse[T]:
+        after = _cursor_key(pagination, key_type)
         if any(value is _EMPTY_FILTER for _, value in filters):
             return PaginatedResponse[T](data=[], cursor=None, has_more=False)
         order = order_of(pagination, default_order)
         limit = limit_of(pagination)
         conditions = [f"{column} = %s" for column, _ in filters]
         params: list[Any] = [value for _, value in filters]
-        after = _cursor_key(pagination, key_type)
         if after is not None:
             conditions.append(f"{key} {'>' if order == 'asc' else '<'} %s")
             params.append(after)
