@@ -5,7 +5,7 @@ one-byte-tagged form: ``b`` + the raw bytes for a byte string, ``j`` + UTF-8 tag
 (``worldspec.wire``) for anything else. So bytes are stored as themselves, a string that looks
 like base64 stays a string, a list of numbers stays a list, and text that PostgreSQL's ``text``
 and ``jsonb`` cannot hold (NUL, lone surrogates) is stored all the same. SQL ``NULL`` means
-absent; an empty byte string is ``b"b"``, present.
+absent; the empty ``bytea`` is the empty byte string, present like any other value.
 
 Identifiers go into ``text`` columns: PostgreSQL text cannot hold NUL, and a btree index entry
 cannot exceed about 2.7 kB, so a World refuses such keys (contract §2.5 lets it) instead of
@@ -40,9 +40,10 @@ _JSON_TAG: Final = b"j"
 
 
 def encode_value(value: Any) -> bytes:
-    """``value`` in the tagged ``bytea`` form; ``WorkflowWorldError`` (400) if it has no JSON form."""
+    """``value`` in the tagged ``bytea`` form; ``WorkflowWorldError`` (400) if it has no JSON form.
+    The empty byte string is stored as the empty ``bytea``: present, not NULL."""
     if isinstance(value, bytes | bytearray | memoryview):
-        return _BYTES_TAG + bytes(value)
+        return _BYTES_TAG + bytes(value) if value else b""
     try:
         text = json.dumps(to_tagged(value), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError) as error:
@@ -52,6 +53,8 @@ def encode_value(value: Any) -> bytes:
 
 def decode_value(stored: bytes) -> Any:
     """The value ``encode_value`` stored."""
+    if not stored:
+        return b""
     tag, body = stored[:1], stored[1:]
     if tag == _BYTES_TAG:
         return bytes(body)
