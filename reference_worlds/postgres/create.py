@@ -33,7 +33,7 @@ from reference_worlds.postgres.run_state import (
     load_run_state,
     run_version_matches,
 )
-from reference_worlds.postgres.writes import refuse_unstorable, write_statement
+from reference_worlds.postgres.writes import params_of, refuse_unstorable, shape_of, statement_of
 from worldspec import errors
 from worldspec.events import CreateEventParams, EventRequest, EventResult, RunStartedRequest
 from worldspec.pagination import ResolveData
@@ -189,15 +189,18 @@ class EventCreator:
             await self._confirm(conn, state, fresh)
             return self._result(outcome, resolve, [])
         refuse_unstorable(outcome)
-        statement = write_statement(
+        shape = shape_of(
             outcome,
             run_exists=state.run is not None,
-            expected=state.version,
-            holder=view.token_holder,
+            holder=view.token_holder is not None,
             preload=resolve if outcome.preload else None,
         )
+        params = params_of(outcome, shape, expected=state.version, holder=view.token_holder)
+        statement = statement_of(shape)
         try:
-            cursor = await conn.execute(statement.query, statement.params, binary=True)
+            cursor = await conn.execute(
+                statement.query, statement.arguments(params), binary=True, prepare=True
+            )
         except pg_errors.UniqueViolation as error:
             if error.diag.constraint_name == _TOKEN_INDEX:
                 raise _TokenTaken from None

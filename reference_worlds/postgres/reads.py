@@ -64,7 +64,7 @@ class Reader:
 
     async def _rows(self, query: LiteralString, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         async with self._pool.connection() as conn:
-            cursor = await conn.execute(query, params, binary=True)
+            cursor = await conn.execute(query, params, binary=True, prepare=True)
             rows: list[tuple[Any, ...]] = await cursor.fetchall()
             return rows
 

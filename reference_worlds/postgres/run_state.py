@@ -138,7 +138,7 @@ async def load_run_state(conn: Connection, run_id: str, *, lock: bool = False) -
     if not is_storable_text(run_id):
         return RunState.absent(run_id)
     query = _RUN_STATE_QUERY + " FOR UPDATE" if lock else _RUN_STATE_QUERY
-    cursor = await conn.execute(query, (run_id,), binary=True)
+    cursor = await conn.execute(query, (run_id,), binary=True, prepare=True)
     row = await cursor.fetchone()
     if row is None:
         return RunState.absent(run_id)
