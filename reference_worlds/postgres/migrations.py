@@ -77,7 +77,8 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
                 event_data_json jsonb,
                 PRIMARY KEY (run_id, event_id)
             )""",
-            "CREATE INDEX events_correlation ON events (correlation_id, event_id)",
+            """CREATE INDEX events_correlation ON events (correlation_id, event_id)
+                WHERE correlation_id IS NOT NULL""",
             """CREATE UNIQUE INDEX events_entity_created ON events (run_id, correlation_id, event_type)
                 WHERE event_type IN ('step_created', 'hook_created', 'wait_created')""",
             """CREATE TABLE steps (
