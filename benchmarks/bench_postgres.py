@@ -207,7 +207,12 @@ async def main(arguments: argparse.Namespace) -> dict[str, Any]:
         "seconds_per_measurement": arguments.seconds,
     }
     if arguments.upstream:
-        figures["upstream_world_postgres"] = json.loads(Path(arguments.upstream).read_text())
+        upstream = json.loads(Path(arguments.upstream).read_text())
+        figures["upstream_world_postgres"] = upstream
+        figures["lifecycle_to_upstream"] = {
+            level: round(rate["events_per_second"] / upstream["lifecycle"][level]["events_per_second"], 2)
+            for level, rate in figures["lifecycle"].items()
+        }
     return figures
 
 
