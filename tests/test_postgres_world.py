@@ -12,10 +12,11 @@ from psycopg import sql
 
 from conformance import requests as rq
 from reference_worlds.postgres import PostgresWorld
-from reference_worlds.postgres.locate import fresh_schema_name
+from reference_worlds.postgres.locate import fresh_schema_name, session_options
 from reference_worlds.postgres.migrations import LATEST_VERSION, MIGRATIONS, apply_migrations
 from tests.kit_runner import failed, run_kit
 from tests.postgres_support import postgres_dsn
+from worldspec import errors
 
 
 def _schema_exists(dsn: str, schema: str) -> bool:
@@ -134,3 +135,23 @@ def test_current_columns_win_over_legacy_json_whatever_they_hold(legacy: Any) ->
             assert (await world.events.get(run_id, event["eventId"])).event_data.input == b""
 
     asyncio.run(scenario())
+
+
+def test_an_unreachable_database_is_reported_by_address() -> None:
+    async def scenario() -> None:
+        world = PostgresWorld(dsn="postgresql://postgres@127.0.0.1:1/nowhere")
+        with pytest.raises(
+            errors.WorkflowWorldError, match=r"cannot reach PostgreSQL at 127\.0\.0\.1:1/nowhere"
+        ):
+            await world.start()
+        await world.close()
+
+    asyncio.run(scenario())
+
+
+def test_session_options_keep_the_dsns_own() -> None:
+    dsn = "postgresql://u@h/db?options=-c%20statement_timeout%3D5000"
+    assert session_options(dsn, "worldspec_x") == (
+        "-c statement_timeout=5000 -c search_path=worldspec_x -c TimeZone=UTC"
+    )
+    assert session_options("postgresql://u@h/db", "s") == "-c search_path=s -c TimeZone=UTC"

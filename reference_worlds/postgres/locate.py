@@ -26,6 +26,7 @@ __all__ = [
     "describe_dsn",
     "find_dsn",
     "fresh_schema_name",
+    "session_options",
 ]
 
 DEFAULT_DSN: Final = "postgresql://postgres@127.0.0.1:5432/test"
@@ -93,3 +94,10 @@ def channel_names(schema: str) -> tuple[str, str]:
     """The LISTEN/NOTIFY channels of ``schema``: queue wake-ups and stream writes."""
     digest = hashlib.sha256(schema.encode()).hexdigest()[:16]
     return f"worldspec_{digest}_queue", f"worldspec_{digest}_streams"
+
+
+def session_options(dsn: str, schema: str) -> str:
+    """The ``options`` connection parameter of a World's sessions: any the DSN gives, then
+    ``search_path`` set to the World's schema and ``TimeZone`` to UTC."""
+    given = conninfo_to_dict(dsn).get("options") or ""
+    return f"{given} -c search_path={schema} -c TimeZone=UTC".strip()

@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import psycopg
 from psycopg import sql
@@ -33,6 +33,7 @@ from reference_worlds.postgres.locate import (
     describe_dsn,
     find_dsn,
     fresh_schema_name,
+    session_options,
 )
 from reference_worlds.postgres.migrations import apply_migrations
 from reference_worlds.postgres.notifier import Notifier
@@ -55,6 +56,16 @@ __all__ = ["PostgresWorld"]
 
 RUN_CACHE_SIZE: Final = 1024
 """Runs whose state a World keeps between creates (least recently used are forgotten)."""
+
+
+T = TypeVar("T")
+
+
+def _opened(part: T | None) -> T:
+    """A part ``start()`` opens; ``RuntimeError`` before that."""
+    if part is None:
+        raise RuntimeError("PostgresWorld is not started: await world.start() first")
+    return part
 
 
 @contextlib.contextmanager
@@ -176,12 +187,14 @@ class PostgresWorld:
         self.schema = check_schema_name(schema) if schema is not None else fresh_schema_name()
         self._owns_schema = schema is None
         self._dsn_option = dsn
-        self._pool_size = pool_size
+        self._pool_size = max(1, pool_size)
         self._clock = system_clock
         self._started = False
         self._closed = False
-        self._pool: AsyncConnectionPool[Any] | None = None
         self._dsn = ""
+        self._pool: AsyncConnectionPool[Any] | None = None
+        self._notifier: Notifier | None = None
+        self._queue: PostgresQueue | None = None
         self.events = _Events(self)
         self.runs = _Runs(self)
         self.steps = _Steps(self)
@@ -190,16 +203,14 @@ class PostgresWorld:
 
     @property
     def pool(self) -> AsyncConnectionPool[Any]:
-        if self._pool is None:
-            raise RuntimeError("PostgresWorld is not started: await world.start() first")
-        return self._pool
+        return _opened(self._pool)
 
     async def start(self) -> None:
-        """Find the database, migrate the schema, open the pool and the listener."""
+        """Find the database, migrate the schema, open the pool and the listener. If opening
+        fails, whatever was opened is closed again (and a schema made for this World dropped)."""
         if self._started:
             return
         self._dsn = await asyncio.to_thread(find_dsn, self._dsn_option)
-        connect_options = {"options": f"-c search_path={self.schema} -c TimeZone=UTC"}
         try:
             async with await psycopg.AsyncConnection.connect(self._dsn, autocommit=True) as admin:
                 await apply_migrations(admin, self.schema)
@@ -207,6 +218,15 @@ class PostgresWorld:
             raise errors.WorkflowWorldError(
                 f"cannot reach PostgreSQL at {describe_dsn(self._dsn)}: {error}", status=503
             ) from None
+        self._started = True
+        try:
+            await self._open()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _open(self) -> None:
+        connect_options = {"options": session_options(self._dsn, self.schema)}
         self._pool = AsyncConnectionPool(
             self._dsn,
             kwargs={"autocommit": True, **connect_options},
@@ -222,16 +242,18 @@ class PostgresWorld:
         self.reader = Reader(self._pool)
         self._queue = PostgresQueue(self._pool, self._notifier, queue_channel)
         self._streams = PostgresStreams(self._pool, self._notifier, stream_channel)
-        self._started = True
 
     async def close(self) -> None:
         """Stop deliveries, close the connections, and drop the schema if this World made it."""
         if not self._started or self._closed:
             return
         self._closed = True
-        await self._queue.close()
-        await self._notifier.close()
-        await self.pool.close()
+        if self._queue is not None:
+            await self._queue.close()
+        if self._notifier is not None:
+            await self._notifier.close()
+        if self._pool is not None:
+            await self._pool.close()
         if self._owns_schema:
             async with await psycopg.AsyncConnection.connect(self._dsn, autocommit=True) as admin:
                 await admin.execute(
@@ -254,10 +276,10 @@ class PostgresWorld:
         self, queue_name: str, message: QueuePayload, options: QueueOptions | None = None
     ) -> QueueResult:
         with _driver_errors():
-            return await self._queue.queue(queue_name, message, options)
+            return await _opened(self._queue).queue(queue_name, message, options)
 
     async def create_queue_handler(self, prefix: str, handler: QueueHandler) -> None:
-        await self._queue.create_queue_handler(prefix, handler)
+        await _opened(self._queue).create_queue_handler(prefix, handler)
 
     async def write_to_stream(self, name: str, run_id: str, chunk: str | bytes) -> None:
         with _driver_errors():
