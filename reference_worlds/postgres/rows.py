@@ -22,11 +22,20 @@ from worldspec.pagination import ResolveData
 from worldspec.wire_types import MISSING
 
 __all__ = [
+    "EVENT_COLUMNS",
     "EVENT_SELECT",
     "EVENT_SELECT_NO_PAYLOAD",
+    "HOOK_COLUMNS",
     "HOOK_SELECT",
+    "PAYLOAD_FIELD",
+    "RUN_COLUMNS",
+    "RUN_MUTABLE",
     "RUN_SELECT",
+    "STEP_COLUMNS",
+    "STEP_MUTABLE",
     "STEP_SELECT",
+    "WAIT_COLUMNS",
+    "WAIT_MUTABLE",
     "WAIT_SELECT",
     "Column",
     "event_from_row",
