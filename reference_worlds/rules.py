@@ -12,7 +12,9 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
+
+from pydantic import TypeAdapter
 
 from worldspec import errors
 from worldspec.entities import (
@@ -40,7 +42,6 @@ from worldspec.events import (
 )
 from worldspec.spec_version import SPEC_VERSION_CURRENT, is_legacy_spec_version, requires_newer_world
 from worldspec.ulid import check_run_id
-from worldspec.validation import parse_event
 from worldspec.wire_types import MISSING
 
 __all__ = ["Context", "Outcome", "StoreView", "decide", "wait_id_of"]
@@ -100,12 +101,18 @@ def wait_id_of(run_id: str, correlation_id: str) -> str:
     return f"{run_id}-{correlation_id}"
 
 
+_EVENT: Final = TypeAdapter[Event](Event)
+
+
 def _stored(run_id: str, request: EventRequest | RunCreatedRequest, ctx: Context, version: float) -> Event:
+    """The stored form of ``request``. Its wire form already holds Python values, so it is
+    validated as is: reading it as tagged JSON would turn a user object shaped like a tag
+    (``{"$bytes": ...}`` in a legacy payload) into something else."""
     wire = request.to_wire()
     wire.update(runId=run_id, eventId=ctx.new_event_id(), createdAt=ctx.now, specVersion=version)
     if wire["eventType"] == "run_started":
         wire.pop("eventData", None)
-    return parse_event(wire)
+    return _EVENT.validate_python(wire)
 
 
 def _error_message(error: object) -> str:
