@@ -212,6 +212,9 @@ async def _smallest_witness(
 
 
 def _anomaly(witness: Sequence[Op], history: History, allowed: dict[int, frozenset[Outcome]]) -> str:
+    found = _result_anomaly(witness)
+    if found:
+        return found
     observed = next((op for op in history.ops if op.client == OBSERVER and op.outcome.kind == "ok"), None)
     if observed is not None:
         found = _state_anomaly(dict(observed.outcome.value))  # type: ignore[call-overload]
@@ -234,6 +237,35 @@ def _anomaly(witness: Sequence[Op], history: History, allowed: dict[int, frozens
 
 _TERMINAL_RUN = ("run_completed", "run_failed", "run_cancelled")
 _TERMINAL_STEP = ("step_completed", "step_failed")
+
+
+def _appended(op: Op) -> tuple[str, str, str] | None:
+    """``(runId, eventType, correlationId or token)`` of the event a successful create appended."""
+    if op.outcome.kind != "ok" or not isinstance(op.outcome.value, tuple):
+        return None
+    request: Any = op.call.args[1] if getattr(op.call, "method", "") == "events.create" else None
+    for part in op.outcome.value:
+        if isinstance(part, tuple) and part and part[0] == "event":
+            by_token = part[1] == "hook_created" and request is not None
+            subject = request.event_data.token if by_token else part[2]
+            return (str(op.call.args[0]), str(part[1]), str(subject))
+    return None
+
+
+def _result_anomaly(witness: Sequence[Op]) -> str | None:
+    """An anomaly visible in the successful calls of the witness alone, if any."""
+    appended = [event for event in map(_appended, witness) if event is not None]
+    tokens = [token for _, kind, token in appended if kind == "hook_created"]
+    if len(set(tokens)) < len(tokens):
+        return "duplicate-token"
+    created = [event for event in appended if event[1].endswith("_created") and event[1] != "hook_created"]
+    if len(set(created)) < len(created):
+        return "duplicate-create"
+    steps = [(run_id, step) for run_id, kind, step in appended if kind in _TERMINAL_STEP]
+    runs = [run_id for run_id, kind, _ in appended if kind in _TERMINAL_RUN]
+    if len(set(steps)) < len(steps) or len(set(runs)) < len(runs):
+        return "double-terminal"
+    return None
 
 
 def _state_anomaly(observed: dict[str, Any]) -> str | None:

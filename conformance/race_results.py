@@ -210,7 +210,6 @@ class Observation:
     runs: tuple[str, ...]
     steps: tuple[tuple[str, str], ...] = ()
     tokens: tuple[str, ...] = ()
-    method: str = "observe"
 
     async def on(self, world: Any) -> Hashable:
         """The observation's summary, read through ``world``'s API."""

@@ -10,6 +10,7 @@ World does not run on the kit's clock; they are skipped, and the reason is recor
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -32,6 +33,10 @@ __all__ = ["Answer", "Disagreement", "ModelDriver", "Performed"]
 
 STATE_PAGE_SIZE = 2
 """The page size the state comparison reads logs, steps and hooks with."""
+
+NEAR_SECONDS = 600
+"""On its own clock, a World may cross a ``retryAfter`` this close between its answer and the
+oracle's, so such retries are judged only on the kit's clock."""
 
 _PRELOAD_KEYS = ("events", "cursor", "hasMore", "maxEvents")
 _PAYLOAD_KEYS = ("input", "output", "metadata")
@@ -66,14 +71,20 @@ class Disagreement:
     oracle: Answer
 
     def explain(self) -> str:
-        return "\n".join(
-            [
-                f"after operation {self.step}: {self.operation!r}",
-                f"{self.subject} differs",
-                f"the World:\n{_indent(self.world.show())}",
-                f"the oracle:\n{_indent(self.oracle.show())}",
-            ]
-        )
+        """Where they part and how: both answers, or for two values a diff from the oracle's
+        to the World's."""
+        lines = [f"after operation {self.step}: {self.operation!r}", f"{self.subject} differs"]
+        if self.world.error is None and self.oracle.error is None:
+            diff = difflib.unified_diff(
+                self.oracle.show().splitlines(),
+                self.world.show().splitlines(),
+                "the oracle",
+                "the World",
+                lineterm="",
+            )
+            return "\n".join([*lines, *diff])
+        lines += [f"the World:\n{_indent(self.world.show())}", f"the oracle:\n{_indent(self.oracle.show())}"]
+        return "\n".join(lines)
 
 
 def _indent(text: str) -> str:
@@ -97,10 +108,12 @@ class Performed:
 
 
 class _SharedNames:
-    """Ids for the non-run symbols, minted once and used on both Worlds."""
+    """Ids for the non-run symbols, minted once and used on both Worlds, and the instant the
+    current operation runs at (read once, so both Worlds are sent the same times)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], datetime]) -> None:
         self.minted: dict[str, str] = {}
+        self.now = clock()
 
     def ident(self, symbol: str) -> str:
         if symbol not in self.minted:
@@ -120,7 +133,6 @@ class _Side:
 
     world: Any
     shared: _SharedNames
-    clock: Callable[[], datetime]
     runs: dict[str, str] = field(default_factory=dict)
 
     def run(self, symbol: str) -> str | None:
@@ -130,7 +142,7 @@ class _Side:
         return self.shared.ident(symbol)
 
     def at(self, seconds: int) -> datetime:
-        return self.clock() + timedelta(seconds=seconds)
+        return self.shared.now + timedelta(seconds=seconds)
 
     def symbols(self) -> dict[str, str]:
         return {run_id: symbol for symbol, run_id in self.runs.items()}
@@ -145,9 +157,9 @@ class ModelDriver:
     """
 
     def __init__(self, world: Any, oracle: Any, clock: Callable[[], datetime], movable: bool) -> None:
-        shared = _SharedNames()
-        self.world = _Side(world, shared, clock)
-        self.oracle = _Side(oracle, shared, clock)
+        self.shared = _SharedNames(clock)
+        self.world = _Side(world, self.shared)
+        self.oracle = _Side(oracle, self.shared)
         self.clock = clock
         self.movable = movable
         self.tokens: list[str] = []
@@ -177,6 +189,7 @@ class ModelDriver:
             self.clock.advance(operation.seconds)
             self.performed.append(Performed(operation))
             return None
+        self.shared.now = self.clock()
         self._bind_client_run(operation)
         world_raw = await self._call(operation, self.world)
         oracle_raw = await self._call(operation, self.oracle)
@@ -190,7 +203,7 @@ class ModelDriver:
             return Disagreement(step, operation, "answer", "the answer", world_answer, oracle_answer)
         if isinstance(operation, ops.CreateHook) and operation.token not in self.tokens:
             self.tokens.append(operation.token)
-        if isinstance(operation, ops._Create):
+        if isinstance(operation, ops.EventOperation):
             return await self._compare_state(step, operation)
         return None
 
@@ -201,6 +214,9 @@ class ModelDriver:
     async def _not_judged(self, operation: ops.Operation) -> str | None:
         if isinstance(operation, ops.Tick):
             return None if self.movable else "the World does not run on the kit's clock"
+        near = isinstance(operation, ops.RetryStep) and 0 < (operation.retry_in or 0) < NEAR_SECONDS
+        if near and not self.movable:
+            return f"a retryAfter within {NEAR_SECONDS} s is judged only on the kit's clock"
         symbol = operation.run_symbol
         creating = isinstance(operation, ops.CreateRun | ops.ResilientStart)
         if symbol is None or creating:
@@ -281,7 +297,7 @@ class ModelDriver:
         drift = 0 if self.movable else 1
         return abs(world.retry_after - oracle.retry_after) <= drift
 
-    async def _compare_state(self, step: int, operation: ops._Create) -> Disagreement | None:
+    async def _compare_state(self, step: int, operation: ops.EventOperation) -> Disagreement | None:
         reads: list[tuple[str, str, ops.Operation]] = []
         run = operation.run
         if run in self.world.runs and run in self.oracle.runs:

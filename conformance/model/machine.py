@@ -75,8 +75,8 @@ class WorldModel(RuleBasedStateMachine):
                 )
             replay = program(self.spec.target, self.spec.options, operations)
             raise ModelDisagreement(
-                "the World and the in-memory oracle disagree\n"
-                f"{disagreement.explain()}\n\nreplay it (prints every answer of both):\n{replay}"
+                f"disagrees with the in-memory oracle\n{disagreement.explain()}\n\n"
+                f"replay it (prints every answer of both):\n{replay}"
             )
 
     # --- runs ---------------------------------------------------------------------------

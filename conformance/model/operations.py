@@ -33,6 +33,7 @@ __all__ = [
     "CreateStep",
     "CreateWait",
     "DisposeHook",
+    "EventOperation",
     "FailRun",
     "FailStep",
     "GetHook",
@@ -102,7 +103,7 @@ class Operation:
 
 
 @dataclass(frozen=True, repr=False)
-class _Create(Operation):
+class EventOperation(Operation):
     """An ``events.create`` of run ``run``; ``resolve`` is ``params.resolveData``."""
 
     run: str
@@ -117,7 +118,7 @@ class _Create(Operation):
 
 
 @dataclass(frozen=True, repr=False)
-class CreateRun(_Create):
+class CreateRun(EventOperation):
     """``run_created``: with a client runId, or ``None`` so the World mints one."""
 
     client_id: bool = True
@@ -128,7 +129,7 @@ class CreateRun(_Create):
 
 
 @dataclass(frozen=True, repr=False)
-class ResilientStart(_Create):
+class ResilientStart(EventOperation):
     """``run_started`` carrying the run's creation data (§5)."""
 
     workflow: str = "workflow_0"
@@ -138,31 +139,31 @@ class ResilientStart(_Create):
 
 
 @dataclass(frozen=True, repr=False)
-class StartRun(_Create):
+class StartRun(EventOperation):
     def request(self, names: Names) -> EventRequest:
         return rq.run_started()
 
 
 @dataclass(frozen=True, repr=False)
-class CompleteRun(_Create):
+class CompleteRun(EventOperation):
     def request(self, names: Names) -> EventRequest:
         return rq.run_completed(_payload(f"{self.run}-output"))
 
 
 @dataclass(frozen=True, repr=False)
-class FailRun(_Create):
+class FailRun(EventOperation):
     def request(self, names: Names) -> EventRequest:
         return rq.run_failed({"message": f"{self.run} failed", "stack": "at model"}, "MODEL")
 
 
 @dataclass(frozen=True, repr=False)
-class CancelRun(_Create):
+class CancelRun(EventOperation):
     def request(self, names: Names) -> EventRequest:
         return rq.run_cancelled()
 
 
 @dataclass(frozen=True, repr=False)
-class CreateStep(_Create):
+class CreateStep(EventOperation):
     step: str
 
     def request(self, names: Names) -> EventRequest:
@@ -170,7 +171,7 @@ class CreateStep(_Create):
 
 
 @dataclass(frozen=True, repr=False)
-class StartStep(_Create):
+class StartStep(EventOperation):
     step: str
 
     def request(self, names: Names) -> EventRequest:
@@ -178,7 +179,7 @@ class StartStep(_Create):
 
 
 @dataclass(frozen=True, repr=False)
-class CompleteStep(_Create):
+class CompleteStep(EventOperation):
     step: str
 
     def request(self, names: Names) -> EventRequest:
@@ -186,7 +187,7 @@ class CompleteStep(_Create):
 
 
 @dataclass(frozen=True, repr=False)
-class FailStep(_Create):
+class FailStep(EventOperation):
     step: str
 
     def request(self, names: Names) -> EventRequest:
@@ -194,7 +195,7 @@ class FailStep(_Create):
 
 
 @dataclass(frozen=True, repr=False)
-class RetryStep(_Create):
+class RetryStep(EventOperation):
     """``step_retrying``; ``retry_in`` seconds from the kit's now, or no ``retryAfter``."""
 
     step: str
@@ -206,7 +207,7 @@ class RetryStep(_Create):
 
 
 @dataclass(frozen=True, repr=False)
-class CreateHook(_Create):
+class CreateHook(EventOperation):
     hook: str
     token: str
     webhook: bool = False
@@ -221,7 +222,7 @@ class CreateHook(_Create):
 
 
 @dataclass(frozen=True, repr=False)
-class ReceiveHook(_Create):
+class ReceiveHook(EventOperation):
     hook: str
 
     def request(self, names: Names) -> EventRequest:
@@ -229,7 +230,7 @@ class ReceiveHook(_Create):
 
 
 @dataclass(frozen=True, repr=False)
-class DisposeHook(_Create):
+class DisposeHook(EventOperation):
     hook: str
 
     def request(self, names: Names) -> EventRequest:
@@ -237,7 +238,7 @@ class DisposeHook(_Create):
 
 
 @dataclass(frozen=True, repr=False)
-class CreateWait(_Create):
+class CreateWait(EventOperation):
     """``wait_created`` resuming ``resume_in`` seconds from the kit's now."""
 
     wait: str
@@ -248,7 +249,7 @@ class CreateWait(_Create):
 
 
 @dataclass(frozen=True, repr=False)
-class CompleteWait(_Create):
+class CompleteWait(EventOperation):
     wait: str
 
     def request(self, names: Names) -> EventRequest:

@@ -8,8 +8,9 @@ from hypothesis import seed
 from hypothesis.stateful import run_state_machine_as_test
 
 from conformance.invariant import invariant
+from conformance.kit import fail
 from conformance.loading import WorldSpec
-from conformance.model.machine import model_factory
+from conformance.model.machine import ModelDisagreement, model_factory
 from conformance.profiles import Profile
 
 
@@ -27,6 +28,10 @@ def test_world_agrees_with_the_oracle(
     and live hooks and every token's holder, with minted ids, times and World-defined fields
     normalised. Where the contract lets a World choose, the operation is skipped. A failure
     prints the shortest sequence found as a program that replays it."""
-    run_state_machine_as_test(  # type: ignore[no-untyped-call]
-        seed(world_seed)(model_factory(world_spec, world_loop)), settings=world_profile.hypothesis_settings()
-    )
+    try:
+        run_state_machine_as_test(  # type: ignore[no-untyped-call]
+            seed(world_seed)(model_factory(world_spec, world_loop)),
+            settings=world_profile.hypothesis_settings(),
+        )
+    except ModelDisagreement as disagreement:
+        fail("the World answers and stores what the in-memory oracle does (§4, §8, §9)", str(disagreement))
