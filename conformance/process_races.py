@@ -2,8 +2,9 @@
 
 For Worlds that declare ``multi_process``. Workers (``conformance.race_worker``) open the World
 with the Factory and the World's ``worldspec_shared_options`` (keyword arguments that open
-another World over the same storage; without them, the ``--world-opt`` options). Setup calls
-and the observation go through the World of the test process; the racing calls go one per
+another World over the same storage; without them, the ``--world-opt`` options), and must find
+a run the test process's World created before any race starts. Setup calls and the
+observation go through the World of the test process; the racing calls go one per
 worker, released together. Odd rounds pause every worker for ``PAUSE_MS`` at each of the
 World's pause points (where it allows them), so checks made in one process meet writes made in
 another; even rounds run without pauses.
@@ -20,6 +21,7 @@ import tempfile
 from collections.abc import Sequence
 from typing import IO, Any
 
+from conformance import requests as rq
 from conformance.interleaving import record
 from conformance.linearizability import OBSERVER, SETUP, History, check
 from conformance.loading import WorldSpec
@@ -31,8 +33,10 @@ from worldspec import wire
 
 __all__ = [
     "PAUSE_MS",
+    "UnsharedStorageError",
     "WorkerError",
     "Workers",
+    "check_shared_storage",
     "hunt_across_processes",
     "hunt_with_workers",
     "shared_options",
@@ -46,6 +50,10 @@ STARTUP_TIMEOUT = 60.0
 
 class WorkerError(Exception):
     """A worker process failed; the message holds what it wrote to stderr."""
+
+
+class UnsharedStorageError(WorkerError):
+    """The workers' Worlds do not see what the test process's World wrote."""
 
 
 def shared_options(world: Any, spec: WorldSpec) -> dict[str, Any]:
@@ -159,13 +167,31 @@ async def hunt_across_processes(
 ) -> RaceFailure | None:
     """Run ``rounds`` rounds, cycling through ``races``, with racing calls from ``width`` worker
     processes; the first round whose history is not linearizable, if any."""
-    workers = await Workers.start(spec.target, shared_options(world, spec), width)
+    options = shared_options(world, spec)
+    workers = await Workers.start(spec.target, options, width)
     try:
+        await check_shared_storage(world, workers, options, width, call_timeout)
         return await hunt_with_workers(
             world, workers, races, rounds=rounds, width=width, rng=rng, call_timeout=call_timeout
         )
     finally:
         await workers.close()
+
+
+async def check_shared_storage(
+    world: Any, workers: Workers, options: dict[str, Any], count: int, call_timeout: float
+) -> None:
+    """Raise ``UnsharedStorageError`` unless every worker finds a run the test's World created."""
+    created = await world.events.create(None, rq.run_created())
+    run_id = created.run.run_id
+    answers = await workers.race([WorldCall("runs.get", (run_id,))] * count, 0.0, call_timeout)
+    blind = [number for number, (_, _, outcome) in enumerate(answers, 1) if outcome.kind != "ok"]
+    if blind:
+        raise UnsharedStorageError(
+            f"worker processes {blind}, whose Worlds were opened with {options!r}, do not find run "
+            f"{run_id} created through the test's World: they do not share its storage. Give the "
+            "World a worldspec_shared_options attribute naming its storage (docs/writing-a-factory.md)."
+        )
 
 
 async def hunt_with_workers(

@@ -18,7 +18,7 @@ from conformance.invariant import invariant
 from conformance.kit import fail, require
 from conformance.loading import WorldSpec
 from conformance.paging_race import page_while_appending
-from conformance.process_races import hunt_across_processes
+from conformance.process_races import UnsharedStorageError, hunt_across_processes
 from conformance.profiles import Profile
 from worldspec.capabilities import Capability
 
@@ -114,7 +114,9 @@ async def test_races_across_processes(
     """The races of RS-005, HOOK-003, HOOK-010 and LIN-002/003/005 with each racing call made
     by a separate OS process (``python -m conformance.race_worker``) over the same storage,
     released together, half the rounds paused at the World's pause points: every history is
-    linearizable. Only for Worlds that declare ``multi_process``."""
+    linearizable. Only for Worlds that declare ``multi_process``; the workers must first find a
+    run the test's World created (``worldspec_shared_options`` says how to open the same
+    storage)."""
     require(world, Capability.MULTI_PROCESS)
     all_races = [
         races.RUN_CREATED,
@@ -124,15 +126,18 @@ async def test_races_across_processes(
         races.DISPOSE_VS_RECEIVE,
         races.CANCEL_VS_COMPLETION,
     ]
-    failure = await hunt_across_processes(
-        getattr(world, "unwrapped", world),
-        world_spec,
-        all_races,
-        rounds=max(len(all_races), world_profile.rounds // 2),
-        width=world_profile.width,
-        rng=random.Random(world_seed),
-        call_timeout=world_profile.call_timeout,
-    )
+    try:
+        failure = await hunt_across_processes(
+            getattr(world, "unwrapped", world),
+            world_spec,
+            all_races,
+            rounds=max(len(all_races), world_profile.rounds // 2),
+            width=world_profile.width,
+            rng=random.Random(world_seed),
+            call_timeout=world_profile.call_timeout,
+        )
+    except UnsharedStorageError as error:
+        fail("Worlds opened in worker processes share the storage of the test's World", str(error))
     if failure is not None:
         fail(
             f"every history of {failure.race.name} is linearizable across processes (§8, §12)",
