@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+from collections import Counter
 from typing import Any
 
 from reference_worlds.paging import decode_cursor, encode_cursor, limit_of, order_of
@@ -65,6 +66,18 @@ class RunWrittenApartFromItsRunCreated(BrokenWorld):
         _patch_create(self, after)
 
 
+class _TokensCheckedOnce(dict[str, Any]):
+    """The token index of a World whose creates do not look a token up again once they have
+    checked it: while a create that checked ``token`` is in flight, ``get(token)`` finds nothing."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.checked: Counter[str] = Counter()
+
+    def get(self, token: str, default: Any = None) -> Any:
+        return default if self.checked[token] else super().get(token, default)
+
+
 class TokenCheckedOutsideTheLock(BrokenWorld):
     """``hook_created`` checks whether its token is held before taking the lock; inside the
     lock it creates the hook without looking again, so two racing creates both see the token
@@ -74,16 +87,19 @@ class TokenCheckedOutsideTheLock(BrokenWorld):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
+        tokens = _TokensCheckedOnce()
+        self.state.tokens = tokens
 
         async def after(original: Any, run_id: str | None, event: EventRequest, params: Any) -> EventResult:
-            if event.event_type != "hook_created":
+            if event.event_type != "hook_created" or event.event_data.token in tokens:
                 return await original(run_id, event, params)  # type: ignore[no-any-return]
             token = event.event_data.token
-            if token in self.state.tokens:
+            tokens.checked[token] += 1
+            try:
+                await self.pause("token-checked")
                 return await original(run_id, event, params)  # type: ignore[no-any-return]
-            await self.pause("token-checked")
-            self.state.tokens.pop(token, None)
-            return await original(run_id, event, params)  # type: ignore[no-any-return]
+            finally:
+                tokens.checked[token] -= 1
 
         _patch_create(self, after)
 
