@@ -3,6 +3,12 @@
 Transcribed from §13 of shared/spec/world-contract.md. IDs are public API: never renamed or
 reused; a retired invariant stays here with ``retired=True``. ``docs/invariants/`` is generated
 from this table (``python -m conformance.docs``) and a test fails when the two drift.
+
+**Kit additions.** The ``LIN`` family is not in §13: it is worldspec's own, the checks of §8
+(linearizability) and §9 (paging) that judge whole histories rather than single calls: random
+operation sequences compared with the in-memory oracle, and concurrent histories checked for
+linearizability. Its family carries ``kit_addition=True`` and the generated docs say so. The
+§13 IDs are transcribed unchanged.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ class Family:
     marker: str
     title: str
     sections: str
+    kit_addition: bool = False
+    """True for worldspec's own families, which are not in the spec's §13 catalogue."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,7 @@ FAMILIES: Final[dict[str, Family]] = {
     "STRM": Family("STRM", "streams", "streams", "§10"),
     "Q": Family("Q", "queue", "queue", "§11"),
     "ERR": Family("ERR", "errors", "errors", "§3, §12"),
+    "LIN": Family("LIN", "linearizability", "linearizability", "§8, §9", kit_addition=True),
 }
 
 _TABLE: Final[tuple[tuple[str, Level, str], ...]] = (
@@ -341,6 +350,36 @@ _TABLE: Final[tuple[tuple[str, Level, str], ...]] = (
         "ERR-003",
         "MAY",
         "(`state-guard`) `stateUpdatedAt < marker` ⇒ 412; equal passes; only external events move the marker.",
+    ),
+    (
+        "LIN-001",
+        "MUST",
+        "Random sequences of creates, reads and listings agree with the oracle: results, errors (by name), entities and logs, ids normalised.",
+    ),
+    (
+        "LIN-002",
+        "MUST",
+        "N × `run_created` with one runId is linearizable: one succeeds, the rest ⇒ `EntityConflictError`, one `run_created` logged.",
+    ),
+    (
+        "LIN-003",
+        "MUST",
+        "`step_completed` ∥ `step_failed` on one step is linearizable: one terminal event, the rest ⇒ `EntityConflictError`.",
+    ),
+    (
+        "LIN-004",
+        "MUST",
+        "Paging `events.list` while events are appended yields every event that existed when paging began once, in order.",
+    ),
+    (
+        "LIN-005",
+        "MUST",
+        "`run_cancelled` ∥ `run_completed` ∥ `step_completed` on one run is linearizable: one run transition.",
+    ),
+    (
+        "LIN-006",
+        "MUST",
+        "(`multi-process`) The races of §8 stay linearizable when the racing calls come from separate OS processes.",
     ),
 )
 

@@ -43,6 +43,14 @@ def render_page(invariant: Invariant, test: Callable[..., Any] | None) -> str:
         "",
         f"> {invariant.statement}",
         "",
+    ]
+    if family.kit_addition:
+        lines += [
+            f"*Kit addition: the {family.prefix} family is worldspec's own, not part of the spec's §13 "
+            f"catalogue; it checks {family.sections} over whole histories.*",
+            "",
+        ]
+    lines += [
         "## How the kit checks it",
         "",
     ]
@@ -59,6 +67,8 @@ def render_index(tests: dict[str, Callable[..., Any]]) -> str:
     lines = ["# Invariant catalogue", "", "IDs are stable and never reused (spec §13).", ""]
     for family in FAMILIES.values():
         lines += [f"## {family.prefix}: {family.title} ({family.sections}) — `-m {family.marker}`", ""]
+        if family.kit_addition:
+            lines += ["Kit additions: worldspec's own checks, not in spec §13.", ""]
         for invariant in INVARIANTS.values():
             if invariant.family is family:
                 checked = "checked" if invariant.id in tests else "not yet checked"

@@ -2,6 +2,10 @@
 
 Thin by design: options, collection of the suites, running coroutine tests in an event loop of
 their own with a fresh World, and reporting. The logic lives in plain modules.
+
+Tests that open Worlds themselves (one per Hypothesis example, or on the kit's clock) take
+``world_spec``; a synchronous test that drives them gets its event loop from ``world_loop``.
+``world_profile`` and ``world_seed`` carry ``--world-profile`` and the test's own seed.
 """
 
 from __future__ import annotations
@@ -9,12 +13,15 @@ from __future__ import annotations
 import asyncio
 import inspect
 import os
+import random
 import warnings
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import seed as hypothesis_seed
+from hypothesis import settings as hypothesis_settings
 
 import worldspec
 from conformance import suites
@@ -32,6 +39,7 @@ from conformance.loading import (
     parse_world_options,
 )
 from conformance.outcomes import OutcomeLog
+from conformance.profiles import DEFAULT_PROFILE, PROFILES, Profile, derive_seed, register_profiles
 from conformance.recorder import Recorder, RecordingWorld
 
 SUITES_DIR = Path(suites.__file__).parent
@@ -46,6 +54,8 @@ _RECORDER = pytest.StashKey[Recorder]()
 _LOGS = pytest.StashKey[dict[str, Any]]()
 _DIAGNOSTICS = pytest.StashKey[str]()
 _SHOULD_VIOLATION = pytest.StashKey[str]()
+_PROFILE = pytest.StashKey[Profile]()
+_SEED = pytest.StashKey[int]()
 
 
 class ShouldViolation(UserWarning):
@@ -76,6 +86,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--world-report",
         metavar="FILE",
         help="write each invariant's outcome, reason and duration to FILE as JSON.",
+    )
+    group.addoption(
+        "--world-profile",
+        choices=sorted(PROFILES),
+        default=DEFAULT_PROFILE,
+        help="how hard to look: model examples and steps, race rounds and width, deadlines "
+        f"(default {DEFAULT_PROFILE}).",
+    )
+    group.addoption(
+        "--world-seed",
+        type=int,
+        metavar="N",
+        help="seed of every random choice (printed in the report header): replays a run.",
     )
     parser.addini("world", "the World to certify (MODULE:FACTORY), as --world", default=None)
 
@@ -115,6 +138,12 @@ def pytest_configure(config: pytest.Config) -> None:
     except (WorldLoadError, KnownFailuresError) as error:
         raise pytest.UsageError(str(error)) from None
     config.stash[_SPEC] = spec
+    profile = PROFILES[config.getoption("world_profile")]
+    register_profiles(config.rootpath)
+    hypothesis_settings.load_profile(f"worldspec-{profile.name}")
+    config.stash[_PROFILE] = profile
+    given_seed = config.getoption("world_seed")
+    config.stash[_SEED] = given_seed if given_seed is not None else random.SystemRandom().randrange(2**32)
     config.stash[_CAPABILITIES] = capabilities
     config.stash[_KNOWN] = known
     config.stash[_OUTCOMES] = OutcomeLog(spec.target, spec.options, capabilities, spec_version)
@@ -134,6 +163,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         f"worldspec: contract spec version {worldspec.SPEC_VERSION_CURRENT}; "
         f"the World reports {outcomes.spec_version}",
         f"worldspec: capabilities in force: {', '.join(capabilities) or 'none'}",
+        f"worldspec: profile {config.stash[_PROFILE].name}, seed {config.stash[_SEED]} "
+        f"(replay with --world-seed={config.stash[_SEED]})",
     ]
 
 
@@ -144,6 +175,40 @@ def world(request: pytest.FixtureRequest) -> WorldSpec:
     if _SPEC not in request.config.stash:
         pytest.skip("no World given: pass --world=module:Factory")
     return request.config.stash[_SPEC]
+
+
+@pytest.fixture
+def world_spec(request: pytest.FixtureRequest) -> WorldSpec:
+    """Where the World under test comes from, for tests that open Worlds themselves."""
+    if _SPEC not in request.config.stash:
+        pytest.skip("no World given: pass --world=module:Factory")
+    return request.config.stash[_SPEC]
+
+
+@pytest.fixture
+def world_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """A fresh event loop for a synchronous test that drives Worlds; closed afterwards."""
+    loop = asyncio.new_event_loop()
+    try:
+        yield loop
+    finally:
+        loop.close()
+
+
+@pytest.fixture
+def world_profile(request: pytest.FixtureRequest) -> Profile:
+    """The ``--world-profile`` in force."""
+    return request.config.stash.get(_PROFILE, PROFILES[DEFAULT_PROFILE])
+
+
+@pytest.fixture
+def world_seed(request: pytest.FixtureRequest) -> int:
+    """This test's seed, derived from the session seed and the test's name."""
+    return _test_seed(request.config, request.node.name)
+
+
+def _test_seed(config: pytest.Config, name: str) -> int:
+    return derive_seed(config.stash.get(_SEED, 0), name)
 
 
 @pytest.fixture(autouse=True)
@@ -182,6 +247,8 @@ def _run_coroutine_test(item: pytest.Function, spec: WorldSpec) -> None:
     item.stash[_RECORDER] = recorder
     loop = asyncio.new_event_loop()
     hypothesis = getattr(test, "hypothesis", None)
+    if hypothesis is not None:
+        hypothesis_seed(_test_seed(item.config, item.name))(test)
     try:
         world = loop.run_until_complete(open_world(spec)) if "world" in arguments else None
         if world is not None:
@@ -257,6 +324,12 @@ def pytest_runtest_makereport(
             item.stash.get(_DIAGNOSTICS, ""),
         )
         report.sections.extend(sections)
+        report.sections.append(
+            (
+                "worldspec: replay this run",
+                f"--world-profile={item.config.stash[_PROFILE].name} --world-seed={item.config.stash[_SEED]}",
+            )
+        )
     if found is not None and _OUTCOMES in item.config.stash:
         item.config.stash[_OUTCOMES].record(found, report, item.stash.get(_SHOULD_VIOLATION, None))
     return report

@@ -5,12 +5,16 @@ decide against the current state and the outcome is written before the lock is r
 creates are linearizable among the asyncio tasks of one event loop. Not shared between
 processes. Time comes from ``clock`` (default: the system clock, truncated to milliseconds as
 JavaScript Dates are). It implements the optional state guard (``reference_worlds.state_guard``).
+
+A create passes two points where a kit may pause it to force an interleaving
+(``worldspec_interleave``): ``"create:enter"`` before it takes the lock and
+``"create:decided"`` between the decision and its write, inside the lock.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,7 +38,10 @@ from worldspec.ulid import MonotonicUlid
 from worldspec.validation import parse_event, parse_run
 from worldspec.wire_types import MISSING
 
-__all__ = ["MemoryWorld", "system_clock"]
+__all__ = ["Interleave", "MemoryWorld", "system_clock"]
+
+Interleave = Callable[[str], Awaitable[None]]
+"""A pause a kit injects: awaited with the name of the point the calling task has reached."""
 
 
 def system_clock() -> datetime:
@@ -138,6 +145,7 @@ class _Events:
         resolve: ResolveData = "all"
         if params is not None and params.resolve_data is not MISSING:
             resolve = params.resolve_data
+        await world.pause("create:enter")
         guard = params.state_updated_at if params is not None else MISSING
         async with world.lock:
             if guard is not MISSING:
@@ -150,6 +158,7 @@ class _Events:
                 world_spec_version=SPEC_VERSION_CURRENT,
             )
             outcome = await rules.decide(_View(world.state), run_id, event, ctx)
+            await world.pause("create:decided")
             _write(world.state, outcome)
             if guard is MISSING:
                 world.state.state_markers.advance(outcome.run_id, outcome.events)
@@ -325,7 +334,8 @@ class MemoryWorld:
 
     ``clock`` replaces the system clock (for tests that control time). ``preload_limit`` caps
     the ``run_started`` preload: a longer log is preloaded partially, with ``hasMore: true`` and
-    a cursor that continues like ``events.list``.
+    a cursor that continues like ``events.list``. ``worldspec_interleave``, when a kit sets it,
+    is awaited at each pause point of a create (see the module docstring).
     """
 
     spec_version: int | None = SPEC_VERSION_CURRENT
@@ -344,8 +354,14 @@ class MemoryWorld:
         self.steps = _Steps(self)
         self.hooks = _Hooks(self)
         self.worldspec_backdoor = MemoryBackdoor(self)
+        self.worldspec_interleave: Interleave | None = None
         self._queue = InProcessQueue()
         self._streams = MemoryStreams()
+
+    async def pause(self, point: str) -> None:
+        """Await ``worldspec_interleave`` at ``point``, if a kit has set one."""
+        if self.worldspec_interleave is not None:
+            await self.worldspec_interleave(point)
 
     def preload(self, run_id: str, resolve_data: ResolveData) -> dict[str, Any]:
         """The preload fields of a ``run_started`` result: the log so far, ascending."""

@@ -304,7 +304,7 @@ async def _step_event(
             raise errors.EntityConflictError(f'Workflow run "{run.run_id}" is already {run.status}')
         if step is not None:
             raise errors.EntityConflictError(f'Step "{step_id}" already exists')
-        data: Any = request.event_data
+        data: Any = request.event_data  # type: ignore[union-attr]
         created = Step(
             run_id=run.run_id,
             step_id=step_id,

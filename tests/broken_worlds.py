@@ -25,10 +25,15 @@ from worldspec.wire_types import MISSING
 
 class BrokenWorld(MemoryWorld):
     """A MemoryWorld that breaks the MUST invariants in ``breaks`` and the SHOULD invariants in
-    ``warns``."""
+    ``warns``.
+
+    ``may_break`` lists invariants whose tests catch the World only when timing lines up (say,
+    a page boundary falling inside one millisecond); the kit may fail those or not.
+    """
 
     breaks: ClassVar[frozenset[str]] = frozenset()
     warns: ClassVar[frozenset[str]] = frozenset()
+    may_break: ClassVar[frozenset[str]] = frozenset()
 
 
 def _patch_create(world: MemoryWorld, after: Any) -> None:
@@ -65,7 +70,7 @@ class TruncatedPreload(BrokenWorld):
 class NoRunCreatedOnResilientStart(BrokenWorld):
     """Resilient start creates the run but logs only run_started."""
 
-    breaks = frozenset({"RS-002", "RUN-014"})
+    breaks = frozenset({"RS-002", "RS-005", "RUN-014"})
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -141,7 +146,7 @@ class ResilientDataOverwritesRun(BrokenWorld):
 class SwallowsRunConflict(BrokenWorld):
     """A second run_created for an existing id returns the existing run instead of raising."""
 
-    breaks = frozenset({"RUN-004", "RS-004"})
+    breaks = frozenset({"LIN-002", "RS-004", "RS-005", "RUN-004"})
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)

@@ -1,0 +1,62 @@
+"""Seeds and replay programs: a failure found once can be found again, and run on its own."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+TIMESTAMP_CURSOR = "tests.broken_worlds_races:TimestampCursor"
+
+
+def _kit(*options: str) -> str:
+    """The kit's output against TimestampCursor, with a fresh rootdir (so no example database
+    carries a failure from one run to the next)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        process = subprocess.run(
+            [
+                *(sys.executable, "-m", "pytest", f"--world={TIMESTAMP_CURSOR}", "-p", "no:cacheprovider"),
+                *("--rootdir", scratch, "-k", "LIN-001", *options),
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert process.returncode == 1, process.stdout[-3000:]
+    return process.stdout
+
+
+def _program(output: str) -> str:
+    start = output.index("import asyncio")
+    end = output.index("asyncio.run(replay(", start)
+    return output[start : output.index("\n", end)]
+
+
+def test_the_seed_is_printed_and_replays_the_same_failure() -> None:
+    first, second = _kit("--world-seed=4242"), _kit("--world-seed=4242")
+    assert "profile ci, seed 4242 (replay with --world-seed=4242)" in first
+    assert "--world-profile=ci --world-seed=4242" in first
+    assert _program(first) == _program(second)
+
+
+def test_the_profile_is_chosen_on_the_command_line() -> None:
+    assert "profile quick, seed 7" in _kit("--world-profile=quick", "--world-seed=7")
+
+
+def test_the_printed_program_replays_the_disagreement() -> None:
+    program = _program(_kit("--world-seed=99"))
+    environment = {**os.environ, "PYTHONPATH": str(REPO)}
+    replayed = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environment,
+    )
+    assert replayed.returncode == 0, replayed.stderr[-3000:]
+    assert "differs" in replayed.stdout, replayed.stdout
