@@ -73,6 +73,11 @@ class LocalWorld:
         """The directory this World keeps everything in."""
         return self.layout.root
 
+    @property
+    def worldspec_shared_options(self) -> dict[str, str]:
+        """Factory options that open another LocalWorld over this one's directory (LIN-006)."""
+        return {"data_dir": str(self.layout.root)}
+
     async def get_deployment_id(self) -> str:
         return "dpl_local"
 

@@ -205,6 +205,14 @@ class PostgresWorld:
     def pool(self) -> AsyncConnectionPool[Any]:
         return _opened(self._pool)
 
+    @property
+    def worldspec_shared_options(self) -> dict[str, str]:
+        """Factory options that open another PostgresWorld over this one's schema (LIN-006)."""
+        options = {"schema": self.schema}
+        if self._dsn_option is not None:
+            options["dsn"] = self._dsn_option
+        return options
+
     async def start(self) -> None:
         """Find the database, migrate the schema, open the pool and the listener. If opening
         fails, whatever was opened is closed again (and a schema made for this World dropped)."""
