@@ -45,3 +45,13 @@ def test_schema_without_out_is_a_usage_error(capsys: pytest.CaptureFixture[str])
         main(["schema"])
     assert exited.value.code == 2
     assert "--out" in capsys.readouterr().err
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly() -> None:
+    import subprocess
+
+    result = subprocess.run(
+        "python -m worldspec invariants | head -n 1", shell=True, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.startswith("id")
+    assert "Traceback" not in result.stderr and "BrokenPipeError" not in result.stderr
