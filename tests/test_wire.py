@@ -234,3 +234,11 @@ def test_the_strict_payload_rule_names_the_spec_version() -> None:
 def test_messages_state_the_rule(parse: Any, data: Any, problem: str) -> None:
     problems = problems_of(parse, data)
     assert any(line.startswith(problem) for line in problems), problems
+
+
+def test_object_that_is_tag_shaped_once_absent_keys_drop_is_escaped() -> None:
+    from worldspec.wire import from_json, to_json
+    from worldspec.wire_types import MISSING
+
+    value = {"$bytes": "AAEC", "gone": MISSING}
+    assert from_json(to_json(value)) == {"$bytes": "AAEC"}

@@ -43,7 +43,7 @@ def to_tagged(value: Any) -> Any:
         return {"$undefined": True}
     if isinstance(value, dict):
         encoded = {str(key): to_tagged(item) for key, item in value.items() if item is not MISSING}
-        return {"$object": encoded} if _is_tag_shaped(value) else encoded
+        return {"$object": encoded} if _is_tag_shaped(encoded) else encoded
     if isinstance(value, list | tuple):
         return [to_tagged(item) for item in value]
     if value is None or isinstance(value, str | int | float | bool):
