@@ -8,6 +8,7 @@ sentence saying what is wrong and what was expected.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import inspect
 import json
@@ -156,11 +157,21 @@ async def open_world(spec: WorldSpec) -> Any:
     return world
 
 
+CLOSE_TIMEOUT_SECONDS = 30.0
+"""How long the kit waits for a World's ``close()`` before failing the test instead of hanging."""
+
+
 async def close_world(world: object) -> None:
-    """Call the World's optional ``close()``."""
+    """Call the World's optional ``close()``; raise ``WorldLoadError`` if it does not return
+    within ``CLOSE_TIMEOUT_SECONDS``."""
     close = getattr(world, "close", None)
     if callable(close):
-        await close()
+        try:
+            await asyncio.wait_for(close(), CLOSE_TIMEOUT_SECONDS)
+        except TimeoutError:
+            raise WorldLoadError(
+                f"the World's close() did not return within {CLOSE_TIMEOUT_SECONDS:.0f} s"
+            ) from None
 
 
 def diagnostics_of(world: object) -> str:

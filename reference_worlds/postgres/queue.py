@@ -105,6 +105,7 @@ class PostgresQueue:
         self._worker: asyncio.Task[None] | None = None
         self._deliveries: set[asyncio.Task[None]] = set()
         self._wakeup: Subscription | None = None
+        self._closing = False
 
     async def queue(
         self, queue_name: str, message: QueuePayload, options: QueueOptions | None = None
@@ -156,10 +157,12 @@ class PostgresQueue:
     async def _work(self) -> None:
         with self._notifier.subscribe(self._channel) as wakeup:
             self._wakeup = wakeup
-            while True:
+            while not self._closing:
                 try:
                     await self._claim_and_wait(wakeup)
                 except psycopg.Error:
+                    if self._closing:
+                        return
                     await wakeup.wait(POLL_SECONDS)
 
     async def _claim_and_wait(self, wakeup: Subscription) -> None:
@@ -217,7 +220,12 @@ class PostgresQueue:
                 await conn.execute(_RESCHEDULE, (max(0.0, again_in), message_id))
 
     async def close(self) -> None:
-        """Stop the worker and every delivery in flight; their messages stay queued."""
+        """Stop the worker and every delivery in flight; their messages stay queued.
+
+        A cancelled query may surface as a psycopg error rather than ``CancelledError``, so the
+        worker also stops on the closing flag instead of treating that error as transient.
+        """
+        self._closing = True
         tasks = [task for task in [self._worker, *self._deliveries] if task is not None]
         for task in tasks:
             task.cancel()
