@@ -132,7 +132,7 @@ class RunTakesWorldDeploymentId(BrokenWorld):
 class RunCompletedResultIsStale(BrokenWorld):
     """Completes the run but returns it as it was before ``run_completed``."""
 
-    breaks = frozenset({"RUN-009"})
+    breaks = frozenset({"LIN-005", "RUN-009"})
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -429,7 +429,7 @@ class FinishedStepEventsAreNoOps(BrokenWorld):
     """Answers any event on a completed or failed step with the step, unchanged, instead of
     EntityConflictError (idempotency taken too far)."""
 
-    breaks = frozenset({"STEP-008"})
+    breaks = frozenset({"LIN-003", "LIN-005", "STEP-008"})
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -509,7 +509,7 @@ class StepsGetNeedsRunId(BrokenWorld):
 class LogsRefusedStepEvents(BrokenWorld):
     """Refuses events on finished steps, but appends them to the log first (check after write)."""
 
-    breaks = frozenset({"EVT-004", "STEP-012"})
+    breaks = frozenset({"EVT-004", "LIN-003", "LIN-005", "STEP-012"})
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -570,7 +570,7 @@ class HookDropsIsWebhookFalse(BrokenWorld):
 class HookConflictNotLogged(BrokenWorld):
     """Returns the hook_conflict event but does not store it."""
 
-    breaks = frozenset({"EVT-002", "EVT-006", "HOOK-002"})
+    breaks = frozenset({"EVT-002", "EVT-006", "HOOK-002", "HOOK-003"})
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -631,7 +631,7 @@ class HookReceivedUpdatesHook(BrokenWorld):
 class ReceivedOnMissingHookIsWorldError(BrokenWorld):
     """Refuses hook_received on a missing hook with WorkflowWorldError, not HookNotFoundError."""
 
-    breaks = frozenset({"HOOK-006", "LEG-003"})
+    breaks = frozenset({"HOOK-006", "HOOK-010", "LEG-003"})
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -705,7 +705,7 @@ class HookGettersMissWithWorldError(BrokenWorld):
     """``hooks.get`` and ``getByToken`` misses raise WorkflowWorldError (404), not
     HookNotFoundError."""
 
-    breaks = frozenset({"HOOK-009"})
+    breaks = frozenset({"HOOK-009", "HOOK-010"})
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -914,9 +914,11 @@ class WaitsOfEndedRunConflict(BrokenWorld):
 class AcceptsPendingStepEventsAfterEnd(BrokenWorld):
     """Once the run has ended, still accepts step_completed/step_failed/step_retrying of
     pending steps and step_retrying of running ones (the MAY of §4.6, as world-postgres 4.3.7
-    does for completed/failed): a SHOULD broken, so a warning."""
+    does for completed/failed): a SHOULD broken, so a warning. It does so by reopening the run
+    around the create, across an await: a real race, which LIN-005 catches."""
 
     warns = frozenset({"TERM-004"})
+    breaks = frozenset({"LIN-005"})
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)

@@ -101,7 +101,7 @@ class EntityEventsStoredAtCurrentVersion(BrokenWorld):
 class DescendingListIsAscending(BrokenWorld):
     """``events.list`` ignores ``sortOrder: 'desc'``."""
 
-    breaks = frozenset({"EVT-002"})
+    breaks = frozenset({"EVT-002", "LIN-004"})
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -241,7 +241,7 @@ class UnknownEventTypesIgnored(BrokenWorld):
 class CursorsExpireWhenTheLogGrows(BrokenWorld):
     """``events.list`` cursors remember the log's length; once it grew, they list nothing."""
 
-    breaks = frozenset({"EVT-009"})
+    breaks = frozenset({"EVT-009", "LIN-004"})
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)

@@ -116,7 +116,7 @@ class TimestampCursor(BrokenWorld):
     the system clock and meets one only when two land in the same millisecond."""
 
     breaks = frozenset({"LIN-001", "LIN-004"})
-    may_break = frozenset({"RS-006"})
+    may_break = frozenset({"EVT-009", "LIST-001", "LIST-007", "RS-006"})
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
