@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 from typing import Any
 
@@ -16,7 +17,10 @@ __all__ = ["failure_sections", "rerun_command"]
 def rerun_command(spec: WorldSpec, invariant: Invariant) -> str:
     """The pytest command that runs only ``invariant`` against the same World."""
     parts = ["pytest", f"--world={spec.target}"]
-    parts += [f"--world-opt={key}={value}" for key, value in spec.options.items()]
+    parts += [
+        f"--world-opt={key}={value if isinstance(value, str) else json.dumps(value)}"
+        for key, value in spec.options.items()
+    ]
     parts += ["-k", invariant.id]
     return " ".join(shlex.quote(part) for part in parts)
 
