@@ -470,9 +470,13 @@ class UnknownStepIsConflict(BrokenWorld):
 
 
 class EndedRunExpiresRunningSteps(BrokenWorld):
-    """Once the run has ended, refuses step_completed/step_failed of running steps too."""
+    """Once the run has ended, refuses step_completed/step_failed of running steps too.
+
+    LIN-005 catches it too, in the rounds where the cancellation wins before the step's
+    completion: timing decides, so LIN-005 is ``may_break``."""
 
     breaks = frozenset({"STEP-010"})
+    may_break = frozenset({"LIN-005"})
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -915,10 +919,11 @@ class AcceptsPendingStepEventsAfterEnd(BrokenWorld):
     """Once the run has ended, still accepts step_completed/step_failed/step_retrying of
     pending steps and step_retrying of running ones (the MAY of §4.6, as world-postgres 4.3.7
     does for completed/failed): a SHOULD broken, so a warning. It does so by reopening the run
-    around the create, across an await: a real race, which LIN-005 catches."""
+    around the create, across an await: a real race, which LIN-005 catches when
+    the forced interleaving lines up (``may_break``)."""
 
     warns = frozenset({"TERM-004"})
-    breaks = frozenset({"LIN-005"})
+    may_break = frozenset({"LIN-005"})
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
