@@ -14,11 +14,12 @@ A create passes two points where a kit may pause it to force an interleaving
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from reference_worlds import rules
+from reference_worlds.delegation import QueueAndStreams
 from reference_worlds.inprocess_queue import InProcessQueue
 from reference_worlds.memory_streams import MemoryStreams
 from reference_worlds.paging import encode_cursor, page
@@ -29,11 +30,8 @@ from worldspec.capabilities import Capabilities
 from worldspec.entities import Hook, RunStatus, Step, Wait, WorkflowRun
 from worldspec.events import CreateEventParams, Event, EventRequest, EventResult
 from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData
-from worldspec.protocol import QueueHandler
-from worldspec.queue import QueueOptions, QueuePayload, QueueResult
 from worldspec.resolve_data import strip_entity, strip_event
 from worldspec.spec_version import SPEC_VERSION_CURRENT
-from worldspec.streams import StreamChunksResponse, StreamInfoResponse
 from worldspec.ulid import MonotonicUlid
 from worldspec.validation import parse_event, parse_run
 from worldspec.wire_types import MISSING
@@ -329,7 +327,7 @@ class MemoryBackdoor:
         return run_id
 
 
-class MemoryWorld:
+class MemoryWorld(QueueAndStreams):
     """The in-memory reference World.
 
     ``clock`` replaces the system clock (for tests that control time). ``preload_limit`` caps
@@ -376,37 +374,6 @@ class MemoryWorld:
 
     async def get_deployment_id(self) -> str:
         return "dpl_memory"
-
-    async def queue(
-        self, queue_name: str, message: QueuePayload, options: QueueOptions | None = None
-    ) -> QueueResult:
-        return await self._queue.queue(queue_name, message, options)
-
-    async def create_queue_handler(self, prefix: str, handler: QueueHandler) -> None:
-        await self._queue.create_queue_handler(prefix, handler)
-
-    async def write_to_stream(self, name: str, run_id: str, chunk: str | bytes) -> None:
-        await self._streams.write_to_stream(name, run_id, chunk)
-
-    async def write_to_stream_multi(self, name: str, run_id: str, chunks: list[str | bytes]) -> None:
-        await self._streams.write_to_stream_multi(name, run_id, chunks)
-
-    async def close_stream(self, name: str, run_id: str) -> None:
-        await self._streams.close_stream(name, run_id)
-
-    def read_from_stream(self, name: str, start_index: int = 0) -> AsyncIterator[bytes]:
-        return self._streams.read_from_stream(name, start_index)
-
-    async def list_streams_by_run_id(self, run_id: str) -> list[str]:
-        return await self._streams.list_streams_by_run_id(run_id)
-
-    async def get_stream_chunks(
-        self, name: str, run_id: str, *, limit: int | None = None, cursor: str | None = None
-    ) -> StreamChunksResponse:
-        return await self._streams.get_stream_chunks(name, run_id, limit=limit, cursor=cursor)
-
-    async def get_stream_info(self, name: str, run_id: str) -> StreamInfoResponse:
-        return await self._streams.get_stream_info(name, run_id)
 
     async def close(self) -> None:
         """Stop queue deliveries in flight."""

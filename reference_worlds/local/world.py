@@ -13,10 +13,10 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from reference_worlds.delegation import QueueAndStreams
 from reference_worlds.inprocess_queue import InProcessQueue
 from reference_worlds.local.backdoor import LocalBackdoor
 from reference_worlds.local.create import EventWriter
@@ -27,10 +27,7 @@ from reference_worlds.local.streams import FileStreams
 from reference_worlds.local.views import LocalEvents, LocalHooks, LocalRuns, LocalSteps
 from reference_worlds.memory import system_clock
 from worldspec.capabilities import Capabilities
-from worldspec.protocol import QueueHandler
-from worldspec.queue import QueueOptions, QueuePayload, QueueResult
 from worldspec.spec_version import SPEC_VERSION_CURRENT
-from worldspec.streams import StreamChunksResponse, StreamInfoResponse
 
 __all__ = ["LocalWorld"]
 
@@ -38,7 +35,7 @@ IO_THREADS = 32
 """Worker threads for blocking I/O (lock waits, fsyncs): fsyncs of different runs overlap."""
 
 
-class LocalWorld:
+class LocalWorld(QueueAndStreams):
     """The filesystem reference World.
 
     ``data_dir`` is the directory to keep everything in, created if absent and shareable by
@@ -80,37 +77,6 @@ class LocalWorld:
 
     async def get_deployment_id(self) -> str:
         return "dpl_local"
-
-    async def queue(
-        self, queue_name: str, message: QueuePayload, options: QueueOptions | None = None
-    ) -> QueueResult:
-        return await self._queue.queue(queue_name, message, options)
-
-    async def create_queue_handler(self, prefix: str, handler: QueueHandler) -> None:
-        await self._queue.create_queue_handler(prefix, handler)
-
-    async def write_to_stream(self, name: str, run_id: str, chunk: str | bytes) -> None:
-        await self._streams.write_to_stream(name, run_id, chunk)
-
-    async def write_to_stream_multi(self, name: str, run_id: str, chunks: list[str | bytes]) -> None:
-        await self._streams.write_to_stream_multi(name, run_id, chunks)
-
-    async def close_stream(self, name: str, run_id: str) -> None:
-        await self._streams.close_stream(name, run_id)
-
-    def read_from_stream(self, name: str, start_index: int = 0) -> AsyncIterator[bytes]:
-        return self._streams.read_from_stream(name, start_index)
-
-    async def list_streams_by_run_id(self, run_id: str) -> list[str]:
-        return await self._streams.list_streams_by_run_id(run_id)
-
-    async def get_stream_chunks(
-        self, name: str, run_id: str, *, limit: int | None = None, cursor: str | None = None
-    ) -> StreamChunksResponse:
-        return await self._streams.get_stream_chunks(name, run_id, limit=limit, cursor=cursor)
-
-    async def get_stream_info(self, name: str, run_id: str) -> StreamInfoResponse:
-        return await self._streams.get_stream_info(name, run_id)
 
     async def close(self) -> None:
         """Stop queue deliveries and worker threads; remove the data directory if it is ours."""
