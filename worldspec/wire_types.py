@@ -14,8 +14,7 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Final
 
-from pydantic import AfterValidator, BeforeValidator, StrictBool, StrictStr
-from pydantic.experimental.missing_sentinel import MISSING
+from pydantic import MISSING, AfterValidator, BeforeValidator, StrictBool, StrictStr
 
 __all__ = [
     "MISSING",

@@ -1,0 +1,38 @@
+"""A user's kit run prints no warning of its own: the kit against MemoryWorld passes with every
+warning turned into an error, on whatever releases the dependency ranges installed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_kit_against_memory_world_raises_no_warning(tmp_path: Path) -> None:
+    environment = {key: value for key, value in os.environ.items() if key != "WORLDSPEC_WORLD"}
+    environment["PYTHONPATH"] = str(REPO)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-W",
+            "error",
+            "-m",
+            "pytest",
+            "-W",
+            "error",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--world=reference_worlds.memory:MemoryWorld",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "warning" not in result.stdout.lower(), result.stdout[-4000:]
