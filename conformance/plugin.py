@@ -25,12 +25,14 @@ from hypothesis import settings as hypothesis_settings
 
 import worldspec
 from conformance import suites
-from conformance.catalogue import FAMILIES
-from conformance.failure_report import failure_sections
-from conformance.invariant import invariant_of
-from conformance.kit import capabilities_of
-from conformance.known_failures import KnownFailure, KnownFailuresError, load_known_failures
-from conformance.loading import (
+from conformance.catalogue.entries import FAMILIES
+from conformance.catalogue.marker import invariant_of
+from conformance.checks.expect import capabilities_of
+from conformance.reporting.failure import failure_sections
+from conformance.reporting.known_failures import KnownFailure, KnownFailuresError, load_known_failures
+from conformance.reporting.profiles import DEFAULT_PROFILE, PROFILES, Profile, derive_seed, register_profiles
+from conformance.reporting.records import OutcomeLog
+from conformance.world.loading import (
     WorldLoadError,
     WorldSpec,
     close_world,
@@ -38,9 +40,7 @@ from conformance.loading import (
     open_world,
     parse_world_options,
 )
-from conformance.outcomes import OutcomeLog
-from conformance.profiles import DEFAULT_PROFILE, PROFILES, Profile, derive_seed, register_profiles
-from conformance.recorder import Recorder, RecordingWorld
+from conformance.world.recorder import Recorder, RecordingWorld
 
 SUITES_DIR = Path(suites.__file__).parent
 ENV_VAR = "WORLDSPEC_WORLD"

@@ -12,7 +12,7 @@ import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, ClassVar
 
-from conformance import requests as rq
+from conformance.checks import make
 from reference_worlds.memory import MemoryBackdoor, MemoryWorld
 from worldspec import errors
 from worldspec.entities import WorkflowRun
@@ -102,7 +102,7 @@ class CreatesRunWithoutResilientData(BrokenWorld):
                 and run_id
                 and run_id not in self.state.runs
             ):
-                await original(run_id, rq.run_created(input=b""), None)
+                await original(run_id, make.run_created(input=b""), None)
             return await original(run_id, event, params)  # type: ignore[no-any-return]
 
         _patch_create(self, after)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from conformance.invariant import invariant_of
+from conformance.catalogue.marker import invariant_of
 from tests import broken_worlds
 from tests.kit_runner import failed, run_kit, warned
 

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conformance.catalogue import INVARIANTS
+from conformance.catalogue.docs import implementing_tests
+from conformance.catalogue.entries import INVARIANTS
 from conformance.certify.runner import kit_has_option
-from conformance.docs import implementing_tests
 from reference_worlds.memory import MemoryWorld
 from tests.broken_worlds import TruncatedPreload
 
@@ -37,7 +37,7 @@ def memory_world_with_secrets(password: str, dsn: str, config: dict[str, Any]) -
 
 def worldspec(*arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "worldspec", *arguments],
+        [sys.executable, "-m", "conformance", *arguments],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -203,7 +203,7 @@ def test_invariants_lists_the_whole_catalogue() -> None:
 
 
 def test_the_command_line_does_not_import_pytest() -> None:
-    probe = "import sys, worldspec.__main__ as cli; cli.build_parser(); print('pytest' in sys.modules)"
+    probe = "import sys, conformance.cli as cli; cli.build_parser(); print('pytest' in sys.modules)"
     shown = subprocess.run(
         [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=60
     )

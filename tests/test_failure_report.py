@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import shlex
 
-from conformance.catalogue import INVARIANTS
-from conformance.failure_report import rerun_command
-from conformance.loading import WorldSpec, parse_world_options
+from conformance.catalogue.entries import INVARIANTS
+from conformance.reporting.failure import rerun_command
+from conformance.world.loading import WorldSpec, parse_world_options
 
 
 def test_rerun_command_options_parse_back_to_the_same_values() -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from conformance.known_failures import load_known_failures
+from conformance.reporting.known_failures import load_known_failures
 from reference_worlds.node import NodeWorld
 from tests.kit_runner import failed, run_kit
 from worldspec.queue import HandlerTimeout, MessageMeta, QueuePayload, StepInvokePayload

@@ -18,12 +18,12 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from conformance import races
-from conformance.loading import WorldSpec
 from conformance.model.machine import ModelDisagreement, model_factory
-from conformance.paging_race import page_while_appending
-from conformance.process_races import Workers, hunt_with_workers, shared_options
-from conformance.profiles import PROFILES
+from conformance.races import edge as races
+from conformance.races.paging import page_while_appending
+from conformance.races.processes import Workers, hunt_with_workers, shared_options
+from conformance.reporting.profiles import PROFILES
+from conformance.world.loading import WorldSpec
 from tests import broken_worlds_races
 from tests.broken_worlds import BrokenWorld
 

@@ -1,4 +1,4 @@
-"""The ``worldspec certify`` and ``worldspec invariants`` commands (no pytest imported here).
+"""The ``worldspec certify`` command (no pytest imported here).
 
 Exit codes of ``certify``: 0 certified at the requested level; 1 not certified (failures, or
 the level not reached); 2 usage error (bad Factory path, options or known-failures file); 3
@@ -12,7 +12,6 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from conformance.catalogue_listing import render_json, render_table
 from conformance.certify.badge import badge_svg
 from conformance.certify.identity import WorldIdentity, environment, package_of
 from conformance.certify.levels import LEVELS
@@ -23,9 +22,9 @@ from conformance.certify.report_json import write_report_json
 from conformance.certify.report_markdown import verdict_line, write_report_markdown
 from conformance.certify.results import OUTCOMES, Certification, certification_of
 from conformance.certify.runner import KitRequest, KitRun, kit_has_option, run_kit
-from conformance.loading import WorldLoadError, parse_world_options
+from conformance.world.loading import WorldLoadError, parse_world_options
 
-__all__ = ["EXIT_CERTIFIED", "EXIT_NOT_CERTIFIED", "EXIT_NOT_JUDGED", "EXIT_USAGE", "add_commands"]
+__all__ = ["EXIT_CERTIFIED", "EXIT_NOT_CERTIFIED", "EXIT_NOT_JUDGED", "EXIT_USAGE", "add_certify_command"]
 
 EXIT_CERTIFIED = 0
 EXIT_NOT_CERTIFIED = 1
@@ -37,8 +36,8 @@ _PROFILES = ("quick", "ci", "thorough")
 _SHOWN_BLOCKERS = 10
 
 
-def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``certify`` and ``invariants`` to the ``worldspec`` command's subparsers."""
+def add_certify_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``certify`` to the ``worldspec`` command's subparsers."""
     certify = commands.add_parser(
         "certify",
         help="run the whole kit against a World and write a certification report",
@@ -68,15 +67,6 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--out", type=Path, default=Path("certification"), metavar="DIR", help="report directory"
     )
     certify.set_defaults(run=certify_command)
-    invariants = commands.add_parser("invariants", help="list every invariant of the catalogue")
-    invariants.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    invariants.set_defaults(run=invariants_command)
-
-
-def invariants_command(args: argparse.Namespace) -> int:
-    """Print the catalogue."""
-    print(render_json() if args.json else render_table())
-    return 0
 
 
 def _usage_error(message: str) -> int:

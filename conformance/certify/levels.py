@@ -82,7 +82,7 @@ _NO_BACKDOOR = "World has no worldspec_backdoor"
 
 
 def capability_of_skip(reason: str) -> str | None:
-    """The capability a skip reason names (see ``conformance.kit.require`` and ``backdoor``)."""
+    """The capability a skip reason names (see ``conformance.checks.expect.require`` and ``backdoor``)."""
     if reason.startswith(_NO_BACKDOOR):
         return Capability.LEGACY_SEEDING.value
     found = _LACKS_CAPABILITY.search(reason)

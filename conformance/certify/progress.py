@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from conformance.catalogue import FAMILIES
+from conformance.catalogue.entries import FAMILIES
 
 __all__ = ["ProgressDisplay", "wants_live_display"]
 

@@ -19,8 +19,8 @@ from typing import IO, Any
 
 import pytest
 
-from conformance.catalogue import Invariant
-from conformance.invariant import invariant_of
+from conformance.catalogue.entries import Invariant
+from conformance.catalogue.marker import invariant_of
 
 __all__ = ["ProgressWriter"]
 

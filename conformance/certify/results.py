@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import worldspec
-from conformance.catalogue import FAMILIES, INVARIANTS
+from conformance.catalogue.entries import FAMILIES, INVARIANTS
 from conformance.certify.identity import WorldIdentity
 from conformance.certify.levels import LEVELS, LevelVerdict, highest_reached, judge
 from conformance.certify.masking import Masker

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from conformance.display import show
-from conformance.loading import WorldSpec, close_world
+from conformance.checks.make import new_id, workflow_name
 from conformance.model import operations as ops
-from conformance.model.clock import ManualClock, open_world_with_clock
 from conformance.model.normalise import normalised
-from conformance.requests import new_id, workflow_name
-from reference_worlds.memory import MemoryWorld, system_clock
+from conformance.reporting.display import show
+from conformance.world.clock import ManualClock, open_world_with_clock
+from conformance.world.loading import WorldSpec, close_world
+from conformance.world.oracle import oracle_on, system_clock
 from worldspec.entities import TERMINAL_RUN_STATUSES
 from worldspec.errors import TooEarlyError, WorkflowError
 from worldspec.events import EventResult
@@ -183,7 +183,7 @@ class ModelDriver:
         kit_clock = ManualClock()
         world, on_kit_clock = await open_world_with_clock(spec, kit_clock)
         clock = kit_clock if on_kit_clock else system_clock
-        return cls(world, MemoryWorld(clock=clock), clock, on_kit_clock)
+        return cls(world, oracle_on(clock), clock, on_kit_clock)
 
     async def close(self) -> None:
         """Close the World under test (the oracle holds nothing to release)."""

@@ -25,11 +25,11 @@ from hypothesis import strategies as st
 from hypothesis.control import current_build_context
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
 
-from conformance.loading import WorldSpec
 from conformance.model import operations as ops
 from conformance.model.driver import ModelDriver
 from conformance.model.shrink import shortest
 from conformance.model.snippet import program
+from conformance.world.loading import WorldSpec
 
 __all__ = ["ModelDisagreement", "WorldModel", "model_factory"]
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Protocol
 
-from conformance import requests as rq
+from conformance.checks import make
 from worldspec.entities import RunStatus
 from worldspec.events import CreateEventParams, EventRequest
 from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData, SortOrder
@@ -125,7 +125,7 @@ class CreateRun(EventOperation):
     workflow: str = "workflow_0"
 
     def request(self, names: Names) -> EventRequest:
-        return rq.run_created(input=_payload(self.run), name=names.ident(self.workflow))
+        return make.run_created(input=_payload(self.run), name=names.ident(self.workflow))
 
 
 @dataclass(frozen=True, repr=False)
@@ -135,31 +135,31 @@ class ResilientStart(EventOperation):
     workflow: str = "workflow_0"
 
     def request(self, names: Names) -> EventRequest:
-        return rq.run_started(resilient=True, input=_payload(self.run), name=names.ident(self.workflow))
+        return make.run_started(resilient=True, input=_payload(self.run), name=names.ident(self.workflow))
 
 
 @dataclass(frozen=True, repr=False)
 class StartRun(EventOperation):
     def request(self, names: Names) -> EventRequest:
-        return rq.run_started()
+        return make.run_started()
 
 
 @dataclass(frozen=True, repr=False)
 class CompleteRun(EventOperation):
     def request(self, names: Names) -> EventRequest:
-        return rq.run_completed(_payload(f"{self.run}-output"))
+        return make.run_completed(_payload(f"{self.run}-output"))
 
 
 @dataclass(frozen=True, repr=False)
 class FailRun(EventOperation):
     def request(self, names: Names) -> EventRequest:
-        return rq.run_failed({"message": f"{self.run} failed", "stack": "at model"}, "MODEL")
+        return make.run_failed({"message": f"{self.run} failed", "stack": "at model"}, "MODEL")
 
 
 @dataclass(frozen=True, repr=False)
 class CancelRun(EventOperation):
     def request(self, names: Names) -> EventRequest:
-        return rq.run_cancelled()
+        return make.run_cancelled()
 
 
 @dataclass(frozen=True, repr=False)
@@ -167,7 +167,7 @@ class CreateStep(EventOperation):
     step: str
 
     def request(self, names: Names) -> EventRequest:
-        return rq.step_created(names.ident(self.step), input=_payload(self.step))
+        return make.step_created(names.ident(self.step), input=_payload(self.step))
 
 
 @dataclass(frozen=True, repr=False)
@@ -175,7 +175,7 @@ class StartStep(EventOperation):
     step: str
 
     def request(self, names: Names) -> EventRequest:
-        return rq.step_started(names.ident(self.step))
+        return make.step_started(names.ident(self.step))
 
 
 @dataclass(frozen=True, repr=False)
@@ -183,7 +183,7 @@ class CompleteStep(EventOperation):
     step: str
 
     def request(self, names: Names) -> EventRequest:
-        return rq.step_completed(names.ident(self.step), _payload(f"{self.step}-result"))
+        return make.step_completed(names.ident(self.step), _payload(f"{self.step}-result"))
 
 
 @dataclass(frozen=True, repr=False)
@@ -191,7 +191,7 @@ class FailStep(EventOperation):
     step: str
 
     def request(self, names: Names) -> EventRequest:
-        return rq.step_failed(names.ident(self.step), "step broke", stack="at model")
+        return make.step_failed(names.ident(self.step), "step broke", stack="at model")
 
 
 @dataclass(frozen=True, repr=False)
@@ -203,7 +203,7 @@ class RetryStep(EventOperation):
 
     def request(self, names: Names) -> EventRequest:
         retry_after = MISSING if self.retry_in is None else names.at(self.retry_in)
-        return rq.step_retrying(names.ident(self.step), "try again", retry_after=retry_after)
+        return make.step_retrying(names.ident(self.step), "try again", retry_after=retry_after)
 
 
 @dataclass(frozen=True, repr=False)
@@ -213,7 +213,7 @@ class CreateHook(EventOperation):
     webhook: bool = False
 
     def request(self, names: Names) -> EventRequest:
-        return rq.hook_created(
+        return make.hook_created(
             names.ident(self.hook),
             names.ident(self.token),
             metadata=_payload(self.hook),
@@ -226,7 +226,7 @@ class ReceiveHook(EventOperation):
     hook: str
 
     def request(self, names: Names) -> EventRequest:
-        return rq.hook_received(names.ident(self.hook), _payload(f"{self.hook}-payload"))
+        return make.hook_received(names.ident(self.hook), _payload(f"{self.hook}-payload"))
 
 
 @dataclass(frozen=True, repr=False)
@@ -234,7 +234,7 @@ class DisposeHook(EventOperation):
     hook: str
 
     def request(self, names: Names) -> EventRequest:
-        return rq.hook_disposed(names.ident(self.hook))
+        return make.hook_disposed(names.ident(self.hook))
 
 
 @dataclass(frozen=True, repr=False)
@@ -245,7 +245,7 @@ class CreateWait(EventOperation):
     resume_in: int = 60
 
     def request(self, names: Names) -> EventRequest:
-        return rq.wait_created(names.ident(self.wait), names.at(self.resume_in))
+        return make.wait_created(names.ident(self.wait), names.at(self.resume_in))
 
 
 @dataclass(frozen=True, repr=False)
@@ -253,7 +253,7 @@ class CompleteWait(EventOperation):
     wait: str
 
     def request(self, names: Names) -> EventRequest:
-        return rq.wait_completed(names.ident(self.wait))
+        return make.wait_completed(names.ident(self.wait))
 
 
 @dataclass(frozen=True, repr=False)

@@ -9,9 +9,9 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conformance import requests as rq
-from conformance.invariant import invariant
-from conformance.kit import all_events, fail, require, returns
+from conformance.catalogue.marker import invariant
+from conformance.checks import make
+from conformance.checks.expect import all_events, fail, require, returns
 from worldspec.capabilities import Capability
 from worldspec.events import EventRequest, WaitCompletedData, WaitCompletedRequest, event_data_of
 from worldspec.queue import MessageMeta, QueuePayload, RunInput, WorkflowInvokePayload
@@ -40,22 +40,24 @@ def _check(path: str, got: Any, sent: bytes) -> None:
 
 
 async def _round_trip_everywhere(world: Any, data: bytes) -> None:
-    created = await returns(world.events.create(None, rq.run_created(input=data)), "run_created")
+    created = await returns(world.events.create(None, make.run_created(input=data)), "run_created")
     run_id = created.run.run_id
     _check("run_created result run.input", created.run.input, data)
-    started = await returns(world.events.create(run_id, rq.run_started()), "run_started")
+    started = await returns(world.events.create(run_id, make.run_started()), "run_started")
     if started.events is not MISSING and started.events:
         _check(
             "the run_started preload's run_created.eventData.input", started.events[0].event_data.input, data
         )
-    step_id, hook_id = rq.new_id("step"), rq.new_id("hook")
-    await returns(world.events.create(run_id, rq.step_created(step_id, input=data)), "step_created")
-    await returns(world.events.create(run_id, rq.step_started(step_id)), "step_started")
-    await returns(world.events.create(run_id, rq.step_completed(step_id, result=data)), "step_completed")
-    token = rq.new_id("token")
-    await returns(world.events.create(run_id, rq.hook_created(hook_id, token, metadata=data)), "hook_created")
+    step_id, hook_id = make.new_id("step"), make.new_id("hook")
+    await returns(world.events.create(run_id, make.step_created(step_id, input=data)), "step_created")
+    await returns(world.events.create(run_id, make.step_started(step_id)), "step_started")
+    await returns(world.events.create(run_id, make.step_completed(step_id, result=data)), "step_completed")
+    token = make.new_id("token")
+    await returns(
+        world.events.create(run_id, make.hook_created(hook_id, token, metadata=data)), "hook_created"
+    )
     received = await returns(
-        world.events.create(run_id, rq.hook_received(hook_id, payload=data)), "hook_received"
+        world.events.create(run_id, make.hook_received(hook_id, payload=data)), "hook_received"
     )
     hook = await returns(world.hooks.get(hook_id), "hooks.get")
     _check("hooks.get metadata", hook.metadata, data)
@@ -67,7 +69,7 @@ async def _round_trip_everywhere(world: Any, data: bytes) -> None:
     step = await returns(world.steps.get(run_id, step_id), "steps.get")
     _check("steps.get input", step.input, data)
     _check("steps.get output", step.output, data)
-    await returns(world.events.create(run_id, rq.run_completed(output=data)), "run_completed")
+    await returns(world.events.create(run_id, make.run_completed(output=data)), "run_completed")
     run = await returns(world.runs.get(run_id), "runs.get")
     _check("runs.get input", run.input, data)
     _check("runs.get output", run.output, data)
@@ -117,11 +119,11 @@ async def test_queue_delivers_nested_bytes(world: Any) -> None:
     async def handler(message: QueuePayload, meta: MessageMeta) -> None:
         await arrived.put(message)
 
-    name = rq.workflow_name()
+    name = make.workflow_name()
     sent = WorkflowInvokePayload(
-        run_id=rq.new_id("wrun"),
+        run_id=make.new_id("wrun"),
         run_input=RunInput(
-            input=bytes(range(256)), deployment_id=rq.DEPLOYMENT_ID, workflow_name=name, spec_version=3
+            input=bytes(range(256)), deployment_id=make.DEPLOYMENT_ID, workflow_name=name, spec_version=3
         ),
     )
     await world.create_queue_handler("__wkf_workflow_", handler)
@@ -146,12 +148,12 @@ async def test_strings_are_never_decoded_as_bytes(world: Any) -> None:
     and in executionContext values."""
     legacy_input = {"b64": "AAEC/w==", "text": "aGVsbG8=", "numbers": [72, 105]}
     legacy = await returns(
-        world.events.create(None, rq.run_created(input=legacy_input, spec_version=1)),
+        world.events.create(None, make.run_created(input=legacy_input, spec_version=1)),
         "run_created at specVersion 1",
     )
     context = {"b64": "AAEC/w==", "numbers": [0, 1, 255], "raw": b"\x00\xff", "nested": {"raw": b"\x01"}}
     current = await returns(
-        world.events.create(None, rq.run_created(execution_context=context)),
+        world.events.create(None, make.run_created(execution_context=context)),
         "run_created with executionContext",
     )
     for run_id, field, sent in (
@@ -197,18 +199,18 @@ the step start again at once)."""
 
 async def _dated_events(world: Any) -> tuple[str, dict[str, tuple[str, datetime]]]:
     """A run whose eventData holds those dates: eventId → (field, date sent)."""
-    run_id = (await returns(world.events.create(None, rq.run_created()), "run_created")).run.run_id
-    step_id, late, early = rq.new_id("step"), rq.new_id("wait"), rq.new_id("wait")
-    for setup in (rq.run_started(), rq.step_created(step_id), rq.step_started(step_id)):
+    run_id = (await returns(world.events.create(None, make.run_created()), "run_created")).run.run_id
+    step_id, late, early = make.new_id("step"), make.new_id("wait"), make.new_id("wait")
+    for setup in (make.run_started(), make.step_created(step_id), make.step_started(step_id)):
         await returns(world.events.create(run_id, setup), setup.event_type)
     completed_late = WaitCompletedRequest(
         correlation_id=late, event_data=WaitCompletedData(resume_at=BEYOND_2038)
     )
     dated: list[tuple[str, datetime, EventRequest]] = [
-        ("resumeAt", BEYOND_2038, rq.wait_created(late, BEYOND_2038)),
+        ("resumeAt", BEYOND_2038, make.wait_created(late, BEYOND_2038)),
         ("resumeAt", BEYOND_2038, completed_late),
-        ("resumeAt", BEFORE_1970, rq.wait_created(early, BEFORE_1970)),
-        ("retryAfter", PAST_RETRY, rq.step_retrying(step_id, retry_after=PAST_RETRY)),
+        ("resumeAt", BEFORE_1970, make.wait_created(early, BEFORE_1970)),
+        ("retryAfter", PAST_RETRY, make.step_retrying(step_id, retry_after=PAST_RETRY)),
     ]
     stored: dict[str, tuple[str, datetime]] = {}
     for field, date, request in dated:

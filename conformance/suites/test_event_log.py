@@ -8,10 +8,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from conformance import requests as rq
-from conformance.event_kinds import RESUME_AT, Appended, every_kind_of_event, without_payloads
-from conformance.invariant import invariant
-from conformance.kit import all_events, fail, rejects, returns, run_of
+from conformance.catalogue.marker import invariant
+from conformance.checks import make
+from conformance.checks.event_kinds import RESUME_AT, Appended, every_kind_of_event, without_payloads
+from conformance.checks.expect import all_events, fail, rejects, returns, run_of
 from worldspec.errors import WorkflowError
 from worldspec.events import (
     EVENT_TYPES,
@@ -36,7 +36,7 @@ MALFORMED_REFUSALS: tuple[type[Exception], ...] = (WorkflowError, ValueError, Ty
 
 
 async def _new_run(world: Any) -> str:
-    return str((await returns(world.events.create(None, rq.run_created()), "run_created")).run.run_id)
+    return str((await returns(world.events.create(None, make.run_created()), "run_created")).run.run_id)
 
 
 async def _append(world: Any, run_id: str, request: EventRequest) -> Event:
@@ -146,7 +146,7 @@ async def test_get_returns_the_listed_event(world: Any) -> None:
                 fail(
                     "events.get equals the listed event", "returned another", ("listed", event), ("got", got)
                 )
-    unknown = rq.new_id("evnt")
+    unknown = make.new_id("evnt")
     await rejects(world.events.get(runs[0], unknown), f"events.get of an unknown eventId {unknown!r}")
     elsewhere = (await all_events(world, runs[1]))[0].event_id
     await rejects(world.events.get(runs[0], elsewhere), "events.get of another run's eventId")
@@ -189,35 +189,35 @@ async def test_refused_create_changes_nothing(world: Any) -> None:
     completed step; and creations and restarts on a completed run. (That each is refused
     is judged by the invariants of its kind.)"""
     run_id = await _new_run(world)
-    step_id, hook_id, wait_id = rq.new_id("step"), rq.new_id("hook"), rq.new_id("wait")
+    step_id, hook_id, wait_id = make.new_id("step"), make.new_id("hook"), make.new_id("wait")
     for request in (
-        rq.run_started(),
-        rq.step_created(step_id),
-        rq.step_started(step_id),
-        rq.step_completed(step_id),
-        rq.hook_created(hook_id, rq.new_id("token")),
-        rq.wait_created(wait_id, RESUME_AT),
+        make.run_started(),
+        make.step_created(step_id),
+        make.step_started(step_id),
+        make.step_completed(step_id),
+        make.hook_created(hook_id, make.new_id("token")),
+        make.wait_created(wait_id, RESUME_AT),
     ):
         await _append(world, run_id, request)
     live_run_refusals: list[EventRequest] = [
-        rq.run_created(),
-        rq.step_created(step_id),
-        rq.step_started(rq.new_id("step")),
-        rq.step_completed(step_id),
-        rq.hook_created(hook_id, rq.new_id("token")),
-        rq.hook_received(rq.new_id("hook")),
-        rq.hook_disposed(rq.new_id("hook")),
-        rq.wait_created(wait_id, RESUME_AT),
-        rq.wait_completed(rq.new_id("wait")),
+        make.run_created(),
+        make.step_created(step_id),
+        make.step_started(make.new_id("step")),
+        make.step_completed(step_id),
+        make.hook_created(hook_id, make.new_id("token")),
+        make.hook_received(make.new_id("hook")),
+        make.hook_disposed(make.new_id("hook")),
+        make.wait_created(wait_id, RESUME_AT),
+        make.wait_completed(make.new_id("wait")),
     ]
     await _refusals_change_nothing(world, run_id, live_run_refusals)
-    await _append(world, run_id, rq.run_completed())
+    await _append(world, run_id, make.run_completed())
     terminal_run_refusals: list[EventRequest] = [
-        rq.run_started(),
-        rq.run_completed(),
-        rq.step_created(rq.new_id("step")),
-        rq.hook_created(rq.new_id("hook"), rq.new_id("token")),
-        rq.wait_created(rq.new_id("wait"), RESUME_AT),
+        make.run_started(),
+        make.run_completed(),
+        make.step_created(make.new_id("step")),
+        make.hook_created(make.new_id("hook"), make.new_id("token")),
+        make.wait_created(make.new_id("wait"), RESUME_AT),
     ]
     await _refusals_change_nothing(world, run_id, terminal_run_refusals)
 
@@ -272,13 +272,13 @@ async def test_create_result_honours_resolve_data(world: Any) -> None:
 async def test_list_by_correlation_id_is_scoped_to_the_run(world: Any) -> None:
     """``listByCorrelationId({correlationId, runId})`` returns exactly that entity's events in
     that run, ascending: a step's five events, and a wait whose correlationId two runs share."""
-    wait_id, step_id = rq.new_id("wait"), rq.new_id("step")
+    wait_id, step_id = make.new_id("wait"), make.new_id("step")
     appended: dict[tuple[str, str], list[str]] = defaultdict(list)
-    step_events: list[EventRequest] = [rq.step_created(step_id), rq.step_started(step_id)]
-    step_events += [rq.step_retrying(step_id), rq.step_started(step_id), rq.step_completed(step_id)]
+    step_events: list[EventRequest] = [make.step_created(step_id), make.step_started(step_id)]
+    step_events += [make.step_retrying(step_id), make.step_started(step_id), make.step_completed(step_id)]
     runs = [await _new_run(world), await _new_run(world)]
     for run_id, steps in zip(runs, (step_events, []), strict=True):
-        for request in [rq.wait_created(wait_id, RESUME_AT), *steps, rq.wait_completed(wait_id)]:
+        for request in [make.wait_created(wait_id, RESUME_AT), *steps, make.wait_completed(wait_id)]:
             event = await _append(world, run_id, request)
             appended[(run_id, str(request.correlation_id))].append(event.event_id)
     for run_id in runs:
@@ -311,16 +311,16 @@ async def test_malformed_creates_are_refused(world: Any) -> None:
     ``run_paused`` on a running run), and any event but ``run_created`` without a runId
     (``None`` or ``''``), are refused with a ``WorkflowError`` (or ``ValueError``/``TypeError``)
     and change nothing."""
-    run_id, step_id = await _new_run(world), rq.new_id("step")
-    for setup in (rq.run_started(), rq.step_created(step_id)):
+    run_id, step_id = await _new_run(world), make.new_id("step")
+    for setup in (make.run_started(), make.step_created(step_id)):
         await _append(world, run_id, setup)
     careless: list[tuple[str | None, EventRequest]] = [
         (run_id, _careless(StepStartedRequest, event_type="step_exploded", correlation_id=step_id)),
         (run_id, _careless(RunCancelledRequest, event_type="run_paused")),
-        (None, rq.step_started(step_id)),
-        ("", rq.step_started(step_id)),
-        (None, rq.run_cancelled()),
-        ("", rq.hook_received(rq.new_id("hook"))),
+        (None, make.step_started(step_id)),
+        ("", make.step_started(step_id)),
+        (None, make.run_cancelled()),
+        ("", make.hook_received(make.new_id("hook"))),
     ]
     for target, request in careless:
         before = await _state(world, run_id)
@@ -335,12 +335,12 @@ async def test_cursor_sees_events_appended_later(world: Any) -> None:
     read appear when listing from its cursor (and from the last page's cursor, if it has one)."""
     run_id = await _new_run(world)
     for _ in range(4):
-        await _append(world, run_id, rq.step_created(rq.new_id("step")))
+        await _append(world, run_id, make.step_created(make.new_id("step")))
     first = await returns(world.events.list(run_id, pagination=PaginationOptions(limit=2)), "events.list")
     if not first.has_more or first.cursor is None:
         fail("a 2-event page of a 5-event log has more, with a cursor", "said otherwise", ("page", first))
     for _ in range(3):
-        await _append(world, run_id, rq.step_created(rq.new_id("step")))
+        await _append(world, run_id, make.step_created(make.new_id("step")))
     rest = await returns(
         world.events.list(run_id, pagination=PaginationOptions(limit=1000, cursor=first.cursor)),
         "events.list from the first page's cursor",
@@ -354,7 +354,7 @@ async def test_cursor_sees_events_appended_later(world: Any) -> None:
             ("from the cursor", rest.data),
         )
     if rest.cursor is not None:
-        newest = await _append(world, run_id, rq.step_created(rq.new_id("step")))
+        newest = await _append(world, run_id, make.step_created(make.new_id("step")))
         after = await returns(
             world.events.list(run_id, pagination=PaginationOptions(limit=1000, cursor=rest.cursor)),
             "events.list from the last page's cursor",

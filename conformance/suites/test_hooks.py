@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance import requests as rq
-from conformance.invariant import invariant
-from conformance.kit import fail, raises, rejects, returns
-from conformance.scenarios import (
+from conformance.catalogue.marker import invariant
+from conformance.checks import make
+from conformance.checks.expect import fail, raises, rejects, returns
+from conformance.checks.scenarios import (
     TERMINAL_RUN_EVENTS,
     create,
     events_of,
@@ -45,8 +45,8 @@ async def test_hook_created_returns_and_finds_the_hook(world: Any) -> None:
     run_id = await started_run(world)
     metadata = b"devl\x00" + bytes(range(256))
     for is_webhook in (True, False):
-        hook_id, token = rq.new_id("hook"), rq.new_id("token")
-        created = rq.hook_created(hook_id, token, metadata=metadata, is_webhook=is_webhook)
+        hook_id, token = make.new_id("hook"), make.new_id("token")
+        created = make.hook_created(hook_id, token, metadata=metadata, is_webhook=is_webhook)
         result = await create(world, run_id, created)
         expected = {
             "runId": run_id,
@@ -79,9 +79,9 @@ async def test_held_token_is_a_conflict_event(world: Any) -> None:
     holder_run = await started_run(world)
     holder, token = await live_hook(world, holder_run)
     for whose, run_id in (("another run", await started_run(world)), ("the holder's run", holder_run)):
-        hook_id = rq.new_id("hook")
+        hook_id = make.new_id("hook")
         action = f"hook_created in {whose} with a token a live hook holds"
-        result = await returns(world.events.create(run_id, rq.hook_created(hook_id, token)), action)
+        result = await returns(world.events.create(run_id, make.hook_created(hook_id, token)), action)
         expected = {
             "eventType": "hook_conflict",
             "correlationId": hook_id,
@@ -115,11 +115,11 @@ async def test_hook_id_is_created_once(world: Any) -> None:
     hook_id, _ = await live_hook(world, run_id)
     for state in ("live", "disposed"):
         if state == "disposed":
-            await create(world, run_id, rq.hook_disposed(hook_id))
-        token = rq.new_id("token")
+            await create(world, run_id, make.hook_disposed(hook_id))
+        token = make.new_id("token")
         await raises(
             errors.EntityConflictError,
-            world.events.create(run_id, rq.hook_created(hook_id, token)),
+            world.events.create(run_id, make.hook_created(hook_id, token)),
             f"hook_created again for a {state} hook's id",
         )
         await rejects(
@@ -136,7 +136,7 @@ async def test_hook_received_appends_the_payload(world: Any) -> None:
     before = await returns(world.hooks.get(hook_id), "hooks.get")
     payloads = [b"devl\x00first" + bytes(range(256)), b"devl\x00second"]
     for payload in payloads:
-        result = await create(world, run_id, rq.hook_received(hook_id, payload))
+        result = await create(world, run_id, make.hook_received(hook_id, payload))
         if result.event is MISSING or result.event.event_type != "hook_received":
             fail("hook_received returns the hook_received event", "returned otherwise", ("result", result))
         if (event_data_of(result.event) or {}).get("payload") != payload:
@@ -159,9 +159,9 @@ async def test_missing_hook_receives_nothing(world: Any) -> None:
     disposed hook, raise ``HookNotFoundError``."""
     run_id = await started_run(world)
     disposed, _ = await live_hook(world, run_id)
-    await create(world, run_id, rq.hook_disposed(disposed))
-    for what, hook_id in (("never created", rq.new_id("hook")), ("disposed", disposed)):
-        for request in (rq.hook_received(hook_id), rq.hook_disposed(hook_id)):
+    await create(world, run_id, make.hook_disposed(disposed))
+    for what, hook_id in (("never created", make.new_id("hook")), ("disposed", disposed)):
+        for request in (make.hook_received(hook_id), make.hook_disposed(hook_id)):
             await raises(
                 errors.HookNotFoundError,
                 world.events.create(run_id, request),
@@ -177,17 +177,17 @@ async def test_hook_disposed_deletes_the_hook(world: Any) -> None:
     or ``EntityConflictError``, and one ``hook_disposed`` is logged."""
     run_id = await started_run(world)
     hook_id, token = await live_hook(world, run_id)
-    await create(world, run_id, rq.hook_disposed(hook_id))
+    await create(world, run_id, make.hook_disposed(hook_id))
     await rejects(world.hooks.get(hook_id), "hooks.get of a disposed hook")
     await rejects(world.hooks.get_by_token(token), "hooks.getByToken of a disposed hook's token")
     if hook_id in await _listed_hook_ids(world, run_id):
         fail("hooks.list no longer lists a disposed hook", "still lists it")
-    taker = rq.new_id("hook")
-    taken = await create(world, await started_run(world), rq.hook_created(taker, token))
+    taker = make.new_id("hook")
+    taken = await create(world, await started_run(world), make.hook_created(taker, token))
     if taken.hook is MISSING or taken.hook.hook_id != taker:
         fail("another run creates a hook with the freed token", "did not", ("result", taken))
     racing, _ = await live_hook(world, run_id)
-    outcome = await race([world.events.create(run_id, rq.hook_disposed(racing)) for _ in range(4)])
+    outcome = await race([world.events.create(run_id, make.hook_disposed(racing)) for _ in range(4)])
     logged = [e for e in await events_of(world, run_id, racing) if e.event_type == "hook_disposed"]
     if len(outcome.results) != 1 or outcome.error_names() - {"HookNotFoundError", "EntityConflictError"}:
         fail(
@@ -214,7 +214,7 @@ async def test_ended_run_releases_its_hooks(world: Any) -> None:
             await rejects(world.hooks.get(hook_id), f"hooks.get of a hook of a run after {kind}")
             await rejects(world.hooks.get_by_token(token), f"hooks.getByToken of a hook's token after {kind}")
         reused = await create(
-            world, await started_run(world), rq.hook_created(rq.new_id("hook"), hooks[0][1])
+            world, await started_run(world), make.hook_created(make.new_id("hook"), hooks[0][1])
         )
         if reused.event is MISSING or reused.event.event_type != "hook_created":
             fail(
@@ -228,10 +228,10 @@ async def test_hook_getters_miss_with_hook_not_found(world: Any) -> None:
     raise ``HookNotFoundError``."""
     await live_hook(world, await started_run(world))
     await raises(
-        errors.HookNotFoundError, world.hooks.get(rq.new_id("hook")), "hooks.get of an unknown hookId"
+        errors.HookNotFoundError, world.hooks.get(make.new_id("hook")), "hooks.get of an unknown hookId"
     )
     await raises(
         errors.HookNotFoundError,
-        world.hooks.get_by_token(rq.new_id("token")),
+        world.hooks.get_by_token(make.new_id("token")),
         "hooks.getByToken of an unknown token",
     )

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
-from conformance import requests as rq
-from conformance.invariant import invariant
-from conformance.kit import (
+from conformance.catalogue.marker import invariant
+from conformance.checks import make
+from conformance.checks.expect import (
     all_events,
     backdoor,
     capabilities_of,
@@ -64,7 +64,8 @@ async def test_spec1_run_keeps_json_input(world: Any) -> None:
     JSON (not bytes), in the run and in its ``run_created`` event."""
     sent = {"order": [1, "two", None], "flag": True, "nested": {"x": 1.5}}
     created = await returns(
-        world.events.create(None, rq.run_created(input=sent, spec_version=1)), "run_created at specVersion 1"
+        world.events.create(None, make.run_created(input=sent, spec_version=1)),
+        "run_created at specVersion 1",
     )
     run = await returns(world.runs.get(created.run.run_id), "runs.get")
     if run.input != sent or isinstance(run.input, bytes) or run.spec_version != 1:
@@ -91,7 +92,7 @@ async def test_falsy_legacy_json_round_trips(world: Any) -> None:
     runs.get, events.get, events.list and list_by_correlation_id."""
     for value in FALSY_JSON:
         created = await returns(
-            world.events.create(None, rq.run_created(input=value, spec_version=1)),
+            world.events.create(None, make.run_created(input=value, spec_version=1)),
             f"legacy run_created with input {value!r}",
         )
         run_id = created.run.run_id
@@ -105,9 +106,9 @@ async def test_falsy_legacy_json_round_trips(world: Any) -> None:
                     f"{path} returns run_created.eventData.input {value!r}",
                     f"returned {_field(data, 'input')!r}",
                 )
-        hook_id = rq.new_id("hook")
+        hook_id = make.new_id("hook")
         received = await returns(
-            world.events.create(run_id, rq.hook_received(hook_id, payload=value)),
+            world.events.create(run_id, make.hook_received(hook_id, payload=value)),
             "hook_received on a legacy run",
         )
         event_id = received.event.event_id
@@ -127,14 +128,14 @@ async def test_legacy_fallback_only_when_current_form_absent(world: Any) -> None
     value is falsy."""
     door = backdoor(world)
     for value in FALSY_JSON:
-        run_id = rq.new_id("wrun")
-        step_id, hook_id = rq.new_id("step"), rq.new_id("hook")
+        run_id = make.new_id("wrun")
+        step_id, hook_id = make.new_id("step"), make.new_id("hook")
         stamp = {"createdAt": 1_700_000_000_000}
         run = {
             "runId": run_id,
             "status": "completed",
-            "deploymentId": rq.DEPLOYMENT_ID,
-            "workflowName": rq.workflow_name(),
+            "deploymentId": make.DEPLOYMENT_ID,
+            "workflowName": make.workflow_name(),
             "input": value,
             "output": value,
             "createdAt": stamp["createdAt"],
@@ -145,11 +146,11 @@ async def test_legacy_fallback_only_when_current_form_absent(world: Any) -> None
             (
                 "run_created",
                 None,
-                {"deploymentId": rq.DEPLOYMENT_ID, "workflowName": run["workflowName"], "input": value},
+                {"deploymentId": make.DEPLOYMENT_ID, "workflowName": run["workflowName"], "input": value},
             ),
             ("step_created", step_id, {"stepName": "step//legacy", "input": value}),
             ("step_completed", step_id, {"result": value}),
-            ("hook_created", hook_id, {"token": rq.new_id("token"), "metadata": value}),
+            ("hook_created", hook_id, {"token": make.new_id("token"), "metadata": value}),
             ("hook_received", hook_id, {"payload": value}),
             ("run_completed", None, {"output": value}),
         ]
@@ -196,8 +197,8 @@ async def test_world_spec_version_is_2_or_3(world: Any) -> None:
 def _seeded_pending_run(spec_version: int | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """A stored pending run and its ``run_created``, without payloads, at ``spec_version``
     (``None``: the field is absent), for ``Backdoor.seed_legacy_run``."""
-    run_id, stamp = rq.new_id("wrun"), 1_700_000_000_000
-    data = {"deploymentId": rq.DEPLOYMENT_ID, "workflowName": rq.workflow_name()}
+    run_id, stamp = make.new_id("wrun"), 1_700_000_000_000
+    data = {"deploymentId": make.DEPLOYMENT_ID, "workflowName": make.workflow_name()}
     run: dict[str, Any] = {
         "runId": run_id,
         "status": "pending",
@@ -205,7 +206,7 @@ def _seeded_pending_run(spec_version: int | None) -> tuple[dict[str, Any], list[
         "updatedAt": stamp,
         **data,
     }
-    created: dict[str, Any] = {"runId": run_id, "eventId": rq.new_id("evnt"), "eventType": "run_created"}
+    created: dict[str, Any] = {"runId": run_id, "eventId": make.new_id("evnt"), "eventType": "run_created"}
     created.update(eventData=data, createdAt=stamp)
     if spec_version is not None:
         run["specVersion"] = created["specVersion"] = spec_version
@@ -214,20 +215,20 @@ def _seeded_pending_run(spec_version: int | None) -> tuple[dict[str, Any], list[
 
 def _run_reading_events() -> list[EventRequest]:
     """Events whose processing loads the run (§4.1 step 5), of every kind."""
-    step_id, hook_id, wait_id = rq.new_id("step"), rq.new_id("hook"), rq.new_id("wait")
+    step_id, hook_id, wait_id = make.new_id("step"), make.new_id("hook"), make.new_id("wait")
     return [
-        rq.run_started(),
-        rq.run_completed(),
-        rq.run_failed(),
-        rq.run_cancelled(),
-        rq.step_created(step_id),
-        rq.step_started(step_id),
-        rq.step_failed(step_id),
-        rq.hook_created(hook_id, rq.new_id("token")),
-        rq.hook_received(hook_id),
-        rq.hook_disposed(hook_id),
-        rq.wait_created(wait_id, datetime(2031, 1, 1, tzinfo=UTC)),
-        rq.wait_completed(wait_id),
+        make.run_started(),
+        make.run_completed(),
+        make.run_failed(),
+        make.run_cancelled(),
+        make.step_created(step_id),
+        make.step_started(step_id),
+        make.step_failed(step_id),
+        make.hook_created(hook_id, make.new_id("token")),
+        make.hook_received(hook_id),
+        make.hook_disposed(hook_id),
+        make.wait_created(wait_id, datetime(2031, 1, 1, tzinfo=UTC)),
+        make.wait_completed(wait_id),
     ]
 
 
@@ -262,23 +263,23 @@ async def test_newer_run_is_not_supported(world: Any) -> None:
 def _refused_on_legacy_runs() -> list[EventRequest]:
     """§6.2: every type but run_cancelled, hook_received, wait_completed (and the MAY of
     step_completed/step_retrying) is refused on a legacy run."""
-    step_id, hook_id = rq.new_id("step"), rq.new_id("hook")
+    step_id, hook_id = make.new_id("step"), make.new_id("hook")
     return [
-        rq.run_started(),
-        rq.run_completed(),
-        rq.run_failed(),
-        rq.step_created(step_id),
-        rq.step_started(step_id),
-        rq.step_failed(step_id),
-        rq.hook_created(hook_id, rq.new_id("token")),
-        rq.hook_disposed(hook_id),
-        rq.wait_created(rq.new_id("wait"), datetime(2031, 1, 1, tzinfo=UTC)),
+        make.run_started(),
+        make.run_completed(),
+        make.run_failed(),
+        make.step_created(step_id),
+        make.step_started(step_id),
+        make.step_failed(step_id),
+        make.hook_created(hook_id, make.new_id("token")),
+        make.hook_disposed(hook_id),
+        make.wait_created(make.new_id("wait"), datetime(2031, 1, 1, tzinfo=UTC)),
     ]
 
 
 async def _follows_legacy_rules(world: Any, run_id: str, params: CreateEventParams, label: str) -> None:
     """The §6.2 rules hold on ``run_id``, each event sent with ``params``."""
-    for request in (rq.hook_received(rq.new_id("hook")), rq.wait_completed(rq.new_id("wait"))):
+    for request in (make.hook_received(make.new_id("hook")), make.wait_completed(make.new_id("wait"))):
         action = f"{request.event_type} for an entity never created, on {label}"
         result = await returns(world.events.create(run_id, request, params), action)
         logged = [e.event_id for e in await all_events(world, run_id)]
@@ -292,7 +293,7 @@ async def _follows_legacy_rules(world: Any, run_id: str, params: CreateEventPara
         if [e.to_wire() for e in await all_events(world, run_id)] != [e.to_wire() for e in before]:
             fail(f"the refused {refused.event_type} on {label} stores nothing", "stored something")
     for attempt in ("run_cancelled", "a second run_cancelled"):
-        await returns(world.events.create(run_id, rq.run_cancelled(), params), f"{attempt} on {label}")
+        await returns(world.events.create(run_id, make.run_cancelled(), params), f"{attempt} on {label}")
         run = await run_of(world, run_id)
         if run.status != "cancelled":
             fail(f"{attempt} on {label} leaves it cancelled", "left it otherwise", ("run", run))
@@ -306,7 +307,7 @@ async def test_stored_version_selects_legacy_rules(world: Any) -> None:
     wait_completed are appended without lookup, run_cancelled cancels (repeatably), other
     events are refused; on a current run, ``v1Compat: true`` and specVersion 1 change nothing."""
     created = await returns(
-        world.events.create(None, rq.run_created(input={"legacy": True}, spec_version=1)),
+        world.events.create(None, make.run_created(input={"legacy": True}, spec_version=1)),
         "run_created at specVersion 1",
     )
     await _follows_legacy_rules(world, created.run.run_id, CreateEventParams(v1_compat=False), "a spec-1 run")
@@ -316,18 +317,20 @@ async def test_stored_version_selects_legacy_rules(world: Any) -> None:
         await _follows_legacy_rules(
             world, run["runId"], CreateEventParams(), "a run stored without specVersion"
         )
-    current = (await returns(world.events.create(None, rq.run_created()), "run_created")).run.run_id
+    current = (await returns(world.events.create(None, make.run_created()), "run_created")).run.run_id
     claims_legacy = CreateEventParams(v1_compat=True)
     await raises(
         errors.HookNotFoundError,
         world.events.create(
-            current, rq.hook_received(rq.new_id("hook")).model_copy(update={"spec_version": 1}), claims_legacy
+            current,
+            make.hook_received(make.new_id("hook")).model_copy(update={"spec_version": 1}),
+            claims_legacy,
         ),
         "hook_received at specVersion 1 with v1Compat: true for an unknown hook, on a spec-3 run",
     )
     await raises(
         errors.WorkflowWorldError,
-        world.events.create(current, rq.wait_completed(rq.new_id("wait")), claims_legacy),
+        world.events.create(current, make.wait_completed(make.new_id("wait")), claims_legacy),
         "wait_completed with v1Compat: true for an unknown wait, on a spec-3 run",
     )
 

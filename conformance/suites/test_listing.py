@@ -11,9 +11,9 @@ from typing import Any, TypeVar
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conformance import requests as rq
-from conformance.invariant import invariant
-from conformance.kit import fail, raises, returns
+from conformance.catalogue.marker import invariant
+from conformance.checks import make
+from conformance.checks.expect import fail, raises, returns
 from worldspec import errors
 from worldspec.pagination import PaginatedResponse, PaginationOptions
 from worldspec.ulid import MonotonicUlid
@@ -66,7 +66,7 @@ async def _create(world: Any, run_id: str | None, request: Any) -> Any:
 
 
 async def _new_run(world: Any, name: str | None = None) -> str:
-    return str((await _create(world, None, rq.run_created(name=name))).run.run_id)
+    return str((await _create(world, None, make.run_created(name=name))).run.run_id)
 
 
 async def _runs_of(world: Any, name: str, count: int) -> list[str]:
@@ -80,22 +80,22 @@ async def _runs_of(world: Any, name: str, count: int) -> list[str]:
 
 async def _catalogue(world: Any) -> list[_Listing]:
     """A run with 40 steps, 30 hooks and one step's five events, and 12 runs of one workflow."""
-    name = rq.workflow_name()
+    name = make.workflow_name()
     runs = await _runs_of(world, name, RUNS)
     run_id = runs[0]
-    await _create(world, run_id, rq.run_started())
+    await _create(world, run_id, make.run_started())
     steps = [_id("step") for _ in range(STEPS)]
     hooks = [_id("hook") for _ in range(HOOKS)]
     for step_id in steps:
-        await _create(world, run_id, rq.step_created(step_id))
+        await _create(world, run_id, make.step_created(step_id))
     for hook_id in hooks:
-        await _create(world, run_id, rq.hook_created(hook_id, rq.new_id("token")))
+        await _create(world, run_id, make.hook_created(hook_id, make.new_id("token")))
     busy = steps[0]
     for request in (
-        rq.step_started(busy),
-        rq.step_retrying(busy),
-        rq.step_started(busy),
-        rq.step_completed(busy),
+        make.step_started(busy),
+        make.step_retrying(busy),
+        make.step_started(busy),
+        make.step_completed(busy),
     ):
         await _create(world, run_id, request)
     log = await world.events.list(run_id, pagination=PaginationOptions(limit=1000))
@@ -205,11 +205,11 @@ async def test_empty_result_shape(world: Any) -> None:
     run_id = await _new_run(world)
     page = PaginationOptions(limit=10)
     empties: dict[str, Callable[[], Awaitable[PaginatedResponse[Any]]]] = {
-        "runs.list": lambda: world.runs.list(workflow_name=rq.workflow_name(), pagination=page),
+        "runs.list": lambda: world.runs.list(workflow_name=make.workflow_name(), pagination=page),
         "steps.list": lambda: world.steps.list(run_id, pagination=page),
         "hooks.list": lambda: world.hooks.list(run_id=run_id, pagination=page),
         "listByCorrelationId": lambda: world.events.list_by_correlation_id(
-            rq.new_id("step"), run_id=run_id, pagination=page
+            make.new_id("step"), run_id=run_id, pagination=page
         ),
     }
     for name, read in empties.items():
@@ -226,16 +226,16 @@ async def test_empty_result_shape(world: Any) -> None:
 async def test_default_orders(world: Any) -> None:
     """Without ``sortOrder``: events are listed oldest first (append order), runs and steps
     newest first, hooks oldest first."""
-    name = rq.workflow_name()
+    name = make.workflow_name()
     runs = await _runs_of(world, name, 3)
     run_id = runs[0]
     steps, hooks = [_id("step") for _ in range(3)], [_id("hook") for _ in range(3)]
     appended = [(await world.events.list(run_id, pagination=PaginationOptions(limit=10))).data[0].event_id]
-    for request in [rq.run_started(), *map(rq.step_created, steps)]:
+    for request in [make.run_started(), *map(make.step_created, steps)]:
         appended.append((await _create(world, run_id, request)).event.event_id)
     for hook_id in hooks:
         appended.append(
-            (await _create(world, run_id, rq.hook_created(hook_id, rq.new_id("token")))).event.event_id
+            (await _create(world, run_id, make.hook_created(hook_id, make.new_id("token")))).event.event_id
         )
     page = PaginationOptions(limit=100)
     defaults: list[tuple[str, Callable[[], Awaitable[PaginatedResponse[Any]]], list[str]]] = [
@@ -255,11 +255,15 @@ async def _statuses(world: Any, name: str) -> dict[str, list[str]]:
     made: dict[str, list[str]] = {
         status: [] for status in ("pending", "running", "completed", "failed", "cancelled")
     }
-    finishes = {"completed": rq.run_completed(), "failed": rq.run_failed(), "cancelled": rq.run_cancelled()}
+    finishes = {
+        "completed": make.run_completed(),
+        "failed": make.run_failed(),
+        "cancelled": make.run_cancelled(),
+    }
     for status in ("pending", "running", "running", "completed", "failed", "cancelled", "cancelled"):
         run_id = await _new_run(world, name)
         if status != "pending":
-            await _create(world, run_id, rq.run_started())
+            await _create(world, run_id, make.run_started())
         if status in finishes:
             await _create(world, run_id, finishes[status])
         made[status].append(run_id)
@@ -281,9 +285,9 @@ async def _exactly(label: str, call: Awaitable[PaginatedResponse[Any]], expected
 async def test_filters(world: Any) -> None:
     """``runs.list`` returns exactly the runs of ``workflowName``, and of ``status`` too when
     given; ``steps.list``/``hooks.list`` with a runId return exactly that run's steps/hooks."""
-    name = rq.workflow_name()
+    name = make.workflow_name()
     made = await _statuses(world, name)
-    await _statuses(world, rq.workflow_name())
+    await _statuses(world, make.workflow_name())
     page = PaginationOptions(limit=1000)
     everyone = {run_id for ids in made.values() for run_id in ids}
     await _exactly(
@@ -298,8 +302,8 @@ async def test_filters(world: Any) -> None:
     }
     for run_id, (steps, hooks) in children.items():
         for step_id, hook_id in zip(steps, hooks, strict=True):
-            await _create(world, run_id, rq.step_created(step_id))
-            await _create(world, run_id, rq.hook_created(hook_id, rq.new_id("token")))
+            await _create(world, run_id, make.step_created(step_id))
+            await _create(world, run_id, make.hook_created(hook_id, make.new_id("token")))
     for run_id, (steps, hooks) in children.items():
         await _exactly(f"steps.list({run_id!r})", world.steps.list(run_id, pagination=page), set(steps))
         await _exactly(
@@ -311,19 +315,19 @@ async def test_filters(world: Any) -> None:
 async def test_resolve_data_none_on_entities(world: Any) -> None:
     """With ``resolveData: 'none'``, runs and steps (get and list) lose ``input`` and ``output``,
     hooks (get and list) lose ``metadata``, and every other field stays as with ``'all'``."""
-    name = rq.workflow_name()
+    name = make.workflow_name()
     run_id = str(
-        (await _create(world, None, rq.run_created(name=name, execution_context={"k": "v"}))).run.run_id
+        (await _create(world, None, make.run_created(name=name, execution_context={"k": "v"}))).run.run_id
     )
     step_id, hook_id = _id("step"), _id("hook")
     for request in (
-        rq.run_started(),
-        rq.step_created(step_id),
-        rq.step_started(step_id),
-        rq.step_retrying(step_id),
-        rq.step_started(step_id),
-        rq.step_completed(step_id),
-        rq.hook_created(hook_id, rq.new_id("token"), metadata=b"devl\x00meta", is_webhook=False),
+        make.run_started(),
+        make.step_created(step_id),
+        make.step_started(step_id),
+        make.step_retrying(step_id),
+        make.step_started(step_id),
+        make.step_completed(step_id),
+        make.hook_created(hook_id, make.new_id("token"), metadata=b"devl\x00meta", is_webhook=False),
     ):
         await _create(world, run_id, request)
     page = PaginationOptions(limit=10)
@@ -368,9 +372,9 @@ async def test_resolve_data_none_on_entities(world: Any) -> None:
 async def _large_run(world: Any) -> str:
     """A run with 1,000 steps: 1,002 events."""
     run_id = await _new_run(world)
-    await _create(world, run_id, rq.run_started())
+    await _create(world, run_id, make.run_started())
     for _ in range(LARGE_STEPS):
-        await _create(world, run_id, rq.step_created(_id("step")))
+        await _create(world, run_id, make.step_created(_id("step")))
     return run_id
 
 
@@ -420,7 +424,7 @@ async def test_unusable_cursor_is_refused(world: Any) -> None:
     reads: dict[str, Callable[[], Awaitable[PaginatedResponse[Any]]]] = {
         "events.list": lambda: world.events.list(run_id, pagination=page),
         "listByCorrelationId": lambda: world.events.list_by_correlation_id(
-            rq.new_id("step"), run_id=run_id, pagination=page
+            make.new_id("step"), run_id=run_id, pagination=page
         ),
         "runs.list": lambda: world.runs.list(pagination=page),
         "steps.list": lambda: world.steps.list(run_id, pagination=page),

@@ -8,11 +8,11 @@ from typing import Any, cast
 from hypothesis import seed
 from hypothesis.stateful import run_state_machine_as_test
 
-from conformance.invariant import invariant
-from conformance.kit import fail
-from conformance.loading import WorldSpec
+from conformance.catalogue.marker import invariant
+from conformance.checks.expect import fail
 from conformance.model.machine import ModelDisagreement, model_factory
-from conformance.profiles import Profile
+from conformance.reporting.profiles import Profile
+from conformance.world.loading import WorldSpec
 
 
 @invariant("LIN-001")

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from conformance import requests as rq
-from conformance.invariant import invariant
-from conformance.kit import fail, rejects, require, returns
+from conformance.catalogue.marker import invariant
+from conformance.checks import make
+from conformance.checks.expect import fail, rejects, require, returns
 from worldspec import errors
 from worldspec.capabilities import Capability
 from worldspec.queue import (
@@ -84,11 +84,11 @@ class _Inbox:
 
 
 def _workflow_queue() -> str:
-    return f"__wkf_workflow_{rq.workflow_name()}"
+    return f"__wkf_workflow_{make.workflow_name()}"
 
 
 def _message() -> WorkflowInvokePayload:
-    return WorkflowInvokePayload(run_id=rq.new_id("wrun"), trace_carrier={"traceparent": "00-abc-def-01"})
+    return WorkflowInvokePayload(run_id=make.new_id("wrun"), trace_carrier={"traceparent": "00-abc-def-01"})
 
 
 def _check_same_message(first: _Delivery, again: _Delivery, why: str) -> None:
@@ -127,17 +127,17 @@ async def test_handler_gets_payload_and_meta(world: Any) -> None:
     require(world, Capability.QUEUE_DELIVERY)
     requested_at = datetime(2030, 1, 2, 3, 4, 5, 678_000, tzinfo=UTC)
     workflow = WorkflowInvokePayload(
-        run_id=rq.new_id("wrun"),
+        run_id=make.new_id("wrun"),
         trace_carrier={"traceparent": "00-abc-def-01"},
         requested_at=requested_at,
-        replay_divergence=ReplayDivergence(event_id=rq.new_id("evnt"), count=2),
+        replay_divergence=ReplayDivergence(event_id=make.new_id("evnt"), count=2),
         server_error_retry_count=1,
     )
     step = StepInvokePayload(
-        workflow_name=rq.workflow_name(),
-        workflow_run_id=rq.new_id("wrun"),
+        workflow_name=make.workflow_name(),
+        workflow_run_id=make.new_id("wrun"),
         workflow_started_at=1_767_225_600_000,
-        step_id=rq.new_id("step"),
+        step_id=make.new_id("step"),
         requested_at=requested_at,
     )
     cases = [
@@ -227,7 +227,7 @@ async def test_idempotency_key_adds_no_delivery(world: Any) -> None:
 
     inbox = _Inbox(hold)
     await world.create_queue_handler("__wkf_workflow_", inbox.handler)
-    name, keyed = _workflow_queue(), QueueOptions(idempotency_key=rq.new_id("step"))
+    name, keyed = _workflow_queue(), QueueOptions(idempotency_key=make.new_id("step"))
     original, before, during = _message(), _message(), _message()
     await returns(world.queue(name, original, keyed), "queue() with an idempotency key")
     await returns(world.queue(name, before, keyed), "queue() again with that key, before delivery")
@@ -276,7 +276,7 @@ async def test_health_check_reaches_its_handler(world: Any) -> None:
     for prefix in ("__wkf_workflow_", "__wkf_step_"):
         inbox = _Inbox()
         await world.create_queue_handler(prefix, inbox.handler)
-        check = HealthCheckPayload(correlation_id=rq.new_id("hc"))
+        check = HealthCheckPayload(correlation_id=make.new_id("hc"))
         name = f"{prefix}health_check"
         await returns(
             world.queue(name, check, QueueOptions(spec_version=1)), f"queue({name!r}, specVersion 1)"

@@ -13,13 +13,13 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from conformance import races
-from conformance.invariant import invariant
-from conformance.kit import fail, require
-from conformance.loading import WorldSpec
-from conformance.paging_race import page_while_appending
-from conformance.process_races import UnsharedStorageError, hunt_across_processes
-from conformance.profiles import Profile
+from conformance.catalogue.marker import invariant
+from conformance.checks.expect import fail, require
+from conformance.races import edge as races
+from conformance.races.paging import page_while_appending
+from conformance.races.processes import UnsharedStorageError, hunt_across_processes
+from conformance.reporting.profiles import Profile
+from conformance.world.loading import WorldSpec
 from worldspec.capabilities import Capability
 
 
@@ -112,7 +112,7 @@ async def test_races_across_processes(
     world: Any, world_spec: WorldSpec, world_profile: Profile, world_seed: int
 ) -> None:
     """The races of RS-005, HOOK-003, HOOK-010 and LIN-002/003/005 with each racing call made
-    by a separate OS process (``python -m conformance.race_worker``) over the same storage,
+    by a separate OS process (``python -m conformance.races.worker``) over the same storage,
     released together, half the rounds paused at the World's pause points: every history is
     linearizable. Only for Worlds that declare ``multi_process``; the workers must first find a
     run the test's World created (``worldspec_shared_options`` says how to open the same

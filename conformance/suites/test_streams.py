@@ -6,9 +6,9 @@ import asyncio
 import contextlib
 from typing import Any
 
-from conformance import requests as rq
-from conformance.invariant import invariant
-from conformance.kit import fail, require, returns
+from conformance.catalogue.marker import invariant
+from conformance.checks import make
+from conformance.checks.expect import fail, require, returns
 from worldspec.capabilities import Capability
 
 READ_TIMEOUT = 10.0
@@ -19,7 +19,7 @@ async def test_read_returns_chunks_byte_exact_in_order(world: Any) -> None:
     """``read_from_stream`` yields the non-empty chunks byte-exact (strings as UTF-8), in write
     order, and ends at close."""
     require(world, Capability.STREAMS)
-    name, run_id = f"strm_{rq.new_id('s')}", rq.new_id("wrun")
+    name, run_id = f"strm_{make.new_id('s')}", make.new_id("wrun")
     chunks: list[str | bytes] = [b"\x00", bytes(range(256)), "héllo ✓", b"\xff" * 70_000, b"", b"end"]
     for chunk in chunks:
         await returns(world.write_to_stream(name, run_id, chunk), "write_to_stream")
@@ -49,7 +49,7 @@ LIVE_TIMEOUT = 1.0
 
 
 def _stream_name() -> str:
-    return f"strm_{rq.new_id('s')}"
+    return f"strm_{make.new_id('s')}"
 
 
 def _as_bytes(chunk: str | bytes) -> bytes:
@@ -85,7 +85,7 @@ async def test_info_of_streams_without_data(world: Any) -> None:
     """``get_stream_info`` of a stream never written is ``{tailIndex: -1, done: false}``, and of
     a stream closed without any chunk ``{tailIndex: -1, done: true}``."""
     require(world, Capability.STREAMS)
-    run_id = rq.new_id("wrun")
+    run_id = make.new_id("wrun")
     await _info(world, _stream_name(), run_id, -1, False, "of a stream never written")
     closed = _stream_name()
     await returns(world.close_stream(closed, run_id), "close_stream")
@@ -98,7 +98,7 @@ async def test_tail_index_and_close(world: Any) -> None:
     close, ``done`` is true; writes after close never become visible to get_stream_info,
     get_stream_chunks or read_from_stream (they may be refused). Chunk order is STRM-003's."""
     require(world, Capability.STREAMS)
-    name, run_id = _stream_name(), rq.new_id("wrun")
+    name, run_id = _stream_name(), make.new_id("wrun")
     chunks: list[str | bytes] = [b"one", b"", "three", b"\x04"]
     for chunk in chunks:
         await returns(world.write_to_stream(name, run_id, chunk), "write_to_stream")
@@ -123,7 +123,7 @@ async def test_read_from_a_start_index(world: Any) -> None:
     ``max(0, n-k)``, from ``i`` the chunks from ``i``, and from ``i >= n`` nothing; it ends.
     (Their order is STRM-003's.)"""
     require(world, Capability.STREAMS)
-    name, run_id = _stream_name(), rq.new_id("wrun")
+    name, run_id = _stream_name(), make.new_id("wrun")
     chunks = [f"chunk {index}".encode() for index in range(5)]
     for chunk in chunks:
         await returns(world.write_to_stream(name, run_id, chunk), "write_to_stream")
@@ -146,7 +146,7 @@ async def test_reader_opened_first_reads_live(world: Any) -> None:
     """A reader opened before any write receives each chunk while the stream is still open
     (within 1 s of its write), skips a zero-length one, and ends when the stream is closed."""
     require(world, Capability.STREAMS)
-    name, run_id = _stream_name(), rq.new_id("wrun")
+    name, run_id = _stream_name(), make.new_id("wrun")
     received: asyncio.Queue[bytes | None] = asyncio.Queue()
 
     async def reader() -> None:
@@ -189,7 +189,7 @@ async def test_chunk_pages_join_to_all_chunks(world: Any) -> None:
     included, with indices 0..n-1; ``hasMore`` comes with a cursor; the last page has
     ``hasMore: false``, ``cursor: null`` and ``done`` false while open, true once closed."""
     require(world, Capability.STREAMS)
-    name, run_id = _stream_name(), rq.new_id("wrun")
+    name, run_id = _stream_name(), make.new_id("wrun")
     chunks: list[str | bytes] = [b"a", b"", "é", bytes(range(256)), b"\x00", b"z"]
     for chunk in chunks:
         await returns(world.write_to_stream(name, run_id, chunk), "write_to_stream")
@@ -235,7 +235,7 @@ async def test_streams_listed_by_run(world: Any) -> None:
     a stream is keyed by name, so one written with two runIds is listed under both and holds
     the chunks of both writes; an unknown runId lists nothing."""
     require(world, Capability.STREAMS)
-    first, second = rq.new_id("wrun"), rq.new_id("wrun")
+    first, second = make.new_id("wrun"), make.new_id("wrun")
     written, closed_only, elsewhere, shared = (_stream_name() for _ in range(4))
     await returns(world.write_to_stream(written, first, b"w"), "write_to_stream")
     await returns(world.close_stream(closed_only, first), "close_stream")
@@ -246,7 +246,7 @@ async def test_streams_listed_by_run(world: Any) -> None:
     for run_id, expected in (
         (first, {written, closed_only, shared}),
         (second, {elsewhere, shared}),
-        (rq.new_id("wrun"), set()),
+        (make.new_id("wrun"), set()),
     ):
         listed = await returns(world.list_streams_by_run_id(run_id), "list_streams_by_run_id")
         if set(listed) != expected:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance import requests as rq
-from conformance.invariant import invariant
-from conformance.kit import all_events, fail, raises, rejects, returns
-from conformance.scenarios import (
+from conformance.catalogue.marker import invariant
+from conformance.checks import make
+from conformance.checks.expect import all_events, fail, raises, rejects, returns
+from conformance.checks.scenarios import (
     TERMINAL_RUN_EVENTS,
     attempt,
     created_step,
@@ -35,11 +35,11 @@ async def test_ended_run_creates_nothing(world: Any) -> None:
     for kind in TERMINAL_RUN_EVENTS:
         run_id = await started_run(world)
         await finish_run(world, run_id, kind)
-        step_id, hook_id, token = rq.new_id("step"), rq.new_id("hook"), rq.new_id("token")
+        step_id, hook_id, token = make.new_id("step"), make.new_id("hook"), make.new_id("token")
         creates: list[EventRequest] = [
-            rq.step_created(step_id),
-            rq.hook_created(hook_id, token),
-            rq.wait_created(rq.new_id("wait"), from_now(60)),
+            make.step_created(step_id),
+            make.hook_created(hook_id, token),
+            make.wait_created(make.new_id("wait"), from_now(60)),
         ]
         for request in creates:
             action = f"{request.event_type} after {kind}"
@@ -61,19 +61,19 @@ async def test_ended_run_logs_only_steps_finishing(world: Any) -> None:
         wait = await waiting_wait(world, run_id)
         await finish_run(world, run_id, kind)
         tries: list[EventRequest] = [
-            rq.run_started(),
-            rq.run_completed(),
-            rq.run_failed(),
-            rq.run_cancelled(),
-            rq.step_created(rq.new_id("step")),
-            rq.hook_created(rq.new_id("hook"), rq.new_id("token")),
-            rq.wait_created(rq.new_id("wait"), from_now(60)),
-            rq.hook_received(hook_id),
-            rq.hook_disposed(hook_id),
-            rq.wait_completed(wait),
-            rq.step_started(pending),
-            rq.step_retrying(running),
-            rq.step_completed(running),
+            make.run_started(),
+            make.run_completed(),
+            make.run_failed(),
+            make.run_cancelled(),
+            make.step_created(make.new_id("step")),
+            make.hook_created(make.new_id("hook"), make.new_id("token")),
+            make.wait_created(make.new_id("wait"), from_now(60)),
+            make.hook_received(hook_id),
+            make.hook_disposed(hook_id),
+            make.wait_completed(wait),
+            make.step_started(pending),
+            make.step_retrying(running),
+            make.step_completed(running),
         ]
         for request in tries:
             await attempt(world.events.create(run_id, request))
@@ -101,7 +101,7 @@ async def test_ended_run_has_no_waits(world: Any) -> None:
         await finish_run(world, run_id, kind)
         await raises(
             errors.WorkflowWorldError,
-            world.events.create(run_id, rq.wait_completed(wait)),
+            world.events.create(run_id, make.wait_completed(wait)),
             f"wait_completed for a wait of a run after {kind}",
         )
         kinds = [event.event_type for event in await events_of(world, run_id, wait)]
@@ -121,10 +121,10 @@ async def test_ended_run_lets_only_running_steps_finish(world: Any) -> None:
         running = await running_step(world, run_id)
         await finish_run(world, run_id, kind)
         tries: list[tuple[str, EventRequest]] = [
-            ("a pending", rq.step_completed(pending[0])),
-            ("a pending", rq.step_failed(pending[1])),
-            ("a pending", rq.step_retrying(pending[2])),
-            ("a running", rq.step_retrying(running)),
+            ("a pending", make.step_completed(pending[0])),
+            ("a pending", make.step_failed(pending[1])),
+            ("a pending", make.step_retrying(pending[2])),
+            ("a running", make.step_retrying(running)),
         ]
         for which, request in tries:
             step_id = str(request.correlation_id)

@@ -13,8 +13,8 @@ import inspect
 from datetime import datetime, timedelta
 from typing import Any
 
-from conformance.loading import WorldLoadError, WorldSpec, load_factory, open_world
-from reference_worlds.memory import system_clock
+from conformance.world.loading import WorldLoadError, WorldSpec, load_factory, open_world
+from conformance.world.oracle import system_clock
 
 __all__ = ["ManualClock", "accepts_clock", "open_world_with_clock"]
 

@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.race_results import (
+from conformance.races.results import (
     Outcome,
     explains,
     fingerprint,
@@ -32,11 +32,11 @@ from conformance.race_results import (
     observation_lines,
     outcome_of,
 )
-from reference_worlds.memory import MemoryWorld
+from conformance.world.oracle import Oracle
 
 __all__ = ["ANOMALIES", "History", "Op", "Violation", "check"]
 
-OracleFactory = Callable[[], Awaitable[MemoryWorld]]
+OracleFactory = Callable[[], Awaitable[Oracle]]
 
 ANOMALIES: dict[str, str] = {
     "duplicate-create": "one entity was created twice: two creates succeeded, or the log holds two",

@@ -2,7 +2,7 @@
 
 Transcribed from §13 of shared/spec/world-contract.md. IDs are public API: never renamed or
 reused; a retired invariant stays here with ``retired=True``. ``docs/invariants/`` is generated
-from this table (``python -m conformance.docs``) and a test fails when the two drift.
+from this table (``python -m conformance.catalogue.docs``) and a test fails when the two drift.
 
 **Kit additions.** The ``LIN`` family is not in §13: it is worldspec's own, the checks of §8
 (linearizability) and §9 (paging) that judge whole histories rather than single calls: random

@@ -16,10 +16,10 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from conformance import requests as rq
-from conformance.loading import WorldSpec, close_world
+from conformance.checks import make
 from conformance.model.calls import brief
-from conformance.model.clock import ManualClock, open_world_with_clock
+from conformance.world.clock import ManualClock, open_world_with_clock
+from conformance.world.loading import WorldSpec, close_world
 from worldspec.pagination import PaginationOptions, SortOrder
 from worldspec.wire_types import MISSING
 
@@ -66,15 +66,15 @@ def _label(event: Any) -> str:
 async def _append(world: Any, run_id: str, count: int) -> list[str]:
     labels = []
     for _ in range(count):
-        step_id = rq.new_id("step")
-        await world.events.create(run_id, rq.step_created(step_id))
+        step_id = make.new_id("step")
+        await world.events.create(run_id, make.step_created(step_id))
         labels.append(f"step_created {brief(step_id)}")
     return labels
 
 
 async def paging_round(world: Any, rng: random.Random) -> PagingFailure | None:
     """One round on ``world``: a new run, paged while appending; the failure, if any."""
-    created = await world.events.create(None, rq.run_created())
+    created = await world.events.create(None, make.run_created())
     run_id = str(created.run.run_id)
     existing = ["run_created", *await _append(world, run_id, rng.randint(4, 8))]
     order: SortOrder = rng.choice(["asc", "desc"])

@@ -6,10 +6,10 @@ import json
 import shlex
 from typing import Any
 
-from conformance.catalogue import Invariant
-from conformance.display import show
-from conformance.loading import WorldSpec
-from conformance.recorder import Recorder
+from conformance.catalogue.entries import Invariant
+from conformance.reporting.display import show
+from conformance.world.loading import WorldSpec
+from conformance.world.recorder import Recorder
 
 __all__ = ["failure_sections", "rerun_command"]
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import worldspec
-from conformance.catalogue import Invariant
+from conformance.catalogue.entries import Invariant
 
 __all__ = ["InvariantOutcome", "OutcomeLog"]
 

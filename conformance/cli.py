@@ -1,11 +1,11 @@
-"""The ``worldspec`` command line.
+"""The ``worldspec`` command line (also ``python -m conformance``).
 
-- ``worldspec schema --out DIR``: a JSON Schema per wire model;
 - ``worldspec certify MODULE:FACTORY ...``: certify a World (``conformance.certify.command``);
-- ``worldspec invariants [--json]``: the invariant catalogue.
+- ``worldspec invariants [--json]``: the invariant catalogue;
+- ``worldspec schema --out DIR``: a JSON Schema per wire model of ``worldspec``.
 
-The conformance commands are imported only when the parser is built, so ``import worldspec``
-never imports the kit or pytest.
+The command belongs to the kit: ``worldspec`` (what a World is) never imports ``conformance``
+(how it is judged).
 """
 
 from __future__ import annotations
@@ -15,7 +15,11 @@ import os
 import sys
 from pathlib import Path
 
+from conformance.catalogue.listing import render_json, render_table
+from conformance.certify.command import add_certify_command
 from worldspec.json_schema import write_schemas
+
+__all__ = ["build_parser", "main"]
 
 
 def _schema(args: argparse.Namespace) -> int:
@@ -24,18 +28,24 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _invariants(args: argparse.Namespace) -> int:
+    print(render_json() if args.json else render_table())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``worldspec`` command."""
-    from conformance.certify.command import add_commands
-
     parser = argparse.ArgumentParser(
         prog="worldspec", description="Conformance kit for Workflow DevKit Worlds."
     )
     commands = parser.add_subparsers(dest="command", required=True)
+    add_certify_command(commands)
+    invariants = commands.add_parser("invariants", help="list every invariant of the catalogue")
+    invariants.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    invariants.set_defaults(run=_invariants)
     schema = commands.add_parser("schema", help="write a JSON Schema per wire model")
     schema.add_argument("--out", required=True, metavar="DIR", help="directory to write into")
     schema.set_defaults(run=_schema)
-    add_commands(commands)
     return parser
 
 
@@ -51,7 +61,3 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

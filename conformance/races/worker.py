@@ -1,4 +1,4 @@
-"""``python -m conformance.race_worker``: one racing client in a process of its own.
+"""``python -m conformance.races.worker``: one racing client in a process of its own.
 
 For Worlds that declare ``multi_process``: the kit starts N workers, each opens a World over
 the same storage, and each makes one call of a race when the kit releases them together. The
@@ -24,9 +24,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from conformance.loading import WorldSpec, close_world, open_world
 from conformance.model.calls import WorldCall
-from conformance.race_results import Outcome, outcome_of
+from conformance.races.results import Outcome, outcome_of
+from conformance.world.loading import WorldSpec, close_world, open_world
 from worldspec import wire
 from worldspec.validation import parse_event_request
 

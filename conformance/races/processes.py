@@ -1,6 +1,6 @@
 """The races of §8 with each racing call made from an OS process of its own.
 
-For Worlds that declare ``multi_process``. Workers (``conformance.race_worker``) open the World
+For Worlds that declare ``multi_process``. Workers (``conformance.races.worker``) open the World
 with the Factory and the World's ``worldspec_shared_options`` (keyword arguments that open
 another World over the same storage; without them, the ``--world-opt`` options), and must find
 a run the test process's World created before any race starts. Setup calls and the
@@ -21,14 +21,15 @@ import tempfile
 from collections.abc import Sequence
 from typing import IO, Any
 
-from conformance import requests as rq
-from conformance.interleaving import record
-from conformance.linearizability import OBSERVER, SETUP, History, check
-from conformance.loading import WorldSpec
+from conformance.checks import make
 from conformance.model.calls import WorldCall
-from conformance.race_results import Outcome, from_json
-from conformance.race_worker import encode_call
-from conformance.races import Race, RaceFailure, new_oracle
+from conformance.races.edge import Race, RaceFailure
+from conformance.races.interleaving import record
+from conformance.races.linearizability import OBSERVER, SETUP, History, check
+from conformance.races.results import Outcome, from_json
+from conformance.races.worker import encode_call
+from conformance.world.loading import WorldSpec
+from conformance.world.oracle import new_oracle
 from worldspec import wire
 
 __all__ = [
@@ -63,7 +64,7 @@ def shared_options(world: Any, spec: WorldSpec) -> dict[str, Any]:
 
 
 class Workers:
-    """Worker processes, each serving one racing client (see ``conformance.race_worker``)."""
+    """Worker processes, each serving one racing client (see ``conformance.races.worker``)."""
 
     def __init__(self, processes: list[asyncio.subprocess.Process], logs: Sequence[IO[bytes]]) -> None:
         self._processes = processes
@@ -78,7 +79,7 @@ class Workers:
             await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "conformance.race_worker",
+                "conformance.races.worker",
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=log,
@@ -182,7 +183,7 @@ async def check_shared_storage(
     world: Any, workers: Workers, options: dict[str, Any], count: int, call_timeout: float
 ) -> None:
     """Raise ``UnsharedStorageError`` unless every worker finds a run the test's World created."""
-    created = await world.events.create(None, rq.run_created())
+    created = await world.events.create(None, make.run_created())
     run_id = created.run.run_id
     answers = await workers.race([WorldCall("runs.get", (run_id,))] * count, 0.0, call_timeout)
     blind = [number for number, (_, _, outcome) in enumerate(answers, 1) if outcome.kind != "ok"]

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from conformance.catalogue import Invariant, invariant_by_id
+from conformance.catalogue.entries import Invariant, invariant_by_id
 
 __all__ = ["INVARIANT_ATTRIBUTE", "invariant", "invariant_of"]
 

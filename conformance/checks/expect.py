@@ -12,8 +12,8 @@ from typing import Any, NoReturn, TypeVar
 
 import pytest
 
-from conformance.display import show
-from conformance.loading import backdoor_of, declared_capabilities
+from conformance.reporting.display import show
+from conformance.world.loading import backdoor_of, declared_capabilities
 from worldspec.backdoor import Backdoor, EncodedPayloadSeeding
 from worldspec.capabilities import Capabilities, Capability
 from worldspec.entities import WorkflowRun

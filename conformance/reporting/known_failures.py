@@ -15,7 +15,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from conformance.catalogue import INVARIANTS
+from conformance.catalogue.entries import INVARIANTS
 
 __all__ = ["KnownFailure", "KnownFailuresError", "load_known_failures"]
 

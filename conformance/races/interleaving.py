@@ -30,8 +30,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from conformance.linearizability import OBSERVER, SETUP, History
-from conformance.race_results import Outcome, outcome_of
+from conformance.races.linearizability import OBSERVER, SETUP, History
+from conformance.races.results import Outcome, outcome_of
 
 __all__ = ["MAX_YIELDS", "Interleaver", "Round", "accepts_pauses", "record", "run_round"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from conformance.catalogue import INVARIANTS
+from conformance.catalogue.entries import INVARIANTS
 
 __all__ = ["catalogue_rows", "render_json", "render_table"]
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from conformance import requests as rq
-from conformance.kit import fail, returns
+from conformance.checks import make
+from conformance.checks.expect import fail, returns
 from worldspec.events import (
     EVENT_DATA_REF_FIELDS,
     CreateEventParams,
@@ -93,9 +93,11 @@ async def every_kind_of_event(world: Any, params: CreateEventParams | None = Non
     of its events are sent at specVersion 2. Run 2 fails; run 3 is cancelled.
     """
     out = _Writer(world, params)
-    run_id = await out.create(None, rq.run_created(execution_context={"region": "iad1", "raw": b"\x00\xff"}))
-    await out.create(run_id, rq.run_started())
-    done, broken = rq.new_id("step"), rq.new_id("step")
+    run_id = await out.create(
+        None, make.run_created(execution_context={"region": "iad1", "raw": b"\x00\xff"})
+    )
+    await out.create(run_id, make.run_started())
+    done, broken = make.new_id("step"), make.new_id("step")
     step_name, workflow = "step//./worldspec//kinds", "workflow//./worldspec//kinds"
     for request in (
         StepCreatedRequest(
@@ -115,13 +117,13 @@ async def every_kind_of_event(world: Any, params: CreateEventParams | None = Non
                 retry_after=RETRY_AFTER,
             ),
         ),
-        rq.step_started(done).model_copy(update={"spec_version": 2}),
+        make.step_started(done).model_copy(update={"spec_version": 2}),
         StepCompletedRequest(
             correlation_id=done,
             event_data=StepCompletedData(step_name=step_name, workflow_name=workflow, result=b"devl\x02"),
         ),
-        rq.step_created(broken).model_copy(update={"spec_version": 2}),
-        rq.step_started(broken),
+        make.step_created(broken).model_copy(update={"spec_version": 2}),
+        make.step_started(broken),
         StepFailedRequest(
             correlation_id=broken,
             event_data=StepFailedData(step_name=step_name, error="boom", stack="Error: boom\n    at step"),
@@ -130,18 +132,18 @@ async def every_kind_of_event(world: Any, params: CreateEventParams | None = Non
         await out.create(run_id, request)
     await _hooks_and_waits(out, run_id)
     await out.create(run_id, RunCompletedRequest(event_data=RunCompletedData(output=b"devl\x03")))
-    failed = await out.create(None, rq.run_created())
+    failed = await out.create(None, make.run_created())
     await out.create(
-        failed, rq.run_failed(error={"message": "it broke", "stack": "Error"}, error_code="E_IT")
+        failed, make.run_failed(error={"message": "it broke", "stack": "Error"}, error_code="E_IT")
     )
-    cancelled = await out.create(None, rq.run_created())
-    await out.create(cancelled, rq.run_cancelled())
+    cancelled = await out.create(None, make.run_created())
+    await out.create(cancelled, make.run_cancelled())
     return out.appended
 
 
 async def _hooks_and_waits(out: _Writer, run_id: str) -> None:
-    received, held, clashing, wait = (rq.new_id(kind) for kind in ("hook", "hook", "hook", "wait"))
-    token, taken = rq.new_id("token"), rq.new_id("token")
+    received, held, clashing, wait = (make.new_id(kind) for kind in ("hook", "hook", "hook", "wait"))
+    token, taken = make.new_id("token"), make.new_id("token")
     await out.create(
         run_id,
         HookCreatedRequest(
@@ -158,9 +160,9 @@ async def _hooks_and_waits(out: _Writer, run_id: str) -> None:
     await out.create(
         run_id, HookDisposedRequest(correlation_id=received, event_data=HookDisposedData(token=token))
     )
-    await out.create(run_id, rq.hook_created(held, taken, is_webhook=True))
-    await out.create(run_id, rq.hook_created(clashing, taken), expected_type="hook_conflict")
-    await out.create(run_id, rq.wait_created(wait, RESUME_AT))
+    await out.create(run_id, make.hook_created(held, taken, is_webhook=True))
+    await out.create(run_id, make.hook_created(clashing, taken), expected_type="hook_conflict")
+    await out.create(run_id, make.wait_created(wait, RESUME_AT))
     await out.create(
         run_id,
         WaitCompletedRequest(correlation_id=wait, event_data=WaitCompletedData(resume_at=RESUME_AT)),

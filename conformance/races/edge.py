@@ -13,12 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from conformance import requests as rq
-from conformance.interleaving import Mode, Round, run_round
-from conformance.linearizability import Violation, check
+from conformance.checks import make
 from conformance.model.calls import WorldCall
-from conformance.race_results import Observation
-from reference_worlds.memory import MemoryWorld
+from conformance.races.interleaving import Mode, Round, run_round
+from conformance.races.linearizability import Violation, check
+from conformance.races.results import Observation
+from conformance.world.oracle import new_oracle
 from worldspec.events import EventRequest
 
 __all__ = [
@@ -47,64 +47,68 @@ class Race:
 
 
 def _run_created_round(rng: random.Random, width: int, number: int) -> Round:
-    run_id = rq.new_id("wrun")
-    clients = [[_create(run_id, rq.run_created(input=f"devl{n}".encode()))] for n in range(width)]
+    run_id = make.new_id("wrun")
+    clients = [[_create(run_id, make.run_created(input=f"devl{n}".encode()))] for n in range(width)]
     return Round((), clients, Observation((run_id,)))
 
 
 def _resilient_start_round(rng: random.Random, width: int, number: int) -> Round:
     """Resilient starts only in rounds 1, 2, 5, 6, ...; one ``run_created`` among them in the others."""
-    run_id, name = rq.new_id("wrun"), rq.workflow_name()
+    run_id, name = make.new_id("wrun"), make.workflow_name()
     starts = [
-        [_create(run_id, rq.run_started(resilient=True, input=f"devl{n}".encode(), name=name))]
+        [_create(run_id, make.run_started(resilient=True, input=f"devl{n}".encode(), name=name))]
         for n in range(width)
     ]
     if (number - 1) % 4 >= 2:
-        starts[rng.randrange(width)] = [_create(run_id, rq.run_created(input=b"devl", name=name))]
+        starts[rng.randrange(width)] = [_create(run_id, make.run_created(input=b"devl", name=name))]
     return Round((), starts, Observation((run_id,)))
 
 
 def _hook_token_round(rng: random.Random, width: int, number: int) -> Round:
-    token = f"token-{rq.new_id('race')}"
-    run_ids = [rq.new_id("wrun") for _ in range(width)]
-    setup = [_create(run_id, rq.run_created()) for run_id in run_ids]
-    clients = [[_create(run_id, rq.hook_created(rq.new_id("hook"), token))] for run_id in run_ids]
+    token = f"token-{make.new_id('race')}"
+    run_ids = [make.new_id("wrun") for _ in range(width)]
+    setup = [_create(run_id, make.run_created()) for run_id in run_ids]
+    clients = [[_create(run_id, make.hook_created(make.new_id("hook"), token))] for run_id in run_ids]
     return Round(setup, clients, Observation(tuple(run_ids), tokens=(token,)))
 
 
 def _dispose_vs_receive_round(rng: random.Random, width: int, number: int) -> Round:
-    run_id, hook_id = rq.new_id("wrun"), rq.new_id("hook")
-    token = f"token-{rq.new_id('race')}"
-    setup = [_create(run_id, rq.run_created()), _create(run_id, rq.hook_created(hook_id, token))]
-    clients = [[_create(run_id, rq.hook_received(hook_id))] for _ in range(width - 1)]
-    clients.insert(rng.randrange(width), [_create(run_id, rq.hook_disposed(hook_id))])
+    run_id, hook_id = make.new_id("wrun"), make.new_id("hook")
+    token = f"token-{make.new_id('race')}"
+    setup = [_create(run_id, make.run_created()), _create(run_id, make.hook_created(hook_id, token))]
+    clients = [[_create(run_id, make.hook_received(hook_id))] for _ in range(width - 1)]
+    clients.insert(rng.randrange(width), [_create(run_id, make.hook_disposed(hook_id))])
     return Round(setup, clients, Observation((run_id,), tokens=(token,)))
 
 
 def _step_terminal_round(rng: random.Random, width: int, number: int) -> Round:
-    run_id, step_id = rq.new_id("wrun"), rq.new_id("step")
+    run_id, step_id = make.new_id("wrun"), make.new_id("step")
     setup = [
-        _create(run_id, rq.run_created()),
-        _create(run_id, rq.step_created(step_id)),
-        _create(run_id, rq.step_started(step_id)),
+        _create(run_id, make.run_created()),
+        _create(run_id, make.step_created(step_id)),
+        _create(run_id, make.step_started(step_id)),
     ]
-    finishes: list[EventRequest] = [rq.step_completed(step_id), rq.step_failed(step_id)]
+    finishes: list[EventRequest] = [make.step_completed(step_id), make.step_failed(step_id)]
     clients = [[_create(run_id, rng.choice(finishes))] for _ in range(width)]
-    clients[0] = [_create(run_id, rq.step_completed(step_id))]
-    clients[-1] = [_create(run_id, rq.step_failed(step_id))]
+    clients[0] = [_create(run_id, make.step_completed(step_id))]
+    clients[-1] = [_create(run_id, make.step_failed(step_id))]
     return Round(setup, clients, Observation((run_id,), steps=((run_id, step_id),)))
 
 
 def _cancel_vs_completion_round(rng: random.Random, width: int, number: int) -> Round:
-    run_id, step_id = rq.new_id("wrun"), rq.new_id("step")
+    run_id, step_id = make.new_id("wrun"), make.new_id("step")
     setup = [
-        _create(run_id, rq.run_created()),
-        _create(run_id, rq.run_started()),
-        _create(run_id, rq.step_created(step_id)),
-        _create(run_id, rq.step_started(step_id)),
+        _create(run_id, make.run_created()),
+        _create(run_id, make.run_started()),
+        _create(run_id, make.step_created(step_id)),
+        _create(run_id, make.step_started(step_id)),
     ]
-    contenders: list[EventRequest] = [rq.run_cancelled(), rq.step_completed(step_id), rq.run_completed()]
-    extras: list[EventRequest] = [rq.run_cancelled(), rq.run_failed(), rq.step_failed(step_id)]
+    contenders: list[EventRequest] = [
+        make.run_cancelled(),
+        make.step_completed(step_id),
+        make.run_completed(),
+    ]
+    extras: list[EventRequest] = [make.run_cancelled(), make.run_failed(), make.step_failed(step_id)]
     contenders += [rng.choice(extras) for _ in range(max(0, width - len(contenders)))]
     rng.shuffle(contenders)
     clients = [[_create(run_id, request)] for request in contenders]
@@ -138,18 +142,13 @@ class RaceFailure:
         return f"race: {self.race.name}; round {self.round} ({self.mode})\n{self.violation.report()}"
 
 
-async def new_oracle() -> MemoryWorld:
-    """A fresh in-memory oracle."""
-    return MemoryWorld()
-
-
 async def hunt(
     world: Any, race: Race, *, rounds: int, width: int, rng: random.Random, call_timeout: float
 ) -> RaceFailure | None:
     """Run ``rounds`` rounds of ``race`` on ``world``; the first non-linearizable one, if any.
 
     Rounds 1, 3, 5, ... rendezvous at the World's pause points, rounds 2, 4, ... shuffle (see
-    ``conformance.interleaving``).
+    ``conformance.races.interleaving``).
     """
     for number in range(1, rounds + 1):
         mode: Mode = "rendezvous" if number % 2 else "shuffle"

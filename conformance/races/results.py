@@ -3,7 +3,7 @@
 A race judges ordering and outcomes, not payload fidelity (other invariants own that), so a
 result is summarised to what the races of §8 decide: which event was appended, which status
 an entity reached, which error name came back. Summaries are hashable and JSON-safe once
-lists are read back as tuples, so they cross process boundaries (``conformance.race_worker``).
+lists are read back as tuples, so they cross process boundaries (``conformance.races.worker``).
 
 Where §8 lets a concurrent loser choose, ``explains`` accepts either choice:
 
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from conformance.model.calls import WorldCall, brief
-from reference_worlds.memory import MemoryWorld
+from conformance.world.oracle import Oracle
 from worldspec.entities import ActiveRun, CancelledRun, CompletedRun, FailedRun, Hook, Step
 from worldspec.errors import WorkflowError
 from worldspec.events import EventResult
@@ -259,7 +259,7 @@ def _event_type(call: Any) -> str | None:
     return None
 
 
-def fingerprint(oracle: MemoryWorld) -> Hashable:
+def fingerprint(oracle: Oracle) -> Hashable:
     """The oracle's state, as far as races can tell states apart: statuses, logs by type and
     correlationId, steps, live hooks and waits."""
     state = oracle.state

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from conformance import requests as rq
-from conformance.kit import all_events, returns
+from conformance.checks import make
+from conformance.checks.expect import all_events, returns
 from worldspec.errors import WorkflowError
 from worldspec.events import Event, EventRequest, EventResult
 from worldspec.wire_types import MISSING
@@ -55,23 +55,23 @@ async def create(world: Any, run_id: str | None, request: EventRequest) -> Event
 
 async def pending_run(world: Any) -> str:
     """A new run, created and not started (pending); its id."""
-    created = await returns(world.events.create(None, rq.run_created()), "run_created")
+    created = await returns(world.events.create(None, make.run_created()), "run_created")
     return str(created.run.run_id)
 
 
 async def started_run(world: Any) -> str:
     """A new run, created and started (running); its id."""
     run_id = await pending_run(world)
-    await returns(world.events.create(run_id, rq.run_started()), "run_started on a pending run")
+    await returns(world.events.create(run_id, make.run_started()), "run_started on a pending run")
     return run_id
 
 
 def finishing_request(kind: str) -> EventRequest:
     """The terminal run event ``kind`` (``run_completed``, ``run_failed``, ``run_cancelled``)."""
     requests: dict[str, EventRequest] = {
-        "run_completed": rq.run_completed(),
-        "run_failed": rq.run_failed(),
-        "run_cancelled": rq.run_cancelled(),
+        "run_completed": make.run_completed(),
+        "run_failed": make.run_failed(),
+        "run_cancelled": make.run_cancelled(),
     }
     return requests[kind]
 
@@ -83,30 +83,30 @@ async def finish_run(world: Any, run_id: str, kind: str) -> EventResult:
 
 async def created_step(world: Any, run_id: str, *, input: Any = b"devl\x00step-input") -> str:
     """A new pending step of ``run_id``; its id."""
-    step_id = rq.new_id("step")
-    await create(world, run_id, rq.step_created(step_id, input=input))
+    step_id = make.new_id("step")
+    await create(world, run_id, make.step_created(step_id, input=input))
     return step_id
 
 
 async def running_step(world: Any, run_id: str) -> str:
     """A new step of ``run_id``, created and started once; its id."""
     step_id = await created_step(world, run_id)
-    await create(world, run_id, rq.step_started(step_id))
+    await create(world, run_id, make.step_started(step_id))
     return step_id
 
 
 async def live_hook(world: Any, run_id: str, *, metadata: Any = MISSING) -> tuple[str, str]:
     """A new live hook of ``run_id`` with a fresh token; ``(hookId, token)``."""
-    hook_id, token = rq.new_id("hook"), rq.new_id("token")
-    await create(world, run_id, rq.hook_created(hook_id, token, metadata=metadata))
+    hook_id, token = make.new_id("hook"), make.new_id("token")
+    await create(world, run_id, make.hook_created(hook_id, token, metadata=metadata))
     return hook_id, token
 
 
 async def waiting_wait(world: Any, run_id: str, *, resume_at: datetime | None = None) -> str:
     """A new waiting wait of ``run_id`` (resuming in an hour unless ``resume_at``); its
     correlationId."""
-    correlation_id = rq.new_id("wait")
-    await create(world, run_id, rq.wait_created(correlation_id, resume_at or from_now(3600)))
+    correlation_id = make.new_id("wait")
+    await create(world, run_id, make.wait_created(correlation_id, resume_at or from_now(3600)))
     return correlation_id
 
 

@@ -1,6 +1,6 @@
 """Generates ``docs/invariants/``: one page per catalogue invariant and an index.
 
-``python -m conformance.docs [DIR]`` (default docs/invariants) rewrites the pages; a test in
+``python -m conformance.catalogue.docs [DIR]`` (default docs/invariants) rewrites the pages; a test in
 tests/ fails when the committed pages differ from what this module generates.
 """
 
@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from conformance import suites
-from conformance.catalogue import FAMILIES, INVARIANTS, Invariant
-from conformance.invariant import invariant_of
+from conformance.catalogue.entries import FAMILIES, INVARIANTS, Invariant
+from conformance.catalogue.marker import invariant_of
 
 __all__ = ["generate", "implementing_tests", "render_index", "render_page"]
 
