@@ -23,6 +23,7 @@ from conformance.races import edge as races
 from conformance.races.paging import page_while_appending
 from conformance.races.processes import Workers, hunt_with_workers, shared_options
 from conformance.reporting.profiles import PROFILES
+from conformance.reporting.records import Evidence
 from conformance.world.loading import WorldSpec
 from tests import broken_worlds_races
 from tests.broken_worlds import BrokenWorld
@@ -59,12 +60,16 @@ async def _race(world: type[BrokenWorld], ident: str, seed: int) -> bool:
         width=CI.width,
         rng=random.Random(seed),
         call_timeout=CI.call_timeout,
+        budget=CI.budget(),
+        evidence=Evidence(),
     )
     return found is not None
 
 
 async def _paging(world: type[BrokenWorld], ident: str, seed: int) -> bool:
-    found = await page_while_appending(_spec(world), rounds=CI.rounds, rng=random.Random(seed))
+    found = await page_while_appending(
+        _spec(world), rounds=CI.rounds, rng=random.Random(seed), budget=CI.budget(), evidence=Evidence()
+    )
     return found is not None
 
 
@@ -83,6 +88,8 @@ async def _processes(world: type[BrokenWorld], seeds: list[int]) -> list[int]:
                 width=CI.width,
                 rng=random.Random(seed),
                 call_timeout=CI.call_timeout,
+                budget=CI.budget(),
+                evidence=Evidence(),
             )
             if found is None:
                 escaped.append(seed)
@@ -95,8 +102,8 @@ async def _processes(world: type[BrokenWorld], seeds: list[int]) -> list[int]:
 def _model(world: type[BrokenWorld], seed: int) -> bool:
     loop = asyncio.new_event_loop()
     try:
-        machine = hypothesis_seed(seed)(model_factory(_spec(world), loop))
-        run_state_machine_as_test(machine, settings=settings(CI.hypothesis_settings(), database=None))
+        machine = hypothesis_seed(seed)(model_factory(_spec(world), loop, CI.budget(), Evidence()))
+        run_state_machine_as_test(machine, settings=settings(CI.model_settings(), database=None))
     except ModelDisagreement:
         return True
     finally:

@@ -1,35 +1,58 @@
-"""``@invariant("RUN-014")``: ties a suite test to its catalogue entry."""
+"""``@invariant("RUN-014")``: ties a suite test to its catalogue entry, and says what it needs.
+
+``@invariant("LEG-007", requires=Capability.LEGACY_CODEC)`` declares that the test can only
+judge a World that has that capability: the plugin skips it before the body runs, and the
+skip is recorded as data (``skipped_for``), never as prose to be parsed back.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pytest
 
 from conformance.catalogue.entries import Invariant, invariant_by_id
+from worldspec.capabilities import Capability
 
-__all__ = ["INVARIANT_ATTRIBUTE", "invariant", "invariant_of"]
+__all__ = ["MarkedInvariant", "invariant", "invariant_of"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-INVARIANT_ATTRIBUTE = "__worldspec_invariant__"
+_ATTRIBUTE = "__worldspec_invariant__"
 
 
-def invariant(ident: str) -> Callable[[F], F]:
+@dataclass(frozen=True)
+class MarkedInvariant:
+    """The catalogue entry a suite test checks, and the capabilities it needs to judge a World."""
+
+    entry: Invariant
+    requires: tuple[Capability, ...]
+
+    @property
+    def id(self) -> str:
+        """The entry's ID."""
+        return self.entry.id
+
+
+def invariant(ident: str, *, requires: Capability | tuple[Capability, ...] = ()) -> Callable[[F], F]:
     """Mark a test as the check of invariant ``ident``: selectable with ``-k <ID>`` and with
-    ``-m <family marker>``, reported with the invariant's statement on failure."""
-    found = invariant_by_id(ident)
+    ``-m <family marker>``, reported with the invariant's statement on failure, and skipped
+    (before it runs) for a World that lacks a capability in ``requires``."""
+    found = MarkedInvariant(
+        invariant_by_id(ident), (requires,) if isinstance(requires, Capability) else requires
+    )
 
     def mark(test: F) -> F:
         if not (test.__doc__ or "").strip():
             raise TypeError(f"{test.__name__} ({ident}) needs a docstring stating the invariant")
-        setattr(test, INVARIANT_ATTRIBUTE, found)
+        setattr(test, _ATTRIBUTE, found)
         marked = pytest.mark.invariant(ident)(test)
-        return getattr(pytest.mark, found.family.marker)(marked)  # type: ignore[no-any-return]
+        return getattr(pytest.mark, found.entry.family.marker)(marked)  # type: ignore[no-any-return]
 
     return mark
 
 
-def invariant_of(test: object) -> Invariant | None:
+def invariant_of(test: object) -> MarkedInvariant | None:
     """The invariant a test checks, if it is a suite test."""
-    return getattr(test, INVARIANT_ATTRIBUTE, None)
+    return getattr(test, _ATTRIBUTE, None)

@@ -20,8 +20,11 @@ from conformance.certify.progress import ProgressDisplay, wants_live_display
 from conformance.certify.report_html import write_report_html
 from conformance.certify.report_json import write_report_json
 from conformance.certify.report_markdown import verdict_line, write_report_markdown
-from conformance.certify.results import OUTCOMES, Certification, certification_of
-from conformance.certify.runner import KitRequest, KitRun, kit_has_option, run_kit
+from conformance.certify.results import Certification, certification_of
+from conformance.certify.runner import KitRequest, KitRun, run_kit
+from conformance.reporting.profiles import DEFAULT_PROFILE, PROFILES
+from conformance.reporting.records import OUTCOMES
+from conformance.world.deadlines import DEFAULT_CALL_TIMEOUT
 from conformance.world.loading import WorldLoadError, parse_world_options
 
 __all__ = ["EXIT_CERTIFIED", "EXIT_NOT_CERTIFIED", "EXIT_NOT_JUDGED", "EXIT_USAGE", "add_certify_command"]
@@ -32,7 +35,6 @@ EXIT_USAGE = 2
 EXIT_NOT_JUDGED = 3
 
 _PYTEST_USAGE_ERROR = 4
-_PROFILES = ("quick", "ci", "thorough")
 _SHOWN_BLOCKERS = 10
 
 
@@ -58,7 +60,16 @@ def add_certify_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
         "--xfail", type=Path, metavar="FILE", help="known failures (TOML), run as expected failures"
     )
     certify.add_argument(
-        "--profile", choices=_PROFILES, help="the kit's run profile, where the kit has profiles"
+        "--profile",
+        choices=sorted(PROFILES),
+        help=f"how hard the kit looks: model examples, race rounds, time budgets (default {DEFAULT_PROFILE})",
+    )
+    certify.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="seconds one World call may take before its test fails as timed out "
+        f"(default {DEFAULT_CALL_TIMEOUT:g})",
     )
     certify.add_argument(
         "--level", choices=list(LEVELS), default="core", help="the level to certify (default core)"
@@ -82,13 +93,6 @@ def _kit_usage_message(output: str) -> str:
     return (output.strip().splitlines() or ["the kit refused its arguments"])[-1]
 
 
-def _resolve_profile(profile: str | None) -> str | None:
-    if profile is None or kit_has_option("--world-profile"):
-        return profile
-    print(f"note: this kit has no run profiles yet; --profile {profile} is ignored", file=sys.stderr)
-    return None
-
-
 def certify_command(args: argparse.Namespace) -> int:
     """Run the kit, write the reports, print the summary; returns the exit code."""
     try:
@@ -105,7 +109,9 @@ def certify_command(args: argparse.Namespace) -> int:
         return _usage_error(f"--out {args.out} exists and is not a directory")
     masker = Masker.for_options(options)
     world = WorldIdentity(args.world, masker.mask(options), package_of(args.world, options))
-    request = KitRequest(args.world, tuple(args.opt), args.xfail, _resolve_profile(args.profile))
+    if args.timeout is not None and args.timeout <= 0:
+        return _usage_error(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
+    request = KitRequest(args.world, tuple(args.opt), args.xfail, args.profile, args.timeout)
     shown_options = " ".join(masker.option_argument(key, value) for key, value in options.items())
     print(f"worldspec certify: {args.world} {shown_options}".rstrip() + f" (level {args.level})")
     started_at = datetime.now(UTC)
@@ -156,12 +162,12 @@ def _print_summary(certification: Certification, out: Path) -> None:
     print(
         ", ".join(f"{totals[outcome]} {outcome}" for outcome in OUTCOMES), f"in {certification.run.seconds} s"
     )
-    for result in certification.failures_first():
-        if result.outcome == "fail":
-            print(f"FAIL {result.id}: {result.reason}")
-            print(f"     rerun: {result.repro}")
+    for record in certification.failures_first():
+        if record.outcome in ("fail", "unjudged"):
+            print(f"{record.headline.upper()} {record.id}: {record.reason}")
+            print(f"     rerun: {record.rerun}")
     verdict = certification.verdicts[certification.requested_level]
-    failed = {result.id for result in certification.invariants if result.outcome == "fail"}
+    failed = {record.id for record in certification.invariants if record.outcome in ("fail", "unjudged")}
     others = [blocker for blocker in verdict.blockers if blocker.id not in failed]
     for blocker in others[:_SHOWN_BLOCKERS]:
         print(f"blocks {verdict.level}: {blocker.id}: {blocker.why}")

@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from conformance.checks import make
-from conformance.checks.expect import fail, returns
+from conformance.checks.expect import deviate, setup
+from conformance.checks.scenarios import judge_of
 from worldspec.events import (
     EVENT_DATA_REF_FIELDS,
     CreateEventParams,
@@ -38,6 +39,7 @@ from worldspec.events import (
     WaitCompletedData,
     WaitCompletedRequest,
 )
+from worldspec.protocol import World
 from worldspec.wire_types import MISSING
 
 __all__ = ["RESUME_AT", "RETRY_AFTER", "Appended", "every_kind_of_event", "without_payloads"]
@@ -69,24 +71,27 @@ def without_payloads(wire: dict[str, Any]) -> dict[str, Any]:
 
 
 class _Writer:
-    def __init__(self, world: Any, params: CreateEventParams | None) -> None:
+    def __init__(self, world: World, params: CreateEventParams | None) -> None:
         self.world = world
         self.params = params
         self.appended: list[Appended] = []
 
     async def create(self, run_id: str | None, request: EventRequest, expected_type: str = "") -> str:
         action = f"{request.event_type} ({getattr(request, 'correlation_id', MISSING) or 'run'})"
-        result = await returns(self.world.events.create(run_id, request, self.params), action)
+        judge = "HOOK-002" if expected_type == "hook_conflict" else judge_of(run_id, request)
+        result = await setup(self.world.events.create(run_id, request, self.params), action, judge)
         if result.event is MISSING:
-            fail(f"{action} returns the stored event", "returned no event", ("result", result))
+            deviate(action, "returned no event", judge, ("result", result))
         wanted = expected_type or request.event_type
         if result.event.event_type != wanted:
-            fail(f"{action} returns a {wanted} event", "returned another", ("result", result))
+            deviate(
+                action, f"returned a {result.event.event_type} event, not {wanted}", judge, ("result", result)
+            )
         self.appended.append(Appended(result.event.run_id, request, result.event))
         return str(result.event.run_id)
 
 
-async def every_kind_of_event(world: Any, params: CreateEventParams | None = None) -> list[Appended]:
+async def every_kind_of_event(world: World, params: CreateEventParams | None = None) -> list[Appended]:
     """Three runs whose logs hold all 16 event types, created with ``params``.
 
     Run 1 holds run, step, hook (with a ``hook_conflict``) and wait events and completes; some

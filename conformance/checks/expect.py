@@ -1,79 +1,60 @@
-"""What a suite uses to judge a World: capability gates, error expectations, log readers.
+"""What a suite judges a World with: failing the rule under test, and setting the scene.
 
-Suites build inputs only through the public contract (``events.create``) and state each
-failure as: the rule, what the World did, and the values involved.
+A failure states the rule, what the World did instead, and the values involved. A step that only
+sets the scene for the rule under test goes through ``setup``: when the World answers that step
+otherwise than the contract says, the rule cannot be judged, and the test ends ``unjudged``,
+naming the invariant that judges the step (``SetupDeviation``), instead of failing a rule the
+World may well keep.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, NoReturn, TypeVar
 
 import pytest
 
 from conformance.reporting.display import show
-from conformance.world.loading import backdoor_of, declared_capabilities
-from worldspec.backdoor import Backdoor, EncodedPayloadSeeding
-from worldspec.capabilities import Capabilities, Capability
-from worldspec.entities import WorkflowRun
 from worldspec.errors import WorkflowError
-from worldspec.events import Event
-from worldspec.pagination import PaginationOptions
 
 __all__ = [
-    "all_events",
-    "backdoor",
-    "capabilities_of",
-    "encoded_payload_seeding",
+    "SetupDeviation",
+    "deviate",
     "fail",
+    "judging",
     "raises",
     "rejects",
-    "require",
     "returns",
+    "setup",
 ]
 
 T = TypeVar("T")
 
-
-def _inner(world: Any) -> Any:
-    return getattr(world, "unwrapped", world)
+_JUDGED: ContextVar[str | None] = ContextVar("worldspec_judged_invariant", default=None)
 
 
-def capabilities_of(world: Any) -> Capabilities:
-    """The World's declared capabilities, corrected by what the kit can probe: a backdoor is
-    legacy seeding, a ``write_to_stream_multi`` method is that capability."""
-    inner = _inner(world)
-    declared = declared_capabilities(inner)
-    return dataclasses.replace(
-        declared,
-        legacy_seeding=backdoor_of(inner) is not None,
-        write_to_stream_multi=callable(getattr(inner, "write_to_stream_multi", None)),
-    )
+@contextmanager
+def judging(invariant_id: str) -> Iterator[None]:
+    """Within this block, the rule under test is ``invariant_id`` (the plugin sets it)."""
+    token = _JUDGED.set(invariant_id)
+    try:
+        yield
+    finally:
+        _JUDGED.reset(token)
 
 
-def require(world: Any, capability: Capability) -> None:
-    """Skip the calling test unless the World has ``capability``; the reason names it."""
-    if not capabilities_of(world).has(capability):
-        pytest.skip(f"World lacks capability {capability.value}: {Capabilities.describe(capability)}")
+class SetupDeviation(Exception):
+    """A scene-setting step went otherwise than the contract says; the rule under test cannot
+    be judged. ``judged_by`` is the invariant whose own test judges that step."""
 
-
-def backdoor(world: Any) -> Backdoor:
-    """The World's backdoor, or skip: the test must write or read storage directly."""
-    door = backdoor_of(_inner(world))
-    if door is None:
-        pytest.skip(f"World has no worldspec_backdoor: {Capabilities.describe(Capability.LEGACY_SEEDING)}")
-    return door
-
-
-def encoded_payload_seeding(world: Any) -> EncodedPayloadSeeding:
-    """The backdoor's ``seed_encoded_input``, or skip: only storage can hold upstream-encoded data."""
-    door = backdoor(world)
-    if not isinstance(door, EncodedPayloadSeeding):
-        pytest.skip(
-            "the World's backdoor has no seed_encoded_input (worldspec.backdoor.EncodedPayloadSeeding)"
-        )
-    return door
+    def __init__(self, action: str, did: str, judged_by: str, shown: str = "") -> None:
+        super().__init__(f"setup: {action} {did}; that step is judged by {judged_by}")
+        self.action = action
+        self.did = did
+        self.judged_by = judged_by
+        self.shown = shown
 
 
 def fail(rule: str, did: str, *shown: tuple[str, Any]) -> NoReturn:
@@ -82,6 +63,24 @@ def fail(rule: str, did: str, *shown: tuple[str, Any]) -> NoReturn:
     for label, value in shown:
         lines.append(f"{label}:\n{show(value)}")
     pytest.fail("\n".join(lines), pytrace=False)
+
+
+def deviate(action: str, did: str, judged_by: str, *shown: tuple[str, Any]) -> NoReturn:
+    """A setup step (``action``) went wrong: the World ``did`` this. When the rule under test is
+    ``judged_by`` itself, that is a plain failure of it; otherwise the test is not judged."""
+    if _JUDGED.get() == judged_by:
+        fail(f"{action} goes as the contract says", did, *shown)
+    text = "\n".join(f"{label}:\n{show(value)}" for label, value in shown)
+    raise SetupDeviation(action, did, judged_by, text)
+
+
+async def setup(call: Awaitable[T], action: str, judged_by: str) -> T:
+    """Await a scene-setting call the contract says must succeed; a contract error it raises
+    makes the test ``unjudged`` (see ``deviate``)."""
+    try:
+        return await call
+    except WorkflowError as error:
+        deviate(action, f"raised {error.name}: {error}", judged_by)
 
 
 async def raises(
@@ -96,12 +95,15 @@ async def raises(
     try:
         result = await call
     except Exception as error:
-        got = getattr(error, "name", None) if isinstance(error, WorkflowError) else None
+        got = error.name if isinstance(error, WorkflowError) else None
         if got in {cls.name for cls in wanted}:
             assert isinstance(error, WorkflowError)
             return error
-        fail(f"{action} raises {names}", f"raised {type(error).__name__}({got or ''}): {error}")
-    fail(f"{action} raises {names}", "returned instead of raising", ("returned", result))
+        kind = type(error).__name__
+        raised = f"raised {kind if got in (None, kind) else f'{kind} named {got}'}: {error}"
+    else:
+        fail(f"{action} raises {names}", "returned instead of raising", ("returned", result))
+    fail(f"{action} raises {names}", raised)
 
 
 async def rejects(
@@ -116,41 +118,16 @@ async def rejects(
     except accepted as error:
         return error
     except Exception as error:
-        fail(f"{action} is refused with {kinds}", f"raised {type(error).__name__}: {error}")
-    fail(f"{action} is refused", "accepted it", ("returned", result))
+        raised = f"raised {type(error).__name__}: {error}"
+    else:
+        fail(f"{action} is refused", "accepted it", ("returned", result))
+    fail(f"{action} is refused with {kinds}", raised)
 
 
 async def returns(call: Awaitable[T], action: str) -> T:
-    """Await ``call``; a contract error it raises fails the test with ``action`` named."""
+    """Await ``call``, the rule under test; a contract error it raises fails the test."""
     try:
         return await call
     except WorkflowError as error:
-        fail(f"{action} succeeds", f"raised {error.name}: {error}")
-
-
-async def all_events(world: Any, run_id: str, *, page_size: int = 100) -> list[Event]:
-    """The whole log of ``run_id``, ascending, read page by page through ``events.list``."""
-    events: list[Event] = []
-    cursor: str | None = None
-    seen_cursors: set[str] = set()
-    while True:
-        options = PaginationOptions(
-            limit=page_size, sort_order="asc", **({"cursor": cursor} if cursor else {})
-        )
-        listed = await world.events.list(run_id, pagination=options)
-        events.extend(listed.data)
-        if not listed.has_more:
-            return events
-        if listed.cursor is None or listed.cursor in seen_cursors:
-            fail(
-                "hasMore: true comes with a fresh, non-null cursor (§9)",
-                f"returned hasMore: true with cursor {listed.cursor!r} "
-                f"(already seen: {listed.cursor in seen_cursors})",
-            )
-        seen_cursors.add(listed.cursor)
-        cursor = listed.cursor
-
-
-async def run_of(world: Any, run_id: str) -> WorkflowRun:
-    """``runs.get(run_id)``, failing the test if the World cannot find it."""
-    return await returns(world.runs.get(run_id), f"runs.get({run_id!r})")
+        failure = f"raised {error.name}: {error}"
+    fail(f"{action} succeeds", failure)

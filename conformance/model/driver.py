@@ -26,6 +26,7 @@ from conformance.world.oracle import oracle_on, system_clock
 from worldspec.entities import TERMINAL_RUN_STATUSES
 from worldspec.errors import TooEarlyError, WorkflowError
 from worldspec.events import EventResult
+from worldspec.protocol import World
 from worldspec.ulid import new_ulid
 from worldspec.wire_types import MISSING
 
@@ -142,7 +143,7 @@ class _SharedNames:
 class _Side:
     """One of the two Worlds and how it spells the model's run symbols."""
 
-    world: Any
+    world: World
     shared: _SharedNames
     runs: dict[str, str] = field(default_factory=dict)
 
@@ -167,7 +168,7 @@ class ModelDriver:
     exactly), or on its own clock (then ``Tick`` is skipped and a second of drift is allowed).
     """
 
-    def __init__(self, world: Any, oracle: Any, clock: Callable[[], datetime], movable: bool) -> None:
+    def __init__(self, world: World, oracle: World, clock: Callable[[], datetime], movable: bool) -> None:
         self.shared = _SharedNames(clock)
         self.world = _Side(world, self.shared)
         self.oracle = _Side(oracle, self.shared)

@@ -20,6 +20,7 @@ from conformance.checks import make
 from worldspec.entities import RunStatus
 from worldspec.events import CreateEventParams, EventRequest
 from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData, SortOrder
+from worldspec.protocol import World
 from worldspec.wire_types import MISSING
 
 __all__ = [
@@ -75,6 +76,14 @@ class Names(Protocol):
         ...
 
 
+def _bound(names: Names, symbol: str) -> str:
+    """The run id ``symbol`` stands for; reads run only on runs both Worlds know."""
+    run_id = names.run(symbol)
+    if run_id is None:
+        raise RuntimeError(f"{symbol} is read before any run_created bound it")
+    return run_id
+
+
 def _payload(symbol: str) -> bytes:
     return b"devl\x00" + symbol.encode()
 
@@ -98,7 +107,7 @@ class Operation:
         """The run this operation addresses, if any."""
         return getattr(self, "run", None)
 
-    async def perform(self, world: Any, names: Names) -> Any:
+    async def perform(self, world: World, names: Names) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must say what it calls")
 
 
@@ -112,7 +121,7 @@ class EventOperation(Operation):
     def request(self, names: Names) -> EventRequest:
         raise NotImplementedError
 
-    async def perform(self, world: Any, names: Names) -> Any:
+    async def perform(self, world: World, names: Names) -> Any:
         params = CreateEventParams(resolve_data="none") if self.resolve == "none" else None
         return await world.events.create(names.run(self.run), self.request(names), params)
 
@@ -262,7 +271,7 @@ class Tick(Operation):
 
     seconds: int
 
-    async def perform(self, world: Any, names: Names) -> Any:
+    async def perform(self, world: World, names: Names) -> Any:
         return None
 
 
@@ -271,8 +280,8 @@ class GetRun(Operation):
     run: str
     resolve: ResolveData = "all"
 
-    async def perform(self, world: Any, names: Names) -> Any:
-        return await world.runs.get(names.run(self.run), resolve_data=self.resolve)
+    async def perform(self, world: World, names: Names) -> Any:
+        return await world.runs.get(_bound(names, self.run), resolve_data=self.resolve)
 
 
 @dataclass(frozen=True, repr=False)
@@ -282,7 +291,7 @@ class GetStep(Operation):
     step: str
     run: str | None = None
 
-    async def perform(self, world: Any, names: Names) -> Any:
+    async def perform(self, world: World, names: Names) -> Any:
         run_id = names.run(self.run) if self.run is not None else None
         return await world.steps.get(run_id, names.ident(self.step))
 
@@ -291,7 +300,7 @@ class GetStep(Operation):
 class GetHook(Operation):
     hook: str
 
-    async def perform(self, world: Any, names: Names) -> Any:
+    async def perform(self, world: World, names: Names) -> Any:
         return await world.hooks.get(names.ident(self.hook))
 
 
@@ -299,7 +308,7 @@ class GetHook(Operation):
 class GetHookByToken(Operation):
     token: str
 
-    async def perform(self, world: Any, names: Names) -> Any:
+    async def perform(self, world: World, names: Names) -> Any:
         return await world.hooks.get_by_token(names.ident(self.token))
 
 
@@ -338,8 +347,8 @@ class ListEvents(Operation):
     order: SortOrder = "asc"
     resolve: ResolveData = "all"
 
-    async def perform(self, world: Any, names: Names) -> Any:
-        run_id = names.run(self.run)
+    async def perform(self, world: World, names: Names) -> Any:
+        run_id = _bound(names, self.run)
         return await pages(
             lambda options: world.events.list(run_id, pagination=options, resolve_data=self.resolve),
             self.limit,
@@ -355,7 +364,7 @@ class ListByCorrelation(Operation):
     correlation: str
     limit: int = 2
 
-    async def perform(self, world: Any, names: Names) -> Any:
+    async def perform(self, world: World, names: Names) -> Any:
         run_id, correlation = names.run(self.run), names.ident(self.correlation)
         return await pages(
             lambda options: world.events.list_by_correlation_id(
@@ -373,7 +382,7 @@ class ListRuns(Operation):
     status: RunStatus | None = None
     limit: int = 2
 
-    async def perform(self, world: Any, names: Names) -> Any:
+    async def perform(self, world: World, names: Names) -> Any:
         workflow = names.ident(self.workflow)
         return await pages(
             lambda options: world.runs.list(workflow_name=workflow, status=self.status, pagination=options),
@@ -386,8 +395,8 @@ class ListSteps(Operation):
     run: str
     limit: int = 2
 
-    async def perform(self, world: Any, names: Names) -> Any:
-        run_id = names.run(self.run)
+    async def perform(self, world: World, names: Names) -> Any:
+        run_id = _bound(names, self.run)
         return await pages(lambda options: world.steps.list(run_id, pagination=options), self.limit)
 
 
@@ -396,6 +405,6 @@ class ListHooks(Operation):
     run: str
     limit: int = 2
 
-    async def perform(self, world: Any, names: Names) -> Any:
+    async def perform(self, world: World, names: Names) -> Any:
         run_id = names.run(self.run)
         return await pages(lambda options: world.hooks.list(run_id=run_id, pagination=options), self.limit)

@@ -11,15 +11,17 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from conformance.checks import make
 from conformance.model.calls import WorldCall
-from conformance.races.interleaving import Mode, Round, run_round
+from conformance.races.interleaving import Mode, Round, accepts_pauses, run_round
 from conformance.races.linearizability import Violation, check
 from conformance.races.results import Observation
+from conformance.reporting.profiles import Budget
+from conformance.reporting.records import Evidence
 from conformance.world.oracle import new_oracle
 from worldspec.events import EventRequest
+from worldspec.protocol import World
 
 __all__ = [
     "CANCEL_VS_COMPLETION",
@@ -143,14 +145,29 @@ class RaceFailure:
 
 
 async def hunt(
-    world: Any, race: Race, *, rounds: int, width: int, rng: random.Random, call_timeout: float
+    world: World,
+    race: Race,
+    *,
+    rounds: int,
+    width: int,
+    rng: random.Random,
+    call_timeout: float,
+    budget: Budget,
+    evidence: Evidence,
 ) -> RaceFailure | None:
-    """Run ``rounds`` rounds of ``race`` on ``world``; the first non-linearizable one, if any.
+    """Run up to ``rounds`` rounds of ``race`` on ``world`` (fewer when ``budget`` runs out);
+    the first non-linearizable one, if any. ``evidence`` counts the rounds, says whether they
+    were forced, and whether the budget cut them short.
 
     Rounds 1, 3, 5, ... rendezvous at the World's pause points, rounds 2, 4, ... shuffle (see
     ``conformance.races.interleaving``).
     """
+    evidence.forced = accepts_pauses(world)
     for number in range(1, rounds + 1):
+        if budget.spent():
+            evidence.budget_reached = True
+            return None
+        evidence.attempts = number
         mode: Mode = "rendezvous" if number % 2 else "shuffle"
         history = await run_round(world, race.build(rng, width, number), rng, mode, call_timeout)
         violation = await check(history, new_oracle)

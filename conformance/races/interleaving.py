@@ -32,6 +32,8 @@ from typing import Any, Literal
 
 from conformance.races.linearizability import OBSERVER, SETUP, History
 from conformance.races.results import Outcome, outcome_of
+from conformance.world.capabilities import unwrapped
+from worldspec.protocol import World
 
 __all__ = ["MAX_YIELDS", "Interleaver", "Round", "accepts_pauses", "record", "run_round"]
 
@@ -44,9 +46,9 @@ _CLIENT: ContextVar[int | None] = ContextVar("worldspec_racing_client", default=
 """The racing client the current task works for (inherited by tasks it starts)."""
 
 
-def accepts_pauses(world: Any) -> bool:
+def accepts_pauses(world: World) -> bool:
     """Whether ``world`` lets the kit pause it (has a ``worldspec_interleave`` attribute)."""
-    return hasattr(world, "worldspec_interleave")
+    return hasattr(unwrapped(world), "worldspec_interleave")
 
 
 class Interleaver:
@@ -108,13 +110,15 @@ class Round:
     observation: Any | None
 
 
-async def run_round(world: Any, race: Round, rng: random.Random, mode: Mode, call_timeout: float) -> History:
+async def run_round(
+    world: World, race: Round, rng: random.Random, mode: Mode, call_timeout: float
+) -> History:
     """Run ``race`` on ``world`` with the interleaving ``mode`` where the World allows pauses."""
     history = History()
     for call in race.setup:
         await record(history, SETUP, call, world, call_timeout)
     interleaver = Interleaver(mode, rng, len(race.clients)) if accepts_pauses(world) else None
-    previous = getattr(world, "worldspec_interleave", None)
+    previous = getattr(unwrapped(world), "worldspec_interleave", None)
     release = asyncio.Event()
 
     async def client(number: int, calls: Sequence[Any], warmup: int) -> None:
@@ -131,21 +135,22 @@ async def run_round(world: Any, race: Round, rng: random.Random, mode: Mode, cal
 
     warmups = [0 if interleaver else rng.randint(0, len(race.clients)) for _ in race.clients]
     tasks = [asyncio.create_task(client(n, calls, warmups[n])) for n, calls in enumerate(race.clients)]
+    inner = unwrapped(world)
     if interleaver is not None:
-        world.worldspec_interleave = interleaver
+        setattr(inner, "worldspec_interleave", interleaver)  # noqa: B010 - the World reads it as an attribute
     try:
         await asyncio.sleep(0)
         release.set()
         await asyncio.gather(*tasks)
     finally:
         if interleaver is not None:
-            world.worldspec_interleave = previous
+            setattr(inner, "worldspec_interleave", previous)  # noqa: B010 - restores what the World had
     if race.observation is not None:
         await record(history, OBSERVER, race.observation, world, call_timeout)
     return history
 
 
-async def record(history: History, client: str, call: Any, world: Any, call_timeout: float) -> None:
+async def record(history: History, client: str, call: Any, world: World, call_timeout: float) -> None:
     """Make ``call`` on ``world`` as ``client`` and add it to ``history`` (unknown on timeout)."""
     invoked = time.monotonic_ns()
     try:

@@ -17,10 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.checks import make
+from conformance.checks.scenarios import pending_run
 from conformance.model.calls import brief
+from conformance.reporting.profiles import Budget
+from conformance.reporting.records import Evidence
 from conformance.world.clock import ManualClock, open_world_with_clock
 from conformance.world.loading import WorldSpec, close_world
 from worldspec.pagination import PaginationOptions, SortOrder
+from worldspec.protocol import World
 from worldspec.wire_types import MISSING
 
 __all__ = ["PAGING_ANOMALIES", "PagingFailure", "page_while_appending", "paging_round"]
@@ -63,7 +67,7 @@ def _label(event: Any) -> str:
     return event.event_type if correlation is MISSING else f"{event.event_type} {brief(str(correlation))}"
 
 
-async def _append(world: Any, run_id: str, count: int) -> list[str]:
+async def _append(world: World, run_id: str, count: int) -> list[str]:
     labels = []
     for _ in range(count):
         step_id = make.new_id("step")
@@ -72,10 +76,9 @@ async def _append(world: Any, run_id: str, count: int) -> list[str]:
     return labels
 
 
-async def paging_round(world: Any, rng: random.Random) -> PagingFailure | None:
+async def paging_round(world: World, rng: random.Random) -> PagingFailure | None:
     """One round on ``world``: a new run, paged while appending; the failure, if any."""
-    created = await world.events.create(None, make.run_created())
-    run_id = str(created.run.run_id)
+    run_id = await pending_run(world)
     existing = ["run_created", *await _append(world, run_id, rng.randint(4, 8))]
     order: SortOrder = rng.choice(["asc", "desc"])
     limit = rng.randint(1, 3)
@@ -110,10 +113,17 @@ def _anomaly(existing: list[str], appended: list[str], seen: list[str], order: S
     return None if ordered else "out-of-order-page"
 
 
-async def page_while_appending(spec: WorldSpec, *, rounds: int, rng: random.Random) -> PagingFailure | None:
-    """Run ``rounds`` paging rounds, each on a fresh World of ``spec`` (on the kit's standing
-    clock where it accepts one); the first that loses, repeats or reorders events."""
-    for _ in range(rounds):
+async def page_while_appending(
+    spec: WorldSpec, *, rounds: int, rng: random.Random, budget: Budget, evidence: Evidence
+) -> PagingFailure | None:
+    """Run up to ``rounds`` paging rounds (fewer when ``budget`` runs out), each on a fresh World
+    of ``spec`` (on the kit's standing clock where it accepts one); the first that loses,
+    repeats or reorders events. ``evidence`` counts the rounds."""
+    for number in range(1, rounds + 1):
+        if budget.spent():
+            evidence.budget_reached = True
+            return None
+        evidence.attempts = number
         world, _on_kit_clock = await open_world_with_clock(spec, ManualClock())
         try:
             failure = await paging_round(world, rng)

@@ -21,16 +21,19 @@ import tempfile
 from collections.abc import Sequence
 from typing import IO, Any
 
-from conformance.checks import make
+from conformance.checks.scenarios import pending_run
 from conformance.model.calls import WorldCall
 from conformance.races.edge import Race, RaceFailure
-from conformance.races.interleaving import record
+from conformance.races.interleaving import accepts_pauses, record
 from conformance.races.linearizability import OBSERVER, SETUP, History, check
 from conformance.races.results import Outcome, from_json
 from conformance.races.worker import encode_call
+from conformance.reporting.profiles import Budget
+from conformance.reporting.records import Evidence
 from conformance.world.loading import WorldSpec
 from conformance.world.oracle import new_oracle
 from worldspec import wire
+from worldspec.protocol import World
 
 __all__ = [
     "PAUSE_MS",
@@ -57,7 +60,7 @@ class UnsharedStorageError(WorkerError):
     """The workers' Worlds do not see what the test process's World wrote."""
 
 
-def shared_options(world: Any, spec: WorldSpec) -> dict[str, Any]:
+def shared_options(world: World, spec: WorldSpec) -> dict[str, Any]:
     """The Factory options that open another World over ``world``'s storage."""
     found = getattr(world, "worldspec_shared_options", None)
     return dict(found) if found is not None else dict(spec.options)
@@ -157,7 +160,7 @@ class Workers:
 
 
 async def hunt_across_processes(
-    world: Any,
+    world: World,
     spec: WorldSpec,
     races: Sequence[Race],
     *,
@@ -165,26 +168,36 @@ async def hunt_across_processes(
     width: int,
     rng: random.Random,
     call_timeout: float,
+    budget: Budget,
+    evidence: Evidence,
 ) -> RaceFailure | None:
-    """Run ``rounds`` rounds, cycling through ``races``, with racing calls from ``width`` worker
-    processes; the first round whose history is not linearizable, if any."""
+    """Run up to ``rounds`` rounds (fewer when ``budget`` runs out), cycling through ``races``,
+    with racing calls from ``width`` worker processes; the first round whose history is not
+    linearizable, if any."""
     options = shared_options(world, spec)
     workers = await Workers.start(spec.target, options, width)
     try:
         await check_shared_storage(world, workers, options, width, call_timeout)
         return await hunt_with_workers(
-            world, workers, races, rounds=rounds, width=width, rng=rng, call_timeout=call_timeout
+            world,
+            workers,
+            races,
+            rounds=rounds,
+            width=width,
+            rng=rng,
+            call_timeout=call_timeout,
+            budget=budget,
+            evidence=evidence,
         )
     finally:
         await workers.close()
 
 
 async def check_shared_storage(
-    world: Any, workers: Workers, options: dict[str, Any], count: int, call_timeout: float
+    world: World, workers: Workers, options: dict[str, Any], count: int, call_timeout: float
 ) -> None:
     """Raise ``UnsharedStorageError`` unless every worker finds a run the test's World created."""
-    created = await world.events.create(None, make.run_created())
-    run_id = created.run.run_id
+    run_id = await pending_run(world)
     answers = await workers.race([WorldCall("runs.get", (run_id,))] * count, 0.0, call_timeout)
     blind = [number for number, (_, _, outcome) in enumerate(answers, 1) if outcome.kind != "ok"]
     if blind:
@@ -196,7 +209,7 @@ async def check_shared_storage(
 
 
 async def hunt_with_workers(
-    world: Any,
+    world: World,
     workers: Workers,
     races: Sequence[Race],
     *,
@@ -204,9 +217,16 @@ async def hunt_with_workers(
     width: int,
     rng: random.Random,
     call_timeout: float,
+    budget: Budget,
+    evidence: Evidence,
 ) -> RaceFailure | None:
     """``hunt_across_processes`` with workers already started over ``world``'s storage."""
+    evidence.forced = accepts_pauses(world)
     for number in range(1, rounds + 1):
+        if budget.spent():
+            evidence.budget_reached = True
+            return None
+        evidence.attempts = number
         race = races[(number - 1) % len(races)]
         built = race.build(rng, width, number)
         history = History()

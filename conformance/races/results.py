@@ -29,6 +29,7 @@ from worldspec.entities import ActiveRun, CancelledRun, CompletedRun, FailedRun,
 from worldspec.errors import WorkflowError
 from worldspec.events import EventResult
 from worldspec.pagination import PaginatedResponse, PaginationOptions
+from worldspec.protocol import World
 from worldspec.wire_types import MISSING
 
 __all__ = [
@@ -174,7 +175,7 @@ def log_summary(events: Sequence[Any]) -> tuple[tuple[str, ...], ...]:
 MAX_LOG_PAGES = 50
 
 
-async def whole_log(world: Any, run_id: str) -> list[Any]:
+async def whole_log(world: World, run_id: str) -> list[Any]:
     """The run's log, ascending, read 100 events a page (at most ``MAX_LOG_PAGES`` pages)."""
     events: list[Any] = []
     cursor: str | None = None
@@ -188,7 +189,7 @@ async def whole_log(world: Any, run_id: str) -> list[Any]:
     return events
 
 
-async def outcome_of(call: Any, world: Any) -> Outcome:
+async def outcome_of(call: Any, world: World) -> Outcome:
     """Make ``call`` (a ``WorldCall`` or ``Observation``) on ``world``; its ``Outcome``.
 
     A contract error is an ``error`` outcome named by ``name``; any other exception is an
@@ -211,7 +212,7 @@ class Observation:
     steps: tuple[tuple[str, str], ...] = ()
     tokens: tuple[str, ...] = ()
 
-    async def on(self, world: Any) -> Hashable:
+    async def on(self, world: World) -> Hashable:
         """The observation's summary, read through ``world``'s API."""
         seen: dict[str, Hashable] = {}
         for run_id in self.runs:

@@ -1,10 +1,13 @@
 """How hard the kit looks: ``--world-profile=quick|ci|thorough``, and seeds that replay a run.
 
-A profile sets the model's examples and steps, how many rounds each race runs and how many
-clients race in each, how long a racing call may take before its outcome is unknown, and the
-Hypothesis deadline of example-based tests. Each profile is also registered with Hypothesis as
-``worldspec-<name>``, with the example database in ``.hypothesis/`` of the rootdir, so a
-failure found once is tried first the next time.
+A profile sets the model's examples and steps, the examples of the other property-based tests,
+how many rounds each race runs and how many clients race in each, how long a racing call may
+take before its outcome is unknown, and how long a model or race test may run in all (its
+budget: when it runs out the test stops generating, judges what ran and says so in its record).
+Each profile is also registered with Hypothesis as ``worldspec-<name>``, loaded before the
+suites are collected, so every Hypothesis setting of the suites follows the profile; the
+example database lives in ``.hypothesis/`` of the rootdir, so a failure found once is tried
+first the next time.
 
 One session seed (printed in the report header, ``--world-seed`` to replay) derives a seed per
 test from the test's id, so a test's randomness does not depend on which other tests ran.
@@ -13,14 +16,15 @@ test from the test's id, so a test's randomness does not depend on which other t
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
-__all__ = ["DEFAULT_PROFILE", "PROFILES", "Profile", "derive_seed", "register_profiles"]
+__all__ = ["DEFAULT_PROFILE", "PROFILES", "Budget", "Profile", "derive_seed", "register_profiles"]
 
 
 @dataclass(frozen=True)
@@ -29,7 +33,9 @@ class Profile:
 
     name: str
     examples: int
-    """Sequences the model tries (Hypothesis ``max_examples``)."""
+    """Sequences the model tries (Hypothesis ``max_examples`` of LIN-001)."""
+    example_tests: int
+    """Examples each other property-based suite test tries (``max_examples`` of the profile)."""
     steps: int
     """Operations per sequence (Hypothesis ``stateful_step_count``)."""
     rounds: int
@@ -42,8 +48,14 @@ class Profile:
     """Hypothesis deadline of one example of an example-based test."""
     hypothesis_shrinks: bool
     """Whether Hypothesis shrinks failing sequences before the kit's own operation-level pass."""
+    budget_seconds: float
+    """How long one model or race test may generate before it stops and judges what ran."""
 
-    def hypothesis_settings(self) -> settings:
+    def budget(self) -> Budget:
+        """A budget of ``budget_seconds`` that starts now."""
+        return Budget(self.budget_seconds)
+
+    def model_settings(self) -> settings:
         """Settings for the model's state machine, on top of the registered profile."""
         phases = list(Phase) if self.hypothesis_shrinks else [Phase.explicit, Phase.reuse, Phase.generate]
         return settings(
@@ -55,10 +67,55 @@ class Profile:
         )
 
 
+@dataclass
+class Budget:
+    """Time a test may spend generating work, from when it was made."""
+
+    seconds: float
+    started: float = field(default_factory=time.monotonic)
+
+    def spent(self) -> bool:
+        """Whether the time is up."""
+        return time.monotonic() - self.started >= self.seconds
+
+
 PROFILES: dict[str, Profile] = {
-    "quick": Profile("quick", 10, 15, 6, 3, 10.0, 2000, False),
-    "ci": Profile("ci", 30, 25, 20, 4, 20.0, 5000, False),
-    "thorough": Profile("thorough", 400, 60, 200, 8, 60.0, None, True),
+    "quick": Profile(
+        name="quick",
+        examples=10,
+        example_tests=5,
+        steps=15,
+        rounds=6,
+        width=3,
+        call_timeout=10.0,
+        deadline_ms=2000,
+        hypothesis_shrinks=False,
+        budget_seconds=20.0,
+    ),
+    "ci": Profile(
+        name="ci",
+        examples=30,
+        example_tests=10,
+        steps=25,
+        rounds=20,
+        width=4,
+        call_timeout=20.0,
+        deadline_ms=5000,
+        hypothesis_shrinks=False,
+        budget_seconds=90.0,
+    ),
+    "thorough": Profile(
+        name="thorough",
+        examples=400,
+        example_tests=100,
+        steps=60,
+        rounds=200,
+        width=8,
+        call_timeout=60.0,
+        deadline_ms=None,
+        hypothesis_shrinks=True,
+        budget_seconds=900.0,
+    ),
 }
 DEFAULT_PROFILE = "ci"
 
@@ -70,7 +127,7 @@ def register_profiles(rootdir: Path) -> None:
         deadline = None if profile.deadline_ms is None else timedelta(milliseconds=profile.deadline_ms)
         settings.register_profile(
             f"worldspec-{profile.name}",
-            max_examples=profile.examples,
+            max_examples=profile.example_tests,
             deadline=deadline,
             database=database,
             stateful_step_count=profile.steps,

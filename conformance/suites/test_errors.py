@@ -15,7 +15,7 @@ import pytest
 
 from conformance.catalogue.marker import invariant
 from conformance.checks import make
-from conformance.checks.expect import fail, raises, require, returns
+from conformance.checks.expect import fail, raises, returns
 from conformance.checks.scenarios import (
     create,
     events_of,
@@ -28,6 +28,7 @@ from conformance.checks.scenarios import (
 from worldspec import errors
 from worldspec.capabilities import Capability
 from worldspec.events import CreateEventParams, Event
+from worldspec.protocol import World
 from worldspec.ulid import decode_time
 from worldspec.wire_types import MISSING
 
@@ -67,7 +68,7 @@ def _judge(action: str, raised: BaseException | None, fields: dict[str, dict[str
 
 
 @invariant("ERR-001")
-async def test_errors_speak_the_upstream_vocabulary(world: Any) -> None:
+async def test_errors_speak_the_upstream_vocabulary(world: World) -> None:
     """Every refusal the kit provokes here (missing run, run event on an ended run, duplicate
     creates, unknown step, hook and wait, a token held by another hook, a too-early start, a
     newer spec version) raises an exception whose ``name`` is one of ``@workflow/errors``, never
@@ -136,7 +137,7 @@ async def test_errors_speak_the_upstream_vocabulary(world: Any) -> None:
 
 
 @invariant("ERR-002")
-async def test_retry_after_is_seconds(world: Any) -> None:
+async def test_retry_after_is_seconds(world: World) -> None:
     """A ``TooEarlyError`` (from ``step_started`` 30 s before the step's ``retryAfter``) carries
     ``retryAfter`` as a number of seconds: a finite number, not a string, no more than the 30 s
     left (so not milliseconds). Skipped when the World raises no ``TooEarlyError`` (STEP-004
@@ -172,14 +173,13 @@ def _ulid_ms(event: Event) -> int:
     return round(decode_time(event.event_id.rsplit("_", 1)[-1]).timestamp() * 1000)
 
 
-@invariant("ERR-003")
-async def test_state_guard_refuses_stale_creates(world: Any) -> None:
+@invariant("ERR-003", requires=Capability.STATE_GUARD)
+async def test_state_guard_refuses_stale_creates(world: World) -> None:
     """(``state_guard``) A run's marker is the ULID time of its newest ``hook_received`` or
     ``step_completed`` created without ``stateUpdatedAt``. A create whose ``stateUpdatedAt`` is
     older raises ``PreconditionFailedError`` (status 412) and appends nothing; one equal to the
     marker passes; later events that are not external, or are external but created with
     ``stateUpdatedAt`` (replays), leave the marker where it was."""
-    require(world, Capability.STATE_GUARD)
     run_id = await started_run(world)
     hook_id, _ = await live_hook(world, run_id)
     received = await create(world, run_id, make.hook_received(hook_id))

@@ -11,7 +11,9 @@ from pydantic import BaseModel
 from conformance.catalogue.marker import invariant
 from conformance.checks import make
 from conformance.checks.event_kinds import RESUME_AT, Appended, every_kind_of_event, without_payloads
-from conformance.checks.expect import all_events, fail, rejects, returns, run_of
+from conformance.checks.expect import fail, rejects, returns
+from conformance.checks.reads import all_events, run_of
+from conformance.checks.scenarios import pending_run
 from worldspec.errors import WorkflowError
 from worldspec.events import (
     EVENT_TYPES,
@@ -23,6 +25,7 @@ from worldspec.events import (
     event_data_of,
 )
 from worldspec.pagination import PaginationOptions, SortOrder
+from worldspec.protocol import World
 from worldspec.spec_version import SPEC_VERSION_CURRENT
 from worldspec.ulid import decode_time, is_ulid
 from worldspec.wire_types import MISSING
@@ -35,16 +38,12 @@ MALFORMED_REFUSALS: tuple[type[Exception], ...] = (WorkflowError, ValueError, Ty
 """What counts as refusing a malformed create (see docs/decisions.md)."""
 
 
-async def _new_run(world: Any) -> str:
-    return str((await returns(world.events.create(None, make.run_created()), "run_created")).run.run_id)
-
-
-async def _append(world: Any, run_id: str, request: EventRequest) -> Event:
+async def _append(world: World, run_id: str, request: EventRequest) -> Event:
     """Create ``request`` on ``run_id``; it must succeed and return the stored event."""
     result = await returns(world.events.create(run_id, request), request.event_type)
     if result.event is MISSING:
         fail(f"{request.event_type} returns the stored event", "returned none", ("result", result))
-    return result.event  # type: ignore[no-any-return]
+    return result.event
 
 
 def _by_run(appended: list[Appended]) -> dict[str, list[Appended]]:
@@ -54,7 +53,7 @@ def _by_run(appended: list[Appended]) -> dict[str, list[Appended]]:
     return runs
 
 
-async def _one_page(world: Any, run_id: str, order: SortOrder) -> list[dict[str, Any]]:
+async def _one_page(world: World, run_id: str, order: SortOrder) -> list[dict[str, Any]]:
     listed = await returns(
         world.events.list(run_id, pagination=PaginationOptions(limit=1000, sort_order=order)),
         f"events.list({run_id!r}, sortOrder={order!r})",
@@ -62,7 +61,7 @@ async def _one_page(world: Any, run_id: str, order: SortOrder) -> list[dict[str,
     return [event.to_wire() for event in listed.data]
 
 
-async def _state(world: Any, run_id: str) -> dict[str, Any]:
+async def _state(world: World, run_id: str) -> dict[str, Any]:
     """Everything a create may change about a run, as wire data."""
     page = PaginationOptions(limit=1000)
     return {
@@ -73,7 +72,7 @@ async def _state(world: Any, run_id: str) -> dict[str, Any]:
     }
 
 
-async def _unchanged(world: Any, run_id: str, before: dict[str, Any], action: str) -> None:
+async def _unchanged(world: World, run_id: str, before: dict[str, Any], action: str) -> None:
     after = await _state(world, run_id)
     if after != before:
         fail(
@@ -85,7 +84,7 @@ async def _unchanged(world: Any, run_id: str, before: dict[str, Any], action: st
 
 
 @invariant("EVT-001")
-async def test_events_have_ids_and_times(world: Any) -> None:
+async def test_events_have_ids_and_times(world: World) -> None:
     """Every stored event, of all 16 types, has its run's runId, a known eventType, a
     ``createdAt`` date and an eventId ``evnt_<ULID>`` or ``wevt_<ULID>``, unique in its run."""
     for run_id in _by_run(await every_kind_of_event(world)):
@@ -107,7 +106,7 @@ async def test_events_have_ids_and_times(world: Any) -> None:
 
 
 @invariant("EVT-002")
-async def test_list_order_is_append_order(world: Any) -> None:
+async def test_list_order_is_append_order(world: World) -> None:
     """``events.list`` ascending is append order: the eventIds ``events.create`` returned, their
     ULIDs rising and createdAt never decreasing; descending is the exact reverse."""
     for run_id, appended in _by_run(await every_kind_of_event(world)).items():
@@ -135,7 +134,7 @@ async def test_list_order_is_append_order(world: Any) -> None:
 
 
 @invariant("EVT-003")
-async def test_get_returns_the_listed_event(world: Any) -> None:
+async def test_get_returns_the_listed_event(world: World) -> None:
     """``events.get(runId, eventId)`` returns each event exactly as ``events.list`` does; an
     unknown eventId, or an eventId asked for under another run, is refused."""
     runs = list(_by_run(await every_kind_of_event(world)))
@@ -152,7 +151,7 @@ async def test_get_returns_the_listed_event(world: Any) -> None:
     await rejects(world.events.get(runs[0], elsewhere), "events.get of another run's eventId")
 
 
-async def _refusals_change_nothing(world: Any, run_id: str, requests: list[EventRequest]) -> None:
+async def _refusals_change_nothing(world: World, run_id: str, requests: list[EventRequest]) -> None:
     """Send each request; a refused one must leave the run as it was. Whether each must be
     refused is judged by the invariants of its kind (RUN-004, STEP-002, ...), not here."""
     for request in requests:
@@ -163,7 +162,7 @@ async def _refusals_change_nothing(world: Any, run_id: str, requests: list[Event
             await _unchanged(world, run_id, before, request.event_type)
 
 
-async def _read_without_payloads(world: Any, event: Event) -> dict[str, Event | None]:
+async def _read_without_payloads(world: World, event: Event) -> dict[str, Event | None]:
     """``event`` as each read path returns it with ``resolveData: 'none'`` (``None``: not found)."""
     run_id, page = event.run_id, PaginationOptions(limit=1000)
     paths: dict[str, Event | None] = {
@@ -183,12 +182,12 @@ async def _read_without_payloads(world: Any, event: Event) -> dict[str, Event | 
 
 
 @invariant("EVT-004")
-async def test_refused_create_changes_nothing(world: Any) -> None:
+async def test_refused_create_changes_nothing(world: World) -> None:
     """A refused create appends no event and changes no run, step or hook: duplicates of a
     run, step, hook and wait; events for unknown steps, hooks and waits; an event on a
     completed step; and creations and restarts on a completed run. (That each is refused
     is judged by the invariants of its kind.)"""
-    run_id = await _new_run(world)
+    run_id = await pending_run(world)
     step_id, hook_id, wait_id = make.new_id("step"), make.new_id("hook"), make.new_id("wait")
     for request in (
         make.run_started(),
@@ -223,7 +222,7 @@ async def test_refused_create_changes_nothing(world: Any) -> None:
 
 
 @invariant("EVT-005")
-async def test_resolve_data_none_strips_payload_fields(world: Any) -> None:
+async def test_resolve_data_none_strips_payload_fields(world: World) -> None:
     """With ``resolveData: 'none'``, ``events.get``, ``events.list`` and
     ``listByCorrelationId`` return each event with exactly its type's payload fields
     (``EVENT_DATA_REF_FIELDS``) removed from eventData, every other key kept, and an eventData
@@ -243,7 +242,7 @@ async def test_resolve_data_none_strips_payload_fields(world: Any) -> None:
 
 
 @invariant("EVT-006")
-async def test_create_result_honours_resolve_data(world: Any) -> None:
+async def test_create_result_honours_resolve_data(world: World) -> None:
     """``EventResult.event`` is the stored event with ``params.resolveData`` applied: stripped
     of payload fields for ``'none'`` (while the stored event keeps them), whole for ``'all'``."""
     for resolve in ("none", "all"):
@@ -269,14 +268,14 @@ async def test_create_result_honours_resolve_data(world: Any) -> None:
 
 
 @invariant("EVT-007")
-async def test_list_by_correlation_id_is_scoped_to_the_run(world: Any) -> None:
+async def test_list_by_correlation_id_is_scoped_to_the_run(world: World) -> None:
     """``listByCorrelationId({correlationId, runId})`` returns exactly that entity's events in
     that run, ascending: a step's five events, and a wait whose correlationId two runs share."""
     wait_id, step_id = make.new_id("wait"), make.new_id("step")
     appended: dict[tuple[str, str], list[str]] = defaultdict(list)
     step_events: list[EventRequest] = [make.step_created(step_id), make.step_started(step_id)]
     step_events += [make.step_retrying(step_id), make.step_started(step_id), make.step_completed(step_id)]
-    runs = [await _new_run(world), await _new_run(world)]
+    runs = [await pending_run(world), await pending_run(world)]
     for run_id, steps in zip(runs, (step_events, []), strict=True):
         for request in [make.wait_created(wait_id, RESUME_AT), *steps, make.wait_completed(wait_id)]:
             event = await _append(world, run_id, request)
@@ -306,12 +305,12 @@ def _careless(model: type[BaseModel], **fields: Any) -> Any:
 
 
 @invariant("EVT-008")
-async def test_malformed_creates_are_refused(world: Any) -> None:
+async def test_malformed_creates_are_refused(world: World) -> None:
     """An eventType outside the creatable ones (``step_exploded`` on a pending step,
     ``run_paused`` on a running run), and any event but ``run_created`` without a runId
     (``None`` or ``''``), are refused with a ``WorkflowError`` (or ``ValueError``/``TypeError``)
     and change nothing."""
-    run_id, step_id = await _new_run(world), make.new_id("step")
+    run_id, step_id = await pending_run(world), make.new_id("step")
     for setup in (make.run_started(), make.step_created(step_id)):
         await _append(world, run_id, setup)
     careless: list[tuple[str | None, EventRequest]] = [
@@ -330,10 +329,10 @@ async def test_malformed_creates_are_refused(world: Any) -> None:
 
 
 @invariant("EVT-009")
-async def test_cursor_sees_events_appended_later(world: Any) -> None:
+async def test_cursor_sees_events_appended_later(world: World) -> None:
     """An ``events.list`` cursor stays valid as the log grows: events appended after a page was
     read appear when listing from its cursor (and from the last page's cursor, if it has one)."""
-    run_id = await _new_run(world)
+    run_id = await pending_run(world)
     for _ in range(4):
         await _append(world, run_id, make.step_created(make.new_id("step")))
     first = await returns(world.events.list(run_id, pagination=PaginationOptions(limit=2)), "events.list")
@@ -369,7 +368,7 @@ async def test_cursor_sees_events_appended_later(world: Any) -> None:
 
 
 @invariant("EVT-010")
-async def test_event_id_time_is_created_at(world: Any) -> None:
+async def test_event_id_time_is_created_at(world: World) -> None:
     """Every eventId's ULID time lies within 2 s of the event's ``createdAt``."""
     for run_id in _by_run(await every_kind_of_event(world)):
         for event in await all_events(world, run_id):
@@ -383,7 +382,7 @@ async def test_event_id_time_is_created_at(world: Any) -> None:
 
 
 @invariant("EVT-011")
-async def test_stored_event_echoes_the_request(world: Any) -> None:
+async def test_stored_event_echoes_the_request(world: World) -> None:
     """The stored event echoes the request's eventType, correlationId and eventData (every
     optional field included; ``run_started`` is stored without eventData), and its specVersion
     is the request's, or 3 when the request has none."""

@@ -4,11 +4,10 @@ receive/dispose race HOOK-010, judged elsewhere.)"""
 
 from __future__ import annotations
 
-from typing import Any
-
 from conformance.catalogue.marker import invariant
 from conformance.checks import make
 from conformance.checks.expect import fail, raises, rejects, returns
+from conformance.checks.fields import wire_fields
 from conformance.checks.scenarios import (
     TERMINAL_RUN_EVENTS,
     create,
@@ -19,26 +18,21 @@ from conformance.checks.scenarios import (
     started_run,
 )
 from worldspec import errors
-from worldspec.entities import Hook
 from worldspec.events import event_data_of
 from worldspec.pagination import PaginationOptions
+from worldspec.protocol import World
 from worldspec.wire_types import MISSING
 
 
-async def _listed_hook_ids(world: Any, run_id: str) -> list[str]:
+async def _listed_hook_ids(world: World, run_id: str) -> list[str]:
     listed = await returns(
         world.hooks.list(run_id=run_id, pagination=PaginationOptions(limit=100)), "hooks.list({runId})"
     )
     return [hook.hook_id for hook in listed.data]
 
 
-def _shown(hook: Hook | Any, *fields: str) -> dict[str, Any]:
-    wire = hook.to_wire() if isinstance(hook, Hook) else {}
-    return {name: wire.get(name, MISSING) for name in fields}
-
-
 @invariant("HOOK-001")
-async def test_hook_created_returns_and_finds_the_hook(world: Any) -> None:
+async def test_hook_created_returns_and_finds_the_hook(world: World) -> None:
     """``hook_created`` returns the hook with its runId, hookId, token, metadata (byte-exact)
     and ``isWebhook`` as sent (``true`` and ``false``); ``hooks.get(hookId)`` and
     ``hooks.getByToken(token)`` return the same."""
@@ -61,7 +55,7 @@ async def test_hook_created_returns_and_finds_the_hook(world: Any) -> None:
             ("hooks.getByToken", await returns(world.hooks.get_by_token(token), "hooks.getByToken")),
         )
         for where, hook in found:
-            if _shown(hook, *expected) != expected:
+            if wire_fields(hook, *expected) != expected:
                 fail(
                     f"{where} shows the hook as created (isWebhook {is_webhook})",
                     "shows otherwise",
@@ -71,7 +65,7 @@ async def test_hook_created_returns_and_finds_the_hook(world: Any) -> None:
 
 
 @invariant("HOOK-002")
-async def test_held_token_is_a_conflict_event(world: Any) -> None:
+async def test_held_token_is_a_conflict_event(world: World) -> None:
     """``hook_created`` with a token held by a live hook (of another run, or of another hookId
     in the same run) does not throw: it returns a ``hook_conflict`` event ``{token,
     conflictingRunId: <the holder's runId>}``, which is also in the log, and creates no hook;
@@ -108,7 +102,7 @@ async def test_held_token_is_a_conflict_event(world: Any) -> None:
 
 
 @invariant("HOOK-004")
-async def test_hook_id_is_created_once(world: Any) -> None:
+async def test_hook_id_is_created_once(world: World) -> None:
     """``hook_created`` for a ``(runId, hookId)`` that exists raises ``EntityConflictError``,
     also after that hook was disposed; the refused creates reserve no token."""
     run_id = await started_run(world)
@@ -128,7 +122,7 @@ async def test_hook_id_is_created_once(world: Any) -> None:
 
 
 @invariant("HOOK-005")
-async def test_hook_received_appends_the_payload(world: Any) -> None:
+async def test_hook_received_appends_the_payload(world: World) -> None:
     """``hook_received`` returns the event it appended, carrying the payload byte-exact, and
     leaves the hook as it was; a hook receives any number of payloads, all in the log in order."""
     run_id = await started_run(world)
@@ -154,7 +148,7 @@ async def test_hook_received_appends_the_payload(world: Any) -> None:
 
 
 @invariant("HOOK-006")
-async def test_missing_hook_receives_nothing(world: Any) -> None:
+async def test_missing_hook_receives_nothing(world: World) -> None:
     """``hook_received`` and ``hook_disposed`` for a hookId never created in the run, or for a
     disposed hook, raise ``HookNotFoundError``."""
     run_id = await started_run(world)
@@ -170,7 +164,7 @@ async def test_missing_hook_receives_nothing(world: Any) -> None:
 
 
 @invariant("HOOK-007")
-async def test_hook_disposed_deletes_the_hook(world: Any) -> None:
+async def test_hook_disposed_deletes_the_hook(world: World) -> None:
     """``hook_disposed`` deletes the hook and frees its token: ``hooks.get``, ``getByToken`` and
     ``hooks.list`` no longer show it, and another run can create a hook with the token. N
     concurrent ``hook_disposed`` of one hook: one succeeds, the rest raise ``HookNotFoundError``
@@ -200,7 +194,7 @@ async def test_hook_disposed_deletes_the_hook(world: Any) -> None:
 
 
 @invariant("HOOK-008")
-async def test_ended_run_releases_its_hooks(world: Any) -> None:
+async def test_ended_run_releases_its_hooks(world: World) -> None:
     """When a run completes, fails or is cancelled its hooks go: ``hooks.list`` for the run is
     empty, ``hooks.get`` and ``getByToken`` miss, and another run can create a hook with a freed
     token (getting a ``hook_created``, not a ``hook_conflict``)."""
@@ -223,7 +217,7 @@ async def test_ended_run_releases_its_hooks(world: Any) -> None:
 
 
 @invariant("HOOK-009")
-async def test_hook_getters_miss_with_hook_not_found(world: Any) -> None:
+async def test_hook_getters_miss_with_hook_not_found(world: World) -> None:
     """``hooks.get`` of a hookId never created and ``hooks.getByToken`` of a token no hook holds
     raise ``HookNotFoundError``."""
     await live_hook(world, await started_run(world))

@@ -9,21 +9,15 @@ from typing import Any
 
 from conformance.catalogue.marker import invariant
 from conformance.checks import make
-from conformance.checks.expect import (
-    all_events,
-    backdoor,
-    capabilities_of,
-    encoded_payload_seeding,
-    fail,
-    raises,
-    rejects,
-    require,
-    returns,
-    run_of,
-)
+from conformance.checks.backdoor import backdoor, encoded_payload_seeding
+from conformance.checks.expect import fail, raises, rejects, returns
+from conformance.checks.reads import all_events, run_of
+from conformance.checks.scenarios import event_in, pending_run, run_in
+from conformance.world.capabilities import capabilities_of
 from worldspec import errors, wire
 from worldspec.capabilities import Capability
 from worldspec.events import CreateEventParams, EventRequest, event_data_of
+from worldspec.protocol import World
 from worldspec.spec_version import SPEC_VERSION_CURRENT
 from worldspec.ulid import MonotonicUlid
 from worldspec.wire_types import MISSING
@@ -36,7 +30,7 @@ def _exact(got: Any, sent: Any) -> bool:
     return type(got) is type(sent) and got == sent
 
 
-async def _read_paths(world: Any, run_id: str, event_id: str, correlation_id: str | None) -> dict[str, Any]:
+async def _read_paths(world: World, run_id: str, event_id: str, correlation_id: str | None) -> dict[str, Any]:
     """The eventData of one event, as each read path returns it."""
     paths: dict[str, Any] = {}
     single = await returns(world.events.get(run_id, event_id), "events.get")
@@ -59,7 +53,7 @@ def _field(event_data: dict[str, Any] | str | None, name: str) -> Any:
 
 
 @invariant("LEG-004")
-async def test_spec1_run_keeps_json_input(world: Any) -> None:
+async def test_spec1_run_keeps_json_input(world: World) -> None:
     """``run_created`` at ``specVersion: 1`` makes a legacy run whose JSON input is kept as
     JSON (not bytes), in the run and in its ``run_created`` event."""
     sent = {"order": [1, "two", None], "flag": True, "nested": {"x": 1.5}}
@@ -67,7 +61,7 @@ async def test_spec1_run_keeps_json_input(world: Any) -> None:
         world.events.create(None, make.run_created(input=sent, spec_version=1)),
         "run_created at specVersion 1",
     )
-    run = await returns(world.runs.get(created.run.run_id), "runs.get")
+    run = await returns(world.runs.get(run_in(created, "run_created", "LEG-004").run_id), "runs.get")
     if run.input != sent or isinstance(run.input, bytes) or run.spec_version != 1:
         fail(
             "the run keeps the JSON input and specVersion 1",
@@ -86,7 +80,7 @@ async def test_spec1_run_keeps_json_input(world: Any) -> None:
 
 
 @invariant("LEG-005")
-async def test_falsy_legacy_json_round_trips(world: Any) -> None:
+async def test_falsy_legacy_json_round_trips(world: World) -> None:
     """Falsy JSON (``0``, ``false``, ``''``, ``null``, ``[]``, ``{}``) in a legacy run's input and
     in ``hook_received`` payloads on it comes back as that value, type included, through
     runs.get, events.get, events.list and list_by_correlation_id."""
@@ -95,7 +89,7 @@ async def test_falsy_legacy_json_round_trips(world: Any) -> None:
             world.events.create(None, make.run_created(input=value, spec_version=1)),
             f"legacy run_created with input {value!r}",
         )
-        run_id = created.run.run_id
+        run_id = run_in(created, "legacy run_created", "LEG-004").run_id
         run = await returns(world.runs.get(run_id), "runs.get")
         if not _exact(run.input, value):
             fail(f"runs.get returns input {value!r}", f"returned {run.input!r}", ("run", run))
@@ -111,7 +105,7 @@ async def test_falsy_legacy_json_round_trips(world: Any) -> None:
             world.events.create(run_id, make.hook_received(hook_id, payload=value)),
             "hook_received on a legacy run",
         )
-        event_id = received.event.event_id
+        event_id = event_in(received, "hook_received on a legacy run", "LEG-003").event_id
         for path, data in (await _read_paths(world, run_id, event_id, hook_id)).items():
             if not _exact(_field(data, "payload"), value):
                 fail(
@@ -120,8 +114,8 @@ async def test_falsy_legacy_json_round_trips(world: Any) -> None:
                 )
 
 
-@invariant("LEG-006")
-async def test_legacy_fallback_only_when_current_form_absent(world: Any) -> None:
+@invariant("LEG-006", requires=Capability.LEGACY_SEEDING)
+async def test_legacy_fallback_only_when_current_form_absent(world: World) -> None:
     """Runs and events stored in the legacy form (seeded through the World's backdoor, as an
     older version wrote them) read back with every payload intact, falsy values included: the
     World falls back to the legacy form only when the current one is absent, never because a
@@ -186,7 +180,7 @@ NEWER_SPEC_VERSION = SPEC_VERSION_CURRENT + 1
 
 
 @invariant("LEG-001")
-async def test_world_spec_version_is_2_or_3(world: Any) -> None:
+async def test_world_spec_version_is_2_or_3(world: World) -> None:
     """``world.specVersion``, when the World sets it, is the integer 2 or 3: never a legacy
     version, and never newer than the contract the World implements."""
     version = getattr(world, "spec_version", None)
@@ -232,8 +226,8 @@ def _run_reading_events() -> list[EventRequest]:
     ]
 
 
-@invariant("LEG-002")
-async def test_newer_run_is_not_supported(world: Any) -> None:
+@invariant("LEG-002", requires=Capability.LEGACY_SEEDING)
+async def test_newer_run_is_not_supported(world: World) -> None:
     """Every event that loads the run, on a run stored at specVersion 4 (seeded through the
     backdoor, as a newer World would leave it), raises ``RunNotSupportedError`` carrying
     ``runSpecVersion`` 4 and the World's own version, and appends nothing."""
@@ -277,7 +271,7 @@ def _refused_on_legacy_runs() -> list[EventRequest]:
     ]
 
 
-async def _follows_legacy_rules(world: Any, run_id: str, params: CreateEventParams, label: str) -> None:
+async def _follows_legacy_rules(world: World, run_id: str, params: CreateEventParams, label: str) -> None:
     """The §6.2 rules hold on ``run_id``, each event sent with ``params``."""
     for request in (make.hook_received(make.new_id("hook")), make.wait_completed(make.new_id("wait"))):
         action = f"{request.event_type} for an entity never created, on {label}"
@@ -300,7 +294,7 @@ async def _follows_legacy_rules(world: Any, run_id: str, params: CreateEventPara
 
 
 @invariant("LEG-003")
-async def test_stored_version_selects_legacy_rules(world: Any) -> None:
+async def test_stored_version_selects_legacy_rules(world: World) -> None:
     """The stored run's version, not ``params.v1Compat`` nor the event's specVersion, selects
     the legacy rules of §6.2: on a run created at specVersion 1 (events sent with ``v1Compat:
     false``) and on a seeded run without specVersion (with a backdoor), hook_received and
@@ -310,14 +304,15 @@ async def test_stored_version_selects_legacy_rules(world: Any) -> None:
         world.events.create(None, make.run_created(input={"legacy": True}, spec_version=1)),
         "run_created at specVersion 1",
     )
-    await _follows_legacy_rules(world, created.run.run_id, CreateEventParams(v1_compat=False), "a spec-1 run")
+    legacy_id = run_in(created, "run_created at specVersion 1", "LEG-004").run_id
+    await _follows_legacy_rules(world, legacy_id, CreateEventParams(v1_compat=False), "a spec-1 run")
     if capabilities_of(world).has(Capability.LEGACY_SEEDING):
         run, log = _seeded_pending_run(None)
         await backdoor(world).seed_legacy_run(run, log)
         await _follows_legacy_rules(
             world, run["runId"], CreateEventParams(), "a run stored without specVersion"
         )
-    current = (await returns(world.events.create(None, make.run_created()), "run_created")).run.run_id
+    current = await pending_run(world)
     claims_legacy = CreateEventParams(v1_compat=True)
     await raises(
         errors.HookNotFoundError,
@@ -360,13 +355,12 @@ def _deep_exact(got: Any, sent: Any) -> bool:
     return bool(got == sent)
 
 
-@invariant("LEG-007")
-async def test_persisted_encodings_decode(world: Any) -> None:
+@invariant("LEG-007", requires=Capability.LEGACY_CODEC)
+async def test_persisted_encodings_decode(world: World) -> None:
     """(``legacy_codec``) Every vector of upstream's persisted-codec.json (deterministic CBOR,
     JSON text with Uint8Array envelopes, cbor-x with ``undefined`` and Dates), stored through
     the backdoor as a legacy run's input, reads back through ``runs.get`` as the vector's
     value, types included."""
-    require(world, Capability.LEGACY_CODEC)
     door = encoded_payload_seeding(world)
     for encoding, name, encoded, value in _persisted_codec_vectors():
         run_id = await door.seed_encoded_input(encoding, encoded)

@@ -8,9 +8,12 @@ from typing import Any
 
 from conformance.catalogue.marker import invariant
 from conformance.checks import make
-from conformance.checks.expect import all_events, fail, raises, returns, run_of
+from conformance.checks.expect import fail, raises, returns
+from conformance.checks.reads import all_events, run_of
+from conformance.checks.scenarios import pending_run
 from worldspec import errors, wire
 from worldspec.events import RunStartedData, RunStartedRequest, event_data_of
+from worldspec.protocol import World
 from worldspec.spec_version import SPEC_VERSION_CURRENT
 from worldspec.wire_types import MISSING
 
@@ -20,12 +23,12 @@ def _upstream_fixture() -> dict[str, Any]:
     return dict(wire.from_tagged(json.loads(text)))
 
 
-async def _no_run(world: Any, run_id: str, action: str) -> None:
+async def _no_run(world: World, run_id: str, action: str) -> None:
     await raises(errors.WorkflowRunNotFoundError, world.runs.get(run_id), f"runs.get after {action}")
 
 
 @invariant("RS-001")
-async def test_resilient_start_creates_only_with_full_data(world: Any) -> None:
+async def test_resilient_start_creates_only_with_full_data(world: World) -> None:
     """``run_started`` with ``{deploymentId, workflowName, input}`` for a missing run creates it,
     running; ``run_started`` without that data (none, or input absent) creates no run and is
     refused as not found."""
@@ -58,7 +61,7 @@ async def test_resilient_start_creates_only_with_full_data(world: Any) -> None:
 
 
 @invariant("RS-002")
-async def test_resilient_start_log_is_created_then_started(world: Any) -> None:
+async def test_resilient_start_log_is_created_then_started(world: World) -> None:
     """After resilient start the log is exactly ``[run_created (the sent fields, input
     byte-exact), run_started (no eventData)]``; upstream's fixture resilient-run-start.json,
     at spec version 3."""
@@ -107,7 +110,7 @@ async def test_resilient_start_log_is_created_then_started(world: Any) -> None:
 
 
 @invariant("RS-003")
-async def test_resilient_run_takes_the_event_spec_version(world: Any) -> None:
+async def test_resilient_run_takes_the_event_spec_version(world: World) -> None:
     """The resilient run's specVersion, and its run_created's, is the event's (default 3)."""
     for sent, expected in ((MISSING, SPEC_VERSION_CURRENT), (2, 2)):
         run_id = make.new_id("wrun")
@@ -127,12 +130,11 @@ async def test_resilient_run_takes_the_event_spec_version(world: Any) -> None:
 
 
 @invariant("RS-004")
-async def test_resilient_data_never_changes_an_existing_run(world: Any) -> None:
+async def test_resilient_data_never_changes_an_existing_run(world: World) -> None:
     """Once a run exists, ``run_created`` for it raises ``EntityConflictError``, and resilient
     ``run_started`` data changes nothing but the status."""
     original = make.run_created(input=b"devl\x00original")
-    created = await returns(world.events.create(None, original), "run_created")
-    run_id = created.run.run_id
+    run_id = await pending_run(world, original)
     before = await run_of(world, run_id)
     other = make.run_started(resilient=True, input=b"devl\x00other", name="workflow//./worldspec//other")
     await returns(world.events.create(run_id, other), "resilient run_started on an existing run")

@@ -9,7 +9,8 @@ from typing import Any
 
 from conformance.catalogue.marker import invariant
 from conformance.checks import make
-from conformance.checks.expect import all_events, fail, raises, rejects, returns, run_of
+from conformance.checks.expect import fail, raises, rejects, returns
+from conformance.checks.reads import all_events, run_of
 from conformance.checks.scenarios import (
     TERMINAL_RUN_EVENTS,
     attempt,
@@ -22,6 +23,7 @@ from conformance.checks.scenarios import (
 )
 from worldspec import errors
 from worldspec.events import Event, EventRequest
+from worldspec.protocol import World
 from worldspec.spec_version import SPEC_VERSION_CURRENT
 from worldspec.ulid import new_ulid
 from worldspec.wire_types import MISSING
@@ -31,7 +33,7 @@ RUN_ID = re.compile(r"^wrun_[0-9A-HJKMNP-TV-Z]{26}$")
 
 
 @invariant("RUN-001")
-async def test_run_created_without_run_id_mints_one(world: Any) -> None:
+async def test_run_created_without_run_id_mints_one(world: World) -> None:
     """``events.create`` with runId ``None`` or ``''`` and ``run_created`` returns ``{event, run}``:
     a new pending run whose runId the World minted as ``wrun_`` + 26 Crockford base-32
     characters, and the ``run_created`` event of that runId. Two such creates mint two ids."""
@@ -58,7 +60,7 @@ async def test_run_created_without_run_id_mints_one(world: Any) -> None:
 
 
 @invariant("RUN-002")
-async def test_client_run_id_is_kept(world: Any) -> None:
+async def test_client_run_id_is_kept(world: World) -> None:
     """``run_created`` with a client runId (``wrun_`` + a current ULID) creates the run under
     exactly that id: in the result's run and event, and for ``runs.get``."""
     run_id = make.new_id("wrun")
@@ -75,7 +77,7 @@ async def test_client_run_id_is_kept(world: Any) -> None:
 
 
 @invariant("RUN-003")
-async def test_client_run_id_outside_window_is_refused(world: Any) -> None:
+async def test_client_run_id_outside_window_is_refused(world: World) -> None:
     """A client runId that is not a ULID, or whose ULID time lies more than 24 h before or 5 min
     after now, is refused with ``WorkflowWorldError`` and makes no run; one from 23 h ago or
     3 min ahead is accepted."""
@@ -100,7 +102,7 @@ async def test_client_run_id_outside_window_is_refused(world: Any) -> None:
 
 
 @invariant("RUN-004")
-async def test_second_run_created_conflicts(world: Any) -> None:
+async def test_second_run_created_conflicts(world: World) -> None:
     """A 2nd ``run_created`` for an existing runId raises ``EntityConflictError`` and leaves the
     log with exactly one ``run_created``, unchanged."""
     run_id = make.new_id("wrun")
@@ -120,7 +122,7 @@ async def test_second_run_created_conflicts(world: Any) -> None:
 
 
 @invariant("RUN-005")
-async def test_new_run_echoes_run_created(world: Any) -> None:
+async def test_new_run_echoes_run_created(world: World) -> None:
     """The run that ``run_created`` makes is pending with ``createdAt = updatedAt`` and carries
     the sent deploymentId, workflowName, input (byte-exact), executionContext (bytes inside
     included) and specVersion (3 when none is sent): in the result and from ``runs.get``."""
@@ -156,11 +158,10 @@ async def test_new_run_echoes_run_created(world: Any) -> None:
 
 
 @invariant("RUN-006")
-async def test_run_started_on_pending_starts_it(world: Any) -> None:
+async def test_run_started_on_pending_starts_it(world: World) -> None:
     """``run_started`` on a pending run makes it running, returns ``{event, run}`` with
     ``run.startedAt`` set, and stores the event without eventData."""
-    created = await returns(world.events.create(None, make.run_created()), "run_created")
-    run_id = created.run.run_id
+    run_id = await pending_run(world)
     started = await returns(world.events.create(run_id, make.run_started()), "run_started")
     if started.run is MISSING or started.run.status != "running" or started.run.started_at is MISSING:
         fail("the result's run is running with startedAt set", "returned another run", ("result", started))
@@ -178,7 +179,7 @@ async def test_run_started_on_pending_starts_it(world: Any) -> None:
 
 
 @invariant("RUN-007")
-async def test_run_started_on_running_appends_nothing(world: Any) -> None:
+async def test_run_started_on_running_appends_nothing(world: World) -> None:
     """``run_started`` on a running run returns the running run and appends no event."""
     run_id = await started_run(world)
     before = await all_events(world, run_id)
@@ -191,7 +192,7 @@ async def test_run_started_on_running_appends_nothing(world: Any) -> None:
 
 
 @invariant("RUN-008")
-async def test_run_started_on_terminal_run_expires(world: Any) -> None:
+async def test_run_started_on_terminal_run_expires(world: World) -> None:
     """``run_started`` on a completed, failed or cancelled run raises ``RunExpiredError``."""
     for finish in (make.run_completed(), make.run_failed(), make.run_cancelled()):
         run_id = await started_run(world)
@@ -204,7 +205,7 @@ async def test_run_started_on_terminal_run_expires(world: Any) -> None:
 
 
 @invariant("RUN-009")
-async def test_terminal_run_events_end_the_run(world: Any) -> None:
+async def test_terminal_run_events_end_the_run(world: World) -> None:
     """``run_completed``, ``run_failed`` and ``run_cancelled``, on a pending and on a running run,
     set the matching status and ``completedAt``; ``run_completed`` stores ``output``
     byte-exact. Checked in the result and with ``runs.get``."""
@@ -247,7 +248,7 @@ RUN_FAILED_ERRORS: tuple[tuple[str, Any, Any, dict[str, Any]], ...] = (
 
 
 @invariant("RUN-010")
-async def test_run_failed_records_structured_error(world: Any) -> None:
+async def test_run_failed_records_structured_error(world: World) -> None:
     """``run_failed`` sets the run's ``error`` to ``{message, stack?, code?}``: ``message`` is the
     error if it is a string, else its ``message``, else ``'Unknown error'``; ``stack`` is the
     error's ``stack``; ``code`` is ``errorCode``; absent parts stay absent. In the result and
@@ -268,7 +269,7 @@ async def test_run_failed_records_structured_error(world: Any) -> None:
 
 
 @invariant("RUN-011")
-async def test_ended_run_refuses_another_ending(world: Any) -> None:
+async def test_ended_run_refuses_another_ending(world: World) -> None:
     """On a completed, failed or cancelled run, ``run_completed``, ``run_failed`` and
     ``run_cancelled`` raise ``EntityConflictError`` and leave the run as it was; except
     ``run_cancelled`` on a cancelled run, which succeeds without changing it (it may log another
@@ -290,7 +291,7 @@ async def test_ended_run_refuses_another_ending(world: Any) -> None:
             if after.to_wire() != before.to_wire():
                 fail(f"{action} leaves the run unchanged", "changed it", ("before", before), ("after", after))
     run_id = await started_run(world)
-    endings = [make.run_completed(), make.run_failed()] * 3
+    endings: list[EventRequest] = [make.run_completed(), make.run_failed()] * 3
     outcome = await race([world.events.create(run_id, request) for request in endings])
     ended = [e for e in await all_events(world, run_id) if e.event_type in TERMINAL_RUN_EVENTS]
     if len(outcome.results) != 1 or outcome.error_names() - {"EntityConflictError"} or len(ended) != 1:
@@ -304,7 +305,7 @@ async def test_ended_run_refuses_another_ending(world: Any) -> None:
 
 
 @invariant("RUN-012")
-async def test_ending_a_missing_run_is_not_found(world: Any) -> None:
+async def test_ending_a_missing_run_is_not_found(world: World) -> None:
     """``run_completed``, ``run_failed`` and ``run_cancelled`` for a runId that was never created
     raise ``WorkflowRunNotFoundError`` and create no run."""
     for kind in TERMINAL_RUN_EVENTS:
@@ -317,7 +318,7 @@ async def test_ending_a_missing_run_is_not_found(world: Any) -> None:
 
 
 @invariant("RUN-013")
-async def test_runs_get_miss_is_not_found(world: Any) -> None:
+async def test_runs_get_miss_is_not_found(world: World) -> None:
     """``runs.get`` of a runId that was never created raises ``WorkflowRunNotFoundError``."""
     await started_run(world)
     await raises(
@@ -326,7 +327,7 @@ async def test_runs_get_miss_is_not_found(world: Any) -> None:
 
 
 @invariant("RUN-014")
-async def test_first_event_is_run_created(world: Any) -> None:
+async def test_first_event_is_run_created(world: World) -> None:
     """A run's first event is its ``run_created``, before ``run_started`` in eventId order and
     not later in createdAt, on the ordinary path and after resilient start."""
     ordinary = await started_run(world)
@@ -361,7 +362,7 @@ def folded_status(log: list[Event]) -> str:
 
 
 @invariant("RUN-015")
-async def test_run_status_is_the_fold_of_its_log(world: Any) -> None:
+async def test_run_status_is_the_fold_of_its_log(world: World) -> None:
     """``runs.get(runId).status`` equals the fold of the run's log (pending; running after
     ``run_started``; then the first terminal event's status) for runs that are pending with a
     step, a hook and a wait, running with a finished step, ended from pending or running, ended

@@ -9,7 +9,9 @@ from typing import Any
 
 from conformance.catalogue.marker import invariant
 from conformance.checks import make
-from conformance.checks.expect import all_events, fail, raises, rejects, returns
+from conformance.checks.expect import fail, raises, rejects, returns
+from conformance.checks.fields import wire_fields
+from conformance.checks.reads import all_events
 from conformance.checks.scenarios import (
     TERMINAL_RUN_EVENTS,
     attempt,
@@ -26,13 +28,14 @@ from worldspec import errors
 from worldspec.entities import Step
 from worldspec.events import Event, EventRequest
 from worldspec.pagination import PaginationOptions
+from worldspec.protocol import World
 from worldspec.wire_types import MISSING
 
 STEP_NAME = "step//./src/workflows/order//chargeCard"
 STEP_EVENTS_AFTER_CREATION = ("step_started", "step_completed", "step_failed", "step_retrying")
 
 
-async def _step(world: Any, run_id: str | None, step_id: str) -> Step:
+async def _step(world: World, run_id: str | None, step_id: str) -> Step:
     step: Step = await returns(world.steps.get(run_id, step_id), f"steps.get({run_id!r}, {step_id!r})")
     return step
 
@@ -48,18 +51,12 @@ def _later_event(kind: str, step_id: str) -> EventRequest:
     return requests[kind]
 
 
-def _shown(step: Step | Any, *fields: str) -> dict[str, Any]:
-    """The wire fields ``fields`` of ``step`` (``MISSING`` where absent)."""
-    wire = step.to_wire() if isinstance(step, Step) else {}
-    return {name: wire.get(name, MISSING) for name in fields}
-
-
 async def _judge(
-    world: Any, run_id: str, step_id: str, result_step: Any, rule: str, expected: dict[str, Any]
+    world: World, run_id: str, step_id: str, result_step: Any, rule: str, expected: dict[str, Any]
 ) -> None:
     """The step in the create's result and from ``steps.get`` shows ``expected``."""
     for where, step in (("the result", result_step), ("steps.get", await _step(world, run_id, step_id))):
-        if _shown(step, *expected) != expected:
+        if wire_fields(step, *expected) != expected:
             fail(
                 f"{rule}: {where} shows the expected fields",
                 "shows otherwise",
@@ -69,7 +66,7 @@ async def _judge(
 
 
 @invariant("STEP-001")
-async def test_step_created_is_pending(world: Any) -> None:
+async def test_step_created_is_pending(world: World) -> None:
     """``step_created`` makes a step ``{status: 'pending', attempt: 0}`` with the sent stepName
     and input (byte-exact) and ``createdAt = updatedAt``: in the result and from ``steps.get``."""
     run_id = await started_run(world)
@@ -91,7 +88,7 @@ async def test_step_created_is_pending(world: Any) -> None:
 
 
 @invariant("STEP-002")
-async def test_duplicate_step_created_conflicts(world: Any) -> None:
+async def test_duplicate_step_created_conflicts(world: World) -> None:
     """A second ``step_created`` for an existing stepId raises ``EntityConflictError`` and leaves
     the step as the first made it. N concurrent ``step_created`` of one new stepId: one succeeds,
     the rest raise ``EntityConflictError``, and the step holds the winner's input."""
@@ -122,7 +119,7 @@ async def test_duplicate_step_created_conflicts(world: Any) -> None:
 
 
 @invariant("STEP-003")
-async def test_attempt_counts_accepted_starts(world: Any) -> None:
+async def test_attempt_counts_accepted_starts(world: World) -> None:
     """``attempt`` counts the accepted ``step_started`` events: 1 after the first, one more after
     each later one (retries in between), and their number after N concurrent starts. The first
     start sets ``startedAt`` and later ones keep it; every start clears ``retryAfter``."""
@@ -150,7 +147,7 @@ async def test_attempt_counts_accepted_starts(world: Any) -> None:
 
 
 @invariant("STEP-004")
-async def test_start_before_retry_after_is_too_early(world: Any) -> None:
+async def test_start_before_retry_after_is_too_early(world: World) -> None:
     """``step_started`` while the step's ``retryAfter`` (30 s ahead) has not come raises
     ``TooEarlyError`` whose ``retryAfter`` is the time left in seconds, rounded up to a whole
     number; the step stays pending with its attempt."""
@@ -181,7 +178,7 @@ async def test_start_before_retry_after_is_too_early(world: Any) -> None:
 
 
 @invariant("STEP-005")
-async def test_step_retrying_returns_step_to_pending(world: Any) -> None:
+async def test_step_retrying_returns_step_to_pending(world: World) -> None:
     """``step_retrying`` moves the step back to pending, keeps ``attempt``, records ``error``
     (``message`` from the string or its ``.message``, ``stack`` from ``eventData.stack``) and
     sets ``retryAfter`` to the sent Date, or clears it when none is sent."""
@@ -204,7 +201,7 @@ async def test_step_retrying_returns_step_to_pending(world: Any) -> None:
 
 
 @invariant("STEP-006")
-async def test_step_completed_records_output(world: Any) -> None:
+async def test_step_completed_records_output(world: World) -> None:
     """``step_completed`` on a running and on a pending step makes it completed with ``output``
     = the sent result, byte-exact, and ``completedAt`` set: in the result and from
     ``steps.get``."""
@@ -245,7 +242,7 @@ STEP_FAILED_ERRORS: tuple[tuple[str, Any, Any, dict[str, Any]], ...] = (
 
 
 @invariant("STEP-007")
-async def test_step_failed_records_error(world: Any) -> None:
+async def test_step_failed_records_error(world: World) -> None:
     """``step_failed`` makes the step failed with ``completedAt`` and ``error = {message,
     stack}``: ``message`` is the error if a string, else its ``.message``, else ``'Unknown
     error'``; ``stack`` is ``eventData.stack`` (absent when it is, whatever the error holds)."""
@@ -265,7 +262,7 @@ async def test_step_failed_records_error(world: Any) -> None:
 
 
 @invariant("STEP-008")
-async def test_finished_step_refuses_events(world: Any) -> None:
+async def test_finished_step_refuses_events(world: World) -> None:
     """On a completed or failed step, ``step_started``, ``step_completed``, ``step_failed`` and
     ``step_retrying`` raise ``EntityConflictError`` and leave the step as it was. N concurrent
     ``step_completed``/``step_failed`` of one running step: one succeeds, the rest raise
@@ -304,7 +301,7 @@ async def test_finished_step_refuses_events(world: Any) -> None:
 
 
 @invariant("STEP-009")
-async def test_events_of_unknown_step_are_not_found(world: Any) -> None:
+async def test_events_of_unknown_step_are_not_found(world: World) -> None:
     """``step_started``, ``step_completed``, ``step_failed`` and ``step_retrying`` for a stepId
     never created in the run raise ``WorkflowWorldError`` (not found) and make no step."""
     run_id = await started_run(world)
@@ -319,7 +316,7 @@ async def test_events_of_unknown_step_are_not_found(world: Any) -> None:
 
 
 @invariant("STEP-010")
-async def test_ended_run_expires_pending_steps_only(world: Any) -> None:
+async def test_ended_run_expires_pending_steps_only(world: World) -> None:
     """Once the run has completed, failed or been cancelled, ``step_started`` on a pending step
     raises ``RunExpiredError``, while steps that were running can still complete or fail."""
     for kind in TERMINAL_RUN_EVENTS:
@@ -341,7 +338,7 @@ async def test_ended_run_expires_pending_steps_only(world: Any) -> None:
 
 
 @invariant("STEP-011")
-async def test_steps_get_with_or_without_run_id(world: Any) -> None:
+async def test_steps_get_with_or_without_run_id(world: World) -> None:
     """``steps.get(runId, stepId)`` and ``steps.get(None, stepId)`` return the same step; for a
     stepId never created both are rejected."""
     run_id = await started_run(world)
@@ -371,7 +368,7 @@ def _step_log_violation(events: list[Event]) -> str | None:
 
 
 @invariant("STEP-012")
-async def test_step_log_has_one_creation_and_one_ending(world: Any) -> None:
+async def test_step_log_has_one_creation_and_one_ending(world: World) -> None:
     """In the run's log, each step has exactly one ``step_created``, before its other events,
     and at most one ``step_completed``/``step_failed``, after all its other events; also when
     the history tries to re-create steps and to move finished ones."""
@@ -424,7 +421,7 @@ def folded_step_status(events: list[Event]) -> str | None:
 
 
 @invariant("STEP-013")
-async def test_steps_list_matches_the_log(world: Any) -> None:
+async def test_steps_list_matches_the_log(world: World) -> None:
     """``steps.list(runId)`` holds one step per ``step_created`` in the run's log and nothing
     else, each with the status its events fold to: pending after created or retrying, running
     after started, completed or failed after those."""

@@ -3,11 +3,10 @@ log grows only by the steps that were in flight finishing."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from conformance.catalogue.marker import invariant
 from conformance.checks import make
-from conformance.checks.expect import all_events, fail, raises, rejects, returns
+from conformance.checks.expect import fail, raises, rejects, returns
+from conformance.checks.reads import all_events
 from conformance.checks.scenarios import (
     TERMINAL_RUN_EVENTS,
     attempt,
@@ -22,13 +21,14 @@ from conformance.checks.scenarios import (
 )
 from worldspec import errors
 from worldspec.events import EventRequest
+from worldspec.protocol import World
 
 STEP_EVENTS = frozenset({"step_started", "step_completed", "step_failed", "step_retrying"})
 """Events of steps that already exist."""
 
 
 @invariant("TERM-001")
-async def test_ended_run_creates_nothing(world: Any) -> None:
+async def test_ended_run_creates_nothing(world: World) -> None:
     """Once a run has completed, failed or been cancelled, ``step_created``, ``hook_created`` and
     ``wait_created`` raise ``EntityConflictError`` and create nothing: no step, and the hook's
     token stays free."""
@@ -49,7 +49,7 @@ async def test_ended_run_creates_nothing(world: Any) -> None:
 
 
 @invariant("TERM-002")
-async def test_ended_run_logs_only_steps_finishing(world: Any) -> None:
+async def test_ended_run_logs_only_steps_finishing(world: World) -> None:
     """After a run's terminal event its log grows only by events of steps created before it
     (``step_started``, ``step_completed``, ``step_failed``, ``step_retrying``) and, on a cancelled
     run, by more ``run_cancelled``: checked after trying every event type on ended runs that
@@ -91,7 +91,7 @@ async def test_ended_run_logs_only_steps_finishing(world: Any) -> None:
 
 
 @invariant("TERM-003")
-async def test_ended_run_has_no_waits(world: Any) -> None:
+async def test_ended_run_has_no_waits(world: World) -> None:
     """When a run completes, fails or is cancelled its waits go: ``wait_completed`` for a wait
     that was waiting raises ``WorkflowWorldError`` (not found), and the log holds no
     ``wait_completed`` for it, neither written by the World at the transition nor later."""
@@ -110,7 +110,7 @@ async def test_ended_run_has_no_waits(world: Any) -> None:
 
 
 @invariant("TERM-004")
-async def test_ended_run_lets_only_running_steps_finish(world: Any) -> None:
+async def test_ended_run_lets_only_running_steps_finish(world: World) -> None:
     """After a run's terminal event only ``step_completed``/``step_failed`` of running steps
     should be accepted: ``step_completed``, ``step_failed`` and ``step_retrying`` on a pending
     step, and ``step_retrying`` on a running one, raise ``RunExpiredError`` and change nothing.

@@ -3,24 +3,18 @@ with. A wait has no getter; the kit sees it in ``EventResult.wait`` and in the l
 
 from __future__ import annotations
 
-from typing import Any
-
 from conformance.catalogue.marker import invariant
 from conformance.checks import make
 from conformance.checks.expect import fail, raises, returns
+from conformance.checks.fields import wire_fields
 from conformance.checks.scenarios import create, events_of, from_now, race, started_run, waiting_wait
 from worldspec import errors
-from worldspec.entities import Wait
+from worldspec.protocol import World
 from worldspec.wire_types import MISSING
 
 
-def _shown(wait: Wait | Any, *fields: str) -> dict[str, Any]:
-    wire = wait.to_wire() if isinstance(wait, Wait) else {}
-    return {name: wire.get(name, MISSING) for name in fields}
-
-
 @invariant("WAIT-001")
-async def test_wait_created_is_waiting(world: Any) -> None:
+async def test_wait_created_is_waiting(world: World) -> None:
     """``wait_created`` returns the wait ``{waitId: '<runId>-<correlationId>', runId, status:
     'waiting', resumeAt}``, ``resumeAt`` equal to the sent Date to the millisecond."""
     run_id = await started_run(world)
@@ -32,7 +26,7 @@ async def test_wait_created_is_waiting(world: Any) -> None:
         "status": "waiting",
         "resumeAt": resume_at,
     }
-    if _shown(result.wait, *expected) != expected:
+    if wire_fields(result.wait, *expected) != expected:
         fail(
             "wait_created returns the new wait",
             "returned otherwise",
@@ -42,7 +36,7 @@ async def test_wait_created_is_waiting(world: Any) -> None:
 
 
 @invariant("WAIT-002")
-async def test_duplicate_wait_created_conflicts(world: Any) -> None:
+async def test_duplicate_wait_created_conflicts(world: World) -> None:
     """A second ``wait_created`` for a wait that is waiting or completed raises
     ``EntityConflictError``; N concurrent ``wait_created`` of one new wait: one succeeds, the
     rest raise ``EntityConflictError``."""
@@ -67,7 +61,7 @@ async def test_duplicate_wait_created_conflicts(world: Any) -> None:
 
 
 @invariant("WAIT-003")
-async def test_wait_completes_once(world: Any) -> None:
+async def test_wait_completes_once(world: World) -> None:
     """``wait_completed`` makes the wait completed with ``completedAt``; a second one raises
     ``EntityConflictError``; of N concurrent ones one succeeds and the rest raise
     ``EntityConflictError``; each wait has one ``wait_completed`` in the log."""
@@ -95,7 +89,7 @@ async def test_wait_completes_once(world: Any) -> None:
 
 
 @invariant("WAIT-004")
-async def test_unknown_wait_completed_is_not_found(world: Any) -> None:
+async def test_unknown_wait_completed_is_not_found(world: World) -> None:
     """``wait_completed`` for a wait never created in the run raises ``WorkflowWorldError`` (not
     found)."""
     run_id = await started_run(world)
@@ -108,7 +102,7 @@ async def test_unknown_wait_completed_is_not_found(world: Any) -> None:
 
 
 @invariant("WAIT-005")
-async def test_resume_at_stays_as_created(world: Any) -> None:
+async def test_resume_at_stays_as_created(world: World) -> None:
     """A wait's ``resumeAt`` stays its ``wait_created`` value when it completes, with or without
     a ``resumeAt`` (another one) in the ``wait_completed`` eventData."""
     run_id = await started_run(world)

@@ -12,13 +12,16 @@ import asyncio
 import importlib
 import inspect
 import json
+import os
+import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from worldspec.backdoor import Backdoor
-from worldspec.capabilities import Capabilities
+from conformance.world.deadlines import DEFAULT_CALL_TIMEOUT, DEFAULT_CLOSE_TIMEOUT, abandon
+from conformance.world.recorder import Recorder, RecordingWorld
+from worldspec.protocol import World
 
 __all__ = [
     "REQUIRED_MEMBERS",
@@ -67,6 +70,10 @@ class WorldSpec:
     target: str
     options: dict[str, Any] = field(default_factory=dict)
     source: str = "--world option"
+    call_timeout: float | None = DEFAULT_CALL_TIMEOUT
+    """Seconds each World call may take (``--world-timeout``); ``None``: no deadline."""
+    close_timeout: float = DEFAULT_CLOSE_TIMEOUT
+    """Seconds ``start()`` and ``close()`` may take."""
 
 
 def parse_world_options(pairs: list[str]) -> dict[str, Any]:
@@ -90,6 +97,41 @@ def _short_cause(error: BaseException) -> str:
     return "".join(traceback.format_exception_only(type(error), error)).strip()
 
 
+def _import(module_name: str, target: str) -> Any:
+    """Import ``module_name`` as ``python -m`` would: the current directory comes first when the
+    module is not importable otherwise."""
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        top = module_name.split(".")[0]
+        here = os.getcwd()
+        if error.name != top or here in sys.path:
+            raise WorldLoadError(
+                f"cannot import module {module_name!r} named by --world {target}: {_short_cause(error)}"
+            ) from None
+        sys.path.insert(0, here)
+        try:
+            return importlib.import_module(module_name)
+        except ModuleNotFoundError as again:
+            if again.name != top:
+                raise WorldLoadError(
+                    f"cannot import module {module_name!r} named by --world {target}: {_short_cause(again)}"
+                ) from None
+            raise WorldLoadError(
+                f"cannot import module {module_name!r} named by --world {target}: it is neither installed "
+                f"nor in the current directory {here}; install your World's package (pip install -e .) "
+                "or run from the directory that holds it"
+            ) from None
+        except Exception as again:
+            raise WorldLoadError(
+                f"importing module {module_name!r} named by --world {target} failed: {_short_cause(again)}"
+            ) from None
+    except Exception as error:
+        raise WorldLoadError(
+            f"importing module {module_name!r} named by --world {target} failed: {_short_cause(error)}"
+        ) from None
+
+
 def load_factory(target: str) -> Callable[..., Any]:
     """The callable named by ``module:attribute`` (``attribute`` may be dotted)."""
     module_name, sep, attribute = target.partition(":")
@@ -97,12 +139,7 @@ def load_factory(target: str) -> Callable[..., Any]:
         raise WorldLoadError(
             f"--world expects module:Factory (e.g. reference_worlds.memory:MemoryWorld), got {target!r}"
         )
-    try:
-        module = importlib.import_module(module_name)
-    except Exception as error:
-        raise WorldLoadError(
-            f"cannot import module {module_name!r} named by --world {target}: {_short_cause(error)}"
-        ) from None
+    module = _import(module_name, target)
     found: Any = module
     for part in attribute.split("."):
         if not hasattr(found, part):
@@ -130,8 +167,10 @@ def _missing_members(world: object) -> list[str]:
     return missing
 
 
-async def open_world(spec: WorldSpec) -> Any:
-    """Call the Factory, await it if needed, check the World protocol, then ``start()`` it."""
+async def open_world(spec: WorldSpec, recorder: Recorder | None = None) -> World:
+    """Call the Factory, await it if needed, check the World protocol, ``start()`` it, and return
+    it as the kit calls it: every call given ``spec.call_timeout`` seconds and recorded in
+    ``recorder`` (a fresh one when none is given)."""
     factory = load_factory(spec.target)
     try:
         made = factory(**spec.options)
@@ -151,54 +190,37 @@ async def open_world(spec: WorldSpec) -> Any:
     start = getattr(world, "start", None)
     if callable(start):
         try:
-            await start()
+            await asyncio.wait_for(start(), spec.close_timeout)
+        except TimeoutError:
+            abandon(world)
+            raise WorldLoadError(
+                f"{spec.target}: start() did not return within {spec.close_timeout:g} s"
+            ) from None
         except Exception as error:
             raise WorldLoadError(f"{spec.target}: start() raised: {_short_cause(error)}") from None
-    return world
+    return cast(World, RecordingWorld(world, recorder or Recorder(), spec.call_timeout))
 
 
-CLOSE_TIMEOUT_SECONDS = 30.0
-"""How long the kit waits for a World's ``close()`` before failing the test instead of hanging."""
-
-
-async def close_world(world: object) -> None:
+async def close_world(world: World, timeout: float = DEFAULT_CLOSE_TIMEOUT) -> None:
     """Call the World's optional ``close()``; raise ``WorldLoadError`` if it does not return
-    within ``CLOSE_TIMEOUT_SECONDS``."""
-    close = getattr(world, "close", None)
+    within ``timeout`` seconds (the World is then abandoned)."""
+    inner = getattr(world, "unwrapped", world)
+    close = getattr(inner, "close", None)
     if callable(close):
         try:
-            await asyncio.wait_for(close(), CLOSE_TIMEOUT_SECONDS)
+            await asyncio.wait_for(close(), timeout)
         except TimeoutError:
-            raise WorldLoadError(
-                f"the World's close() did not return within {CLOSE_TIMEOUT_SECONDS:.0f} s"
-            ) from None
+            abandon(inner)
+            raise WorldLoadError(f"the World's close() did not return within {timeout:g} s") from None
 
 
 def diagnostics_of(world: object) -> str:
     """What the World's optional ``worldspec_diagnostics()`` has to add to a failure report (a
     child process's log, say), or ``""``. A World that fails to say is reported, not raised."""
-    diagnostics = getattr(world, "worldspec_diagnostics", None)
+    diagnostics = getattr(getattr(world, "unwrapped", world), "worldspec_diagnostics", None)
     if not callable(diagnostics):
         return ""
     try:
         return str(diagnostics() or "")
     except Exception as error:
         return f"worldspec_diagnostics() raised {_short_cause(error)}"
-
-
-def declared_capabilities(world: object) -> Capabilities:
-    """The World's ``worldspec_capabilities``, or the defaults (see worldspec.capabilities)."""
-    declared = getattr(world, "worldspec_capabilities", None)
-    if declared is None:
-        return Capabilities()
-    if not isinstance(declared, Capabilities):
-        raise WorldLoadError(
-            f"worldspec_capabilities must be a worldspec.Capabilities, got {type(declared).__name__}"
-        )
-    return declared
-
-
-def backdoor_of(world: object) -> Backdoor | None:
-    """The World's ``worldspec_backdoor`` if it has one that fits ``worldspec.Backdoor``."""
-    door = getattr(world, "worldspec_backdoor", None)
-    return door if isinstance(door, Backdoor) else None

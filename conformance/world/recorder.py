@@ -7,15 +7,18 @@ fresh World, and names the runs whose logs the report should show. Ids the World
 
 from __future__ import annotations
 
+import asyncio
 import inspect
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
 
+from conformance.world.deadlines import WorldCallTimeout
 from worldspec.wire_types import MISSING
 
-__all__ = ["Call", "Recorder", "RecordingWorld"]
+__all__ = ["Call", "Recorder", "RecordingWorld", "call_arguments"]
 
 _NAMESPACES = ("events", "runs", "steps", "hooks")
 
@@ -30,6 +33,11 @@ class Call:
     result: Any = None
     error: BaseException | None = None
     variable: str | None = None
+    started: int = 0
+    """The recorder's tick when the call was made."""
+    ended: int | None = None
+    """The recorder's tick when it returned or raised (``None`` while in flight): two calls
+    overlap, and so were concurrent, when each started before the other ended."""
 
 
 @dataclass
@@ -38,6 +46,24 @@ class Recorder:
 
     calls: list[Call] = field(default_factory=list)
     run_ids: list[str] = field(default_factory=list)
+    ticks: int = 0
+
+    def begin(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Call:
+        """Record that ``method`` was called; ``end`` records how it came back."""
+        self.ticks += 1
+        call = Call(method, args, kwargs, started=self.ticks)
+        self.calls.append(call)
+        if method != "runs.list" and args and isinstance(args[0], str) and args[0].startswith("wrun_"):
+            self.note_run(args[0])
+        return call
+
+    def end(self, call: Call, *, error: BaseException | None = None) -> None:
+        """Record that ``call`` returned (its ``result`` already set) or raised ``error``."""
+        self.ticks += 1
+        call.ended = self.ticks
+        call.error = error
+        if error is None:
+            self.note_result(call)
 
     def note_run(self, run_id: object) -> None:
         if isinstance(run_id, str) and run_id and run_id not in self.run_ids:
@@ -104,53 +130,85 @@ def _render(value: Any, minted: dict[str, str]) -> str:
 
 
 class _RecordingNamespace:
-    def __init__(self, inner: Any, prefix: str, recorder: Recorder) -> None:
+    def __init__(self, inner: Any, prefix: str, recorder: Recorder, deadline: float | None) -> None:
         self._inner = inner
         self._prefix = prefix
         self._recorder = recorder
+        self._deadline = deadline
 
     def __getattr__(self, name: str) -> Any:
         member = getattr(self._inner, name)
         if not callable(member):
             return member
-        return _recording(member, f"{self._prefix}{name}", self._recorder)
+        return _recording(member, f"{self._prefix}{name}", self._recorder, self._deadline)
 
 
-def _recording(member: Any, method: str, recorder: Recorder) -> Any:
+def call_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    """The arguments of a call as the failure report shows them (cut after 400 characters)."""
+    shown = [_render(arg, {}) for arg in args] + [
+        f"{key}={_render(value, {})}" for key, value in kwargs.items()
+    ]
+    text = ", ".join(shown)
+    return text if len(text) <= 400 else text[:400] + " ..."
+
+
+async def _within(deadline: float | None, awaitable: Any, method: str, args: Any, kwargs: Any) -> Any:
+    if deadline is None:
+        return await awaitable
+    try:
+        return await asyncio.wait_for(awaitable, deadline)
+    except TimeoutError:
+        raise WorldCallTimeout(method, call_arguments(args, kwargs), deadline) from None
+
+
+def _recording(member: Any, method: str, recorder: Recorder, deadline: float | None) -> Any:
     if inspect.iscoroutinefunction(member) or method.startswith(_NAMESPACES):
 
         async def call_async(*args: Any, **kwargs: Any) -> Any:
-            call = Call(method, args, kwargs)
-            recorder.calls.append(call)
-            if method != "runs.list" and args and isinstance(args[0], str) and args[0].startswith("wrun_"):
-                recorder.note_run(args[0])
+            call = recorder.begin(method, args, kwargs)
             try:
-                call.result = await member(*args, **kwargs)
+                call.result = await _within(deadline, member(*args, **kwargs), method, args, kwargs)
             except BaseException as error:
-                call.error = error
+                recorder.end(call, error=error)
                 raise
-            recorder.note_result(call)
+            recorder.end(call)
             return call.result
 
         return call_async
 
     def call_sync(*args: Any, **kwargs: Any) -> Any:
-        call = Call(method, args, kwargs)
-        recorder.calls.append(call)
+        call = recorder.begin(method, args, kwargs)
         call.result = member(*args, **kwargs)
+        recorder.end(call)
+        if hasattr(call.result, "__anext__"):
+            return _iterating_within(deadline, call.result, method, args, kwargs)
         return call.result
 
     return call_sync
 
 
-class RecordingWorld(_RecordingNamespace):
-    """The World under test, with every call recorded in ``recorder``."""
+async def _iterating_within(
+    deadline: float | None, iterator: AsyncIterator[Any], method: str, args: Any, kwargs: Any
+) -> AsyncIterator[Any]:
+    while True:
+        try:
+            item = await _within(deadline, anext(iterator), method, args, kwargs)
+        except StopAsyncIteration:
+            return
+        yield item
 
-    def __init__(self, inner: Any, recorder: Recorder) -> None:
-        super().__init__(inner, "", recorder)
+
+class RecordingWorld(_RecordingNamespace):
+    """The World under test as the kit calls it: every call recorded in ``recorder`` and given
+    ``deadline`` seconds (``None``: no deadline) before it raises ``WorldCallTimeout``."""
+
+    def __init__(self, inner: Any, recorder: Recorder, deadline: float | None = None) -> None:
+        super().__init__(inner, "", recorder, deadline)
         for namespace in _NAMESPACES:
             setattr(
-                self, namespace, _RecordingNamespace(getattr(inner, namespace), f"{namespace}.", recorder)
+                self,
+                namespace,
+                _RecordingNamespace(getattr(inner, namespace), f"{namespace}.", recorder, deadline),
             )
 
     @property

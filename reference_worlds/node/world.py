@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -133,10 +132,10 @@ class NodeWorld:
         if "writeToStreamMulti" in members:
             self.write_to_stream_multi = self._write_to_stream_multi
         probed = await probe_capabilities(self, members)
-        unknown = set(self.capability_overrides) - {field.name for field in fields(Capabilities)}
-        if unknown:
-            raise ValueError(f"unknown capabilities {sorted(unknown)}; see worldspec.Capabilities")
-        self.worldspec_capabilities = replace(probed, **self.capability_overrides)
+        try:
+            self.worldspec_capabilities = probed.replace(**self.capability_overrides)
+        except TypeError as error:
+            raise ValueError(f"{error}; see worldspec.Capabilities") from None
 
     def _materialize(self, value: Any) -> Any:
         if isinstance(value, str) and FRESH_DIR in value:
