@@ -2,8 +2,9 @@
 
 A World exposes ``worldspec_capabilities: Capabilities``; without one it gets the defaults.
 Parts the contract requires default to ``True`` (declaring ``False`` skips their tests and caps
-the certification level); MAY parts default to ``False``. The kit probes what it can instead of
-trusting the declaration (see ``conformance.capability_probe``).
+the certification level); MAY parts default to ``False``. Where the kit can see a part for
+itself it ignores the declaration: ``legacy_seeding`` is true exactly when the World has a
+``worldspec_backdoor``, ``write_to_stream_multi`` exactly when it has that method.
 """
 
 from __future__ import annotations
