@@ -82,8 +82,8 @@ class Events(Protocol):
         pagination: PaginationOptions | None = None,
         resolve_data: ResolveData = "all",
     ) -> PaginatedResponse[Event]:
-        """Events whose correlationId is ``correlation_id`` (in run ``run_id`` if given),
-        ascending."""
+        """Events whose correlationId is ``correlation_id``, ascending: those of run ``run_id``
+        when it is given (which should be supported), else those of every run."""
         ...
 
 
