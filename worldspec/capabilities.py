@@ -7,7 +7,9 @@ what it is. Everything else (the descriptions in skip reasons and reports, which
 levels excuse its absence) is derived from that declaration.
 
 A World exposes ``worldspec_capabilities = Capabilities(...)`` naming the capabilities whose
-default it changes; without one it gets the defaults.
+default it changes; without one it gets the defaults. Where the kit can see a part for itself
+it ignores the declaration: ``legacy_seeding`` is true exactly when the World has a
+``worldspec_backdoor``, ``write_to_stream_multi`` exactly when it has that method.
 """
 
 from __future__ import annotations

@@ -1,4 +1,9 @@
-"""What ``resolveData: 'none'`` removes (§9, upstream ``stripEventDataRefs``)."""
+"""What ``resolveData: 'none'`` removes (§9, upstream ``stripEventDataRefs``).
+
+A World may call these on every read it returns (``get``, ``list``, ``list_by_correlation_id``,
+the event of ``events.create``, the preload): with ``'all'`` they return their argument
+unchanged, with ``'none'`` a copy without the payloads and nothing else.
+"""
 
 from __future__ import annotations
 
