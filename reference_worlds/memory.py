@@ -165,7 +165,7 @@ class _Events:
                 result["event"] = strip_event(result["event"], resolve)
             if outcome.preload:
                 result.update(world.preload(outcome.run_id, resolve))
-        return EventResult(**result)
+        return EventResult(**result).model_copy(deep=True)
 
     async def get(self, run_id: str, event_id: str, *, resolve_data: ResolveData = "all") -> Event:
         for event in self._world.state.events.get(run_id, []):

@@ -47,7 +47,7 @@ def render_page(invariant: Invariant, test: Callable[..., Any] | None) -> str:
     if family.kit_addition:
         lines += [
             f"*Kit addition: the {family.prefix} family is worldspec's own, not part of the spec's §13 "
-            f"catalogue; it checks {family.sections} over whole histories.*",
+            f"catalogue; it goes beyond the letter of {family.sections}.*",
             "",
         ]
     lines += [

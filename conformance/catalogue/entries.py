@@ -4,11 +4,13 @@ Transcribed from §13 of shared/spec/world-contract.md. IDs are public API: neve
 reused; a retired invariant stays here with ``retired=True``. ``docs/invariants/`` is generated
 from this table (``python -m conformance.catalogue.docs``) and a test fails when the two drift.
 
-**Kit additions.** The ``LIN`` family is not in §13: it is worldspec's own, the checks of §8
-(linearizability) and §9 (paging) that judge whole histories rather than single calls: random
-operation sequences compared with the in-memory oracle, and concurrent histories checked for
-linearizability. Its family carries ``kit_addition=True`` and the generated docs say so. The
-§13 IDs are transcribed unchanged.
+**Kit additions.** The ``LIN`` and ``COPY`` families are not in §13: they are worldspec's own.
+``LIN`` holds the checks of §8 (linearizability) and §9 (paging) that judge whole histories
+rather than single calls: random operation sequences compared with the in-memory oracle, and
+concurrent histories checked for linearizability. ``COPY`` holds what a storage backend owes
+its callers beyond the contract's letter: that what they send and receive is theirs. These
+families carry ``kit_addition=True`` and the generated docs say so. The §13 IDs are
+transcribed unchanged.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ FAMILIES: Final[dict[str, Family]] = {
     "Q": Family("Q", "queue", "queue", "§11"),
     "ERR": Family("ERR", "errors", "errors", "§3, §12"),
     "LIN": Family("LIN", "linearizability", "linearizability", "§8, §9", kit_addition=True),
+    "COPY": Family("COPY", "isolation", "caller isolation", "§2.3", kit_addition=True),
 }
 
 _TABLE: Final[tuple[tuple[str, Level, str], ...]] = (
@@ -380,6 +383,11 @@ _TABLE: Final[tuple[tuple[str, Level, str], ...]] = (
         "LIN-006",
         "MUST",
         "(`multi-process`) The races of §8 stay linearizable when the racing calls come from separate OS processes.",
+    ),
+    (
+        "COPY-001",
+        "MUST",
+        "Changing, after a call, any object a caller sent or received changes nothing the World stores or later returns.",
     ),
 )
 

@@ -8,6 +8,7 @@ fresh World, and names the runs whose logs the report should show. Ids the World
 from __future__ import annotations
 
 import asyncio
+import copy
 import inspect
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -51,7 +52,12 @@ class Recorder:
     def begin(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Call:
         """Record that ``method`` was called; ``end`` records how it came back."""
         self.ticks += 1
-        call = Call(method, args, kwargs, started=self.ticks)
+        call = Call(
+            method,
+            tuple(_as_sent(arg) for arg in args),
+            {key: _as_sent(value) for key, value in kwargs.items()},
+            started=self.ticks,
+        )
         self.calls.append(call)
         if method != "runs.list" and args and isinstance(args[0], str) and args[0].startswith("wrun_"):
             self.note_run(args[0])
@@ -109,6 +115,14 @@ class Recorder:
                 minted[str(call.result.run.run_id)] = f"{call.variable}.run.run_id"
         lines += ["", "asyncio.run(main())"]
         return "\n".join(lines)
+
+
+def _as_sent(value: Any) -> Any:
+    """``value`` as it was when sent: a copy of data, so a caller that changes its objects later
+    does not change the record; callables (queue handlers) and other live objects as they are."""
+    if isinstance(value, BaseModel | dict | list | tuple):
+        return copy.deepcopy(value)
+    return value
 
 
 def _render(value: Any, minted: dict[str, str]) -> str:
