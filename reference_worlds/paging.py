@@ -16,13 +16,25 @@ from typing import Any, TypeVar
 
 from worldspec import errors
 from worldspec.pagination import PaginatedResponse, PaginationOptions, SortOrder
+from worldspec.streams import StreamChunk, StreamChunksResponse
 from worldspec.wire_types import MISSING
 
-__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "decode_cursor", "encode_cursor", "limit_of", "order_of", "page"]
+__all__ = [
+    "DEFAULT_CHUNK_PAGE",
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "chunk_page",
+    "decode_cursor",
+    "encode_cursor",
+    "limit_of",
+    "order_of",
+    "page",
+]
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
+DEFAULT_CHUNK_PAGE = 100
 
 
 def encode_cursor(key: Any) -> str:
@@ -75,3 +87,29 @@ def page(
     chosen, has_more = ordered[:limit], len(ordered) > limit
     cursor = encode_cursor(key(chosen[-1])) if has_more else None
     return PaginatedResponse[T](data=chosen, cursor=cursor, has_more=has_more)
+
+
+def chunk_page(
+    chunks: Sequence[bytes], closed: bool, *, limit: int | None, cursor: str | None
+) -> StreamChunksResponse:
+    """One page of a stream's chunks (zero-length ones included), from a snapshot of ``chunks``.
+
+    The cursor names the index of the last chunk returned; one that is not a chunk cursor is
+    refused with ``WorkflowWorldError`` (400). ``done`` is true on the last page of a closed
+    stream."""
+    start = 0
+    if cursor:
+        after = decode_cursor(cursor)
+        if not isinstance(after, int) or isinstance(after, bool) or after < -1:
+            raise errors.WorkflowWorldError(f"unusable cursor {cursor[:40]!r}", status=400)
+        start = after + 1
+    size = max(1, min(MAX_LIMIT, limit or DEFAULT_CHUNK_PAGE))
+    snapshot = list(chunks)
+    chosen = snapshot[start : start + size]
+    has_more = start + size < len(snapshot)
+    return StreamChunksResponse(
+        data=[StreamChunk(index=start + offset, data=data) for offset, data in enumerate(chosen)],
+        cursor=encode_cursor(start + len(chosen) - 1) if has_more else None,
+        has_more=has_more,
+        done=closed and not has_more,
+    )
