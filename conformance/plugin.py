@@ -19,6 +19,8 @@ import dataclasses
 import inspect
 import os
 import random
+import sys
+import threading
 import warnings
 from collections.abc import Callable, Coroutine, Generator, Iterator
 from pathlib import Path
@@ -43,6 +45,7 @@ from conformance.reporting.rerun import RunIdentity, rerun_command
 from conformance.world.capabilities import CapabilityDeclarationError, capabilities_of, unwrapped
 from conformance.world.deadlines import DEFAULT_CALL_TIMEOUT, WorldCallTimeout, abandon
 from conformance.world.harness import HarnessTimeout, WorldHarness
+from conformance.world.leaks import Census, leaked_non_daemon_threads, pending_tasks
 from conformance.world.loading import (
     WorldLoadError,
     WorldSpec,
@@ -217,10 +220,26 @@ def pytest_configure(config: pytest.Config) -> None:
         config.args = [str(SUITES_DIR)]
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
+    """Close the records stream; then end the process at once if Worlds left non-daemon threads
+    behind: Python would wait for them after pytest's summary, which reads as a hang."""
     book = config.stash.get(_BOOK, None)
-    if book is not None and book.stream is not None:
+    if book is None:
+        return
+    if book.stream is not None:
         book.stream.close()
+    leaked = leaked_non_daemon_threads(config.stash.get(_THREADS_AT_START, frozenset()))
+    if not leaked:
+        return
+    names = ", ".join(repr(thread.name) for thread in leaked)
+    sys.stdout.flush()
+    sys.stderr.write(
+        f"worldspec: the World left {len(leaked)} non-daemon thread(s) running after close(): {names}; "
+        "Python would wait for them for ever, so the kit ends the process now\n"
+    )
+    sys.stderr.flush()
+    os._exit(config.stash.get(_EXIT_STATUS, 1))
 
 
 def _identity(config: pytest.Config) -> RunIdentity:
@@ -256,6 +275,7 @@ def world(request: pytest.FixtureRequest) -> Iterator[World]:
         pytest.skip("no World given: pass --world=module:Factory")
     spec = request.config.stash[_SPEC]
     item = request.node
+    census = Census.take()
     harness = item.stash.setdefault(_HARNESS, WorldHarness())
     recorder = item.stash.setdefault(_RECORDER, Recorder())
     try:
@@ -270,9 +290,13 @@ def world(request: pytest.FixtureRequest) -> Iterator[World]:
         return
     try:
         harness.run(close_world(opened, spec.close_timeout), spec.close_timeout + 5, "closing the World")
+        tasks = harness.run(pending_tasks(), spec.close_timeout, "listing the World's tasks")
     except (WorldLoadError, HarnessTimeout) as error:
         _facts(item)["timed_out"] = True
         pytest.fail(str(error), pytrace=False)
+    left = tasks + census.left_behind(ignore_threads=frozenset({harness.thread_ident}))
+    if left:
+        _facts(item)["left_behind"] = left
 
 
 @pytest.fixture
@@ -536,6 +560,11 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.section("worldspec: timed out", red=True)
         for record in timed_out:
             terminalreporter.line(f"{record.id}: {record.reason}")
+    left = [record for record in book.records.values() if record.left_behind]
+    if left:
+        terminalreporter.section("worldspec: left running after close()", yellow=True)
+        for record in left:
+            terminalreporter.line(f"{record.id}: {', '.join(record.left_behind)}")
     cut_short = [
         record for record in book.records.values() if record.evidence and record.evidence.budget_reached
     ]
@@ -544,6 +573,14 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         for record in cut_short:
             assert record.evidence is not None
             terminalreporter.line(f"{record.id} ({record.outcome}): {record.evidence.summary()}")
+
+
+_THREADS_AT_START = pytest.StashKey[frozenset[int]]()
+_EXIT_STATUS = pytest.StashKey[int]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_THREADS_AT_START] = frozenset(t.ident or 0 for t in threading.enumerate())
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -555,3 +592,4 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     report_path = config.getoption("world_report", None)
     if report_path and book is not None:
         book.write(Path(report_path))
+    config.stash[_EXIT_STATUS] = int(session.exitstatus)

@@ -5,6 +5,7 @@ go on (tests/test_deadlines.py)."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from typing import Any
 
@@ -86,3 +87,13 @@ class SlowCreates(MemoryWorld):
             return await original(*args, **kwargs)
 
         self.events.create = create  # type: ignore[method-assign]
+
+
+class LeavesAThreadRunning(MemoryWorld):
+    """Starts a non-daemon background thread (a flusher) that ``close()`` forgets to stop."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._stop = threading.Event()
+        self._flusher = threading.Thread(target=self._stop.wait, name="flusher", daemon=False)
+        self._flusher.start()

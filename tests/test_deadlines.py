@@ -91,3 +91,12 @@ def test_a_slow_world_ends_model_and_races_at_their_budget_and_says_so(tmp_path:
     assert "worldspec: time budget reached" in process.stdout
     assert "budget reached after" in process.stdout
     assert time.monotonic() - started < 120
+
+
+def test_threads_a_world_leaves_running_are_named_and_do_not_hang_the_run(tmp_path: Path) -> None:
+    started = time.monotonic()
+    process, records = _kit(tmp_path, "LeavesAThreadRunning", "-k", "RUN-001 or RUN-002")
+    assert time.monotonic() - started < 60, "the run ended instead of waiting for the threads"
+    assert all("thread 'flusher' (not a daemon" in " ".join(r["left_behind"]) for r in records.values())
+    assert "worldspec: left running after close()" in process.stdout
+    assert "the kit ends the process now" in process.stderr

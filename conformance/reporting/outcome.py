@@ -47,7 +47,11 @@ def classify(
     ``facts``: ``skipped_for`` (a capability), ``deviation`` (a ``SetupDeviation``),
     ``timed_out``, ``should_violation`` (the message of a broken SHOULD rule), ``evidence``."""
     duration = round(sum(report.duration for report in reports), 4)
-    common: dict[str, Any] = {"duration": duration, "evidence": facts.get("evidence")}
+    common: dict[str, Any] = {
+        "duration": duration,
+        "evidence": facts.get("evidence"),
+        "left_behind": list(facts.get("left_behind", [])),
+    }
     failed = next((report for report in reports if report.failed), None)
     if failed is not None:
         if hasattr(failed, "wasxfail") or "XPASS(strict)" in failed.longreprtext:

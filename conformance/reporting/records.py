@@ -80,6 +80,8 @@ class InvariantRecord:
     details: str = ""
     """The whole failure text with the kit's sections (empty unless it failed or was not judged)."""
     evidence: Evidence | None = None
+    left_behind: list[str] = field(default_factory=list)
+    """Threads, child processes and tasks the World left running after ``close()``."""
 
     def to_json(self) -> dict[str, Any]:
         """The record as JSON-ready data."""

@@ -49,6 +49,11 @@ class WorldHarness:
         self._thread = threading.Thread(target=self._serve, name="worldspec-world", daemon=True)
         self._thread.start()
 
+    @property
+    def thread_ident(self) -> int:
+        """The identity of the loop's thread (the kit's own, not the World's)."""
+        return self._thread.ident or 0
+
     def _serve(self) -> None:
         asyncio.set_event_loop(self.loop)
         self.loop.run_forever()
