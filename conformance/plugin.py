@@ -263,6 +263,13 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     ]
 
 
+def _harness_of(item: pytest.Item) -> WorldHarness:
+    """The test's harness, made on first use (one loop thread per test, never two)."""
+    if _HARNESS not in item.stash:
+        item.stash[_HARNESS] = WorldHarness()
+    return item.stash[_HARNESS]
+
+
 def _facts(item: pytest.Item) -> dict[str, Any]:
     return item.stash.setdefault(_FACTS, {})
 
@@ -276,7 +283,7 @@ def world(request: pytest.FixtureRequest) -> Iterator[World]:
     spec = request.config.stash[_SPEC]
     item = request.node
     census = Census.take()
-    harness = item.stash.setdefault(_HARNESS, WorldHarness())
+    harness = _harness_of(item)
     recorder = item.stash.setdefault(_RECORDER, Recorder())
     try:
         opened = harness.run(open_world(spec, recorder), spec.close_timeout * 2, "opening the World")
@@ -409,7 +416,7 @@ async def _judged(invariant_id: str | None, coroutine: Coroutine[Any, Any, T]) -
 def _run_coroutine_test(item: pytest.Function, spec: WorldSpec, found: MarkedInvariant | None) -> None:
     test: Callable[..., Any] = item.obj
     arguments = {name: item.funcargs[name] for name in item._fixtureinfo.argnames}
-    harness = item.stash.setdefault(_HARNESS, WorldHarness())
+    harness = _harness_of(item)
     budget = (spec.call_timeout or DEFAULT_CALL_TIMEOUT) * TEST_BUDGET_CALLS
     ident = found.id if found else None
     hypothesis = getattr(test, "hypothesis", None)
