@@ -6,11 +6,16 @@ writer, the limits, the validation rules (V) and how changes merge.
 
 V, for a batch of changes against a run's current keys:
 
-- a key is a string of 1 to 256 characters (JavaScript length) that does not start with ``$``
-  unless reserved keys are allowed;
+- a key is a string of 1 to 256 characters (JavaScript ``length``: UTF-16 code units) that does
+  not start with ``$`` unless reserved keys are allowed;
 - a value is a string of at most 256 UTF-8 bytes, or ``None`` (remove the key);
 - no key appears twice in one batch;
 - after the merge the run has at most 64 keys; removing an absent key offsets nothing.
+
+The wire schema of a change (``AttributeChange``) is looser than V in two ways, as upstream's:
+it allows ``$`` keys (V decides with the request's ``allowReservedAttributes``), and it counts
+a key's length in code points, as zod 4.5 counts it, where V counts UTF-16 units, so a key of
+129 emoji passes the schema and fails V.
 """
 
 from __future__ import annotations
@@ -61,10 +66,8 @@ RETENTION_ATTRIBUTE: Final = "$retention"
 
 
 def _key_length(key: str) -> str:
-    if not 1 <= js_length(key) <= ATTRIBUTE_KEY_MAX_LENGTH:
-        raise ValueError(
-            f"an attribute key has 1 to {ATTRIBUTE_KEY_MAX_LENGTH} characters, got {js_length(key)}"
-        )
+    if not 1 <= len(key) <= ATTRIBUTE_KEY_MAX_LENGTH:
+        raise ValueError(f"an attribute key has 1 to {ATTRIBUTE_KEY_MAX_LENGTH} characters, got {len(key)}")
     return key
 
 

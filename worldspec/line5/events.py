@@ -34,6 +34,13 @@ from worldspec.line5.event_data import (
     StepFailedData,
     StepRetryingData,
     StepStartedData,
+    StoredHookReceivedData,
+    StoredRunCreatedData,
+    StoredRunFailedData,
+    StoredStepCompletedData,
+    StoredStepCreatedData,
+    StoredStepFailedData,
+    StoredStepRetryingData,
     WaitCompletedData,
     WaitCreatedData,
 )
@@ -276,8 +283,9 @@ def is_lazy_step_start(request: EventRequest) -> bool:
 class _Stored(WireModel):
     """Fields a World adds when it stores an event.
 
-    ``eventData`` is optional on every stored type, as in the 4.x models: ``resolveData: 'none'``
-    drops an eventData it leaves empty (a recorded deviation, docs/decisions.md).
+    ``eventData`` is optional on every stored type, as in the 4.x models, and so is each payload
+    field inside it (``Stored*`` shapes): ``resolveData: 'none'`` strips those fields and drops an
+    eventData it leaves empty (a recorded deviation, docs/decisions.md).
     """
 
     run_id: JsStr
@@ -291,7 +299,7 @@ class _Stored(WireModel):
 class RunCreatedEvent(_Stored):
     event_type: Literal["run_created"] = "run_created"
     correlation_id: JsStr | MISSING = MISSING
-    event_data: RunCreatedData | MISSING = MISSING
+    event_data: StoredRunCreatedData | MISSING = MISSING
 
 
 class RunStartedEvent(_Stored):
@@ -309,7 +317,7 @@ class RunCompletedEvent(_Stored):
 class RunFailedEvent(_Stored):
     event_type: Literal["run_failed"] = "run_failed"
     correlation_id: JsStr | MISSING = MISSING
-    event_data: RunFailedData | MISSING = MISSING
+    event_data: StoredRunFailedData | MISSING = MISSING
 
 
 class RunCancelledEvent(_Stored):
@@ -327,7 +335,7 @@ class AttrSetEvent(_Stored):
 class StepCreatedEvent(_Stored):
     event_type: Literal["step_created"] = "step_created"
     correlation_id: JsStr
-    event_data: StepCreatedData | MISSING = MISSING
+    event_data: StoredStepCreatedData | MISSING = MISSING
 
 
 class StepStartedEvent(_Stored):
@@ -339,19 +347,19 @@ class StepStartedEvent(_Stored):
 class StepCompletedEvent(_Stored):
     event_type: Literal["step_completed"] = "step_completed"
     correlation_id: JsStr
-    event_data: StepCompletedData | MISSING = MISSING
+    event_data: StoredStepCompletedData | MISSING = MISSING
 
 
 class StepFailedEvent(_Stored):
     event_type: Literal["step_failed"] = "step_failed"
     correlation_id: JsStr
-    event_data: StepFailedData | MISSING = MISSING
+    event_data: StoredStepFailedData | MISSING = MISSING
 
 
 class StepRetryingEvent(_Stored):
     event_type: Literal["step_retrying"] = "step_retrying"
     correlation_id: JsStr
-    event_data: StepRetryingData | MISSING = MISSING
+    event_data: StoredStepRetryingData | MISSING = MISSING
 
 
 class HookCreatedEvent(_Stored):
@@ -363,7 +371,7 @@ class HookCreatedEvent(_Stored):
 class HookReceivedEvent(_Stored):
     event_type: Literal["hook_received"] = "hook_received"
     correlation_id: JsStr
-    event_data: HookReceivedData | MISSING = MISSING
+    event_data: StoredHookReceivedData | MISSING = MISSING
 
 
 class HookDisposedEvent(_Stored):

@@ -79,9 +79,10 @@ class _Payload(WireModel):
 
 
 class RunInput(_Payload):
-    """Run creation data on the first workflow message, for resilient start."""
+    """Run creation data on the first workflow message, for resilient start. ``input`` must be
+    present (zod 4.5 requires a ``z.unknown()`` key)."""
 
-    input: Any = MISSING
+    input: Any
     deployment_id: JsStr
     workflow_name: JsStr
     spec_version: JsNumber
@@ -112,7 +113,7 @@ class HookResumeInput(_Payload):
     resume_id: JsStr
     hook_id: JsStr
     token: JsStr
-    payload: Any = MISSING
+    payload: Any
     payload_digest: JsStr
     deployment_id: JsStr | MISSING = MISSING
 

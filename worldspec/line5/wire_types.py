@@ -3,7 +3,8 @@
 - ``JsTrue``: zod's ``z.literal(true)``: the boolean ``true`` and nothing that equals it (not 1).
 - ``JsPositiveInt`` and ``JsNonNegativeInt``: ``z.number().int().positive()`` and
   ``.nonnegative()``.
-- ``CancelReason``: a string of at most 512 characters (JavaScript length).
+- ``CancelReason``: a string of at most 512 characters, counted as upstream's zod (4.5) counts
+  a string's length: in code points.
 - ``ABSENT_WHEN_INVALID``: annotate ``Annotated[T | MISSING, ABSENT_WHEN_INVALID]`` to read a
   field as zod's ``.optional().catch(undefined)`` reads it: a value that does not fit ``T`` is
   dropped (the field reads as absent) instead of refusing the whole object.
@@ -22,7 +23,6 @@ from pydantic import (
     WrapValidator,
 )
 
-from worldspec.line5.js_strings import js_length
 from worldspec.wire_types import MISSING, JsInt, JsStr
 
 __all__ = [
@@ -49,10 +49,8 @@ JsNonNegativeInt = Annotated[JsInt, Field(ge=0)]
 
 
 def _short_reason(reason: str) -> str:
-    if js_length(reason) > CANCEL_REASON_MAX_LENGTH:
-        raise ValueError(
-            f"cancelReason has at most {CANCEL_REASON_MAX_LENGTH} characters, got {js_length(reason)}"
-        )
+    if len(reason) > CANCEL_REASON_MAX_LENGTH:
+        raise ValueError(f"cancelReason has at most {CANCEL_REASON_MAX_LENGTH} characters, got {len(reason)}")
     return reason
 
 
