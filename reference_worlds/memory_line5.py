@@ -32,7 +32,7 @@ from worldspec.line5.resolve_data import strip_entity, strip_event
 from worldspec.line5.slots import event_id_to_slot, slot_to_event_id
 from worldspec.line5.validation import parse_event, parse_run
 from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData
-from worldspec.ulid import MonotonicUlid
+from worldspec.ulid import MonotonicUlid, successor
 from worldspec.wire_types import MISSING
 
 __all__ = [
@@ -300,14 +300,20 @@ class LineFiveStorage:
         return list(enumerate(self.state.events.get(run_id, []), start=1))
 
     def _event_ids(self, now: datetime) -> Callable[[str], str]:
-        """Event ids for one create: the next slots of a slot-numbered run, else fresh ULIDs."""
+        """Event ids for one create: the next slots of a slot-numbered run; for a run stored with
+        ULID ids, ULIDs above its last one (its ids keep rising in append order)."""
         minted: dict[str, int] = {}
+        last_ulid: dict[str, str] = {}
 
         def next_id(run_id: str) -> str:
             minted[run_id] = minted.get(run_id, 0) + 1
+            log = self.state.events.get(run_id, [])
             if self.state.uses_slots(run_id):
-                return slot_to_event_id(len(self.state.events.get(run_id, [])) + minted[run_id])
-            return f"evnt_{self.host.mint(now)}"
+                return slot_to_event_id(len(log) + minted[run_id])
+            previous = last_ulid.get(run_id, log[-1].event_id.rsplit("_", 1)[-1])
+            fresh = self.host.mint(now)
+            last_ulid[run_id] = fresh if fresh > previous else successor(previous)
+            return f"evnt_{last_ulid[run_id]}"
 
         return next_id
 

@@ -21,6 +21,7 @@ from worldspec.line5.resolve_data import strip_event
 from worldspec.line5.slots import event_id_to_slot, is_slot_event_id, slot_to_event_id
 from worldspec.line5.validation import parse_event, parse_event_request
 from worldspec.lines import SpecLine, UnsupportedSpecVersion, line_of
+from worldspec.ulid import successor
 
 AT = datetime(2025, 3, 4, tzinfo=UTC)
 
@@ -166,3 +167,10 @@ def test_resolve_data_none_strips_the_lines_ref_fields() -> None:
         }
     )
     assert strip_event(tag_shaped, "none").to_wire()["eventData"] == {"stepName": "n", "workflowName": "w"}
+
+
+def test_the_successor_of_a_ulid_is_the_next_one_up() -> None:
+    assert successor("01HK421P83Q3JP5NMP6CPW6YQA") == "01HK421P83Q3JP5NMP6CPW6YQB"
+    assert successor("01HK421P83Q3JP5NMP6CPW6YQZ") == "01HK421P83Q3JP5NMP6CPW6YR0"
+    with pytest.raises(ValueError):
+        successor("7ZZZZZZZZZZZZZZZZZZZZZZZZZ")
