@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final, Protocol
 
+from reference_worlds.memory_line5_bulk import cancel_many, create_batch
 from reference_worlds.memory_line5_state import LineFiveState, LineFiveView, write_outcome
 from reference_worlds.memory_streams import MemoryStreams
 from reference_worlds.paging import encode_cursor, page
@@ -26,6 +27,13 @@ from reference_worlds.persisted_codec import decode_persisted
 from reference_worlds.rules_line5 import Context, Outcome, decide
 from worldspec.line5 import errors
 from worldspec.line5.attributes import AttributeChange, apply_attribute_changes, validate_attribute_changes
+from worldspec.line5.bulk import (
+    BatchEventRequest,
+    BulkCancelWorkflowRunsRequest,
+    BulkCancelWorkflowRunsResult,
+    CreateEventBatchParams,
+    EventBatchResult,
+)
 from worldspec.line5.entities import TERMINAL_RUN_STATUSES, Hook, RunStatus, Step, WorkflowRun
 from worldspec.line5.events import CreateEventParams, Event, EventRequest, EventResult
 from worldspec.line5.resolve_data import strip_entity, strip_event
@@ -95,6 +103,12 @@ class LineFiveEvents:
     ) -> EventResult:
         return await self._storage.create(run_id, event, params or CreateEventParams())
 
+    async def create_batch(
+        self, run_id: str, events: Sequence[BatchEventRequest], params: CreateEventBatchParams | None = None
+    ) -> EventBatchResult:
+        """``events.createBatch`` (``reference_worlds.memory_line5_bulk``)."""
+        return await create_batch(self._storage, run_id, events, params)
+
     async def get(self, run_id: str, event_id: str, *, resolve_data: ResolveData = "all") -> Event:
         for candidate in self._storage.state.events.get(run_id, []):
             if candidate.event_id == event_id:
@@ -157,6 +171,10 @@ class LineFiveRuns:
             cursor=found.cursor,
             has_more=found.has_more,
         )
+
+    async def cancel_many(self, request: BulkCancelWorkflowRunsRequest) -> BulkCancelWorkflowRunsResult:
+        """``runs.cancelMany`` (``reference_worlds.memory_line5_bulk``)."""
+        return await cancel_many(self._storage, request)
 
     async def get_many(
         self, run_ids: Sequence[str], *, resolve_data: ResolveData = "all"
@@ -317,6 +335,31 @@ class LineFiveStorage:
 
         return next_id
 
+    def context(self, now: datetime, occurred_at: datetime | None = None) -> Context:
+        """What the rules are told for a create decided at ``now``."""
+        return Context(
+            now=now,
+            new_event_id=self._event_ids(now),
+            new_run_id=lambda: f"wrun_{self.host.mint(now)}",
+            world_spec_version=self.spec_version,
+            default_spec_version=self.spec_version,
+            hook_retention_limit=HOOK_RETENTION_LIMIT,
+            resume_dedup=True,
+            retention=True,
+            occurred_at=occurred_at,
+        )
+
+    async def commit(self, outcome: Outcome, now: datetime) -> None:
+        """Write ``outcome`` (inside the lock): the state, and the streams a purge empties."""
+        write_outcome(self.state, outcome, now)
+        if outcome.purge_run:
+            await self.streams.purge_run(outcome.run_id)
+
+    async def announce(self) -> None:
+        """Wake the readers waiting for a run's end (after the lock is released)."""
+        async with self.changed:
+            self.changed.notify_all()
+
     async def create(
         self, run_id: str | None, request: EventRequest, params: CreateEventParams
     ) -> EventResult:
@@ -325,25 +368,12 @@ class LineFiveStorage:
         await host.pause("create:enter")
         async with host.lock:
             now = host.clock()
-            ctx = Context(
-                now=now,
-                new_event_id=self._event_ids(now),
-                new_run_id=lambda: f"wrun_{host.mint(now)}",
-                world_spec_version=self.spec_version,
-                default_spec_version=self.spec_version,
-                hook_retention_limit=HOOK_RETENTION_LIMIT,
-                resume_dedup=True,
-                retention=True,
-                occurred_at=None if params.occurred_at is MISSING else params.occurred_at,
-            )
+            ctx = self.context(now, None if params.occurred_at is MISSING else params.occurred_at)
             outcome = await decide(LineFiveView(self.state, now), run_id, request, params, ctx)
             await host.pause("create:decided")
-            write_outcome(self.state, outcome, now)
-            if outcome.purge_run:
-                await self.streams.purge_run(outcome.run_id)
+            await self.commit(outcome, now)
             result = self._result(outcome, params)
-        async with self.changed:
-            self.changed.notify_all()
+        await self.announce()
         return result
 
     def _result(self, outcome: Outcome, params: CreateEventParams) -> EventResult:

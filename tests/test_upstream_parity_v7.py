@@ -33,6 +33,7 @@ from tests.zod_parity import (
 )
 from worldspec.entities import StructuredError
 from worldspec.line5 import validation
+from worldspec.line5.bulk import BulkCancelWorkflowRunsRequest, BulkCancelWorkflowRunsResult
 from worldspec.line5.queue import HealthCheckPayload, WorkflowInvokePayload, parse_queue_payload
 from worldspec.validation import ValidationError
 from worldspec.wire import from_tagged
@@ -97,6 +98,8 @@ PARSERS: dict[str, Callable[[Any], object]] = {
     "WorkflowInvokePayloadSchema": _model(WorkflowInvokePayload),
     "HealthCheckPayloadSchema": _model(HealthCheckPayload),
     "StructuredErrorSchema": _model(StructuredError),
+    "BulkCancelWorkflowRunsRequestSchema": _model(BulkCancelWorkflowRunsRequest),
+    "BulkCancelWorkflowRunsResultSchema": _model(BulkCancelWorkflowRunsResult),
 }
 """The worldspec.line5 parser for each upstream schema."""
 

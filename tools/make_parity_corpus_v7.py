@@ -522,6 +522,39 @@ def add_cancel_reasons(corpus: Corpus) -> None:
     ])  # fmt: skip
 
 
+def add_bulk_cancel(corpus: Corpus) -> None:
+    """``runs.cancelMany``'s request and result."""
+    ids = [RUN_ID, "wrun_01JNK9QX2S8T4V6W8Y0A2C4E6H"]
+    corpus.table("bulk-cancel.request", "BulkCancelWorkflowRunsRequestSchema", [
+        ("minimal", {"runIds": ids}, ACCEPT, "two ids"),
+        ("reason", {"runIds": ids, "cancelReason": "sweep"}, ACCEPT, "with a reason"),
+        ("500", {"runIds": [f"wrun_{n}" for n in range(500)]}, ACCEPT, "500 ids"),
+        ("501", {"runIds": [f"wrun_{n}" for n in range(501)]}, REJECT, "more than 500"),
+        ("empty", {"runIds": []}, REJECT, "at least one id"),
+        ("duplicates", {"runIds": [RUN_ID, RUN_ID]}, REJECT, "unique ids"),
+        ("reason-513", {"runIds": ids, "cancelReason": "r" * 513}, REJECT, "reason of at most 512"),
+    ])  # fmt: skip
+    summary = {"requested": 2, "cancelled": 1, "alreadyCancelled": 0, "notCancellable": 1, "notFound": 0,
+               "failed": 0}  # fmt: skip
+    outcomes = [{"runId": ids[0], "outcome": "cancelled"},
+                {"runId": ids[1], "outcome": "not_cancellable", "status": "completed"}]  # fmt: skip
+    corpus.table("bulk-cancel.result", "BulkCancelWorkflowRunsResultSchema", [
+        ("mixed", {"summary": summary, "results": outcomes}, ACCEPT, "outcomes and their counts"),
+        ("failed", {"summary": summary, "results": [{"runId": "r", "outcome": "failed", "code": "X",
+                                                      "retryable": True}]}, ACCEPT, "a failure"),
+        ("failed-no-retryable", {"summary": summary,
+                                 "results": [{"runId": "r", "outcome": "failed", "code": "X"}]},
+         REJECT, "retryable required"),
+        ("not-cancellable-no-status", {"summary": summary,
+                                       "results": [{"runId": "r", "outcome": "not_cancellable"}]},
+         REJECT, "status required"),
+        ("unknown-outcome", {"summary": summary, "results": [{"runId": "r", "outcome": "skipped"}]}, REJECT,
+         "not an outcome"),
+        ("summary-missing-count", {"summary": without(summary, "notFound"), "results": []}, REJECT,
+         "every count is required"),
+    ])  # fmt: skip
+
+
 def build_corpus() -> dict[str, Any]:
     """The whole corpus document."""
     corpus = Corpus()
@@ -536,6 +569,7 @@ def build_corpus() -> dict[str, Any]:
     add_queue(corpus)
     add_wrong_types(corpus)
     add_cancel_reasons(corpus)
+    add_bulk_cancel(corpus)
     return {
         "format": "worldspec-parity-corpus/1",
         "about": "5.x-line wire data judged by @workflow/world 5.0.0-beta.37's zod schemas "

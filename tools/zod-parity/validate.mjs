@@ -49,6 +49,8 @@ const SCHEMA_NAMES = [
   'StepInvokePayloadSchema',
   'HealthCheckPayloadSchema',
   'StructuredErrorSchema',
+  'BulkCancelWorkflowRunsRequestSchema',
+  'BulkCancelWorkflowRunsResultSchema',
 ];
 
 class CorpusError extends Error {}

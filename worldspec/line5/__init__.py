@@ -6,7 +6,8 @@ module per part, named as there:
 - ``spec_version``, ``slots``: versions 4 to 7 and slot event ids (``evnt_`` + position);
 - ``entities``, ``event_data``, ``events``: runs, steps and hooks with verbatim errors,
   attributes and retention; the 18 event types, ``CreateEventParams`` and ``EventResult``;
-- ``attributes``: run attribute changes, their writers and validation;
+- ``attributes``: run attribute changes, their writers and validation; ``bulk``: the shapes of
+  ``runs.cancelMany`` and ``events.createBatch``;
 - ``queue``: workflow-topic names and payloads; ``errors``: the line's error names;
 - ``protocol``: the ``World`` protocol (``world.streams``, ``steps.get(run_id, step_id)``,
   optional members); ``capabilities``: upstream's ``WorldCapabilities`` and the kit's datasheet;

@@ -20,6 +20,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Protocol, runtime_checkable
 
 from worldspec.line5.attributes import AttributeChange
+from worldspec.line5.bulk import (
+    BatchEventRequest,
+    BulkCancelWorkflowRunsRequest,
+    BulkCancelWorkflowRunsResult,
+    CreateEventBatchParams,
+    EventBatchResult,
+)
 from worldspec.line5.entities import Hook, RunStatus, Step, WorkflowRun
 from worldspec.line5.events import CreateEventParams, Event, EventRequest, EventResult
 from worldspec.line5.queue import MessageMeta, QueueOptions, QueuePayload, QueueResult
@@ -33,6 +40,8 @@ __all__ = [
     "Runs",
     "Steps",
     "Streams",
+    "SupportsCancelMany",
+    "SupportsCreateBatch",
     "SupportsCreateRunId",
     "SupportsExperimentalSetAttributes",
     "SupportsGetMany",
@@ -196,8 +205,8 @@ class World(Protocol):
     Optional members, which ``runtime_checkable`` does not require: ``capabilities``
     (``worldspec.line5.capabilities.WorldCapabilities``), ``start()``, ``close()``,
     ``create_run_id()``, ``runs.get_many``, ``runs.wait_for_terminal_status``,
-    ``runs.experimental_set_attributes``, ``streams.write_multi`` (see the ``Supports*``
-    protocols).
+    ``runs.experimental_set_attributes``, ``runs.cancel_many``, ``events.create_batch``,
+    ``streams.write_multi`` (see the ``Supports*`` protocols).
     """
 
     spec_version: int
@@ -287,4 +296,27 @@ class SupportsCreateRunId(Protocol):
 
     def create_run_id(self) -> str:
         """A bare 26-character ULID with a current time; ``wrun_<it>`` is a valid runId."""
+        ...
+
+
+@runtime_checkable
+class SupportsCancelMany(Protocol):
+    """``runs.cancel_many``: cancel up to 500 runs in one call."""
+
+    async def cancel_many(self, request: BulkCancelWorkflowRunsRequest) -> BulkCancelWorkflowRunsResult:
+        """Refuse a malformed request before any run changes; else one outcome per id in request
+        order (each cancellation logs ``run_cancelled`` with the reason) and their counts."""
+        ...
+
+
+@runtime_checkable
+class SupportsCreateBatch(Protocol):
+    """``events.create_batch``: several events of one run in one atomic attempt."""
+
+    async def create_batch(
+        self, run_id: str, events: Sequence[BatchEventRequest], params: CreateEventBatchParams | None = None
+    ) -> EventBatchResult:
+        """Accepted events commit at consecutive slots in request order; each result is what its
+        single create would report; a type a batch cannot hold, or two events for one entity
+        (bar ``step_created`` then a payload-free ``step_started``), refuses the whole batch."""
         ...
