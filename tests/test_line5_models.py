@@ -4,10 +4,13 @@ attribute validation V, the line's errors and ``resolveData: 'none'``."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from worldspec import errors as line4_errors
+from worldspec.__main__ import main
+from worldspec.json_schema import SCHEMA_MODELS_LINE_5
 from worldspec.line5 import errors
 from worldspec.line5.attributes import (
     AttributeChange,
@@ -174,3 +177,13 @@ def test_the_successor_of_a_ulid_is_the_next_one_up() -> None:
     assert successor("01HK421P83Q3JP5NMP6CPW6YQZ") == "01HK421P83Q3JP5NMP6CPW6YR0"
     with pytest.raises(ValueError):
         successor("7ZZZZZZZZZZZZZZZZZZZZZZZZZ")
+
+
+def test_the_schema_command_describes_the_line_of_a_spec_version(tmp_path: Path) -> None:
+    assert main(["schema", "--out", str(tmp_path / "five"), "--spec", "7"]) == 0
+    written = sorted(path.stem for path in (tmp_path / "five").iterdir())
+    assert written == sorted(f"{name}.schema" for name in SCHEMA_MODELS_LINE_5)
+    event = (tmp_path / "five" / "Event.schema.json").read_text()
+    assert '"attr_set"' in event and '"noop"' in event and "replayEventObserver" not in event
+    assert main(["schema", "--out", str(tmp_path / "none"), "--spec", "5"]) == 2
+    assert not (tmp_path / "none").exists()

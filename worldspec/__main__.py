@@ -1,6 +1,7 @@
 """The ``worldspec`` command line.
 
-- ``worldspec schema --out DIR``: a JSON Schema per wire model;
+- ``worldspec schema --out DIR [--spec N]``: a JSON Schema per wire model of the line that
+  spec version ``N`` belongs to (default 3, the 4.x line);
 - ``worldspec certify MODULE:FACTORY ...``: certify a World (``conformance.certify.command``);
 - ``worldspec invariants [--json]``: the invariant catalogue.
 
@@ -16,11 +17,17 @@ import sys
 from pathlib import Path
 
 from worldspec.json_schema import write_schemas
+from worldspec.lines import UnsupportedSpecVersion, line_of
 
 
 def _schema(args: argparse.Namespace) -> int:
-    written = write_schemas(Path(args.out))
-    print(f"wrote {len(written)} JSON Schemas to {args.out}")
+    try:
+        line = line_of(args.spec)
+    except UnsupportedSpecVersion as error:
+        print(f"worldspec schema: {error}", file=sys.stderr)
+        return 2
+    written = write_schemas(Path(args.out), line)
+    print(f"wrote {len(written)} JSON Schemas of the {line} line to {args.out}")
     return 0
 
 
@@ -34,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     schema = commands.add_parser("schema", help="write a JSON Schema per wire model")
     schema.add_argument("--out", required=True, metavar="DIR", help="directory to write into")
+    schema.add_argument(
+        "--spec", type=int, default=3, metavar="N", help="spec version whose line to describe (3, 6 or 7)"
+    )
     schema.set_defaults(run=_schema)
     add_commands(commands)
     return parser

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Final, Literal, get_args
 
 from pydantic import Field
+from pydantic.json_schema import SkipJsonSchema
 
 from worldspec.base import WireModel
 from worldspec.entities import Wait
@@ -469,7 +470,9 @@ class CreateEventParams(WireModel):
     since_cursor: JsStr | MISSING = MISSING
     skip_preload: JsTrue | MISSING = MISSING
     preload_events: JsTrue | MISSING = MISSING
-    replay_event_observer: Callable[[Any], None] | MISSING = Field(default=MISSING, exclude=True)
+    replay_event_observer: SkipJsonSchema[Callable[[Any], None] | MISSING] = Field(
+        default=MISSING, exclude=True
+    )
 
 
 class EventResult(WireModel):
