@@ -2,7 +2,8 @@
 
 - ``worldspec certify MODULE:FACTORY ...``: certify a World (``conformance.certify.command``);
 - ``worldspec invariants [--json]``: the invariant catalogue;
-- ``worldspec schema --out DIR``: a JSON Schema per wire model of ``worldspec``.
+- ``worldspec schema --out DIR [--spec N]``: a JSON Schema per wire model of the line that
+  spec version ``N`` belongs to (default 3, the 4.x line).
 
 The command belongs to the kit: ``worldspec`` (what a World is) never imports ``conformance``
 (how it is judged).
@@ -18,13 +19,19 @@ from pathlib import Path
 from conformance.catalogue.listing import render_json, render_table
 from conformance.certify.command import add_certify_command
 from worldspec.json_schema import write_schemas
+from worldspec.lines import UnsupportedSpecVersion, line_of
 
 __all__ = ["build_parser", "main"]
 
 
 def _schema(args: argparse.Namespace) -> int:
-    written = write_schemas(Path(args.out))
-    print(f"wrote {len(written)} JSON Schemas to {args.out}")
+    try:
+        line = line_of(args.spec)
+    except UnsupportedSpecVersion as error:
+        print(f"worldspec schema: {error}", file=sys.stderr)
+        return 2
+    written = write_schemas(Path(args.out), line)
+    print(f"wrote {len(written)} JSON Schemas of the {line} line to {args.out}")
     return 0
 
 
@@ -45,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     invariants.set_defaults(run=_invariants)
     schema = commands.add_parser("schema", help="write a JSON Schema per wire model")
     schema.add_argument("--out", required=True, metavar="DIR", help="directory to write into")
+    schema.add_argument(
+        "--spec", type=int, default=3, metavar="N", help="spec version whose line to describe (3, 6 or 7)"
+    )
     schema.set_defaults(run=_schema)
     return parser
 

@@ -87,6 +87,16 @@ class MemoryStreams:
         stream = self._streams.get(name, _Stream())
         return chunk_page(stream.chunks, stream.closed, limit=limit, cursor=cursor)
 
+    async def purge_run(self, run_id: str) -> None:
+        """Empty and close every stream of ``run_id`` (a run whose data went with its end):
+        it then reads as an empty closed stream, and readers waiting on it end."""
+        for name in self._by_run.get(run_id, []):
+            stream = self._streams.setdefault(name, _Stream())
+            stream.chunks.clear()
+            stream.closed = True
+            async with stream.changed:
+                stream.changed.notify_all()
+
     async def get_stream_info(self, name: str, run_id: str) -> StreamInfoResponse:
         """Index of the last chunk (-1 when none) and whether the stream is closed."""
         stream = self._streams.get(name, _Stream())

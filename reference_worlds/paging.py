@@ -70,8 +70,12 @@ def page(
     key: Callable[[T], Any],
     pagination: PaginationOptions | None,
     default_order: SortOrder,
+    *,
+    unlimited_by_default: bool = False,
 ) -> PaginatedResponse[T]:
-    """One page of ``items`` (already in ascending ``key`` order) per ``pagination``."""
+    """One page of ``items`` (already in ascending ``key`` order) per ``pagination``. Without a
+    limit a page holds ``DEFAULT_LIMIT`` items, or every remaining one when
+    ``unlimited_by_default``."""
     order = order_of(pagination, default_order)
     ordered = list(items) if order == "asc" else list(reversed(items))
     if pagination is not None and pagination.cursor is not MISSING:
@@ -83,7 +87,8 @@ def page(
                 ordered = [item for item in ordered if key(item) < after]
         except TypeError:
             raise errors.WorkflowWorldError("unusable cursor", status=400) from None
-    limit = limit_of(pagination)
+    asked = pagination is not None and pagination.limit is not MISSING
+    limit = limit_of(pagination) if asked or not unlimited_by_default else len(ordered)
     chosen, has_more = ordered[:limit], len(ordered) > limit
     cursor = encode_cursor(key(chosen[-1])) if has_more else None
     return PaginatedResponse[T](data=chosen, cursor=cursor, has_more=has_more)

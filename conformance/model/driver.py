@@ -22,7 +22,7 @@ from conformance.model.normalise import normalised
 from conformance.reporting.display import show
 from conformance.world.clock import ManualClock, open_world_with_clock
 from conformance.world.loading import WorldSpec, close_world
-from conformance.world.oracle import oracle_on, system_clock
+from conformance.world.oracle import as_world, oracle_on, system_clock
 from worldspec.entities import TERMINAL_RUN_STATUSES
 from worldspec.errors import TooEarlyError, WorkflowError
 from worldspec.events import EventResult
@@ -184,7 +184,7 @@ class ModelDriver:
         kit_clock = ManualClock()
         world, on_kit_clock = await open_world_with_clock(spec, kit_clock)
         clock = kit_clock if on_kit_clock else system_clock
-        return cls(world, oracle_on(clock), clock, on_kit_clock)
+        return cls(world, as_world(oracle_on(clock)), clock, on_kit_clock)
 
     async def close(self) -> None:
         """Close the World under test (the oracle holds nothing to release)."""

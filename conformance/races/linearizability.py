@@ -32,7 +32,7 @@ from conformance.races.results import (
     observation_lines,
     outcome_of,
 )
-from conformance.world.oracle import Oracle
+from conformance.world.oracle import Oracle, as_world
 
 __all__ = ["ANOMALIES", "History", "Op", "Violation", "check"]
 
@@ -156,8 +156,8 @@ class _Search:
         for op in self._candidates(pending):
             oracle = await self.new_oracle()
             for earlier in prefix:
-                await outcome_of(earlier.call, oracle)
-            expected = await outcome_of(op.call, oracle)
+                await outcome_of(earlier.call, as_world(oracle))
+            expected = await outcome_of(op.call, as_world(oracle))
             self.allowed[op.index].add(expected)
             if not explains(op.call, op.outcome, expected):
                 continue

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import cast
 
 from reference_worlds.memory import MemoryWorld, system_clock
+from worldspec.protocol import World
 
-__all__ = ["Oracle", "new_oracle", "oracle_on", "system_clock"]
+__all__ = ["Oracle", "as_world", "new_oracle", "oracle_on", "system_clock"]
 
 Oracle = MemoryWorld
 """The oracle's type."""
@@ -27,3 +29,9 @@ async def new_oracle() -> Oracle:
 def oracle_on(clock: Callable[[], datetime]) -> Oracle:
     """A fresh, empty oracle whose time comes from ``clock``."""
     return MemoryWorld(clock=clock)
+
+
+def as_world(oracle: Oracle) -> World:
+    """The oracle as the World protocol of the 4.x line, which it speaks at its default spec
+    version (MemoryWorld's namespaces are typed for both lines)."""
+    return cast(World, oracle)
