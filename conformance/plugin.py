@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import dataclasses
 import inspect
+import json
 import os
 import random
 import sys
@@ -32,7 +33,8 @@ from hypothesis import settings as hypothesis_settings
 
 import worldspec
 from conformance import suites
-from conformance.catalogue.entries import FAMILIES
+from conformance.catalogue.docs import implementing_tests
+from conformance.catalogue.entries import FAMILIES, INVARIANTS, invariant_by_id
 from conformance.catalogue.marker import MarkedInvariant, invariant_of
 from conformance.checks.expect import SetupDeviation, judging
 from conformance.reporting.blame import explain_unexpected
@@ -40,7 +42,7 @@ from conformance.reporting.failure import failure_sections
 from conformance.reporting.known_failures import KnownFailure, KnownFailuresError, load_known_failures
 from conformance.reporting.outcome import classify
 from conformance.reporting.profiles import DEFAULT_PROFILE, PROFILES, Profile, derive_seed, register_profiles
-from conformance.reporting.records import Evidence, RecordBook
+from conformance.reporting.records import Evidence, InvariantRecord, RecordBook
 from conformance.reporting.rerun import RunIdentity, rerun_command
 from conformance.world.capabilities import CapabilityDeclarationError, capabilities_of, unwrapped
 from conformance.world.deadlines import DEFAULT_CALL_TIMEOUT, WorldCallTimeout, abandon
@@ -202,11 +204,12 @@ def pytest_configure(config: pytest.Config) -> None:
     register_profiles(config.rootpath)
     hypothesis_settings.load_profile(f"worldspec-{profile.name}")
     config.stash[_PROFILE] = profile
-    given_seed = config.getoption("world_seed")
-    config.stash[_SEED] = given_seed if given_seed is not None else random.SystemRandom().randrange(2**32)
+    config.stash[_SEED] = _session_seed(config)
     config.stash[_CAPABILITIES] = capabilities
     config.stash[_KNOWN] = known
+    config.stash[_UNMATCHED] = sorted(set(known) - set(implementing_tests()))
     records_path = config.getoption("world_records")
+    keeps_records = records_path and not _is_worker(config)
     config.stash[_BOOK] = RecordBook(
         spec.target,
         spec.options,
@@ -214,10 +217,61 @@ def pytest_configure(config: pytest.Config) -> None:
         spec_version,
         profile.name,
         config.stash[_SEED],
-        stream=Path(records_path).open("a", encoding="utf-8") if records_path else None,  # noqa: SIM115
+        stream=Path(records_path).open("a", encoding="utf-8") if keeps_records else None,  # noqa: SIM115
     )
+    if not _is_worker(config):
+        config.pluginmanager.register(_RecordKeeper(config.stash[_BOOK]), "worldspec-records")
+        if config.pluginmanager.hasplugin("xdist"):
+            config.pluginmanager.register(_Workers(config.stash[_SEED]), "worldspec-xdist")
     if config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args = [str(SUITES_DIR)]
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    """Whether this process is a pytest-xdist worker (the controller keeps the records)."""
+    return hasattr(config, "workerinput")
+
+
+def _session_seed(config: pytest.Config) -> int:
+    """``--world-seed``, else the seed the xdist controller chose, else a fresh one."""
+    given = config.getoption("world_seed")
+    if given is not None:
+        return int(given)
+    if _is_worker(config) and _WORKER_SEED in config.workerinput:  # type: ignore[attr-defined]
+        return int(config.workerinput[_WORKER_SEED])  # type: ignore[attr-defined]
+    return random.SystemRandom().randrange(2**32)
+
+
+_WORKER_SEED = "worldspec_seed"
+
+
+class _Workers:
+    """Hooks of the xdist controller: every worker gets the session's seed, and the records
+    announce the invariants the first worker collected."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self.announced = False
+
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput[_WORKER_SEED] = self.seed
+
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        book = node.config.stash.get(_BOOK, None)
+        if book is None or self.announced:
+            return
+        self.announced = True
+        book.collected(invariant_by_id(ident) for ident in _invariant_ids(ids))
+
+
+def _invariant_ids(node_ids: list[str]) -> list[str]:
+    """The invariant IDs in suite node ids (``…::test_x[RUN-014]``), in order."""
+    found = []
+    for node_id in node_ids:
+        ident = node_id.rpartition("[")[2].rstrip("]")
+        if ident in INVARIANTS:
+            found.append(ident)
+    return found
 
 
 @pytest.hookimpl(trylast=True)
@@ -367,24 +421,27 @@ def _marked(item: pytest.Item) -> MarkedInvariant | None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Known failures run as strict expected failures; races run on one xdist worker, one after
+    another (``xdist_group``), so parallel runs do not make them compete for the cores."""
     if _KNOWN not in config.stash:
         return
     known = config.stash[_KNOWN]
-    matched: set[str] = set()
     for item in items:
         found = _marked(item)
-        if found is not None and found.id in known:
+        if found is None:
+            continue
+        if found.id in known:
             entry = known[found.id]
-            matched.add(found.id)
             item.add_marker(
                 pytest.mark.xfail(reason=f"known failure: {entry.reason} ({entry.link})", strict=True)
             )
-    config.stash[_UNMATCHED] = sorted(set(known) - matched)
+        if found.races:
+            item.add_marker(pytest.mark.xdist_group(name="worldspec-races"))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     book = session.config.stash.get(_BOOK, None)
-    if book is not None:
+    if book is not None and not _is_worker(session.config):
         book.collected(found.entry for item in session.items if (found := _marked(item)) is not None)
 
 
@@ -534,10 +591,30 @@ def pytest_runtest_makereport(
     reports.append(report)
     if report.when == "teardown":
         _close_harness(item)
-        book = item.config.stash[_BOOK]
         rerun = rerun_command(_identity(item.config), found.id)
-        book.add(classify(found.entry, reports, facts, rerun))
+        record = classify(found.entry, reports, facts, rerun)
+        report.user_properties.append((_RECORD_PROPERTY, json.dumps(record.to_json(), default=str)))
     return report
+
+
+_RECORD_PROPERTY = "worldspec_record"
+"""The teardown report carries the invariant's record, so that under pytest-xdist the controller,
+which sees only reports, keeps the same records a single process keeps."""
+
+
+class _RecordKeeper:
+    """Keeps the records the teardown reports carry, in the process that reports (the only
+    process, or the xdist controller; a worker's reports reach the controller)."""
+
+    def __init__(self, book: RecordBook) -> None:
+        self.book = book
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "teardown":
+            return
+        for name, value in report.user_properties:
+            if name == _RECORD_PROPERTY:
+                self.book.add(InvariantRecord.from_json(json.loads(str(value))))
 
 
 def _close_harness(item: pytest.Item) -> None:

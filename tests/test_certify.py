@@ -258,3 +258,18 @@ def test_the_command_line_does_not_import_pytest() -> None:
         [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=60
     )
     assert shown.stdout.strip() == "False", shown.stderr
+
+
+def _outcomes(report: dict[str, Any]) -> dict[str, tuple[str, str | None]]:
+    return {entry["id"]: (entry["outcome"], entry["skipped_for"]) for entry in report["invariants"]}
+
+
+def test_certify_on_several_workers_reports_what_one_process_reports(tmp_path: Path) -> None:
+    for target in ("reference_worlds.memory:MemoryWorld", "reference_worlds.local:LocalWorld"):
+        serial, one = certify(tmp_path / "one", target, "--profile", "quick")
+        parallel, two = certify(tmp_path / "two", target, "--profile", "quick", "-n", "2")
+        assert serial.returncode == parallel.returncode == 0, parallel.stdout + parallel.stderr
+        assert _outcomes(two) == _outcomes(one)
+        assert two["certification"]["reachedLevel"] == one["certification"]["reachedLevel"] == "full"
+        assert "-n=2" in two["run"]["command"]
+        assert "FAIL" not in parallel.stdout and "LIN  " in parallel.stdout, "progress per family"

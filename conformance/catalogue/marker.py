@@ -28,6 +28,9 @@ class MarkedInvariant:
 
     entry: Invariant
     requires: tuple[Capability, ...]
+    races: bool = False
+    """The test races calls against each other (or across processes) and needs the cores to
+    itself: under pytest-xdist all such tests run on one worker, one after another."""
 
     @property
     def id(self) -> str:
@@ -35,13 +38,15 @@ class MarkedInvariant:
         return self.entry.id
 
 
-def invariant(ident: str, *, requires: Capability | tuple[Capability, ...] = ()) -> Callable[[F], F]:
+def invariant(
+    ident: str, *, requires: Capability | tuple[Capability, ...] = (), races: bool = False
+) -> Callable[[F], F]:
     """Mark a test as the check of invariant ``ident``: selectable with ``-k <ID>`` and with
-    ``-m <family marker>``, reported with the invariant's statement on failure, and skipped
-    (before it runs) for a World that lacks a capability in ``requires``."""
-    found = MarkedInvariant(
-        invariant_by_id(ident), (requires,) if isinstance(requires, Capability) else requires
-    )
+    ``-m <family marker>``, reported with the invariant's statement on failure, skipped (before
+    it runs) for a World that lacks a capability in ``requires``, and, with ``races``, scheduled
+    alone among the racing tests when the kit runs on several workers."""
+    needed = (requires,) if isinstance(requires, Capability) else requires
+    found = MarkedInvariant(invariant_by_id(ident), needed, races)
 
     def mark(test: F) -> F:
         if not (test.__doc__ or "").strip():

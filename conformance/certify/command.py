@@ -65,6 +65,14 @@ def add_certify_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
         help=f"how hard the kit looks: model examples, race rounds, time budgets (default {DEFAULT_PROFILE})",
     )
     certify.add_argument(
+        "-n",
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run the kit on N pytest-xdist worker processes (default 1); racing tests stay on one worker",
+    )
+    certify.add_argument(
         "--timeout",
         type=float,
         metavar="SECONDS",
@@ -111,7 +119,9 @@ def certify_command(args: argparse.Namespace) -> int:
     world = WorldIdentity(args.world, masker.mask(options), package_of(args.world, options))
     if args.timeout is not None and args.timeout <= 0:
         return _usage_error(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
-    request = KitRequest(args.world, tuple(args.opt), args.xfail, args.profile, args.timeout)
+    if args.workers < 1:
+        return _usage_error(f"-n must be at least 1, got {args.workers}")
+    request = KitRequest(args.world, tuple(args.opt), args.xfail, args.profile, args.timeout, args.workers)
     shown_options = " ".join(masker.option_argument(key, value) for key, value in options.items())
     print(f"worldspec certify: {args.world} {shown_options}".rstrip() + f" (level {args.level})")
     started_at = datetime.now(UTC)

@@ -163,6 +163,8 @@ def certification_of(
         command.append(f"--xfail={request.known_failures}")
     if request.profile is not None:
         command.append(f"--profile={request.profile}")
+    if request.workers > 1:
+        command.append(f"-n={request.workers}")
     command.append(f"--level={requested_level}")
     return Certification(
         world=world,

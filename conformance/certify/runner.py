@@ -34,6 +34,8 @@ class KitRequest:
     known_failures: Path | None = None
     profile: str | None = None
     timeout: float | None = None
+    workers: int = 1
+    """pytest-xdist worker processes (``-n``); 1 runs the kit in one process."""
 
     def kit_arguments(self) -> list[str]:
         """The plugin's options that select and configure the World (no output options)."""
@@ -45,6 +47,8 @@ class KitRequest:
             arguments.append(f"--world-profile={self.profile}")
         if self.timeout is not None:
             arguments.append(f"--world-timeout={self.timeout:g}")
+        if self.workers > 1:
+            arguments += ["-n", str(self.workers), "--dist", "loadgroup"]
         return arguments
 
 

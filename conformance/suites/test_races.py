@@ -45,7 +45,7 @@ async def _hunt(world: World, race: races.Race, profile: Profile, seed: int, evi
         )
 
 
-@invariant("RS-005")
+@invariant("RS-005", races=True)
 async def test_resilient_start_races(
     world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
 ) -> None:
@@ -55,7 +55,7 @@ async def test_resilient_start_races(
     await _hunt(world, races.RESILIENT_START, world_profile, world_seed, world_evidence)
 
 
-@invariant("HOOK-003")
+@invariant("HOOK-003", races=True)
 async def test_hook_created_races_for_one_token(
     world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
 ) -> None:
@@ -65,7 +65,7 @@ async def test_hook_created_races_for_one_token(
     await _hunt(world, races.HOOK_TOKEN, world_profile, world_seed, world_evidence)
 
 
-@invariant("HOOK-010")
+@invariant("HOOK-010", races=True)
 async def test_hook_disposed_races_hook_received(
     world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
 ) -> None:
@@ -75,7 +75,7 @@ async def test_hook_disposed_races_hook_received(
     await _hunt(world, races.DISPOSE_VS_RECEIVE, world_profile, world_seed, world_evidence)
 
 
-@invariant("LIN-002")
+@invariant("LIN-002", races=True)
 async def test_run_created_races_for_one_run_id(
     world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
 ) -> None:
@@ -84,7 +84,7 @@ async def test_run_created_races_for_one_run_id(
     await _hunt(world, races.RUN_CREATED, world_profile, world_seed, world_evidence)
 
 
-@invariant("LIN-003")
+@invariant("LIN-003", races=True)
 async def test_step_completed_races_step_failed(
     world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
 ) -> None:
@@ -93,7 +93,7 @@ async def test_step_completed_races_step_failed(
     await _hunt(world, races.STEP_TERMINAL, world_profile, world_seed, world_evidence)
 
 
-@invariant("LIN-005")
+@invariant("LIN-005", races=True)
 async def test_run_cancelled_races_completion(
     world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
 ) -> None:
@@ -104,7 +104,7 @@ async def test_run_cancelled_races_completion(
     await _hunt(world, races.CANCEL_VS_COMPLETION, world_profile, world_seed, world_evidence)
 
 
-@invariant("LIN-004")
+@invariant("LIN-004", races=True)
 async def test_paging_while_events_are_appended(
     world_spec: WorldSpec, world_profile: Profile, world_seed: int, world_evidence: Evidence
 ) -> None:
@@ -128,7 +128,7 @@ async def test_paging_while_events_are_appended(
         )
 
 
-@invariant("LIN-006", requires=Capability.MULTI_PROCESS)
+@invariant("LIN-006", requires=Capability.MULTI_PROCESS, races=True)
 async def test_races_across_processes(
     world: World, world_spec: WorldSpec, world_profile: Profile, world_seed: int, world_evidence: Evidence
 ) -> None:
