@@ -1,4 +1,4 @@
-"""The ci profile catches every broken World of tests/broken_worlds_races.py in 20 runs out
+"""The ci profile catches every broken World of tests/broken_worlds/races.py in 20 runs out
 of 20, each run with a seed of its own (printed when one escapes, to replay it).
 
 This calls the suites' library functions in-process, with the ci profile's settings, rather
@@ -25,8 +25,8 @@ from conformance.races.processes import Workers, hunt_with_workers, shared_optio
 from conformance.reporting.profiles import PROFILES
 from conformance.reporting.records import Evidence
 from conformance.world.loading import WorldSpec
-from tests import broken_worlds_races
-from tests.broken_worlds import BrokenWorld
+from tests.broken_worlds import BROKEN_WORLDS, BrokenWorld
+from tests.broken_worlds import races as racing_worlds
 
 CI = PROFILES["ci"]
 RUNS = 20
@@ -118,8 +118,8 @@ CHECKS["LIN-004"] = _paging
 CASES = sorted(
     (
         (world, ident)
-        for world in vars(broken_worlds_races).values()
-        if isinstance(world, type) and issubclass(world, BrokenWorld) and world is not BrokenWorld
+        for world in BROKEN_WORLDS.values()
+        if world.__module__ == racing_worlds.__name__
         for ident in world.breaks
     ),
     key=lambda case: (case[0].__name__, case[1]),

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-TIMESTAMP_CURSOR = "tests.broken_worlds_races:TimestampCursor"
+TIMESTAMP_CURSOR = "tests.broken_worlds.races:TimestampCursor"
 
 
 def _kit(*options: str) -> str:
