@@ -21,7 +21,9 @@ from typing import Any
 
 import pytest
 
+from conformance.certify.levels import LEVELS, highest_reached, judge
 from conformance.reporting.known_failures import load_known_failures
+from conformance.reporting.records import read_records
 from reference_worlds.node import NodeWorld
 from tests.kit_runner import failed, run_kit
 from worldspec.queue import HandlerTimeout, MessageMeta, QueuePayload, StepInvokePayload
@@ -53,6 +55,7 @@ def test_world_local_passes_the_kit_except_its_known_failures(tmp_path: Path) ->
     assert known >= TIMING_DEPENDENT, "a timing-dependent invariant must still be a written-up finding"
     strict = tmp_path / "known-failures.toml"
     strict.write_text(_without(TIMING_DEPENDENT, KNOWN_FAILURES))
+    report = tmp_path / "report.json"
     outcomes = run_kit(
         "reference_worlds.node:NodeWorld",
         "--world-opt",
@@ -60,6 +63,7 @@ def test_world_local_passes_the_kit_except_its_known_failures(tmp_path: Path) ->
         "--world-xfail",
         str(strict),
         timeout=600,
+        keep_report=report,
     )
     process = outcomes.pop("__process__")
     unexpected = failed(outcomes)
@@ -67,6 +71,26 @@ def test_world_local_passes_the_kit_except_its_known_failures(tmp_path: Path) ->
     assert process.returncode == (1 if unexpected else 0), process.stdout[-6000:] + process.stderr[-2000:]
     expected_failures = {ident for ident, outcome in outcomes.items() if outcome == "expected-fail"}
     assert expected_failures == known - TIMING_DEPENDENT
+    assert not {ident for ident, outcome in outcomes.items() if outcome in ("skip", "unjudged")} - {
+        "LEG-007",
+        "ERR-003",
+        "LIN-006",
+        "Q-006",
+    }, "world-local lacks only MAY capabilities; nothing else may go unjudged"
+    _the_verdict_is_what_the_findings_imply(report, known)
+
+
+def _the_verdict_is_what_the_findings_imply(report: Path, known: set[str]) -> None:
+    """Known failures block every level they fall in: world-local's findings include core
+    invariants, so it reaches no level; its skips (MAY capabilities) block nothing."""
+    records = read_records(json.loads(report.read_text()))
+    checked = {ident: record.family for ident, record in records.items()}
+    verdicts = {name: judge(level, checked, records) for name, level in LEVELS.items()}
+    core_findings = {ident for ident in known if LEVELS["core"].covers(checked[ident])}
+    assert core_findings, "world-local 4.4.1's findings include core invariants"
+    assert highest_reached(verdicts) is None
+    blockers = {blocker.id for blocker in verdicts["full"].blockers}
+    assert blockers <= known, "only findings block a level, never a skip for a MAY capability"
 
 
 def _payload() -> StepInvokePayload:

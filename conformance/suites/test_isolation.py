@@ -47,7 +47,7 @@ def _scribble(value: Any) -> None:
         value.append("scribbled")
 
 
-async def _read_back(world: World, current: str, legacy: str) -> dict[str, tuple[Any, Any]]:
+async def _read_back(world: World, current: str, legacy: str, failed: str) -> dict[str, tuple[Any, Any]]:
     """``path → (what the World returned there, what was sent)`` for every read path of the
     mutable payloads. The objects returned are the World's answers themselves, so the caller
     can change them afterwards."""
@@ -65,8 +65,10 @@ async def _read_back(world: World, current: str, legacy: str) -> dict[str, tuple
         found[f"events.list run_created {label}"] = (_data(first, field), sent)
         single = await returns(world.events.get(run_id, first.event_id), "events.get")
         found[f"events.get run_created {label}"] = (_data(single, field), sent)
-    last = (await all_events(world, current))[-1]
+    last = (await all_events(world, failed))[-1]
     found["events.list run_failed error"] = (_data(last, "error"), _error())
+    single = await returns(world.events.get(failed, last.event_id), "events.get")
+    found["events.get run_failed error"] = (_data(single, "error"), _error())
     return found
 
 
@@ -83,40 +85,32 @@ def _judge(found: dict[str, tuple[Any, Any]], after: str) -> None:
 
 @invariant("COPY-001")
 async def test_changing_what_was_sent_or_received_changes_nothing_stored(world: World) -> None:
-    """A current run with an executionContext of nested lists and dicts, a legacy (spec 1) run
-    with a JSON input, and a ``run_failed`` with an error object: after the calls, the caller
-    changes in place every list and dict it sent and every one the create results returned;
-    every read path still returns exactly what was sent. Then the caller changes everything
-    those reads returned; the next reads still return exactly what was sent."""
-    current_request = make.run_created(execution_context=_context())
-    legacy_request = make.run_created(input=_legacy_input(), spec_version=1)
-    failure = make.run_failed(error=_error())
-    received: list[Any] = []
+    """A run with an executionContext of nested lists and dicts, a legacy (spec 1) run with a
+    JSON input, and a run failed with an error object: right after each call the caller changes
+    in place every list and dict it sent and every one the result returned; every read path
+    still returns exactly what was sent. Then the caller changes everything those reads
+    returned; the next reads still return exactly what was sent."""
     runs: list[str] = []
-    for request, judge in ((current_request, "RUN-005"), (legacy_request, "LEG-004")):
+    for request, judge in (
+        (make.run_created(execution_context=_context()), "RUN-005"),
+        (make.run_created(input=_legacy_input(), spec_version=1), "LEG-004"),
+    ):
         result = await create(world, None, request)
         run = run_in(result, "run_created", judge)
-        runs.append(run.run_id)
         event = event_in(result, "run_created", judge)
-        received += [
-            run.input,
-            run.execution_context,
-            _data(event, "input"),
-            _data(event, "execution_context"),
-        ]
-    await create(world, runs[0], make.run_started())
-    failed = await create(world, runs[0], failure)
-    received.append(_data(event_in(failed, "run_failed", "RUN-009"), "error"))
-    for sent in (
-        current_request.event_data.execution_context,
-        legacy_request.event_data.input,
-        failure.event_data.error,
-    ):
-        _scribble(sent)
-    for answer in received:
-        _scribble(answer)
-    first = await _read_back(world, *runs)
+        runs.append(run.run_id)
+        for changed in (request.event_data.execution_context, request.event_data.input, run.input):
+            _scribble(changed)
+        for changed in (run.execution_context, _data(event, "input"), _data(event, "execution_context")):
+            _scribble(changed)
+    failed_run = run_in(await create(world, None, make.run_created()), "run_created", "RUN-001").run_id
+    await create(world, failed_run, make.run_started())
+    failure = make.run_failed(error=_error())
+    failed = await create(world, failed_run, failure)
+    _scribble(failure.event_data.error)
+    _scribble(_data(event_in(failed, "run_failed", "RUN-009"), "error"))
+    first = await _read_back(world, runs[0], runs[1], failed_run)
     _judge(first, "changed the objects it had sent and the create results")
     for got, _ in first.values():
         _scribble(got)
-    _judge(await _read_back(world, *runs), "changed the objects earlier reads returned")
+    _judge(await _read_back(world, runs[0], runs[1], failed_run), "changed the objects earlier reads returned")
