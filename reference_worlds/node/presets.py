@@ -54,6 +54,19 @@ PRESETS: Final[dict[str, Preset]] = {
         setup=("node", "node_modules/@workflow/world-postgres/bin/setup.js"),
         server_variable="WORKFLOW_POSTGRES_URL",
     ),
+    "@workflow-worlds/redis": Preset(
+        export="createWorld",
+        # never the package's default prefix ("workflow"), where an application keeps its runs;
+        # the server is $WORKFLOW_REDIS_URI (default redis://localhost:6379)
+        config={"keyPrefix": "worldspec"},
+    ),
+    "@workflow-worlds/mongodb": Preset(
+        export="createWorld",
+        # never the package's default database ("workflow"); the server is $WORKFLOW_MONGODB_URI
+        # (default mongodb://localhost:27017). Without a replica set the World falls back from
+        # change streams to in-process notification by itself.
+        config={"databaseName": "worldspec"},
+    ),
 }
 
 
