@@ -141,3 +141,12 @@ def test_drop_leaves_any_database_that_is_not_a_clone_alone() -> None:
     databases = FreshDatabases("postgres://nobody@127.0.0.1:1/y", "pkg", (), os.getcwd(), {}, SERVER_VARIABLE)
     for name in ("test", "postgres", f'{CLONE_PREFIX}"; DROP TABLE x; --'):
         databases.drop(database_url("postgres://nobody@127.0.0.1:1/y", name))
+
+
+def test_a_fresh_database_without_a_preset_naming_the_server_is_refused(
+    fixture_preset: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    preset = presets.PRESETS[str(FIXTURE)]
+    monkeypatch.setitem(presets.PRESETS, str(FIXTURE), replace(preset, server_variable=None))
+    with pytest.raises(Exception, match="needs a preset naming its server"):
+        asyncio.run(NodeWorld(str(FIXTURE)).start())

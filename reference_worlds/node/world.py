@@ -122,7 +122,10 @@ class NodeWorld:
         """Install the package if needed, build the World in Node, call its ``start()``, and
         settle the capabilities (declared by preset or option, probed where possible)."""
         entry = await asyncio.to_thread(install, self.package)
-        if FRESH_DATABASE in json.dumps(self.config) and self.server_variable is not None:
+        if FRESH_DATABASE in json.dumps(self.config):
+            if self.server_variable is None:
+                problem = f"{FRESH_DATABASE} needs a preset naming its server; {self.package} has none"
+                raise BridgeError(problem)
             self._databases = fresh_databases_for(
                 self.package, str(entry.parent), self.setup, self.env, self.server_variable
             )
