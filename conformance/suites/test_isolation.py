@@ -113,4 +113,5 @@ async def test_changing_what_was_sent_or_received_changes_nothing_stored(world: 
     _judge(first, "changed the objects it had sent and the create results")
     for got, _ in first.values():
         _scribble(got)
-    _judge(await _read_back(world, runs[0], runs[1], failed_run), "changed the objects earlier reads returned")
+    second = await _read_back(world, runs[0], runs[1], failed_run)
+    _judge(second, "changed the objects earlier reads returned")

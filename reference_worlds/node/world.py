@@ -19,8 +19,9 @@ from typing import Any
 
 from reference_worlds.node import results
 from reference_worlds.node.channel import BridgeError, NodeProcess, process_for
+from reference_worlds.node.databases import FreshDatabases, fresh_databases_for
 from reference_worlds.node.install import install
-from reference_worlds.node.presets import FRESH_DIR, package_name, preset_for
+from reference_worlds.node.presets import FRESH_DATABASE, FRESH_DIR, package_name, preset_for
 from reference_worlds.node.probes import probe_capabilities
 from reference_worlds.node.storage import Events, Hooks, Runs, Steps
 from worldspec.capabilities import Capabilities
@@ -97,6 +98,7 @@ class NodeWorld:
         preset = preset_for(package)
         self.package = package
         self.setup = preset.setup
+        self.server_variable = preset.server_variable
         self.export = export if export is not None else preset.export
         self.config = _config_of(config) if config is not None else preset.config
         self.env = {str(key): str(value) for key, value in (env or {}).items()}
@@ -109,6 +111,8 @@ class NodeWorld:
         self._world_id: int | None = None
         self._handlers: list[int] = []
         self._fresh_dir: Path | None = None
+        self._databases: FreshDatabases | None = None
+        self._fresh_database: str | None = None
         self._log_mark = 0
 
     # --- lifecycle ------------------------------------------------------------------------------
@@ -117,7 +121,16 @@ class NodeWorld:
         """Install the package if needed, build the World in Node, call its ``start()``, and
         settle the capabilities (declared by preset or option, probed where possible)."""
         entry = await asyncio.to_thread(install, self.package)
-        await asyncio.to_thread(_run_setup, self.setup, entry.parent, self.env)
+        if FRESH_DATABASE in json.dumps(self.config):
+            if self.server_variable is None:
+                problem = f"{FRESH_DATABASE} needs a preset naming its server; {self.package} has none"
+                raise BridgeError(problem)
+            self._databases = fresh_databases_for(
+                self.package, str(entry.parent), self.setup, self.env, self.server_variable
+            )
+            self._fresh_database = await asyncio.to_thread(self._databases.create)
+        else:
+            await asyncio.to_thread(_run_setup, self.setup, entry.parent, self.env)
         process = await asyncio.to_thread(process_for, entry, self.env)
         if "loadError" in process.hello:
             problem = f"Node cannot import {self.package}: {process.hello['loadError']}"
@@ -138,6 +151,8 @@ class NodeWorld:
             raise ValueError(f"{error}; see worldspec.Capabilities") from None
 
     def _materialize(self, value: Any) -> Any:
+        if isinstance(value, str) and FRESH_DATABASE in value and self._fresh_database is not None:
+            return value.replace(FRESH_DATABASE, self._fresh_database)
         if isinstance(value, str) and FRESH_DIR in value:
             if self._fresh_dir is None:
                 slug = package_name(self.package).replace("/", "_").lstrip("@")
@@ -150,8 +165,8 @@ class NodeWorld:
         return value
 
     async def close(self) -> None:
-        """Close the World in Node and remove its temporary directory. The process stays up for
-        the next World."""
+        """Close the World in Node and remove its temporary directory and database. The process
+        stays up for the next World."""
         try:
             if self._process is not None and self._world_id is not None and self._process.alive:
                 await self.call("bridge.close")
@@ -162,6 +177,9 @@ class NodeWorld:
             self._world_id = None
             if self._fresh_dir is not None:
                 shutil.rmtree(self._fresh_dir, ignore_errors=True)
+            if self._databases is not None and self._fresh_database is not None:
+                await asyncio.to_thread(self._databases.drop, self._fresh_database)
+                self._fresh_database = None
 
     def worldspec_diagnostics(self) -> str:
         """Node's stderr since this World started (at most the last 200 lines)."""
