@@ -73,7 +73,7 @@ class RunTakesWorldDeploymentId(BrokenWorld, breaks={"RUN-005"}):
             return result
         run = result.run.model_copy(update={"deployment_id": "dpl_memory"})
         self.state.put_run(run)
-        return result.model_copy(update={"run": run})
+        return result.model_copy(update={"run": run.model_copy(deep=True)})
 
 
 class StoresRunStartedEventData(BrokenWorld, breaks={"RUN-006", "RS-002", "RS-006", "EVT-006", "EVT-011"}):
@@ -135,7 +135,7 @@ class RunFailedDropsErrorCode(BrokenWorld, breaks={"RUN-010"}):
         error = result.run.error.model_copy(update={"code": MISSING})
         run = result.run.model_copy(update={"error": error})
         self.state.put_run(run)
-        return result.model_copy(update={"run": run})
+        return result.model_copy(update={"run": run.model_copy(deep=True)})
 
 
 class CompletingTwiceIsANoOp(BrokenWorld, breaks={"RUN-011"}):
