@@ -24,6 +24,7 @@ from reference_worlds.node.process import process_for
 from reference_worlds.node.schema import argument_problems, frame_problems
 from worldspec import errors
 from worldspec.validation import ValidationError
+from worldspec.wire import from_tagged
 from worldspec.wire_types import MISSING
 
 pytestmark = pytest.mark.skipif(
@@ -64,7 +65,7 @@ def test_values_cross_both_ways_unchanged(value: Any) -> None:
     async def echo() -> Any:
         connection = await open_channel(process_for(None, {}))
         try:
-            return await connection.call("bridge.echo", None, [value])
+            return from_tagged(await connection.call("bridge.echo", None, [value]))
         finally:
             connection.close()
 
@@ -99,6 +100,17 @@ def test_a_malformed_result_is_a_validation_error_naming_the_field() -> None:
 
     with pytest.raises(ValidationError, match="status"):
         asyncio.run(scenario())
+
+
+def test_a_user_object_shaped_like_a_tag_in_a_result_is_decoded_once() -> None:
+    async def scenario() -> Any:
+        world = await _started()
+        try:
+            return (await world.runs.get("wrun_tagged")).execution_context
+        finally:
+            await world.close()
+
+    assert asyncio.run(scenario()) == {"nested": {"$bytes": "AAAA"}, "bytes": b"\x00\x00\x00"}
 
 
 def test_stream_chunks_arrive_and_a_non_bytes_chunk_is_refused() -> None:

@@ -1,5 +1,9 @@
 """One connection to the Node process, owned by one event loop: calls, streams, deliveries.
 
+Values go to Node tagged (``worldspec.wire``) and come back as the tagged JSON data Node sent:
+the caller decodes each once, with the parser of its type (``results.py``), so a user object
+shaped like a tag is never decoded twice.
+
 A ``Channel`` is an asyncio protocol on a Unix socket the Node process listens on: a reply is
 read and settled by the event loop that waits for it, with no thread in between, so a round
 trip costs two process wake-ups. Each NodeWorld opens its own channel (the kit runs each test
@@ -19,7 +23,7 @@ from typing import Any, Final
 from reference_worlds.node.process import BridgeError, NodeProcess
 from reference_worlds.node.schema import PROTOCOL_VERSION, argument_problems, frame_problems
 from worldspec.errors import WorkflowError, error_from_name
-from worldspec.wire import from_tagged, to_tagged
+from worldspec.wire import to_tagged
 
 __all__ = ["Channel", "DeliveryHandler", "open_channel"]
 
@@ -139,7 +143,7 @@ class Channel(asyncio.Protocol):
     # --- calls ----------------------------------------------------------------------------------
 
     async def call(self, method: str, world: int | None, args: list[Any]) -> Any:
-        """Call ``method`` (protocol.json) with ``args`` on World ``world``; its decoded value."""
+        """Call ``method`` (protocol.json) with ``args`` on World ``world``; its value, tagged."""
         if self._lost:
             raise await self._ended_error()
         ident, pending = self._start(method, world, args)
@@ -157,7 +161,7 @@ class Channel(asyncio.Protocol):
             self._settle(pending, error=BridgeError(self.process.explain(problem)))
 
     async def stream(self, method: str, world: int, args: list[Any]) -> AsyncGenerator[Any]:
-        """Call a streaming ``method``; yield each chunk until its result frame. Leaving
+        """Call a streaming ``method``; yield each chunk, tagged, until its result frame. Leaving
         early asks Node to stop the stream."""
         if self._lost:
             raise await self._ended_error()
@@ -210,21 +214,15 @@ class Channel(asyncio.Protocol):
         pending = self._pending.get(frame["id"])
         if pending is None:
             return
-        value: Any = None
-        error: BaseException | None = None
-        try:
-            if kind == "error":
-                error = self._error(frame["error"])
-            else:
-                value = from_tagged(frame["value" if kind == "result" else "data"])
-        except ValueError as problem:
-            error = BridgeError(f"{pending.method}: undecodable value from Node: {problem}")
-        if kind == "chunk" and error is None and pending.chunks is not None:
-            pending.chunks.put_nowait(value)
+        if kind == "chunk" and pending.chunks is not None:
+            pending.chunks.put_nowait(frame["data"])
             return
         del self._pending[frame["id"]]
-        pending.answered = kind != "chunk"
-        self._settle(pending, value, error)
+        pending.answered = True
+        if kind == "error":
+            self._settle(pending, error=self._error(frame["error"]))
+        else:
+            self._settle(pending, frame.get("value"))
 
     @staticmethod
     def _settle(pending: _Pending, value: Any = None, error: BaseException | None = None) -> None:

@@ -206,7 +206,8 @@ class NodeWorld:
         return "\n".join(self._process.log.since(self._log_mark))
 
     async def call(self, method: str, *args: Any) -> Any:
-        """Call ``method`` of protocol.json on this World in Node; arguments in TypeScript order."""
+        """Call ``method`` of protocol.json on this World in Node, arguments in TypeScript order;
+        its value as tagged JSON data (decode it once: ``results.py``, ``worldspec.wire``)."""
         if self._channel is None or self._world_id is None:
             raise BridgeError(f"{method}: the NodeWorld is not started (or already closed)")
         return await self._channel.call(method, self._world_id, list(args))
@@ -256,7 +257,8 @@ class NodeWorld:
             raise BridgeError("read_from_stream: the NodeWorld is not started")
         chunks = self._channel.stream("bridge.readFromStream", self._world_id, [name, start_index])
         try:
-            async for chunk in chunks:
+            async for tagged in chunks:
+                chunk = results.decoded(tagged, "readFromStream chunk")
                 if not isinstance(chunk, bytes):
                     problem = f"(root): expected bytes, got {type(chunk).__name__}"
                     raise ValidationError("readFromStream chunk", [problem])
