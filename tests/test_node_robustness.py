@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from reference_worlds.node import BridgeError, NodeWorld, world
+from reference_worlds.node import BridgeError, NodeWorld, channel, world
 from worldspec.pagination import PaginationOptions
 
 pytestmark = pytest.mark.skipif(
@@ -195,6 +195,23 @@ def test_an_endless_listing_is_the_kit_s_to_stop_and_every_page_comes_back() -> 
             await endless.close()
 
     assert asyncio.run(scenario()) == [f"page-{n}" for n in range(1, 6)]
+
+
+def test_a_call_with_no_reply_fails_after_the_bridge_s_own_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(channel, "CALL_TIMEOUT", 0.3)
+    monkeypatch.setattr(channel, "WATCH_INTERVAL", 0.05)
+
+    async def scenario() -> tuple[BridgeError, float, str]:
+        stuck = await _started(HANGING)
+        try:
+            error, waited = await _failure_of(stuck.runs.get("wrun_hang"))
+            return error, waited, await stuck.get_deployment_id()
+        finally:
+            await stuck.close()
+
+    error, waited, deployment = asyncio.run(scenario())
+    assert "runs.get: no reply within" in str(error) and 0.3 <= waited < PROMPTLY
+    assert deployment == "dpl_hanging", "the channel still works for other calls"
 
 
 def test_a_close_that_hangs_in_node_kills_the_process(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -30,6 +30,8 @@ __all__ = ["Channel", "DeliveryHandler", "open_channel"]
 BRIDGE_ERROR_NAME: Final = "WorldspecBridgeError"
 CALL_TIMEOUT: Final = 120.0
 """Seconds a call may take before the bridge gives up on it (streams excepted)."""
+WATCH_INTERVAL: Final = 5.0
+"""Seconds between two looks for calls past CALL_TIMEOUT (one timer per channel, not per call)."""
 END_GRACE: Final = 2.0
 """Seconds a lost connection waits for Node's exit and last stderr lines before reporting."""
 
@@ -43,6 +45,7 @@ _END: Final = object()
 class _Pending:
     method: str
     future: asyncio.Future[Any]
+    started: float
     chunks: asyncio.Queue[Any] | None = None
     answered: bool = False
     """Node sent this call's result or error frame (for a stream: it has stopped)."""
@@ -75,6 +78,7 @@ class Channel(asyncio.Protocol):
         self._ids = itertools.count(1)
         self._lost = False
         self._closing = False
+        self._watch: asyncio.TimerHandle | None = None
 
     @property
     def _open(self) -> bool:
@@ -106,6 +110,9 @@ class Channel(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._lost = True
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
         if self._pending:
             self._loop.create_task(self._fail_pending())
 
@@ -125,10 +132,7 @@ class Channel(asyncio.Protocol):
     # --- sending --------------------------------------------------------------------------------
 
     def send(self, frame: dict[str, Any]) -> None:
-        """Check ``frame`` against the protocol and write it."""
-        problems = frame_problems(frame)
-        if problems:
-            raise BridgeError(f"refusing to send a malformed frame: {'; '.join(problems)}")
+        """Write ``frame``; Node checks it against the protocol."""
         if self._transport is None or not self._open:
             raise BridgeError(self.process.explain(f"{self.process.describe_end()}; cannot send"))
         body = json.dumps(frame, ensure_ascii=False, allow_nan=False).encode("utf-8")
@@ -137,6 +141,9 @@ class Channel(asyncio.Protocol):
     def close(self) -> None:
         """Close the connection; Node closes the Worlds it still holds for it."""
         self._closing = True
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
         if self._transport is not None:
             self._transport.close()
 
@@ -147,18 +154,21 @@ class Channel(asyncio.Protocol):
         if self._lost:
             raise await self._ended_error()
         ident, pending = self._start(method, world, args)
-        timer = self._loop.call_later(CALL_TIMEOUT, self._expire, ident)
         try:
             return await pending.future
         finally:
-            timer.cancel()
             self._pending.pop(ident, None)
 
-    def _expire(self, ident: int) -> None:
-        pending = self._pending.pop(ident, None)
-        if pending is not None:
-            problem = f"{pending.method}: no reply within {CALL_TIMEOUT:.0f} s"
-            self._settle(pending, error=BridgeError(self.process.explain(problem)))
+    def _look_for_overdue_calls(self) -> None:
+        self._watch = None
+        overdue = self._loop.time() - CALL_TIMEOUT
+        for ident, pending in list(self._pending.items()):
+            if pending.chunks is None and pending.started < overdue:
+                del self._pending[ident]
+                problem = f"{pending.method}: no reply within {CALL_TIMEOUT:.0f} s"
+                self._settle(pending, error=BridgeError(self.process.explain(problem)))
+        if self._pending:
+            self._watch = self._loop.call_later(WATCH_INTERVAL, self._look_for_overdue_calls)
 
     async def stream(self, method: str, world: int, args: list[Any]) -> AsyncGenerator[Any]:
         """Call a streaming ``method``; yield each chunk, tagged, until its result frame. Leaving
@@ -185,9 +195,11 @@ class Channel(asyncio.Protocol):
         if problems:
             raise BridgeError(f"refusing to call {method}: {'; '.join(problems)}")
         ident = next(self._ids)
-        pending = _Pending(method, self._loop.create_future(), chunks)
+        pending = _Pending(method, self._loop.create_future(), self._loop.time(), chunks)
         self.send({"kind": "call", "id": ident, "method": method, "world": world, "args": to_tagged(args)})
         self._pending[ident] = pending
+        if self._watch is None:
+            self._watch = self._loop.call_later(WATCH_INTERVAL, self._look_for_overdue_calls)
         return ident, pending
 
     # --- receiving ------------------------------------------------------------------------------
