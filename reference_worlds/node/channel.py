@@ -39,9 +39,11 @@ DeliveryHandler = Callable[[Any, Any], Awaitable[dict[str, Any] | None]]
 """Receives the tagged message and meta of one delivery; returns the outcome for Node."""
 
 _END: Final = object()
+_ENCODER: Final = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+"""Built once: json.dumps with any non-default option builds an encoder per call."""
 
 
-@dataclass
+@dataclass(slots=True)
 class _Pending:
     method: str
     future: asyncio.Future[Any]
@@ -135,7 +137,7 @@ class Channel(asyncio.Protocol):
         """Write ``frame``; Node checks it against the protocol."""
         if self._transport is None or not self._open:
             raise BridgeError(self.process.explain(f"{self.process.describe_end()}; cannot send"))
-        body = json.dumps(frame, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        body = _ENCODER.encode(frame).encode("utf-8")
         self._transport.write(len(body).to_bytes(4, "big") + body)
 
     def close(self) -> None:
