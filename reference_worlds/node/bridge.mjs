@@ -84,6 +84,19 @@ class Bridge {
     this.routes = new DeliveryRoutes();
     this.nextWorld = 1;
     this.nextDelivery = 1;
+    this.worldCalls = 0;
+    this.worldMs = 0;
+  }
+
+  /** `call()`'s result, counting the time it takes as time spent in the World. */
+  async inWorld(call) {
+    const started = performance.now();
+    try {
+      return await call();
+    } finally {
+      this.worldCalls += 1;
+      this.worldMs += performance.now() - started;
+    }
   }
 
   entry(worldId) {
@@ -95,7 +108,8 @@ class Bridge {
   async create(connection, exportName, config) {
     if (this.module === null) throw new BridgeError('the bridge was started without a package');
     const factory = pickExport(this.module, exportName);
-    const world = typeof factory === 'function' ? await factory(...(config === null ? [] : [config])) : factory;
+    const build = () => factory(...(config === null ? [] : [config]));
+    const world = typeof factory === 'function' ? await this.inWorld(build) : factory;
     if (world === null || typeof world !== 'object' || typeof world.events?.create !== 'function') {
       throw new BridgeError(`the export did not build a World (got ${world === null ? 'null' : typeof world})`);
     }
@@ -114,7 +128,7 @@ class Bridge {
       }
     }
     try {
-      await entry.world.close?.();
+      await this.inWorld(async () => entry.world.close?.());
     } finally {
       this.worlds.delete(worldId);
     }
@@ -176,12 +190,13 @@ class Bridge {
     const problems = argumentProblems(method, args);
     if (problems.length) throw new BridgeError(problems.join('; '));
     if (method === 'bridge.echo') return args[0];
+    if (method === 'bridge.stats') return { worldCalls: this.worldCalls, worldMs: this.worldMs };
     if (method === 'bridge.create') return this.create(connection, ...args);
     const entry = this.entry(frame.world);
     const world = entry.world;
     switch (method) {
       case 'bridge.start':
-        await world.start?.();
+        await this.inWorld(async () => world.start?.());
         return null;
       case 'bridge.close':
         return this.close(entry, frame.world);
@@ -204,7 +219,7 @@ class Bridge {
     if (typeof member !== 'function') {
       throw new TypeError(`world.${method} is not a function: the World lacks this member of the interface`);
     }
-    const value = await member.apply(owner, args);
+    const value = await this.inWorld(() => member.apply(owner, args));
     if (method === 'queue') this.routes.remember(value?.messageId, entry.key);
     return value;
   }

@@ -30,7 +30,7 @@ from typing import Any, Final
 
 from reference_worlds.node.schema import PROTOCOL_VERSION, frame_problems
 
-__all__ = ["BridgeError", "NodeProcess", "process_for"]
+__all__ = ["BridgeError", "NodeProcess", "live_processes", "process_for"]
 
 BRIDGE_SCRIPT: Final = Path(__file__).with_name("bridge.mjs")
 LOG_LINES: Final = 200
@@ -199,6 +199,12 @@ def process_for(entry: Path | None, env: Mapping[str, str]) -> NodeProcess:
             found = NodeProcess(entry, env)
             _PROCESSES[key] = found
         return found
+
+
+def live_processes() -> list[NodeProcess]:
+    """The processes ``process_for`` would hand out now."""
+    with _PROCESSES_LOCK:
+        return [process for process in _PROCESSES.values() if process.alive]
 
 
 @atexit.register
