@@ -4,7 +4,7 @@
 // Builds @workflow/world-local in a fresh directory with the same data bench_bridge.py builds
 // through the bridge, prints {"ready": true}, then answers each line "OPERATION CALLS" on stdin
 // with one JSON line {"operation", "calls", "seconds"}: CALLS sequential calls, one in flight
-// at a time, after a few untimed ones. The operations and their arguments mirror OPERATIONS in
+// at a time, after a few untimed ones (the queue's deliveries are awaited, untimed, after). The operations and their arguments mirror OPERATIONS in
 // bench_bridge.py, which is the place to change both.
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -51,7 +51,11 @@ await world.events.create(runId, {
 const eventId = (await world.events.list({ runId, pagination: { limit: 1 } })).data[0].eventId;
 for (let index = 0; index < CHUNKS; index++) await world.writeToStream('bench-read', runId, payload);
 await world.closeStream('bench-read', runId);
-const queueHandler = world.createQueueHandler('__wkf_step_', async () => undefined);
+let queued = 0;
+let delivered = 0;
+const queueHandler = world.createQueueHandler('__wkf_step_', async () => {
+  delivered += 1;
+});
 world.registerHandler('__wkf_step_', queueHandler);
 const stepMessage = { workflowName: 'wf', workflowRunId: 'wrun_x', workflowStartedAt: 0, stepId: 'step_bench' };
 
@@ -75,7 +79,10 @@ const OPERATIONS = {
   'hooks.getByToken': () => world.hooks.getByToken('token_bench', { resolveData: 'all' }),
   'hooks.list': () => world.hooks.list({ runId, pagination: PAGE, resolveData: 'all' }),
   getDeploymentId: () => world.getDeploymentId(),
-  queue: () => world.queue('__wkf_step_bench', stepMessage),
+  queue: () => {
+    queued += 1;
+    return world.queue('__wkf_step_bench', stepMessage);
+  },
   writeToStream: () => world.writeToStream('bench-write', runId, payload),
   closeStream: () => world.closeStream(`bench-close-${sequence++}`, runId),
   listStreamsByRunId: () => world.listStreamsByRunId(runId),
@@ -93,7 +100,10 @@ async function measure(operation, calls) {
   for (let index = 0; index < WARM_UP; index++) await call();
   const started = performance.now();
   for (let index = 0; index < calls; index++) await call();
-  return (performance.now() - started) / 1000;
+  const seconds = (performance.now() - started) / 1000;
+  // Deliveries outlive the queue() calls; let them finish before the next measurement.
+  while (delivered < queued) await new Promise((resolve) => setTimeout(resolve, 5));
+  return seconds;
 }
 
 process.stdout.write(`${JSON.stringify({ ready: true, operations: Object.keys(OPERATIONS) })}\n`);
