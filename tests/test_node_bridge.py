@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import shutil
@@ -208,6 +209,35 @@ def _node_outlives(ending: str) -> bool:
 @pytest.mark.parametrize("ending", ["exit", "SIGINT", "SIGKILL"])
 def test_node_ends_when_python_ends(ending: str) -> None:
     assert not _node_outlives(ending), f"Node outlived its Python process ({ending})"
+
+
+class _Recording(channel.Channel):
+    """A channel that only collects the frames it reads."""
+
+    def __init__(self) -> None:
+        super().__init__(process=None, loop=None)  # type: ignore[arg-type]
+        self.frames: list[Any] = []
+
+    def _dispatch(self, frame: Any) -> None:
+        self.frames.append(frame)
+
+
+@pytest.mark.parametrize("read_size", [1, 3, 4096, 100_000, 1_000_000])
+def test_frames_split_anywhere_across_reads_arrive_whole(read_size: int) -> None:
+    frames = [
+        {"kind": "result", "id": n, "value": "x" * size} for n, size in enumerate([0, 9, 70_000, 3, 300_000])
+    ]
+    bodies = [json.dumps(frame).encode() for frame in frames]
+    wire = b"".join(len(body).to_bytes(4, "big") + body for body in bodies)
+    reader = _Recording()
+    offset = 0
+    while offset < len(wire):
+        view = reader.get_buffer(-1)  # held across buffer_updated, as asyncio holds it
+        count = min(read_size, len(view), len(wire) - offset)
+        view[:count] = wire[offset : offset + count]
+        offset += count
+        reader.buffer_updated(count)
+    assert reader.frames == frames
 
 
 def test_python_checks_frames_and_arguments_against_the_schema() -> None:

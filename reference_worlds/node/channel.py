@@ -38,6 +38,9 @@ END_GRACE: Final = 2.0
 DeliveryHandler = Callable[[Any, Any], Awaitable[dict[str, Any] | None]]
 """Receives the tagged message and meta of one delivery; returns the outcome for Node."""
 
+RECEIVE_BUFFER: Final = 65536
+"""Bytes of the buffer replies are read into; it doubles while a frame does not fit."""
+
 _END: Final = object()
 _ENCODER: Final = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 """Built once: json.dumps with any non-default option builds an encoder per call."""
@@ -66,14 +69,19 @@ async def open_channel(process: NodeProcess) -> Channel:
     return channel
 
 
-class Channel(asyncio.Protocol):
-    """Frames to and from Node over one socket: a 4-byte big-endian length, then UTF-8 JSON."""
+class Channel(asyncio.BufferedProtocol):
+    """Frames to and from Node over one socket: a 4-byte big-endian length, then UTF-8 JSON.
+
+    Replies are read into one reusable buffer (``get_buffer``): a plain ``asyncio.Protocol``
+    would have each read allocate 256 KiB, about 35 us per reply here.
+    """
 
     def __init__(self, process: NodeProcess, loop: asyncio.AbstractEventLoop) -> None:
         self.process = process
         self._loop = loop
         self._transport: asyncio.Transport | None = None
-        self._received = bytearray()
+        self._received = bytearray(RECEIVE_BUFFER)
+        self._filled = 0
         self._pending: dict[int, _Pending] = {}
         self._handlers: dict[int, DeliveryHandler] = {}
         self._deliveries: set[asyncio.Task[None]] = set()
@@ -97,18 +105,30 @@ class Channel(asyncio.Protocol):
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
 
-    def data_received(self, data: bytes) -> None:
+    def get_buffer(self, sizehint: int) -> memoryview:
+        free = len(self._received) - self._filled
+        if free < RECEIVE_BUFFER // 4:
+            # A new buffer, never a resize: asyncio may still hold a view of the old one.
+            grown = bytearray(2 * len(self._received))
+            grown[: self._filled] = self._received[: self._filled]
+            self._received = grown
+        return memoryview(self._received)[self._filled :]
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self._filled += nbytes
         received = self._received
-        received += data
         start = 0
-        while len(received) - start >= 4:
+        while self._filled - start >= 4:
             end = start + 4 + int.from_bytes(received[start : start + 4], "big")
-            if len(received) < end:
+            if self._filled < end:
                 break
             frame = json.loads(received[start + 4 : end])
             start = end
             self._dispatch(frame)
-        del received[:start]
+        if start:
+            rest = self._filled - start
+            received[:rest] = received[start : self._filled]
+            self._filled = rest
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._lost = True
