@@ -84,7 +84,8 @@ class Channel(asyncio.BufferedProtocol):
         self._filled = 0
         self._pending: dict[int, _Pending] = {}
         self._handlers: dict[int, DeliveryHandler] = {}
-        self._deliveries: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        """Deliveries running and the report of a lost connection: held until done."""
         self._ids = itertools.count(1)
         self._lost = False
         self._closing = False
@@ -136,7 +137,11 @@ class Channel(asyncio.BufferedProtocol):
             self._watch.cancel()
             self._watch = None
         if self._pending:
-            self._loop.create_task(self._fail_pending())
+            self._keep(self._loop.create_task(self._fail_pending()))
+
+    def _keep(self, task: asyncio.Task[None]) -> None:
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _fail_pending(self) -> None:
         error = await self._ended_error()
@@ -212,7 +217,9 @@ class Channel(asyncio.BufferedProtocol):
         self, method: str, world: int | None, args: list[Any], chunks: asyncio.Queue[Any] | None = None
     ) -> tuple[int, _Pending]:
         if asyncio.get_running_loop() is not self._loop:
-            raise BridgeError(f"{method}: a NodeWorld is used from the event loop that started it, only")
+            raise BridgeError(
+                f"{method}: called from another event loop than the one that started this World"
+            )
         problems = argument_problems(method, args)
         if problems:
             raise BridgeError(f"refusing to call {method}: {'; '.join(problems)}")
@@ -232,7 +239,7 @@ class Channel(asyncio.BufferedProtocol):
             note = f"[worldspec bridge, python] malformed frame from Node: {'; '.join(problems)}"
             self.process.log.add(note)
             ident = frame.get("id") if isinstance(frame, dict) else None
-            if ident in self._pending:
+            if isinstance(ident, int) and ident in self._pending:
                 self._settle(self._pending.pop(ident), error=BridgeError("; ".join(problems)))
             return
         kind = frame["kind"]
@@ -292,9 +299,7 @@ class Channel(asyncio.BufferedProtocol):
             gone = {"name": "Error", "message": "worldspec: no live Python handler for this delivery"}
             self.send({"kind": "delivered", "id": frame["id"], "outcome": None, "error": gone})
             return
-        task = self._loop.create_task(self._run_delivery(handler, frame))
-        self._deliveries.add(task)
-        task.add_done_callback(self._deliveries.discard)
+        self._keep(self._loop.create_task(self._run_delivery(handler, frame)))
 
     async def _run_delivery(self, handler: DeliveryHandler, frame: dict[str, Any]) -> None:
         try:
