@@ -156,6 +156,18 @@ def test_config_gets_a_fresh_directory_per_world_and_env_reaches_node() -> None:
     assert deployment == "dpl_env"
 
 
+def test_a_world_called_from_another_event_loop_says_so() -> None:
+    opening = asyncio.new_event_loop()
+    try:
+        world = opening.run_until_complete(_started())
+        with pytest.raises(BridgeError, match="called from an event loop other than the one that opened"):
+            asyncio.run(world.get_deployment_id())
+        assert opening.run_until_complete(world.get_deployment_id()) == "dpl_fixture"
+        opening.run_until_complete(world.close())
+    finally:
+        opening.close()
+
+
 def test_a_missing_export_is_reported_with_the_exports_there_are() -> None:
     with pytest.raises(BridgeError, match="no export createNothing; it has createWorld"):
         asyncio.run(_started(export="createNothing"))

@@ -217,9 +217,7 @@ class Channel(asyncio.BufferedProtocol):
         self, method: str, world: int | None, args: list[Any], chunks: asyncio.Queue[Any] | None = None
     ) -> tuple[int, _Pending]:
         if asyncio.get_running_loop() is not self._loop:
-            raise BridgeError(
-                f"{method}: called from another event loop than the one that started this World"
-            )
+            raise BridgeError(f"{method}: called from an event loop other than the one that opened the World")
         problems = argument_problems(method, args)
         if problems:
             raise BridgeError(f"refusing to call {method}: {'; '.join(problems)}")
