@@ -114,8 +114,9 @@ class NodeProcess:
         return self._ended.wait(timeout)
 
     def describe_end(self) -> str:
-        """How the process ended, as far as is known now."""
-        code = self._popen.returncode
+        """How the process ended, as far as is known now (a child of Node holding stderr open
+        must not hide Node's exit code)."""
+        code = self._popen.poll()
         if self._killed:
             return "the Node process was killed by the bridge"
         if code is None:
