@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from conformance import requests as rq
+from conformance.checks import make
 from reference_worlds.local import LocalWorld
 from worldspec.pagination import PaginationOptions
 
@@ -44,15 +44,15 @@ LIST_REPEATS = 5
 
 
 async def _lifecycle(world: LocalWorld) -> None:
-    created = await world.events.create(None, rq.run_created())
+    created = await world.events.create(None, make.run_created())
     run_id = created.run.run_id
-    await world.events.create(run_id, rq.run_started())
+    await world.events.create(run_id, make.run_started())
     for _ in range(3):
-        step_id = rq.new_id("step")
-        await world.events.create(run_id, rq.step_created(step_id))
-        await world.events.create(run_id, rq.step_started(step_id))
-        await world.events.create(run_id, rq.step_completed(step_id, result=b"devl\x00out"))
-    await world.events.create(run_id, rq.run_completed(output=b"devl\x00done"))
+        step_id = make.new_id("step")
+        await world.events.create(run_id, make.step_created(step_id))
+        await world.events.create(run_id, make.step_started(step_id))
+        await world.events.create(run_id, make.step_completed(step_id, result=b"devl\x00out"))
+    await world.events.create(run_id, make.run_completed(output=b"devl\x00done"))
 
 
 async def _throughput(data_root: Path, concurrency: int, runs: int) -> dict[str, Any]:
@@ -97,12 +97,12 @@ async def _full_list_seconds(world: LocalWorld, run_id: str, repeats: int) -> tu
 async def _long_run(data_root: Path) -> dict[str, Any]:
     data_dir = tempfile.mkdtemp(prefix="local-", dir=data_root)
     world = LocalWorld(data_dir)
-    created = await world.events.create(None, rq.run_created())
+    created = await world.events.create(None, make.run_created())
     run_id = created.run.run_id
     for _ in range(LONG_RUN_STEPS):
-        await world.events.create(run_id, rq.step_created(rq.new_id("step")))
+        await world.events.create(run_id, make.step_created(make.new_id("step")))
     began = time.perf_counter()
-    started = await world.events.create(run_id, rq.run_started())
+    started = await world.events.create(run_id, make.run_started())
     preload_seconds = time.perf_counter() - began
     warm_seconds, listed = await _full_list_seconds(world, run_id, LIST_REPEATS)
     cold_world = LocalWorld(data_dir)

@@ -38,7 +38,7 @@ from psycopg_pool import AsyncConnectionPool
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from conformance import requests as rq
+from conformance.checks import make
 from reference_worlds.postgres import PostgresWorld
 from reference_worlds.postgres.locate import find_dsn
 from worldspec.pagination import PaginationOptions
@@ -53,15 +53,15 @@ ROUNDS = 3
 
 async def _lifecycle(world: PostgresWorld) -> None:
     """One run of 12 events."""
-    created = await world.events.create(None, rq.run_created(input=PAYLOAD, name="workflow//bench//w"))
+    created = await world.events.create(None, make.run_created(input=PAYLOAD, name="workflow//bench//w"))
     run_id = created.run.run_id
-    await world.events.create(run_id, rq.run_started())
+    await world.events.create(run_id, make.run_started())
     for _ in range(3):
-        step_id = rq.new_id("step")
-        await world.events.create(run_id, rq.step_created(step_id, input=PAYLOAD))
-        await world.events.create(run_id, rq.step_started(step_id))
-        await world.events.create(run_id, rq.step_completed(step_id, result=PAYLOAD))
-    await world.events.create(run_id, rq.run_completed(output=PAYLOAD))
+        step_id = make.new_id("step")
+        await world.events.create(run_id, make.step_created(step_id, input=PAYLOAD))
+        await world.events.create(run_id, make.step_started(step_id))
+        await world.events.create(run_id, make.step_completed(step_id, result=PAYLOAD))
+    await world.events.create(run_id, make.run_completed(output=PAYLOAD))
 
 
 class _Rate:
@@ -149,9 +149,9 @@ def _latency(samples: list[float]) -> dict[str, float]:
 
 async def _long_run(world: PostgresWorld) -> str:
     """A pending run with ``LONG_LOG`` events: run_created and step_created events."""
-    run_id = (await world.events.create(None, rq.run_created(input=PAYLOAD))).run.run_id
+    run_id = (await world.events.create(None, make.run_created(input=PAYLOAD))).run.run_id
     for _ in range(LONG_LOG - 1):
-        await world.events.create(run_id, rq.step_created(rq.new_id("step"), input=PAYLOAD))
+        await world.events.create(run_id, make.step_created(make.new_id("step"), input=PAYLOAD))
     return run_id
 
 
@@ -160,7 +160,7 @@ async def _preload(world: PostgresWorld) -> dict[str, float]:
     for _ in range(REPEATS):
         run_id = await _long_run(world)
         started = time.perf_counter()
-        result = await world.events.create(run_id, rq.run_started())
+        result = await world.events.create(run_id, make.run_started())
         samples.append(time.perf_counter() - started)
         assert len(result.events) == LONG_LOG + 1
     return _latency(samples)

@@ -1,4 +1,4 @@
-"""How long the ci profile takes to catch each broken World of tests/broken_worlds_races.py.
+"""How long the ci profile takes to catch each broken World of tests/broken_worlds/races.py.
 
 For every (broken World, invariant it breaks), runs the kit end to end ``--runs`` times
 (``pytest --world=... -k ID --world-profile=ci``, a fresh seed and a fresh rootdir each time,
@@ -27,8 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests import broken_worlds_races  # noqa: E402
-from tests.broken_worlds import BrokenWorld  # noqa: E402
+from tests.broken_worlds import BROKEN_WORLDS, races  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "results" / "race_detection.json"
 
@@ -44,11 +43,7 @@ class Run:
 
 
 def _cases() -> list[tuple[str, str]]:
-    worlds = [
-        world
-        for world in vars(broken_worlds_races).values()
-        if isinstance(world, type) and issubclass(world, BrokenWorld) and world is not BrokenWorld
-    ]
+    worlds = [world for world in BROKEN_WORLDS.values() if world.__module__ == races.__name__]
     cases = [(f"{world.__module__}:{world.__name__}", ident) for world in worlds for ident in world.breaks]
     return sorted(cases)
 

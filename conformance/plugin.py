@@ -1,23 +1,31 @@
 """The pytest plugin (entry point ``pytest11: worldspec``): ``pytest --world=module:Factory``.
 
-Thin by design: options, collection of the suites, running coroutine tests in an event loop of
-their own with a fresh World, and reporting. The logic lives in plain modules.
+Thin by design: options, collection of the suites, running coroutine tests with a fresh World
+in a harness of their own (``conformance.world.harness``), and one record per invariant
+(``conformance.reporting.records``), which every reader reads. The logic lives in plain modules.
 
-Tests that open Worlds themselves (one per Hypothesis example, or on the kit's clock) take
-``world_spec``; a synchronous test that drives them gets its event loop from ``world_loop``.
-``world_profile`` and ``world_seed`` carry ``--world-profile`` and the test's own seed.
+Fixtures: ``world`` is the World under test, started, recorded and under deadlines, typed as the
+``worldspec.protocol.World`` it must be; tests that open Worlds themselves (one per Hypothesis
+example, or on the kit's clock) take ``world_spec`` and drive ``world_loop``. ``world_profile``,
+``world_seed`` and ``world_evidence`` carry the profile, the test's own seed, and what a race or
+model test reports about how much it looked.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import inspect
+import json
 import os
 import random
+import sys
+import threading
 import warnings
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Coroutine, Generator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import pytest
 from hypothesis import seed as hypothesis_seed
@@ -25,12 +33,22 @@ from hypothesis import settings as hypothesis_settings
 
 import worldspec
 from conformance import suites
-from conformance.catalogue import FAMILIES
-from conformance.failure_report import failure_sections
-from conformance.invariant import invariant_of
-from conformance.kit import capabilities_of
-from conformance.known_failures import KnownFailure, KnownFailuresError, load_known_failures
-from conformance.loading import (
+from conformance.catalogue.docs import implementing_tests
+from conformance.catalogue.entries import FAMILIES, INVARIANTS, invariant_by_id
+from conformance.catalogue.marker import MarkedInvariant, invariant_of
+from conformance.checks.expect import SetupDeviation, judging
+from conformance.reporting.blame import explain_unexpected
+from conformance.reporting.failure import failure_sections
+from conformance.reporting.known_failures import KnownFailure, KnownFailuresError, load_known_failures
+from conformance.reporting.outcome import classify
+from conformance.reporting.profiles import DEFAULT_PROFILE, PROFILES, Profile, derive_seed, register_profiles
+from conformance.reporting.records import Evidence, InvariantRecord, RecordBook
+from conformance.reporting.rerun import RunIdentity, rerun_command
+from conformance.world.capabilities import CapabilityDeclarationError, capabilities_of, unwrapped
+from conformance.world.deadlines import DEFAULT_CALL_TIMEOUT, WorldCallTimeout, abandon
+from conformance.world.harness import HarnessTimeout, WorldHarness
+from conformance.world.leaks import Census, leaked_non_daemon_threads, pending_tasks
+from conformance.world.loading import (
     WorldLoadError,
     WorldSpec,
     close_world,
@@ -38,24 +56,32 @@ from conformance.loading import (
     open_world,
     parse_world_options,
 )
-from conformance.outcomes import OutcomeLog
-from conformance.profiles import DEFAULT_PROFILE, PROFILES, Profile, derive_seed, register_profiles
-from conformance.recorder import Recorder, RecordingWorld
+from conformance.world.recorder import Recorder
+from worldspec.capabilities import Capabilities
+from worldspec.protocol import World
 
 SUITES_DIR = Path(suites.__file__).parent
 ENV_VAR = "WORLDSPEC_WORLD"
+TEST_BUDGET_CALLS = 10
+"""A coroutine test may take as long as this many World calls at their deadline."""
+
+T = TypeVar("T")
 
 _SPEC = pytest.StashKey[WorldSpec]()
-_CAPABILITIES = pytest.StashKey[list[str]]()
+_CAPABILITIES = pytest.StashKey[Capabilities]()
 _KNOWN = pytest.StashKey[dict[str, KnownFailure]]()
 _UNMATCHED = pytest.StashKey[list[str]]()
-_OUTCOMES = pytest.StashKey[OutcomeLog]()
-_RECORDER = pytest.StashKey[Recorder]()
-_LOGS = pytest.StashKey[dict[str, Any]]()
-_DIAGNOSTICS = pytest.StashKey[str]()
-_SHOULD_VIOLATION = pytest.StashKey[str]()
+_BOOK = pytest.StashKey[RecordBook]()
 _PROFILE = pytest.StashKey[Profile]()
 _SEED = pytest.StashKey[int]()
+_HARNESS = pytest.StashKey[WorldHarness]()
+_WORLD = pytest.StashKey[World]()
+_RECORDER = pytest.StashKey[Recorder]()
+_FACTS = pytest.StashKey[dict[str, Any]]()
+"""What the run of one test established for its record: skipped_for, deviation, timed_out,
+should_violation, evidence, and the report sections of a failure."""
+_REPORTS = pytest.StashKey[list[pytest.TestReport]]()
+"""The phase reports of one test, in order."""
 
 
 class ShouldViolation(UserWarning):
@@ -68,7 +94,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--world",
         metavar="MODULE:FACTORY",
         help="the World to certify: a callable (class, function, async function) returning a World, "
-        f"e.g. reference_worlds.memory:MemoryWorld. Also from ${ENV_VAR} or the 'world' ini option.",
+        f"e.g. reference_worlds.memory:MemoryWorld. Also from ${ENV_VAR} or the 'world' ini option. "
+        "MODULE is imported as python -m would: installed, or in the current directory.",
     )
     group.addoption(
         "--world-opt",
@@ -85,14 +112,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--world-report",
         metavar="FILE",
-        help="write each invariant's outcome, reason and duration to FILE as JSON.",
+        help="write each invariant's record (outcome, reason, rerun command, details) to FILE as JSON.",
+    )
+    group.addoption(
+        "--world-records",
+        metavar="FILE",
+        help="append one JSON line per invariant to FILE as each finishes (for live progress).",
     )
     group.addoption(
         "--world-profile",
         choices=sorted(PROFILES),
         default=DEFAULT_PROFILE,
-        help="how hard to look: model examples and steps, race rounds and width, deadlines "
+        help="how hard to look: model examples and steps, race rounds and width, time budgets "
         f"(default {DEFAULT_PROFILE}).",
+    )
+    group.addoption(
+        "--world-budget",
+        type=float,
+        metavar="SECONDS",
+        help="seconds each model or race test may generate before it stops and judges what ran "
+        "(default: the profile's; quick 20, ci 90, thorough 900).",
     )
     group.addoption(
         "--world-seed",
@@ -100,26 +139,42 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="N",
         help="seed of every random choice (printed in the report header): replays a run.",
     )
+    group.addoption(
+        "--world-timeout",
+        type=float,
+        default=DEFAULT_CALL_TIMEOUT,
+        metavar="SECONDS",
+        help="seconds one World call may take before its test fails as timed out and the World is "
+        f"abandoned (default {DEFAULT_CALL_TIMEOUT:g}); a whole test gets {TEST_BUDGET_CALLS} times that.",
+    )
     parser.addini("world", "the World to certify (MODULE:FACTORY), as --world", default=None)
 
 
 def _world_spec(config: pytest.Config) -> WorldSpec | None:
     options = parse_world_options(config.getoption("world_opt"))
+    timeout = config.getoption("world_timeout")
+    if timeout <= 0:
+        raise WorldLoadError(f"--world-timeout must be a positive number of seconds, got {timeout:g}")
+    given: tuple[str, str] | None = None
     if config.getoption("world"):
-        return WorldSpec(config.getoption("world"), options, "--world option")
-    if os.environ.get(ENV_VAR):
-        return WorldSpec(os.environ[ENV_VAR], options, f"${ENV_VAR}")
-    if config.getini("world"):
-        return WorldSpec(str(config.getini("world")), options, f"'world' in {config.inipath}")
-    return None
+        given = (config.getoption("world"), "--world option")
+    elif os.environ.get(ENV_VAR):
+        given = (os.environ[ENV_VAR], f"${ENV_VAR}")
+    elif config.getini("world"):
+        given = (str(config.getini("world")), f"'world' in {config.inipath}")
+    if given is None:
+        return None
+    return WorldSpec(given[0], options, given[1], call_timeout=timeout, close_timeout=timeout)
 
 
-async def _probe(spec: WorldSpec) -> tuple[list[str], int | None]:
+async def _probe(spec: WorldSpec) -> tuple[Capabilities, int | None]:
+    """The capabilities and spec version of a World opened once before the first test. A World
+    whose ``close()`` hangs is judged test by test (each test's teardown fails), not here."""
     world = await open_world(spec)
-    try:
-        return capabilities_of(world).enabled(), getattr(world, "spec_version", None)
-    finally:
-        await close_world(world)
+    found = capabilities_of(world), getattr(world, "spec_version", None)
+    with contextlib.suppress(WorldLoadError):
+        await close_world(world, spec.close_timeout)
+    return found
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -135,46 +190,174 @@ def pytest_configure(config: pytest.Config) -> None:
         capabilities, spec_version = asyncio.run(_probe(spec))
         xfail_file = config.getoption("world_xfail")
         known = load_known_failures(Path(xfail_file)) if xfail_file else {}
-    except (WorldLoadError, KnownFailuresError) as error:
+    except (WorldLoadError, KnownFailuresError, CapabilityDeclarationError) as error:
         raise pytest.UsageError(str(error)) from None
+    except WorldCallTimeout as error:
+        raise pytest.UsageError(f"the World did not answer while the kit probed it: {error}") from None
     config.stash[_SPEC] = spec
     profile = PROFILES[config.getoption("world_profile")]
+    budget = config.getoption("world_budget")
+    if budget is not None:
+        if budget <= 0:
+            raise pytest.UsageError(f"--world-budget must be a positive number of seconds, got {budget:g}")
+        profile = dataclasses.replace(profile, budget_seconds=budget)
     register_profiles(config.rootpath)
     hypothesis_settings.load_profile(f"worldspec-{profile.name}")
     config.stash[_PROFILE] = profile
-    given_seed = config.getoption("world_seed")
-    config.stash[_SEED] = given_seed if given_seed is not None else random.SystemRandom().randrange(2**32)
+    config.stash[_SEED] = _session_seed(config)
     config.stash[_CAPABILITIES] = capabilities
     config.stash[_KNOWN] = known
-    config.stash[_OUTCOMES] = OutcomeLog(spec.target, spec.options, capabilities, spec_version)
+    config.stash[_UNMATCHED] = sorted(set(known) - set(implementing_tests()))
+    records_path = config.getoption("world_records")
+    keeps_records = records_path and not _is_worker(config)
+    config.stash[_BOOK] = RecordBook(
+        spec.target,
+        spec.options,
+        capabilities.enabled(),
+        spec_version,
+        profile.name,
+        config.stash[_SEED],
+        stream=Path(records_path).open("a", encoding="utf-8") if keeps_records else None,  # noqa: SIM115
+    )
+    if not _is_worker(config):
+        config.pluginmanager.register(_RecordKeeper(config.stash[_BOOK]), "worldspec-records")
+        if config.pluginmanager.hasplugin("xdist"):
+            config.pluginmanager.register(_Workers(config.stash[_SEED]), "worldspec-xdist")
     if config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args = [str(SUITES_DIR)]
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    """Whether this process is a pytest-xdist worker (the controller keeps the records)."""
+    return hasattr(config, "workerinput")
+
+
+def _session_seed(config: pytest.Config) -> int:
+    """``--world-seed``, else the seed the xdist controller chose, else a fresh one."""
+    given = config.getoption("world_seed")
+    if given is not None:
+        return int(given)
+    if _is_worker(config) and _WORKER_SEED in config.workerinput:  # type: ignore[attr-defined]
+        return int(config.workerinput[_WORKER_SEED])  # type: ignore[attr-defined]
+    return random.SystemRandom().randrange(2**32)
+
+
+_WORKER_SEED = "worldspec_seed"
+
+
+class _Workers:
+    """Hooks of the xdist controller: every worker gets the session's seed, and the records
+    announce the invariants the first worker collected."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self.announced = False
+
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput[_WORKER_SEED] = self.seed
+
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        book = node.config.stash.get(_BOOK, None)
+        if book is None or self.announced:
+            return
+        self.announced = True
+        book.collected(invariant_by_id(ident) for ident in _invariant_ids(ids))
+
+
+def _invariant_ids(node_ids: list[str]) -> list[str]:
+    """The invariant IDs in suite node ids (``…::test_x[RUN-014]``), in order."""
+    found = []
+    for node_id in node_ids:
+        ident = node_id.rpartition("[")[2].rstrip("]")
+        if ident in INVARIANTS:
+            found.append(ident)
+    return found
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Close the records stream; then end the process at once if Worlds left non-daemon threads
+    behind: Python would wait for them after pytest's summary, which reads as a hang."""
+    book = config.stash.get(_BOOK, None)
+    if book is None:
+        return
+    if book.stream is not None:
+        book.stream.close()
+    leaked = leaked_non_daemon_threads(config.stash.get(_THREADS_AT_START, frozenset()))
+    if not leaked:
+        return
+    names = ", ".join(repr(thread.name) for thread in leaked)
+    sys.stdout.flush()
+    sys.stderr.write(
+        f"worldspec: the World left {len(leaked)} non-daemon thread(s) running after close(): {names}; "
+        "Python would wait for them for ever, so the kit ends the process now\n"
+    )
+    sys.stderr.flush()
+    os._exit(config.stash.get(_EXIT_STATUS, 1))
+
+
+def _identity(config: pytest.Config) -> RunIdentity:
+    spec = config.stash[_SPEC]
+    return RunIdentity(spec.target, spec.options, config.stash[_PROFILE].name, config.stash[_SEED])
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     if _SPEC not in config.stash:
         return []
     spec = config.stash[_SPEC]
-    outcomes = config.stash[_OUTCOMES]
-    capabilities: list[str] = config.stash[_CAPABILITIES]
+    book = config.stash[_BOOK]
     options = f" {spec.options}" if spec.options else ""
     return [
         f"worldspec {worldspec.KIT_VERSION}: World {spec.target}{options} (from {spec.source})",
         f"worldspec: contract spec version {worldspec.SPEC_VERSION_CURRENT}; "
-        f"the World reports {outcomes.spec_version}",
-        f"worldspec: capabilities in force: {', '.join(capabilities) or 'none'}",
-        f"worldspec: profile {config.stash[_PROFILE].name}, seed {config.stash[_SEED]} "
-        f"(replay with --world-seed={config.stash[_SEED]})",
+        f"the World reports {book.spec_version}",
+        f"worldspec: capabilities in force: {', '.join(book.capabilities) or 'none'}",
+        f"worldspec: profile {book.profile}, seed {book.seed}, {spec.call_timeout:g} s per World call "
+        f"(replay with --world-profile={book.profile} --world-seed={book.seed})",
     ]
 
 
+def _harness_of(item: pytest.Item) -> WorldHarness:
+    """The test's harness, made on first use (one loop thread per test, never two)."""
+    if _HARNESS not in item.stash:
+        item.stash[_HARNESS] = WorldHarness()
+    return item.stash[_HARNESS]
+
+
+def _facts(item: pytest.Item) -> dict[str, Any]:
+    return item.stash.setdefault(_FACTS, {})
+
+
 @pytest.fixture
-def world(request: pytest.FixtureRequest) -> WorldSpec:
-    """The World under test. Suites declare ``world`` and receive a fresh, started World;
-    the kit closes it after the test."""
+def world(request: pytest.FixtureRequest) -> Iterator[World]:
+    """The World under test: fresh, started, every call recorded and under its deadline. The kit
+    closes it after the test (abandons it if a call outlived its deadline)."""
     if _SPEC not in request.config.stash:
         pytest.skip("no World given: pass --world=module:Factory")
-    return request.config.stash[_SPEC]
+    spec = request.config.stash[_SPEC]
+    item = request.node
+    census = Census.take()
+    harness = _harness_of(item)
+    recorder = item.stash.setdefault(_RECORDER, Recorder())
+    try:
+        opened = harness.run(open_world(spec, recorder), spec.close_timeout * 2, "opening the World")
+    except WorldLoadError as error:
+        pytest.fail(f"the kit could not open a World for this test: {error}", pytrace=False)
+    except HarnessTimeout as error:
+        pytest.fail(f"the kit could not open a World for this test: {error}", pytrace=False)
+    item.stash[_WORLD] = opened
+    yield opened
+    if harness.abandoned:
+        return
+    try:
+        harness.run(close_world(opened, spec.close_timeout), spec.close_timeout + 5, "closing the World")
+        tasks = harness.run(pending_tasks(), spec.close_timeout, "listing the World's tasks")
+    except (WorldLoadError, HarnessTimeout) as error:
+        _facts(item)["timed_out"] = True
+        pytest.fail(str(error), pytrace=False)
+    left = tasks + census.left_behind(ignore_threads=frozenset({harness.thread_ident}))
+    if left:
+        _facts(item)["left_behind"] = left
 
 
 @pytest.fixture
@@ -207,6 +390,15 @@ def world_seed(request: pytest.FixtureRequest) -> int:
     return _test_seed(request.config, request.node.name)
 
 
+@pytest.fixture
+def world_evidence(request: pytest.FixtureRequest) -> Evidence:
+    """Where a race or model test says how much it looked (rounds, forcing, budget); the
+    invariant's record carries it."""
+    evidence = Evidence()
+    _facts(request.node)["evidence"] = evidence
+    return evidence
+
+
 def _test_seed(config: pytest.Config, name: str) -> int:
     return derive_seed(config.stash.get(_SEED, 0), name)
 
@@ -223,59 +415,132 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("invariant_id", [found.id], ids=[found.id], indirect=True)
 
 
+def _marked(item: pytest.Item) -> MarkedInvariant | None:
+    return invariant_of(getattr(item, "function", None))
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Known failures run as strict expected failures; races run on one xdist worker, one after
+    another (``xdist_group``), so parallel runs do not make them compete for the cores."""
     if _KNOWN not in config.stash:
         return
     known = config.stash[_KNOWN]
-    matched: set[str] = set()
     for item in items:
-        found = invariant_of(getattr(item, "function", None))
-        if found is not None and found.id in known:
+        found = _marked(item)
+        if found is None:
+            continue
+        if found.id in known:
             entry = known[found.id]
-            matched.add(found.id)
             item.add_marker(
                 pytest.mark.xfail(reason=f"known failure: {entry.reason} ({entry.link})", strict=True)
             )
-    config.stash[_UNMATCHED] = sorted(set(known) - matched)
+        if found.races:
+            item.add_marker(pytest.mark.xdist_group(name="worldspec-races"))
 
 
-def _run_coroutine_test(item: pytest.Function, spec: WorldSpec) -> None:
+def pytest_collection_finish(session: pytest.Session) -> None:
+    book = session.config.stash.get(_BOOK, None)
+    if book is not None and not _is_worker(session.config):
+        book.collected(found.entry for item in session.items if (found := _marked(item)) is not None)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip, before anything runs, a test whose invariant needs a capability the World lacks."""
+    found = _marked(item)
+    if found is None or _CAPABILITIES not in item.config.stash:
+        return
+    capabilities = item.config.stash[_CAPABILITIES]
+    for capability in found.requires:
+        if not capabilities.has(capability):
+            _facts(item)["skipped_for"] = capability.value
+            pytest.skip(f"the World lacks {capability.value}: {capability.describe()}")
+
+
+def _is_coroutine_test(test: Any) -> bool:
+    inner = getattr(getattr(test, "hypothesis", None), "inner_test", None)
+    return inspect.iscoroutinefunction(test) or inspect.iscoroutinefunction(inner)
+
+
+async def _judged(invariant_id: str | None, coroutine: Coroutine[Any, Any, T]) -> T:
+    if invariant_id is None:
+        return await coroutine
+    with judging(invariant_id):
+        return await coroutine
+
+
+def _run_coroutine_test(item: pytest.Function, spec: WorldSpec, found: MarkedInvariant | None) -> None:
     test: Callable[..., Any] = item.obj
     arguments = {name: item.funcargs[name] for name in item._fixtureinfo.argnames}
-    recorder = Recorder()
-    item.stash[_RECORDER] = recorder
-    loop = asyncio.new_event_loop()
+    harness = _harness_of(item)
+    budget = (spec.call_timeout or DEFAULT_CALL_TIMEOUT) * TEST_BUDGET_CALLS
+    ident = found.id if found else None
     hypothesis = getattr(test, "hypothesis", None)
-    if hypothesis is not None:
-        hypothesis_seed(_test_seed(item.config, item.name))(test)
+    if hypothesis is None:
+        harness.run(_judged(ident, test(**arguments)), budget, f"the test {item.name}")
+        return
+    hypothesis_seed(_test_seed(item.config, item.name))(test)
+    inner = hypothesis.inner_test
+    hypothesis.inner_test = lambda **kw: harness.run(
+        _judged(ident, inner(**kw)), budget, f"an example of {item.name}"
+    )
     try:
-        world = loop.run_until_complete(open_world(spec)) if "world" in arguments else None
-        if world is not None:
-            arguments["world"] = RecordingWorld(world, recorder)
-        try:
-            if hypothesis is not None:
-                inner = hypothesis.inner_test
-                hypothesis.inner_test = lambda **kw: loop.run_until_complete(inner(**kw))
-                try:
-                    test(**arguments)
-                finally:
-                    hypothesis.inner_test = inner
-            else:
-                loop.run_until_complete(test(**arguments))
-        except BaseException:
-            if world is not None:
-                item.stash[_LOGS] = loop.run_until_complete(_logs_of(world, recorder.run_ids))
-                item.stash[_DIAGNOSTICS] = diagnostics_of(world)
-            raise
-        finally:
-            if world is not None:
-                loop.run_until_complete(close_world(world))
+        test(**arguments)
     finally:
-        loop.close()
+        hypothesis.inner_test = inner
 
 
-async def _logs_of(world: Any, run_ids: list[str]) -> dict[str, Any]:
+def _unexpected(item: pytest.Item, error: Exception) -> str:
+    recorder = item.stash.get(_RECORDER, None)
+    return explain_unexpected(error, recorder.calls if recorder is not None else [])
+
+
+def _run_sync_test(item: pytest.Function, found: MarkedInvariant) -> None:
+    arguments = {name: item.funcargs[name] for name in item._fixtureinfo.argnames}
+    with judging(found.id):
+        item.obj(**arguments)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    found = _marked(pyfuncitem)
+    coroutine = _is_coroutine_test(pyfuncitem.obj)
+    if found is None and not coroutine:
+        return None
+    spec = pyfuncitem.config.stash.get(_SPEC, None)
+    if spec is None:
+        pytest.skip("no World given: pass --world=module:Factory")
+    facts = _facts(pyfuncitem)
+    try:
+        if coroutine:
+            _run_coroutine_test(pyfuncitem, spec, found)
+        elif found is not None:
+            _run_sync_test(pyfuncitem, found)
+    except SetupDeviation as deviation:
+        facts["deviation"] = deviation
+        pytest.skip(f"not judged: {deviation}")
+    except (WorldCallTimeout, HarnessTimeout) as timeout:
+        facts["timed_out"] = True
+        world = pyfuncitem.stash.get(_WORLD, None)
+        left = abandon(world) if world is not None else ""
+        harness = pyfuncitem.stash.get(_HARNESS, None)
+        if harness is not None:
+            harness.abandoned = True
+        pytest.fail(f"timed out: {timeout}; {left}".rstrip("; "), pytrace=False)
+    except (pytest.fail.Exception, AssertionError) as error:
+        if found is None or found.entry.level != "SHOULD":
+            raise
+        facts["should_violation"] = str(error)
+        warnings.warn(ShouldViolation(f"{found.id} (SHOULD) {found.entry.statement}\n{error}"), stacklevel=1)
+    except (pytest.skip.Exception, pytest.xfail.Exception):
+        raise
+    except Exception as error:
+        pytest.fail(_unexpected(pyfuncitem, error), pytrace=False)
+    return True
+
+
+async def _logs_of(world: World, run_ids: list[str]) -> dict[str, Any]:
     logs: dict[str, Any] = {}
     for run_id in run_ids[:5]:
         try:
@@ -286,27 +551,26 @@ async def _logs_of(world: Any, run_ids: list[str]) -> dict[str, Any]:
     return logs
 
 
-def _is_coroutine_test(test: Any) -> bool:
-    inner = getattr(getattr(test, "hypothesis", None), "inner_test", None)
-    return inspect.iscoroutinefunction(test) or inspect.iscoroutinefunction(inner)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
-    if not _is_coroutine_test(pyfuncitem.obj):
-        return None
-    spec = pyfuncitem.config.stash.get(_SPEC, None)
-    if spec is None:
-        pytest.skip("no World given: pass --world=module:Factory")
-    found = invariant_of(pyfuncitem.obj)
-    try:
-        _run_coroutine_test(pyfuncitem, spec)
-    except (pytest.fail.Exception, AssertionError) as error:
-        if found is None or found.level != "SHOULD":
-            raise
-        pyfuncitem.stash[_SHOULD_VIOLATION] = str(error)
-        warnings.warn(ShouldViolation(f"{found.id} (SHOULD) {found.statement}\n{error}"), stacklevel=1)
-    return True
+def _failure_sections(item: pytest.Item, found: MarkedInvariant) -> list[tuple[str, str]]:
+    spec = item.config.stash[_SPEC]
+    recorder = item.stash.get(_RECORDER, Recorder())
+    world = item.stash.get(_WORLD, None)
+    harness = item.stash.get(_HARNESS, None)
+    logs: dict[str, Any] = {}
+    diagnostics = ""
+    if world is not None and harness is not None and not harness.abandoned:
+        try:
+            logs = harness.run(
+                _logs_of(cast(World, unwrapped(world)), recorder.run_ids),
+                spec.call_timeout,
+                "reading the logs",
+            )
+        except (HarnessTimeout, WorldCallTimeout):
+            logs = {}
+        diagnostics = diagnostics_of(world)
+    elif world is not None:
+        diagnostics = diagnostics_of(world)
+    return failure_sections(found.entry, _identity(item.config), recorder, logs, diagnostics)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -314,25 +578,51 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    found = invariant_of(getattr(item, "function", None))
-    if found is not None and report.when == "call" and report.failed and _SPEC in item.config.stash:
-        sections = failure_sections(
-            found,
-            item.config.stash[_SPEC],
-            item.stash.get(_RECORDER, Recorder()),
-            item.stash.get(_LOGS, {}),
-            item.stash.get(_DIAGNOSTICS, ""),
-        )
-        report.sections.extend(sections)
-        report.sections.append(
-            (
-                "worldspec: replay this run",
-                f"--world-profile={item.config.stash[_PROFILE].name} --world-seed={item.config.stash[_SEED]}",
-            )
-        )
-    if found is not None and _OUTCOMES in item.config.stash:
-        item.config.stash[_OUTCOMES].record(found, report, item.stash.get(_SHOULD_VIOLATION, None))
+    found = _marked(item)
+    if found is None or _SPEC not in item.config.stash:
+        return report
+    facts = _facts(item)
+    deviation = facts.get("deviation")
+    if report.when == "call" and (report.failed or deviation is not None):
+        report.sections.extend(_failure_sections(item, found))
+        if deviation is not None and deviation.shown:
+            report.sections.append(("worldspec: what the setup step returned", deviation.shown))
+    reports: list[pytest.TestReport] = item.stash.setdefault(_REPORTS, [])
+    reports.append(report)
+    if report.when == "teardown":
+        _close_harness(item)
+        rerun = rerun_command(_identity(item.config), found.id)
+        record = classify(found.entry, reports, facts, rerun)
+        report.user_properties.append((_RECORD_PROPERTY, json.dumps(record.to_json(), default=str)))
     return report
+
+
+_RECORD_PROPERTY = "worldspec_record"
+"""The teardown report carries the invariant's record, so that under pytest-xdist the controller,
+which sees only reports, keeps the same records a single process keeps."""
+
+
+class _RecordKeeper:
+    """Keeps the records the teardown reports carry, in the process that reports (the only
+    process, or the xdist controller; a worker's reports reach the controller)."""
+
+    def __init__(self, book: RecordBook) -> None:
+        self.book = book
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "teardown":
+            return
+        for name, value in report.user_properties:
+            if name == _RECORD_PROPERTY:
+                self.book.add(InvariantRecord.from_json(json.loads(str(value))))
+
+
+def _close_harness(item: pytest.Item) -> None:
+    harness = item.stash.get(_HARNESS, None)
+    if harness is not None and not harness.close():
+        _facts(item)["leaked"] = (
+            "the World's event loop was stuck in code that never yields; its thread was left behind"
+        )
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -341,12 +631,49 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.section("worldspec: stale known failures", red=True)
         for ident in unmatched:
             terminalreporter.line(f"{ident} is listed in --world-xfail but no collected test checks it")
+    book = config.stash.get(_BOOK, None)
+    if book is None:
+        return
+    unjudged = [record for record in book.records.values() if record.outcome == "unjudged"]
+    if unjudged:
+        terminalreporter.section("worldspec: not judged", yellow=True)
+        for record in unjudged:
+            terminalreporter.line(f"{record.id}: {record.reason}")
+    timed_out = [record for record in book.records.values() if record.timed_out]
+    if timed_out:
+        terminalreporter.section("worldspec: timed out", red=True)
+        for record in timed_out:
+            terminalreporter.line(f"{record.id}: {record.reason}")
+    left = [record for record in book.records.values() if record.left_behind]
+    if left:
+        terminalreporter.section("worldspec: left running after close()", yellow=True)
+        for record in left:
+            terminalreporter.line(f"{record.id}: {', '.join(record.left_behind)}")
+    cut_short = [
+        record for record in book.records.values() if record.evidence and record.evidence.budget_reached
+    ]
+    if cut_short:
+        terminalreporter.section("worldspec: time budget reached", yellow=True)
+        for record in cut_short:
+            assert record.evidence is not None
+            terminalreporter.line(f"{record.id} ({record.outcome}): {record.evidence.summary()}")
+
+
+_THREADS_AT_START = pytest.StashKey[frozenset[int]]()
+_EXIT_STATUS = pytest.StashKey[int]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_THREADS_AT_START] = frozenset(t.ident or 0 for t in threading.enumerate())
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
-    if config.stash.get(_UNMATCHED, []) and exitstatus == 0:
+    book = config.stash.get(_BOOK, None)
+    unjudged = book is not None and any(record.outcome == "unjudged" for record in book.records.values())
+    if (config.stash.get(_UNMATCHED, []) or unjudged) and exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     report_path = config.getoption("world_report", None)
-    if report_path and _OUTCOMES in config.stash:
-        config.stash[_OUTCOMES].write(Path(report_path))
+    if report_path and book is not None:
+        book.write(Path(report_path))
+    config.stash[_EXIT_STATUS] = int(session.exitstatus)

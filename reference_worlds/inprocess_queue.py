@@ -3,22 +3,24 @@
 Each message is delivered by its own asyncio task: attempt 1, then ``attempt + 1`` after a
 handler raises (with a short backoff) or returns ``HandlerTimeout`` (after its timeout). An
 idempotency key is held while its message is unhandled. ``delay_seconds`` is honoured.
-Messages queued before a handler for their prefix exists wait for it.
+Messages queued before a handler for their prefix exists wait for it. Every delivery of one
+message carries the same message id. Which names and prefixes are valid is the line's: the
+4.x patterns by default, the 5.x ones (workflow topics only) when a World passes them.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from worldspec import errors
-from worldspec.protocol import QueueHandler
+from worldspec.line5 import queue as line5_queue
 from worldspec.queue import (
     HandlerTimeout,
     MessageMeta,
     QueueOptions,
-    QueuePayload,
     QueueResult,
     is_valid_queue_name,
     is_valid_queue_prefix,
@@ -26,7 +28,10 @@ from worldspec.queue import (
 from worldspec.ulid import MonotonicUlid
 from worldspec.wire_types import MISSING
 
-__all__ = ["InProcessQueue"]
+__all__ = ["AnyQueueHandler", "InProcessQueue"]
+
+AnyQueueHandler = Callable[[Any, MessageMeta], Awaitable[object]]
+"""A handler of either line: it receives the payload as queued."""
 
 MAX_ATTEMPTS = 64
 """Deliveries of one message before it is dropped (the runtime itself stops at 48)."""
@@ -36,7 +41,7 @@ MAX_ATTEMPTS = 64
 class _Message:
     message_id: str
     queue_name: str
-    payload: QueuePayload
+    payload: object
     delay_seconds: float
     idempotency_key: str | None
 
@@ -44,8 +49,16 @@ class _Message:
 class InProcessQueue:
     """Queue and handler registry of one World instance."""
 
-    def __init__(self, retry_backoff: Callable[[int], float] | None = None) -> None:
-        self._handlers: dict[str, QueueHandler] = {}
+    def __init__(
+        self,
+        retry_backoff: Callable[[int], float] | None = None,
+        *,
+        valid_name: Callable[[str], bool] = is_valid_queue_name,
+        valid_prefix: Callable[[str], bool] = is_valid_queue_prefix,
+    ) -> None:
+        self._valid_name = valid_name
+        self._valid_prefix = valid_prefix
+        self._handlers: dict[str, AnyQueueHandler] = {}
         self._waiting: list[_Message] = []
         self._unhandled_keys: dict[str, str] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -53,10 +66,10 @@ class InProcessQueue:
         self._backoff = retry_backoff or (lambda attempt: min(1.0, 0.01 * 2**attempt))
 
     async def queue(
-        self, queue_name: str, message: QueuePayload, options: QueueOptions | None = None
+        self, queue_name: str, message: object, options: QueueOptions | line5_queue.QueueOptions | None = None
     ) -> QueueResult:
         """Enqueue ``message``; see ``worldspec.protocol.World.queue``."""
-        if not is_valid_queue_name(queue_name):
+        if not self._valid_name(queue_name):
             raise errors.WorkflowWorldError(f"invalid queue name {queue_name!r}", status=400)
         key = None
         if options is not None and options.idempotency_key is not MISSING:
@@ -72,16 +85,16 @@ class InProcessQueue:
         self._dispatch(entry)
         return QueueResult(message_id=entry.message_id)
 
-    async def create_queue_handler(self, prefix: str, handler: QueueHandler) -> None:
+    async def create_queue_handler(self, prefix: str, handler: AnyQueueHandler) -> None:
         """Register ``handler`` for names starting with ``prefix`` and release waiting messages."""
-        if not is_valid_queue_prefix(prefix):
+        if not self._valid_prefix(prefix):
             raise errors.WorkflowWorldError(f"invalid queue prefix {prefix!r}", status=400)
         self._handlers[prefix] = handler
         waiting, self._waiting = self._waiting, []
         for entry in waiting:
             self._dispatch(entry)
 
-    def _handler_for(self, queue_name: str) -> QueueHandler | None:
+    def _handler_for(self, queue_name: str) -> AnyQueueHandler | None:
         for prefix, handler in self._handlers.items():
             if queue_name.startswith(prefix):
                 return handler
@@ -96,7 +109,7 @@ class InProcessQueue:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _deliver(self, entry: _Message, handler: QueueHandler) -> None:
+    async def _deliver(self, entry: _Message, handler: AnyQueueHandler) -> None:
         if entry.delay_seconds > 0:
             await asyncio.sleep(entry.delay_seconds)
         for attempt in range(1, MAX_ATTEMPTS + 1):

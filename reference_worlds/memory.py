@@ -1,5 +1,11 @@
 """``MemoryWorld``: the whole contract in memory. The oracle the kit's other suites compare with.
 
+It speaks both lines of the contract: ``spec_version=3`` (the default) is the 4.x line, whose
+storage and rules are in this module and ``reference_worlds.rules``; ``spec_version=6`` or ``7``
+is the 5.x line (``reference_worlds.memory_line5``, ``reference_worlds.rules_line5``), which adds
+``world.streams``, upstream's ``capabilities`` member and the optional members of that line.
+The lock, the clock, the queue, the stream store and the pause points below are the same on both.
+
 Every ``events.create`` runs under one ``asyncio.Lock``: the rules (``reference_worlds.rules``)
 decide against the current state and the outcome is written before the lock is released, so
 creates are linearizable among the asyncio tasks of one event loop. Not shared between
@@ -20,16 +26,31 @@ from typing import Any
 
 from reference_worlds import rules
 from reference_worlds.delegation import QueueAndStreams
-from reference_worlds.inprocess_queue import InProcessQueue
+from reference_worlds.inprocess_queue import AnyQueueHandler, InProcessQueue
+from reference_worlds.memory_line5 import (
+    DEFAULT_MAX_EVENTS,
+    LineFiveBackdoor,
+    LineFiveEvents,
+    LineFiveHooks,
+    LineFiveRuns,
+    LineFiveSteps,
+    LineFiveStorage,
+)
+from reference_worlds.memory_line5_state import LineFiveState
 from reference_worlds.memory_streams import MemoryStreams
 from reference_worlds.paging import encode_cursor, page
 from reference_worlds.persisted_codec import decode_persisted
 from reference_worlds.state_guard import StateMarkers
+from reference_worlds.streams_namespace import StreamsNamespace
 from worldspec import errors
 from worldspec.capabilities import Capabilities
 from worldspec.entities import Hook, RunStatus, Step, Wait, WorkflowRun
 from worldspec.events import CreateEventParams, Event, EventRequest, EventResult
+from worldspec.line5 import capabilities as line5_capabilities
+from worldspec.line5 import queue as line5_queue
+from worldspec.lines import SpecLine, line_of
 from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData
+from worldspec.queue import QueueOptions, QueuePayload, QueueResult
 from worldspec.resolve_data import strip_entity, strip_event
 from worldspec.spec_version import SPEC_VERSION_CURRENT
 from worldspec.ulid import MonotonicUlid
@@ -147,7 +168,7 @@ class _Events:
         guard = params.state_updated_at if params is not None else MISSING
         async with world.lock:
             if guard is not MISSING:
-                world.state.state_markers.check(run_id, guard)
+                world.line4_state.state_markers.check(run_id, guard)
             now = world.clock()
             ctx = rules.Context(
                 now=now,
@@ -155,20 +176,20 @@ class _Events:
                 new_run_id=lambda: f"wrun_{world.mint(now)}",
                 world_spec_version=SPEC_VERSION_CURRENT,
             )
-            outcome = await rules.decide(_View(world.state), run_id, event, ctx)
+            outcome = await rules.decide(_View(world.line4_state), run_id, event, ctx)
             await world.pause("create:decided")
-            _write(world.state, outcome)
+            _write(world.line4_state, outcome)
             if guard is MISSING:
-                world.state.state_markers.advance(outcome.run_id, outcome.events)
+                world.line4_state.state_markers.advance(outcome.run_id, outcome.events)
             result: dict[str, Any] = dict(outcome.result)
             if "event" in result:
                 result["event"] = strip_event(result["event"], resolve)
             if outcome.preload:
                 result.update(world.preload(outcome.run_id, resolve))
-        return EventResult(**result)
+        return EventResult(**result).model_copy(deep=True)
 
     async def get(self, run_id: str, event_id: str, *, resolve_data: ResolveData = "all") -> Event:
-        for event in self._world.state.events.get(run_id, []):
+        for event in self._world.line4_state.events.get(run_id, []):
             if event.event_id == event_id:
                 return strip_event(event, resolve_data)
         raise errors.WorkflowWorldError(f'Event "{event_id}" not found in run "{run_id}"', status=404)
@@ -180,7 +201,7 @@ class _Events:
         pagination: PaginationOptions | None = None,
         resolve_data: ResolveData = "all",
     ) -> PaginatedResponse[Event]:
-        found = page(self._world.state.events.get(run_id, []), _event_key, pagination, "asc")
+        found = page(self._world.line4_state.events.get(run_id, []), _event_key, pagination, "asc")
         return found.model_copy(update={"data": [strip_event(e, resolve_data) for e in found.data]})
 
     async def list_by_correlation_id(
@@ -191,7 +212,7 @@ class _Events:
         pagination: PaginationOptions | None = None,
         resolve_data: ResolveData = "all",
     ) -> PaginatedResponse[Event]:
-        logs = self._world.state.events
+        logs = self._world.line4_state.events
         runs = [run_id] if run_id is not None else list(logs)
         matching = [
             event
@@ -206,7 +227,7 @@ class _Events:
 
 class _Runs:
     def __init__(self, world: MemoryWorld) -> None:
-        self._state = world.state
+        self._state = world.line4_state
 
     async def get(self, run_id: str, *, resolve_data: ResolveData = "all") -> WorkflowRun:
         found = self._state.runs.get(run_id)
@@ -238,7 +259,7 @@ class _Runs:
 
 class _Steps:
     def __init__(self, world: MemoryWorld) -> None:
-        self._state = world.state
+        self._state = world.line4_state
 
     async def get(self, run_id: str | None, step_id: str, *, resolve_data: ResolveData = "all") -> Step:
         for (owner, sid), (_, step) in self._state.steps.items():
@@ -264,7 +285,7 @@ class _Steps:
 
 class _Hooks:
     def __init__(self, world: MemoryWorld) -> None:
-        self._state = world.state
+        self._state = world.line4_state
 
     async def get(self, hook_id: str, *, resolve_data: ResolveData = "all") -> Hook:
         for (_, hid), (_, hook) in self._state.hooks.items():
@@ -306,13 +327,13 @@ class MemoryBackdoor:
     async def seed_legacy_run(self, run: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> None:
         """Store a run and its log exactly as given (legacy: specVersion absent or 1, JSON data)."""
         async with self._world.lock:
-            self._world.state.put_run(parse_run(run))
-            log = self._world.state.events.setdefault(str(run["runId"]), [])
+            self._world.line4_state.put_run(parse_run(run))
+            log = self._world.line4_state.events.setdefault(str(run["runId"]), [])
             log.extend(parse_event(event) for event in events)
 
     async def read_stored_events(self, run_id: str) -> list[dict[str, Any]]:
         """The stored log of ``run_id`` in wire form."""
-        return [event.to_wire() for event in self._world.state.events.get(run_id, [])]
+        return [event.to_wire() for event in self._world.line4_state.events.get(run_id, [])]
 
     async def seed_encoded_input(self, encoding: str, encoded: bytes) -> str:
         """Store a legacy run whose input was persisted as ``encoded`` in upstream's
@@ -328,42 +349,117 @@ class MemoryBackdoor:
 
 
 class MemoryWorld(QueueAndStreams):
-    """The in-memory reference World.
+    """The in-memory reference World, of either line.
 
-    ``clock`` replaces the system clock (for tests that control time). ``preload_limit`` caps
-    the ``run_started`` preload: a longer log is preloaded partially, with ``hasMore: true`` and
-    a cursor that continues like ``events.list``. ``worldspec_interleave``, when a kit sets it,
-    is awaited at each pause point of a create (see the module docstring).
+    ``spec_version`` is what the World declares: 3 (the default) for the 4.x line, 6 or 7 for
+    the 5.x line (anything else is refused with a ``ValueError`` saying why). ``clock`` replaces
+    the system clock (for tests that control time). ``preload_limit`` caps the ``run_started``
+    preload: a longer log is preloaded partially, with ``hasMore: true`` and a cursor that
+    continues like ``events.list``. ``max_events`` is the 5.x line's ``maxEvents``.
+    ``worldspec_interleave``, when a kit sets it, is awaited at each pause point of a create
+    (see the module docstring).
+
+    On the 5.x line the World also has ``streams`` (``world.streams``), ``capabilities``
+    (upstream's ``WorldCapabilities``: hook retention and resume dedup) and ``create_run_id``;
+    its ``runs`` have ``get_many``, ``wait_for_terminal_status`` and
+    ``experimental_set_attributes``. The 4.x stream methods stay on the class on both lines.
     """
 
     spec_version: int | None = SPEC_VERSION_CURRENT
-    worldspec_capabilities = Capabilities(
+    worldspec_capabilities: Capabilities | line5_capabilities.Capabilities = Capabilities(
         legacy_seeding=True, legacy_codec=True, delay=True, write_to_stream_multi=True, state_guard=True
     )
+    state: _State | LineFiveState
+    events: _Events | LineFiveEvents
+    runs: _Runs | LineFiveRuns
+    steps: _Steps | LineFiveSteps
+    hooks: _Hooks | LineFiveHooks
+    worldspec_backdoor: MemoryBackdoor | LineFiveBackdoor
+    streams: StreamsNamespace
+    capabilities: line5_capabilities.WorldCapabilities
 
-    def __init__(self, clock: Callable[[], datetime] | None = None, preload_limit: int | None = None) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], datetime] | None = None,
+        preload_limit: int | None = None,
+        spec_version: int = SPEC_VERSION_CURRENT,
+        max_events: int = DEFAULT_MAX_EVENTS,
+    ) -> None:
         self.clock = clock or system_clock
         self.preload_limit = preload_limit
         self.lock = asyncio.Lock()
-        self.state = _State()
         self.mint = MonotonicUlid()
+        self.worldspec_interleave: Interleave | None = None
+        streams = MemoryStreams()
+        self._streams = streams
+        if line_of(spec_version) is SpecLine.LINE_5:
+            self._open_line_five(spec_version, max_events, streams)
+            return
+        if spec_version != SPEC_VERSION_CURRENT:
+            raise ValueError(f"MemoryWorld implements spec version 3 on the 4.x line, not {spec_version}")
+        self.state = _State()
         self.events = _Events(self)
         self.runs = _Runs(self)
         self.steps = _Steps(self)
         self.hooks = _Hooks(self)
         self.worldspec_backdoor = MemoryBackdoor(self)
-        self.worldspec_interleave: Interleave | None = None
         self._queue = InProcessQueue()
-        self._streams = MemoryStreams()
+
+    def _open_line_five(self, spec_version: int, max_events: int, streams: MemoryStreams) -> None:
+        storage = LineFiveStorage(self, streams, spec_version, self.preload_limit, max_events)
+        self.spec_version = spec_version
+        self.state = storage.state
+        self.events = storage.events
+        self.runs = storage.runs
+        self.steps = storage.steps
+        self.hooks = storage.hooks
+        self.streams = StreamsNamespace(streams)
+        self.capabilities = line5_capabilities.WorldCapabilities(
+            hook_retention=line5_capabilities.HookRetention(active=True), hook_resume_dedup=True
+        )
+        self.worldspec_capabilities = line5_capabilities.Capabilities(
+            legacy_seeding=True,
+            legacy_codec=True,
+            delay=True,
+            retention=True,
+            max_events=True,
+            occurred_at=True,
+        )
+        self.worldspec_backdoor = LineFiveBackdoor(storage)
+        self._queue = InProcessQueue(
+            valid_name=line5_queue.is_valid_queue_name, valid_prefix=line5_queue.is_valid_queue_prefix
+        )
+
+    def create_run_id(self) -> str:
+        """A bare ULID of now, for ``start()`` to prefix with ``wrun_`` (an optional member of
+        the 5.x World; a 4.x runtime never calls it)."""
+        return self.mint(self.clock())
+
+    async def queue(
+        self,
+        queue_name: str,
+        message: QueuePayload | line5_queue.QueuePayload,
+        options: QueueOptions | line5_queue.QueueOptions | None = None,
+    ) -> QueueResult:
+        return await self._queue.queue(queue_name, message, options)
+
+    async def create_queue_handler(self, prefix: str, handler: AnyQueueHandler) -> None:
+        await self._queue.create_queue_handler(prefix, handler)
 
     async def pause(self, point: str) -> None:
         """Await ``worldspec_interleave`` at ``point``, if a kit has set one."""
         if self.worldspec_interleave is not None:
             await self.worldspec_interleave(point)
 
+    @property
+    def line4_state(self) -> _State:
+        """``state`` of a World on the 4.x line, typed as that line's."""
+        assert isinstance(self.state, _State), "a MemoryWorld of the 5.x line has no 4.x state"
+        return self.state
+
     def preload(self, run_id: str, resolve_data: ResolveData) -> dict[str, Any]:
-        """The preload fields of a ``run_started`` result: the log so far, ascending."""
-        log = self.state.events.get(run_id, [])
+        """The preload fields of a 4.x ``run_started`` result: the log so far, ascending."""
+        log = self.line4_state.events.get(run_id, [])
         shown = log if self.preload_limit is None else log[: self.preload_limit]
         has_more = len(shown) < len(log)
         return {

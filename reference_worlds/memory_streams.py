@@ -11,12 +11,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from functools import partial
 
-from reference_worlds.paging import MAX_LIMIT, decode_cursor, encode_cursor
-from worldspec.streams import StreamChunk, StreamChunksResponse, StreamInfoResponse
+from reference_worlds.paging import chunk_page
+from worldspec.streams import StreamChunksResponse, StreamInfoResponse
 
 __all__ = ["MemoryStreams"]
-
-DEFAULT_CHUNK_PAGE = 100
 
 
 @dataclass
@@ -87,17 +85,17 @@ class MemoryStreams:
     ) -> StreamChunksResponse:
         """A snapshot page of chunks, zero-length ones included."""
         stream = self._streams.get(name, _Stream())
-        start = int(decode_cursor(cursor)) + 1 if cursor else 0
-        size = max(1, min(MAX_LIMIT, limit or DEFAULT_CHUNK_PAGE))
-        snapshot = list(stream.chunks)
-        chosen = snapshot[start : start + size]
-        has_more = start + size < len(snapshot)
-        return StreamChunksResponse(
-            data=[StreamChunk(index=start + offset, data=data) for offset, data in enumerate(chosen)],
-            cursor=encode_cursor(start + len(chosen) - 1) if has_more else None,
-            has_more=has_more,
-            done=stream.closed and not has_more,
-        )
+        return chunk_page(stream.chunks, stream.closed, limit=limit, cursor=cursor)
+
+    async def purge_run(self, run_id: str) -> None:
+        """Empty and close every stream of ``run_id`` (a run whose data went with its end):
+        it then reads as an empty closed stream, and readers waiting on it end."""
+        for name in self._by_run.get(run_id, []):
+            stream = self._streams.setdefault(name, _Stream())
+            stream.chunks.clear()
+            stream.closed = True
+            async with stream.changed:
+                stream.changed.notify_all()
 
     async def get_stream_info(self, name: str, run_id: str) -> StreamInfoResponse:
         """Index of the last chunk (-1 when none) and whether the stream is closed."""

@@ -137,7 +137,11 @@ def _structured(error: object, stack: object, code: object = MISSING) -> Structu
 
 
 async def decide(store: StoreView, run_id: str | None, request: EventRequest, ctx: Context) -> Outcome:
-    """Decide ``events.create(run_id, request)`` against ``store``; raise if it is refused."""
+    """Decide ``events.create(run_id, request)`` against ``store``; raise if it is refused.
+
+    The outcome holds copies of what ``request`` carries, never its objects: a caller that
+    changes its request afterwards changes nothing a World stores (COPY-001)."""
+    request = request.model_copy(deep=True)
     version = request.spec_version if request.spec_version is not MISSING else SPEC_VERSION_CURRENT
     if request.event_type == "run_created":
         return await _run_created(store, run_id, request, ctx, version)

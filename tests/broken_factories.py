@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from reference_worlds.memory import MemoryWorld
+from worldspec import errors
 from worldspec.capabilities import Capabilities
 
 
@@ -44,3 +45,41 @@ class ExplodingHooksGet(MemoryWorld):
             raise RuntimeError("hooks.get exploded")
 
         self.hooks.get = explode  # type: ignore[method-assign]
+
+
+class ThrowsOnSameRunTokenConflict(MemoryWorld):
+    """``hook_created`` with a token another hook of the same run holds raises
+    ``EntityConflictError`` instead of storing a ``hook_conflict`` (a unique index on the token
+    column, with the conflict check only looking at other runs)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        original = self.events.create
+
+        async def create(run_id: str | None, event: Any, params: Any = None) -> Any:
+            if event.event_type == "hook_created" and run_id is not None:
+                holder = await self._holder(event.event_data.token)
+                if holder == run_id:
+                    raise errors.EntityConflictError(f"token {event.event_data.token} is taken")
+            return await original(run_id, event, params)
+
+        self.events.create = create  # type: ignore[method-assign]
+
+    async def _holder(self, token: str) -> str | None:
+        try:
+            return (await self.hooks.get_by_token(token)).run_id
+        except errors.HookNotFoundError:
+            return None
+
+
+class RunsGetReturnsPlainDicts(MemoryWorld):
+    """``runs.get`` returns the run's wire dict instead of a run (a World that skipped its models)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        original = self.runs.get
+
+        async def get(run_id: str, **options: Any) -> Any:
+            return (await original(run_id, **options)).to_wire()
+
+        self.runs.get = get  # type: ignore[method-assign]

@@ -12,11 +12,14 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 
 
-def run_kit(target: str, *extra: str, timeout: float = 300) -> dict[str, Any]:
+def run_kit(
+    target: str, *extra: str, timeout: float = 300, keep_report: Path | None = None
+) -> dict[str, Any]:
     """Run ``pytest --world=target`` from the repository root; return ``{id: outcome}`` plus
-    the process under the key ``"__process__"``."""
+    the process under the key ``"__process__"``. With ``keep_report`` the ``--world-report``
+    document is written there as well."""
     with tempfile.TemporaryDirectory() as scratch:
-        report = Path(scratch) / "report.json"
+        report = keep_report or Path(scratch) / "report.json"
         process = subprocess.run(
             [
                 sys.executable,

@@ -13,7 +13,7 @@ from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
 from typing import Any
 
-from conformance import requests as rq
+from conformance.checks import make
 from reference_worlds.local import LocalWorld
 from worldspec import errors
 
@@ -34,7 +34,7 @@ async def _attempts(rounds: int, attempt: Callable[[int], Awaitable[Attempt]]) -
 async def _run_created(world: LocalWorld, run_ids: list[str]) -> list[Attempt]:
     async def attempt(round_: int) -> Attempt:
         try:
-            created = await world.events.create(run_ids[round_], rq.run_created())
+            created = await world.events.create(run_ids[round_], make.run_created())
         except errors.EntityConflictError:
             return round_, "conflict", ""
         return round_, "created", str(created.event.event_id)
@@ -45,13 +45,13 @@ async def _run_created(world: LocalWorld, run_ids: list[str]) -> list[Attempt]:
 async def _hook_created(world: LocalWorld, tokens: list[str]) -> list[Attempt]:
     own_runs = []
     for _ in range(TASKS_PER_PROCESS):
-        created = await world.events.create(None, rq.run_created())
+        created = await world.events.create(None, make.run_created())
         own_runs.append(created.run.run_id)
     next_run = iter(range(len(tokens) * TASKS_PER_PROCESS))
 
     async def attempt(round_: int) -> Attempt:
         run_id = own_runs[next(next_run) % TASKS_PER_PROCESS]
-        result = await world.events.create(run_id, rq.hook_created(rq.new_id("hook"), tokens[round_]))
+        result = await world.events.create(run_id, make.hook_created(make.new_id("hook"), tokens[round_]))
         return round_, result.event.event_type, run_id
 
     return await _attempts(len(tokens), attempt)
@@ -61,7 +61,7 @@ async def _step_started(world: LocalWorld, target: list[str]) -> list[Attempt]:
     run_id, step_id, rounds = target[0], target[1], int(target[2])
 
     async def attempt(round_: int) -> Attempt:
-        result = await world.events.create(run_id, rq.step_started(step_id))
+        result = await world.events.create(run_id, make.step_started(step_id))
         return round_, "started", str(result.event.event_id)
 
     return await _attempts(rounds, attempt)

@@ -13,7 +13,7 @@ import json
 import sys
 from typing import Any
 
-from conformance import requests as rq
+from conformance.checks import make
 from reference_worlds.postgres import PostgresWorld
 from worldspec.errors import WorkflowError
 from worldspec.events import EventRequest
@@ -24,19 +24,19 @@ def _requests(scenario: str, plan: dict[str, Any]) -> list[tuple[str, EventReque
     """``(run_id, request)`` pairs this process sends, each ``copies`` times."""
     copies = int(plan["copies"])
     if scenario == "run_created":
-        return [(run_id, rq.run_created(name=plan["workflow"])) for run_id in plan["run_ids"]] * copies
+        return [(run_id, make.run_created(name=plan["workflow"])) for run_id in plan["run_ids"]] * copies
     if scenario == "resilient_start":
-        start = rq.run_started(resilient=True, input=b"devl", name=plan["workflow"])
+        start = make.run_started(resilient=True, input=b"devl", name=plan["workflow"])
         return [(run_id, start) for run_id in plan["run_ids"]] * copies
     if scenario == "hook_token":
         return [
-            (run_id, rq.hook_created(rq.new_id("hook"), token))
+            (run_id, make.hook_created(make.new_id("hook"), token))
             for token in plan["tokens"]
             for run_id in plan["run_ids"]
             for _ in range(copies)
         ]
     if scenario == "step_started":
-        return [(plan["run_ids"][0], rq.step_started(plan["step_id"]))] * copies
+        return [(plan["run_ids"][0], make.step_started(plan["step_id"]))] * copies
     raise ValueError(f"unknown scenario {scenario!r}")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import subprocess
@@ -10,11 +9,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conformance.catalogue import INVARIANTS
-from conformance.certify.runner import kit_has_option
-from conformance.docs import implementing_tests
+from conformance.catalogue.docs import implementing_tests
+from conformance.catalogue.entries import INVARIANTS
 from reference_worlds.memory import MemoryWorld
 from tests.broken_worlds import TruncatedPreload
+from tests.postgres_support import postgres_dsn
+from worldspec.capabilities import Capabilities
 
 REPO = Path(__file__).resolve().parent.parent
 REPORT_FILES = ("report.json", "report.md", "report.html", "badge.svg")
@@ -27,7 +27,19 @@ NOT_MULTI_PROCESS = {"LIN-006"}
 class MemoryWorldWithoutStreams(MemoryWorld):
     """Declares the required ``streams`` capability absent: its stream tests are skipped."""
 
-    worldspec_capabilities = dataclasses.replace(MemoryWorld.worldspec_capabilities, streams=False)
+    worldspec_capabilities = MemoryWorld.worldspec_capabilities.replace(streams=False)
+
+
+class MemoryWorldDeclaringNothing(MemoryWorld):
+    """Declares no capability and has no backdoor: a World that says nothing gets the defaults,
+    so the kit skips what needs legacy seeding, the legacy codec, the state guard, delays and
+    several processes."""
+
+    worldspec_capabilities = Capabilities()
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.worldspec_backdoor = None
 
 
 def memory_world_with_secrets(password: str, dsn: str, config: dict[str, Any]) -> MemoryWorld:
@@ -37,7 +49,7 @@ def memory_world_with_secrets(password: str, dsn: str, config: dict[str, Any]) -
 
 def worldspec(*arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "worldspec", *arguments],
+        [sys.executable, "-m", "conformance", *arguments],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -66,9 +78,10 @@ def test_memory_world_is_certified_full(tmp_path: Path) -> None:
     assert skipped == NOT_MULTI_PROCESS, "the memory World only lacks the multi_process capability"
     assert {entry["outcome"] for entry in report["invariants"]} == {"pass", "skip"}
     for entry in report["invariants"]:
-        assert entry["title"] == INVARIANTS[entry["id"]].statement
+        assert entry["statement"] == INVARIANTS[entry["id"]].statement
         assert entry["family"] == INVARIANTS[entry["id"]].family.prefix
-        assert entry["repro"].endswith(f"-k {entry['id']}")
+        if entry["outcome"] != "skip":
+            assert entry["rerun"].endswith(f"--world-seed={report['run']['seed']} -k {entry['id']}")
         assert entry["duration"] >= 0
     assert report["certification"] == {
         **report["certification"],
@@ -96,8 +109,9 @@ def test_a_broken_world_fails_with_failures_first_and_their_repro(tmp_path: Path
     markdown = (tmp_path / "report.md").read_text()
     html = (tmp_path / "report.html").read_text()
     for ident in failed:
-        repro = f"pytest --world={BROKEN_TARGET} -k {ident}"
-        assert repro in markdown and repro in html
+        seed = report["run"]["seed"]
+        rerun = f"pytest --world={BROKEN_TARGET} --world-profile=ci --world-seed={seed} -k {ident}"
+        assert rerun in markdown and rerun in html
         assert f"FAIL {ident}:" in process.stdout
     first_problem = markdown.index("## Not passed")
     passing = [entry["id"] for entry in report["invariants"] if entry["outcome"] == "pass"]
@@ -173,6 +187,7 @@ def test_usage_errors_exit_2_with_one_line_and_no_traceback(tmp_path: Path) -> N
         ["reference_worlds.memory:NoSuchFactory"],
         ["reference_worlds.memory:MemoryWorld", "--opt", "not-a-pair"],
         ["reference_worlds.memory:MemoryWorld", "--opt", "unexpected=1"],
+        ["reference_worlds.memory:MemoryWorld", "--timeout", "0"],
     ):
         process = worldspec("certify", "--out", str(tmp_path), *arguments)
         assert process.returncode == 2, (arguments, process.stdout, process.stderr)
@@ -182,10 +197,45 @@ def test_usage_errors_exit_2_with_one_line_and_no_traceback(tmp_path: Path) -> N
         assert not (tmp_path / "report.json").exists()
 
 
-def test_profile_is_passed_through_only_where_the_kit_has_profiles(tmp_path: Path) -> None:
-    process, report = certify(tmp_path, "reference_worlds.memory:MemoryWorld", "--profile", "ci")
+def test_the_report_names_the_profile_that_ran(tmp_path: Path) -> None:
+    process, report = certify(tmp_path / "quick", "reference_worlds.memory:MemoryWorld", "--profile", "quick")
     assert process.returncode == 0, process.stdout + process.stderr
-    assert report["run"]["profile"] == ("ci" if kit_has_option("--world-profile") else None)
+    assert report["run"]["profile"] == "quick"
+    assert "profile quick" in (tmp_path / "quick" / "report.md").read_text()
+    _, default = certify(tmp_path / "default", "reference_worlds.memory:MemoryWorld")
+    assert default["run"]["profile"] == "ci"
+
+
+def test_a_world_declaring_nothing_reaches_the_level_its_passes_allow(tmp_path: Path) -> None:
+    process, report = certify(tmp_path, f"{__name__}:MemoryWorldDeclaringNothing", "--level", "full")
+    assert process.returncode == 0, process.stdout + process.stderr
+    skipped = {
+        entry["id"]: entry["skipped_for"] for entry in report["invariants"] if entry["outcome"] == "skip"
+    }
+    assert skipped == {
+        "LEG-002": "legacy_seeding",
+        "LEG-006": "legacy_seeding",
+        "LEG-007": "legacy_codec",
+        "ERR-003": "state_guard",
+        "Q-006": "delay",
+        "LIN-006": "multi_process",
+    }
+    assert report["certification"]["reachedLevel"] == "full"
+
+
+def test_local_world_is_certified_full(tmp_path: Path) -> None:
+    process, report = certify(tmp_path, "reference_worlds.local:LocalWorld", "--level", "full")
+    assert process.returncode == 0, process.stdout + process.stderr
+    assert report["certification"]["reachedLevel"] == "full"
+
+
+def test_postgres_world_is_certified_full(tmp_path: Path) -> None:
+    dsn = postgres_dsn()
+    process, report = certify(
+        tmp_path, "reference_worlds.postgres:PostgresWorld", "--opt", f"dsn={dsn}", "--level", "full"
+    )
+    assert process.returncode == 0, process.stdout + process.stderr
+    assert report["certification"]["reachedLevel"] == "full"
 
 
 def test_invariants_lists_the_whole_catalogue() -> None:
@@ -203,8 +253,23 @@ def test_invariants_lists_the_whole_catalogue() -> None:
 
 
 def test_the_command_line_does_not_import_pytest() -> None:
-    probe = "import sys, worldspec.__main__ as cli; cli.build_parser(); print('pytest' in sys.modules)"
+    probe = "import sys, conformance.cli as cli; cli.build_parser(); print('pytest' in sys.modules)"
     shown = subprocess.run(
         [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=60
     )
     assert shown.stdout.strip() == "False", shown.stderr
+
+
+def _outcomes(report: dict[str, Any]) -> dict[str, tuple[str, str | None]]:
+    return {entry["id"]: (entry["outcome"], entry["skipped_for"]) for entry in report["invariants"]}
+
+
+def test_certify_on_several_workers_reports_what_one_process_reports(tmp_path: Path) -> None:
+    for target in ("reference_worlds.memory:MemoryWorld", "reference_worlds.local:LocalWorld"):
+        serial, one = certify(tmp_path / "one", target, "--profile", "quick")
+        parallel, two = certify(tmp_path / "two", target, "--profile", "quick", "-n", "2")
+        assert serial.returncode == parallel.returncode == 0, parallel.stdout + parallel.stderr
+        assert _outcomes(two) == _outcomes(one)
+        assert two["certification"]["reachedLevel"] == one["certification"]["reachedLevel"] == "full"
+        assert "-n=2" in two["run"]["command"]
+        assert "FAIL" not in parallel.stdout and "LIN  " in parallel.stdout, "progress per family"

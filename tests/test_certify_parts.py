@@ -7,22 +7,38 @@ from xml.etree import ElementTree
 
 import pytest
 
+from conformance.catalogue import INVARIANTS
 from conformance.certify.badge import BADGE_COLOURS, badge_svg
-from conformance.certify.levels import LEVELS, capability_of_skip, highest_reached, judge
+from conformance.certify.levels import LEVELS, highest_reached, judge
 from conformance.certify.masking import MASK, Masker, mask_url
 from conformance.certify.progress import ProgressDisplay
-from worldspec.capabilities import Capabilities, Capability
+from conformance.reporting.records import InvariantRecord, Outcome, new_record
+from worldspec.capabilities import Capability
 
-CHECKED = {"RUN-004": "RUN", "BIN-003": "BIN", "STRM-003": "STRM", "RS-006": "RS"}
-ALL_PASS = {ident: ("pass", "") for ident in CHECKED}
+CHECKED = {
+    "RUN-004": "RUN",
+    "BIN-003": "BIN",
+    "STRM-003": "STRM",
+    "RS-006": "RS",
+    "LEG-007": "LEG",
+    "ERR-003": "ERR",
+}
 
 
-def _skip_for(capability: Capability) -> tuple[str, str]:
-    return "skip", f"World lacks capability {capability.value}: {Capabilities.describe(capability)}"
+def _record(ident: str, outcome: Outcome = "pass", skipped_for: Capability | None = None) -> InvariantRecord:
+    return new_record(
+        INVARIANTS[ident],
+        outcome,
+        reason=f"{outcome} here",
+        skipped_for=skipped_for.value if skipped_for else None,
+    )
 
 
-def _reached(outcomes: dict[str, tuple[str, str]]) -> str | None:
-    return highest_reached({name: judge(level, CHECKED, outcomes) for name, level in LEVELS.items()})
+ALL_PASS = {ident: _record(ident) for ident in CHECKED}
+
+
+def _reached(records: dict[str, InvariantRecord]) -> str | None:
+    return highest_reached({name: judge(level, CHECKED, records) for name, level in LEVELS.items()})
 
 
 def test_everything_passing_reaches_full() -> None:
@@ -30,51 +46,65 @@ def test_everything_passing_reaches_full() -> None:
 
 
 def test_a_should_warning_blocks_nothing() -> None:
-    assert _reached({**ALL_PASS, "RUN-004": ("warn", "LIST-008 (SHOULD) ...")}) == "full"
+    assert _reached({**ALL_PASS, "RUN-004": _record("RUN-004", "warn")}) == "full"
 
 
-@pytest.mark.parametrize("outcome", ["fail", "expected-fail"])
-def test_a_core_failure_or_known_failure_blocks_every_level(outcome: str) -> None:
-    outcomes = {**ALL_PASS, "RUN-004": (outcome, "broken")}
-    verdict = judge(LEVELS["core"], CHECKED, outcomes)
+@pytest.mark.parametrize("outcome", ["fail", "expected-fail", "unjudged"])
+def test_a_core_failure_known_failure_or_unjudged_rule_blocks_every_level(outcome: Outcome) -> None:
+    records = {**ALL_PASS, "RUN-004": _record("RUN-004", outcome)}
+    verdict = judge(LEVELS["core"], CHECKED, records)
     assert [blocker.id for blocker in verdict.blockers] == ["RUN-004"]
-    assert _reached(outcomes) is None
+    assert _reached(records) is None
 
 
 def test_a_stream_failure_caps_the_level_at_core() -> None:
-    assert _reached({**ALL_PASS, "STRM-003": ("fail", "broken")}) == "core"
+    assert _reached({**ALL_PASS, "STRM-003": _record("STRM-003", "fail")}) == "core"
 
 
-def test_a_missing_outcome_blocks() -> None:
-    outcomes = {ident: outcome for ident, outcome in ALL_PASS.items() if ident != "RS-006"}
-    assert judge(LEVELS["core"], CHECKED, outcomes).blockers[0].why == "the kit recorded no outcome"
+def test_a_missing_record_blocks() -> None:
+    records = {ident: record for ident, record in ALL_PASS.items() if ident != "RS-006"}
+    assert judge(LEVELS["core"], CHECKED, records).blockers[0].why == "the kit recorded no outcome"
 
 
 def test_absent_required_capabilities_are_excused_by_core_only() -> None:
-    outcomes = {
+    records = {
         **ALL_PASS,
-        "BIN-003": _skip_for(Capability.QUEUE_DELIVERY),
-        "STRM-003": _skip_for(Capability.STREAMS),
+        "BIN-003": _record("BIN-003", "skip", Capability.QUEUE_DELIVERY),
+        "STRM-003": _record("STRM-003", "skip", Capability.STREAMS),
     }
-    assert judge(LEVELS["core"], CHECKED, outcomes).reached
-    blocked = judge(LEVELS["full"], CHECKED, outcomes).blockers
+    assert judge(LEVELS["core"], CHECKED, records).reached
+    blocked = judge(LEVELS["full"], CHECKED, records).blockers
     assert {blocker.id for blocker in blocked} == {"BIN-003", "STRM-003"}
 
 
-def test_absent_may_capabilities_block_no_level() -> None:
-    outcomes = {**ALL_PASS, "RS-006": _skip_for(Capability.PRELOAD)}
-    assert _reached(outcomes) == "full"
-    assert _reached({**ALL_PASS, "RS-006": ("skip", "World has no worldspec_backdoor: ...")}) == "full"
+@pytest.mark.parametrize("capability", [c for c in Capability if c.requirement != "MUST"], ids=str)
+def test_every_absent_may_capability_and_kit_facility_blocks_no_level(capability: Capability) -> None:
+    records = {**ALL_PASS, "LEG-007": _record("LEG-007", "skip", capability)}
+    assert _reached(records) == "full"
 
 
-def test_a_skip_for_no_capability_blocks() -> None:
-    assert _reached({**ALL_PASS, "RUN-004": ("skip", "the test skipped itself")}) is None
+def test_legal_worlds_without_the_legacy_codec_or_state_guard_reach_full() -> None:
+    records = {
+        **ALL_PASS,
+        "LEG-007": _record("LEG-007", "skip", Capability.LEGACY_CODEC),
+        "ERR-003": _record("ERR-003", "skip", Capability.STATE_GUARD),
+    }
+    assert _reached(records) == "full"
 
 
-def test_skip_reasons_name_their_capability() -> None:
-    assert capability_of_skip(_skip_for(Capability.DELAY)[1]) == "delay"
-    assert capability_of_skip("World has no worldspec_backdoor: a backdoor ...") == "legacy_seeding"
-    assert capability_of_skip("no World given") is None
+def test_a_skip_no_capability_decided_blocks() -> None:
+    assert _reached({**ALL_PASS, "RUN-004": _record("RUN-004", "skip")}) is None
+
+
+def test_each_capability_is_declared_once_with_what_levels_derive_from_it() -> None:
+    for capability in Capability:
+        assert capability.requirement in ("MUST", "MAY", "KIT")
+        assert capability.section.startswith("§") and capability.summary
+        assert capability.section in capability.describe() and capability.summary in capability.describe()
+    required_by_full = {c for c in Capability if not LEVELS["full"].excuses(c)}
+    required_by_core = {c for c in Capability if not LEVELS["core"].excuses(c)}
+    assert required_by_full == {Capability.STREAMS, Capability.QUEUE_DELIVERY}
+    assert required_by_core == set()
 
 
 def test_secret_options_are_masked_at_any_depth() -> None:
@@ -120,8 +150,8 @@ COLLECTED = {
 }
 
 
-def _finished(ident: str, outcome: str) -> dict[str, str]:
-    return {"event": "finished", "id": ident, "family": "RUN", "outcome": outcome, "details": ""}
+def _finished(ident: str, outcome: Outcome) -> dict[str, object]:
+    return {"event": "finished", "record": _record(ident, outcome).to_json()}
 
 
 def test_progress_without_a_terminal_prints_failures_and_finished_families() -> None:

@@ -1,4 +1,4 @@
-"""``python -m worldspec schema --out DIR``: one JSON Schema file per wire model."""
+"""``worldspec schema --out DIR``: one JSON Schema file per wire model."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from worldspec.__main__ import main
+from conformance.cli import main
 from worldspec.json_schema import SCHEMA_MODELS
 
 
 def test_schema_writes_one_valid_json_schema_per_model(tmp_path: Path) -> None:
     out = tmp_path / "schemas"
     done = subprocess.run(
-        [sys.executable, "-m", "worldspec", "schema", "--out", str(out)],
+        [sys.executable, "-m", "conformance", "schema", "--out", str(out)],
         capture_output=True,
         text=True,
         check=False,
@@ -51,7 +51,7 @@ def test_a_reader_that_stops_early_ends_the_command_quietly() -> None:
     import subprocess
 
     result = subprocess.run(
-        "python -m worldspec invariants | head -n 1", shell=True, capture_output=True, text=True, timeout=60
+        "python -m conformance invariants | head -n 1", shell=True, capture_output=True, text=True, timeout=60
     )
     assert result.stdout.startswith("id")
     assert "Traceback" not in result.stderr and "BrokenPipeError" not in result.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conformance.docs import generate
+from conformance.catalogue.docs import generate
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "invariants"
 
@@ -16,5 +16,5 @@ def test_invariant_pages_match_the_catalogue() -> None:
     extra = sorted(set(committed) - set(expected))
     assert not stale and not extra, (
         f"docs/invariants is out of date (stale: {stale[:10]}, extra: {extra}); "
-        "regenerate with: python -m conformance.docs"
+        "regenerate with: python -m conformance.catalogue.docs"
     )

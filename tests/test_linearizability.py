@@ -6,18 +6,18 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from conformance import requests as rq
-from conformance.linearizability import OBSERVER, SETUP, History, Violation, check
+from conformance.checks import make
 from conformance.model.calls import WorldCall
-from conformance.race_results import Observation, Outcome
-from conformance.races import new_oracle
+from conformance.races.linearizability import OBSERVER, SETUP, History, Violation, check
+from conformance.races.results import Observation, Outcome
+from conformance.world.oracle import new_oracle
 
 CREATED = Outcome("ok", (("event", "run_created", ""), ("run", "pending")))
 CONFLICT = Outcome("error", "EntityConflictError")
 
 
 def _created(run_id: str) -> WorldCall:
-    return WorldCall("events.create", (run_id, rq.run_created()))
+    return WorldCall("events.create", (run_id, make.run_created()))
 
 
 def _check(history: History) -> Violation | None:
@@ -32,7 +32,7 @@ def _history(*calls: tuple[str, Any, int, int | None, Outcome]) -> History:
 
 
 def test_concurrent_creates_with_one_winner_are_linearizable() -> None:
-    run_id = rq.new_id("wrun")
+    run_id = make.new_id("wrun")
     history = _history(
         ("c1", _created(run_id), 0, 10, CONFLICT),
         ("c2", _created(run_id), 1, 11, CREATED),
@@ -43,7 +43,7 @@ def test_concurrent_creates_with_one_winner_are_linearizable() -> None:
 
 def test_real_time_order_is_respected() -> None:
     """c1's conflict returned before c2 was invoked, so no order puts c2's create first."""
-    run_id = rq.new_id("wrun")
+    run_id = make.new_id("wrun")
     history = _history(
         ("c1", _created(run_id), 0, 5, CONFLICT),
         ("c2", _created(run_id), 6, 10, CREATED),
@@ -55,7 +55,7 @@ def test_real_time_order_is_respected() -> None:
 
 
 def test_two_winners_are_a_duplicate_create_shown_by_two_calls() -> None:
-    run_id = rq.new_id("wrun")
+    run_id = make.new_id("wrun")
     history = _history(
         ("c1", _created(run_id), 0, 10, CREATED),
         ("c2", _created(run_id), 1, 11, CONFLICT),
@@ -71,7 +71,7 @@ def test_two_winners_are_a_duplicate_create_shown_by_two_calls() -> None:
 
 
 def test_a_call_with_unknown_outcome_may_or_may_not_have_happened() -> None:
-    run_id = rq.new_id("wrun")
+    run_id = make.new_id("wrun")
     unknown = Outcome("unknown")
     took_effect = _history(
         ("c1", _created(run_id), 0, None, unknown), ("c2", _created(run_id), 1, 9, CONFLICT)
@@ -86,7 +86,7 @@ def test_a_call_with_unknown_outcome_may_or_may_not_have_happened() -> None:
 def test_the_state_read_afterwards_must_be_explained_too() -> None:
     """Both calls' answers fit a serial order, but the log read afterwards holds two
     run_created: the observation is the witness."""
-    run_id = rq.new_id("wrun")
+    run_id = make.new_id("wrun")
     observed = (
         (f"hooks {run_id}", ()),
         (f"log {run_id}", (("run_created", ""), ("run_created", ""))),
@@ -105,17 +105,17 @@ def test_the_state_read_afterwards_must_be_explained_too() -> None:
 
 
 def test_setup_calls_stay_in_the_witness_as_context() -> None:
-    run_id, step_id = rq.new_id("wrun"), rq.new_id("step")
+    run_id, step_id = make.new_id("wrun"), make.new_id("step")
     step_created = Outcome("ok", (("event", "step_created", step_id), ("step", "pending", 0)))
     step_started = Outcome("ok", (("event", "step_started", step_id), ("step", "running", 1)))
     completed = Outcome("ok", (("event", "step_completed", step_id), ("step", "completed", 1)))
     failed = Outcome("ok", (("event", "step_failed", step_id), ("step", "failed", 1)))
     history = _history(
         (SETUP, _created(run_id), 0, 1, CREATED),
-        (SETUP, WorldCall("events.create", (run_id, rq.step_created(step_id))), 2, 3, step_created),
-        (SETUP, WorldCall("events.create", (run_id, rq.step_started(step_id))), 4, 5, step_started),
-        ("c1", WorldCall("events.create", (run_id, rq.step_completed(step_id))), 6, 10, completed),
-        ("c2", WorldCall("events.create", (run_id, rq.step_failed(step_id))), 7, 11, failed),
+        (SETUP, WorldCall("events.create", (run_id, make.step_created(step_id))), 2, 3, step_created),
+        (SETUP, WorldCall("events.create", (run_id, make.step_started(step_id))), 4, 5, step_started),
+        ("c1", WorldCall("events.create", (run_id, make.step_completed(step_id))), 6, 10, completed),
+        ("c2", WorldCall("events.create", (run_id, make.step_failed(step_id))), 7, 11, failed),
     )
     violation = _check(history)
     assert violation is not None

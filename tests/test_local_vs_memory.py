@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from conformance import requests as rq
+from conformance.checks import make
 from reference_worlds.local import LocalWorld
 from reference_worlds.memory import MemoryWorld
 from worldspec.errors import WorkflowError, WorkflowWorldError
@@ -67,31 +67,31 @@ async def _scenario(world: Any, ids: dict[str, str]) -> list[Any]:
     name = "workflow//./scenario//wf"
     none = CreateEventParams(resolve_data="none")
     past = datetime(2024, 1, 1, tzinfo=UTC)
-    await record("created A", world.events.create(run_a, rq.run_created(name=name, input=b"\x00a")))
-    await record("started A", world.events.create(run_a, rq.run_started()))
-    await record("started A again", world.events.create(run_a, rq.run_started()))
-    await record("step 1 created", world.events.create(run_a, rq.step_created(s1, input=b"in"), none))
-    await record("step 1 started", world.events.create(run_a, rq.step_started(s1)))
-    await record("step 1 retrying", world.events.create(run_a, rq.step_retrying(s1, retry_after=past)))
-    await record("step 1 started again", world.events.create(run_a, rq.step_started(s1)))
-    await record("step 1 completed", world.events.create(run_a, rq.step_completed(s1, result=b"out")))
-    await record("step 1 started late", world.events.create(run_a, rq.step_started(s1)))
-    await record("step 2 created", world.events.create(run_a, rq.step_created(s2)))
-    await record("step 2 failed", world.events.create(run_a, rq.step_failed(s2, error={"message": "no"})))
-    await record("unknown step", world.events.create(run_a, rq.step_started(rq.new_id("step"))))
-    await record("hook 1", world.events.create(run_a, rq.hook_created(h1, "token-1", metadata=b"m")))
-    await record("hook 1 received", world.events.create(run_a, rq.hook_received(h1, payload=b"p")))
-    await record("hook 1 again", world.events.create(run_a, rq.hook_created(h1, "token-9")))
-    await record("created B", world.events.create(run_b, rq.run_created(name=name)))
-    await record("hook 3 on B conflicts", world.events.create(run_b, rq.hook_created(h3, "token-1")))
-    await record("hook 1 disposed", world.events.create(run_a, rq.hook_disposed(h1)))
-    await record("hook 1 received after", world.events.create(run_a, rq.hook_received(h1, payload=b"")))
-    await record("hook 2 takes token", world.events.create(run_a, rq.hook_created(h2, "token-1")))
-    await record("hook 3 on B", world.events.create(run_b, rq.hook_created(h3, "token-3")))
-    await record("wait 1", world.events.create(run_b, rq.wait_created(w1, past + timedelta(days=1))))
-    await record("wait 1 again", world.events.create(run_b, rq.wait_created(w1, past)))
-    await record("wait 1 done", world.events.create(run_b, rq.wait_completed(w1)))
-    await record("wait 1 done again", world.events.create(run_b, rq.wait_completed(w1)))
+    await record("created A", world.events.create(run_a, make.run_created(name=name, input=b"\x00a")))
+    await record("started A", world.events.create(run_a, make.run_started()))
+    await record("started A again", world.events.create(run_a, make.run_started()))
+    await record("step 1 created", world.events.create(run_a, make.step_created(s1, input=b"in"), none))
+    await record("step 1 started", world.events.create(run_a, make.step_started(s1)))
+    await record("step 1 retrying", world.events.create(run_a, make.step_retrying(s1, retry_after=past)))
+    await record("step 1 started again", world.events.create(run_a, make.step_started(s1)))
+    await record("step 1 completed", world.events.create(run_a, make.step_completed(s1, result=b"out")))
+    await record("step 1 started late", world.events.create(run_a, make.step_started(s1)))
+    await record("step 2 created", world.events.create(run_a, make.step_created(s2)))
+    await record("step 2 failed", world.events.create(run_a, make.step_failed(s2, error={"message": "no"})))
+    await record("unknown step", world.events.create(run_a, make.step_started(make.new_id("step"))))
+    await record("hook 1", world.events.create(run_a, make.hook_created(h1, "token-1", metadata=b"m")))
+    await record("hook 1 received", world.events.create(run_a, make.hook_received(h1, payload=b"p")))
+    await record("hook 1 again", world.events.create(run_a, make.hook_created(h1, "token-9")))
+    await record("created B", world.events.create(run_b, make.run_created(name=name)))
+    await record("hook 3 on B conflicts", world.events.create(run_b, make.hook_created(h3, "token-1")))
+    await record("hook 1 disposed", world.events.create(run_a, make.hook_disposed(h1)))
+    await record("hook 1 received after", world.events.create(run_a, make.hook_received(h1, payload=b"")))
+    await record("hook 2 takes token", world.events.create(run_a, make.hook_created(h2, "token-1")))
+    await record("hook 3 on B", world.events.create(run_b, make.hook_created(h3, "token-3")))
+    await record("wait 1", world.events.create(run_b, make.wait_created(w1, past + timedelta(days=1))))
+    await record("wait 1 again", world.events.create(run_b, make.wait_created(w1, past)))
+    await record("wait 1 done", world.events.create(run_b, make.wait_completed(w1)))
+    await record("wait 1 done again", world.events.create(run_b, make.wait_completed(w1)))
     await record("hooks", world.hooks.list(pagination=_page(10)))
     await record("hooks, default order", world.hooks.list())
     await record("steps, default order", world.steps.list(run_a))
@@ -103,26 +103,26 @@ async def _scenario(world: Any, ids: dict[str, str]) -> list[Any]:
     await record("step 1 alone", world.steps.get(None, s1))
     await record("runs", world.runs.list(pagination=_page(10)))
     await record("pending runs", world.runs.list(status="pending", workflow_name=name))
-    await record("A fails", world.events.create(run_a, rq.run_failed(error="boom")))
+    await record("A fails", world.events.create(run_a, make.run_failed(error="boom")))
     await record("hooks after", world.hooks.list())
-    await record("step on failed A", world.events.create(run_a, rq.step_created(rq.new_id("step"))))
-    await record("A cancelled", world.events.create(run_a, rq.run_cancelled()))
-    await record("A started", world.events.create(run_a, rq.run_started()))
+    await record("step on failed A", world.events.create(run_a, make.step_created(make.new_id("step"))))
+    await record("A cancelled", world.events.create(run_a, make.run_cancelled()))
+    await record("A started", world.events.create(run_a, make.run_started()))
     await record(
         "legacy C",
-        world.events.create(run_c, rq.run_created(name=name, input={"x": [0, ""]}, spec_version=1)),
+        world.events.create(run_c, make.run_created(name=name, input={"x": [0, ""]}, spec_version=1)),
     )
-    await record("legacy received", world.events.create(run_c, rq.hook_received(h3, payload=None)))
-    await record("legacy step refused", world.events.create(run_c, rq.step_created(rq.new_id("step"))))
-    await record("legacy cancel", world.events.create(run_c, rq.run_cancelled()))
-    await record("legacy cancel again", world.events.create(run_c, rq.run_cancelled()))
+    await record("legacy received", world.events.create(run_c, make.hook_received(h3, payload=None)))
+    await record("legacy step refused", world.events.create(run_c, make.step_created(make.new_id("step"))))
+    await record("legacy cancel", world.events.create(run_c, make.run_cancelled()))
+    await record("legacy cancel again", world.events.create(run_c, make.run_cancelled()))
     await record(
-        "resilient D", world.events.create(run_d, rq.run_started(resilient=True, input=b"r", name=name))
+        "resilient D", world.events.create(run_d, make.run_started(resilient=True, input=b"r", name=name))
     )
     await record(
-        "newer run", world.events.create(rq.new_id("wrun"), rq.run_created(name=name, spec_version=4))
+        "newer run", world.events.create(make.new_id("wrun"), make.run_created(name=name, spec_version=4))
     )
-    await record("missing run", world.runs.get(rq.new_id("wrun")))
+    await record("missing run", world.runs.get(make.new_id("wrun")))
     await record("bad cursor", world.events.list(run_a, pagination=_page(2, cursor="not a cursor")))
     cursor: str | None = None
     for order in ("asc", "desc"):
@@ -138,9 +138,9 @@ async def _scenario(world: Any, ids: dict[str, str]) -> list[Any]:
 
 
 def test_local_world_gives_the_oracles_answers(tmp_path: Path) -> None:
-    ids = {key: rq.new_id(key[:-2].replace("run", "wrun")) for key in ("run_a", "run_b", "run_c", "run_d")}
+    ids = {key: make.new_id(key[:-2].replace("run", "wrun")) for key in ("run_a", "run_b", "run_c", "run_d")}
     ids |= {
-        key: rq.new_id({"s": "step", "h": "hook", "w": "wait"}[key[0]])
+        key: make.new_id({"s": "step", "h": "hook", "w": "wait"}[key[0]])
         for key in ("s1", "s2", "h1", "h2", "h3", "w1")
     }
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from conformance import requests as rq
+from conformance.checks import make
 from reference_worlds.local import LocalWorld
 from tests.kit_runner import run_kit
 from worldspec import errors
@@ -78,12 +78,12 @@ def test_two_kit_runs_sharing_one_data_dir_both_pass(tmp_path: Path) -> None:
 def test_temporary_data_dir_is_removed_on_close_and_a_given_one_kept(tmp_path: Path) -> None:
     async def check() -> None:
         own = LocalWorld()
-        await own.events.create(None, rq.run_created())
+        await own.events.create(None, make.run_created())
         assert own.data_dir.is_dir()
         await own.close()
         assert not own.data_dir.exists()
         given = LocalWorld(tmp_path)
-        await given.events.create(None, rq.run_created())
+        await given.events.create(None, make.run_created())
         await given.close()
 
     asyncio.run(check())
@@ -101,21 +101,21 @@ def test_bad_ids_and_tokens_round_trip_and_stay_inside_data_dir(tmp_path: Path, 
     async def exercise(world: LocalWorld) -> None:
         if name:
             with pytest.raises(errors.WorkflowWorldError):
-                await world.events.create(name, rq.run_created())
+                await world.events.create(name, make.run_created())
         with pytest.raises(errors.WorkflowRunNotFoundError):
             await world.runs.get(name)
         with pytest.raises((errors.WorkflowRunNotFoundError, errors.WorkflowWorldError)):
-            await world.events.create(name, rq.run_started())
-        run_id = (await world.events.create(None, rq.run_created())).run.run_id
-        step = await world.events.create(run_id, rq.step_created(name, input=name.encode()))
+            await world.events.create(name, make.run_started())
+        run_id = (await world.events.create(None, make.run_created())).run.run_id
+        step = await world.events.create(run_id, make.step_created(name, input=name.encode()))
         assert (await world.steps.get(None, name)).step_id == name == step.step.step_id
-        hook = await world.events.create(run_id, rq.hook_created(name, name))
+        hook = await world.events.create(run_id, make.hook_created(name, name))
         assert hook.event.event_type == "hook_created"
         assert (await world.hooks.get_by_token(name)).hook_id == name
         assert (await world.hooks.get(name)).token == name
         correlated = await world.events.list_by_correlation_id(name, run_id=run_id)
         assert [e.event_type for e in correlated.data] == ["step_created", "hook_created"]
-        wait = await world.events.create(run_id, rq.wait_created(name, datetime.now(UTC)))
+        wait = await world.events.create(run_id, make.wait_created(name, datetime.now(UTC)))
         assert wait.wait.wait_id == f"{run_id}-{name}"
         with pytest.raises(errors.WorkflowWorldError):
             await world.events.get(run_id, name)
@@ -135,9 +135,9 @@ def test_a_reread_world_sees_the_same_bytes_and_strings(tmp_path: Path) -> None:
     values: list[Any] = [b"", b"\x00\xff", "ZGV2bA==", [1, 2, 3], {"$bytes": "AA=="}, 0, None]
 
     async def write(world: LocalWorld) -> str:
-        run = await world.events.create(None, rq.run_created(input=b"devl"))
+        run = await world.events.create(None, make.run_created(input=b"devl"))
         for value in values:
-            await world.events.create(run.run.run_id, rq.step_created(rq.new_id("step"), input=value))
+            await world.events.create(run.run.run_id, make.step_created(make.new_id("step"), input=value))
         return str(run.run.run_id)
 
     run_id = _in_fresh_world(tmp_path, write)
@@ -152,9 +152,9 @@ def test_a_reread_world_sees_the_same_bytes_and_strings(tmp_path: Path) -> None:
 
 def test_an_events_cursor_of_another_run_is_refused(tmp_path: Path) -> None:
     async def check(world: LocalWorld) -> None:
-        runs = [(await world.events.create(None, rq.run_created())).run.run_id for _ in range(2)]
+        runs = [(await world.events.create(None, make.run_created())).run.run_id for _ in range(2)]
         for run_id in runs:
-            await world.events.create(run_id, rq.run_started())
+            await world.events.create(run_id, make.run_started())
         first = await world.events.list(runs[0], pagination=PaginationOptions(limit=1))
         assert first.has_more and first.cursor is not None
         with pytest.raises(errors.WorkflowWorldError) as refused:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from conformance import requests as rq
+from conformance.checks import make
 from reference_worlds.local import LocalWorld
 from reference_worlds.local.layout import Layout
 from worldspec import errors
@@ -33,17 +33,17 @@ def _with_world(data_dir: Path, work: Callable[[LocalWorld], Awaitable[Any]]) ->
 
 
 def _legacy_run(value: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    run_id, stamp = rq.new_id("wrun"), 1_700_000_000_000
+    run_id, stamp = make.new_id("wrun"), 1_700_000_000_000
     run = {
         "runId": run_id,
         "status": "running",
-        "deploymentId": rq.DEPLOYMENT_ID,
+        "deploymentId": make.DEPLOYMENT_ID,
         "workflowName": "workflow//legacy",
         "input": value,
         "createdAt": stamp,
         "updatedAt": stamp,
     }
-    created = {"deploymentId": rq.DEPLOYMENT_ID, "workflowName": "workflow//legacy", "input": value}
+    created = {"deploymentId": make.DEPLOYMENT_ID, "workflowName": "workflow//legacy", "input": value}
     events = [
         {"runId": run_id, "eventId": f"evnt_{new_ulid()}", "eventType": "run_created", "eventData": created}
         | {"createdAt": stamp},
@@ -92,9 +92,9 @@ def test_a_legacy_run_takes_new_commits_after_its_layout_1_events(tmp_path: Path
     async def cancel_twice(world: LocalWorld) -> list[str]:
         await world.worldspec_backdoor.seed_legacy_run(run, events)
         with pytest.raises(errors.WorkflowWorldError):
-            await world.events.create(run["runId"], rq.step_created(rq.new_id("step")))
+            await world.events.create(run["runId"], make.step_created(make.new_id("step")))
         for _ in range(2):
-            cancelled = await world.events.create(run["runId"], rq.run_cancelled())
+            cancelled = await world.events.create(run["runId"], make.run_cancelled())
             assert cancelled.run.status == "cancelled"
         stored = await world.worldspec_backdoor.read_stored_events(run["runId"])
         return [event["eventType"] for event in stored]
@@ -115,7 +115,7 @@ def test_seeding_an_existing_run_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_torn_last_line_is_never_read_and_is_cut_off_by_the_next_commit(tmp_path: Path) -> None:
-    created = _with_world(tmp_path, lambda world: world.events.create(None, rq.run_created()))
+    created = _with_world(tmp_path, lambda world: world.events.create(None, make.run_created()))
     run_id = created.run.run_id
     log = Layout(tmp_path).run_log(run_id)
     with log.open("ab") as file:
@@ -124,7 +124,7 @@ def test_a_torn_last_line_is_never_read_and_is_cut_off_by_the_next_commit(tmp_pa
     async def read_then_write(world: LocalWorld) -> list[str]:
         before = await world.events.list(run_id)
         assert [e.event_type for e in before.data] == ["run_created"]
-        await world.events.create(run_id, rq.run_started())
+        await world.events.create(run_id, make.run_started())
         return [e.event_type for e in (await world.events.list(run_id)).data]
 
     assert _with_world(tmp_path, read_then_write) == ["run_created", "run_started"]
@@ -136,12 +136,12 @@ def test_a_stale_token_entry_does_not_hold_the_token(tmp_path: Path) -> None:
     token = "token-left-by-a-crash"
     layout = Layout(tmp_path)
     layout.create_directories()
-    stale = {"token": token, "runId": rq.new_id("wrun"), "hookId": rq.new_id("hook")}
+    stale = {"token": token, "runId": make.new_id("wrun"), "hookId": make.new_id("hook")}
     layout.token(token).write_text(json.dumps(stale))
 
     async def create_hook(world: LocalWorld) -> tuple[str, str]:
-        created = await world.events.create(None, rq.run_created())
-        result = await world.events.create(created.run.run_id, rq.hook_created(rq.new_id("hook"), token))
+        created = await world.events.create(None, make.run_created())
+        result = await world.events.create(created.run.run_id, make.hook_created(make.new_id("hook"), token))
         holder = await world.hooks.get_by_token(token)
         return result.event.event_type, holder.run_id
 
@@ -152,16 +152,16 @@ def test_a_stale_token_entry_does_not_hold_the_token(tmp_path: Path) -> None:
 def test_a_second_world_sees_commits_of_the_first_at_once(tmp_path: Path) -> None:
     async def interleave() -> None:
         first, second = LocalWorld(tmp_path), LocalWorld(tmp_path)
-        created = await first.events.create(None, rq.run_created())
+        created = await first.events.create(None, make.run_created())
         run_id = created.run.run_id
         assert (await second.runs.get(run_id)).status == "pending"
-        await second.events.create(run_id, rq.run_started())
+        await second.events.create(run_id, make.run_started())
         assert (await first.runs.get(run_id)).status == "running"
-        hook_id, token = rq.new_id("hook"), rq.new_id("token")
-        await first.events.create(run_id, rq.hook_created(hook_id, token))
-        conflict = await second.events.create(run_id, rq.hook_created(rq.new_id("hook"), token))
+        hook_id, token = make.new_id("hook"), make.new_id("token")
+        await first.events.create(run_id, make.hook_created(hook_id, token))
+        conflict = await second.events.create(run_id, make.hook_created(make.new_id("hook"), token))
         assert conflict.event.event_type == "hook_conflict"
-        await second.events.create(run_id, rq.run_completed())
+        await second.events.create(run_id, make.run_completed())
         with pytest.raises(errors.HookNotFoundError):
             await first.hooks.get_by_token(token)
         listed = await first.events.list(run_id)

@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from conformance import requests as rq
+from conformance.checks import make
 from reference_worlds.local import LocalWorld
 from tests.local_races import TASKS_PER_PROCESS, Attempt, race_worker
 from worldspec.pagination import PaginationOptions
@@ -48,7 +48,7 @@ def _read(data_dir: Path, read: Any) -> Any:
 
 
 def test_racing_run_created_makes_one_run(tmp_path: Path) -> None:
-    run_ids = [rq.new_id("wrun") for _ in range(ROUNDS)]
+    run_ids = [make.new_id("wrun") for _ in range(ROUNDS)]
     attempts = _race("run_created", tmp_path, run_ids)
     assert len(attempts) == ROUNDS * PROCESSES * TASKS_PER_PROCESS
     created = Counter(round_ for round_, outcome, _ in attempts if outcome == "created")
@@ -61,7 +61,7 @@ def test_racing_run_created_makes_one_run(tmp_path: Path) -> None:
 
 
 def test_racing_hook_created_with_one_token_makes_one_hook(tmp_path: Path) -> None:
-    tokens = [f"token-{index}-{rq.new_id('t')}" for index in range(ROUNDS)]
+    tokens = [f"token-{index}-{make.new_id('t')}" for index in range(ROUNDS)]
     attempts = _race("hook_created", tmp_path, tokens)
     winners = {round_: run_id for round_, outcome, run_id in attempts if outcome == "hook_created"}
     assert Counter(r for r, outcome, _ in attempts if outcome == "hook_created") == Counter(range(ROUNDS))
@@ -74,11 +74,11 @@ def test_racing_hook_created_with_one_token_makes_one_hook(tmp_path: Path) -> No
 
 
 def test_racing_step_started_loses_no_attempt(tmp_path: Path) -> None:
-    step_id = rq.new_id("step")
+    step_id = make.new_id("step")
 
     async def prepare(world: LocalWorld) -> str:
-        created = await world.events.create(None, rq.run_created())
-        await world.events.create(created.run.run_id, rq.step_created(step_id))
+        created = await world.events.create(None, make.run_created())
+        await world.events.create(created.run.run_id, make.step_created(step_id))
         return str(created.run.run_id)
 
     run_id = _read(tmp_path, prepare)

@@ -1,5 +1,6 @@
 """A user's kit run prints no warning of its own: the kit against MemoryWorld passes with every
-warning turned into an error, on whatever releases the dependency ranges installed."""
+warning turned into an error, on whatever releases the dependency ranges installed, and finds
+nothing left running that the kit itself started."""
 
 from __future__ import annotations
 
@@ -36,3 +37,4 @@ def test_kit_against_memory_world_raises_no_warning(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "warning" not in result.stdout.lower(), result.stdout[-4000:]
+    assert "left running after close()" not in result.stdout, "the kit's own threads count as the World's"

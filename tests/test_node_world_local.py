@@ -1,29 +1,24 @@
 """CI certifies ``@workflow/world-local@4.4.1`` through the Node bridge with the whole kit.
 
 The run reads known-failures/world-local-4.4.1.toml: its entries (findings written up in
-docs/findings/world-local.md) must still fail, and every other invariant must pass. The first
-run installs the package with npm; later runs reuse the cache (see docs/bridge.md).
-
-Two findings are races world-local loses only in some runs (about two in three here), so a strict
-expected failure would make this test flaky: ``TIMING_DEPENDENT`` may pass or fail. Every other
-entry must fail, and nothing outside the file may.
+docs/findings/world-local.md) must still fail, and every other invariant must pass; the two
+races world-local loses only in some runs carry ``sometimes`` and may pass or fail
+(tests/node_certification.py). The first run installs the package with npm; later runs reuse
+the cache (see docs/bridge.md).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import shutil
 import time
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conformance.known_failures import load_known_failures
 from reference_worlds.node import NodeWorld
-from tests.kit_runner import failed, run_kit
+from tests.node_certification import KNOWN_FAILURES, certify, sometimes_failing
 from worldspec.queue import HandlerTimeout, MessageMeta, QueuePayload, StepInvokePayload
 
 pytestmark = pytest.mark.skipif(
@@ -32,41 +27,14 @@ pytestmark = pytest.mark.skipif(
 )
 
 PACKAGE = "@workflow/world-local@4.4.1"
-KNOWN_FAILURES = Path(__file__).resolve().parent.parent / "known-failures" / "world-local-4.4.1.toml"
-# Concurrent duplicate creates race world-local's check-then-write (docs/findings/world-local.md,
-# "WAIT-002, STEP-002"): the kit's single race of 4-5 creates catches it in most runs, not all.
-TIMING_DEPENDENT = frozenset({"STEP-002", "WAIT-002"})
-
-
-def _without(entries: frozenset[str], path: Path) -> str:
-    """The known-failures file at ``path`` as TOML text, minus the entries whose id is in ``entries``."""
-    lines: list[str] = []
-    for entry in tomllib.loads(path.read_text())["known_failure"]:
-        if entry["id"] not in entries:
-            fields = [f"{key} = {json.dumps(value)}" for key, value in entry.items()]
-            lines += ["[[known_failure]]", *fields, ""]
-    return "\n".join(lines)
+KNOWN = KNOWN_FAILURES / "world-local-4.4.1.toml"
 
 
 def test_world_local_passes_the_kit_except_its_known_failures(tmp_path: Path) -> None:
-    known = set(load_known_failures(KNOWN_FAILURES))
-    assert known >= TIMING_DEPENDENT, "a timing-dependent invariant must still be a written-up finding"
-    strict = tmp_path / "known-failures.toml"
-    strict.write_text(_without(TIMING_DEPENDENT, KNOWN_FAILURES))
-    outcomes = run_kit(
-        "reference_worlds.node:NodeWorld",
-        "--world-opt",
-        f"package={PACKAGE}",
-        "--world-xfail",
-        str(strict),
-        timeout=600,
-    )
-    process = outcomes.pop("__process__")
-    unexpected = failed(outcomes)
-    assert unexpected <= TIMING_DEPENDENT, process.stdout[-6000:]
-    assert process.returncode == (1 if unexpected else 0), process.stdout[-6000:] + process.stderr[-2000:]
-    expected_failures = {ident for ident, outcome in outcomes.items() if outcome == "expected-fail"}
-    assert expected_failures == known - TIMING_DEPENDENT
+    # Concurrent duplicate creates race world-local's check-then-write (docs/findings/world-local.md,
+    # "WAIT-002, STEP-002"): the kit's single race of 4-5 creates catches it in most runs, not all.
+    assert sometimes_failing(KNOWN) == {"STEP-002", "WAIT-002"}
+    certify(PACKAGE, KNOWN, tmp_path, timeout=600)
 
 
 def _payload() -> StepInvokePayload:

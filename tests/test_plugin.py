@@ -87,7 +87,7 @@ def test_selection_by_family_marker(tmp_path: Path) -> None:
 def test_missing_capability_skips_with_its_name(tmp_path: Path) -> None:
     result = run_pytest(tmp_path, "--world=tests.broken_factories:NoPreloadDeclared", "-k", "RS-006", "-rs")
     assert result.returncode == 0, result.stdout[-3000:]
-    assert "World lacks capability preload" in result.stdout
+    assert "the World lacks preload" in result.stdout
 
 
 def test_failure_report_shows_invariant_logs_repro_and_rerun(tmp_path: Path) -> None:
@@ -97,7 +97,10 @@ def test_failure_report_shows_invariant_logs_repro_and_rerun(tmp_path: Path) -> 
     assert "RS-006 MUST (resilient start, §5)" in out
     assert "event logs of the runs involved" in out
     assert "<2 bytes: 00 ff>" in out
-    assert "pytest --world=tests.broken_worlds:TruncatedPreload -k RS-006" in out
+    rerun = (
+        r"pytest --world=tests.broken_worlds:TruncatedPreload --world-profile=ci --world-seed=\d+ -k RS-006"
+    )
+    assert re.search(rerun, out)
     program = out.split("worldspec: reproduce against the World directly")[1].split("\n", 1)[1]
     program = program.split("\n-----")[0].split("\n_____")[0]
     replay = subprocess.run(

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from conformance import requests as rq
+from conformance.checks import make
 from reference_worlds.postgres import PostgresWorld
 from tests.postgres_support import postgres_dsn
 from worldspec import errors
@@ -82,13 +82,13 @@ def test_correlation_ids_round_trip_or_are_refused(started: _Started, label: str
 
 async def _correlation_ids_round_trip_or_are_refused(world: PostgresWorld, label: str) -> None:
     weird = HOSTILE[label]
-    run_id = (await world.events.create(None, rq.run_created())).run.run_id
-    created = await _stored_or_refused(label, world.events.create(run_id, rq.step_created(weird)))
+    run_id = (await world.events.create(None, make.run_created())).run.run_id
+    created = await _stored_or_refused(label, world.events.create(run_id, make.step_created(weird)))
     hooked = await _stored_or_refused(
-        label, world.events.create(run_id, rq.hook_created(weird, rq.new_id("t")))
+        label, world.events.create(run_id, make.hook_created(weird, make.new_id("t")))
     )
     waited = await _stored_or_refused(
-        label, world.events.create(run_id, rq.wait_created(weird, datetime.now(UTC)))
+        label, world.events.create(run_id, make.wait_created(weird, datetime.now(UTC)))
     )
     if label in REFUSED_AS_ID:
         assert created is None and hooked is None and waited is None
@@ -99,7 +99,7 @@ async def _correlation_ids_round_trip_or_are_refused(world: PostgresWorld, label
         with pytest.raises(errors.HookNotFoundError):
             await world.hooks.get(weird)
         return
-    await world.events.create(run_id, rq.step_started(weird))
+    await world.events.create(run_id, make.step_started(weird))
     step = await world.steps.get(None, weird)
     assert (step.step_id, step.status, step.attempt) == (weird, "running", 1)
     assert (await world.hooks.get(weird)).hook_id == weird
@@ -120,13 +120,13 @@ def test_tokens_are_stored_exactly(started: _Started, label: str) -> None:
 
 
 async def _tokens_are_stored_exactly(world: PostgresWorld, label: str) -> None:
-    token = HOSTILE[label] + rq.new_id("")
-    first = (await world.events.create(None, rq.run_created())).run.run_id
-    second = (await world.events.create(None, rq.run_created())).run.run_id
-    created = await world.events.create(first, rq.hook_created(rq.new_id("hook"), token))
+    token = HOSTILE[label] + make.new_id("")
+    first = (await world.events.create(None, make.run_created())).run.run_id
+    second = (await world.events.create(None, make.run_created())).run.run_id
+    created = await world.events.create(first, make.hook_created(make.new_id("hook"), token))
     assert created.hook.token == token
     assert (await world.hooks.get_by_token(token)).run_id == first
-    conflict = await world.events.create(second, rq.hook_created(rq.new_id("hook"), token))
+    conflict = await world.events.create(second, make.hook_created(make.new_id("hook"), token))
     assert conflict.event.event_type == "hook_conflict"
     assert conflict.event.event_data.token == token
     with pytest.raises(errors.HookNotFoundError):
@@ -145,14 +145,14 @@ async def _lookups_of_hostile_keys_are_misses(world: PostgresWorld, label: str) 
     with pytest.raises(errors.WorkflowWorldError):
         await world.events.get(weird, weird)
     with pytest.raises((errors.WorkflowRunNotFoundError, errors.WorkflowWorldError)):
-        await world.events.create(weird, rq.run_completed())
+        await world.events.create(weird, make.run_completed())
     if weird:
         with pytest.raises(errors.WorkflowWorldError):
-            await world.events.create(weird, rq.run_created())
+            await world.events.create(weird, make.run_created())
     with pytest.raises(errors.HookNotFoundError):
         await world.hooks.get_by_token(weird)
     assert (await world.events.list(weird)).data == []
-    assert (await world.runs.list(workflow_name=weird + rq.new_id(""))).data == []
+    assert (await world.runs.list(workflow_name=weird + make.new_id(""))).data == []
     assert (await world.steps.list(weird)).data == []
     assert await world.list_streams_by_run_id(weird) == []
     with pytest.raises(errors.WorkflowWorldError) as refused:
@@ -167,10 +167,10 @@ def test_names_round_trip_or_are_refused(started: _Started, label: str) -> None:
 
 async def _names_round_trip_or_are_refused(world: PostgresWorld, label: str) -> None:
     weird = HOSTILE[label]
-    run = await _stored_or_refused(label, world.events.create(None, rq.run_created(name=weird or "w")))
+    run = await _stored_or_refused(label, world.events.create(None, make.run_created(name=weird or "w")))
     if run is not None:
         assert (await world.runs.get(run.run.run_id)).workflow_name == (weird or "w")
-    run_id = rq.new_id("wrun")
+    run_id = make.new_id("wrun")
     written = await _stored_or_refused(label, world.write_to_stream(weird, run_id, b"chunk"))
     if label in REFUSED_AS_ID:
         assert written is None

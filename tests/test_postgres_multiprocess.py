@@ -21,7 +21,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from conformance import requests as rq
+from conformance.checks import make
 from reference_worlds.postgres import PostgresWorld
 from reference_worlds.postgres.locate import fresh_schema_name
 from tests.postgres_support import postgres_dsn
@@ -75,14 +75,14 @@ async def _log_types(world: PostgresWorld, run_id: str) -> list[str]:
 def test_racing_run_created_makes_one_run() -> None:
     async def scenario() -> None:
         async with _shared_schema() as (dsn, schema):
-            run_ids = [rq.new_id("wrun") for _ in range(5)]
+            run_ids = [make.new_id("wrun") for _ in range(5)]
             plan = {
                 "dsn": dsn,
                 "schema": schema,
                 "scenario": "run_created",
                 "copies": 6,
                 "run_ids": run_ids,
-                "workflow": rq.workflow_name(),
+                "workflow": make.workflow_name(),
             }
             outcomes = await asyncio.to_thread(_race, plan)
             assert Counter(outcomes) == {"run_created": 5, "EntityConflictError": 5 * (6 * PROCESSES - 1)}
@@ -97,14 +97,14 @@ def test_racing_run_created_makes_one_run() -> None:
 def test_racing_resilient_starts_make_one_run_created() -> None:
     async def scenario() -> None:
         async with _shared_schema() as (dsn, schema):
-            run_ids = [rq.new_id("wrun") for _ in range(5)]
+            run_ids = [make.new_id("wrun") for _ in range(5)]
             plan = {
                 "dsn": dsn,
                 "schema": schema,
                 "scenario": "resilient_start",
                 "copies": 6,
                 "run_ids": run_ids,
-                "workflow": rq.workflow_name(),
+                "workflow": make.workflow_name(),
             }
             outcomes = await asyncio.to_thread(_race, plan)
             assert Counter(outcomes)["run_started"] == 5
@@ -120,9 +120,9 @@ def test_racing_resilient_starts_make_one_run_created() -> None:
 def test_racing_hook_created_on_one_token_makes_one_hook() -> None:
     async def scenario() -> None:
         async with _shared_schema() as (dsn, schema):
-            tokens = [rq.new_id("token") for _ in range(4)]
+            tokens = [make.new_id("token") for _ in range(4)]
             async with PostgresWorld(dsn=dsn, schema=schema) as world:
-                run_ids = [(await world.events.create(None, rq.run_created())).run.run_id for _ in range(3)]
+                run_ids = [(await world.events.create(None, make.run_created())).run.run_id for _ in range(3)]
             plan = {
                 "dsn": dsn,
                 "schema": schema,
@@ -154,10 +154,10 @@ def test_racing_hook_created_on_one_token_makes_one_hook() -> None:
 def test_racing_step_started_loses_no_attempt() -> None:
     async def scenario() -> None:
         async with _shared_schema() as (dsn, schema):
-            step_id = rq.new_id("step")
+            step_id = make.new_id("step")
             async with PostgresWorld(dsn=dsn, schema=schema) as world:
-                run_id = (await world.events.create(None, rq.run_created())).run.run_id
-                await world.events.create(run_id, rq.step_created(step_id))
+                run_id = (await world.events.create(None, make.run_created())).run.run_id
+                await world.events.create(run_id, make.step_created(step_id))
             plan = {
                 "dsn": dsn,
                 "schema": schema,

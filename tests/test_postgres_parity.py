@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from conformance import requests as rq
+from conformance.checks import make
 from reference_worlds.memory import MemoryWorld
 from reference_worlds.postgres import PostgresWorld
 from tests.postgres_support import postgres_dsn
@@ -76,10 +76,10 @@ class Names:
     """The ids both Worlds are given: client run ids, step/hook/wait ids and tokens."""
 
     def __init__(self) -> None:
-        self.runs = [rq.new_id("wrun") for _ in range(RUNS)]
-        self.items = {(run, item): rq.new_id("x") for run in range(RUNS + 2) for item in range(ITEMS)}
-        self.tokens = [rq.new_id("token") for _ in range(TOKENS)]
-        self.workflow = rq.workflow_name()
+        self.runs = [make.new_id("wrun") for _ in range(RUNS)]
+        self.items = {(run, item): make.new_id("x") for run in range(RUNS + 2) for item in range(ITEMS)}
+        self.tokens = [make.new_id("token") for _ in range(TOKENS)]
+        self.workflow = make.workflow_name()
         self.later = datetime.now(UTC) + timedelta(hours=1, milliseconds=500)
         self.earlier = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -89,40 +89,40 @@ def _request(op: Op, names: Names, run_position: int) -> EventRequest:
     token = names.tokens[op.token]
     match op.kind:
         case "run_created" if op.variant == 1:
-            return rq.run_created(input={"json": [0, "", None, False]}, spec_version=1, name=names.workflow)
+            return make.run_created(input={"json": [0, "", None, False]}, spec_version=1, name=names.workflow)
         case "run_created":
-            return rq.run_created(spec_version=2 if op.variant == 2 else 3, name=names.workflow)
+            return make.run_created(spec_version=2 if op.variant == 2 else 3, name=names.workflow)
         case "run_started":
-            return rq.run_started(resilient=op.variant >= 2, input=b"devl\x01", name=names.workflow)
+            return make.run_started(resilient=op.variant >= 2, input=b"devl\x01", name=names.workflow)
         case "run_completed":
-            return rq.run_completed(output=b"" if op.variant else b"devl\x02")
+            return make.run_completed(output=b"" if op.variant else b"devl\x02")
         case "run_failed":
-            return rq.run_failed(error={"message": "m", "stack": "s"} if op.variant else "plain")
+            return make.run_failed(error={"message": "m", "stack": "s"} if op.variant else "plain")
         case "run_cancelled":
-            return rq.run_cancelled()
+            return make.run_cancelled()
         case "step_created":
-            return rq.step_created(f"step_{item}", input=bytes([op.variant]))
+            return make.step_created(f"step_{item}", input=bytes([op.variant]))
         case "step_started":
-            return rq.step_started(f"step_{item}")
+            return make.step_started(f"step_{item}")
         case "step_completed":
-            return rq.step_completed(f"step_{item}", result=bytes([op.variant]) * op.variant)
+            return make.step_completed(f"step_{item}", result=bytes([op.variant]) * op.variant)
         case "step_failed":
-            return rq.step_failed(
+            return make.step_failed(
                 f"step_{item}", error={"message": "f"} if op.variant else "failed", stack="st"
             )
         case "step_retrying":
             after = (None, names.earlier, names.later, None)[op.variant]
-            return rq.step_retrying(f"step_{item}", retry_after=after if after else MISSING)
+            return make.step_retrying(f"step_{item}", retry_after=after if after else MISSING)
         case "hook_created":
-            return rq.hook_created(f"hook_{item}", token, metadata=b"meta", is_webhook=bool(op.variant % 2))
+            return make.hook_created(f"hook_{item}", token, metadata=b"meta", is_webhook=bool(op.variant % 2))
         case "hook_received":
-            return rq.hook_received(f"hook_{item}", payload=b"\x00" * op.variant)
+            return make.hook_received(f"hook_{item}", payload=b"\x00" * op.variant)
         case "hook_disposed":
-            return rq.hook_disposed(f"hook_{item}")
+            return make.hook_disposed(f"hook_{item}")
         case "wait_created":
-            return rq.wait_created(f"wait_{item}", names.later)
+            return make.wait_created(f"wait_{item}", names.later)
         case _:
-            return rq.wait_completed(f"wait_{item}")
+            return make.wait_completed(f"wait_{item}")
 
 
 class Normalizer:

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from conformance import requests as rq
+from conformance.checks import make
 from reference_worlds.postgres import PostgresWorld
 from reference_worlds.postgres.locate import fresh_schema_name
 from tests.postgres_support import postgres_dsn
@@ -93,7 +93,7 @@ def test_handler_timeout_redelivers_not_before_its_seconds() -> None:
 
 def test_an_idempotency_key_holds_while_its_message_is_unhandled() -> None:
     async def scenario(world: PostgresWorld) -> None:
-        options = QueueOptions(idempotency_key=rq.new_id("key"))
+        options = QueueOptions(idempotency_key=make.new_id("key"))
         first = await world.queue("__wkf_step_s", WorkflowInvokePayload(run_id="wrun_c"), options)
         again = await world.queue("__wkf_step_s", WorkflowInvokePayload(run_id="wrun_c"), options)
         assert again.message_id == first.message_id
@@ -127,7 +127,7 @@ def test_health_checks_and_bad_names() -> None:
     async def scenario(world: PostgresWorld) -> None:
         deliveries: asyncio.Queue[Delivery] = asyncio.Queue()
         await world.create_queue_handler("__ns1_wkf_step_", _recording(deliveries))
-        check = HealthCheckPayload(correlation_id=rq.new_id("hc"))
+        check = HealthCheckPayload(correlation_id=make.new_id("hc"))
         await world.queue("__ns1_wkf_step_health_check", check, QueueOptions(spec_version=1))
         message, meta, _ = await _next(deliveries)
         assert message == check and meta.queue_name == "__ns1_wkf_step_health_check"
@@ -157,7 +157,7 @@ def test_another_world_on_the_schema_delivers_what_this_one_queued() -> None:
 
 def test_a_live_reader_gets_later_writes_and_ends_at_close() -> None:
     async def scenario(world: PostgresWorld) -> None:
-        name, run_id = rq.new_id("strm"), rq.new_id("wrun")
+        name, run_id = make.new_id("strm"), make.new_id("wrun")
 
         async def read() -> list[bytes]:
             return [chunk async for chunk in world.read_from_stream(name)]
@@ -175,7 +175,7 @@ def test_a_live_reader_gets_later_writes_and_ends_at_close() -> None:
 
 def test_stream_indices_starts_pages_and_close() -> None:
     async def scenario(world: PostgresWorld) -> None:
-        name, run_id = rq.new_id("strm"), rq.new_id("wrun")
+        name, run_id = make.new_id("strm"), make.new_id("wrun")
         assert (await world.get_stream_info(name, run_id)).model_dump() == {"tail_index": -1, "done": False}
         await world.write_to_stream_multi(name, run_id, [b"0", b"", "2", b"3", b"4"])
         await world.close_stream(name, run_id)
@@ -195,7 +195,7 @@ def test_stream_indices_starts_pages_and_close() -> None:
         assert [chunk.data for page in pages for chunk in page.data] == [b"0", b"", b"2", b"3", b"4"]
         assert (pages[-1].cursor, pages[-1].done) == (None, True)
         assert await world.list_streams_by_run_id(run_id) == [name]
-        closed_empty = rq.new_id("strm")
+        closed_empty = make.new_id("strm")
         await world.close_stream(closed_empty, run_id)
         assert (await world.get_stream_info(closed_empty, run_id)).model_dump() == {
             "tail_index": -1,

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from conformance import requests as rq
+from conformance.checks import make
 from reference_worlds.postgres import PostgresWorld
 from reference_worlds.postgres.locate import fresh_schema_name, session_options
 from reference_worlds.postgres.migrations import LATEST_VERSION, MIGRATIONS, apply_migrations
@@ -44,7 +44,7 @@ def test_a_world_without_schema_drops_the_one_it_made() -> None:
 
     async def scenario() -> str:
         async with PostgresWorld() as world:
-            await world.events.create(None, rq.run_created())
+            await world.events.create(None, make.run_created())
             assert _schema_exists(dsn, world.schema)
             return world.schema
 
@@ -56,7 +56,7 @@ def test_a_named_schema_is_kept_and_shared() -> None:
 
     async def scenario() -> None:
         async with PostgresWorld(schema=schema) as first:
-            run_id = (await first.events.create(None, rq.run_created())).run.run_id
+            run_id = (await first.events.create(None, make.run_created())).run.run_id
         async with PostgresWorld(schema=schema) as second:
             assert (await second.runs.get(run_id)).run_id == run_id
 
@@ -103,19 +103,19 @@ def test_current_columns_win_over_legacy_json_whatever_they_hold(legacy: Any) ->
 
     async def scenario() -> None:
         async with PostgresWorld() as world:
-            run_id = rq.new_id("wrun")
+            run_id = make.new_id("wrun")
             run = {
                 "runId": run_id,
                 "status": "pending",
-                "deploymentId": rq.DEPLOYMENT_ID,
-                "workflowName": rq.workflow_name(),
+                "deploymentId": make.DEPLOYMENT_ID,
+                "workflowName": make.workflow_name(),
                 "input": legacy,
                 "createdAt": 1_700_000_000_000,
                 "updatedAt": 1_700_000_000_000,
             }
             event = {
                 "runId": run_id,
-                "eventId": rq.new_id("evnt"),
+                "eventId": make.new_id("evnt"),
                 "eventType": "run_created",
                 "createdAt": 1_700_000_000_000,
                 "eventData": {"deploymentId": "d", "workflowName": "w", "input": legacy},

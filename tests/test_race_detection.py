@@ -1,4 +1,4 @@
-"""The ci profile catches every broken World of tests/broken_worlds_races.py in 20 runs out
+"""The ci profile catches every broken World of tests/broken_worlds/races.py in 20 runs out
 of 20, each run with a seed of its own (printed when one escapes, to replay it).
 
 This calls the suites' library functions in-process, with the ci profile's settings, rather
@@ -18,14 +18,15 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from conformance import races
-from conformance.loading import WorldSpec
 from conformance.model.machine import ModelDisagreement, model_factory
-from conformance.paging_race import page_while_appending
-from conformance.process_races import Workers, hunt_with_workers, shared_options
-from conformance.profiles import PROFILES
-from tests import broken_worlds_races
-from tests.broken_worlds import BrokenWorld
+from conformance.races import edge as races
+from conformance.races.paging import page_while_appending
+from conformance.races.processes import Workers, hunt_with_workers, shared_options
+from conformance.reporting.profiles import PROFILES
+from conformance.reporting.records import Evidence
+from conformance.world.loading import WorldSpec
+from tests.broken_worlds import BROKEN_WORLDS, BrokenWorld
+from tests.broken_worlds import races as racing_worlds
 
 CI = PROFILES["ci"]
 RUNS = 20
@@ -59,12 +60,16 @@ async def _race(world: type[BrokenWorld], ident: str, seed: int) -> bool:
         width=CI.width,
         rng=random.Random(seed),
         call_timeout=CI.call_timeout,
+        budget=CI.budget(),
+        evidence=Evidence(),
     )
     return found is not None
 
 
 async def _paging(world: type[BrokenWorld], ident: str, seed: int) -> bool:
-    found = await page_while_appending(_spec(world), rounds=CI.rounds, rng=random.Random(seed))
+    found = await page_while_appending(
+        _spec(world), rounds=CI.rounds, rng=random.Random(seed), budget=CI.budget(), evidence=Evidence()
+    )
     return found is not None
 
 
@@ -83,6 +88,8 @@ async def _processes(world: type[BrokenWorld], seeds: list[int]) -> list[int]:
                 width=CI.width,
                 rng=random.Random(seed),
                 call_timeout=CI.call_timeout,
+                budget=CI.budget(),
+                evidence=Evidence(),
             )
             if found is None:
                 escaped.append(seed)
@@ -95,8 +102,8 @@ async def _processes(world: type[BrokenWorld], seeds: list[int]) -> list[int]:
 def _model(world: type[BrokenWorld], seed: int) -> bool:
     loop = asyncio.new_event_loop()
     try:
-        machine = hypothesis_seed(seed)(model_factory(_spec(world), loop))
-        run_state_machine_as_test(machine, settings=settings(CI.hypothesis_settings(), database=None))
+        machine = hypothesis_seed(seed)(model_factory(_spec(world), loop, CI.budget(), Evidence()))
+        run_state_machine_as_test(machine, settings=settings(CI.model_settings(), database=None))
     except ModelDisagreement:
         return True
     finally:
@@ -111,8 +118,8 @@ CHECKS["LIN-004"] = _paging
 CASES = sorted(
     (
         (world, ident)
-        for world in vars(broken_worlds_races).values()
-        if isinstance(world, type) and issubclass(world, BrokenWorld) and world is not BrokenWorld
+        for world in BROKEN_WORLDS.values()
+        if world.__module__ == racing_worlds.__name__
         for ident in world.breaks
     ),
     key=lambda case: (case[0].__name__, case[1]),

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-TIMESTAMP_CURSOR = "tests.broken_worlds_races:TimestampCursor"
+TIMESTAMP_CURSOR = "tests.broken_worlds.races:TimestampCursor"
 
 
 def _kit(*options: str) -> str:
@@ -38,7 +38,8 @@ def _program(output: str) -> str:
 
 def test_the_seed_is_printed_and_replays_the_same_failure() -> None:
     first, second = _kit("--world-seed=4242"), _kit("--world-seed=4242")
-    assert "profile ci, seed 4242 (replay with --world-seed=4242)" in first
+    header = "profile ci, seed 4242, 30 s per World call (replay with --world-profile=ci --world-seed=4242)"
+    assert header in first
     assert "--world-profile=ci --world-seed=4242" in first
     assert _program(first) == _program(second)
 

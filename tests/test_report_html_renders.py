@@ -63,7 +63,7 @@ def test_console_errors_are_detected(tmp_path: Path) -> None:
 def test_the_report_renders_its_tables_and_badge_offline(tmp_path: Path) -> None:
     out = tmp_path / "report"
     certified = subprocess.run(
-        [sys.executable, "-m", "worldspec", "certify", "tests.broken_worlds:NoPreload", "--out", str(out)],
+        [sys.executable, "-m", "conformance", "certify", "tests.broken_worlds:NoPreload", "--out", str(out)],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from conformance import requests as rq
+from conformance.checks import make
 from reference_worlds.memory import MemoryWorld
 from reference_worlds.postgres import PostgresWorld
 from tests.postgres_support import postgres_dsn
@@ -16,7 +16,7 @@ TAG_SHAPED = {"$bytes": "AAEC"}
 def test_a_tag_shaped_legacy_payload_is_stored_as_sent() -> None:
     async def scenario() -> None:
         world = MemoryWorld()
-        created = await world.events.create(None, rq.run_created(input=TAG_SHAPED, spec_version=1))
+        created = await world.events.create(None, make.run_created(input=TAG_SHAPED, spec_version=1))
         assert created.event.event_data.input == TAG_SHAPED
         stored = (await world.events.list(created.run.run_id)).data[0]
         assert stored.event_data.input == TAG_SHAPED
@@ -29,7 +29,7 @@ def test_postgres_world_stores_a_tag_shaped_payload_as_sent() -> None:
 
     async def scenario() -> None:
         async with PostgresWorld() as world:
-            created = await world.events.create(None, rq.run_created(input=TAG_SHAPED, spec_version=1))
+            created = await world.events.create(None, make.run_created(input=TAG_SHAPED, spec_version=1))
             run_id = created.run.run_id
             assert created.event.event_data.input == TAG_SHAPED
             assert (await world.events.list(run_id)).data[0].event_data.input == TAG_SHAPED

@@ -1,13 +1,16 @@
-"""worldspec: what a World of the Workflow DevKit is (``@workflow/world`` 4.5.0, spec 3).
+"""worldspec: what a World of the Workflow DevKit is, on both lines of the contract.
 
-Models of every event, entity, queue payload and stream shape, with Python snake_case
-attributes and the wire's camelCase names; the error taxonomy; the async ``World`` protocol;
-spec versions. ``conformance`` judges Worlds against it; ``reference_worlds`` implement it.
+The top-level modules describe the 4.x line (``@workflow/world`` 4.5.0, spec 3): models of every
+event, entity, queue payload and stream shape, with Python snake_case attributes and the wire's
+camelCase names; the error taxonomy; the async ``World`` protocol; spec versions.
+``worldspec.line5`` describes the 5.x line (5.0.0-beta.37, spec 6 and 7) the same way, and
+``worldspec.lines.line_of`` says which line a declared spec version belongs to. ``conformance``
+judges Worlds against it; ``reference_worlds`` implement it.
 """
 
 from __future__ import annotations
 
-from worldspec import errors, wire
+from worldspec import errors, line5, wire
 from worldspec.backdoor import Backdoor
 from worldspec.capabilities import Capabilities, Capability
 from worldspec.entities import (
@@ -27,6 +30,7 @@ from worldspec.events import (
     EventRequest,
     EventResult,
 )
+from worldspec.lines import SpecLine, UnsupportedSpecVersion, line_of
 from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData
 from worldspec.protocol import World
 from worldspec.queue import (
@@ -92,12 +96,14 @@ __all__ = [
     "QueueResult",
     "ResolveData",
     "RunInput",
+    "SpecLine",
     "Step",
     "StepInvokePayload",
     "StreamChunk",
     "StreamChunksResponse",
     "StreamInfoResponse",
     "StructuredError",
+    "UnsupportedSpecVersion",
     "ValidationError",
     "Wait",
     "WorkflowInvokePayload",
@@ -105,6 +111,8 @@ __all__ = [
     "World",
     "errors",
     "is_legacy_spec_version",
+    "line5",
+    "line_of",
     "parse_event",
     "parse_event_request",
     "parse_hook",

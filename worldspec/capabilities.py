@@ -1,89 +1,168 @@
-"""How a World declares the optional parts it implements: a datasheet the kit reads.
+"""How a World declares the parts of the contract it implements: a datasheet the kit reads.
 
-A World exposes ``worldspec_capabilities: Capabilities``; without one it gets the defaults.
-Parts the contract requires default to ``True`` (declaring ``False`` skips their tests and caps
-the certification level); MAY parts default to ``False``. The kit probes what it can instead of
-trusting the declaration (see ``conformance.capability_probe``).
+Each capability is declared once, as a member of ``Capability``: its name, whether the contract
+requires it (``MUST``), leaves it to the World (``MAY``) or it is a facility only the kit uses
+(``KIT``), the default a World that says nothing gets, the spec section, and one line saying
+what it is. Everything else (the descriptions in skip reasons and reports, which certification
+levels excuse its absence) is derived from that declaration.
+
+A World exposes ``worldspec_capabilities = Capabilities(...)`` naming the capabilities whose
+default it changes; without one it gets the defaults. Where the kit can see a part for itself
+it ignores the declaration: ``legacy_seeding`` is true exactly when the World has a
+``worldspec_backdoor``, ``write_to_stream_multi`` exactly when it has that method.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
 from enum import StrEnum
+from typing import Literal
 
-__all__ = ["Capabilities", "Capability"]
+__all__ = ["Capabilities", "Capability", "Requirement", "capability_named"]
+
+Requirement = Literal["MUST", "MAY", "KIT"]
+"""``MUST``: the contract requires it; ``MAY``: the World chooses; ``KIT``: a facility the kit
+uses to judge a World (a backdoor to storage), never a rule of the contract."""
 
 
 class Capability(StrEnum):
-    """A part of the contract a World may lack; each value names a ``Capabilities`` field."""
+    """A part of the contract a World may lack. The value names the keyword of ``Capabilities``."""
 
-    STREAMS = "streams"
-    QUEUE_DELIVERY = "queue_delivery"
-    PRELOAD = "preload"
-    LEGACY_SEEDING = "legacy_seeding"
-    LEGACY_CODEC = "legacy_codec"
-    DELAY = "delay"
-    MULTI_PROCESS = "multi_process"
-    WRITE_TO_STREAM_MULTI = "write_to_stream_multi"
-    STATE_GUARD = "state_guard"
+    requirement: Requirement
+    default: bool
+    section: str
+    summary: str
+
+    def __new__(
+        cls, value: str, requirement: Requirement, default: bool, section: str, summary: str
+    ) -> Capability:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.requirement = requirement
+        member.default = default
+        member.section = section
+        member.summary = summary
+        return member
+
+    STREAMS = ("streams", "MUST", True, "§10", "the six stream methods")
+    QUEUE_DELIVERY = (
+        "queue_delivery",
+        "MUST",
+        True,
+        "§11",
+        "delivers queued messages to the handlers registered in this process",
+    )
+    PRELOAD = (
+        "preload",
+        "MAY",
+        True,
+        "§5.2",
+        "returns the run's log with a pending-to-running run_started (declaring it absent "
+        "declares the MAY omission: the runtime pays a round trip)",
+    )
+    LEGACY_SEEDING = (
+        "legacy_seeding",
+        "KIT",
+        False,
+        "§6",
+        "a worldspec_backdoor that writes runs as an older version stored them",
+    )
+    LEGACY_CODEC = (
+        "legacy_codec",
+        "MAY",
+        False,
+        "§6.4",
+        "reads payloads in upstream's persisted encodings, and its backdoor can store them",
+    )
+    DELAY = ("delay", "MAY", False, "§11", "honours QueueOptions.delay_seconds: nothing is delivered earlier")
+    MULTI_PROCESS = (
+        "multi_process",
+        "MAY",
+        False,
+        "§8",
+        "stays linearizable across OS processes that share its storage",
+    )
+    WRITE_TO_STREAM_MULTI = ("write_to_stream_multi", "MAY", False, "§10", "implements write_to_stream_multi")
+    STATE_GUARD = (
+        "state_guard",
+        "MAY",
+        False,
+        "§12",
+        "the stateUpdatedAt guard: a create older than the run's newest external event raises "
+        "PreconditionFailedError",
+    )
+
+    def describe(self) -> str:
+        """``summary`` with its requirement and section, for skip reasons and reports."""
+        kind = {"MUST": "required", "MAY": "MAY", "KIT": "kit facility"}[self.requirement]
+        return f"{self.summary} ({self.section}, {kind})"
 
 
-@dataclass(frozen=True)
+def capability_named(name: str) -> Capability:
+    """The capability whose value is ``name``; ``ValueError`` if there is none."""
+    for capability in Capability:
+        if capability.value == name:
+            return capability
+    raise ValueError(f"no capability named {name!r}")
+
+
 class Capabilities:
-    """What a World implements beyond the required core of ``events``/``runs``/``steps``/``hooks``."""
+    """What a World declares it implements: ``Capabilities(delay=True, preload=False)``.
 
-    streams: bool = True
-    """Implements the six stream methods (§10). Required by the contract."""
+    Keywords are ``Capability`` values; those not given keep the capability's default. An
+    unknown keyword or a value that is not a bool raises ``TypeError`` naming the known ones.
+    Instances are immutable; ``replace`` returns a changed copy.
+    """
 
-    queue_delivery: bool = True
-    """Delivers queued messages to handlers registered in this process (§11). Required."""
+    __slots__ = ("_declared",)
 
-    preload: bool = True
-    """Returns the run's log on a pending-to-running ``run_started`` (§5.2). ``False`` declares
-    the MAY omission: the preload tests are skipped and the runtime pays a round trip."""
+    _declared: dict[Capability, bool]
 
-    legacy_seeding: bool = False
-    """Provides ``worldspec_backdoor`` to write runs as an older version stored them (§6)."""
+    def __init__(self, **declared: bool) -> None:
+        known = {capability.value for capability in Capability}
+        unknown = sorted(set(declared) - known)
+        if unknown:
+            raise TypeError(f"unknown capabilities {unknown}; known: {', '.join(sorted(known))}")
+        wrong = sorted(name for name, value in declared.items() if not isinstance(value, bool))
+        if wrong:
+            raise TypeError(f"capabilities {wrong} must be True or False")
+        object.__setattr__(
+            self,
+            "_declared",
+            {capability: declared.get(capability.value, capability.default) for capability in Capability},
+        )
 
-    legacy_codec: bool = False
-    """Reads payloads in upstream's persisted encodings (§6.4, MAY), and its backdoor can store
-    them (``worldspec.backdoor.EncodedPayloadSeeding``) so the kit can judge the reading."""
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Capabilities are immutable; use replace()")
 
-    delay: bool = False
-    """Honours ``QueueOptions.delay_seconds``: nothing is delivered earlier (§11, MAY)."""
-
-    multi_process: bool = False
-    """Linearizable across OS processes that share its storage (§8, §12)."""
-
-    write_to_stream_multi: bool = False
-    """Implements ``write_to_stream_multi`` (§10, MAY)."""
-
-    state_guard: bool = False
-    """Honours ``CreateEventParams.state_updated_at``: a create older than the run's newest
-    external event raises ``PreconditionFailedError`` (§12, MAY)."""
-
-    @classmethod
-    def describe(cls, capability: Capability) -> str:
-        """The one-line docstring of ``capability``, for skip reasons and reports."""
-        return _DESCRIPTIONS[capability.value]
+    def __getattr__(self, name: str) -> bool:
+        try:
+            return self._declared[capability_named(name)]
+        except ValueError:
+            raise AttributeError(name) from None
 
     def has(self, capability: Capability) -> bool:
         """Whether this declaration includes ``capability``."""
-        return bool(getattr(self, capability.value))
+        return self._declared[capability]
+
+    def replace(self, **declared: bool) -> Capabilities:
+        """A copy with the given capabilities changed."""
+        current = {capability.value: value for capability, value in self._declared.items()}
+        return Capabilities(**{**current, **declared})
 
     def enabled(self) -> list[str]:
-        """Names of the capabilities in force, for report headers."""
-        return [field.name for field in fields(self) if getattr(self, field.name)]
+        """Names of the capabilities in force, in declaration order, for report headers."""
+        return [capability.value for capability, value in self._declared.items() if value]
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Capabilities) and other._declared == self._declared
 
-_DESCRIPTIONS = {
-    "streams": "the six stream methods (§10)",
-    "queue_delivery": "in-process queue delivery to registered handlers (§11)",
-    "preload": "the event-log preload on a pending-to-running run_started (§5.2)",
-    "legacy_seeding": "a backdoor that writes runs as an older version stored them (§6)",
-    "legacy_codec": "reading upstream's persisted payload encodings (§6.4, MAY)",
-    "delay": "QueueOptions.delay_seconds (§11, MAY)",
-    "multi_process": "linearizability across OS processes sharing the storage (§8)",
-    "write_to_stream_multi": "write_to_stream_multi (§10, MAY)",
-    "state_guard": "the stateUpdatedAt optimistic-concurrency guard (§12, MAY)",
-}
+    def __hash__(self) -> int:
+        return hash(tuple(self._declared.items()))
+
+    def __repr__(self) -> str:
+        changed = [
+            f"{capability.value}={value}"
+            for capability, value in self._declared.items()
+            if value != capability.default
+        ]
+        return f"Capabilities({', '.join(changed)})"

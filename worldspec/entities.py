@@ -40,17 +40,23 @@ __all__ = [
 ]
 
 RunStatus = Literal["pending", "running", "completed", "failed", "cancelled"]
+"""A run is ``pending`` from ``run_created``, ``running`` from ``run_started``, and then ends once."""
 TERMINAL_RUN_STATUSES: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
+"""A run in one of these has ended: it accepts only what §4.6 allows, and has no hooks or waits."""
 
 StepStatus = Literal["pending", "running", "completed", "failed", "cancelled"]
 """``cancelled`` is reserved by upstream and never produced."""
 TERMINAL_STEP_STATUSES: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
+"""A step in one of these refuses every further event with ``EntityConflictError``."""
 
 WaitStatus = Literal["waiting", "completed"]
+"""A wait is ``waiting`` from ``wait_created`` and ``completed`` after its one ``wait_completed``."""
 
 
 class StructuredError(WireModel):
-    """``{message, stack?, code?}``: how runs and steps record an error."""
+    """``{message, stack?, code?}``: how runs and steps record an error. ``message`` is always a
+    string (``'Unknown error'`` when the event's error gave none); ``stack`` and ``code`` are
+    present only when known."""
 
     message: JsStr
     stack: JsStr | MISSING = MISSING
@@ -71,7 +77,8 @@ class _RunFields(WireModel):
 
 
 class ActiveRun(_RunFields):
-    """A pending or running run: no output, no error, no completedAt."""
+    """A pending or running run: no ``output``, ``error`` or ``completedAt``. ``startedAt`` is set
+    by the ``run_started`` that made it running."""
 
     status: Literal["pending", "running"]
     output: MISSING = MISSING
@@ -80,7 +87,8 @@ class ActiveRun(_RunFields):
 
 
 class CompletedRun(_RunFields):
-    """A completed run: ``output`` holds the workflow's return value."""
+    """A run ended by ``run_completed``: ``output`` is that event's ``output``, byte for byte, and
+    ``completedAt`` is when it ended."""
 
     status: Literal["completed"]
     output: SerializedData = MISSING
@@ -89,7 +97,8 @@ class CompletedRun(_RunFields):
 
 
 class FailedRun(_RunFields):
-    """A failed run: ``error`` says why."""
+    """A run ended by ``run_failed``: ``error`` is built from the event's ``error`` and
+    ``errorCode`` (see ``worldspec.events.RunFailedData``)."""
 
     status: Literal["failed"]
     output: MISSING = MISSING
@@ -98,7 +107,7 @@ class FailedRun(_RunFields):
 
 
 class CancelledRun(_RunFields):
-    """A cancelled run."""
+    """A run ended by ``run_cancelled``. Cancelling it again succeeds and changes nothing."""
 
     status: Literal["cancelled"]
     output: MISSING = MISSING
@@ -111,8 +120,13 @@ WorkflowRun = Annotated[ActiveRun | CompletedRun | FailedRun | CancelledRun, Fie
 
 
 class Step(WireModel):
-    """A step of a run, keyed by ``(runId, stepId)``. ``attempt`` counts accepted
-    ``step_started`` events; ``startedAt`` is set by the first; ``error`` is the latest."""
+    """A step of a run, keyed by ``(runId, stepId)``; the stepId is its events' correlationId.
+
+    ``attempt`` equals the number of accepted ``step_started`` events; ``startedAt`` is set by
+    the first of them. ``output`` is the ``step_completed`` result, byte for byte. ``error`` is
+    the latest ``step_failed``/``step_retrying`` error, its ``stack`` taken from that event's
+    ``stack``. ``retryAfter``, set by ``step_retrying`` and cleared by ``step_started``, holds
+    back the next start (``TooEarlyError``). The status ``cancelled`` is never produced."""
 
     run_id: JsStr
     step_id: JsStr
@@ -131,8 +145,11 @@ class Step(WireModel):
 
 
 class Hook(WireModel):
-    """A live hook. ``token`` is unique among live hooks; ``isWebhook`` absent reads as true.
-    ``ownerId``, ``projectId`` and ``environment`` are World-defined and may be empty."""
+    """A live hook: disposed hooks, and hooks of runs that have ended, no longer exist.
+
+    ``token`` is unique among the live hooks of all runs. ``metadata`` is the ``hook_created``
+    payload, byte for byte; ``isWebhook`` is stored as sent, and reads as true when absent.
+    ``ownerId``, ``projectId`` and ``environment`` are World-defined strings and may be empty."""
 
     run_id: JsStr
     hook_id: JsStr
@@ -147,7 +164,9 @@ class Hook(WireModel):
 
 
 class Wait(WireModel):
-    """A wait: ``waitId`` is ``"<runId>-<correlationId>"``; ``resumeAt`` stays as created."""
+    """A wait: ``waitId`` is ``"<runId>-<correlationId>"``. ``resumeAt`` stays the ``wait_created``
+    value; ``completedAt`` is set by its one ``wait_completed``. Waits have no getter: clients
+    see them in ``EventResult.wait``."""
 
     wait_id: JsStr
     run_id: JsStr

@@ -1,9 +1,10 @@
 """The errors a World raises, mirroring ``@workflow/errors`` 4.2.1.
 
 The runtime tells errors apart **by name only** (``e.name === 'EntityConflictError'``), so each
-class carries the exact upstream ``name``. Each also has the HTTP status it maps to (``None``
+class carries the exact upstream ``name``, and an error counts as the one the contract asks for
+only when its ``name`` is that name. Each class also has the HTTP status it maps to (``None``
 where upstream defines none) and a stable ``code`` that never changes between releases.
-``retry_after`` is always in seconds.
+``retry_after`` is always in seconds. When each error is raised: docs/contract/errors.md.
 """
 
 from __future__ import annotations
@@ -28,11 +29,17 @@ __all__ = [
 
 
 class WorkflowError(Exception):
-    """Base of every Workflow error (upstream ``WorkflowError``)."""
+    """Base of every Workflow error (upstream ``WorkflowError``). A World raises one of its
+    subclasses, never a bare ``WorkflowError``: a bridge turns a name outside the taxonomy into
+    one, so it stands for "not a contract error"."""
 
     name: ClassVar[str] = "WorkflowError"
+    """The upstream ``name``, the only thing the runtime compares."""
     http_status: ClassVar[int | None] = None
+    """The HTTP status this error maps to, both ways; ``None`` where upstream defines none."""
     code: ClassVar[str] = "WORKFLOW_ERROR"
+    """worldspec's stable label for the class. Not the optional wire field ``code`` of a
+    ``WorkflowWorldError``, which that class keeps as ``error_code``."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -44,8 +51,14 @@ class WorkflowError(Exception):
 
 
 class WorkflowWorldError(WorkflowError):
-    """A World operation failed (upstream ``WorkflowWorldError``): bad runId, missing step or
-    wait, malformed request, unusable cursor. ``status`` is the HTTP status, when known."""
+    """A World operation failed (upstream ``WorkflowWorldError``): a bad client runId, a step or
+    wait that does not exist (404), a malformed request (400), an unusable cursor (400).
+
+    Fields: ``status`` (the HTTP status; defaults to the class's ``http_status``), ``error_code``
+    (the wire ``code``), ``url``, ``retry_after`` (seconds). Base of ``EntityConflictError``,
+    ``RunExpiredError``, ``TooEarlyError``, ``ThrottleError`` and ``PreconditionFailedError``,
+    but not of the two not-found errors, which derive from ``WorkflowError``.
+    """
 
     name: ClassVar[str] = "WorkflowWorldError"
     code: ClassVar[str] = "WORLD_ERROR"
@@ -76,7 +89,8 @@ class WorkflowWorldError(WorkflowError):
 
 
 class EntityConflictError(WorkflowWorldError):
-    """The entity exists, is terminal, or a concurrent writer won (HTTP 409)."""
+    """The entity exists, is terminal, or a concurrent writer won (HTTP 409). The runtime takes
+    it, from any create, as a race it lost and moves on."""
 
     name: ClassVar[str] = "EntityConflictError"
     http_status: ClassVar[int | None] = 409
@@ -84,7 +98,8 @@ class EntityConflictError(WorkflowWorldError):
 
 
 class RunExpiredError(WorkflowWorldError):
-    """``run_started`` on a terminal run, or ``step_started`` on a pending step of one (410)."""
+    """``run_started`` on a terminal run, or ``step_started`` on a pending step of one (410). The
+    runtime takes it as harmless: the run is over."""
 
     name: ClassVar[str] = "RunExpiredError"
     http_status: ClassVar[int | None] = 410
@@ -92,7 +107,8 @@ class RunExpiredError(WorkflowWorldError):
 
 
 class TooEarlyError(WorkflowWorldError):
-    """``step_started`` before the step's ``retryAfter`` (425); ``retry_after`` in seconds."""
+    """``step_started`` before the step's ``retryAfter`` (425). ``retry_after`` is the number of
+    seconds left, rounded up; the runtime starts the step again after it."""
 
     name: ClassVar[str] = "TooEarlyError"
     http_status: ClassVar[int | None] = 425
@@ -100,7 +116,7 @@ class TooEarlyError(WorkflowWorldError):
 
 
 class ThrottleError(WorkflowWorldError):
-    """Rate limited (429); ``retry_after`` in seconds."""
+    """Rate limited (429), an optional refusal; ``retry_after`` is in seconds."""
 
     name: ClassVar[str] = "ThrottleError"
     http_status: ClassVar[int | None] = 429
@@ -108,7 +124,9 @@ class ThrottleError(WorkflowWorldError):
 
 
 class PreconditionFailedError(WorkflowWorldError):
-    """The client's event-log snapshot is stale (412), for Worlds with the state guard."""
+    """The client's view of the run is stale (412): its ``stateUpdatedAt`` is older than the
+    run's newest external event. Raised only by Worlds with the ``state_guard`` capability; the
+    runtime reloads the log."""
 
     name: ClassVar[str] = "PreconditionFailedError"
     http_status: ClassVar[int | None] = 412
@@ -116,7 +134,8 @@ class PreconditionFailedError(WorkflowWorldError):
 
 
 class WorkflowRunNotFoundError(WorkflowError):
-    """No run with this id (404)."""
+    """No run with this id (404): a ``runs.get`` miss, or a terminal run event for a missing run.
+    ``run_id`` (wire ``runId``) names the id looked up."""
 
     name: ClassVar[str] = "WorkflowRunNotFoundError"
     http_status: ClassVar[int | None] = 404
@@ -131,7 +150,8 @@ class WorkflowRunNotFoundError(WorkflowError):
 
 
 class HookNotFoundError(WorkflowError):
-    """No live hook with this id or token (404)."""
+    """No live hook with this id or token (404): ``hook_received``/``hook_disposed`` without a
+    live hook, or a ``hooks.get``/``get_by_token`` miss. ``token`` names what was looked up."""
 
     name: ClassVar[str] = "HookNotFoundError"
     http_status: ClassVar[int | None] = 404
@@ -146,7 +166,8 @@ class HookNotFoundError(WorkflowError):
 
 
 class RunNotSupportedError(WorkflowError):
-    """The run's spec version is newer than the World's."""
+    """The run's spec version is newer than the World's: carries both, as ``run_spec_version``
+    and ``world_spec_version`` (wire ``runSpecVersion``, ``worldSpecVersion``)."""
 
     name: ClassVar[str] = "RunNotSupportedError"
     code: ClassVar[str] = "RUN_NOT_SUPPORTED"

@@ -2,8 +2,11 @@
 
 Mirrors ``@workflow/world`` 4.5.0 src/interfaces.ts with Python names (snake_case methods,
 keyword options). Every method is a coroutine except ``read_from_stream``, which returns an
-async iterator. Each docstring states the contract; the sections cited are those of
-the normative specification (shared/spec/world-contract.md).
+async iterator. Each docstring states the contract in brief; the contract in full is in the
+documentation, docs/contract/ (one page per part: data model, ``events.create``, resilient
+start, legacy data, binary data, concurrency, listing, streams, queue, errors, optional
+parts). A section cited as §N is that of the normative specification; docs/contract/index.md
+maps each section to its page.
 """
 
 from __future__ import annotations
@@ -51,7 +54,9 @@ class Events(Protocol):
         ...
 
     async def get(self, run_id: str, event_id: str, *, resolve_data: ResolveData = "all") -> Event:
-        """The stored event ``event_id`` of run ``run_id``; a miss raises (SHOULD: 404)."""
+        """The stored event ``event_id`` of run ``run_id``, as ``list`` returns it. A miss
+        (including an event of another run) raises; ``WorkflowWorldError`` with status 404 is
+        expected."""
         ...
 
     async def list(
@@ -63,7 +68,9 @@ class Events(Protocol):
     ) -> PaginatedResponse[Event]:
         """The run's events, ascending append order by default; ``desc`` is the exact reverse.
 
-        A cursor stays valid as the log grows: events appended later appear after it.
+        A ``pagination.limit`` of 1..1000 is honoured exactly; without one the page size is the
+        World's default. A cursor stays valid as the log grows: events appended later appear
+        after it. With ``resolve_data='none'`` each event loses its ``EVENT_DATA_REF_FIELDS``.
         """
         ...
 
@@ -75,8 +82,8 @@ class Events(Protocol):
         pagination: PaginationOptions | None = None,
         resolve_data: ResolveData = "all",
     ) -> PaginatedResponse[Event]:
-        """Events whose correlationId is ``correlation_id`` (in run ``run_id`` if given),
-        ascending."""
+        """Events whose correlationId is ``correlation_id``, ascending: those of run ``run_id``
+        when it is given (which should be supported), else those of every run."""
         ...
 
 
@@ -84,7 +91,8 @@ class Runs(Protocol):
     """Runs: read-only views of run events."""
 
     async def get(self, run_id: str, *, resolve_data: ResolveData = "all") -> WorkflowRun:
-        """The run; a miss raises ``WorkflowRunNotFoundError``."""
+        """The run; a miss raises ``WorkflowRunNotFoundError``. With ``resolve_data='none'`` the
+        run has no ``input`` or ``output``."""
         ...
 
     async def list(
@@ -103,7 +111,8 @@ class Steps(Protocol):
     """Steps: read-only views of step events."""
 
     async def get(self, run_id: str | None, step_id: str, *, resolve_data: ResolveData = "all") -> Step:
-        """The step; with ``run_id=None`` found by step id alone. A miss raises (SHOULD: 404)."""
+        """The step; with ``run_id=None`` found by step id alone. A miss raises;
+        ``WorkflowWorldError`` with status 404 is expected."""
         ...
 
     async def list(
@@ -113,7 +122,7 @@ class Steps(Protocol):
         pagination: PaginationOptions | None = None,
         resolve_data: ResolveData = "all",
     ) -> PaginatedResponse[Step]:
-        """The run's steps, newest first by default."""
+        """The run's steps, one per ``step_created``, newest first by default."""
         ...
 
 
@@ -165,7 +174,7 @@ class World(Protocol):
     def hooks(self) -> Hooks: ...
 
     async def get_deployment_id(self) -> str:
-        """A World-defined deployment id."""
+        """A World-defined deployment id (any string)."""
         ...
 
     async def queue(
@@ -175,16 +184,21 @@ class World(Protocol):
 
         ``queue_name`` must match ``QUEUE_NAME_PATTERN`` (else ``WorkflowWorldError`` or
         ``ValueError``). While a message with ``options.idempotency_key`` is unhandled, another
-        call with that key adds no delivery. Bytes in the payload arrive unchanged.
+        call with that key adds no delivery. Bytes in the payload arrive unchanged. A message
+        queued with ``options.spec_version=1`` (the health check) is delivered like any other;
+        ``options.delay_seconds`` is honoured by Worlds with the ``delay`` capability.
         """
         ...
 
     async def create_queue_handler(self, prefix: str, handler: QueueHandler) -> None:
-        """Deliver every message whose queue name starts with ``prefix`` to ``handler``.
+        """Deliver every message whose queue name starts with ``prefix`` to ``handler``, at least
+        once. (Upstream's TypeScript method returns an HTTP handler for the host to mount; a
+        Python World delivers to ``handler`` itself.)
 
         Delivery meta: ``attempt`` from 1, +1 per redelivery; the full queue name; the message
-        id ``queue()`` returned. A handler that raises, or returns ``HandlerTimeout``, sees the
-        message again with ``attempt + 1``.
+        id ``queue()`` returned. A handler that raises sees the message again with
+        ``attempt + 1`` after a World-defined backoff; one that returns ``HandlerTimeout(n)``
+        sees the same message, with the same id, with ``attempt + 1``, not before ``n`` seconds.
         """
         ...
 
@@ -198,17 +212,21 @@ class World(Protocol):
 
     def read_from_stream(self, name: str, start_index: int = 0) -> AsyncIterator[bytes]:
         """Yield the stream's non-empty chunks from ``start_index``, then new ones live, until
-        close. A negative start means ``max(0, n + start_index)``."""
+        close. A negative start means ``max(0, n + start_index)`` (``n`` = chunks written,
+        zero-length ones counted); a start at or past ``n`` on a closed stream yields nothing."""
         ...
 
     async def list_streams_by_run_id(self, run_id: str) -> Sequence[str]:
-        """Names of the streams written or closed with ``run_id``."""
+        """Names of the streams written or closed with ``run_id``; ``[]`` when there are none.
+        The run need not exist: a stream is keyed by its name alone."""
         ...
 
     async def get_stream_chunks(
         self, name: str, run_id: str, *, limit: int | None = None, cursor: str | None = None
     ) -> StreamChunksResponse:
-        """A snapshot page of chunks (zero-length ones included), indices from 0."""
+        """A snapshot page of chunks (zero-length ones included), indices from 0; ``limit``
+        defaults to 100, at most 1000. The last page has ``has_more=False``, ``cursor=None``
+        and ``done`` = the stream is closed."""
         ...
 
     async def get_stream_info(self, name: str, run_id: str) -> StreamInfoResponse:

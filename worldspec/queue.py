@@ -58,7 +58,12 @@ def queue_prefix(kind: Literal["workflow", "step"], namespace: str | None = None
 
 
 class RunInput(WireModel):
-    """Run creation data carried by the first workflow message for resilient start."""
+    """The run's creation data, carried by the first workflow message of a run from spec 3.
+
+    If the run's ``run_created`` failed, the runtime sends these fields as the eventData of a
+    ``run_started``, at version ``spec_version``, and the World creates the run then (resilient
+    start, §5). ``input`` is the run's input as bytes and must reach the handler unchanged.
+    """
 
     input: SerializedData = MISSING
     deployment_id: JsStr
@@ -75,7 +80,8 @@ class ReplayDivergence(WireModel):
 
 
 class WorkflowInvokePayload(WireModel):
-    """A message for the workflow queue: ``{runId, traceCarrier?, requestedAt?, ...}``."""
+    """A message for the workflow queue (``<prefix><workflowName>``): run the workflow of
+    ``run_id``. ``run_input`` is present on a run's first message (see ``RunInput``)."""
 
     run_id: JsStr
     trace_carrier: dict[JsStr, JsStr] | MISSING = MISSING
@@ -86,7 +92,8 @@ class WorkflowInvokePayload(WireModel):
 
 
 class StepInvokePayload(WireModel):
-    """A message for the step queue."""
+    """A message for the step queue (``<prefix><stepName>``): run step ``step_id`` of run
+    ``workflow_run_id``. The runtime queues it with the step's id as idempotency key."""
 
     workflow_name: JsStr
     workflow_run_id: JsStr
@@ -142,7 +149,8 @@ class QueueOptions(WireModel):
 
 
 class QueueResult(WireModel):
-    """What ``queue()`` returns: the message id, or ``None`` when the World assigns none."""
+    """What ``queue()`` returns: the message id, or ``None`` when the World assigns none. A
+    delivery's ``MessageMeta.message_id`` is this id, on every redelivery too."""
 
     message_id: JsStr | None
 

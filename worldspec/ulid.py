@@ -21,6 +21,7 @@ __all__ = [
     "decode_time",
     "is_ulid",
     "new_ulid",
+    "successor",
 ]
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -55,6 +56,19 @@ def decode_time(ulid: str) -> datetime:
     for char in ulid[:10].upper():
         millis = millis * 32 + _VALUES[char]
     return datetime.fromtimestamp(millis // 1000, UTC).replace(microsecond=(millis % 1000) * 1000)
+
+
+def successor(ulid: str) -> str:
+    """The ULID right after ``ulid`` (same time, random part plus one); ``ValueError`` if
+    ``ulid`` is not a ULID or is the largest one."""
+    if not is_ulid(ulid):
+        raise ValueError(f"not a ULID: {ulid!r}")
+    number = 0
+    for char in ulid.upper():
+        number = number * 32 + _VALUES[char]
+    if number + 1 >= 1 << 128:
+        raise ValueError(f"no ULID follows {ulid!r}")
+    return _encode(number + 1, 26)
 
 
 def new_ulid(at: datetime | None = None) -> str:

@@ -29,12 +29,14 @@ from worldspec.wire import from_tagged
 
 __all__ = [
     "ValidationError",
+    "load_wire",
     "parse_event",
     "parse_event_request",
     "parse_hook",
     "parse_run",
     "parse_step",
     "parse_wait",
+    "payload_kind_problems",
     "payload_problems",
 ]
 
@@ -124,7 +126,9 @@ def _problems(error: pydantic.ValidationError) -> list[str]:
     return lines or [str(error)]
 
 
-def _validate(adapter: TypeAdapter[ModelT], what: str, data: Any) -> ModelT:
+def load_wire(adapter: TypeAdapter[ModelT], what: str, data: Any) -> ModelT:
+    """``data`` (wire form, tagged JSON allowed) loaded through ``adapter``, keys read by their
+    wire names only; ``ValidationError`` names ``what`` and every faulty field."""
     try:
         decoded = from_tagged(data)
     except ValueError as error:
@@ -135,9 +139,11 @@ def _validate(adapter: TypeAdapter[ModelT], what: str, data: Any) -> ModelT:
         raise ValidationError(what, _problems(error)) from None
 
 
-def _payload_kind_problems(
+def payload_kind_problems(
     label: str, container: dict[str, Any], fields: Iterable[str], spec_version: object
 ) -> list[str]:
+    """One line per field of ``container`` among ``fields`` that is not ``bytes`` although
+    ``spec_version`` is a non-legacy number (§2.3)."""
     if not isinstance(spec_version, int | float) or is_legacy_spec_version(spec_version):
         return []
     return [
@@ -159,9 +165,9 @@ def payload_problems(model: Any) -> list[str]:
         data = wire.get("eventData")
         if not isinstance(data, dict):
             return []
-        return _payload_kind_problems(f"{wire['eventType']}.eventData", data, _PAYLOAD_EVENT_FIELDS, version)
+        return payload_kind_problems(f"{wire['eventType']}.eventData", data, _PAYLOAD_EVENT_FIELDS, version)
     label = str(wire.get("status", type(model).__name__))
-    return _payload_kind_problems(label, wire, _PAYLOAD_ENTITY_FIELDS, version)
+    return payload_kind_problems(label, wire, _PAYLOAD_ENTITY_FIELDS, version)
 
 
 def _checked(model: ModelT, what: str, strict: bool) -> ModelT:
@@ -174,29 +180,29 @@ def _checked(model: ModelT, what: str, strict: bool) -> ModelT:
 
 def parse_event(data: Any, *, strict: bool = False) -> Event:
     """A stored event (any of the 16 types) from wire data; see the module docstring."""
-    return _checked(_validate(_EVENT, "event", data), "event", strict)
+    return _checked(load_wire(_EVENT, "event", data), "event", strict)
 
 
 def parse_event_request(data: Any, *, strict: bool = False) -> EventRequest:
     """A creatable event (15 types; never ``hook_conflict``) from wire data."""
-    return _checked(_validate(_EVENT_REQUEST, "event request", data), "event request", strict)
+    return _checked(load_wire(_EVENT_REQUEST, "event request", data), "event request", strict)
 
 
 def parse_run(data: Any, *, strict: bool = False) -> WorkflowRun:
     """A ``WorkflowRun`` (discriminated by status) from wire data."""
-    return _checked(_validate(_RUN, "run", data), "run", strict)
+    return _checked(load_wire(_RUN, "run", data), "run", strict)
 
 
 def parse_step(data: Any, *, strict: bool = False) -> Step:
     """A ``Step`` from wire data."""
-    return _checked(_validate(_STEP, "step", data), "step", strict)
+    return _checked(load_wire(_STEP, "step", data), "step", strict)
 
 
 def parse_hook(data: Any, *, strict: bool = False) -> Hook:
     """A ``Hook`` from wire data."""
-    return _checked(_validate(_HOOK, "hook", data), "hook", strict)
+    return _checked(load_wire(_HOOK, "hook", data), "hook", strict)
 
 
 def parse_wait(data: Any) -> Wait:
     """A ``Wait`` from wire data."""
-    return _validate(_WAIT, "wait", data)
+    return load_wire(_WAIT, "wait", data)

@@ -1,6 +1,6 @@
 """The tagged JSON form: how bytes, dates and ``undefined`` cross JSON.
 
-Upstream's language-neutral fixtures (shared/upstream/world-contract-v1) write
+Upstream's language-neutral fixtures (shipped in ``conformance/fixtures``) write
 ``{"$bytes": "<base64>"}`` for a byte string, ``{"$timestampMs": n}`` for a Date and
 ``{"$undefined": true}`` for JavaScript ``undefined``. This module reads and writes that form.
 

@@ -29,7 +29,9 @@ __all__ = [
 ]
 
 JsStr = StrictStr
+"""A JS string: a ``str``, never a number or bytes coerced to one."""
 JsBool = StrictBool
+"""A JS boolean: ``True`` or ``False``, never ``0``/``1`` or ``"true"``."""
 
 
 _MAX_SAFE_INTEGER: Final = 2**53 - 1
@@ -60,6 +62,7 @@ def _safe_integer(value: object) -> int:
 
 
 JsNumber = Annotated[int | float, BeforeValidator(_finite_number)]
+"""A JS number: a finite ``int`` or ``float``; never a bool, NaN, an infinity or a numeric string."""
 JsInt = Annotated[int, BeforeValidator(_safe_integer)]
 """``z.number().int()``: a JS number that is a safe integer (see ``_safe_integer``)."""
 
@@ -139,6 +142,8 @@ def coerce_js_date(value: object) -> datetime:
 
 
 JsDate = Annotated[datetime, BeforeValidator(coerce_js_date)]
+"""A JS Date, held as an aware UTC ``datetime``; loaded with ``coerce_js_date``. The contract asks
+for millisecond precision."""
 
 
 def _opaque(value: Any) -> Any:

@@ -1,4 +1,4 @@
-"""The ``worldspec certify`` and ``worldspec invariants`` commands (no pytest imported here).
+"""The ``worldspec certify`` command (no pytest imported here).
 
 Exit codes of ``certify``: 0 certified at the requested level; 1 not certified (failures, or
 the level not reached); 2 usage error (bad Factory path, options or known-failures file); 3
@@ -12,7 +12,6 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from conformance.catalogue_listing import render_json, render_table
 from conformance.certify.badge import badge_svg
 from conformance.certify.identity import WorldIdentity, environment, package_of
 from conformance.certify.levels import LEVELS
@@ -21,11 +20,14 @@ from conformance.certify.progress import ProgressDisplay, wants_live_display
 from conformance.certify.report_html import write_report_html
 from conformance.certify.report_json import write_report_json
 from conformance.certify.report_markdown import verdict_line, write_report_markdown
-from conformance.certify.results import OUTCOMES, Certification, certification_of
-from conformance.certify.runner import KitRequest, KitRun, kit_has_option, run_kit
-from conformance.loading import WorldLoadError, parse_world_options
+from conformance.certify.results import Certification, certification_of
+from conformance.certify.runner import KitRequest, KitRun, run_kit
+from conformance.reporting.profiles import DEFAULT_PROFILE, PROFILES
+from conformance.reporting.records import OUTCOMES
+from conformance.world.deadlines import DEFAULT_CALL_TIMEOUT
+from conformance.world.loading import WorldLoadError, parse_world_options
 
-__all__ = ["EXIT_CERTIFIED", "EXIT_NOT_CERTIFIED", "EXIT_NOT_JUDGED", "EXIT_USAGE", "add_commands"]
+__all__ = ["EXIT_CERTIFIED", "EXIT_NOT_CERTIFIED", "EXIT_NOT_JUDGED", "EXIT_USAGE", "add_certify_command"]
 
 EXIT_CERTIFIED = 0
 EXIT_NOT_CERTIFIED = 1
@@ -33,12 +35,11 @@ EXIT_USAGE = 2
 EXIT_NOT_JUDGED = 3
 
 _PYTEST_USAGE_ERROR = 4
-_PROFILES = ("quick", "ci", "thorough")
 _SHOWN_BLOCKERS = 10
 
 
-def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``certify`` and ``invariants`` to the ``worldspec`` command's subparsers."""
+def add_certify_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``certify`` to the ``worldspec`` command's subparsers."""
     certify = commands.add_parser(
         "certify",
         help="run the whole kit against a World and write a certification report",
@@ -59,7 +60,24 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--xfail", type=Path, metavar="FILE", help="known failures (TOML), run as expected failures"
     )
     certify.add_argument(
-        "--profile", choices=_PROFILES, help="the kit's run profile, where the kit has profiles"
+        "--profile",
+        choices=sorted(PROFILES),
+        help=f"how hard the kit looks: model examples, race rounds, time budgets (default {DEFAULT_PROFILE})",
+    )
+    certify.add_argument(
+        "-n",
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run the kit on N pytest-xdist worker processes (default 1); racing tests stay on one worker",
+    )
+    certify.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="seconds one World call may take before its test fails as timed out "
+        f"(default {DEFAULT_CALL_TIMEOUT:g})",
     )
     certify.add_argument(
         "--level", choices=list(LEVELS), default="core", help="the level to certify (default core)"
@@ -68,15 +86,6 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--out", type=Path, default=Path("certification"), metavar="DIR", help="report directory"
     )
     certify.set_defaults(run=certify_command)
-    invariants = commands.add_parser("invariants", help="list every invariant of the catalogue")
-    invariants.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    invariants.set_defaults(run=invariants_command)
-
-
-def invariants_command(args: argparse.Namespace) -> int:
-    """Print the catalogue."""
-    print(render_json() if args.json else render_table())
-    return 0
 
 
 def _usage_error(message: str) -> int:
@@ -90,13 +99,6 @@ def _kit_usage_message(output: str) -> str:
         if line.startswith("ERROR: "):
             return line.removeprefix("ERROR: ").strip()
     return (output.strip().splitlines() or ["the kit refused its arguments"])[-1]
-
-
-def _resolve_profile(profile: str | None) -> str | None:
-    if profile is None or kit_has_option("--world-profile"):
-        return profile
-    print(f"note: this kit has no run profiles yet; --profile {profile} is ignored", file=sys.stderr)
-    return None
 
 
 def certify_command(args: argparse.Namespace) -> int:
@@ -115,7 +117,11 @@ def certify_command(args: argparse.Namespace) -> int:
         return _usage_error(f"--out {args.out} exists and is not a directory")
     masker = Masker.for_options(options)
     world = WorldIdentity(args.world, masker.mask(options), package_of(args.world, options))
-    request = KitRequest(args.world, tuple(args.opt), args.xfail, _resolve_profile(args.profile))
+    if args.timeout is not None and args.timeout <= 0:
+        return _usage_error(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
+    if args.workers < 1:
+        return _usage_error(f"-n must be at least 1, got {args.workers}")
+    request = KitRequest(args.world, tuple(args.opt), args.xfail, args.profile, args.timeout, args.workers)
     shown_options = " ".join(masker.option_argument(key, value) for key, value in options.items())
     print(f"worldspec certify: {args.world} {shown_options}".rstrip() + f" (level {args.level})")
     started_at = datetime.now(UTC)
@@ -166,12 +172,12 @@ def _print_summary(certification: Certification, out: Path) -> None:
     print(
         ", ".join(f"{totals[outcome]} {outcome}" for outcome in OUTCOMES), f"in {certification.run.seconds} s"
     )
-    for result in certification.failures_first():
-        if result.outcome == "fail":
-            print(f"FAIL {result.id}: {result.reason}")
-            print(f"     rerun: {result.repro}")
+    for record in certification.failures_first():
+        if record.outcome in ("fail", "unjudged"):
+            print(f"{record.headline.upper()} {record.id}: {record.reason}")
+            print(f"     rerun: {record.rerun}")
     verdict = certification.verdicts[certification.requested_level]
-    failed = {result.id for result in certification.invariants if result.outcome == "fail"}
+    failed = {record.id for record in certification.invariants if record.outcome in ("fail", "unjudged")}
     others = [blocker for blocker in verdict.blockers if blocker.id not in failed]
     for blocker in others[:_SHOWN_BLOCKERS]:
         print(f"blocks {verdict.level}: {blocker.id}: {blocker.why}")

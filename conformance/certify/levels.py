@@ -1,30 +1,32 @@
 """Certification levels and the rule that decides which one a kit run reached.
 
 The rule (docs/certification-levels.md states it for people): a level is reached when every
-invariant in its scope that the kit checks ended ``pass`` or ``warn``, or ``skip`` because the
-World declares it lacks a capability the level does not require. Anything else blocks it: a
-``fail``, an ``expected-fail`` (a known failure is still a failure), a skip for any other
-reason, or a checked invariant with no outcome at all.
+invariant in its scope that the kit checked ended ``pass`` or ``warn``, or ``skip`` for a
+capability the level excuses. Anything else blocks it: a ``fail``, an ``expected-fail`` (a known
+failure is still a failure), an ``unjudged`` rule, a skip the level does not excuse, or a
+checked invariant with no record at all.
 
 - ``core``: the families of the event log and its views (every family but streams, queue and
-  the kit's race checks); it does not require the ``streams`` and ``queue_delivery``
-  capabilities, so a World that declares them absent can still reach it.
-- ``full``: every family, the streams, queue and race checks included, with every required
-  capability.
+  the kit's race checks);
+- ``full``: every family.
 
-No level requires a MAY capability: a skip because one is absent never blocks.
+Which absent capabilities a level excuses follows from each capability's one declaration
+(``worldspec.capabilities.Capability``): a MAY capability or a kit facility is excused by every
+level; a MUST capability is excused by a level that covers no family of the capability's spec
+section (streams, §10, and queue delivery, §11, are excused by ``core`` and required by ``full``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from worldspec.capabilities import Capability
+from conformance.catalogue.entries import FAMILIES
+from conformance.reporting.records import InvariantRecord
+from worldspec.capabilities import Capability, capability_named
 
-__all__ = ["LEVELS", "Blocker", "Level", "LevelVerdict", "capability_of_skip", "highest_reached", "judge"]
+__all__ = ["LEVELS", "Blocker", "Level", "LevelVerdict", "highest_reached", "judge"]
 
 CORE_FAMILIES: Final[frozenset[str]] = frozenset(
     {"RUN", "RS", "STEP", "HOOK", "WAIT", "TERM", "EVT", "LEG", "BIN", "LIST", "ERR"}
@@ -32,32 +34,32 @@ CORE_FAMILIES: Final[frozenset[str]] = frozenset(
 """The families ``core`` covers. A family not listed here (streams, queue, and any family the
 kit adds, such as its race checks) counts for ``full`` only."""
 
-OPTIONAL_CAPABILITIES: Final[frozenset[str]] = frozenset(
-    {
-        Capability.PRELOAD,
-        Capability.LEGACY_SEEDING,
-        Capability.DELAY,
-        Capability.MULTI_PROCESS,
-        Capability.WRITE_TO_STREAM_MULTI,
-    }
-)
-"""Capabilities no level requires: the contract's MAY parts and the kit's backdoor."""
+
+def _sections(family_sections: str) -> set[str]:
+    return {part.strip() for part in family_sections.split(",")}
 
 
 @dataclass(frozen=True)
 class Level:
-    """A certification level: which families it covers and which absent capabilities it excuses."""
+    """A certification level: the families it covers."""
 
     name: str
     summary: str
     families: frozenset[str] | None
     """The families in scope; ``None`` is every family."""
-    excused_capabilities: frozenset[str]
-    """A skip because the World lacks one of these does not block the level."""
 
     def covers(self, family: str) -> bool:
         """Whether invariants of ``family`` count for this level."""
         return self.families is None or family in self.families
+
+    def excuses(self, capability: Capability) -> bool:
+        """Whether a World lacking ``capability`` can still reach this level."""
+        if capability.requirement != "MUST":
+            return True
+        return not any(
+            self.covers(prefix) and capability.section in _sections(family.sections)
+            for prefix, family in FAMILIES.items()
+        )
 
 
 LEVELS: Final[dict[str, Level]] = {
@@ -66,27 +68,14 @@ LEVELS: Final[dict[str, Level]] = {
         "every checked invariant of the event log, runs, steps, hooks, waits, listing, legacy data, "
         "binary fidelity and errors",
         CORE_FAMILIES,
-        OPTIONAL_CAPABILITIES | {Capability.STREAMS, Capability.QUEUE_DELIVERY},
     ),
     "full": Level(
         "full",
         "core, plus every checked invariant of streams, the queue and the race checks",
         None,
-        OPTIONAL_CAPABILITIES,
     ),
 }
 """The levels, lowest first."""
-
-_LACKS_CAPABILITY = re.compile(r"World lacks capability (\w+)")
-_NO_BACKDOOR = "World has no worldspec_backdoor"
-
-
-def capability_of_skip(reason: str) -> str | None:
-    """The capability a skip reason names (see ``conformance.kit.require`` and ``backdoor``)."""
-    if reason.startswith(_NO_BACKDOOR):
-        return Capability.LEGACY_SEEDING.value
-    found = _LACKS_CAPABILITY.search(reason)
-    return found.group(1) if found else None
 
 
 @dataclass(frozen=True)
@@ -110,30 +99,30 @@ class LevelVerdict:
         return not self.blockers
 
 
-def _blocker(level: Level, ident: str, outcome: str | None, reason: str) -> Blocker | None:
-    if outcome in ("pass", "warn"):
-        return None
-    if outcome is None:
+def _blocker(level: Level, ident: str, record: InvariantRecord | None) -> Blocker | None:
+    if record is None:
         return Blocker(ident, "the kit recorded no outcome")
-    if outcome == "skip":
-        capability = capability_of_skip(reason)
-        if capability in level.excused_capabilities:
+    if record.outcome in ("pass", "warn"):
+        return None
+    if record.outcome == "skip":
+        if record.skipped_for is not None and level.excuses(capability_named(record.skipped_for)):
             return None
-        return Blocker(ident, f"skipped: {reason}")
-    if outcome == "expected-fail":
-        return Blocker(ident, f"known failure: {reason}")
-    return Blocker(ident, f"{outcome}: {reason}")
+        return Blocker(ident, f"skipped: {record.reason}")
+    if record.outcome == "expected-fail":
+        return Blocker(ident, f"known failure: {record.reason}")
+    if record.outcome == "unjudged":
+        return Blocker(ident, f"not judged: {record.reason}")
+    return Blocker(ident, f"{record.headline}: {record.reason}")
 
 
-def judge(level: Level, checked: Mapping[str, str], outcomes: Mapping[str, tuple[str, str]]) -> LevelVerdict:
+def judge(level: Level, checked: Mapping[str, str], records: Mapping[str, InvariantRecord]) -> LevelVerdict:
     """The verdict for ``level``. ``checked`` maps each invariant the kit ran to its family;
-    ``outcomes`` maps invariant IDs to ``(outcome, reason)`` as ``--world-report`` wrote them."""
+    ``records`` holds what happened to each."""
     blockers = []
     for ident, family in checked.items():
         if not level.covers(family):
             continue
-        outcome, reason = outcomes.get(ident, (None, ""))
-        found = _blocker(level, ident, outcome, reason)
+        found = _blocker(level, ident, records.get(ident))
         if found is not None:
             blockers.append(found)
     return LevelVerdict(level.name, tuple(blockers))

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from conformance.catalogue import FAMILIES
+from conformance.catalogue.entries import FAMILIES
 
 __all__ = ["ProgressDisplay", "wants_live_display"]
 
@@ -45,7 +45,7 @@ class _FamilyProgress:
 
 
 class ProgressDisplay:
-    """Consumes the progress plugin's messages (see ``progress_plugin``) and draws them."""
+    """Consumes the kit's streamed records (``--world-records``) and draws them."""
 
     def __init__(self, stream: TextIO, *, live: bool) -> None:
         self.stream = stream
@@ -63,14 +63,15 @@ class ProgressDisplay:
             self.families = {prefix: _FamilyProgress(prefix, totals[prefix]) for prefix in ordered}
             self._draw()
         elif message["event"] == "finished":
-            family = self.families[message["family"]]
+            record = message["record"]
+            family = self.families[record["family"]]
             family.done += 1
-            family.outcomes[message["outcome"]] = family.outcomes.get(message["outcome"], 0) + 1
+            family.outcomes[record["outcome"]] = family.outcomes.get(record["outcome"], 0) + 1
             if self.live:
                 self._draw()
                 return
-            if message["outcome"] == "fail":
-                self._write(f"  FAIL {message['id']}")
+            if record["outcome"] in ("fail", "unjudged"):
+                self._write(f"  {record['outcome'].upper()} {record['id']}")
             if family.done == family.total:
                 self._write(family.line(live=False))
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from conformance.certify.badge import badge_svg
 from conformance.certify.levels import LEVELS
 from conformance.certify.report_markdown import verdict_line
-from conformance.certify.results import OUTCOMES, Certification, InvariantResult
+from conformance.certify.results import Certification
+from conformance.reporting.records import OUTCOMES, InvariantRecord
 
 __all__ = ["render_html", "write_report_html"]
 
@@ -31,8 +32,11 @@ pre { background: #f6f6f6; padding: .5rem; overflow-x: auto; white-space: pre-wr
 .outcome { font-weight: 600; padding: 0 .3rem; border-radius: 3px; color: #fff; }
 .o-pass { background: #2e8b3a; } .o-warn { background: #b7791f; } .o-skip { background: #6b7280; }
 .o-fail { background: #c8412f; } .o-expected-fail { background: #8e44ad; }
+.o-unjudged { background: #b45309; }
 .problem { border-left: 4px solid #c8412f; padding-left: .75rem; margin: 1rem 0; }
-.problem h3 { margin: 0; font-size: 1rem; }
+.problem.excused { border-left-color: #9ca3af; }
+.problem h3 { margin: 0; font-size: 1rem; } .effect { font-weight: normal; color: #555; font-size: .9rem; }
+.verdict .why { display: block; font-size: .95rem; color: #444; }
 """
 
 
@@ -41,8 +45,8 @@ def _statement(text: str) -> str:
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(text))
 
 
-def _outcome(outcome: str) -> str:
-    return f'<span class="outcome o-{escape(outcome)}">{escape(outcome)}</span>'
+def _outcome(record: InvariantRecord) -> str:
+    return f'<span class="outcome o-{escape(record.outcome)}">{escape(record.headline)}</span>'
 
 
 def _identity(certification: Certification) -> str:
@@ -67,20 +71,28 @@ def _families(certification: Certification) -> str:
     )
 
 
-def _problem(result: InvariantResult) -> str:
+def _problem(record: InvariantRecord, blocking: bool) -> str:
     details = (
-        f"<details><summary>failure details</summary><pre>{escape(result.details)}</pre></details>"
-        if result.details
+        f"<details><summary>failure details</summary><pre>{escape(record.details)}</pre></details>"
+        if record.details
         else ""
     )
-    reason = f"<p>{escape(result.reason)}</p>" if result.reason else ""
+    reason = f"<p>{escape(record.reason)}</p>" if record.reason else ""
+    evidence = record.evidence.summary() if record.evidence is not None else ""
+    shown_evidence = f'<p class="evidence">Evidence: {escape(evidence)}</p>' if evidence else ""
+    rerun = (
+        f'<p>Rerun just this invariant:</p><pre class="repro">{escape(record.rerun)}</pre>'
+        if record.rerun and record.outcome != "skip"
+        else ""
+    )
+    effect = "blocks a level" if blocking else "excused: blocks no level"
     return (
-        f'<section class="problem" id="{escape(result.id)}">'
-        f"<h3>{escape(result.id)} {_outcome(result.outcome)}</h3>"
-        f"<p><strong>{escape(result.level)}</strong> · family {escape(result.family)}"
-        f" · {result.duration} s</p>"
-        f"<blockquote>{_statement(result.title)}</blockquote>{reason}"
-        f'<p>Rerun just this invariant:</p><pre class="repro">{escape(result.repro)}</pre>{details}</section>'
+        f'<section class="problem{"" if blocking else " excused"}" id="{escape(record.id)}">'
+        f'<h3>{escape(record.id)} {_outcome(record)} <span class="effect">{effect}</span></h3>'
+        f"<p><strong>{escape(record.level)}</strong> · family {escape(record.family)}"
+        f" · {record.duration} s</p>"
+        f"<blockquote>{_statement(record.statement)}</blockquote>"
+        f"{reason}{shown_evidence}{rerun}{details}</section>"
     )
 
 
@@ -100,10 +112,10 @@ def _levels(certification: Certification) -> str:
 
 def _invariants(certification: Certification) -> str:
     rows = "".join(
-        f"<tr><td>{escape(result.id)}</td><td>{escape(result.level)}</td><td>{_outcome(result.outcome)}</td>"
-        f'<td class="n">{result.duration}</td><td>{_statement(result.title)}</td>'
-        f"<td>{escape(result.reason)}</td></tr>"
-        for result in certification.failures_first()
+        f"<tr><td>{escape(record.id)}</td><td>{escape(record.level)}</td><td>{_outcome(record)}</td>"
+        f'<td class="n">{record.duration}</td><td>{_statement(record.statement)}</td>'
+        f"<td>{escape(record.reason)}</td></tr>"
+        for record in certification.failures_first()
     )
     return (
         '<table id="invariants"><thead><tr><th>id</th><th>level</th><th>outcome</th><th>seconds</th>'
@@ -118,9 +130,10 @@ def _plain(markdown: str) -> str:
 def render_html(certification: Certification) -> str:
     """The whole report as one HTML document."""
     totals = certification.totals()
-    problems = [result for result in certification.failures_first() if result.outcome != "pass"]
+    problems = [record for record in certification.failures_first() if record.outcome != "pass"]
     problem_html = (
-        "".join(_problem(result) for result in problems) or "<p>Every checked invariant passed.</p>"
+        "".join(_problem(record, not certification.excused(record)) for record in problems)
+        or "<p>Every checked invariant passed.</p>"
     )
     counts = " · ".join(f"{totals[outcome]} {outcome}" for outcome in OUTCOMES)
     title = f"worldspec certification: {certification.world.factory}"
@@ -131,8 +144,9 @@ def render_html(certification: Certification) -> str:
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
         f"<h1>{escape(title)}</h1>"
         f'<div class="badge">{badge_svg(certification.reached_level, certification.spec_version)}</div>'
-        f'<p class="verdict">{_plain(verdict_line(certification))}</p>'
-        f"<p>{escape(counts)} · {len(certification.not_checked)} not yet checked by the kit</p>"
+        f'<p class="verdict">{_plain(verdict_line(certification))}'
+        f'<span class="why">{escape(counts)} · {len(certification.not_checked)} '
+        "not yet checked by the kit</span></p>"
         f"{_identity(certification)}"
         f"<h2>Summary by family</h2>{_families(certification)}"
         f"<h2>Not passed ({len(problems)}), failures first</h2>{problem_html}"

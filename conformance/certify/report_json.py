@@ -6,14 +6,17 @@ Shape (camelCase keys, stable):
 - ``world``: ``factory``, ``options`` (secrets masked), ``package`` (``kind``, ``name``,
   ``version``) or null, ``specVersion`` the World reports, ``capabilities`` in force
 - ``environment``: interpreter, platform and tool versions
-- ``run``: ``command``, ``profile``, ``knownFailures``, ``kitExitCode``, ``startedAt``, ``seconds``
+- ``run``: ``command``, ``profile``, ``seed``, ``knownFailures``, ``kitExitCode``, ``startedAt``,
+  ``seconds``
 - ``certification``: ``requestedLevel``, ``reachedLevel`` (null if none), ``certified``, and
   ``levels``: per level ``reached``, ``summary`` and ``blockers`` (``id``, ``why``)
 - ``summary``: outcome counts; ``families``: per family ``prefix``, ``title``, ``counts``,
   ``notChecked``
-- ``invariants``: per checked invariant, in catalogue order: ``id``, ``title``, ``family``,
-  ``level``, ``outcome`` (pass, fail, skip, expected-fail, warn), ``reason``, ``duration``
-  (seconds), ``repro``, ``details``
+- ``invariants``: per checked invariant, in catalogue order, the kit's record
+  (``conformance.reporting.records.InvariantRecord``): ``id``, ``statement``, ``family``,
+  ``level``, ``outcome`` (pass, warn, fail, unjudged, expected-fail, skip), ``reason``,
+  ``skipped_for``, ``judged_by``, ``timed_out``, ``duration`` (seconds), ``rerun``, ``details``,
+  ``evidence``
 - ``notChecked``: catalogue IDs the kit has no test for yet
 """
 
@@ -50,6 +53,7 @@ def report_document(certification: Certification) -> dict[str, Any]:
         "run": {
             "command": run.command,
             "profile": run.profile,
+            "seed": run.seed,
             "knownFailures": run.known_failures,
             "kitExitCode": run.kit_exit_code,
             "startedAt": run.started_at.isoformat(timespec="seconds"),
@@ -78,7 +82,7 @@ def report_document(certification: Certification) -> dict[str, Any]:
             }
             for family in certification.families()
         ],
-        "invariants": [asdict(result) for result in certification.invariants],
+        "invariants": [record.to_json() for record in certification.invariants],
         "notChecked": certification.not_checked,
     }
 

@@ -11,7 +11,8 @@ import re
 from pathlib import Path
 
 from conformance.certify.levels import LEVELS
-from conformance.certify.results import OUTCOMES, Certification, InvariantResult
+from conformance.certify.results import Certification
+from conformance.reporting.records import OUTCOMES, InvariantRecord
 
 __all__ = ["render_markdown", "write_report_markdown"]
 
@@ -28,14 +29,15 @@ def _fenced(text: str, language: str = "") -> list[str]:
 
 
 def verdict_line(certification: Certification) -> str:
-    """One sentence: certified at the requested level or not, and the level reached."""
+    """One sentence: certified at the requested level or not, the level reached, and why not."""
     reached = certification.reached_level or "none"
     if certification.certified:
         return f"Certified at **{certification.requested_level}** (level reached: **{reached}**)."
-    blockers = len(certification.verdicts[certification.requested_level].blockers)
+    blockers = certification.verdicts[certification.requested_level].blockers
+    shown = ", ".join(blocker.id for blocker in blockers[:5]) + (" …" if len(blockers) > 5 else "")
     return (
-        f"**Not certified** at {certification.requested_level}: {blockers} invariant(s) block it "
-        f"(level reached: **{reached}**)."
+        f"**Not certified** at {certification.requested_level}: {len(blockers)} invariant(s) block it "
+        f"({shown}; level reached: **{reached}**)."
     )
 
 
@@ -55,23 +57,27 @@ def _family_rows(certification: Certification) -> list[str]:
     return lines
 
 
-def _problem(result: InvariantResult) -> list[str]:
+def _problem(record: InvariantRecord, blocking: bool) -> list[str]:
+    effect = "blocks a level" if blocking else "excused: blocks no level"
     lines = [
-        f"### {result.id} — {result.outcome}",
+        f"### {record.id} — {record.headline} ({effect})",
         "",
-        f"**{result.level}** · family {result.family} · {result.duration} s",
+        f"**{record.level}** · family {record.family} · {record.duration} s",
         "",
-        f"> {result.title}",
+        f"> {record.statement}",
         "",
     ]
-    if result.reason:
-        lines += [_cell(result.reason), ""]
-    lines += ["Rerun just this invariant:", "", *_fenced(result.repro, "sh"), ""]
-    if result.details:
+    if record.reason:
+        lines += [_cell(record.reason), ""]
+    if record.evidence is not None and record.evidence.summary():
+        lines += [f"Evidence: {record.evidence.summary()}", ""]
+    if record.rerun and record.outcome != "skip":
+        lines += ["Rerun just this invariant:", "", *_fenced(record.rerun, "sh"), ""]
+    if record.details:
         lines += [
             "<details><summary>failure details</summary>",
             "",
-            *_fenced(result.details),
+            *_fenced(record.details),
             "",
             "</details>",
             "",
@@ -99,10 +105,10 @@ def render_markdown(certification: Certification, badge_file: str = "badge.svg")
         *_family_rows(certification),
         "",
     ]
-    problems = [result for result in certification.failures_first() if result.outcome not in ("pass",)]
+    problems = [record for record in certification.failures_first() if record.outcome != "pass"]
     lines += [f"## Not passed ({len(problems)}), failures first", ""]
-    for result in problems:
-        lines += _problem(result)
+    for record in problems:
+        lines += _problem(record, not certification.excused(record))
     if not problems:
         lines += ["Every checked invariant passed.", ""]
     lines += ["## Levels", "", "The rule is in docs/certification-levels.md.", ""]
@@ -112,10 +118,10 @@ def render_markdown(certification: Certification, badge_file: str = "badge.svg")
         lines += [f"  - {blocker.id}: {_cell(blocker.why)}" for blocker in verdict.blockers]
     lines += ["", "## Every checked invariant", "", "| id | level | outcome | seconds | statement | reason |"]
     lines.append("|---|---|---|---|---|---|")
-    for result in certification.failures_first():
+    for record in certification.failures_first():
         lines.append(
-            f"| {result.id} | {result.level} | {result.outcome} | {result.duration} | "
-            f"{_cell(result.title)} | {_cell(result.reason)} |"
+            f"| {record.id} | {record.level} | {record.headline} | {record.duration} | "
+            f"{_cell(record.statement)} | {_cell(record.reason)} |"
         )
     return "\n".join(lines) + "\n"
 

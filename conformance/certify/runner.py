@@ -1,8 +1,9 @@
 """Running the kit for ``worldspec certify``: a pytest subprocess, watched while it runs.
 
-The child is ``python -m pytest --world=... --world-report=FILE`` with the progress plugin; its
-terminal output goes to a scratch file (shown only when the run could not be judged), its
-progress lines are read as they appear and handed to a callback.
+The child is ``python -m pytest --world=... --world-report=FILE --world-records=FILE``; its
+terminal output goes to a scratch file (shown only when the run could not be judged), and the
+records it streams (``conformance.reporting.records``) are read as they appear and handed to a
+callback, for live progress.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["KitRequest", "KitRun", "kit_has_option", "run_kit"]
+from conformance.reporting.records import InvariantRecord
 
-PROGRESS_PLUGIN = "conformance.certify.progress_plugin"
+__all__ = ["KitRequest", "KitRun", "run_kit"]
+
 _POLL_SECONDS = 0.1
 
 
@@ -31,6 +33,9 @@ class KitRequest:
     option_pairs: tuple[str, ...] = ()
     known_failures: Path | None = None
     profile: str | None = None
+    timeout: float | None = None
+    workers: int = 1
+    """pytest-xdist worker processes (``-n``); 1 runs the kit in one process."""
 
     def kit_arguments(self) -> list[str]:
         """The plugin's options that select and configure the World (no output options)."""
@@ -40,6 +45,10 @@ class KitRequest:
             arguments.append(f"--world-xfail={self.known_failures}")
         if self.profile is not None:
             arguments.append(f"--world-profile={self.profile}")
+        if self.timeout is not None:
+            arguments.append(f"--world-timeout={self.timeout:g}")
+        if self.workers > 1:
+            arguments += ["-n", str(self.workers), "--dist", "loadgroup"]
         return arguments
 
 
@@ -54,19 +63,13 @@ class KitRun:
     """The ``--world-report`` document, if the run got far enough to write it."""
     checked: dict[str, str] = field(default_factory=dict)
     """Each invariant the kit collected, by ID, with its family prefix."""
-    details: dict[str, str] = field(default_factory=dict)
-    """The full failure text of each failed invariant."""
+    records: dict[str, InvariantRecord] = field(default_factory=dict)
+    """The record of each invariant that finished, by ID."""
     seconds: float = 0.0
 
 
 def _pytest_command(*arguments: str) -> list[str]:
     return [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *arguments]
-
-
-def kit_has_option(option: str) -> bool:
-    """Whether the installed kit's pytest plugin offers ``option`` (read from ``pytest --help``)."""
-    shown = subprocess.run(_pytest_command("--help"), capture_output=True, text=True, timeout=120)
-    return option in shown.stdout
 
 
 class _ProgressReader:
@@ -95,14 +98,12 @@ def run_kit(request: KitRequest, on_progress: Callable[[dict[str, Any]], None]) 
     with tempfile.TemporaryDirectory(prefix="worldspec-certify-") as scratch:
         scratch_dir = Path(scratch)
         report_path = scratch_dir / "outcomes.json"
-        progress_path = scratch_dir / "progress.jsonl"
+        progress_path = scratch_dir / "records.jsonl"
         output_path = scratch_dir / "output.txt"
         command = _pytest_command(
             *request.kit_arguments(),
             f"--world-report={report_path}",
-            "-p",
-            PROGRESS_PLUGIN,
-            f"--certify-progress={progress_path}",
+            f"--world-records={progress_path}",
             "-q",
         )
         reader = _ProgressReader(progress_path)
@@ -135,6 +136,7 @@ def _dispatch(
     for message in messages:
         if message["event"] == "collected":
             run.checked = {test["id"]: test["family"] for test in message["tests"]}
-        elif message["event"] == "finished" and message["details"]:
-            run.details[message["id"]] = message["details"]
+        elif message["event"] == "finished":
+            record = InvariantRecord.from_json(message["record"])
+            run.records[record.id] = record
         on_progress(message)

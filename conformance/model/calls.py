@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from worldspec.protocol import World
 from worldspec.wire_types import MISSING
 
 __all__ = ["WorldCall", "brief"]
@@ -20,9 +21,9 @@ class WorldCall:
     args: tuple[Any, ...] = ()
     kwargs: dict[str, Any] = field(default_factory=dict)
 
-    async def on(self, world: Any) -> Any:
+    async def on(self, world: World) -> Any:
         """Make this call on ``world`` and return what it returns (or raise what it raises)."""
-        target = world
+        target: Any = world
         for part in self.method.split("."):
             target = getattr(target, part)
         return await target(*self.args, **self.kwargs)

@@ -16,16 +16,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from conformance.display import show
-from conformance.loading import WorldSpec, close_world
+from conformance.checks.make import new_id, workflow_name
 from conformance.model import operations as ops
-from conformance.model.clock import ManualClock, open_world_with_clock
 from conformance.model.normalise import normalised
-from conformance.requests import new_id, workflow_name
-from reference_worlds.memory import MemoryWorld, system_clock
+from conformance.reporting.display import show
+from conformance.world.clock import ManualClock, open_world_with_clock
+from conformance.world.loading import WorldSpec, close_world
+from conformance.world.oracle import as_world, oracle_on, system_clock
 from worldspec.entities import TERMINAL_RUN_STATUSES
 from worldspec.errors import TooEarlyError, WorkflowError
 from worldspec.events import EventResult
+from worldspec.protocol import World
 from worldspec.ulid import new_ulid
 from worldspec.wire_types import MISSING
 
@@ -142,7 +143,7 @@ class _SharedNames:
 class _Side:
     """One of the two Worlds and how it spells the model's run symbols."""
 
-    world: Any
+    world: World
     shared: _SharedNames
     runs: dict[str, str] = field(default_factory=dict)
 
@@ -167,7 +168,7 @@ class ModelDriver:
     exactly), or on its own clock (then ``Tick`` is skipped and a second of drift is allowed).
     """
 
-    def __init__(self, world: Any, oracle: Any, clock: Callable[[], datetime], movable: bool) -> None:
+    def __init__(self, world: World, oracle: World, clock: Callable[[], datetime], movable: bool) -> None:
         self.shared = _SharedNames(clock)
         self.world = _Side(world, self.shared)
         self.oracle = _Side(oracle, self.shared)
@@ -183,7 +184,7 @@ class ModelDriver:
         kit_clock = ManualClock()
         world, on_kit_clock = await open_world_with_clock(spec, kit_clock)
         clock = kit_clock if on_kit_clock else system_clock
-        return cls(world, MemoryWorld(clock=clock), clock, on_kit_clock)
+        return cls(world, as_world(oracle_on(clock)), clock, on_kit_clock)
 
     async def close(self) -> None:
         """Close the World under test (the oracle holds nothing to release)."""

@@ -25,11 +25,13 @@ from hypothesis import strategies as st
 from hypothesis.control import current_build_context
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
 
-from conformance.loading import WorldSpec
 from conformance.model import operations as ops
 from conformance.model.driver import ModelDriver
 from conformance.model.shrink import shortest
 from conformance.model.snippet import program
+from conformance.reporting.profiles import Budget
+from conformance.reporting.records import Evidence
+from conformance.world.loading import WorldSpec
 
 __all__ = ["ModelDisagreement", "WorldModel", "model_factory"]
 
@@ -47,11 +49,21 @@ class ModelDisagreement(AssertionError):
 class WorldModel(RuleBasedStateMachine):
     """Drives one fresh World and one fresh oracle with the same operations."""
 
-    def __init__(self, spec: WorldSpec, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, spec: WorldSpec, loop: asyncio.AbstractEventLoop, budget: Budget, evidence: Evidence
+    ) -> None:
         super().__init__()
+        self.exhausted = budget.spent()
+        """Once the budget is spent, examples still draw their steps (so Hypothesis sees the same
+        choices on any replay) but make no calls: the run ends quickly, judged on what ran."""
+        if self.exhausted:
+            evidence.budget_reached = True
+        else:
+            evidence.attempts += 1
         self.spec = spec
         self.loop = loop
-        self.driver = loop.run_until_complete(ModelDriver.open(spec))
+        self.driver = None if self.exhausted else loop.run_until_complete(ModelDriver.open(spec))
+        self.movable = self.driver is not None and self.driver.movable
         self.counter = itertools.count()
         self.runs: list[str] = []
         self.steps: list[tuple[str, str]] = []
@@ -59,12 +71,16 @@ class WorldModel(RuleBasedStateMachine):
         self.waits: list[tuple[str, str]] = []
 
     def teardown(self) -> None:
-        self.loop.run_until_complete(self.driver.close())
+        if self.driver is not None:
+            self.loop.run_until_complete(self.driver.close())
 
     def _symbol(self, kind: str) -> str:
         return f"{kind}_{next(self.counter)}"
 
     def _perform(self, operation: ops.Operation) -> None:
+        if self.driver is None:
+            note(f"not performed (the time budget is spent): {operation!r}")
+            return
         disagreement = self.loop.run_until_complete(self.driver.apply(operation))
         note(self.driver.performed[-1].describe())
         if disagreement is not None:
@@ -171,7 +187,7 @@ class WorldModel(RuleBasedStateMachine):
         run, wait = self.waits[slot % len(self.waits)]
         self._perform(ops.CreateWait(run, wait) if again else ops.CompleteWait(run, wait))
 
-    @precondition(lambda self: self.driver.movable)
+    @precondition(lambda self: self.movable)
     @rule(seconds=st.sampled_from([1, 2, 30, 3600]))
     def tick(self, seconds: int) -> None:
         self._perform(ops.Tick(seconds))
@@ -226,6 +242,10 @@ class WorldModel(RuleBasedStateMachine):
         self._perform(ops.ListHooks(run, limit) if hooks else ops.ListSteps(run, limit))
 
 
-def model_factory(spec: WorldSpec, loop: asyncio.AbstractEventLoop) -> Callable[[], WorldModel]:
-    """What ``run_state_machine_as_test`` calls for each example: a machine on ``spec``."""
-    return lambda: WorldModel(spec, loop)
+def model_factory(
+    spec: WorldSpec, loop: asyncio.AbstractEventLoop, budget: Budget, evidence: Evidence
+) -> Callable[[], WorldModel]:
+    """What ``run_state_machine_as_test`` calls for each example: a machine on ``spec``. Once
+    ``budget`` is spent, examples open no World and make no calls (``evidence`` counts the
+    sequences that ran and says the budget was reached)."""
+    return lambda: WorldModel(spec, loop, budget, evidence)

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Protocol
 
-from conformance import requests as rq
+from conformance.checks import make
 from worldspec.entities import RunStatus
 from worldspec.events import CreateEventParams, EventRequest
 from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData, SortOrder
+from worldspec.protocol import World
 from worldspec.wire_types import MISSING
 
 __all__ = [
@@ -75,6 +76,14 @@ class Names(Protocol):
         ...
 
 
+def _bound(names: Names, symbol: str) -> str:
+    """The run id ``symbol`` stands for; reads run only on runs both Worlds know."""
+    run_id = names.run(symbol)
+    if run_id is None:
+        raise RuntimeError(f"{symbol} is read before any run_created bound it")
+    return run_id
+
+
 def _payload(symbol: str) -> bytes:
     return b"devl\x00" + symbol.encode()
 
@@ -98,7 +107,7 @@ class Operation:
         """The run this operation addresses, if any."""
         return getattr(self, "run", None)
 
-    async def perform(self, world: Any, names: Names) -> Any:
+    async def perform(self, world: World, names: Names) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must say what it calls")
 
 
@@ -112,7 +121,7 @@ class EventOperation(Operation):
     def request(self, names: Names) -> EventRequest:
         raise NotImplementedError
 
-    async def perform(self, world: Any, names: Names) -> Any:
+    async def perform(self, world: World, names: Names) -> Any:
         params = CreateEventParams(resolve_data="none") if self.resolve == "none" else None
         return await world.events.create(names.run(self.run), self.request(names), params)
 
@@ -125,7 +134,7 @@ class CreateRun(EventOperation):
     workflow: str = "workflow_0"
 
     def request(self, names: Names) -> EventRequest:
-        return rq.run_created(input=_payload(self.run), name=names.ident(self.workflow))
+        return make.run_created(input=_payload(self.run), name=names.ident(self.workflow))
 
 
 @dataclass(frozen=True, repr=False)
@@ -135,31 +144,31 @@ class ResilientStart(EventOperation):
     workflow: str = "workflow_0"
 
     def request(self, names: Names) -> EventRequest:
-        return rq.run_started(resilient=True, input=_payload(self.run), name=names.ident(self.workflow))
+        return make.run_started(resilient=True, input=_payload(self.run), name=names.ident(self.workflow))
 
 
 @dataclass(frozen=True, repr=False)
 class StartRun(EventOperation):
     def request(self, names: Names) -> EventRequest:
-        return rq.run_started()
+        return make.run_started()
 
 
 @dataclass(frozen=True, repr=False)
 class CompleteRun(EventOperation):
     def request(self, names: Names) -> EventRequest:
-        return rq.run_completed(_payload(f"{self.run}-output"))
+        return make.run_completed(_payload(f"{self.run}-output"))
 
 
 @dataclass(frozen=True, repr=False)
 class FailRun(EventOperation):
     def request(self, names: Names) -> EventRequest:
-        return rq.run_failed({"message": f"{self.run} failed", "stack": "at model"}, "MODEL")
+        return make.run_failed({"message": f"{self.run} failed", "stack": "at model"}, "MODEL")
 
 
 @dataclass(frozen=True, repr=False)
 class CancelRun(EventOperation):
     def request(self, names: Names) -> EventRequest:
-        return rq.run_cancelled()
+        return make.run_cancelled()
 
 
 @dataclass(frozen=True, repr=False)
@@ -167,7 +176,7 @@ class CreateStep(EventOperation):
     step: str
 
     def request(self, names: Names) -> EventRequest:
-        return rq.step_created(names.ident(self.step), input=_payload(self.step))
+        return make.step_created(names.ident(self.step), input=_payload(self.step))
 
 
 @dataclass(frozen=True, repr=False)
@@ -175,7 +184,7 @@ class StartStep(EventOperation):
     step: str
 
     def request(self, names: Names) -> EventRequest:
-        return rq.step_started(names.ident(self.step))
+        return make.step_started(names.ident(self.step))
 
 
 @dataclass(frozen=True, repr=False)
@@ -183,7 +192,7 @@ class CompleteStep(EventOperation):
     step: str
 
     def request(self, names: Names) -> EventRequest:
-        return rq.step_completed(names.ident(self.step), _payload(f"{self.step}-result"))
+        return make.step_completed(names.ident(self.step), _payload(f"{self.step}-result"))
 
 
 @dataclass(frozen=True, repr=False)
@@ -191,7 +200,7 @@ class FailStep(EventOperation):
     step: str
 
     def request(self, names: Names) -> EventRequest:
-        return rq.step_failed(names.ident(self.step), "step broke", stack="at model")
+        return make.step_failed(names.ident(self.step), "step broke", stack="at model")
 
 
 @dataclass(frozen=True, repr=False)
@@ -203,7 +212,7 @@ class RetryStep(EventOperation):
 
     def request(self, names: Names) -> EventRequest:
         retry_after = MISSING if self.retry_in is None else names.at(self.retry_in)
-        return rq.step_retrying(names.ident(self.step), "try again", retry_after=retry_after)
+        return make.step_retrying(names.ident(self.step), "try again", retry_after=retry_after)
 
 
 @dataclass(frozen=True, repr=False)
@@ -213,7 +222,7 @@ class CreateHook(EventOperation):
     webhook: bool = False
 
     def request(self, names: Names) -> EventRequest:
-        return rq.hook_created(
+        return make.hook_created(
             names.ident(self.hook),
             names.ident(self.token),
             metadata=_payload(self.hook),
@@ -226,7 +235,7 @@ class ReceiveHook(EventOperation):
     hook: str
 
     def request(self, names: Names) -> EventRequest:
-        return rq.hook_received(names.ident(self.hook), _payload(f"{self.hook}-payload"))
+        return make.hook_received(names.ident(self.hook), _payload(f"{self.hook}-payload"))
 
 
 @dataclass(frozen=True, repr=False)
@@ -234,7 +243,7 @@ class DisposeHook(EventOperation):
     hook: str
 
     def request(self, names: Names) -> EventRequest:
-        return rq.hook_disposed(names.ident(self.hook))
+        return make.hook_disposed(names.ident(self.hook))
 
 
 @dataclass(frozen=True, repr=False)
@@ -245,7 +254,7 @@ class CreateWait(EventOperation):
     resume_in: int = 60
 
     def request(self, names: Names) -> EventRequest:
-        return rq.wait_created(names.ident(self.wait), names.at(self.resume_in))
+        return make.wait_created(names.ident(self.wait), names.at(self.resume_in))
 
 
 @dataclass(frozen=True, repr=False)
@@ -253,7 +262,7 @@ class CompleteWait(EventOperation):
     wait: str
 
     def request(self, names: Names) -> EventRequest:
-        return rq.wait_completed(names.ident(self.wait))
+        return make.wait_completed(names.ident(self.wait))
 
 
 @dataclass(frozen=True, repr=False)
@@ -262,7 +271,7 @@ class Tick(Operation):
 
     seconds: int
 
-    async def perform(self, world: Any, names: Names) -> Any:
+    async def perform(self, world: World, names: Names) -> Any:
         return None
 
 
@@ -271,8 +280,8 @@ class GetRun(Operation):
     run: str
     resolve: ResolveData = "all"
 
-    async def perform(self, world: Any, names: Names) -> Any:
-        return await world.runs.get(names.run(self.run), resolve_data=self.resolve)
+    async def perform(self, world: World, names: Names) -> Any:
+        return await world.runs.get(_bound(names, self.run), resolve_data=self.resolve)
 
 
 @dataclass(frozen=True, repr=False)
@@ -282,7 +291,7 @@ class GetStep(Operation):
     step: str
     run: str | None = None
 
-    async def perform(self, world: Any, names: Names) -> Any:
+    async def perform(self, world: World, names: Names) -> Any:
         run_id = names.run(self.run) if self.run is not None else None
         return await world.steps.get(run_id, names.ident(self.step))
 
@@ -291,7 +300,7 @@ class GetStep(Operation):
 class GetHook(Operation):
     hook: str
 
-    async def perform(self, world: Any, names: Names) -> Any:
+    async def perform(self, world: World, names: Names) -> Any:
         return await world.hooks.get(names.ident(self.hook))
 
 
@@ -299,7 +308,7 @@ class GetHook(Operation):
 class GetHookByToken(Operation):
     token: str
 
-    async def perform(self, world: Any, names: Names) -> Any:
+    async def perform(self, world: World, names: Names) -> Any:
         return await world.hooks.get_by_token(names.ident(self.token))
 
 
@@ -338,8 +347,8 @@ class ListEvents(Operation):
     order: SortOrder = "asc"
     resolve: ResolveData = "all"
 
-    async def perform(self, world: Any, names: Names) -> Any:
-        run_id = names.run(self.run)
+    async def perform(self, world: World, names: Names) -> Any:
+        run_id = _bound(names, self.run)
         return await pages(
             lambda options: world.events.list(run_id, pagination=options, resolve_data=self.resolve),
             self.limit,
@@ -355,7 +364,7 @@ class ListByCorrelation(Operation):
     correlation: str
     limit: int = 2
 
-    async def perform(self, world: Any, names: Names) -> Any:
+    async def perform(self, world: World, names: Names) -> Any:
         run_id, correlation = names.run(self.run), names.ident(self.correlation)
         return await pages(
             lambda options: world.events.list_by_correlation_id(
@@ -373,7 +382,7 @@ class ListRuns(Operation):
     status: RunStatus | None = None
     limit: int = 2
 
-    async def perform(self, world: Any, names: Names) -> Any:
+    async def perform(self, world: World, names: Names) -> Any:
         workflow = names.ident(self.workflow)
         return await pages(
             lambda options: world.runs.list(workflow_name=workflow, status=self.status, pagination=options),
@@ -386,8 +395,8 @@ class ListSteps(Operation):
     run: str
     limit: int = 2
 
-    async def perform(self, world: Any, names: Names) -> Any:
-        run_id = names.run(self.run)
+    async def perform(self, world: World, names: Names) -> Any:
+        run_id = _bound(names, self.run)
         return await pages(lambda options: world.steps.list(run_id, pagination=options), self.limit)
 
 
@@ -396,6 +405,6 @@ class ListHooks(Operation):
     run: str
     limit: int = 2
 
-    async def perform(self, world: Any, names: Names) -> Any:
+    async def perform(self, world: World, names: Names) -> Any:
         run_id = names.run(self.run)
         return await pages(lambda options: world.hooks.list(run_id=run_id, pagination=options), self.limit)

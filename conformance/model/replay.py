@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from conformance.loading import WorldSpec
 from conformance.model.driver import Disagreement, ModelDriver
 from conformance.model.operations import Operation
+from conformance.world.loading import WorldSpec
 
 __all__ = ["replay"]
 

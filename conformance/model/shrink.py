@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from conformance.loading import WorldSpec
 from conformance.model.driver import Disagreement, ModelDriver
 from conformance.model.operations import Operation
+from conformance.world.loading import WorldSpec
 
 __all__ = ["MAX_PASSES", "first_disagreement", "shortest"]
 

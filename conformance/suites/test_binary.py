@@ -9,11 +9,14 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conformance import requests as rq
-from conformance.invariant import invariant
-from conformance.kit import all_events, fail, require, returns
+from conformance.catalogue.marker import invariant
+from conformance.checks import make
+from conformance.checks.expect import deviate, fail, returns
+from conformance.checks.reads import all_events
+from conformance.checks.scenarios import create, pending_run, run_in
 from worldspec.capabilities import Capability
 from worldspec.events import EventRequest, WaitCompletedData, WaitCompletedRequest, event_data_of
+from worldspec.protocol import World
 from worldspec.queue import MessageMeta, QueuePayload, RunInput, WorkflowInvokePayload
 from worldspec.wire_types import MISSING
 
@@ -25,7 +28,8 @@ EDGE_BYTES = {
     "1 MiB": bytes(range(256)) * 4096,
 }
 DELIVERY_TIMEOUT = 10.0
-_SETTINGS = settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+_SETTINGS = settings(deadline=None, suppress_health_check=list(HealthCheck))
+"""Examples come from the profile (``--world-profile``); these tests do their own timing."""
 
 
 def _check(path: str, got: Any, sent: bytes) -> None:
@@ -39,23 +43,32 @@ def _check(path: str, got: Any, sent: bytes) -> None:
         )
 
 
-async def _round_trip_everywhere(world: Any, data: bytes) -> None:
-    created = await returns(world.events.create(None, rq.run_created(input=data)), "run_created")
-    run_id = created.run.run_id
-    _check("run_created result run.input", created.run.input, data)
-    started = await returns(world.events.create(run_id, rq.run_started()), "run_started")
-    if started.events is not MISSING and started.events:
+async def _round_trip_everywhere(world: World, data: bytes) -> None:
+    created = await returns(world.events.create(None, make.run_created(input=data)), "run_created")
+    new_run = run_in(created, "run_created", "RUN-001")
+    run_id = new_run.run_id
+    _check("run_created result run.input", new_run.input, data)
+    started = await returns(world.events.create(run_id, make.run_started()), "run_started")
+    preload = [] if started.events is MISSING else started.events
+    preloaded = [first for first in preload if first.event_type == "run_created"]
+    if started.events is not MISSING and not preloaded:
+        deviate("run_started's preload", "holds no run_created", "RS-006", ("preload", started.events))
+    for first in preloaded:
         _check(
-            "the run_started preload's run_created.eventData.input", started.events[0].event_data.input, data
+            "the run_started preload's run_created.eventData.input",
+            (event_data_of(first) or {}).get("input"),
+            data,
         )
-    step_id, hook_id = rq.new_id("step"), rq.new_id("hook")
-    await returns(world.events.create(run_id, rq.step_created(step_id, input=data)), "step_created")
-    await returns(world.events.create(run_id, rq.step_started(step_id)), "step_started")
-    await returns(world.events.create(run_id, rq.step_completed(step_id, result=data)), "step_completed")
-    token = rq.new_id("token")
-    await returns(world.events.create(run_id, rq.hook_created(hook_id, token, metadata=data)), "hook_created")
+    step_id, hook_id = make.new_id("step"), make.new_id("hook")
+    await returns(world.events.create(run_id, make.step_created(step_id, input=data)), "step_created")
+    await returns(world.events.create(run_id, make.step_started(step_id)), "step_started")
+    await returns(world.events.create(run_id, make.step_completed(step_id, result=data)), "step_completed")
+    token = make.new_id("token")
+    await returns(
+        world.events.create(run_id, make.hook_created(hook_id, token, metadata=data)), "hook_created"
+    )
     received = await returns(
-        world.events.create(run_id, rq.hook_received(hook_id, payload=data)), "hook_received"
+        world.events.create(run_id, make.hook_received(hook_id, payload=data)), "hook_received"
     )
     hook = await returns(world.hooks.get(hook_id), "hooks.get")
     _check("hooks.get metadata", hook.metadata, data)
@@ -67,7 +80,7 @@ async def _round_trip_everywhere(world: Any, data: bytes) -> None:
     step = await returns(world.steps.get(run_id, step_id), "steps.get")
     _check("steps.get input", step.input, data)
     _check("steps.get output", step.output, data)
-    await returns(world.events.create(run_id, rq.run_completed(output=data)), "run_completed")
+    await returns(world.events.create(run_id, make.run_completed(output=data)), "run_completed")
     run = await returns(world.runs.get(run_id), "runs.get")
     _check("runs.get input", run.input, data)
     _check("runs.get output", run.output, data)
@@ -88,9 +101,17 @@ async def _round_trip_everywhere(world: Any, data: bytes) -> None:
     )
     for event in by_hook.data:
         if event.event_type == "hook_received":
-            _check("list_by_correlation_id hook_received.eventData.payload", event.event_data.payload, data)
+            _check(
+                "list_by_correlation_id hook_received.eventData.payload",
+                (event_data_of(event) or {}).get("payload"),
+                data,
+            )
     if received.event is not MISSING:
-        _check("hook_received result event.eventData.payload", received.event.event_data.payload, data)
+        _check(
+            "hook_received result event.eventData.payload",
+            (event_data_of(received.event) or {}).get("payload"),
+            data,
+        )
 
 
 @invariant("BIN-001")
@@ -101,27 +122,26 @@ async def _round_trip_everywhere(world: Any, data: bytes) -> None:
 @example(data=EDGE_BYTES["not UTF-8"])
 @example(data=EDGE_BYTES["all 256 values"])
 @example(data=EDGE_BYTES["1 MiB"])
-async def test_bytes_round_trip_on_every_path(world: Any, data: bytes) -> None:
+async def test_bytes_round_trip_on_every_path(world: World, data: bytes) -> None:
     """Bytes in run input and output, step input and result, hook metadata and payload come back
     identical, as bytes, through events.get, events.list, list_by_correlation_id, runs.get,
     steps.get, hooks.get, get_by_token, the create results and the run_started preload."""
     await _round_trip_everywhere(world, data)
 
 
-@invariant("BIN-003")
-async def test_queue_delivers_nested_bytes(world: Any) -> None:
+@invariant("BIN-003", requires=Capability.QUEUE_DELIVERY)
+async def test_queue_delivers_nested_bytes(world: World) -> None:
     """A queued workflow message arrives deep-equal, ``runInput.input`` bytes intact."""
-    require(world, Capability.QUEUE_DELIVERY)
     arrived: asyncio.Queue[QueuePayload] = asyncio.Queue()
 
     async def handler(message: QueuePayload, meta: MessageMeta) -> None:
         await arrived.put(message)
 
-    name = rq.workflow_name()
+    name = make.workflow_name()
     sent = WorkflowInvokePayload(
-        run_id=rq.new_id("wrun"),
+        run_id=make.new_id("wrun"),
         run_input=RunInput(
-            input=bytes(range(256)), deployment_id=rq.DEPLOYMENT_ID, workflow_name=name, spec_version=3
+            input=bytes(range(256)), deployment_id=make.DEPLOYMENT_ID, workflow_name=name, spec_version=3
         ),
     )
     await world.create_queue_handler("__wkf_workflow_", handler)
@@ -140,23 +160,17 @@ async def test_queue_delivers_nested_bytes(world: Any) -> None:
 
 
 @invariant("BIN-004")
-async def test_strings_are_never_decoded_as_bytes(world: Any) -> None:
+async def test_strings_are_never_decoded_as_bytes(world: World) -> None:
     """A string (even valid base64) and a number array come back as a string and an array,
     and bytes never come back as a string or an array: in a legacy (spec 1) run's JSON input
     and in executionContext values."""
     legacy_input = {"b64": "AAEC/w==", "text": "aGVsbG8=", "numbers": [72, 105]}
-    legacy = await returns(
-        world.events.create(None, rq.run_created(input=legacy_input, spec_version=1)),
-        "run_created at specVersion 1",
-    )
+    legacy = await pending_run(world, make.run_created(input=legacy_input, spec_version=1))
     context = {"b64": "AAEC/w==", "numbers": [0, 1, 255], "raw": b"\x00\xff", "nested": {"raw": b"\x01"}}
-    current = await returns(
-        world.events.create(None, rq.run_created(execution_context=context)),
-        "run_created with executionContext",
-    )
+    current = await pending_run(world, make.run_created(execution_context=context))
     for run_id, field, sent in (
-        (legacy.run.run_id, "input", legacy_input),
-        (current.run.run_id, "execution_context", context),
+        (legacy, "input", legacy_input),
+        (current, "execution_context", context),
     ):
         run = await returns(world.runs.get(run_id), "runs.get")
         got = getattr(run, field)
@@ -195,24 +209,26 @@ PAST_RETRY = datetime(2021, 1, 2, 3, 4, 5, 678_000, tzinfo=UTC)
 the step start again at once)."""
 
 
-async def _dated_events(world: Any) -> tuple[str, dict[str, tuple[str, datetime]]]:
+async def _dated_events(world: World) -> tuple[str, dict[str, tuple[str, datetime]]]:
     """A run whose eventData holds those dates: eventId → (field, date sent)."""
-    run_id = (await returns(world.events.create(None, rq.run_created()), "run_created")).run.run_id
-    step_id, late, early = rq.new_id("step"), rq.new_id("wait"), rq.new_id("wait")
-    for setup in (rq.run_started(), rq.step_created(step_id), rq.step_started(step_id)):
-        await returns(world.events.create(run_id, setup), setup.event_type)
+    run_id = await pending_run(world)
+    step_id, late, early = make.new_id("step"), make.new_id("wait"), make.new_id("wait")
+    for scene in (make.run_started(), make.step_created(step_id), make.step_started(step_id)):
+        await create(world, run_id, scene)
     completed_late = WaitCompletedRequest(
         correlation_id=late, event_data=WaitCompletedData(resume_at=BEYOND_2038)
     )
     dated: list[tuple[str, datetime, EventRequest]] = [
-        ("resumeAt", BEYOND_2038, rq.wait_created(late, BEYOND_2038)),
+        ("resumeAt", BEYOND_2038, make.wait_created(late, BEYOND_2038)),
         ("resumeAt", BEYOND_2038, completed_late),
-        ("resumeAt", BEFORE_1970, rq.wait_created(early, BEFORE_1970)),
-        ("retryAfter", PAST_RETRY, rq.step_retrying(step_id, retry_after=PAST_RETRY)),
+        ("resumeAt", BEFORE_1970, make.wait_created(early, BEFORE_1970)),
+        ("retryAfter", PAST_RETRY, make.step_retrying(step_id, retry_after=PAST_RETRY)),
     ]
     stored: dict[str, tuple[str, datetime]] = {}
     for field, date, request in dated:
         result = await returns(world.events.create(run_id, request), request.event_type)
+        if result.event is MISSING:
+            fail(f"{request.event_type} returns the stored event", "returned none", ("result", result))
         _check_date(f"the {request.event_type} result's eventData.{field}", result.event, field, date)
         stored[result.event.event_id] = (field, date)
     return run_id, stored
@@ -229,7 +245,7 @@ def _check_date(path: str, event: Any, field: str, sent: datetime) -> None:
 
 
 @invariant("BIN-002")
-async def test_event_data_dates_read_back_equal(world: Any) -> None:
+async def test_event_data_dates_read_back_equal(world: World) -> None:
     """Dates in eventData (``resumeAt`` of wait_created and wait_completed, ``retryAfter`` of
     step_retrying), with milliseconds, beyond 2038 and before 1970, read back equal to the
     millisecond from the create result, events.get, events.list and listByCorrelationId."""

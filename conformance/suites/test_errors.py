@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from conformance import requests as rq
-from conformance.invariant import invariant
-from conformance.kit import fail, raises, require, returns
-from conformance.scenarios import (
+from conformance.catalogue.marker import invariant
+from conformance.checks import make
+from conformance.checks.expect import fail, raises, returns
+from conformance.checks.scenarios import (
     create,
     events_of,
     finish_run,
@@ -28,6 +28,7 @@ from conformance.scenarios import (
 from worldspec import errors
 from worldspec.capabilities import Capability
 from worldspec.events import CreateEventParams, Event
+from worldspec.protocol import World
 from worldspec.ulid import decode_time
 from worldspec.wire_types import MISSING
 
@@ -67,19 +68,19 @@ def _judge(action: str, raised: BaseException | None, fields: dict[str, dict[str
 
 
 @invariant("ERR-001")
-async def test_errors_speak_the_upstream_vocabulary(world: Any) -> None:
+async def test_errors_speak_the_upstream_vocabulary(world: World) -> None:
     """Every refusal the kit provokes here (missing run, run event on an ended run, duplicate
     creates, unknown step, hook and wait, a token held by another hook, a too-early start, a
     newer spec version) raises an exception whose ``name`` is one of ``@workflow/errors``, never
     ``HookConflictError``, with that name's fields: ``runId`` of the missing run, ``token`` of
     the unknown token, ``runSpecVersion``/``worldSpecVersion``."""
-    missing_run, missing_token = rq.new_id("wrun"), rq.new_id("token")
+    missing_run, missing_token = make.new_id("wrun"), make.new_id("token")
     run_id = await started_run(world)
     ended = await started_run(world)
     await finish_run(world, ended, "run_completed")
     _, held_token = await live_hook(world, run_id)
     step_id = await running_step(world, run_id)
-    await create(world, run_id, rq.step_retrying(step_id, retry_after=from_now(60)))
+    await create(world, run_id, make.step_retrying(step_id, retry_after=from_now(60)))
     held_by_other_run = await started_run(world)
     world_version = getattr(world, "spec_version", None) or 3
     missing_run_fields = {"WorkflowRunNotFoundError": {"runId": missing_run}}
@@ -87,21 +88,25 @@ async def test_errors_speak_the_upstream_vocabulary(world: Any) -> None:
         ("runs.get of a missing run", lambda: world.runs.get(missing_run), missing_run_fields),
         (
             "run_completed on a missing run",
-            lambda: world.events.create(missing_run, rq.run_completed()),
+            lambda: world.events.create(missing_run, make.run_completed()),
             missing_run_fields,
         ),
-        ("run_started on an ended run", lambda: world.events.create(ended, rq.run_started()), {}),
-        ("run_failed on an ended run", lambda: world.events.create(ended, rq.run_failed()), {}),
-        ("a second run_created", lambda: world.events.create(run_id, rq.run_created()), {}),
+        ("run_started on an ended run", lambda: world.events.create(ended, make.run_started()), {}),
+        ("run_failed on an ended run", lambda: world.events.create(ended, make.run_failed()), {}),
+        ("a second run_created", lambda: world.events.create(run_id, make.run_created()), {}),
         (
             "step_started of an unknown step",
-            lambda: world.events.create(run_id, rq.step_started(rq.new_id("step"))),
+            lambda: world.events.create(run_id, make.step_started(make.new_id("step"))),
             {},
         ),
-        ("step_started before retryAfter", lambda: world.events.create(run_id, rq.step_started(step_id)), {}),
+        (
+            "step_started before retryAfter",
+            lambda: world.events.create(run_id, make.step_started(step_id)),
+            {},
+        ),
         (
             "hook_received of an unknown hook",
-            lambda: world.events.create(run_id, rq.hook_received(rq.new_id("hook"))),
+            lambda: world.events.create(run_id, make.hook_received(make.new_id("hook"))),
             {},
         ),
         (
@@ -111,17 +116,19 @@ async def test_errors_speak_the_upstream_vocabulary(world: Any) -> None:
         ),
         (
             "hook_created with a token another run's hook holds",
-            lambda: world.events.create(held_by_other_run, rq.hook_created(rq.new_id("hook"), held_token)),
+            lambda: world.events.create(
+                held_by_other_run, make.hook_created(make.new_id("hook"), held_token)
+            ),
             {},
         ),
         (
             "wait_completed of an unknown wait",
-            lambda: world.events.create(run_id, rq.wait_completed(rq.new_id("wait"))),
+            lambda: world.events.create(run_id, make.wait_completed(make.new_id("wait"))),
             {},
         ),
         (
             "run_created at specVersion 4",
-            lambda: world.events.create(None, rq.run_created(spec_version=4)),
+            lambda: world.events.create(None, make.run_created(spec_version=4)),
             {"RunNotSupportedError": {"runSpecVersion": 4, "worldSpecVersion": world_version}},
         ),
     ]
@@ -130,7 +137,7 @@ async def test_errors_speak_the_upstream_vocabulary(world: Any) -> None:
 
 
 @invariant("ERR-002")
-async def test_retry_after_is_seconds(world: Any) -> None:
+async def test_retry_after_is_seconds(world: World) -> None:
     """A ``TooEarlyError`` (from ``step_started`` 30 s before the step's ``retryAfter``) carries
     ``retryAfter`` as a number of seconds: a finite number, not a string, no more than the 30 s
     left (so not milliseconds). Skipped when the World raises no ``TooEarlyError`` (STEP-004
@@ -139,8 +146,8 @@ async def test_retry_after_is_seconds(world: Any) -> None:
     run_id = await started_run(world)
     step_id = await running_step(world, run_id)
     sent = time.monotonic()
-    await create(world, run_id, rq.step_retrying(step_id, retry_after=from_now(delay)))
-    raised = await _provoke(world.events.create(run_id, rq.step_started(step_id)))
+    await create(world, run_id, make.step_retrying(step_id, retry_after=from_now(delay)))
+    raised = await _provoke(world.events.create(run_id, make.step_started(step_id)))
     if not (isinstance(raised, errors.WorkflowError) and raised.name == "TooEarlyError"):
         pytest.skip(f"the World raised no TooEarlyError ({raised!r}); STEP-004 judges that")
     carried = getattr(raised, "retry_after", None)
@@ -166,24 +173,25 @@ def _ulid_ms(event: Event) -> int:
     return round(decode_time(event.event_id.rsplit("_", 1)[-1]).timestamp() * 1000)
 
 
-@invariant("ERR-003")
-async def test_state_guard_refuses_stale_creates(world: Any) -> None:
+@invariant("ERR-003", requires=Capability.STATE_GUARD)
+async def test_state_guard_refuses_stale_creates(world: World) -> None:
     """(``state_guard``) A run's marker is the ULID time of its newest ``hook_received`` or
     ``step_completed`` created without ``stateUpdatedAt``. A create whose ``stateUpdatedAt`` is
     older raises ``PreconditionFailedError`` (status 412) and appends nothing; one equal to the
     marker passes; later events that are not external, or are external but created with
     ``stateUpdatedAt`` (replays), leave the marker where it was."""
-    require(world, Capability.STATE_GUARD)
     run_id = await started_run(world)
     hook_id, _ = await live_hook(world, run_id)
-    received = await create(world, run_id, rq.hook_received(hook_id))
+    received = await create(world, run_id, make.hook_received(hook_id))
     if received.event is MISSING:
         fail("hook_received returns its event", "returned none", ("result", received))
     marker = _ulid_ms(received.event)
-    step_id = rq.new_id("step")
+    step_id = make.new_id("step")
     stale = await raises(
         errors.PreconditionFailedError,
-        world.events.create(run_id, rq.step_created(step_id), CreateEventParams(state_updated_at=marker - 1)),
+        world.events.create(
+            run_id, make.step_created(step_id), CreateEventParams(state_updated_at=marker - 1)
+        ),
         "step_created with stateUpdatedAt 1 ms older than the run's newest hook_received",
     )
     if getattr(stale, "status", None) != 412:
@@ -195,15 +203,16 @@ async def test_state_guard_refuses_stale_creates(world: Any) -> None:
             ("its events", await events_of(world, run_id, step_id)),
         )
     current = CreateEventParams(state_updated_at=marker)
-    for request in (rq.step_created(step_id), rq.step_started(step_id)):
+    for request in (make.step_created(step_id), make.step_started(step_id)):
         await returns(world.events.create(run_id, request, current), f"{request.event_type} at the marker")
     await asyncio.sleep(0.005)
-    await create(world, run_id, rq.step_created(rq.new_id("step")))
+    await create(world, run_id, make.step_created(make.new_id("step")))
     replayed = await returns(
-        world.events.create(run_id, rq.step_completed(step_id), current), "step_completed created by a replay"
+        world.events.create(run_id, make.step_completed(step_id), current),
+        "step_completed created by a replay",
     )
     if replayed.event is not MISSING and _ulid_ms(replayed.event) > marker:
         await returns(
-            world.events.create(run_id, rq.wait_created(rq.new_id("wait"), from_now(60)), current),
+            world.events.create(run_id, make.wait_created(make.new_id("wait"), from_now(60)), current),
             "wait_created at the marker, after a step_created and a replayed step_completed",
         )

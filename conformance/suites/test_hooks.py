@@ -4,12 +4,11 @@ receive/dispose race HOOK-010, judged elsewhere.)"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from conformance import requests as rq
-from conformance.invariant import invariant
-from conformance.kit import fail, raises, rejects, returns
-from conformance.scenarios import (
+from conformance.catalogue.marker import invariant
+from conformance.checks import make
+from conformance.checks.expect import fail, raises, rejects, returns
+from conformance.checks.fields import wire_fields
+from conformance.checks.scenarios import (
     TERMINAL_RUN_EVENTS,
     create,
     events_of,
@@ -19,34 +18,29 @@ from conformance.scenarios import (
     started_run,
 )
 from worldspec import errors
-from worldspec.entities import Hook
 from worldspec.events import event_data_of
 from worldspec.pagination import PaginationOptions
+from worldspec.protocol import World
 from worldspec.wire_types import MISSING
 
 
-async def _listed_hook_ids(world: Any, run_id: str) -> list[str]:
+async def _listed_hook_ids(world: World, run_id: str) -> list[str]:
     listed = await returns(
         world.hooks.list(run_id=run_id, pagination=PaginationOptions(limit=100)), "hooks.list({runId})"
     )
     return [hook.hook_id for hook in listed.data]
 
 
-def _shown(hook: Hook | Any, *fields: str) -> dict[str, Any]:
-    wire = hook.to_wire() if isinstance(hook, Hook) else {}
-    return {name: wire.get(name, MISSING) for name in fields}
-
-
 @invariant("HOOK-001")
-async def test_hook_created_returns_and_finds_the_hook(world: Any) -> None:
+async def test_hook_created_returns_and_finds_the_hook(world: World) -> None:
     """``hook_created`` returns the hook with its runId, hookId, token, metadata (byte-exact)
     and ``isWebhook`` as sent (``true`` and ``false``); ``hooks.get(hookId)`` and
     ``hooks.getByToken(token)`` return the same."""
     run_id = await started_run(world)
     metadata = b"devl\x00" + bytes(range(256))
     for is_webhook in (True, False):
-        hook_id, token = rq.new_id("hook"), rq.new_id("token")
-        created = rq.hook_created(hook_id, token, metadata=metadata, is_webhook=is_webhook)
+        hook_id, token = make.new_id("hook"), make.new_id("token")
+        created = make.hook_created(hook_id, token, metadata=metadata, is_webhook=is_webhook)
         result = await create(world, run_id, created)
         expected = {
             "runId": run_id,
@@ -61,7 +55,7 @@ async def test_hook_created_returns_and_finds_the_hook(world: Any) -> None:
             ("hooks.getByToken", await returns(world.hooks.get_by_token(token), "hooks.getByToken")),
         )
         for where, hook in found:
-            if _shown(hook, *expected) != expected:
+            if wire_fields(hook, *expected) != expected:
                 fail(
                     f"{where} shows the hook as created (isWebhook {is_webhook})",
                     "shows otherwise",
@@ -71,7 +65,7 @@ async def test_hook_created_returns_and_finds_the_hook(world: Any) -> None:
 
 
 @invariant("HOOK-002")
-async def test_held_token_is_a_conflict_event(world: Any) -> None:
+async def test_held_token_is_a_conflict_event(world: World) -> None:
     """``hook_created`` with a token held by a live hook (of another run, or of another hookId
     in the same run) does not throw: it returns a ``hook_conflict`` event ``{token,
     conflictingRunId: <the holder's runId>}``, which is also in the log, and creates no hook;
@@ -79,9 +73,9 @@ async def test_held_token_is_a_conflict_event(world: Any) -> None:
     holder_run = await started_run(world)
     holder, token = await live_hook(world, holder_run)
     for whose, run_id in (("another run", await started_run(world)), ("the holder's run", holder_run)):
-        hook_id = rq.new_id("hook")
+        hook_id = make.new_id("hook")
         action = f"hook_created in {whose} with a token a live hook holds"
-        result = await returns(world.events.create(run_id, rq.hook_created(hook_id, token)), action)
+        result = await returns(world.events.create(run_id, make.hook_created(hook_id, token)), action)
         expected = {
             "eventType": "hook_conflict",
             "correlationId": hook_id,
@@ -108,18 +102,18 @@ async def test_held_token_is_a_conflict_event(world: Any) -> None:
 
 
 @invariant("HOOK-004")
-async def test_hook_id_is_created_once(world: Any) -> None:
+async def test_hook_id_is_created_once(world: World) -> None:
     """``hook_created`` for a ``(runId, hookId)`` that exists raises ``EntityConflictError``,
     also after that hook was disposed; the refused creates reserve no token."""
     run_id = await started_run(world)
     hook_id, _ = await live_hook(world, run_id)
     for state in ("live", "disposed"):
         if state == "disposed":
-            await create(world, run_id, rq.hook_disposed(hook_id))
-        token = rq.new_id("token")
+            await create(world, run_id, make.hook_disposed(hook_id))
+        token = make.new_id("token")
         await raises(
             errors.EntityConflictError,
-            world.events.create(run_id, rq.hook_created(hook_id, token)),
+            world.events.create(run_id, make.hook_created(hook_id, token)),
             f"hook_created again for a {state} hook's id",
         )
         await rejects(
@@ -128,7 +122,7 @@ async def test_hook_id_is_created_once(world: Any) -> None:
 
 
 @invariant("HOOK-005")
-async def test_hook_received_appends_the_payload(world: Any) -> None:
+async def test_hook_received_appends_the_payload(world: World) -> None:
     """``hook_received`` returns the event it appended, carrying the payload byte-exact, and
     leaves the hook as it was; a hook receives any number of payloads, all in the log in order."""
     run_id = await started_run(world)
@@ -136,7 +130,7 @@ async def test_hook_received_appends_the_payload(world: Any) -> None:
     before = await returns(world.hooks.get(hook_id), "hooks.get")
     payloads = [b"devl\x00first" + bytes(range(256)), b"devl\x00second"]
     for payload in payloads:
-        result = await create(world, run_id, rq.hook_received(hook_id, payload))
+        result = await create(world, run_id, make.hook_received(hook_id, payload))
         if result.event is MISSING or result.event.event_type != "hook_received":
             fail("hook_received returns the hook_received event", "returned otherwise", ("result", result))
         if (event_data_of(result.event) or {}).get("payload") != payload:
@@ -154,14 +148,14 @@ async def test_hook_received_appends_the_payload(world: Any) -> None:
 
 
 @invariant("HOOK-006")
-async def test_missing_hook_receives_nothing(world: Any) -> None:
+async def test_missing_hook_receives_nothing(world: World) -> None:
     """``hook_received`` and ``hook_disposed`` for a hookId never created in the run, or for a
     disposed hook, raise ``HookNotFoundError``."""
     run_id = await started_run(world)
     disposed, _ = await live_hook(world, run_id)
-    await create(world, run_id, rq.hook_disposed(disposed))
-    for what, hook_id in (("never created", rq.new_id("hook")), ("disposed", disposed)):
-        for request in (rq.hook_received(hook_id), rq.hook_disposed(hook_id)):
+    await create(world, run_id, make.hook_disposed(disposed))
+    for what, hook_id in (("never created", make.new_id("hook")), ("disposed", disposed)):
+        for request in (make.hook_received(hook_id), make.hook_disposed(hook_id)):
             await raises(
                 errors.HookNotFoundError,
                 world.events.create(run_id, request),
@@ -170,24 +164,24 @@ async def test_missing_hook_receives_nothing(world: Any) -> None:
 
 
 @invariant("HOOK-007")
-async def test_hook_disposed_deletes_the_hook(world: Any) -> None:
+async def test_hook_disposed_deletes_the_hook(world: World) -> None:
     """``hook_disposed`` deletes the hook and frees its token: ``hooks.get``, ``getByToken`` and
     ``hooks.list`` no longer show it, and another run can create a hook with the token. N
     concurrent ``hook_disposed`` of one hook: one succeeds, the rest raise ``HookNotFoundError``
     or ``EntityConflictError``, and one ``hook_disposed`` is logged."""
     run_id = await started_run(world)
     hook_id, token = await live_hook(world, run_id)
-    await create(world, run_id, rq.hook_disposed(hook_id))
+    await create(world, run_id, make.hook_disposed(hook_id))
     await rejects(world.hooks.get(hook_id), "hooks.get of a disposed hook")
     await rejects(world.hooks.get_by_token(token), "hooks.getByToken of a disposed hook's token")
     if hook_id in await _listed_hook_ids(world, run_id):
         fail("hooks.list no longer lists a disposed hook", "still lists it")
-    taker = rq.new_id("hook")
-    taken = await create(world, await started_run(world), rq.hook_created(taker, token))
+    taker = make.new_id("hook")
+    taken = await create(world, await started_run(world), make.hook_created(taker, token))
     if taken.hook is MISSING or taken.hook.hook_id != taker:
         fail("another run creates a hook with the freed token", "did not", ("result", taken))
     racing, _ = await live_hook(world, run_id)
-    outcome = await race([world.events.create(run_id, rq.hook_disposed(racing)) for _ in range(4)])
+    outcome = await race([world.events.create(run_id, make.hook_disposed(racing)) for _ in range(4)])
     logged = [e for e in await events_of(world, run_id, racing) if e.event_type == "hook_disposed"]
     if len(outcome.results) != 1 or outcome.error_names() - {"HookNotFoundError", "EntityConflictError"}:
         fail(
@@ -200,7 +194,7 @@ async def test_hook_disposed_deletes_the_hook(world: Any) -> None:
 
 
 @invariant("HOOK-008")
-async def test_ended_run_releases_its_hooks(world: Any) -> None:
+async def test_ended_run_releases_its_hooks(world: World) -> None:
     """When a run completes, fails or is cancelled its hooks go: ``hooks.list`` for the run is
     empty, ``hooks.get`` and ``getByToken`` miss, and another run can create a hook with a freed
     token (getting a ``hook_created``, not a ``hook_conflict``)."""
@@ -214,7 +208,7 @@ async def test_ended_run_releases_its_hooks(world: Any) -> None:
             await rejects(world.hooks.get(hook_id), f"hooks.get of a hook of a run after {kind}")
             await rejects(world.hooks.get_by_token(token), f"hooks.getByToken of a hook's token after {kind}")
         reused = await create(
-            world, await started_run(world), rq.hook_created(rq.new_id("hook"), hooks[0][1])
+            world, await started_run(world), make.hook_created(make.new_id("hook"), hooks[0][1])
         )
         if reused.event is MISSING or reused.event.event_type != "hook_created":
             fail(
@@ -223,15 +217,15 @@ async def test_ended_run_releases_its_hooks(world: Any) -> None:
 
 
 @invariant("HOOK-009")
-async def test_hook_getters_miss_with_hook_not_found(world: Any) -> None:
+async def test_hook_getters_miss_with_hook_not_found(world: World) -> None:
     """``hooks.get`` of a hookId never created and ``hooks.getByToken`` of a token no hook holds
     raise ``HookNotFoundError``."""
     await live_hook(world, await started_run(world))
     await raises(
-        errors.HookNotFoundError, world.hooks.get(rq.new_id("hook")), "hooks.get of an unknown hookId"
+        errors.HookNotFoundError, world.hooks.get(make.new_id("hook")), "hooks.get of an unknown hookId"
     )
     await raises(
         errors.HookNotFoundError,
-        world.hooks.get_by_token(rq.new_id("token")),
+        world.hooks.get_by_token(make.new_id("token")),
         "hooks.getByToken of an unknown token",
     )

@@ -7,23 +7,17 @@ from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
-from conformance import requests as rq
-from conformance.invariant import invariant
-from conformance.kit import (
-    all_events,
-    backdoor,
-    capabilities_of,
-    encoded_payload_seeding,
-    fail,
-    raises,
-    rejects,
-    require,
-    returns,
-    run_of,
-)
+from conformance.catalogue.marker import invariant
+from conformance.checks import make
+from conformance.checks.backdoor import backdoor, encoded_payload_seeding
+from conformance.checks.expect import fail, raises, rejects, returns
+from conformance.checks.reads import all_events, run_of
+from conformance.checks.scenarios import event_in, pending_run, run_in
+from conformance.world.capabilities import capabilities_of
 from worldspec import errors, wire
 from worldspec.capabilities import Capability
 from worldspec.events import CreateEventParams, EventRequest, event_data_of
+from worldspec.protocol import World
 from worldspec.spec_version import SPEC_VERSION_CURRENT
 from worldspec.ulid import MonotonicUlid
 from worldspec.wire_types import MISSING
@@ -36,7 +30,7 @@ def _exact(got: Any, sent: Any) -> bool:
     return type(got) is type(sent) and got == sent
 
 
-async def _read_paths(world: Any, run_id: str, event_id: str, correlation_id: str | None) -> dict[str, Any]:
+async def _read_paths(world: World, run_id: str, event_id: str, correlation_id: str | None) -> dict[str, Any]:
     """The eventData of one event, as each read path returns it."""
     paths: dict[str, Any] = {}
     single = await returns(world.events.get(run_id, event_id), "events.get")
@@ -59,14 +53,15 @@ def _field(event_data: dict[str, Any] | str | None, name: str) -> Any:
 
 
 @invariant("LEG-004")
-async def test_spec1_run_keeps_json_input(world: Any) -> None:
+async def test_spec1_run_keeps_json_input(world: World) -> None:
     """``run_created`` at ``specVersion: 1`` makes a legacy run whose JSON input is kept as
     JSON (not bytes), in the run and in its ``run_created`` event."""
     sent = {"order": [1, "two", None], "flag": True, "nested": {"x": 1.5}}
     created = await returns(
-        world.events.create(None, rq.run_created(input=sent, spec_version=1)), "run_created at specVersion 1"
+        world.events.create(None, make.run_created(input=sent, spec_version=1)),
+        "run_created at specVersion 1",
     )
-    run = await returns(world.runs.get(created.run.run_id), "runs.get")
+    run = await returns(world.runs.get(run_in(created, "run_created", "LEG-004").run_id), "runs.get")
     if run.input != sent or isinstance(run.input, bytes) or run.spec_version != 1:
         fail(
             "the run keeps the JSON input and specVersion 1",
@@ -85,16 +80,16 @@ async def test_spec1_run_keeps_json_input(world: Any) -> None:
 
 
 @invariant("LEG-005")
-async def test_falsy_legacy_json_round_trips(world: Any) -> None:
+async def test_falsy_legacy_json_round_trips(world: World) -> None:
     """Falsy JSON (``0``, ``false``, ``''``, ``null``, ``[]``, ``{}``) in a legacy run's input and
     in ``hook_received`` payloads on it comes back as that value, type included, through
     runs.get, events.get, events.list and list_by_correlation_id."""
     for value in FALSY_JSON:
         created = await returns(
-            world.events.create(None, rq.run_created(input=value, spec_version=1)),
+            world.events.create(None, make.run_created(input=value, spec_version=1)),
             f"legacy run_created with input {value!r}",
         )
-        run_id = created.run.run_id
+        run_id = run_in(created, "legacy run_created", "LEG-004").run_id
         run = await returns(world.runs.get(run_id), "runs.get")
         if not _exact(run.input, value):
             fail(f"runs.get returns input {value!r}", f"returned {run.input!r}", ("run", run))
@@ -105,12 +100,12 @@ async def test_falsy_legacy_json_round_trips(world: Any) -> None:
                     f"{path} returns run_created.eventData.input {value!r}",
                     f"returned {_field(data, 'input')!r}",
                 )
-        hook_id = rq.new_id("hook")
+        hook_id = make.new_id("hook")
         received = await returns(
-            world.events.create(run_id, rq.hook_received(hook_id, payload=value)),
+            world.events.create(run_id, make.hook_received(hook_id, payload=value)),
             "hook_received on a legacy run",
         )
-        event_id = received.event.event_id
+        event_id = event_in(received, "hook_received on a legacy run", "LEG-003").event_id
         for path, data in (await _read_paths(world, run_id, event_id, hook_id)).items():
             if not _exact(_field(data, "payload"), value):
                 fail(
@@ -119,22 +114,22 @@ async def test_falsy_legacy_json_round_trips(world: Any) -> None:
                 )
 
 
-@invariant("LEG-006")
-async def test_legacy_fallback_only_when_current_form_absent(world: Any) -> None:
+@invariant("LEG-006", requires=Capability.LEGACY_SEEDING)
+async def test_legacy_fallback_only_when_current_form_absent(world: World) -> None:
     """Runs and events stored in the legacy form (seeded through the World's backdoor, as an
     older version wrote them) read back with every payload intact, falsy values included: the
     World falls back to the legacy form only when the current one is absent, never because a
     value is falsy."""
     door = backdoor(world)
     for value in FALSY_JSON:
-        run_id = rq.new_id("wrun")
-        step_id, hook_id = rq.new_id("step"), rq.new_id("hook")
+        run_id = make.new_id("wrun")
+        step_id, hook_id = make.new_id("step"), make.new_id("hook")
         stamp = {"createdAt": 1_700_000_000_000}
         run = {
             "runId": run_id,
             "status": "completed",
-            "deploymentId": rq.DEPLOYMENT_ID,
-            "workflowName": rq.workflow_name(),
+            "deploymentId": make.DEPLOYMENT_ID,
+            "workflowName": make.workflow_name(),
             "input": value,
             "output": value,
             "createdAt": stamp["createdAt"],
@@ -145,11 +140,11 @@ async def test_legacy_fallback_only_when_current_form_absent(world: Any) -> None
             (
                 "run_created",
                 None,
-                {"deploymentId": rq.DEPLOYMENT_ID, "workflowName": run["workflowName"], "input": value},
+                {"deploymentId": make.DEPLOYMENT_ID, "workflowName": run["workflowName"], "input": value},
             ),
             ("step_created", step_id, {"stepName": "step//legacy", "input": value}),
             ("step_completed", step_id, {"result": value}),
-            ("hook_created", hook_id, {"token": rq.new_id("token"), "metadata": value}),
+            ("hook_created", hook_id, {"token": make.new_id("token"), "metadata": value}),
             ("hook_received", hook_id, {"payload": value}),
             ("run_completed", None, {"output": value}),
         ]
@@ -185,7 +180,7 @@ NEWER_SPEC_VERSION = SPEC_VERSION_CURRENT + 1
 
 
 @invariant("LEG-001")
-async def test_world_spec_version_is_2_or_3(world: Any) -> None:
+async def test_world_spec_version_is_2_or_3(world: World) -> None:
     """``world.specVersion``, when the World sets it, is the integer 2 or 3: never a legacy
     version, and never newer than the contract the World implements."""
     version = getattr(world, "spec_version", None)
@@ -196,8 +191,8 @@ async def test_world_spec_version_is_2_or_3(world: Any) -> None:
 def _seeded_pending_run(spec_version: int | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """A stored pending run and its ``run_created``, without payloads, at ``spec_version``
     (``None``: the field is absent), for ``Backdoor.seed_legacy_run``."""
-    run_id, stamp = rq.new_id("wrun"), 1_700_000_000_000
-    data = {"deploymentId": rq.DEPLOYMENT_ID, "workflowName": rq.workflow_name()}
+    run_id, stamp = make.new_id("wrun"), 1_700_000_000_000
+    data = {"deploymentId": make.DEPLOYMENT_ID, "workflowName": make.workflow_name()}
     run: dict[str, Any] = {
         "runId": run_id,
         "status": "pending",
@@ -205,7 +200,7 @@ def _seeded_pending_run(spec_version: int | None) -> tuple[dict[str, Any], list[
         "updatedAt": stamp,
         **data,
     }
-    created: dict[str, Any] = {"runId": run_id, "eventId": rq.new_id("evnt"), "eventType": "run_created"}
+    created: dict[str, Any] = {"runId": run_id, "eventId": make.new_id("evnt"), "eventType": "run_created"}
     created.update(eventData=data, createdAt=stamp)
     if spec_version is not None:
         run["specVersion"] = created["specVersion"] = spec_version
@@ -214,25 +209,25 @@ def _seeded_pending_run(spec_version: int | None) -> tuple[dict[str, Any], list[
 
 def _run_reading_events() -> list[EventRequest]:
     """Events whose processing loads the run (§4.1 step 5), of every kind."""
-    step_id, hook_id, wait_id = rq.new_id("step"), rq.new_id("hook"), rq.new_id("wait")
+    step_id, hook_id, wait_id = make.new_id("step"), make.new_id("hook"), make.new_id("wait")
     return [
-        rq.run_started(),
-        rq.run_completed(),
-        rq.run_failed(),
-        rq.run_cancelled(),
-        rq.step_created(step_id),
-        rq.step_started(step_id),
-        rq.step_failed(step_id),
-        rq.hook_created(hook_id, rq.new_id("token")),
-        rq.hook_received(hook_id),
-        rq.hook_disposed(hook_id),
-        rq.wait_created(wait_id, datetime(2031, 1, 1, tzinfo=UTC)),
-        rq.wait_completed(wait_id),
+        make.run_started(),
+        make.run_completed(),
+        make.run_failed(),
+        make.run_cancelled(),
+        make.step_created(step_id),
+        make.step_started(step_id),
+        make.step_failed(step_id),
+        make.hook_created(hook_id, make.new_id("token")),
+        make.hook_received(hook_id),
+        make.hook_disposed(hook_id),
+        make.wait_created(wait_id, datetime(2031, 1, 1, tzinfo=UTC)),
+        make.wait_completed(wait_id),
     ]
 
 
-@invariant("LEG-002")
-async def test_newer_run_is_not_supported(world: Any) -> None:
+@invariant("LEG-002", requires=Capability.LEGACY_SEEDING)
+async def test_newer_run_is_not_supported(world: World) -> None:
     """Every event that loads the run, on a run stored at specVersion 4 (seeded through the
     backdoor, as a newer World would leave it), raises ``RunNotSupportedError`` carrying
     ``runSpecVersion`` 4 and the World's own version, and appends nothing."""
@@ -262,23 +257,23 @@ async def test_newer_run_is_not_supported(world: Any) -> None:
 def _refused_on_legacy_runs() -> list[EventRequest]:
     """§6.2: every type but run_cancelled, hook_received, wait_completed (and the MAY of
     step_completed/step_retrying) is refused on a legacy run."""
-    step_id, hook_id = rq.new_id("step"), rq.new_id("hook")
+    step_id, hook_id = make.new_id("step"), make.new_id("hook")
     return [
-        rq.run_started(),
-        rq.run_completed(),
-        rq.run_failed(),
-        rq.step_created(step_id),
-        rq.step_started(step_id),
-        rq.step_failed(step_id),
-        rq.hook_created(hook_id, rq.new_id("token")),
-        rq.hook_disposed(hook_id),
-        rq.wait_created(rq.new_id("wait"), datetime(2031, 1, 1, tzinfo=UTC)),
+        make.run_started(),
+        make.run_completed(),
+        make.run_failed(),
+        make.step_created(step_id),
+        make.step_started(step_id),
+        make.step_failed(step_id),
+        make.hook_created(hook_id, make.new_id("token")),
+        make.hook_disposed(hook_id),
+        make.wait_created(make.new_id("wait"), datetime(2031, 1, 1, tzinfo=UTC)),
     ]
 
 
-async def _follows_legacy_rules(world: Any, run_id: str, params: CreateEventParams, label: str) -> None:
+async def _follows_legacy_rules(world: World, run_id: str, params: CreateEventParams, label: str) -> None:
     """The §6.2 rules hold on ``run_id``, each event sent with ``params``."""
-    for request in (rq.hook_received(rq.new_id("hook")), rq.wait_completed(rq.new_id("wait"))):
+    for request in (make.hook_received(make.new_id("hook")), make.wait_completed(make.new_id("wait"))):
         action = f"{request.event_type} for an entity never created, on {label}"
         result = await returns(world.events.create(run_id, request, params), action)
         logged = [e.event_id for e in await all_events(world, run_id)]
@@ -292,42 +287,45 @@ async def _follows_legacy_rules(world: Any, run_id: str, params: CreateEventPara
         if [e.to_wire() for e in await all_events(world, run_id)] != [e.to_wire() for e in before]:
             fail(f"the refused {refused.event_type} on {label} stores nothing", "stored something")
     for attempt in ("run_cancelled", "a second run_cancelled"):
-        await returns(world.events.create(run_id, rq.run_cancelled(), params), f"{attempt} on {label}")
+        await returns(world.events.create(run_id, make.run_cancelled(), params), f"{attempt} on {label}")
         run = await run_of(world, run_id)
         if run.status != "cancelled":
             fail(f"{attempt} on {label} leaves it cancelled", "left it otherwise", ("run", run))
 
 
 @invariant("LEG-003")
-async def test_stored_version_selects_legacy_rules(world: Any) -> None:
+async def test_stored_version_selects_legacy_rules(world: World) -> None:
     """The stored run's version, not ``params.v1Compat`` nor the event's specVersion, selects
     the legacy rules of §6.2: on a run created at specVersion 1 (events sent with ``v1Compat:
     false``) and on a seeded run without specVersion (with a backdoor), hook_received and
     wait_completed are appended without lookup, run_cancelled cancels (repeatably), other
     events are refused; on a current run, ``v1Compat: true`` and specVersion 1 change nothing."""
     created = await returns(
-        world.events.create(None, rq.run_created(input={"legacy": True}, spec_version=1)),
+        world.events.create(None, make.run_created(input={"legacy": True}, spec_version=1)),
         "run_created at specVersion 1",
     )
-    await _follows_legacy_rules(world, created.run.run_id, CreateEventParams(v1_compat=False), "a spec-1 run")
+    legacy_id = run_in(created, "run_created at specVersion 1", "LEG-004").run_id
+    await _follows_legacy_rules(world, legacy_id, CreateEventParams(v1_compat=False), "a spec-1 run")
     if capabilities_of(world).has(Capability.LEGACY_SEEDING):
         run, log = _seeded_pending_run(None)
         await backdoor(world).seed_legacy_run(run, log)
         await _follows_legacy_rules(
             world, run["runId"], CreateEventParams(), "a run stored without specVersion"
         )
-    current = (await returns(world.events.create(None, rq.run_created()), "run_created")).run.run_id
+    current = await pending_run(world)
     claims_legacy = CreateEventParams(v1_compat=True)
     await raises(
         errors.HookNotFoundError,
         world.events.create(
-            current, rq.hook_received(rq.new_id("hook")).model_copy(update={"spec_version": 1}), claims_legacy
+            current,
+            make.hook_received(make.new_id("hook")).model_copy(update={"spec_version": 1}),
+            claims_legacy,
         ),
         "hook_received at specVersion 1 with v1Compat: true for an unknown hook, on a spec-3 run",
     )
     await raises(
         errors.WorkflowWorldError,
-        world.events.create(current, rq.wait_completed(rq.new_id("wait")), claims_legacy),
+        world.events.create(current, make.wait_completed(make.new_id("wait")), claims_legacy),
         "wait_completed with v1Compat: true for an unknown wait, on a spec-3 run",
     )
 
@@ -357,13 +355,12 @@ def _deep_exact(got: Any, sent: Any) -> bool:
     return bool(got == sent)
 
 
-@invariant("LEG-007")
-async def test_persisted_encodings_decode(world: Any) -> None:
+@invariant("LEG-007", requires=Capability.LEGACY_CODEC)
+async def test_persisted_encodings_decode(world: World) -> None:
     """(``legacy_codec``) Every vector of upstream's persisted-codec.json (deterministic CBOR,
     JSON text with Uint8Array envelopes, cbor-x with ``undefined`` and Dates), stored through
     the backdoor as a legacy run's input, reads back through ``runs.get`` as the vector's
     value, types included."""
-    require(world, Capability.LEGACY_CODEC)
     door = encoded_payload_seeding(world)
     for encoding, name, encoded, value in _persisted_codec_vectors():
         run_id = await door.seed_encoded_input(encoding, encoded)

@@ -6,20 +6,24 @@ import asyncio
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conformance import requests as rq
-from conformance.invariant import invariant
-from conformance.kit import fail, raises, returns
+from conformance.catalogue.marker import invariant
+from conformance.checks import make
+from conformance.checks.expect import fail, raises, returns
+from conformance.checks.scenarios import pending_run
 from worldspec import errors
+from worldspec.entities import RunStatus
 from worldspec.pagination import PaginatedResponse, PaginationOptions
+from worldspec.protocol import World
 from worldspec.ulid import MonotonicUlid
 
 T = TypeVar("T")
-_SETTINGS = settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+_SETTINGS = settings(deadline=None, suppress_health_check=list(HealthCheck))
+"""Examples come from the profile (``--world-profile``); these tests do their own timing."""
 _mint = MonotonicUlid()
 
 STEPS, HOOKS, RUNS, LARGE_STEPS = 40, 30, 12, 1000
@@ -52,7 +56,7 @@ class _Listing:
 _BUILT: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
-async def _once_per_world(world: Any, build: Callable[[Any], Awaitable[T]]) -> T:
+async def _once_per_world(world: World, build: Callable[[Any], Awaitable[T]]) -> T:
     """``build(world)``, awaited once per World. Hypothesis runs all examples of a test against
     the one World the kit opened for that test, so its data is built for the first example."""
     built = _BUILT.setdefault(world, {})
@@ -61,41 +65,37 @@ async def _once_per_world(world: Any, build: Callable[[Any], Awaitable[T]]) -> T
     return built[build.__name__]  # type: ignore[no-any-return]
 
 
-async def _create(world: Any, run_id: str | None, request: Any) -> Any:
+async def _create(world: World, run_id: str | None, request: Any) -> Any:
     return await returns(world.events.create(run_id, request), request.event_type)
 
 
-async def _new_run(world: Any, name: str | None = None) -> str:
-    return str((await _create(world, None, rq.run_created(name=name))).run.run_id)
-
-
-async def _runs_of(world: Any, name: str, count: int) -> list[str]:
+async def _runs_of(world: World, name: str, count: int) -> list[str]:
     """``count`` runs of workflow ``name``, created at distinct milliseconds, oldest first."""
     runs = []
     for _ in range(count):
-        runs.append(await _new_run(world, name))
+        runs.append(await pending_run(world, make.run_created(name=name)))
         await asyncio.sleep(RUN_SPACING)
     return runs
 
 
-async def _catalogue(world: Any) -> list[_Listing]:
+async def _catalogue(world: World) -> list[_Listing]:
     """A run with 40 steps, 30 hooks and one step's five events, and 12 runs of one workflow."""
-    name = rq.workflow_name()
+    name = make.workflow_name()
     runs = await _runs_of(world, name, RUNS)
     run_id = runs[0]
-    await _create(world, run_id, rq.run_started())
+    await _create(world, run_id, make.run_started())
     steps = [_id("step") for _ in range(STEPS)]
     hooks = [_id("hook") for _ in range(HOOKS)]
     for step_id in steps:
-        await _create(world, run_id, rq.step_created(step_id))
+        await _create(world, run_id, make.step_created(step_id))
     for hook_id in hooks:
-        await _create(world, run_id, rq.hook_created(hook_id, rq.new_id("token")))
+        await _create(world, run_id, make.hook_created(hook_id, make.new_id("token")))
     busy = steps[0]
     for request in (
-        rq.step_started(busy),
-        rq.step_retrying(busy),
-        rq.step_started(busy),
-        rq.step_completed(busy),
+        make.step_started(busy),
+        make.step_retrying(busy),
+        make.step_started(busy),
+        make.step_completed(busy),
     ):
         await _create(world, run_id, request)
     log = await world.events.list(run_id, pagination=PaginationOptions(limit=1000))
@@ -157,7 +157,7 @@ def _ids(pages: list[PaginatedResponse[Any]]) -> list[str]:
 @example(page_size=STEPS)
 @example(page_size=STEPS + 1)
 @example(page_size=1000)
-async def test_paging_yields_each_item_once_in_order(world: Any, page_size: int) -> None:
+async def test_paging_yields_each_item_once_in_order(world: World, page_size: int) -> None:
     """Paging with a fixed limit (1 to 1000) until ``hasMore`` is false yields every item once,
     in the order one page of 1000 lists them: events (both orders), one step's events, runs of
     a workflow, a run's steps and its hooks."""
@@ -181,7 +181,7 @@ async def test_paging_yields_each_item_once_in_order(world: Any, page_size: int)
 
 
 @invariant("LIST-002")
-async def test_has_more_comes_with_a_fresh_cursor(world: Any) -> None:
+async def test_has_more_comes_with_a_fresh_cursor(world: World) -> None:
     """Every page with ``hasMore: true`` carries a non-null cursor that no earlier page of the
     same sequence carried, paging each listing by 1 and by 7."""
     for listing in await _catalogue(world):
@@ -198,18 +198,18 @@ async def test_has_more_comes_with_a_fresh_cursor(world: Any) -> None:
 
 
 @invariant("LIST-003")
-async def test_empty_result_shape(world: Any) -> None:
+async def test_empty_result_shape(world: World) -> None:
     """An empty listing is exactly ``{data: [], cursor: null, hasMore: false}``: runs of an
     unused workflow name, steps and hooks of a run that has none, events of an unused
     correlationId."""
-    run_id = await _new_run(world)
+    run_id = await pending_run(world)
     page = PaginationOptions(limit=10)
     empties: dict[str, Callable[[], Awaitable[PaginatedResponse[Any]]]] = {
-        "runs.list": lambda: world.runs.list(workflow_name=rq.workflow_name(), pagination=page),
+        "runs.list": lambda: world.runs.list(workflow_name=make.workflow_name(), pagination=page),
         "steps.list": lambda: world.steps.list(run_id, pagination=page),
         "hooks.list": lambda: world.hooks.list(run_id=run_id, pagination=page),
         "listByCorrelationId": lambda: world.events.list_by_correlation_id(
-            rq.new_id("step"), run_id=run_id, pagination=page
+            make.new_id("step"), run_id=run_id, pagination=page
         ),
     }
     for name, read in empties.items():
@@ -223,19 +223,19 @@ async def test_empty_result_shape(world: Any) -> None:
 
 
 @invariant("LIST-004")
-async def test_default_orders(world: Any) -> None:
+async def test_default_orders(world: World) -> None:
     """Without ``sortOrder``: events are listed oldest first (append order), runs and steps
     newest first, hooks oldest first."""
-    name = rq.workflow_name()
+    name = make.workflow_name()
     runs = await _runs_of(world, name, 3)
     run_id = runs[0]
     steps, hooks = [_id("step") for _ in range(3)], [_id("hook") for _ in range(3)]
     appended = [(await world.events.list(run_id, pagination=PaginationOptions(limit=10))).data[0].event_id]
-    for request in [rq.run_started(), *map(rq.step_created, steps)]:
+    for request in [make.run_started(), *map(make.step_created, steps)]:
         appended.append((await _create(world, run_id, request)).event.event_id)
     for hook_id in hooks:
         appended.append(
-            (await _create(world, run_id, rq.hook_created(hook_id, rq.new_id("token")))).event.event_id
+            (await _create(world, run_id, make.hook_created(hook_id, make.new_id("token")))).event.event_id
         )
     page = PaginationOptions(limit=100)
     defaults: list[tuple[str, Callable[[], Awaitable[PaginatedResponse[Any]]], list[str]]] = [
@@ -250,16 +250,27 @@ async def test_default_orders(world: Any) -> None:
             fail(f"by default, {listed}", "listed another order", ("expected", expected), ("listed", got))
 
 
-async def _statuses(world: Any, name: str) -> dict[str, list[str]]:
+async def _statuses(world: World, name: str) -> dict[RunStatus, list[str]]:
     """Runs of workflow ``name`` in every status: status → runIds."""
-    made: dict[str, list[str]] = {
-        status: [] for status in ("pending", "running", "completed", "failed", "cancelled")
+    made: dict[RunStatus, list[str]] = {status: [] for status in get_args(RunStatus)}
+    finishes = {
+        "completed": make.run_completed(),
+        "failed": make.run_failed(),
+        "cancelled": make.run_cancelled(),
     }
-    finishes = {"completed": rq.run_completed(), "failed": rq.run_failed(), "cancelled": rq.run_cancelled()}
-    for status in ("pending", "running", "running", "completed", "failed", "cancelled", "cancelled"):
-        run_id = await _new_run(world, name)
+    statuses: tuple[RunStatus, ...] = (
+        "pending",
+        "running",
+        "running",
+        "completed",
+        "failed",
+        "cancelled",
+        "cancelled",
+    )
+    for status in statuses:
+        run_id = await pending_run(world, make.run_created(name=name))
         if status != "pending":
-            await _create(world, run_id, rq.run_started())
+            await _create(world, run_id, make.run_started())
         if status in finishes:
             await _create(world, run_id, finishes[status])
         made[status].append(run_id)
@@ -278,12 +289,12 @@ async def _exactly(label: str, call: Awaitable[PaginatedResponse[Any]], expected
 
 
 @invariant("LIST-005")
-async def test_filters(world: Any) -> None:
+async def test_filters(world: World) -> None:
     """``runs.list`` returns exactly the runs of ``workflowName``, and of ``status`` too when
     given; ``steps.list``/``hooks.list`` with a runId return exactly that run's steps/hooks."""
-    name = rq.workflow_name()
+    name = make.workflow_name()
     made = await _statuses(world, name)
-    await _statuses(world, rq.workflow_name())
+    await _statuses(world, make.workflow_name())
     page = PaginationOptions(limit=1000)
     everyone = {run_id for ids in made.values() for run_id in ids}
     await _exactly(
@@ -298,8 +309,8 @@ async def test_filters(world: Any) -> None:
     }
     for run_id, (steps, hooks) in children.items():
         for step_id, hook_id in zip(steps, hooks, strict=True):
-            await _create(world, run_id, rq.step_created(step_id))
-            await _create(world, run_id, rq.hook_created(hook_id, rq.new_id("token")))
+            await _create(world, run_id, make.step_created(step_id))
+            await _create(world, run_id, make.hook_created(hook_id, make.new_id("token")))
     for run_id, (steps, hooks) in children.items():
         await _exactly(f"steps.list({run_id!r})", world.steps.list(run_id, pagination=page), set(steps))
         await _exactly(
@@ -308,22 +319,22 @@ async def test_filters(world: Any) -> None:
 
 
 @invariant("LIST-006")
-async def test_resolve_data_none_on_entities(world: Any) -> None:
+async def test_resolve_data_none_on_entities(world: World) -> None:
     """With ``resolveData: 'none'``, runs and steps (get and list) lose ``input`` and ``output``,
     hooks (get and list) lose ``metadata``, and every other field stays as with ``'all'``."""
-    name = rq.workflow_name()
+    name = make.workflow_name()
     run_id = str(
-        (await _create(world, None, rq.run_created(name=name, execution_context={"k": "v"}))).run.run_id
+        (await _create(world, None, make.run_created(name=name, execution_context={"k": "v"}))).run.run_id
     )
     step_id, hook_id = _id("step"), _id("hook")
     for request in (
-        rq.run_started(),
-        rq.step_created(step_id),
-        rq.step_started(step_id),
-        rq.step_retrying(step_id),
-        rq.step_started(step_id),
-        rq.step_completed(step_id),
-        rq.hook_created(hook_id, rq.new_id("token"), metadata=b"devl\x00meta", is_webhook=False),
+        make.run_started(),
+        make.step_created(step_id),
+        make.step_started(step_id),
+        make.step_retrying(step_id),
+        make.step_started(step_id),
+        make.step_completed(step_id),
+        make.hook_created(hook_id, make.new_id("token"), metadata=b"devl\x00meta", is_webhook=False),
     ):
         await _create(world, run_id, request)
     page = PaginationOptions(limit=10)
@@ -365,12 +376,12 @@ async def test_resolve_data_none_on_entities(world: Any) -> None:
                 )
 
 
-async def _large_run(world: Any) -> str:
+async def _large_run(world: World) -> str:
     """A run with 1,000 steps: 1,002 events."""
-    run_id = await _new_run(world)
-    await _create(world, run_id, rq.run_started())
+    run_id = await pending_run(world)
+    await _create(world, run_id, make.run_started())
     for _ in range(LARGE_STEPS):
-        await _create(world, run_id, rq.step_created(_id("step")))
+        await _create(world, run_id, make.step_created(_id("step")))
     return run_id
 
 
@@ -380,7 +391,7 @@ async def _large_run(world: Any) -> str:
 @example(limit=1)
 @example(limit=999)
 @example(limit=1000)
-async def test_limit_is_honoured(world: Any, limit: int) -> None:
+async def test_limit_is_honoured(world: World, limit: int) -> None:
     """A ``limit`` of 1 to 1000 is honoured: a page holds exactly ``limit`` items while more
     remain, on a log of 1,002 events and a run of 1,000 steps, and the next page continues."""
     run_id = await _once_per_world(world, _large_run)
@@ -412,15 +423,15 @@ UNUSABLE_CURSOR = "%%not-a-cursor%%"
 
 
 @invariant("LIST-008")
-async def test_unusable_cursor_is_refused(world: Any) -> None:
+async def test_unusable_cursor_is_refused(world: World) -> None:
     """A cursor the World never issued is refused with ``WorkflowWorldError`` status 400 by
     every list call: events.list, listByCorrelationId, runs.list, steps.list, hooks.list."""
-    run_id = await _new_run(world)
+    run_id = await pending_run(world)
     page = PaginationOptions(limit=10, cursor=UNUSABLE_CURSOR)
     reads: dict[str, Callable[[], Awaitable[PaginatedResponse[Any]]]] = {
         "events.list": lambda: world.events.list(run_id, pagination=page),
         "listByCorrelationId": lambda: world.events.list_by_correlation_id(
-            rq.new_id("step"), run_id=run_id, pagination=page
+            make.new_id("step"), run_id=run_id, pagination=page
         ),
         "runs.list": lambda: world.runs.list(pagination=page),
         "steps.list": lambda: world.steps.list(run_id, pagination=page),

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance import requests as rq
-from conformance.invariant import invariant
-from conformance.kit import all_events, fail, require, returns
+from conformance.catalogue.marker import invariant
+from conformance.checks import make
+from conformance.checks.expect import fail, returns
+from conformance.checks.reads import all_events
+from conformance.checks.scenarios import create, pending_run
 from worldspec.capabilities import Capability
 from worldspec.events import Event
 from worldspec.pagination import PaginationOptions
+from worldspec.protocol import World
 from worldspec.wire_types import MISSING
 
 LONG_LOG_STEPS = 150
@@ -20,8 +23,8 @@ def _wire(events: list[Event]) -> list[dict[str, Any]]:
     return [event.to_wire() for event in events]
 
 
-async def _check_preload(world: Any, run_id: str, scenario: str) -> None:
-    started = await returns(world.events.create(run_id, rq.run_started()), f"run_started ({scenario})")
+async def _check_preload(world: World, run_id: str, scenario: str) -> None:
+    started = await returns(world.events.create(run_id, make.run_started()), f"run_started ({scenario})")
     full = await all_events(world, run_id)
     through = full[: [e.event_type for e in full].index("run_started") + 1]
     preloaded = [] if started.events is MISSING else list(started.events)
@@ -62,16 +65,14 @@ async def _check_preload(world: Any, run_id: str, scenario: str) -> None:
         )
 
 
-@invariant("RS-006")
-async def test_preload_equals_the_log(world: Any) -> None:
+@invariant("RS-006", requires=Capability.PRELOAD)
+async def test_preload_equals_the_log(world: World) -> None:
     """A ``run_started`` preload without ``hasMore: true`` equals ascending ``events.list``
     through that ``run_started`` (ids, order, data, bytes); a partial one says ``hasMore: true``
     and its cursor continues like ``events.list``. Also for a log longer than one page."""
-    require(world, Capability.PRELOAD)
-    short = await returns(world.events.create(None, rq.run_created(input=b"\x00\xff")), "run_created")
-    await _check_preload(world, short.run.run_id, "a two-event log")
-    long = await returns(world.events.create(None, rq.run_created()), "run_created")
+    short = await pending_run(world, make.run_created(input=b"\x00\xff"))
+    await _check_preload(world, short, "a two-event log")
+    long = await pending_run(world)
     for _ in range(LONG_LOG_STEPS):
-        step = rq.step_created(rq.new_id("step"), input=b"\x00step")
-        await returns(world.events.create(long.run.run_id, step), "step_created on a pending run")
-    await _check_preload(world, long.run.run_id, f"a {LONG_LOG_STEPS + 2}-event log")
+        await create(world, long, make.step_created(make.new_id("step"), input=b"\x00step"))
+    await _check_preload(world, long, f"a {LONG_LOG_STEPS + 2}-event log")

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from conformance import requests as rq
-from conformance.invariant import invariant
-from conformance.kit import fail, rejects, require, returns
+from conformance.catalogue.marker import invariant
+from conformance.checks import make
+from conformance.checks.expect import fail, rejects, returns
 from worldspec import errors
 from worldspec.capabilities import Capability
+from worldspec.protocol import World
 from worldspec.queue import (
     HandlerTimeout,
     HealthCheckPayload,
@@ -84,11 +85,11 @@ class _Inbox:
 
 
 def _workflow_queue() -> str:
-    return f"__wkf_workflow_{rq.workflow_name()}"
+    return f"__wkf_workflow_{make.workflow_name()}"
 
 
 def _message() -> WorkflowInvokePayload:
-    return WorkflowInvokePayload(run_id=rq.new_id("wrun"), trace_carrier={"traceparent": "00-abc-def-01"})
+    return WorkflowInvokePayload(run_id=make.new_id("wrun"), trace_carrier={"traceparent": "00-abc-def-01"})
 
 
 def _check_same_message(first: _Delivery, again: _Delivery, why: str) -> None:
@@ -106,12 +107,11 @@ def _check_same_message(first: _Delivery, again: _Delivery, why: str) -> None:
         )
 
 
-@invariant("Q-001")
-async def test_bad_queue_names_are_refused(world: Any) -> None:
+@invariant("Q-001", requires=Capability.QUEUE_DELIVERY)
+async def test_bad_queue_names_are_refused(world: World) -> None:
     """``queue()`` refuses every name outside ``^__(?:[a-z][a-z0-9]*_)?wkf_(?:workflow|step)_.+$``
     (with ``WorkflowWorldError`` or ``ValueError``): empty, unprefixed, prefix only, other kinds,
     capitals, bad namespaces; it accepts a namespaced name."""
-    require(world, Capability.QUEUE_DELIVERY)
     for name in BAD_QUEUE_NAMES:
         await rejects(
             world.queue(name, _message()), f"queue({name!r})", (errors.WorkflowWorldError, ValueError)
@@ -119,28 +119,27 @@ async def test_bad_queue_names_are_refused(world: Any) -> None:
     await returns(world.queue("__acme2_wkf_step_x", _message()), "queue('__acme2_wkf_step_x')")
 
 
-@invariant("Q-002")
-async def test_handler_gets_payload_and_meta(world: Any) -> None:
+@invariant("Q-002", requires=Capability.QUEUE_DELIVERY)
+async def test_handler_gets_payload_and_meta(world: World) -> None:
     """A workflow message and a step message, queued under plain and namespaced prefixes, each
     reach only their prefix's handler, deep-equal, with ``meta`` = attempt 1, the full queue
     name and the messageId ``queue()`` returned."""
-    require(world, Capability.QUEUE_DELIVERY)
     requested_at = datetime(2030, 1, 2, 3, 4, 5, 678_000, tzinfo=UTC)
     workflow = WorkflowInvokePayload(
-        run_id=rq.new_id("wrun"),
+        run_id=make.new_id("wrun"),
         trace_carrier={"traceparent": "00-abc-def-01"},
         requested_at=requested_at,
-        replay_divergence=ReplayDivergence(event_id=rq.new_id("evnt"), count=2),
+        replay_divergence=ReplayDivergence(event_id=make.new_id("evnt"), count=2),
         server_error_retry_count=1,
     )
     step = StepInvokePayload(
-        workflow_name=rq.workflow_name(),
-        workflow_run_id=rq.new_id("wrun"),
+        workflow_name=make.workflow_name(),
+        workflow_run_id=make.new_id("wrun"),
         workflow_started_at=1_767_225_600_000,
-        step_id=rq.new_id("step"),
+        step_id=make.new_id("step"),
         requested_at=requested_at,
     )
-    cases = [
+    cases: list[tuple[str, str, QueuePayload]] = [
         ("__wkf_workflow_", _workflow_queue(), workflow),
         ("__wkf_step_", f"__wkf_step_{step.workflow_name}", step),
         ("__acme_wkf_step_", "__acme_wkf_step_step//./worldspec//s", step),
@@ -174,11 +173,10 @@ async def test_handler_gets_payload_and_meta(world: Any) -> None:
             fail(f"the handler of {prefix!r} receives only messages queued to {name!r}", f"gave it {strays}")
 
 
-@invariant("Q-003")
-async def test_handler_timeout_redelivers_later(world: Any) -> None:
+@invariant("Q-003", requires=Capability.QUEUE_DELIVERY)
+async def test_handler_timeout_redelivers_later(world: World) -> None:
     """A handler returning ``{timeoutSeconds: 0.5}`` sees the same message, with the same
     messageId and ``attempt + 1``, again, and not before 0.5 s."""
-    require(world, Capability.QUEUE_DELIVERY)
 
     async def later(delivery: _Delivery) -> HandlerTimeout | None:
         return HandlerTimeout(timeout_seconds=HOLD_SECONDS) if delivery.meta.attempt == 1 else None
@@ -198,10 +196,9 @@ async def test_handler_timeout_redelivers_later(world: Any) -> None:
         )
 
 
-@invariant("Q-004")
-async def test_throwing_handler_gets_the_message_again(world: Any) -> None:
+@invariant("Q-004", requires=Capability.QUEUE_DELIVERY)
+async def test_throwing_handler_gets_the_message_again(world: World) -> None:
     """A handler that raises sees the same message again, same messageId, ``attempt + 1``."""
-    require(world, Capability.QUEUE_DELIVERY)
 
     async def fail_once(delivery: _Delivery) -> None:
         if delivery.meta.attempt == 1:
@@ -215,11 +212,10 @@ async def test_throwing_handler_gets_the_message_again(world: Any) -> None:
     _check_same_message(first, again, "after the handler raised")
 
 
-@invariant("Q-005")
-async def test_idempotency_key_adds_no_delivery(world: Any) -> None:
+@invariant("Q-005", requires=Capability.QUEUE_DELIVERY)
+async def test_idempotency_key_adds_no_delivery(world: World) -> None:
     """While the message queued with an idempotency key is unhandled (not yet delivered, or
     its handler still running), more ``queue()`` calls with that key deliver nothing more."""
-    require(world, Capability.QUEUE_DELIVERY)
     release = asyncio.Event()
 
     async def hold(delivery: _Delivery) -> None:
@@ -227,7 +223,7 @@ async def test_idempotency_key_adds_no_delivery(world: Any) -> None:
 
     inbox = _Inbox(hold)
     await world.create_queue_handler("__wkf_workflow_", inbox.handler)
-    name, keyed = _workflow_queue(), QueueOptions(idempotency_key=rq.new_id("step"))
+    name, keyed = _workflow_queue(), QueueOptions(idempotency_key=make.new_id("step"))
     original, before, during = _message(), _message(), _message()
     await returns(world.queue(name, original, keyed), "queue() with an idempotency key")
     await returns(world.queue(name, before, keyed), "queue() again with that key, before delivery")
@@ -248,11 +244,9 @@ async def test_idempotency_key_adds_no_delivery(world: Any) -> None:
         )
 
 
-@invariant("Q-006")
-async def test_delay_seconds_holds_the_message(world: Any) -> None:
+@invariant("Q-006", requires=(Capability.QUEUE_DELIVERY, Capability.DELAY))
+async def test_delay_seconds_holds_the_message(world: World) -> None:
     """(``delay``) A message queued with ``delaySeconds: 0.5`` is not delivered before 0.5 s."""
-    require(world, Capability.QUEUE_DELIVERY)
-    require(world, Capability.DELAY)
     inbox = _Inbox()
     await world.create_queue_handler("__wkf_workflow_", inbox.handler)
     queued_at = asyncio.get_running_loop().time()
@@ -267,16 +261,15 @@ async def test_delay_seconds_holds_the_message(world: Any) -> None:
         )
 
 
-@invariant("Q-007")
-async def test_health_check_reaches_its_handler(world: Any) -> None:
+@invariant("Q-007", requires=Capability.QUEUE_DELIVERY)
+async def test_health_check_reaches_its_handler(world: World) -> None:
     """A health check ``{__healthCheck: true, correlationId}`` queued to
     ``<prefix>health_check`` with ``specVersion: 1`` reaches that prefix's handler, deep-equal,
     for the workflow and the step prefix."""
-    require(world, Capability.QUEUE_DELIVERY)
     for prefix in ("__wkf_workflow_", "__wkf_step_"):
         inbox = _Inbox()
         await world.create_queue_handler(prefix, inbox.handler)
-        check = HealthCheckPayload(correlation_id=rq.new_id("hc"))
+        check = HealthCheckPayload(correlation_id=make.new_id("hc"))
         name = f"{prefix}health_check"
         await returns(
             world.queue(name, check, QueueOptions(spec_version=1)), f"queue({name!r}, specVersion 1)"

@@ -11,26 +11,31 @@ through the kit's recorder, so the report shows the history instead of a replay 
 from __future__ import annotations
 
 import random
-from typing import Any
+from typing import cast
 
-from conformance import races
-from conformance.invariant import invariant
-from conformance.kit import fail, require
-from conformance.loading import WorldSpec
-from conformance.paging_race import page_while_appending
-from conformance.process_races import UnsharedStorageError, hunt_across_processes
-from conformance.profiles import Profile
+from conformance.catalogue.marker import invariant
+from conformance.checks.expect import fail
+from conformance.races import edge as races
+from conformance.races.paging import page_while_appending
+from conformance.races.processes import UnsharedStorageError, hunt_across_processes
+from conformance.reporting.profiles import Profile
+from conformance.reporting.records import Evidence
+from conformance.world.capabilities import unwrapped
+from conformance.world.loading import WorldSpec
 from worldspec.capabilities import Capability
+from worldspec.protocol import World
 
 
-async def _hunt(world: Any, race: races.Race, profile: Profile, seed: int) -> None:
+async def _hunt(world: World, race: races.Race, profile: Profile, seed: int, evidence: Evidence) -> None:
     failure = await races.hunt(
-        getattr(world, "unwrapped", world),
+        cast(World, unwrapped(world)),
         race,
         rounds=profile.rounds,
         width=profile.width,
         rng=random.Random(seed),
         call_timeout=profile.call_timeout,
+        budget=profile.budget(),
+        evidence=evidence,
     )
     if failure is not None:
         fail(
@@ -40,56 +45,68 @@ async def _hunt(world: Any, race: races.Race, profile: Profile, seed: int) -> No
         )
 
 
-@invariant("RS-005")
-async def test_resilient_start_races(world: Any, world_profile: Profile, world_seed: int) -> None:
+@invariant("RS-005", races=True)
+async def test_resilient_start_races(
+    world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
+) -> None:
     """N resilient ``run_started`` on a missing run, half the rounds with a ``run_created`` for
     the same id among them, raced: exactly one run, one ``run_created`` before ``run_started``,
     the run ends running, and every caller sees the running run or a documented error."""
-    await _hunt(world, races.RESILIENT_START, world_profile, world_seed)
+    await _hunt(world, races.RESILIENT_START, world_profile, world_seed, world_evidence)
 
 
-@invariant("HOOK-003")
-async def test_hook_created_races_for_one_token(world: Any, world_profile: Profile, world_seed: int) -> None:
+@invariant("HOOK-003", races=True)
+async def test_hook_created_races_for_one_token(
+    world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
+) -> None:
     """N ``hook_created`` with one token, each on a run of its own, raced: one hook is
     created, the others get ``hook_conflict`` naming the winner's run, and the token has one
     live holder."""
-    await _hunt(world, races.HOOK_TOKEN, world_profile, world_seed)
+    await _hunt(world, races.HOOK_TOKEN, world_profile, world_seed, world_evidence)
 
 
-@invariant("HOOK-010")
-async def test_hook_disposed_races_hook_received(world: Any, world_profile: Profile, world_seed: int) -> None:
+@invariant("HOOK-010", races=True)
+async def test_hook_disposed_races_hook_received(
+    world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
+) -> None:
     """``hook_disposed`` raced against ``hook_received`` calls on one hook: each receive is
     ordered before the disposal or refused with ``HookNotFoundError``; no ``hook_received``
     follows the ``hook_disposed`` in the log."""
-    await _hunt(world, races.DISPOSE_VS_RECEIVE, world_profile, world_seed)
+    await _hunt(world, races.DISPOSE_VS_RECEIVE, world_profile, world_seed, world_evidence)
 
 
-@invariant("LIN-002")
-async def test_run_created_races_for_one_run_id(world: Any, world_profile: Profile, world_seed: int) -> None:
+@invariant("LIN-002", races=True)
+async def test_run_created_races_for_one_run_id(
+    world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
+) -> None:
     """N ``run_created`` with one client runId, raced: one succeeds, the rest get
     ``EntityConflictError``, and the log holds one ``run_created``."""
-    await _hunt(world, races.RUN_CREATED, world_profile, world_seed)
+    await _hunt(world, races.RUN_CREATED, world_profile, world_seed, world_evidence)
 
 
-@invariant("LIN-003")
-async def test_step_completed_races_step_failed(world: Any, world_profile: Profile, world_seed: int) -> None:
+@invariant("LIN-003", races=True)
+async def test_step_completed_races_step_failed(
+    world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
+) -> None:
     """``step_completed`` and ``step_failed`` raced on one running step: one terminal event is
     appended, every other call gets ``EntityConflictError``."""
-    await _hunt(world, races.STEP_TERMINAL, world_profile, world_seed)
+    await _hunt(world, races.STEP_TERMINAL, world_profile, world_seed, world_evidence)
 
 
-@invariant("LIN-005")
-async def test_run_cancelled_races_completion(world: Any, world_profile: Profile, world_seed: int) -> None:
+@invariant("LIN-005", races=True)
+async def test_run_cancelled_races_completion(
+    world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
+) -> None:
     """``run_cancelled``, ``run_completed`` and ``step_completed`` (and in wider rounds
     ``run_failed``, ``step_failed``, another ``run_cancelled``) raced on a running run with a
     running step: one run transition wins, the step finishes at most once, and every outcome
     fits one serial order (an in-flight step may still complete after the run ended, §4.6)."""
-    await _hunt(world, races.CANCEL_VS_COMPLETION, world_profile, world_seed)
+    await _hunt(world, races.CANCEL_VS_COMPLETION, world_profile, world_seed, world_evidence)
 
 
-@invariant("LIN-004")
+@invariant("LIN-004", races=True)
 async def test_paging_while_events_are_appended(
-    world_spec: WorldSpec, world_profile: Profile, world_seed: int
+    world_spec: WorldSpec, world_profile: Profile, world_seed: int, world_evidence: Evidence
 ) -> None:
     """``events.list`` paged with limits of 1–3, ascending and descending, while events are
     appended between and during the page reads: every event that existed when paging began is
@@ -97,7 +114,11 @@ async def test_paging_while_events_are_appended(
     kit's clock, the clock stands still, so all events share one millisecond. Each round
     opens a World of its own."""
     failure = await page_while_appending(
-        world_spec, rounds=world_profile.rounds, rng=random.Random(world_seed)
+        world_spec,
+        rounds=world_profile.rounds,
+        rng=random.Random(world_seed),
+        budget=world_profile.budget(),
+        evidence=world_evidence,
     )
     if failure is not None:
         fail(
@@ -107,17 +128,16 @@ async def test_paging_while_events_are_appended(
         )
 
 
-@invariant("LIN-006")
+@invariant("LIN-006", requires=Capability.MULTI_PROCESS, races=True)
 async def test_races_across_processes(
-    world: Any, world_spec: WorldSpec, world_profile: Profile, world_seed: int
+    world: World, world_spec: WorldSpec, world_profile: Profile, world_seed: int, world_evidence: Evidence
 ) -> None:
     """The races of RS-005, HOOK-003, HOOK-010 and LIN-002/003/005 with each racing call made
-    by a separate OS process (``python -m conformance.race_worker``) over the same storage,
+    by a separate OS process (``python -m conformance.races.worker``) over the same storage,
     released together, half the rounds paused at the World's pause points: every history is
     linearizable. Only for Worlds that declare ``multi_process``; the workers must first find a
     run the test's World created (``worldspec_shared_options`` says how to open the same
     storage)."""
-    require(world, Capability.MULTI_PROCESS)
     all_races = [
         races.RUN_CREATED,
         races.RESILIENT_START,
@@ -128,13 +148,15 @@ async def test_races_across_processes(
     ]
     try:
         failure = await hunt_across_processes(
-            getattr(world, "unwrapped", world),
+            cast(World, unwrapped(world)),
             world_spec,
             all_races,
             rounds=max(len(all_races), world_profile.rounds // 2),
             width=world_profile.width,
             rng=random.Random(world_seed),
             call_timeout=world_profile.call_timeout,
+            budget=world_profile.budget(),
+            evidence=world_evidence,
         )
     except UnsharedStorageError as error:
         fail("Worlds opened in worker processes share the storage of the test's World", str(error))

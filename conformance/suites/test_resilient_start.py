@@ -6,11 +6,14 @@ import json
 from importlib import resources
 from typing import Any
 
-from conformance import requests as rq
-from conformance.invariant import invariant
-from conformance.kit import all_events, fail, raises, returns, run_of
+from conformance.catalogue.marker import invariant
+from conformance.checks import make
+from conformance.checks.expect import fail, raises, returns
+from conformance.checks.reads import all_events, run_of
+from conformance.checks.scenarios import pending_run
 from worldspec import errors, wire
 from worldspec.events import RunStartedData, RunStartedRequest, event_data_of
+from worldspec.protocol import World
 from worldspec.spec_version import SPEC_VERSION_CURRENT
 from worldspec.wire_types import MISSING
 
@@ -20,34 +23,34 @@ def _upstream_fixture() -> dict[str, Any]:
     return dict(wire.from_tagged(json.loads(text)))
 
 
-async def _no_run(world: Any, run_id: str, action: str) -> None:
+async def _no_run(world: World, run_id: str, action: str) -> None:
     await raises(errors.WorkflowRunNotFoundError, world.runs.get(run_id), f"runs.get after {action}")
 
 
 @invariant("RS-001")
-async def test_resilient_start_creates_only_with_full_data(world: Any) -> None:
+async def test_resilient_start_creates_only_with_full_data(world: World) -> None:
     """``run_started`` with ``{deploymentId, workflowName, input}`` for a missing run creates it,
     running; ``run_started`` without that data (none, or input absent) creates no run and is
     refused as not found."""
-    run_id = rq.new_id("wrun")
+    run_id = make.new_id("wrun")
     result = await returns(
-        world.events.create(run_id, rq.run_started(input=None, resilient=True)),
+        world.events.create(run_id, make.run_started(input=None, resilient=True)),
         "resilient run_started (input: null counts as present)",
     )
     if result.run is MISSING or result.run.status != "running":
         fail("the created run is running", "returned another run", ("result", result))
     if (await run_of(world, run_id)).status != "running":
         fail("runs.get shows the new run running", "shows it otherwise", ("run", await run_of(world, run_id)))
-    bare = rq.new_id("wrun")
+    bare = make.new_id("wrun")
     await raises(
         (errors.WorkflowRunNotFoundError, errors.WorkflowWorldError),
-        world.events.create(bare, rq.run_started()),
+        world.events.create(bare, make.run_started()),
         "run_started without eventData on a missing run",
     )
     await _no_run(world, bare, "run_started without eventData")
-    partial = rq.new_id("wrun")
+    partial = make.new_id("wrun")
     no_input = RunStartedRequest(
-        event_data=RunStartedData(deployment_id=rq.DEPLOYMENT_ID, workflow_name=rq.workflow_name())
+        event_data=RunStartedData(deployment_id=make.DEPLOYMENT_ID, workflow_name=make.workflow_name())
     )
     await raises(
         (errors.WorkflowRunNotFoundError, errors.WorkflowWorldError),
@@ -58,14 +61,14 @@ async def test_resilient_start_creates_only_with_full_data(world: Any) -> None:
 
 
 @invariant("RS-002")
-async def test_resilient_start_log_is_created_then_started(world: Any) -> None:
+async def test_resilient_start_log_is_created_then_started(world: World) -> None:
     """After resilient start the log is exactly ``[run_created (the sent fields, input
     byte-exact), run_started (no eventData)]``; upstream's fixture resilient-run-start.json,
     at spec version 3."""
     fixture = _upstream_fixture()
     sent = dict(fixture["when"]["event"])
     sent["specVersion"] = SPEC_VERSION_CURRENT
-    run_id = rq.new_id("wrun")
+    run_id = make.new_id("wrun")
     request = RunStartedRequest.model_validate(sent)
     result = await returns(world.events.create(run_id, request), "the fixture's resilient run_started")
     log = await all_events(world, run_id)
@@ -107,12 +110,12 @@ async def test_resilient_start_log_is_created_then_started(world: Any) -> None:
 
 
 @invariant("RS-003")
-async def test_resilient_run_takes_the_event_spec_version(world: Any) -> None:
+async def test_resilient_run_takes_the_event_spec_version(world: World) -> None:
     """The resilient run's specVersion, and its run_created's, is the event's (default 3)."""
     for sent, expected in ((MISSING, SPEC_VERSION_CURRENT), (2, 2)):
-        run_id = rq.new_id("wrun")
+        run_id = make.new_id("wrun")
         await returns(
-            world.events.create(run_id, rq.run_started(resilient=True, input=b"devl", spec_version=sent)),
+            world.events.create(run_id, make.run_started(resilient=True, input=b"devl", spec_version=sent)),
             f"resilient run_started with specVersion {sent}",
         )
         run = await run_of(world, run_id)
@@ -127,14 +130,13 @@ async def test_resilient_run_takes_the_event_spec_version(world: Any) -> None:
 
 
 @invariant("RS-004")
-async def test_resilient_data_never_changes_an_existing_run(world: Any) -> None:
+async def test_resilient_data_never_changes_an_existing_run(world: World) -> None:
     """Once a run exists, ``run_created`` for it raises ``EntityConflictError``, and resilient
     ``run_started`` data changes nothing but the status."""
-    original = rq.run_created(input=b"devl\x00original")
-    created = await returns(world.events.create(None, original), "run_created")
-    run_id = created.run.run_id
+    original = make.run_created(input=b"devl\x00original")
+    run_id = await pending_run(world, original)
     before = await run_of(world, run_id)
-    other = rq.run_started(resilient=True, input=b"devl\x00other", name="workflow//./worldspec//other")
+    other = make.run_started(resilient=True, input=b"devl\x00other", name="workflow//./worldspec//other")
     await returns(world.events.create(run_id, other), "resilient run_started on an existing run")
     after = await run_of(world, run_id)
     unchanged = ("input", "workflow_name", "deployment_id", "execution_context", "spec_version", "created_at")
@@ -144,5 +146,5 @@ async def test_resilient_data_never_changes_an_existing_run(world: Any) -> None:
     if len(creations) != 1:
         fail("the log holds one run_created", f"holds {len(creations)}", ("run_created events", creations))
     await raises(
-        errors.EntityConflictError, world.events.create(run_id, rq.run_created()), "run_created afterwards"
+        errors.EntityConflictError, world.events.create(run_id, make.run_created()), "run_created afterwards"
     )

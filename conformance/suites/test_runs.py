@@ -7,10 +7,11 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from conformance import requests as rq
-from conformance.invariant import invariant
-from conformance.kit import all_events, fail, raises, rejects, returns, run_of
-from conformance.scenarios import (
+from conformance.catalogue.marker import invariant
+from conformance.checks import make
+from conformance.checks.expect import fail, raises, rejects, returns
+from conformance.checks.reads import all_events, run_of
+from conformance.checks.scenarios import (
     TERMINAL_RUN_EVENTS,
     attempt,
     create,
@@ -22,6 +23,7 @@ from conformance.scenarios import (
 )
 from worldspec import errors
 from worldspec.events import Event, EventRequest
+from worldspec.protocol import World
 from worldspec.spec_version import SPEC_VERSION_CURRENT
 from worldspec.ulid import new_ulid
 from worldspec.wire_types import MISSING
@@ -31,14 +33,14 @@ RUN_ID = re.compile(r"^wrun_[0-9A-HJKMNP-TV-Z]{26}$")
 
 
 @invariant("RUN-001")
-async def test_run_created_without_run_id_mints_one(world: Any) -> None:
+async def test_run_created_without_run_id_mints_one(world: World) -> None:
     """``events.create`` with runId ``None`` or ``''`` and ``run_created`` returns ``{event, run}``:
     a new pending run whose runId the World minted as ``wrun_`` + 26 Crockford base-32
     characters, and the ``run_created`` event of that runId. Two such creates mint two ids."""
     minted: list[str] = []
     for sent in (None, ""):
         action = f"run_created with runId {sent!r}"
-        result = await returns(world.events.create(sent, rq.run_created()), action)
+        result = await returns(world.events.create(sent, make.run_created()), action)
         if result.run is MISSING or result.event is MISSING:
             fail(f"{action} returns both event and run", "left one out", ("result", result))
         run_id = result.run.run_id
@@ -58,11 +60,11 @@ async def test_run_created_without_run_id_mints_one(world: Any) -> None:
 
 
 @invariant("RUN-002")
-async def test_client_run_id_is_kept(world: Any) -> None:
+async def test_client_run_id_is_kept(world: World) -> None:
     """``run_created`` with a client runId (``wrun_`` + a current ULID) creates the run under
     exactly that id: in the result's run and event, and for ``runs.get``."""
-    run_id = rq.new_id("wrun")
-    result = await returns(world.events.create(run_id, rq.run_created()), "run_created with a client runId")
+    run_id = make.new_id("wrun")
+    result = await returns(world.events.create(run_id, make.run_created()), "run_created with a client runId")
     returned = {
         "result.run.runId": result.run.run_id if result.run is not MISSING else MISSING,
         "result.event.runId": result.event.run_id if result.event is not MISSING else MISSING,
@@ -75,7 +77,7 @@ async def test_client_run_id_is_kept(world: Any) -> None:
 
 
 @invariant("RUN-003")
-async def test_client_run_id_outside_window_is_refused(world: Any) -> None:
+async def test_client_run_id_outside_window_is_refused(world: World) -> None:
     """A client runId that is not a ULID, or whose ULID time lies more than 24 h before or 5 min
     after now, is refused with ``WorkflowWorldError`` and makes no run; one from 23 h ago or
     3 min ahead is accepted."""
@@ -89,25 +91,25 @@ async def test_client_run_id_outside_window_is_refused(world: Any) -> None:
     }
     for why, run_id in refused.items():
         action = f"run_created with a runId {why} ({run_id})"
-        await raises(errors.WorkflowWorldError, world.events.create(run_id, rq.run_created()), action)
+        await raises(errors.WorkflowWorldError, world.events.create(run_id, make.run_created()), action)
         await rejects(world.runs.get(run_id), f"runs.get after the refused {action}")
     accepted = {
         "23 h old": "wrun_" + new_ulid(now - timedelta(hours=23)),
         "3 min ahead": "wrun_" + new_ulid(now + timedelta(minutes=3)),
     }
     for why, run_id in accepted.items():
-        await returns(world.events.create(run_id, rq.run_created()), f"run_created with a runId {why}")
+        await returns(world.events.create(run_id, make.run_created()), f"run_created with a runId {why}")
 
 
 @invariant("RUN-004")
-async def test_second_run_created_conflicts(world: Any) -> None:
+async def test_second_run_created_conflicts(world: World) -> None:
     """A 2nd ``run_created`` for an existing runId raises ``EntityConflictError`` and leaves the
     log with exactly one ``run_created``, unchanged."""
-    run_id = rq.new_id("wrun")
-    await returns(world.events.create(run_id, rq.run_created()), "run_created with a client runId")
+    run_id = make.new_id("wrun")
+    await returns(world.events.create(run_id, make.run_created()), "run_created with a client runId")
     before = await all_events(world, run_id)
     await raises(
-        errors.EntityConflictError, world.events.create(run_id, rq.run_created()), "a second run_created"
+        errors.EntityConflictError, world.events.create(run_id, make.run_created()), "a second run_created"
     )
     after = await all_events(world, run_id)
     if [e.to_wire() for e in after] != [e.to_wire() for e in before]:
@@ -120,14 +122,14 @@ async def test_second_run_created_conflicts(world: Any) -> None:
 
 
 @invariant("RUN-005")
-async def test_new_run_echoes_run_created(world: Any) -> None:
+async def test_new_run_echoes_run_created(world: World) -> None:
     """The run that ``run_created`` makes is pending with ``createdAt = updatedAt`` and carries
     the sent deploymentId, workflowName, input (byte-exact), executionContext (bytes inside
     included) and specVersion (3 when none is sent): in the result and from ``runs.get``."""
     context = {"traceCarrier": {"traceparent": "00-4bf92f-00f067-01"}, "raw": b"\x00\xff"}
     payload = b"devl" + bytes(range(256))
     for sent_version, expected_version in ((MISSING, SPEC_VERSION_CURRENT), (2, 2)):
-        request = rq.run_created(input=payload, execution_context=context, spec_version=sent_version)
+        request = make.run_created(input=payload, execution_context=context, spec_version=sent_version)
         created = await create(world, None, request)
         expected = {
             "status": "pending",
@@ -156,12 +158,11 @@ async def test_new_run_echoes_run_created(world: Any) -> None:
 
 
 @invariant("RUN-006")
-async def test_run_started_on_pending_starts_it(world: Any) -> None:
+async def test_run_started_on_pending_starts_it(world: World) -> None:
     """``run_started`` on a pending run makes it running, returns ``{event, run}`` with
     ``run.startedAt`` set, and stores the event without eventData."""
-    created = await returns(world.events.create(None, rq.run_created()), "run_created")
-    run_id = created.run.run_id
-    started = await returns(world.events.create(run_id, rq.run_started()), "run_started")
+    run_id = await pending_run(world)
+    started = await returns(world.events.create(run_id, make.run_started()), "run_started")
     if started.run is MISSING or started.run.status != "running" or started.run.started_at is MISSING:
         fail("the result's run is running with startedAt set", "returned another run", ("result", started))
     if started.event is MISSING or started.event.event_type != "run_started":
@@ -178,11 +179,11 @@ async def test_run_started_on_pending_starts_it(world: Any) -> None:
 
 
 @invariant("RUN-007")
-async def test_run_started_on_running_appends_nothing(world: Any) -> None:
+async def test_run_started_on_running_appends_nothing(world: World) -> None:
     """``run_started`` on a running run returns the running run and appends no event."""
     run_id = await started_run(world)
     before = await all_events(world, run_id)
-    again = await returns(world.events.create(run_id, rq.run_started()), "run_started on a running run")
+    again = await returns(world.events.create(run_id, make.run_started()), "run_started on a running run")
     after = await all_events(world, run_id)
     if again.run is MISSING or again.run.status != "running":
         fail("the result carries the running run", "returned otherwise", ("result", again))
@@ -191,20 +192,20 @@ async def test_run_started_on_running_appends_nothing(world: Any) -> None:
 
 
 @invariant("RUN-008")
-async def test_run_started_on_terminal_run_expires(world: Any) -> None:
+async def test_run_started_on_terminal_run_expires(world: World) -> None:
     """``run_started`` on a completed, failed or cancelled run raises ``RunExpiredError``."""
-    for finish in (rq.run_completed(), rq.run_failed(), rq.run_cancelled()):
+    for finish in (make.run_completed(), make.run_failed(), make.run_cancelled()):
         run_id = await started_run(world)
         await returns(world.events.create(run_id, finish), finish.event_type)
         await raises(
             errors.RunExpiredError,
-            world.events.create(run_id, rq.run_started()),
+            world.events.create(run_id, make.run_started()),
             f"run_started after {finish.event_type}",
         )
 
 
 @invariant("RUN-009")
-async def test_terminal_run_events_end_the_run(world: Any) -> None:
+async def test_terminal_run_events_end_the_run(world: World) -> None:
     """``run_completed``, ``run_failed`` and ``run_cancelled``, on a pending and on a running run,
     set the matching status and ``completedAt``; ``run_completed`` stores ``output``
     byte-exact. Checked in the result and with ``runs.get``."""
@@ -212,7 +213,9 @@ async def test_terminal_run_events_end_the_run(world: Any) -> None:
     for starting in (pending_run, started_run):
         for kind in TERMINAL_RUN_EVENTS:
             run_id = await starting(world)
-            request = rq.run_completed(output=output) if kind == "run_completed" else finishing_request(kind)
+            request = (
+                make.run_completed(output=output) if kind == "run_completed" else finishing_request(kind)
+            )
             result = await create(world, run_id, request)
             status = kind.removeprefix("run_")
             action = f"{kind} on a {'running' if starting is started_run else 'pending'} run"
@@ -245,14 +248,14 @@ RUN_FAILED_ERRORS: tuple[tuple[str, Any, Any, dict[str, Any]], ...] = (
 
 
 @invariant("RUN-010")
-async def test_run_failed_records_structured_error(world: Any) -> None:
+async def test_run_failed_records_structured_error(world: World) -> None:
     """``run_failed`` sets the run's ``error`` to ``{message, stack?, code?}``: ``message`` is the
     error if it is a string, else its ``message``, else ``'Unknown error'``; ``stack`` is the
     error's ``stack``; ``code`` is ``errorCode``; absent parts stay absent. In the result and
     from ``runs.get``."""
     for what, error, error_code, expected in RUN_FAILED_ERRORS:
         run_id = await started_run(world)
-        result = await create(world, run_id, rq.run_failed(error, error_code))
+        result = await create(world, run_id, make.run_failed(error, error_code))
         for where, run in (("the result", result.run), ("runs.get", await run_of(world, run_id))):
             got = run.error.to_wire() if run is not MISSING and run.error is not MISSING else MISSING
             if got != expected:
@@ -266,7 +269,7 @@ async def test_run_failed_records_structured_error(world: Any) -> None:
 
 
 @invariant("RUN-011")
-async def test_ended_run_refuses_another_ending(world: Any) -> None:
+async def test_ended_run_refuses_another_ending(world: World) -> None:
     """On a completed, failed or cancelled run, ``run_completed``, ``run_failed`` and
     ``run_cancelled`` raise ``EntityConflictError`` and leave the run as it was; except
     ``run_cancelled`` on a cancelled run, which succeeds without changing it (it may log another
@@ -279,7 +282,7 @@ async def test_ended_run_refuses_another_ending(world: Any) -> None:
             before = await run_of(world, run_id)
             action = f"{second} after {first}"
             if first == second == "run_cancelled":
-                await returns(world.events.create(run_id, rq.run_cancelled()), action)
+                await returns(world.events.create(run_id, make.run_cancelled()), action)
             else:
                 await raises(
                     errors.EntityConflictError, world.events.create(run_id, finishing_request(second)), action
@@ -288,7 +291,7 @@ async def test_ended_run_refuses_another_ending(world: Any) -> None:
             if after.to_wire() != before.to_wire():
                 fail(f"{action} leaves the run unchanged", "changed it", ("before", before), ("after", after))
     run_id = await started_run(world)
-    endings = [rq.run_completed(), rq.run_failed()] * 3
+    endings: list[EventRequest] = [make.run_completed(), make.run_failed()] * 3
     outcome = await race([world.events.create(run_id, request) for request in endings])
     ended = [e for e in await all_events(world, run_id) if e.event_type in TERMINAL_RUN_EVENTS]
     if len(outcome.results) != 1 or outcome.error_names() - {"EntityConflictError"} or len(ended) != 1:
@@ -302,11 +305,11 @@ async def test_ended_run_refuses_another_ending(world: Any) -> None:
 
 
 @invariant("RUN-012")
-async def test_ending_a_missing_run_is_not_found(world: Any) -> None:
+async def test_ending_a_missing_run_is_not_found(world: World) -> None:
     """``run_completed``, ``run_failed`` and ``run_cancelled`` for a runId that was never created
     raise ``WorkflowRunNotFoundError`` and create no run."""
     for kind in TERMINAL_RUN_EVENTS:
-        run_id = rq.new_id("wrun")
+        run_id = make.new_id("wrun")
         action = f"{kind} on a run that does not exist"
         await raises(
             errors.WorkflowRunNotFoundError, world.events.create(run_id, finishing_request(kind)), action
@@ -315,22 +318,22 @@ async def test_ending_a_missing_run_is_not_found(world: Any) -> None:
 
 
 @invariant("RUN-013")
-async def test_runs_get_miss_is_not_found(world: Any) -> None:
+async def test_runs_get_miss_is_not_found(world: World) -> None:
     """``runs.get`` of a runId that was never created raises ``WorkflowRunNotFoundError``."""
     await started_run(world)
     await raises(
-        errors.WorkflowRunNotFoundError, world.runs.get(rq.new_id("wrun")), "runs.get of an unknown runId"
+        errors.WorkflowRunNotFoundError, world.runs.get(make.new_id("wrun")), "runs.get of an unknown runId"
     )
 
 
 @invariant("RUN-014")
-async def test_first_event_is_run_created(world: Any) -> None:
+async def test_first_event_is_run_created(world: World) -> None:
     """A run's first event is its ``run_created``, before ``run_started`` in eventId order and
     not later in createdAt, on the ordinary path and after resilient start."""
     ordinary = await started_run(world)
-    resilient_id = rq.new_id("wrun")
+    resilient_id = make.new_id("wrun")
     await returns(
-        world.events.create(resilient_id, rq.run_started(input=b"devl\x00in", resilient=True)),
+        world.events.create(resilient_id, make.run_started(input=b"devl\x00in", resilient=True)),
         "resilient run_started on a missing run",
     )
     for run_id in (ordinary, resilient_id):
@@ -359,7 +362,7 @@ def folded_status(log: list[Event]) -> str:
 
 
 @invariant("RUN-015")
-async def test_run_status_is_the_fold_of_its_log(world: Any) -> None:
+async def test_run_status_is_the_fold_of_its_log(world: World) -> None:
     """``runs.get(runId).status`` equals the fold of the run's log (pending; running after
     ``run_started``; then the first terminal event's status) for runs that are pending with a
     step, a hook and a wait, running with a finished step, ended from pending or running, ended
@@ -369,31 +372,31 @@ async def test_run_status_is_the_fold_of_its_log(world: Any) -> None:
         "pending with a step, a hook and a wait": (
             pending_run,
             lambda step: [
-                rq.step_created(step),
-                rq.hook_created(rq.new_id("hook"), rq.new_id("token")),
-                rq.wait_created(rq.new_id("wait"), datetime.now(UTC)),
+                make.step_created(step),
+                make.hook_created(make.new_id("hook"), make.new_id("token")),
+                make.wait_created(make.new_id("wait"), datetime.now(UTC)),
             ],
         ),
         "running with a finished step": (
             started_run,
-            lambda step: [rq.step_created(step), rq.step_started(step), rq.step_completed(step)],
+            lambda step: [make.step_created(step), make.step_started(step), make.step_completed(step)],
         ),
-        "cancelled while pending": (pending_run, lambda step: [rq.run_cancelled()]),
+        "cancelled while pending": (pending_run, lambda step: [make.run_cancelled()]),
         "completed while a step ran, which finished after": (
             started_run,
             lambda step: [
-                rq.step_created(step),
-                rq.step_started(step),
-                rq.run_completed(),
-                rq.step_completed(step),
+                make.step_created(step),
+                make.step_started(step),
+                make.run_completed(),
+                make.step_completed(step),
             ],
         ),
-        "failed while running": (started_run, lambda step: [rq.run_failed()]),
-        "cancelled twice": (started_run, lambda step: [rq.run_cancelled(), rq.run_cancelled()]),
+        "failed while running": (started_run, lambda step: [make.run_failed()]),
+        "cancelled twice": (started_run, lambda step: [make.run_cancelled(), make.run_cancelled()]),
     }
     for what, (new_run, history) in histories.items():
         run_id = await new_run(world)
-        for request in history(rq.new_id("step")):
+        for request in history(make.new_id("step")):
             await attempt(world.events.create(run_id, request))
         log = await all_events(world, run_id)
         run = await run_of(world, run_id)

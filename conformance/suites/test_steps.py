@@ -7,10 +7,12 @@ import math
 import time
 from typing import Any
 
-from conformance import requests as rq
-from conformance.invariant import invariant
-from conformance.kit import all_events, fail, raises, rejects, returns
-from conformance.scenarios import (
+from conformance.catalogue.marker import invariant
+from conformance.checks import make
+from conformance.checks.expect import fail, raises, rejects, returns
+from conformance.checks.fields import wire_fields
+from conformance.checks.reads import all_events
+from conformance.checks.scenarios import (
     TERMINAL_RUN_EVENTS,
     attempt,
     create,
@@ -26,13 +28,14 @@ from worldspec import errors
 from worldspec.entities import Step
 from worldspec.events import Event, EventRequest
 from worldspec.pagination import PaginationOptions
+from worldspec.protocol import World
 from worldspec.wire_types import MISSING
 
 STEP_NAME = "step//./src/workflows/order//chargeCard"
 STEP_EVENTS_AFTER_CREATION = ("step_started", "step_completed", "step_failed", "step_retrying")
 
 
-async def _step(world: Any, run_id: str | None, step_id: str) -> Step:
+async def _step(world: World, run_id: str | None, step_id: str) -> Step:
     step: Step = await returns(world.steps.get(run_id, step_id), f"steps.get({run_id!r}, {step_id!r})")
     return step
 
@@ -40,26 +43,20 @@ async def _step(world: Any, run_id: str | None, step_id: str) -> Step:
 def _later_event(kind: str, step_id: str) -> EventRequest:
     """A step event of type ``kind`` for an existing step."""
     requests: dict[str, EventRequest] = {
-        "step_started": rq.step_started(step_id),
-        "step_completed": rq.step_completed(step_id),
-        "step_failed": rq.step_failed(step_id),
-        "step_retrying": rq.step_retrying(step_id),
+        "step_started": make.step_started(step_id),
+        "step_completed": make.step_completed(step_id),
+        "step_failed": make.step_failed(step_id),
+        "step_retrying": make.step_retrying(step_id),
     }
     return requests[kind]
 
 
-def _shown(step: Step | Any, *fields: str) -> dict[str, Any]:
-    """The wire fields ``fields`` of ``step`` (``MISSING`` where absent)."""
-    wire = step.to_wire() if isinstance(step, Step) else {}
-    return {name: wire.get(name, MISSING) for name in fields}
-
-
 async def _judge(
-    world: Any, run_id: str, step_id: str, result_step: Any, rule: str, expected: dict[str, Any]
+    world: World, run_id: str, step_id: str, result_step: Any, rule: str, expected: dict[str, Any]
 ) -> None:
     """The step in the create's result and from ``steps.get`` shows ``expected``."""
     for where, step in (("the result", result_step), ("steps.get", await _step(world, run_id, step_id))):
-        if _shown(step, *expected) != expected:
+        if wire_fields(step, *expected) != expected:
             fail(
                 f"{rule}: {where} shows the expected fields",
                 "shows otherwise",
@@ -69,13 +66,13 @@ async def _judge(
 
 
 @invariant("STEP-001")
-async def test_step_created_is_pending(world: Any) -> None:
+async def test_step_created_is_pending(world: World) -> None:
     """``step_created`` makes a step ``{status: 'pending', attempt: 0}`` with the sent stepName
     and input (byte-exact) and ``createdAt = updatedAt``: in the result and from ``steps.get``."""
     run_id = await started_run(world)
-    step_id = rq.new_id("step")
+    step_id = make.new_id("step")
     payload = b"devl\x00" + bytes(range(256))
-    result = await create(world, run_id, rq.step_created(step_id, input=payload, step_name=STEP_NAME))
+    result = await create(world, run_id, make.step_created(step_id, input=payload, step_name=STEP_NAME))
     expected = {
         "runId": run_id,
         "stepId": step_id,
@@ -91,7 +88,7 @@ async def test_step_created_is_pending(world: Any) -> None:
 
 
 @invariant("STEP-002")
-async def test_duplicate_step_created_conflicts(world: Any) -> None:
+async def test_duplicate_step_created_conflicts(world: World) -> None:
     """A second ``step_created`` for an existing stepId raises ``EntityConflictError`` and leaves
     the step as the first made it. N concurrent ``step_created`` of one new stepId: one succeeds,
     the rest raise ``EntityConflictError``, and the step holds the winner's input."""
@@ -99,14 +96,14 @@ async def test_duplicate_step_created_conflicts(world: Any) -> None:
     step_id = await created_step(world, run_id, input=b"devl-first")
     await raises(
         errors.EntityConflictError,
-        world.events.create(run_id, rq.step_created(step_id, input=b"devl-second")),
+        world.events.create(run_id, make.step_created(step_id, input=b"devl-second")),
         "a second step_created for the step",
     )
     if (await _step(world, run_id, step_id)).input != b"devl-first":
         fail("the step keeps its first input", "took another", ("step", await _step(world, run_id, step_id)))
-    step_id = rq.new_id("step")
+    step_id = make.new_id("step")
     inputs = [f"devl-{index}".encode() for index in range(5)]
-    outcome = await race([world.events.create(run_id, rq.step_created(step_id, input=x)) for x in inputs])
+    outcome = await race([world.events.create(run_id, make.step_created(step_id, input=x)) for x in inputs])
     if len(outcome.results) != 1 or outcome.error_names() - {"EntityConflictError"}:
         fail(
             f"of {len(inputs)} concurrent step_created of one stepId, one succeeds and the rest raise "
@@ -122,23 +119,23 @@ async def test_duplicate_step_created_conflicts(world: Any) -> None:
 
 
 @invariant("STEP-003")
-async def test_attempt_counts_accepted_starts(world: Any) -> None:
+async def test_attempt_counts_accepted_starts(world: World) -> None:
     """``attempt`` counts the accepted ``step_started`` events: 1 after the first, one more after
     each later one (retries in between), and their number after N concurrent starts. The first
     start sets ``startedAt`` and later ones keep it; every start clears ``retryAfter``."""
     run_id = await started_run(world)
     step_id = await created_step(world, run_id)
-    first = await create(world, run_id, rq.step_started(step_id))
+    first = await create(world, run_id, make.step_started(step_id))
     started_at = first.step.started_at if first.step is not MISSING else MISSING
     if started_at is MISSING:
         fail("the first step_started sets startedAt", "left it unset", ("result", first))
     for attempt_number in (2, 3):
-        await create(world, run_id, rq.step_retrying(step_id, retry_after=from_now(-60)))
-        again = await create(world, run_id, rq.step_started(step_id))
+        await create(world, run_id, make.step_retrying(step_id, retry_after=from_now(-60)))
+        again = await create(world, run_id, make.step_started(step_id))
         expected = {"attempt": attempt_number, "startedAt": started_at, "retryAfter": MISSING}
         await _judge(world, run_id, step_id, again.step, f"start number {attempt_number}", expected)
     racing = await created_step(world, run_id)
-    outcome = await race([world.events.create(run_id, rq.step_started(racing)) for _ in range(5)])
+    outcome = await race([world.events.create(run_id, make.step_started(racing)) for _ in range(5)])
     logged = [e for e in await events_of(world, run_id, racing) if e.event_type == "step_started"]
     step = await _step(world, run_id, racing)
     if not step.attempt == len(logged) == len(outcome.results):
@@ -150,7 +147,7 @@ async def test_attempt_counts_accepted_starts(world: Any) -> None:
 
 
 @invariant("STEP-004")
-async def test_start_before_retry_after_is_too_early(world: Any) -> None:
+async def test_start_before_retry_after_is_too_early(world: World) -> None:
     """``step_started`` while the step's ``retryAfter`` (30 s ahead) has not come raises
     ``TooEarlyError`` whose ``retryAfter`` is the time left in seconds, rounded up to a whole
     number; the step stays pending with its attempt."""
@@ -158,10 +155,10 @@ async def test_start_before_retry_after_is_too_early(world: Any) -> None:
     run_id = await started_run(world)
     step_id = await running_step(world, run_id)
     sent = time.monotonic()
-    await create(world, run_id, rq.step_retrying(step_id, retry_after=from_now(delay)))
+    await create(world, run_id, make.step_retrying(step_id, retry_after=from_now(delay)))
     error = await raises(
         errors.TooEarlyError,
-        world.events.create(run_id, rq.step_started(step_id)),
+        world.events.create(run_id, make.step_started(step_id)),
         f"step_started {delay} s before the step's retryAfter",
     )
     elapsed = time.monotonic() - sent
@@ -181,7 +178,7 @@ async def test_start_before_retry_after_is_too_early(world: Any) -> None:
 
 
 @invariant("STEP-005")
-async def test_step_retrying_returns_step_to_pending(world: Any) -> None:
+async def test_step_retrying_returns_step_to_pending(world: World) -> None:
     """``step_retrying`` moves the step back to pending, keeps ``attempt``, records ``error``
     (``message`` from the string or its ``.message``, ``stack`` from ``eventData.stack``) and
     sets ``retryAfter`` to the sent Date, or clears it when none is sent."""
@@ -189,7 +186,7 @@ async def test_step_retrying_returns_step_to_pending(world: Any) -> None:
     step_id = await running_step(world, run_id)
     when = from_now(3600)
     stack = "Error: rate limited\n    at charge (w.js:2:2)"
-    retrying = rq.step_retrying(step_id, error={"message": "rate limited"}, retry_after=when, stack=stack)
+    retrying = make.step_retrying(step_id, error={"message": "rate limited"}, retry_after=when, stack=stack)
     result = await create(world, run_id, retrying)
     expected: dict[str, Any] = {
         "status": "pending",
@@ -198,13 +195,13 @@ async def test_step_retrying_returns_step_to_pending(world: Any) -> None:
         "retryAfter": when,
     }
     await _judge(world, run_id, step_id, result.step, "step_retrying with retryAfter", expected)
-    result = await create(world, run_id, rq.step_retrying(step_id, error="again"))
+    result = await create(world, run_id, make.step_retrying(step_id, error="again"))
     expected = {"status": "pending", "attempt": 1, "error": {"message": "again"}, "retryAfter": MISSING}
     await _judge(world, run_id, step_id, result.step, "step_retrying without retryAfter clears it", expected)
 
 
 @invariant("STEP-006")
-async def test_step_completed_records_output(world: Any) -> None:
+async def test_step_completed_records_output(world: World) -> None:
     """``step_completed`` on a running and on a pending step makes it completed with ``output``
     = the sent result, byte-exact, and ``completedAt`` set: in the result and from
     ``steps.get``."""
@@ -212,7 +209,7 @@ async def test_step_completed_records_output(world: Any) -> None:
     payload = b"devl\x00" + bytes(range(255, -1, -1))
     for starting in (running_step, created_step):
         step_id = await starting(world, run_id)
-        result = await create(world, run_id, rq.step_completed(step_id, result=payload))
+        result = await create(world, run_id, make.step_completed(step_id, result=payload))
         for where, step in (("the result", result.step), ("steps.get", await _step(world, run_id, step_id))):
             if step is MISSING or step.status != "completed" or step.completed_at is MISSING:
                 fail(f"{where} shows the step completed with completedAt", "did not", ("step", step))
@@ -245,14 +242,14 @@ STEP_FAILED_ERRORS: tuple[tuple[str, Any, Any, dict[str, Any]], ...] = (
 
 
 @invariant("STEP-007")
-async def test_step_failed_records_error(world: Any) -> None:
+async def test_step_failed_records_error(world: World) -> None:
     """``step_failed`` makes the step failed with ``completedAt`` and ``error = {message,
     stack}``: ``message`` is the error if a string, else its ``.message``, else ``'Unknown
     error'``; ``stack`` is ``eventData.stack`` (absent when it is, whatever the error holds)."""
     run_id = await started_run(world)
     for what, error, stack, expected in STEP_FAILED_ERRORS:
         step_id = await running_step(world, run_id)
-        result = await create(world, run_id, rq.step_failed(step_id, error=error, stack=stack))
+        result = await create(world, run_id, make.step_failed(step_id, error=error, stack=stack))
         for where, step in (("the result", result.step), ("steps.get", await _step(world, run_id, step_id))):
             got = step.error.to_wire() if step is not MISSING and step.error is not MISSING else MISSING
             if step is MISSING or step.status != "failed" or step.completed_at is MISSING or got != expected:
@@ -265,7 +262,7 @@ async def test_step_failed_records_error(world: Any) -> None:
 
 
 @invariant("STEP-008")
-async def test_finished_step_refuses_events(world: Any) -> None:
+async def test_finished_step_refuses_events(world: World) -> None:
     """On a completed or failed step, ``step_started``, ``step_completed``, ``step_failed`` and
     ``step_retrying`` raise ``EntityConflictError`` and leave the step as it was. N concurrent
     ``step_completed``/``step_failed`` of one running step: one succeeds, the rest raise
@@ -289,7 +286,7 @@ async def test_finished_step_refuses_events(world: Any) -> None:
                 ("after", after),
             )
     step_id = await running_step(world, run_id)
-    endings: list[EventRequest] = [rq.step_completed(step_id), rq.step_failed(step_id)] * 3
+    endings: list[EventRequest] = [make.step_completed(step_id), make.step_failed(step_id)] * 3
     outcome = await race([world.events.create(run_id, request) for request in endings])
     if len(outcome.results) != 1 or outcome.error_names() - {"EntityConflictError"}:
         fail(
@@ -304,13 +301,13 @@ async def test_finished_step_refuses_events(world: Any) -> None:
 
 
 @invariant("STEP-009")
-async def test_events_of_unknown_step_are_not_found(world: Any) -> None:
+async def test_events_of_unknown_step_are_not_found(world: World) -> None:
     """``step_started``, ``step_completed``, ``step_failed`` and ``step_retrying`` for a stepId
     never created in the run raise ``WorkflowWorldError`` (not found) and make no step."""
     run_id = await started_run(world)
     await running_step(world, run_id)
     for kind in STEP_EVENTS_AFTER_CREATION:
-        step_id = rq.new_id("step")
+        step_id = make.new_id("step")
         action = f"{kind} for a stepId never created"
         await raises(
             errors.WorkflowWorldError, world.events.create(run_id, _later_event(kind, step_id)), action
@@ -319,7 +316,7 @@ async def test_events_of_unknown_step_are_not_found(world: Any) -> None:
 
 
 @invariant("STEP-010")
-async def test_ended_run_expires_pending_steps_only(world: Any) -> None:
+async def test_ended_run_expires_pending_steps_only(world: World) -> None:
     """Once the run has completed, failed or been cancelled, ``step_started`` on a pending step
     raises ``RunExpiredError``, while steps that were running can still complete or fail."""
     for kind in TERMINAL_RUN_EVENTS:
@@ -329,7 +326,7 @@ async def test_ended_run_expires_pending_steps_only(world: Any) -> None:
         await finish_run(world, run_id, kind)
         await raises(
             errors.RunExpiredError,
-            world.events.create(run_id, rq.step_started(pending)),
+            world.events.create(run_id, make.step_started(pending)),
             f"step_started on a pending step after {kind}",
         )
         for step_id, ending in ((completing, "step_completed"), (failing, "step_failed")):
@@ -341,7 +338,7 @@ async def test_ended_run_expires_pending_steps_only(world: Any) -> None:
 
 
 @invariant("STEP-011")
-async def test_steps_get_with_or_without_run_id(world: Any) -> None:
+async def test_steps_get_with_or_without_run_id(world: World) -> None:
     """``steps.get(runId, stepId)`` and ``steps.get(None, stepId)`` return the same step; for a
     stepId never created both are rejected."""
     run_id = await started_run(world)
@@ -354,7 +351,7 @@ async def test_steps_get_with_or_without_run_id(world: Any) -> None:
             ("with runId", with_run),
             ("without runId", without_run),
         )
-    unknown = rq.new_id("step")
+    unknown = make.new_id("step")
     await rejects(world.steps.get(run_id, unknown), "steps.get of an unknown stepId")
     await rejects(world.steps.get(None, unknown), "steps.get(None, ...) of an unknown stepId")
 
@@ -371,7 +368,7 @@ def _step_log_violation(events: list[Event]) -> str | None:
 
 
 @invariant("STEP-012")
-async def test_step_log_has_one_creation_and_one_ending(world: Any) -> None:
+async def test_step_log_has_one_creation_and_one_ending(world: World) -> None:
     """In the run's log, each step has exactly one ``step_created``, before its other events,
     and at most one ``step_completed``/``step_failed``, after all its other events; also when
     the history tries to re-create steps and to move finished ones."""
@@ -380,18 +377,18 @@ async def test_step_log_has_one_creation_and_one_ending(world: Any) -> None:
     failed = await created_step(world, run_id)
     pending = await created_step(world, run_id)
     history = [
-        rq.step_created(completed),
-        rq.step_started(completed),
-        rq.step_retrying(completed, retry_after=from_now(-60)),
-        rq.step_started(completed),
-        rq.step_completed(completed),
+        make.step_created(completed),
+        make.step_started(completed),
+        make.step_retrying(completed, retry_after=from_now(-60)),
+        make.step_started(completed),
+        make.step_completed(completed),
         *(_later_event(kind, completed) for kind in STEP_EVENTS_AFTER_CREATION),
-        rq.step_created(completed),
-        rq.step_started(failed),
-        rq.step_failed(failed),
-        rq.step_completed(failed),
-        rq.step_created(failed),
-        rq.step_created(pending),
+        make.step_created(completed),
+        make.step_started(failed),
+        make.step_failed(failed),
+        make.step_completed(failed),
+        make.step_created(failed),
+        make.step_created(pending),
     ]
     for request in history:
         await attempt(world.events.create(run_id, request))
@@ -424,7 +421,7 @@ def folded_step_status(events: list[Event]) -> str | None:
 
 
 @invariant("STEP-013")
-async def test_steps_list_matches_the_log(world: Any) -> None:
+async def test_steps_list_matches_the_log(world: World) -> None:
     """``steps.list(runId)`` holds one step per ``step_created`` in the run's log and nothing
     else, each with the status its events fold to: pending after created or retrying, running
     after started, completed or failed after those."""
@@ -441,7 +438,7 @@ async def test_steps_list_matches_the_log(world: Any) -> None:
         step_id = await created_step(world, run_id)
         for kind in history:
             request = (
-                rq.step_retrying(step_id, retry_after=from_now(-60))
+                make.step_retrying(step_id, retry_after=from_now(-60))
                 if kind == "step_retrying"
                 else _later_event(kind, step_id)
             )

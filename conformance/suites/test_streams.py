@@ -6,20 +6,20 @@ import asyncio
 import contextlib
 from typing import Any
 
-from conformance import requests as rq
-from conformance.invariant import invariant
-from conformance.kit import fail, require, returns
+from conformance.catalogue.marker import invariant
+from conformance.checks import make
+from conformance.checks.expect import fail, returns
 from worldspec.capabilities import Capability
+from worldspec.protocol import World
 
 READ_TIMEOUT = 10.0
 
 
-@invariant("STRM-003")
-async def test_read_returns_chunks_byte_exact_in_order(world: Any) -> None:
+@invariant("STRM-003", requires=Capability.STREAMS)
+async def test_read_returns_chunks_byte_exact_in_order(world: World) -> None:
     """``read_from_stream`` yields the non-empty chunks byte-exact (strings as UTF-8), in write
     order, and ends at close."""
-    require(world, Capability.STREAMS)
-    name, run_id = f"strm_{rq.new_id('s')}", rq.new_id("wrun")
+    name, run_id = f"strm_{make.new_id('s')}", make.new_id("wrun")
     chunks: list[str | bytes] = [b"\x00", bytes(range(256)), "héllo ✓", b"\xff" * 70_000, b"", b"end"]
     for chunk in chunks:
         await returns(world.write_to_stream(name, run_id, chunk), "write_to_stream")
@@ -49,14 +49,14 @@ LIVE_TIMEOUT = 1.0
 
 
 def _stream_name() -> str:
-    return f"strm_{rq.new_id('s')}"
+    return f"strm_{make.new_id('s')}"
 
 
 def _as_bytes(chunk: str | bytes) -> bytes:
     return chunk.encode() if isinstance(chunk, str) else chunk
 
 
-async def _read(world: Any, name: str, start_index: int = 0) -> list[bytes]:
+async def _read(world: World, name: str, start_index: int = 0) -> list[bytes]:
     """Every chunk ``read_from_stream`` yields; the stream must end within ``LIVE_TIMEOUT``."""
 
     async def read_all() -> list[bytes]:
@@ -71,7 +71,7 @@ async def _read(world: Any, name: str, start_index: int = 0) -> list[bytes]:
         )
 
 
-async def _info(world: Any, name: str, run_id: str, tail_index: int, done: bool, when: str) -> None:
+async def _info(world: World, name: str, run_id: str, tail_index: int, done: bool, when: str) -> None:
     info = await returns(world.get_stream_info(name, run_id), "get_stream_info")
     if info.tail_index != tail_index or info.done is not done:
         fail(
@@ -80,25 +80,23 @@ async def _info(world: Any, name: str, run_id: str, tail_index: int, done: bool,
         )
 
 
-@invariant("STRM-001")
-async def test_info_of_streams_without_data(world: Any) -> None:
+@invariant("STRM-001", requires=Capability.STREAMS)
+async def test_info_of_streams_without_data(world: World) -> None:
     """``get_stream_info`` of a stream never written is ``{tailIndex: -1, done: false}``, and of
     a stream closed without any chunk ``{tailIndex: -1, done: true}``."""
-    require(world, Capability.STREAMS)
-    run_id = rq.new_id("wrun")
+    run_id = make.new_id("wrun")
     await _info(world, _stream_name(), run_id, -1, False, "of a stream never written")
     closed = _stream_name()
     await returns(world.close_stream(closed, run_id), "close_stream")
     await _info(world, closed, run_id, -1, True, "of a stream closed empty")
 
 
-@invariant("STRM-002")
-async def test_tail_index_and_close(world: Any) -> None:
+@invariant("STRM-002", requires=Capability.STREAMS)
+async def test_tail_index_and_close(world: World) -> None:
     """After n writes (a zero-length one included) ``tailIndex`` is n-1 and ``done`` false; after
     close, ``done`` is true; writes after close never become visible to get_stream_info,
     get_stream_chunks or read_from_stream (they may be refused). Chunk order is STRM-003's."""
-    require(world, Capability.STREAMS)
-    name, run_id = _stream_name(), rq.new_id("wrun")
+    name, run_id = _stream_name(), make.new_id("wrun")
     chunks: list[str | bytes] = [b"one", b"", "three", b"\x04"]
     for chunk in chunks:
         await returns(world.write_to_stream(name, run_id, chunk), "write_to_stream")
@@ -117,13 +115,12 @@ async def test_tail_index_and_close(world: Any) -> None:
         fail("read_from_stream yields only the chunks written before close", "yielded others", ("read", read))
 
 
-@invariant("STRM-004")
-async def test_read_from_a_start_index(world: Any) -> None:
+@invariant("STRM-004", requires=Capability.STREAMS)
+async def test_read_from_a_start_index(world: World) -> None:
     """On a closed stream of n chunks, ``read_from_stream`` from ``-k`` yields the chunks from
     ``max(0, n-k)``, from ``i`` the chunks from ``i``, and from ``i >= n`` nothing; it ends.
     (Their order is STRM-003's.)"""
-    require(world, Capability.STREAMS)
-    name, run_id = _stream_name(), rq.new_id("wrun")
+    name, run_id = _stream_name(), make.new_id("wrun")
     chunks = [f"chunk {index}".encode() for index in range(5)]
     for chunk in chunks:
         await returns(world.write_to_stream(name, run_id, chunk), "write_to_stream")
@@ -141,12 +138,11 @@ async def test_read_from_a_start_index(world: Any) -> None:
             )
 
 
-@invariant("STRM-005")
-async def test_reader_opened_first_reads_live(world: Any) -> None:
+@invariant("STRM-005", requires=Capability.STREAMS)
+async def test_reader_opened_first_reads_live(world: World) -> None:
     """A reader opened before any write receives each chunk while the stream is still open
     (within 1 s of its write), skips a zero-length one, and ends when the stream is closed."""
-    require(world, Capability.STREAMS)
-    name, run_id = _stream_name(), rq.new_id("wrun")
+    name, run_id = _stream_name(), make.new_id("wrun")
     received: asyncio.Queue[bytes | None] = asyncio.Queue()
 
     async def reader() -> None:
@@ -183,13 +179,12 @@ async def _next_live(received: asyncio.Queue[bytes | None], what: str) -> bytes 
         fail(f"a reader opened before the writes receives {what} within {LIVE_TIMEOUT:.0f} s", "it did not")
 
 
-@invariant("STRM-006")
-async def test_chunk_pages_join_to_all_chunks(world: Any) -> None:
+@invariant("STRM-006", requires=Capability.STREAMS)
+async def test_chunk_pages_join_to_all_chunks(world: World) -> None:
     """``get_stream_chunks`` paged by 1, 2, 4 and 100 joins to every chunk, zero-length ones
     included, with indices 0..n-1; ``hasMore`` comes with a cursor; the last page has
     ``hasMore: false``, ``cursor: null`` and ``done`` false while open, true once closed."""
-    require(world, Capability.STREAMS)
-    name, run_id = _stream_name(), rq.new_id("wrun")
+    name, run_id = _stream_name(), make.new_id("wrun")
     chunks: list[str | bytes] = [b"a", b"", "é", bytes(range(256)), b"\x00", b"z"]
     for chunk in chunks:
         await returns(world.write_to_stream(name, run_id, chunk), "write_to_stream")
@@ -214,7 +209,7 @@ async def test_chunk_pages_join_to_all_chunks(world: Any) -> None:
                 )
 
 
-async def _chunk_pages(world: Any, name: str, run_id: str, limit: int, count: int) -> list[Any]:
+async def _chunk_pages(world: World, name: str, run_id: str, limit: int, count: int) -> list[Any]:
     pages, cursor = [], None
     while True:
         page = await returns(
@@ -229,13 +224,12 @@ async def _chunk_pages(world: Any, name: str, run_id: str, limit: int, count: in
         cursor = page.cursor
 
 
-@invariant("STRM-007")
-async def test_streams_listed_by_run(world: Any) -> None:
+@invariant("STRM-007", requires=Capability.STREAMS)
+async def test_streams_listed_by_run(world: World) -> None:
     """``list_streams_by_run_id`` lists the streams written or only closed with that runId;
     a stream is keyed by name, so one written with two runIds is listed under both and holds
     the chunks of both writes; an unknown runId lists nothing."""
-    require(world, Capability.STREAMS)
-    first, second = rq.new_id("wrun"), rq.new_id("wrun")
+    first, second = make.new_id("wrun"), make.new_id("wrun")
     written, closed_only, elsewhere, shared = (_stream_name() for _ in range(4))
     await returns(world.write_to_stream(written, first, b"w"), "write_to_stream")
     await returns(world.close_stream(closed_only, first), "close_stream")
@@ -246,7 +240,7 @@ async def test_streams_listed_by_run(world: Any) -> None:
     for run_id, expected in (
         (first, {written, closed_only, shared}),
         (second, {elsewhere, shared}),
-        (rq.new_id("wrun"), set()),
+        (make.new_id("wrun"), set()),
     ):
         listed = await returns(world.list_streams_by_run_id(run_id), "list_streams_by_run_id")
         if set(listed) != expected:

@@ -3,12 +3,11 @@ log grows only by the steps that were in flight finishing."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from conformance import requests as rq
-from conformance.invariant import invariant
-from conformance.kit import all_events, fail, raises, rejects, returns
-from conformance.scenarios import (
+from conformance.catalogue.marker import invariant
+from conformance.checks import make
+from conformance.checks.expect import fail, raises, rejects, returns
+from conformance.checks.reads import all_events
+from conformance.checks.scenarios import (
     TERMINAL_RUN_EVENTS,
     attempt,
     created_step,
@@ -22,24 +21,25 @@ from conformance.scenarios import (
 )
 from worldspec import errors
 from worldspec.events import EventRequest
+from worldspec.protocol import World
 
 STEP_EVENTS = frozenset({"step_started", "step_completed", "step_failed", "step_retrying"})
 """Events of steps that already exist."""
 
 
 @invariant("TERM-001")
-async def test_ended_run_creates_nothing(world: Any) -> None:
+async def test_ended_run_creates_nothing(world: World) -> None:
     """Once a run has completed, failed or been cancelled, ``step_created``, ``hook_created`` and
     ``wait_created`` raise ``EntityConflictError`` and create nothing: no step, and the hook's
     token stays free."""
     for kind in TERMINAL_RUN_EVENTS:
         run_id = await started_run(world)
         await finish_run(world, run_id, kind)
-        step_id, hook_id, token = rq.new_id("step"), rq.new_id("hook"), rq.new_id("token")
+        step_id, hook_id, token = make.new_id("step"), make.new_id("hook"), make.new_id("token")
         creates: list[EventRequest] = [
-            rq.step_created(step_id),
-            rq.hook_created(hook_id, token),
-            rq.wait_created(rq.new_id("wait"), from_now(60)),
+            make.step_created(step_id),
+            make.hook_created(hook_id, token),
+            make.wait_created(make.new_id("wait"), from_now(60)),
         ]
         for request in creates:
             action = f"{request.event_type} after {kind}"
@@ -49,7 +49,7 @@ async def test_ended_run_creates_nothing(world: Any) -> None:
 
 
 @invariant("TERM-002")
-async def test_ended_run_logs_only_steps_finishing(world: Any) -> None:
+async def test_ended_run_logs_only_steps_finishing(world: World) -> None:
     """After a run's terminal event its log grows only by events of steps created before it
     (``step_started``, ``step_completed``, ``step_failed``, ``step_retrying``) and, on a cancelled
     run, by more ``run_cancelled``: checked after trying every event type on ended runs that
@@ -61,19 +61,19 @@ async def test_ended_run_logs_only_steps_finishing(world: Any) -> None:
         wait = await waiting_wait(world, run_id)
         await finish_run(world, run_id, kind)
         tries: list[EventRequest] = [
-            rq.run_started(),
-            rq.run_completed(),
-            rq.run_failed(),
-            rq.run_cancelled(),
-            rq.step_created(rq.new_id("step")),
-            rq.hook_created(rq.new_id("hook"), rq.new_id("token")),
-            rq.wait_created(rq.new_id("wait"), from_now(60)),
-            rq.hook_received(hook_id),
-            rq.hook_disposed(hook_id),
-            rq.wait_completed(wait),
-            rq.step_started(pending),
-            rq.step_retrying(running),
-            rq.step_completed(running),
+            make.run_started(),
+            make.run_completed(),
+            make.run_failed(),
+            make.run_cancelled(),
+            make.step_created(make.new_id("step")),
+            make.hook_created(make.new_id("hook"), make.new_id("token")),
+            make.wait_created(make.new_id("wait"), from_now(60)),
+            make.hook_received(hook_id),
+            make.hook_disposed(hook_id),
+            make.wait_completed(wait),
+            make.step_started(pending),
+            make.step_retrying(running),
+            make.step_completed(running),
         ]
         for request in tries:
             await attempt(world.events.create(run_id, request))
@@ -91,7 +91,7 @@ async def test_ended_run_logs_only_steps_finishing(world: Any) -> None:
 
 
 @invariant("TERM-003")
-async def test_ended_run_has_no_waits(world: Any) -> None:
+async def test_ended_run_has_no_waits(world: World) -> None:
     """When a run completes, fails or is cancelled its waits go: ``wait_completed`` for a wait
     that was waiting raises ``WorkflowWorldError`` (not found), and the log holds no
     ``wait_completed`` for it, neither written by the World at the transition nor later."""
@@ -101,7 +101,7 @@ async def test_ended_run_has_no_waits(world: Any) -> None:
         await finish_run(world, run_id, kind)
         await raises(
             errors.WorkflowWorldError,
-            world.events.create(run_id, rq.wait_completed(wait)),
+            world.events.create(run_id, make.wait_completed(wait)),
             f"wait_completed for a wait of a run after {kind}",
         )
         kinds = [event.event_type for event in await events_of(world, run_id, wait)]
@@ -110,7 +110,7 @@ async def test_ended_run_has_no_waits(world: Any) -> None:
 
 
 @invariant("TERM-004")
-async def test_ended_run_lets_only_running_steps_finish(world: Any) -> None:
+async def test_ended_run_lets_only_running_steps_finish(world: World) -> None:
     """After a run's terminal event only ``step_completed``/``step_failed`` of running steps
     should be accepted: ``step_completed``, ``step_failed`` and ``step_retrying`` on a pending
     step, and ``step_retrying`` on a running one, raise ``RunExpiredError`` and change nothing.
@@ -121,10 +121,10 @@ async def test_ended_run_lets_only_running_steps_finish(world: Any) -> None:
         running = await running_step(world, run_id)
         await finish_run(world, run_id, kind)
         tries: list[tuple[str, EventRequest]] = [
-            ("a pending", rq.step_completed(pending[0])),
-            ("a pending", rq.step_failed(pending[1])),
-            ("a pending", rq.step_retrying(pending[2])),
-            ("a running", rq.step_retrying(running)),
+            ("a pending", make.step_completed(pending[0])),
+            ("a pending", make.step_failed(pending[1])),
+            ("a pending", make.step_retrying(pending[2])),
+            ("a running", make.step_retrying(running)),
         ]
         for which, request in tries:
             step_id = str(request.correlation_id)

@@ -3,36 +3,30 @@ with. A wait has no getter; the kit sees it in ``EventResult.wait`` and in the l
 
 from __future__ import annotations
 
-from typing import Any
-
-from conformance import requests as rq
-from conformance.invariant import invariant
-from conformance.kit import fail, raises, returns
-from conformance.scenarios import create, events_of, from_now, race, started_run, waiting_wait
+from conformance.catalogue.marker import invariant
+from conformance.checks import make
+from conformance.checks.expect import fail, raises, returns
+from conformance.checks.fields import wire_fields
+from conformance.checks.scenarios import create, events_of, from_now, race, started_run, waiting_wait
 from worldspec import errors
-from worldspec.entities import Wait
+from worldspec.protocol import World
 from worldspec.wire_types import MISSING
 
 
-def _shown(wait: Wait | Any, *fields: str) -> dict[str, Any]:
-    wire = wait.to_wire() if isinstance(wait, Wait) else {}
-    return {name: wire.get(name, MISSING) for name in fields}
-
-
 @invariant("WAIT-001")
-async def test_wait_created_is_waiting(world: Any) -> None:
+async def test_wait_created_is_waiting(world: World) -> None:
     """``wait_created`` returns the wait ``{waitId: '<runId>-<correlationId>', runId, status:
     'waiting', resumeAt}``, ``resumeAt`` equal to the sent Date to the millisecond."""
     run_id = await started_run(world)
-    correlation_id, resume_at = rq.new_id("wait"), from_now(90)
-    result = await create(world, run_id, rq.wait_created(correlation_id, resume_at))
+    correlation_id, resume_at = make.new_id("wait"), from_now(90)
+    result = await create(world, run_id, make.wait_created(correlation_id, resume_at))
     expected = {
         "waitId": f"{run_id}-{correlation_id}",
         "runId": run_id,
         "status": "waiting",
         "resumeAt": resume_at,
     }
-    if _shown(result.wait, *expected) != expected:
+    if wire_fields(result.wait, *expected) != expected:
         fail(
             "wait_created returns the new wait",
             "returned otherwise",
@@ -42,7 +36,7 @@ async def test_wait_created_is_waiting(world: Any) -> None:
 
 
 @invariant("WAIT-002")
-async def test_duplicate_wait_created_conflicts(world: Any) -> None:
+async def test_duplicate_wait_created_conflicts(world: World) -> None:
     """A second ``wait_created`` for a wait that is waiting or completed raises
     ``EntityConflictError``; N concurrent ``wait_created`` of one new wait: one succeeds, the
     rest raise ``EntityConflictError``."""
@@ -50,14 +44,14 @@ async def test_duplicate_wait_created_conflicts(world: Any) -> None:
     correlation_id = await waiting_wait(world, run_id)
     for state in ("waiting", "completed"):
         if state == "completed":
-            await create(world, run_id, rq.wait_completed(correlation_id))
+            await create(world, run_id, make.wait_completed(correlation_id))
         await raises(
             errors.EntityConflictError,
-            world.events.create(run_id, rq.wait_created(correlation_id, from_now(30))),
+            world.events.create(run_id, make.wait_created(correlation_id, from_now(30))),
             f"a second wait_created for a {state} wait",
         )
-    correlation_id = rq.new_id("wait")
-    created = [rq.wait_created(correlation_id, from_now(60 + index)) for index in range(4)]
+    correlation_id = make.new_id("wait")
+    created = [make.wait_created(correlation_id, from_now(60 + index)) for index in range(4)]
     outcome = await race([world.events.create(run_id, request) for request in created])
     if len(outcome.results) != 1 or outcome.error_names() - {"EntityConflictError"}:
         fail(
@@ -67,22 +61,22 @@ async def test_duplicate_wait_created_conflicts(world: Any) -> None:
 
 
 @invariant("WAIT-003")
-async def test_wait_completes_once(world: Any) -> None:
+async def test_wait_completes_once(world: World) -> None:
     """``wait_completed`` makes the wait completed with ``completedAt``; a second one raises
     ``EntityConflictError``; of N concurrent ones one succeeds and the rest raise
     ``EntityConflictError``; each wait has one ``wait_completed`` in the log."""
     run_id = await started_run(world)
     correlation_id = await waiting_wait(world, run_id)
-    result = await create(world, run_id, rq.wait_completed(correlation_id))
+    result = await create(world, run_id, make.wait_completed(correlation_id))
     if result.wait is MISSING or result.wait.status != "completed" or result.wait.completed_at is MISSING:
         fail("wait_completed returns the wait completed, with completedAt", "did not", ("result", result))
     await raises(
         errors.EntityConflictError,
-        world.events.create(run_id, rq.wait_completed(correlation_id)),
+        world.events.create(run_id, make.wait_completed(correlation_id)),
         "a second wait_completed",
     )
     racing = await waiting_wait(world, run_id)
-    outcome = await race([world.events.create(run_id, rq.wait_completed(racing)) for _ in range(4)])
+    outcome = await race([world.events.create(run_id, make.wait_completed(racing)) for _ in range(4)])
     if len(outcome.results) != 1 or outcome.error_names() - {"EntityConflictError"}:
         fail(
             "of 4 concurrent wait_completed one succeeds, the rest raise EntityConflictError",
@@ -95,20 +89,20 @@ async def test_wait_completes_once(world: Any) -> None:
 
 
 @invariant("WAIT-004")
-async def test_unknown_wait_completed_is_not_found(world: Any) -> None:
+async def test_unknown_wait_completed_is_not_found(world: World) -> None:
     """``wait_completed`` for a wait never created in the run raises ``WorkflowWorldError`` (not
     found)."""
     run_id = await started_run(world)
     await waiting_wait(world, run_id)
     await raises(
         errors.WorkflowWorldError,
-        world.events.create(run_id, rq.wait_completed(rq.new_id("wait"))),
+        world.events.create(run_id, make.wait_completed(make.new_id("wait"))),
         "wait_completed for a wait never created",
     )
 
 
 @invariant("WAIT-005")
-async def test_resume_at_stays_as_created(world: Any) -> None:
+async def test_resume_at_stays_as_created(world: World) -> None:
     """A wait's ``resumeAt`` stays its ``wait_created`` value when it completes, with or without
     a ``resumeAt`` (another one) in the ``wait_completed`` eventData."""
     run_id = await started_run(world)
@@ -116,7 +110,7 @@ async def test_resume_at_stays_as_created(world: Any) -> None:
         resume_at = from_now(60)
         correlation_id = await waiting_wait(world, run_id, resume_at=resume_at)
         result = await returns(
-            world.events.create(run_id, rq.wait_completed(correlation_id, resume_at=echoed)),
+            world.events.create(run_id, make.wait_completed(correlation_id, resume_at=echoed)),
             "wait_completed" + ("" if echoed is MISSING else " carrying another resumeAt"),
         )
         if result.wait is MISSING or result.wait.resume_at != resume_at:

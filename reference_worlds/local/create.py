@@ -125,7 +125,7 @@ class EventWriter:
                 result["events"] = [strip_event(logged.event.model, resolve) for logged in fold.events]
                 result["cursor"] = None
                 result["has_more"] = False
-        return EventResult(**result)
+        return EventResult(**result).model_copy(deep=True)
 
     def _token_locks(self, fold: RunFold, request: EventRequest) -> list[Path]:
         tokens: set[str] = set()

@@ -24,13 +24,12 @@ from pathlib import Path
 from reference_worlds.local.files import append_lines, read_committed
 from reference_worlds.local.layout import Layout
 from reference_worlds.local.locks import SectionLocks, finish_in_thread
-from reference_worlds.paging import MAX_LIMIT, decode_cursor, encode_cursor
+from reference_worlds.paging import chunk_page
 from worldspec import errors
-from worldspec.streams import StreamChunk, StreamChunksResponse, StreamInfoResponse
+from worldspec.streams import StreamChunksResponse, StreamInfoResponse
 
 __all__ = ["FileStreams"]
 
-DEFAULT_CHUNK_PAGE = 100
 POLL_SECONDS = 0.05
 
 
@@ -162,22 +161,7 @@ class FileStreams:
     ) -> StreamChunksResponse:
         """A snapshot page of chunks, zero-length ones included."""
         stream = self._current(name)
-        start = 0
-        if cursor:
-            after = decode_cursor(cursor)
-            if not isinstance(after, int) or isinstance(after, bool) or after < -1:
-                raise errors.WorkflowWorldError(f"unusable cursor {cursor[:40]!r}", status=400)
-            start = after + 1
-        size = max(1, min(MAX_LIMIT, limit or DEFAULT_CHUNK_PAGE))
-        snapshot = list(stream.chunks)
-        chosen = snapshot[start : start + size]
-        has_more = start + size < len(snapshot)
-        return StreamChunksResponse(
-            data=[StreamChunk(index=start + offset, data=data) for offset, data in enumerate(chosen)],
-            cursor=encode_cursor(start + len(chosen) - 1) if has_more else None,
-            has_more=has_more,
-            done=stream.closed and not has_more,
-        )
+        return chunk_page(stream.chunks, stream.closed, limit=limit, cursor=cursor)
 
     async def get_stream_info(self, name: str, run_id: str) -> StreamInfoResponse:
         """Index of the last chunk (-1 when none) and whether the stream is closed."""

@@ -4,7 +4,10 @@ A preset gives a package's factory export, the config it needs to run isolated p
 capabilities that cannot be probed, and a setup command (a database migration, say) run once
 per process and environment before the first World is built. Anything given to ``NodeWorld``
 overrides the preset. In a config, the string ``FRESH_DIR`` (``{fresh_dir}``) is replaced by a
-temporary directory made for each World instance and removed when it closes.
+temporary directory made for each World instance and removed when it closes, and
+``FRESH_DATABASE`` (``{fresh_database}``) by the URL of a PostgreSQL database made for each
+World instance and dropped when it closes (``databases.py``), on the server the preset's
+``server_variable`` names, with the setup command run once on the template it is cloned from.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-__all__ = ["FRESH_DIR", "PRESETS", "Preset", "package_name", "preset_for"]
+__all__ = ["FRESH_DATABASE", "FRESH_DIR", "PRESETS", "Preset", "package_name", "preset_for"]
 
 FRESH_DIR: Final = "{fresh_dir}"
+FRESH_DATABASE: Final = "{fresh_database}"
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,9 @@ class Preset:
     capabilities: dict[str, bool] = field(default_factory=dict)
     setup: tuple[str, ...] = ()
     """argv run in the install directory with the Node process's environment."""
+    server_variable: str | None = None
+    """The environment variable holding the URL of the database server that ``FRESH_DATABASE``
+    databases are made on; the setup command gets the template's URL in it."""
 
 
 PRESETS: Final[dict[str, Preset]] = {
@@ -38,10 +45,27 @@ PRESETS: Final[dict[str, Preset]] = {
     ),
     "@workflow/world-postgres": Preset(
         export="createWorld",
+        # each World its own database: start() re-enqueues every active run in its database,
+        # and Graphile Worker takes jobs from any process on it (docs/bridge.md)
+        config={"connectionString": FRESH_DATABASE},
         # Graphile Worker schedules delayed jobs (runAt)
         capabilities={"delay": True},
-        # creates the schema at $WORKFLOW_POSTGRES_URL, as `npx workflow-postgres-setup` does
+        # creates the schema, as `npx workflow-postgres-setup` does
         setup=("node", "node_modules/@workflow/world-postgres/bin/setup.js"),
+        server_variable="WORKFLOW_POSTGRES_URL",
+    ),
+    "@workflow-worlds/redis": Preset(
+        export="createWorld",
+        # never the package's default prefix ("workflow"), where an application keeps its runs;
+        # the server is $WORKFLOW_REDIS_URI (default redis://localhost:6379)
+        config={"keyPrefix": "worldspec"},
+    ),
+    "@workflow-worlds/mongodb": Preset(
+        export="createWorld",
+        # never the package's default database ("workflow"); the server is $WORKFLOW_MONGODB_URI
+        # (default mongodb://localhost:27017). Without a replica set the World falls back from
+        # change streams to in-process notification by itself.
+        config={"databaseName": "worldspec"},
     ),
 }
 

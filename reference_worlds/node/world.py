@@ -15,14 +15,14 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
 from reference_worlds.node import results
 from reference_worlds.node.channel import Channel, open_channel
+from reference_worlds.node.databases import FreshDatabases, fresh_databases_for
 from reference_worlds.node.install import install
-from reference_worlds.node.presets import FRESH_DIR, package_name, preset_for
+from reference_worlds.node.presets import FRESH_DATABASE, FRESH_DIR, package_name, preset_for
 from reference_worlds.node.probes import probe_capabilities
 from reference_worlds.node.process import BridgeError, NodeProcess, process_for
 from reference_worlds.node.storage import Events, Hooks, Runs, Steps
@@ -68,13 +68,6 @@ def _run_setup(argv: tuple[str, ...], directory: Path, env: dict[str, str]) -> N
     _set_up.add(key)
 
 
-def _process_for(package: str, setup: tuple[str, ...], env: dict[str, str]) -> NodeProcess:
-    """Install ``package`` if needed, run its setup once, and return the process serving it."""
-    entry = install(package)
-    _run_setup(setup, entry.parent, env)
-    return process_for(entry, env)
-
-
 def _config_of(config: dict[str, Any] | str | None) -> dict[str, Any] | None:
     if isinstance(config, str):
         loaded = json.loads(config)
@@ -109,6 +102,7 @@ class NodeWorld:
         preset = preset_for(package)
         self.package = package
         self.setup = preset.setup
+        self.server_variable = preset.server_variable
         self.export = export if export is not None else preset.export
         self.config = _config_of(config) if config is not None else preset.config
         self.env = {str(key): str(value) for key, value in (env or {}).items()}
@@ -122,6 +116,8 @@ class NodeWorld:
         self._world_id: int | None = None
         self._abandoned = False
         self._fresh_dir: Path | None = None
+        self._databases: FreshDatabases | None = None
+        self._fresh_database: str | None = None
         self._log_mark = 0
 
     # --- lifecycle ------------------------------------------------------------------------------
@@ -129,7 +125,18 @@ class NodeWorld:
     async def start(self) -> None:
         """Install the package if needed, build the World in Node, call its ``start()``, and
         settle the capabilities (declared by preset or option, probed where possible)."""
-        process = await asyncio.to_thread(_process_for, self.package, self.setup, self.env)
+        entry = await asyncio.to_thread(install, self.package)
+        if FRESH_DATABASE in json.dumps(self.config):
+            if self.server_variable is None:
+                problem = f"{FRESH_DATABASE} needs a preset naming its server; {self.package} has none"
+                raise BridgeError(problem)
+            self._databases = fresh_databases_for(
+                self.package, str(entry.parent), self.setup, self.env, self.server_variable
+            )
+            self._fresh_database = await asyncio.to_thread(self._databases.create)
+        else:
+            await asyncio.to_thread(_run_setup, self.setup, entry.parent, self.env)
+        process = await asyncio.to_thread(process_for, entry, self.env)
         if "loadError" in process.hello:
             problem = f"Node cannot import {self.package}: {process.hello['loadError']}"
             raise BridgeError(process.explain(problem))
@@ -153,12 +160,14 @@ class NodeWorld:
         if "writeToStreamMulti" in members:
             self.write_to_stream_multi = self._write_to_stream_multi
         probed = await probe_capabilities(self, members)
-        unknown = set(self.capability_overrides) - {field.name for field in fields(Capabilities)}
-        if unknown:
-            raise ValueError(f"unknown capabilities {sorted(unknown)}; see worldspec.Capabilities")
-        self.worldspec_capabilities = replace(probed, **self.capability_overrides)
+        try:
+            self.worldspec_capabilities = probed.replace(**self.capability_overrides)
+        except TypeError as error:
+            raise ValueError(f"{error}; see worldspec.Capabilities") from None
 
     def _materialize(self, value: Any) -> Any:
+        if isinstance(value, str) and FRESH_DATABASE in value and self._fresh_database is not None:
+            return value.replace(FRESH_DATABASE, self._fresh_database)
         if isinstance(value, str) and FRESH_DIR in value:
             if self._fresh_dir is None:
                 slug = package_name(self.package).replace("/", "_").lstrip("@")
@@ -171,9 +180,9 @@ class NodeWorld:
         return value
 
     async def close(self) -> None:
-        """Close the World in Node and remove its temporary directory; the process stays up for
-        the next World. Returns at once when the process has died or the World was abandoned; a
-        close() that takes more than CLOSE_TIMEOUT in Node kills the process."""
+        """Close the World in Node and remove its temporary directory and database; the process
+        stays up for the next World. Returns at once when the process has died or the World was
+        abandoned; a close() that takes more than CLOSE_TIMEOUT in Node kills the process."""
         channel, self._channel = self._channel, None
         try:
             if channel is not None and channel.usable and self._world_id is not None and not self._abandoned:
@@ -189,6 +198,9 @@ class NodeWorld:
             self._world_id = None
             if self._fresh_dir is not None:
                 shutil.rmtree(self._fresh_dir, ignore_errors=True)
+            if self._databases is not None and self._fresh_database is not None:
+                await asyncio.to_thread(self._databases.drop, self._fresh_database)
+                self._fresh_database = None
 
     def worldspec_abandon(self) -> None:
         """Give up on this World after a call overran its deadline: kill its Node process at once

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from psycopg_pool import AsyncConnectionPool
 
-from reference_worlds.paging import MAX_LIMIT, decode_cursor, encode_cursor
+from reference_worlds.paging import DEFAULT_CHUNK_PAGE, MAX_LIMIT, decode_cursor, encode_cursor
 from reference_worlds.postgres.codec import check_key, is_storable_text
 from reference_worlds.postgres.notifier import Notifier
 from worldspec import errors
@@ -22,7 +22,6 @@ from worldspec.streams import StreamChunk, StreamChunksResponse, StreamInfoRespo
 
 __all__ = ["PostgresStreams"]
 
-DEFAULT_CHUNK_PAGE: Final = 100
 READ_BATCH: Final = 100
 POLL_SECONDS: Final = 1.0
 """How long a live reader waits for a notification before it looks again anyway."""

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Judge a worldspec parity corpus with upstream's own zod schemas.
 //
-//   node tools/zod-parity/validate.mjs [CORPUS.json | -] > verdicts.json
+//   node tools/zod-parity/validate.mjs [--pin DIR] [CORPUS.json | -] > verdicts.json
 //
 // The corpus is {"cases": [{"id", "schema", "data"}, ...]} with data in the tagged JSON form:
 // {"$bytes": base64} is a Uint8Array, {"$timestampMs": n} a Date, {"$undefined": true} is
@@ -9,9 +9,12 @@
 // checked with `schema.safeParse(data)`; the verdicts say whether upstream accepted it and, if
 // not, every zod issue as `path: code`.
 //
-// The pinned @workflow/world (package.json + package-lock.json beside this file) is installed
-// once into a cache directory, $WORLDSPEC_NPM_CACHE or ~/.cache/worldspec/zod-parity, and
-// reused while its manifests match these. Nothing is installed into the repository.
+// The pinned @workflow/world (package.json + package-lock.json beside this file: 4.5.0, the
+// 4.x line) is installed once into a cache directory, $WORLDSPEC_NPM_CACHE or
+// ~/.cache/worldspec/zod-parity, and reused while its manifests match these. `--pin DIR` judges
+// with the pin in DIR instead (tools/zod-parity/world-5: 5.0.0-beta.37, the 5.x line), cached
+// in that directory's sibling `<cache>-<basename of DIR>`. Nothing is installed into the
+// repository. A case may name any of SCHEMA_NAMES that the pinned package exports.
 //
 // Exit codes: 0 verdicts written; 2 unusable corpus or arguments; 3 the install failed.
 
@@ -29,12 +32,11 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const MANIFESTS = ['package.json', 'package-lock.json'];
-const OUR_NAME = JSON.parse(readFileSync(join(HERE, 'package.json'), 'utf8')).name;
 const SCHEMA_NAMES = [
   'EventSchema',
   'CreateEventSchema',
@@ -47,54 +49,58 @@ const SCHEMA_NAMES = [
   'StepInvokePayloadSchema',
   'HealthCheckPayloadSchema',
   'StructuredErrorSchema',
+  'BulkCancelWorkflowRunsRequestSchema',
+  'BulkCancelWorkflowRunsResultSchema',
 ];
 
 class CorpusError extends Error {}
 
-function cacheDirectory() {
-  return process.env.WORLDSPEC_NPM_CACHE || join(homedir(), '.cache', 'worldspec', 'zod-parity');
+function cacheDirectory(pin) {
+  const base = process.env.WORLDSPEC_NPM_CACHE || join(homedir(), '.cache', 'worldspec', 'zod-parity');
+  return pin === HERE ? base : `${base}-${basename(pin)}`;
 }
 
-function isInstalled(dir) {
+function isInstalled(dir, pin) {
   for (const name of MANIFESTS) {
     const cached = join(dir, name);
     if (!existsSync(cached)) return false;
-    if (readFileSync(cached, 'utf8') !== readFileSync(join(HERE, name), 'utf8')) return false;
+    if (readFileSync(cached, 'utf8') !== readFileSync(join(pin, name), 'utf8')) return false;
   }
   return existsSync(join(dir, 'node_modules', '@workflow', 'world', 'package.json'));
 }
 
-function isOurs(dir) {
+function isOurs(dir, pin) {
   if (!existsSync(dir) || readdirSync(dir).length === 0) return true;
+  const ourName = JSON.parse(readFileSync(join(pin, 'package.json'), 'utf8')).name;
   try {
-    return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name === OUR_NAME;
+    return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name === ourName;
   } catch {
     return false;
   }
 }
 
-/** Install the pinned package into `dir` unless an identical install is already there. */
-function ensureInstalled(dir) {
-  if (isInstalled(dir)) return;
-  if (!isOurs(dir)) {
+/** Install the package pinned in `pin` into `dir` unless an identical install is already there. */
+function ensureInstalled(dir, pin) {
+  if (isInstalled(dir, pin)) return;
+  if (!isOurs(dir, pin)) {
     throw new Error(`${dir} exists and is not a zod-parity cache; set WORLDSPEC_NPM_CACHE elsewhere`);
   }
   mkdirSync(dirname(dir), { recursive: true });
   const staging = mkdtempSync(`${dir}.staging-`);
   try {
-    for (const name of MANIFESTS) copyFileSync(join(HERE, name), join(staging, name));
+    for (const name of MANIFESTS) copyFileSync(join(pin, name), join(staging, name));
     process.stderr.write(`zod-parity: installing @workflow/world into ${dir}\n`);
     execFileSync('npm', ['install', '--no-audit', '--no-fund'], {
       cwd: staging,
       stdio: ['ignore', 2, 2],
       shell: process.platform === 'win32',
     });
-    if (isInstalled(dir)) return; // another process finished the same install meanwhile
+    if (isInstalled(dir, pin)) return; // another process finished the same install meanwhile
     rmSync(dir, { recursive: true, force: true });
     try {
       renameSync(staging, dir);
     } catch (error) {
-      if (!isInstalled(dir)) throw error; // another process finished the same install first
+      if (!isInstalled(dir, pin)) throw error; // another process finished the same install first
     }
   } finally {
     rmSync(staging, { recursive: true, force: true });
@@ -165,7 +171,9 @@ function judge(upstream, cases) {
   for (const testCase of cases) {
     const { id, schema } = testCase ?? {};
     if (typeof id !== 'string' || id in verdicts) throw new CorpusError(`missing or repeated case id: ${id}`);
-    if (!SCHEMA_NAMES.includes(schema)) throw new CorpusError(`${id}: unknown schema ${schema}`);
+    if (!SCHEMA_NAMES.includes(schema) || typeof upstream[schema]?.safeParse !== 'function') {
+      throw new CorpusError(`${id}: unknown schema ${schema}`);
+    }
     if (!('data' in testCase)) throw new CorpusError(`${id}: no "data"`);
     const result = upstream[schema].safeParse(untag(testCase.data, `${id}.data`));
     verdicts[id] = result.success
@@ -175,21 +183,36 @@ function judge(upstream, cases) {
   return verdicts;
 }
 
+/** `[--pin DIR] [CORPUS | -]` -> {pin, corpus}, or null when the arguments are unusable. */
+function parseArguments(argv) {
+  let pin = HERE;
+  const rest = [...argv];
+  if (rest[0] === '--pin') {
+    if (rest.length < 2) return null;
+    pin = resolve(rest[1]);
+    rest.splice(0, 2);
+    if (!MANIFESTS.every((name) => existsSync(join(pin, name)))) return null;
+  }
+  if (rest.length > 1 || rest[0] === '-h' || rest[0] === '--help') return null;
+  return { pin, corpus: rest[0] };
+}
+
 async function main(argv) {
-  if (argv.length > 1 || argv[0] === '-h' || argv[0] === '--help') {
-    process.stderr.write('usage: node validate.mjs [CORPUS.json | -] > verdicts.json\n');
+  const args = parseArguments(argv);
+  if (args === null) {
+    process.stderr.write('usage: node validate.mjs [--pin DIR] [CORPUS.json | -] > verdicts.json\n');
     return 2;
   }
   let input;
   try {
-    input = readCorpus(argv[0]);
+    input = readCorpus(args.corpus);
   } catch (error) {
     process.stderr.write(`zod-parity: ${error.message}\n`);
     return 2;
   }
-  const dir = cacheDirectory();
+  const dir = cacheDirectory(args.pin);
   try {
-    ensureInstalled(dir);
+    ensureInstalled(dir, args.pin);
   } catch (error) {
     process.stderr.write(`zod-parity: could not install @workflow/world: ${error.message}\n`);
     return 3;

@@ -1,0 +1,63 @@
+"""``@invariant("RUN-014")``: ties a suite test to its catalogue entry, and says what it needs.
+
+``@invariant("LEG-007", requires=Capability.LEGACY_CODEC)`` declares that the test can only
+judge a World that has that capability: the plugin skips it before the body runs, and the
+skip is recorded as data (``skipped_for``), never as prose to be parsed back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import pytest
+
+from conformance.catalogue.entries import Invariant, invariant_by_id
+from worldspec.capabilities import Capability
+
+__all__ = ["MarkedInvariant", "invariant", "invariant_of"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+_ATTRIBUTE = "__worldspec_invariant__"
+
+
+@dataclass(frozen=True)
+class MarkedInvariant:
+    """The catalogue entry a suite test checks, and the capabilities it needs to judge a World."""
+
+    entry: Invariant
+    requires: tuple[Capability, ...]
+    races: bool = False
+    """The test races calls against each other (or across processes) and needs the cores to
+    itself: under pytest-xdist all such tests run on one worker, one after another."""
+
+    @property
+    def id(self) -> str:
+        """The entry's ID."""
+        return self.entry.id
+
+
+def invariant(
+    ident: str, *, requires: Capability | tuple[Capability, ...] = (), races: bool = False
+) -> Callable[[F], F]:
+    """Mark a test as the check of invariant ``ident``: selectable with ``-k <ID>`` and with
+    ``-m <family marker>``, reported with the invariant's statement on failure, skipped (before
+    it runs) for a World that lacks a capability in ``requires``, and, with ``races``, scheduled
+    alone among the racing tests when the kit runs on several workers."""
+    needed = (requires,) if isinstance(requires, Capability) else requires
+    found = MarkedInvariant(invariant_by_id(ident), needed, races)
+
+    def mark(test: F) -> F:
+        if not (test.__doc__ or "").strip():
+            raise TypeError(f"{test.__name__} ({ident}) needs a docstring stating the invariant")
+        setattr(test, _ATTRIBUTE, found)
+        marked = pytest.mark.invariant(ident)(test)
+        return getattr(pytest.mark, found.entry.family.marker)(marked)  # type: ignore[no-any-return]
+
+    return mark
+
+
+def invariant_of(test: object) -> MarkedInvariant | None:
+    """The invariant a test checks, if it is a suite test."""
+    return getattr(test, _ATTRIBUTE, None)

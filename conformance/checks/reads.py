@@ -1,0 +1,50 @@
+"""Reading what a World holds the way a runtime does: whole logs page by page, single runs.
+
+A listing that never ends (``hasMore: true`` with ever new cursors) fails the test after
+``MAX_PAGES`` pages instead of looping forever.
+"""
+
+from __future__ import annotations
+
+from conformance.checks.expect import fail, returns
+from worldspec.entities import WorkflowRun
+from worldspec.events import Event
+from worldspec.pagination import PaginationOptions
+from worldspec.protocol import World
+
+__all__ = ["MAX_PAGES", "all_events", "run_of"]
+
+MAX_PAGES = 1000
+"""More pages than any log a suite writes can fill at the page sizes suites ask for."""
+
+
+async def all_events(world: World, run_id: str, *, page_size: int = 100) -> list[Event]:
+    """The whole log of ``run_id``, ascending, read page by page through ``events.list``."""
+    events: list[Event] = []
+    cursor: str | None = None
+    seen_cursors: set[str] = set()
+    for _ in range(MAX_PAGES):
+        options = PaginationOptions(
+            limit=page_size, sort_order="asc", **({"cursor": cursor} if cursor else {})
+        )
+        listed = await world.events.list(run_id, pagination=options)
+        events.extend(listed.data)
+        if not listed.has_more:
+            return events
+        if listed.cursor is None or listed.cursor in seen_cursors:
+            fail(
+                "hasMore: true comes with a fresh, non-null cursor (§9)",
+                f"returned hasMore: true with cursor {listed.cursor!r} "
+                f"(already seen: {listed.cursor in seen_cursors})",
+            )
+        seen_cursors.add(listed.cursor)
+        cursor = listed.cursor
+    fail(
+        "a listing ends: the last page says hasMore: false (§9)",
+        f"still said hasMore: true after {MAX_PAGES} pages of up to {page_size} ({len(events)} events)",
+    )
+
+
+async def run_of(world: World, run_id: str) -> WorkflowRun:
+    """``runs.get(run_id)``, failing the test if the World cannot find it."""
+    return await returns(world.runs.get(run_id), f"runs.get({run_id!r})")

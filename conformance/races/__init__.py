@@ -1,0 +1,1 @@
+"""Races: histories of concurrent calls, forced interleavings, and the linearizability checker."""

@@ -1,0 +1,273 @@
+"""What a racing call returned, in the form the linearizability checker compares.
+
+A race judges ordering and outcomes, not payload fidelity (other invariants own that), so a
+result is summarised to what the races of §8 decide: which event was appended, which status
+an entity reached, which error name came back. Summaries are hashable and JSON-safe once
+lists are read back as tuples, so they cross process boundaries (``conformance.races.worker``).
+
+Where §8 lets a concurrent loser choose, ``explains`` accepts either choice:
+
+- ``run_started`` on a run another caller is starting: the running run, or
+  ``EntityConflictError``; a second ``run_started`` event MAY be appended;
+- ``run_cancelled`` losing to ``run_cancelled``: success (MAY append another event) or
+  ``EntityConflictError``;
+- ``hook_disposed`` losing to ``hook_disposed``: ``HookNotFoundError`` or ``EntityConflictError``.
+
+Logs in observations are summarised with repeated ``run_started`` and ``run_cancelled`` events
+dropped, for the same reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from conformance.model.calls import WorldCall, brief
+from conformance.world.oracle import Oracle
+from worldspec.entities import ActiveRun, CancelledRun, CompletedRun, FailedRun, Hook, Step
+from worldspec.errors import WorkflowError
+from worldspec.events import EventResult
+from worldspec.pagination import PaginatedResponse, PaginationOptions
+from worldspec.protocol import World
+from worldspec.wire_types import MISSING
+
+__all__ = [
+    "Observation",
+    "Outcome",
+    "explains",
+    "fingerprint",
+    "from_json",
+    "outcome_of",
+    "summarise",
+]
+
+OutcomeKind = Literal["ok", "error", "unknown"]
+_COLLAPSED = ("run_started", "run_cancelled")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """``ok`` with a summary, ``error`` with the error's name, or ``unknown`` (timed out)."""
+
+    kind: OutcomeKind
+    value: Hashable = None
+
+    def describe(self) -> str:
+        """``ok: event run_created; run pending``, ``EntityConflictError``, ``unknown (timed out)``;
+        an observation is shown as ``ok: observed`` (``observation_lines`` shows its content)."""
+        if self.kind == "error":
+            return str(self.value)
+        if self.kind == "unknown":
+            return "unknown (timed out)"
+        if is_observation(self.value):
+            return "ok: observed"
+        return f"ok: {show_summary(self.value)}"
+
+    def to_json(self) -> list[Any]:
+        """The outcome as JSON data (``from_json`` reads it back)."""
+        return [self.kind, self.value]
+
+
+def from_json(data: Sequence[Any]) -> Outcome:
+    """An ``Outcome`` from ``Outcome.to_json`` data: lists become tuples again."""
+    kind, value = data
+    return Outcome(kind, _tuples(value))
+
+
+def _tuples(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_tuples(item) for item in value)
+    return value
+
+
+def show_summary(value: Any) -> str:
+    """A summary for people: parts joined by ``; ``, ids shortened (``wrun_…A1B2C3``)."""
+    if isinstance(value, tuple) and value and all(isinstance(part, tuple) for part in value):
+        return "; ".join(show_summary(part) for part in value)
+    if isinstance(value, tuple):
+        return " ".join(show_summary(item) for item in value if item != "") if value else "(none)"
+    if isinstance(value, str):
+        return brief(value)
+    return str(value)
+
+
+def is_observation(value: Any) -> bool:
+    """Whether a summary is an ``Observation``'s: ``(key, value)`` pairs keyed ``"log <runId>"``…"""
+    return (
+        isinstance(value, tuple)
+        and bool(value)
+        and all(isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], str) for pair in value)
+        and any(pair[0].startswith("log ") for pair in value)
+    )
+
+
+def observation_lines(observed: Any, expected: Any | None = None) -> list[str]:
+    """An observation, one entry a line; with ``expected``, only the entries that differ, each
+    with the oracle's value beside it."""
+    seen, wanted = dict(observed), dict(expected or ())
+    lines = []
+    for key, value in seen.items():
+        if expected is not None and wanted.get(key) == value:
+            continue
+        label = " ".join(brief(part) for part in key.split(" "))
+        line = f"{label}: {show_summary(value)}"
+        if expected is not None:
+            line += f"\n      serial order gives: {show_summary(wanted.get(key, '(absent)'))}"
+        lines.append(line)
+    return lines
+
+
+def summarise(value: Any) -> Hashable:
+    """The part of a World's answer a race judges (see the module docstring)."""
+    if isinstance(value, EventResult):
+        return _summarise_result(value)
+    if isinstance(value, ActiveRun | CompletedRun | FailedRun | CancelledRun):
+        return ("run", value.run_id, value.status)
+    if isinstance(value, Step):
+        return ("step", value.step_id, value.status, int(value.attempt))
+    if isinstance(value, Hook):
+        return ("hook", value.run_id, value.hook_id, value.token)
+    if isinstance(value, PaginatedResponse):
+        return tuple(summarise(item) for item in value.data)
+    if isinstance(value, list | tuple):
+        return tuple(summarise(item) for item in value)
+    if isinstance(value, dict):
+        return tuple(sorted((str(key), summarise(item)) for key, item in value.items()))
+    return value  # type: ignore[no-any-return]
+
+
+def _summarise_result(result: EventResult) -> Hashable:
+    parts: list[tuple[Any, ...]] = []
+    event = result.event
+    if event is not MISSING and event.event_type != "run_started":
+        correlation = getattr(event, "correlation_id", MISSING)
+        part: tuple[Any, ...] = ("event", event.event_type, "" if correlation is MISSING else correlation)
+        if event.event_type == "hook_conflict" and event.event_data is not MISSING:
+            part += (event.event_data.token, str(event.event_data.conflicting_run_id))
+        parts.append(part)
+    if result.run is not MISSING:
+        parts.append(("run", result.run.status))
+    if result.step is not MISSING:
+        parts.append(("step", result.step.status, int(result.step.attempt)))
+    if result.hook is not MISSING:
+        parts.append(("hook", result.hook.hook_id, result.hook.token))
+    if result.wait is not MISSING:
+        parts.append(("wait", result.wait.status))
+    return tuple(parts)
+
+
+def log_summary(events: Sequence[Any]) -> tuple[tuple[str, ...], ...]:
+    """A log as ``(eventType, correlationId[, token])`` rows, repeats of ``run_started`` and
+    ``run_cancelled`` dropped (§8 lets concurrent losers append them)."""
+    rows: list[tuple[str, ...]] = []
+    for event in events:
+        if event.event_type in _COLLAPSED and any(row[0] == event.event_type for row in rows):
+            continue
+        correlation = getattr(event, "correlation_id", MISSING)
+        row: tuple[str, ...] = (event.event_type, "" if correlation is MISSING else str(correlation))
+        if event.event_type == "hook_created" and event.event_data is not MISSING:
+            row += (event.event_data.token,)
+        rows.append(row)
+    return tuple(rows)
+
+
+MAX_LOG_PAGES = 50
+
+
+async def whole_log(world: World, run_id: str) -> list[Any]:
+    """The run's log, ascending, read 100 events a page (at most ``MAX_LOG_PAGES`` pages)."""
+    events: list[Any] = []
+    cursor: str | None = None
+    for _ in range(MAX_LOG_PAGES):
+        options = PaginationOptions(limit=100, sort_order="asc", **({"cursor": cursor} if cursor else {}))
+        page = await world.events.list(run_id, pagination=options)
+        events.extend(page.data)
+        if not page.has_more or page.cursor is None or page.cursor == cursor:
+            break
+        cursor = page.cursor
+    return events
+
+
+async def outcome_of(call: Any, world: World) -> Outcome:
+    """Make ``call`` (a ``WorldCall`` or ``Observation``) on ``world``; its ``Outcome``.
+
+    A contract error is an ``error`` outcome named by ``name``; any other exception is an
+    ``error`` outcome named by its type, which no oracle outcome ever matches.
+    """
+    try:
+        return Outcome("ok", summarise(await call.on(world)))
+    except WorkflowError as error:
+        return Outcome("error", error.name)
+    except Exception as error:
+        return Outcome("error", f"{type(error).__name__} (not a contract error): {error}")
+
+
+@dataclass(frozen=True)
+class Observation:
+    """A read of everything a race touched, made after every racing call returned: each
+    run's status and log, each step, the live hooks of each run, and each token's holder."""
+
+    runs: tuple[str, ...]
+    steps: tuple[tuple[str, str], ...] = ()
+    tokens: tuple[str, ...] = ()
+
+    async def on(self, world: World) -> Hashable:
+        """The observation's summary, read through ``world``'s API."""
+        seen: dict[str, Hashable] = {}
+        for run_id in self.runs:
+            seen[f"status {run_id}"] = (await outcome_of(WorldCall("runs.get", (run_id,)), world)).value
+            seen[f"log {run_id}"] = log_summary(await whole_log(world, run_id))
+            hooks = await outcome_of(WorldCall("hooks.list", (), {"run_id": run_id}), world)
+            seen[f"hooks {run_id}"] = hooks.value
+        for run_id, step_id in self.steps:
+            seen[f"step {step_id}"] = (
+                await outcome_of(WorldCall("steps.get", (run_id, step_id)), world)
+            ).value
+        for token in self.tokens:
+            holder = await outcome_of(WorldCall("hooks.get_by_token", (token,)), world)
+            seen[f"token {token}"] = holder.value
+        return tuple(sorted(seen.items()))
+
+    def describe(self) -> str:
+        """``observe(runs, steps, tokens)`` with ids shortened."""
+        shown = [brief(run_id) for run_id in self.runs] + [brief(step) for _, step in self.steps]
+        return f"observe({', '.join(shown + list(self.tokens))})"
+
+
+def explains(call: Any, observed: Outcome, expected: Outcome) -> bool:
+    """Whether the oracle's ``expected`` outcome explains the ``observed`` one (see the module
+    docstring for the choices §8 leaves to a World)."""
+    if observed.kind == "unknown" or observed == expected:
+        return True
+    event_type = _event_type(call)
+    if event_type == "run_started":
+        return observed == Outcome("error", "EntityConflictError") and expected.kind == "ok"
+    if event_type == "run_cancelled" and expected == Outcome("ok", (("run", "cancelled"),)):
+        return observed == Outcome("error", "EntityConflictError") or observed == Outcome(
+            "ok", (("event", "run_cancelled", ""), ("run", "cancelled"))
+        )
+    if event_type == "hook_disposed":
+        return expected == Outcome("error", "HookNotFoundError") and observed == Outcome(
+            "error", "EntityConflictError"
+        )
+    return False
+
+
+def _event_type(call: Any) -> str | None:
+    if isinstance(call, WorldCall) and call.method == "events.create" and len(call.args) > 1:
+        return getattr(call.args[1], "event_type", None)
+    return None
+
+
+def fingerprint(oracle: Oracle) -> Hashable:
+    """The oracle's state, as far as races can tell states apart: statuses, logs by type and
+    correlationId, steps, live hooks and waits."""
+    state = oracle.state
+    return (
+        tuple(sorted((run_id, run.status) for run_id, (_, run) in state.runs.items())),
+        tuple(sorted((run_id, log_summary(log)) for run_id, log in state.events.items())),
+        tuple(sorted((key, step.status, int(step.attempt)) for key, (_, step) in state.steps.items())),
+        tuple(sorted((key, hook.token) for key, (_, hook) in state.hooks.items())),
+        tuple(sorted((wait_id, wait.status) for wait_id, wait in state.waits.items())),
+    )

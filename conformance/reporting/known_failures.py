@@ -1,0 +1,56 @@
+"""A World author's known-failures file (``--world-xfail FILE``), in TOML::
+
+    [[known_failure]]
+    id = "RS-006"
+    reason = "preload stops at 100 events but says hasMore: false"
+    link = "https://github.com/acme/world/issues/12"
+
+Listed invariants run as expected failures. An entry whose test now passes fails the run
+(strict xfail), and so does an entry that names no collected test: the file cannot go stale.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from conformance.catalogue.entries import INVARIANTS
+
+__all__ = ["KnownFailure", "KnownFailuresError", "load_known_failures"]
+
+
+class KnownFailuresError(Exception):
+    """The known-failures file is missing or malformed; the message says where."""
+
+
+@dataclass(frozen=True)
+class KnownFailure:
+    """One entry: the invariant, why it fails, and where the World's author tracks it."""
+
+    id: str
+    reason: str
+    link: str
+
+
+def load_known_failures(path: Path) -> dict[str, KnownFailure]:
+    """The entries of ``path`` by invariant ID."""
+    try:
+        document = tomllib.loads(path.read_text())
+    except OSError as error:
+        raise KnownFailuresError(f"cannot read --world-xfail file {path}: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise KnownFailuresError(f"--world-xfail file {path} is not valid TOML: {error}") from None
+    entries: dict[str, KnownFailure] = {}
+    for number, entry in enumerate(document.get("known_failure", []), start=1):
+        missing = [
+            key for key in ("id", "reason", "link") if not isinstance(entry.get(key), str) or not entry[key]
+        ]
+        if missing:
+            raise KnownFailuresError(f"{path}: [[known_failure]] #{number} lacks {', '.join(missing)}")
+        if entry["id"] not in INVARIANTS:
+            raise KnownFailuresError(
+                f"{path}: [[known_failure]] #{number} names {entry['id']!r}, which is not in the catalogue"
+            )
+        entries[entry["id"]] = KnownFailure(entry["id"], entry["reason"], entry["link"])
+    return entries

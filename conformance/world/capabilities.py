@@ -1,0 +1,65 @@
+"""What a World implements, as the kit sees it: its declaration, corrected by what can be probed.
+
+The declaration is ``worldspec_capabilities`` (see ``worldspec.capabilities``); the kit does not
+take it on trust where it can look instead: a ``worldspec_backdoor`` that fits
+``worldspec.Backdoor`` is legacy seeding, one that can also store upstream-encoded payloads
+(``EncodedPayloadSeeding``) is needed for the legacy codec, and a callable
+``write_to_stream_multi`` is that capability.
+"""
+
+from __future__ import annotations
+
+from worldspec.backdoor import Backdoor, EncodedPayloadSeeding
+from worldspec.capabilities import Capabilities, Capability
+
+__all__ = [
+    "CapabilityDeclarationError",
+    "backdoor_of",
+    "capabilities_of",
+    "declared_capabilities",
+    "unwrapped",
+]
+
+
+class CapabilityDeclarationError(Exception):
+    """``worldspec_capabilities`` is not a ``worldspec.Capabilities``; the message says what it is."""
+
+
+def unwrapped(world: object) -> object:
+    """The World itself when ``world`` is the kit's recording proxy around it."""
+    return getattr(world, "unwrapped", world)
+
+
+def declared_capabilities(world: object) -> Capabilities:
+    """The World's ``worldspec_capabilities``, or the defaults."""
+    declared = getattr(unwrapped(world), "worldspec_capabilities", None)
+    if declared is None:
+        return Capabilities()
+    if not isinstance(declared, Capabilities):
+        raise CapabilityDeclarationError(
+            f"worldspec_capabilities must be a worldspec.Capabilities, got {type(declared).__name__}"
+        )
+    return declared
+
+
+def backdoor_of(world: object) -> Backdoor | None:
+    """The World's ``worldspec_backdoor`` if it has one that fits ``worldspec.Backdoor``."""
+    door = getattr(unwrapped(world), "worldspec_backdoor", None)
+    return door if isinstance(door, Backdoor) else None
+
+
+def capabilities_of(world: object) -> Capabilities:
+    """The capabilities the kit judges ``world`` by: the declaration, with legacy seeding, the
+    legacy codec's seeding half and ``write_to_stream_multi`` taken from what the World has."""
+    declared = declared_capabilities(world)
+    door = backdoor_of(world)
+    return declared.replace(
+        **{
+            Capability.LEGACY_SEEDING.value: door is not None,
+            Capability.LEGACY_CODEC.value: declared.has(Capability.LEGACY_CODEC)
+            and isinstance(door, EncodedPayloadSeeding),
+            Capability.WRITE_TO_STREAM_MULTI.value: callable(
+                getattr(unwrapped(world), "write_to_stream_multi", None)
+            ),
+        }
+    )

@@ -1,0 +1,226 @@
+"""Finding and opening the World under test from ``module:Factory`` (no pytest here).
+
+The Factory is any callable (class, function, async function) returning a World. It is called
+once per test with the ``--world-opt`` keyword arguments, so every test gets a World of its own
+(see docs/writing-a-factory.md). Mistakes a user can make raise ``WorldLoadError`` with one
+sentence saying what is wrong and what was expected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import inspect
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from conformance.world.deadlines import DEFAULT_CALL_TIMEOUT, DEFAULT_CLOSE_TIMEOUT, abandon
+from conformance.world.recorder import Recorder, RecordingWorld
+from worldspec.protocol import World
+
+__all__ = [
+    "REQUIRED_MEMBERS",
+    "WorldLoadError",
+    "WorldSpec",
+    "close_world",
+    "diagnostics_of",
+    "load_factory",
+    "open_world",
+    "parse_world_options",
+]
+
+REQUIRED_MEMBERS: tuple[str, ...] = (
+    "events.create",
+    "events.get",
+    "events.list",
+    "events.list_by_correlation_id",
+    "runs.get",
+    "runs.list",
+    "steps.get",
+    "steps.list",
+    "hooks.get",
+    "hooks.get_by_token",
+    "hooks.list",
+    "get_deployment_id",
+    "queue",
+    "create_queue_handler",
+    "write_to_stream",
+    "close_stream",
+    "read_from_stream",
+    "list_streams_by_run_id",
+    "get_stream_chunks",
+    "get_stream_info",
+)
+"""Members every World must have (worldspec.protocol.World), as dotted paths."""
+
+
+class WorldLoadError(Exception):
+    """The World under test cannot be loaded or opened; the message says why."""
+
+
+@dataclass(frozen=True)
+class WorldSpec:
+    """Where the World comes from: ``module:Factory``, its options, and how it was given."""
+
+    target: str
+    options: dict[str, Any] = field(default_factory=dict)
+    source: str = "--world option"
+    call_timeout: float | None = DEFAULT_CALL_TIMEOUT
+    """Seconds each World call may take (``--world-timeout``); ``None``: no deadline."""
+    close_timeout: float = DEFAULT_CLOSE_TIMEOUT
+    """Seconds ``start()`` and ``close()`` may take."""
+
+
+def parse_world_options(pairs: list[str]) -> dict[str, Any]:
+    """``["k=v", ...]`` to keyword arguments. A value that parses as JSON (``3``, ``true``,
+    ``{"a": 1}``) is passed as that value; any other value is passed as the string."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.isidentifier():
+            raise WorldLoadError(
+                f"--world-opt expects key=value with a Python identifier as key, got {pair!r}"
+            )
+        try:
+            options[key] = json.loads(raw)
+        except ValueError:
+            options[key] = raw
+    return options
+
+
+def _short_cause(error: BaseException) -> str:
+    return "".join(traceback.format_exception_only(type(error), error)).strip()
+
+
+def _import(module_name: str, target: str) -> Any:
+    """Import ``module_name`` as ``python -m`` would: the current directory comes first when the
+    module is not importable otherwise."""
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        top = module_name.split(".")[0]
+        here = os.getcwd()
+        if error.name != top or here in sys.path:
+            raise WorldLoadError(
+                f"cannot import module {module_name!r} named by --world {target}: {_short_cause(error)}"
+            ) from None
+        sys.path.insert(0, here)
+        try:
+            return importlib.import_module(module_name)
+        except ModuleNotFoundError as again:
+            if again.name != top:
+                raise WorldLoadError(
+                    f"cannot import module {module_name!r} named by --world {target}: {_short_cause(again)}"
+                ) from None
+            raise WorldLoadError(
+                f"cannot import module {module_name!r} named by --world {target}: it is neither installed "
+                f"nor in the current directory {here}; install your World's package (pip install -e .) "
+                "or run from the directory that holds it"
+            ) from None
+        except Exception as again:
+            raise WorldLoadError(
+                f"importing module {module_name!r} named by --world {target} failed: {_short_cause(again)}"
+            ) from None
+    except Exception as error:
+        raise WorldLoadError(
+            f"importing module {module_name!r} named by --world {target} failed: {_short_cause(error)}"
+        ) from None
+
+
+def load_factory(target: str) -> Callable[..., Any]:
+    """The callable named by ``module:attribute`` (``attribute`` may be dotted)."""
+    module_name, sep, attribute = target.partition(":")
+    if not sep or not module_name or not attribute:
+        raise WorldLoadError(
+            f"--world expects module:Factory (e.g. reference_worlds.memory:MemoryWorld), got {target!r}"
+        )
+    module = _import(module_name, target)
+    found: Any = module
+    for part in attribute.split("."):
+        if not hasattr(found, part):
+            raise WorldLoadError(
+                f"module {module_name!r} has no attribute {attribute!r} (from --world {target})"
+            )
+        found = getattr(found, part)
+    if not callable(found):
+        raise WorldLoadError(
+            f"{target} is a {type(found).__name__}, not a callable Factory returning a World"
+        )
+    return found  # type: ignore[no-any-return]
+
+
+def _missing_members(world: object) -> list[str]:
+    missing = []
+    for path in REQUIRED_MEMBERS:
+        found: Any = world
+        for part in path.split("."):
+            found = getattr(found, part, None)
+            if found is None:
+                break
+        if not callable(found):
+            missing.append(path)
+    return missing
+
+
+async def open_world(spec: WorldSpec, recorder: Recorder | None = None) -> World:
+    """Call the Factory, await it if needed, check the World protocol, ``start()`` it, and return
+    it as the kit calls it: every call given ``spec.call_timeout`` seconds and recorded in
+    ``recorder`` (a fresh one when none is given)."""
+    factory = load_factory(spec.target)
+    try:
+        made = factory(**spec.options)
+        world = await made if inspect.isawaitable(made) else made
+    except TypeError as error:
+        raise WorldLoadError(
+            f"calling {spec.target}(**{spec.options!r}) failed: {_short_cause(error)}"
+        ) from None
+    except Exception as error:
+        raise WorldLoadError(f"the Factory {spec.target} raised: {_short_cause(error)}") from None
+    missing = _missing_members(world)
+    if missing:
+        raise WorldLoadError(
+            f"{spec.target} returned a {type(world).__name__} that lacks part of the World protocol: "
+            f"{', '.join(missing)} (see worldspec.protocol.World)"
+        )
+    start = getattr(world, "start", None)
+    if callable(start):
+        try:
+            await asyncio.wait_for(start(), spec.close_timeout)
+        except TimeoutError:
+            abandon(world)
+            raise WorldLoadError(
+                f"{spec.target}: start() did not return within {spec.close_timeout:g} s"
+            ) from None
+        except Exception as error:
+            raise WorldLoadError(f"{spec.target}: start() raised: {_short_cause(error)}") from None
+    return cast(World, RecordingWorld(world, recorder or Recorder(), spec.call_timeout))
+
+
+async def close_world(world: World, timeout: float = DEFAULT_CLOSE_TIMEOUT) -> None:
+    """Call the World's optional ``close()``; raise ``WorldLoadError`` if it does not return
+    within ``timeout`` seconds (the World is then abandoned)."""
+    inner = getattr(world, "unwrapped", world)
+    close = getattr(inner, "close", None)
+    if callable(close):
+        try:
+            await asyncio.wait_for(close(), timeout)
+        except TimeoutError:
+            abandon(inner)
+            raise WorldLoadError(f"the World's close() did not return within {timeout:g} s") from None
+
+
+def diagnostics_of(world: object) -> str:
+    """What the World's optional ``worldspec_diagnostics()`` has to add to a failure report (a
+    child process's log, say), or ``""``. A World that fails to say is reported, not raised."""
+    diagnostics = getattr(getattr(world, "unwrapped", world), "worldspec_diagnostics", None)
+    if not callable(diagnostics):
+        return ""
+    try:
+        return str(diagnostics() or "")
+    except Exception as error:
+        return f"worldspec_diagnostics() raised {_short_cause(error)}"

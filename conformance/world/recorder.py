@@ -1,0 +1,231 @@
+"""A transparent proxy around the World under test that records every call the kit makes.
+
+On a failure the record becomes a runnable Python program that repeats the calls against a
+fresh World, and names the runs whose logs the report should show. Ids the World minted
+(``run_created`` with no runId) are bound to variables so the program works on a new World.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import inspect
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from conformance.world.deadlines import WorldCallTimeout
+from worldspec.wire_types import MISSING
+
+__all__ = ["Call", "Recorder", "RecordingWorld", "call_arguments"]
+
+_NAMESPACES = ("events", "runs", "steps", "hooks")
+
+
+@dataclass
+class Call:
+    """One call: its dotted method name, arguments, and what came back."""
+
+    method: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    result: Any = None
+    error: BaseException | None = None
+    variable: str | None = None
+    started: int = 0
+    """The recorder's tick when the call was made."""
+    ended: int | None = None
+    """The recorder's tick when it returned or raised (``None`` while in flight): two calls
+    overlap, and so were concurrent, when each started before the other ended."""
+
+
+@dataclass
+class Recorder:
+    """The calls of one test, in order, and the run ids they touched."""
+
+    calls: list[Call] = field(default_factory=list)
+    run_ids: list[str] = field(default_factory=list)
+    ticks: int = 0
+
+    def begin(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Call:
+        """Record that ``method`` was called; ``end`` records how it came back."""
+        self.ticks += 1
+        call = Call(
+            method,
+            tuple(_as_sent(arg) for arg in args),
+            {key: _as_sent(value) for key, value in kwargs.items()},
+            started=self.ticks,
+        )
+        self.calls.append(call)
+        if method != "runs.list" and args and isinstance(args[0], str) and args[0].startswith("wrun_"):
+            self.note_run(args[0])
+        return call
+
+    def end(self, call: Call, *, error: BaseException | None = None) -> None:
+        """Record that ``call`` returned (its ``result`` already set) or raised ``error``."""
+        self.ticks += 1
+        call.ended = self.ticks
+        call.error = error
+        if error is None:
+            self.note_result(call)
+
+    def note_run(self, run_id: object) -> None:
+        if isinstance(run_id, str) and run_id and run_id not in self.run_ids:
+            self.run_ids.append(run_id)
+
+    def note_result(self, call: Call) -> None:
+        result = call.result
+        run = getattr(result, "run", MISSING)
+        if run is not MISSING and run is not None:
+            self.note_run(getattr(run, "run_id", None))
+        if call.method == "events.create" and call.args and call.args[0] is None and run is not MISSING:
+            call.variable = f"run_{len([c for c in self.calls if c.variable])}"
+
+    def program(self, world_target: str, options: dict[str, Any]) -> str:
+        """A Python program that repeats the recorded calls on a fresh World."""
+        module, _, factory = world_target.partition(":")
+        lines = [
+            "import asyncio, datetime",
+            "from worldspec import parse_event_request, CreateEventParams, PaginationOptions",
+            "from worldspec.queue import parse_queue_payload, QueueOptions",
+            f"from {module} import {factory.split('.')[0]}",
+            "",
+            "async def main():",
+            f"    world = {factory}(**{options!r})",
+            "    if hasattr(world, 'start'):",
+            "        await world.start()",
+        ]
+        minted: dict[str, str] = {}
+        for call in self.calls:
+            rendered = ", ".join(
+                [_render(arg, minted) for arg in call.args]
+                + [f"{key}={_render(value, minted)}" for key, value in call.kwargs.items()]
+            )
+            outcome = f"  # raised {type(call.error).__name__}" if call.error is not None else ""
+            target = f"{call.variable} = " if call.variable else ""
+            if call.method == "read_from_stream":
+                lines.append(
+                    f"    print([chunk async for chunk in world.{call.method}({rendered})]){outcome}"
+                )
+            else:
+                lines.append(f"    {target}await world.{call.method}({rendered}){outcome}")
+            if call.variable and call.error is None:
+                minted[str(call.result.run.run_id)] = f"{call.variable}.run.run_id"
+        lines += ["", "asyncio.run(main())"]
+        return "\n".join(lines)
+
+
+def _as_sent(value: Any) -> Any:
+    """``value`` as it was when sent: a copy of data, so a caller that changes its objects later
+    does not change the record; callables (queue handlers) and other live objects as they are."""
+    if isinstance(value, BaseModel | dict | list | tuple):
+        return copy.deepcopy(value)
+    return value
+
+
+def _render(value: Any, minted: dict[str, str]) -> str:
+    if isinstance(value, str) and value in minted:
+        return minted[value]
+    if isinstance(value, BaseModel):
+        wire = value.model_dump(by_alias=True, mode="python")
+        name = type(value).__name__
+        if name.endswith("Request"):
+            return f"parse_event_request({_render(wire, minted)})"
+        if name in ("WorkflowInvokePayload", "StepInvokePayload", "HealthCheckPayload"):
+            return f"parse_queue_payload({_render(wire, minted)})"
+        return f"{name}.model_validate({_render(wire, minted)})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key!r}: {_render(item, minted)}" for key, item in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_render(item, minted) for item in value) + "]"
+    return repr(value)
+
+
+class _RecordingNamespace:
+    def __init__(self, inner: Any, prefix: str, recorder: Recorder, deadline: float | None) -> None:
+        self._inner = inner
+        self._prefix = prefix
+        self._recorder = recorder
+        self._deadline = deadline
+
+    def __getattr__(self, name: str) -> Any:
+        member = getattr(self._inner, name)
+        if not callable(member):
+            return member
+        return _recording(member, f"{self._prefix}{name}", self._recorder, self._deadline)
+
+
+def call_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    """The arguments of a call as the failure report shows them (cut after 400 characters)."""
+    shown = [_render(arg, {}) for arg in args] + [
+        f"{key}={_render(value, {})}" for key, value in kwargs.items()
+    ]
+    text = ", ".join(shown)
+    return text if len(text) <= 400 else text[:400] + " ..."
+
+
+async def _within(deadline: float | None, awaitable: Any, method: str, args: Any, kwargs: Any) -> Any:
+    if deadline is None:
+        return await awaitable
+    try:
+        return await asyncio.wait_for(awaitable, deadline)
+    except TimeoutError:
+        raise WorldCallTimeout(method, call_arguments(args, kwargs), deadline) from None
+
+
+def _recording(member: Any, method: str, recorder: Recorder, deadline: float | None) -> Any:
+    if inspect.iscoroutinefunction(member) or method.startswith(_NAMESPACES):
+
+        async def call_async(*args: Any, **kwargs: Any) -> Any:
+            call = recorder.begin(method, args, kwargs)
+            try:
+                call.result = await _within(deadline, member(*args, **kwargs), method, args, kwargs)
+            except BaseException as error:
+                recorder.end(call, error=error)
+                raise
+            recorder.end(call)
+            return call.result
+
+        return call_async
+
+    def call_sync(*args: Any, **kwargs: Any) -> Any:
+        call = recorder.begin(method, args, kwargs)
+        call.result = member(*args, **kwargs)
+        recorder.end(call)
+        if hasattr(call.result, "__anext__"):
+            return _iterating_within(deadline, call.result, method, args, kwargs)
+        return call.result
+
+    return call_sync
+
+
+async def _iterating_within(
+    deadline: float | None, iterator: AsyncIterator[Any], method: str, args: Any, kwargs: Any
+) -> AsyncIterator[Any]:
+    while True:
+        try:
+            item = await _within(deadline, anext(iterator), method, args, kwargs)
+        except StopAsyncIteration:
+            return
+        yield item
+
+
+class RecordingWorld(_RecordingNamespace):
+    """The World under test as the kit calls it: every call recorded in ``recorder`` and given
+    ``deadline`` seconds (``None``: no deadline) before it raises ``WorldCallTimeout``."""
+
+    def __init__(self, inner: Any, recorder: Recorder, deadline: float | None = None) -> None:
+        super().__init__(inner, "", recorder, deadline)
+        for namespace in _NAMESPACES:
+            setattr(
+                self,
+                namespace,
+                _RecordingNamespace(getattr(inner, namespace), f"{namespace}.", recorder, deadline),
+            )
+
+    @property
+    def unwrapped(self) -> Any:
+        """The World itself, for reads the record should not show."""
+        return self._inner

@@ -1,0 +1,154 @@
+"""The base of every broken World: a MemoryWorld whose storage methods run through hooks.
+
+A broken World overrides the hook of the storage method it breaks (``on_create`` for
+``events.create``, ``on_get_run`` for ``runs.get``, ...; ``HOOKS`` lists them) and calls
+``super()`` for what the memory World does; a hook it leaves alone is never installed. Queue,
+stream and preload methods are plain methods of the World, overridden the same way. It names, on its class
+line, the invariants the kit must fail (``breaks``) or, for SHOULD rules, warn about
+(``warns``); tests/test_broken_worlds.py runs the whole kit against each and checks it fails
+and warns on exactly those, so no invariant test is one that cannot fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from copy import copy
+from typing import Any, ClassVar, Final
+
+from reference_worlds.memory import MemoryWorld
+from worldspec.entities import Hook, Step, WorkflowRun
+from worldspec.events import CreateEventParams, Event, EventRequest, EventResult
+from worldspec.pagination import PaginatedResponse
+from worldspec.wire_types import MISSING
+
+Params = CreateEventParams | None
+"""The ``params`` of an ``events.create``."""
+
+HOOKS: Final[dict[str, tuple[str, str]]] = {
+    "on_create": ("events", "create"),
+    "on_get_event": ("events", "get"),
+    "on_list_events": ("events", "list"),
+    "on_list_by_correlation_id": ("events", "list_by_correlation_id"),
+    "on_get_run": ("runs", "get"),
+    "on_list_runs": ("runs", "list"),
+    "on_get_step": ("steps", "get"),
+    "on_list_steps": ("steps", "list"),
+    "on_get_hook": ("hooks", "get"),
+    "on_get_hook_by_token": ("hooks", "get_by_token"),
+    "on_list_hooks": ("hooks", "list"),
+}
+"""Each hook and the ``namespace.method`` of the World it stands in for."""
+
+
+class BrokenWorld(MemoryWorld):
+    """A MemoryWorld that breaks the MUST invariants in ``breaks`` and the SHOULD invariants in
+    ``warns``.
+
+    ``may_break`` lists invariants whose tests catch the World only when timing lines up (say,
+    a page boundary falling inside one millisecond); the kit may fail those or not.
+    """
+
+    breaks: ClassVar[frozenset[str]] = frozenset()
+    warns: ClassVar[frozenset[str]] = frozenset()
+    may_break: ClassVar[frozenset[str]] = frozenset()
+
+    def __init_subclass__(
+        cls,
+        *,
+        breaks: Iterable[str] | None = None,
+        warns: Iterable[str] | None = None,
+        may_break: Iterable[str] | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init_subclass__(**options)
+        if breaks is not None:
+            cls.breaks = frozenset(breaks)
+        if warns is not None:
+            cls.warns = frozenset(warns)
+        if may_break is not None:
+            cls.may_break = frozenset(may_break)
+
+    def __init__(self, **options: Any) -> None:
+        """Open the memory World, keep its own namespaces as ``memory_events``, ``memory_runs``,
+        ``memory_steps`` and ``memory_hooks`` (what the hooks' defaults call), and route each
+        method whose hook a subclass overrides through that hook."""
+        super().__init__(**options)
+        self.memory_events, self.memory_runs = copy(self.events), copy(self.runs)
+        self.memory_steps, self.memory_hooks = copy(self.steps), copy(self.hooks)
+        for hook, (namespace, method) in HOOKS.items():
+            if getattr(type(self), hook) is not getattr(BrokenWorld, hook):
+                setattr(getattr(self, namespace), method, getattr(self, hook))
+
+    def stored_run(self, run_id: str | None) -> WorkflowRun | None:
+        """The run as this World stores it, read directly."""
+        found = self.state.runs.get(str(run_id))
+        return found[1] if found else None
+
+    def stored_step(self, run_id: str | None, step_id: str) -> Step | None:
+        """The step as this World stores it, read directly."""
+        found = self.state.steps.get((str(run_id), step_id))
+        return found[1] if found else None
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        return await self.memory_events.create(run_id, event, params)
+
+    async def on_get_event(self, run_id: str, event_id: str, **options: Any) -> Event:
+        return await self.memory_events.get(run_id, event_id, **options)
+
+    async def on_list_events(self, run_id: str, **options: Any) -> PaginatedResponse[Event]:
+        return await self.memory_events.list(run_id, **options)
+
+    async def on_list_by_correlation_id(
+        self, correlation_id: str, **options: Any
+    ) -> PaginatedResponse[Event]:
+        return await self.memory_events.list_by_correlation_id(correlation_id, **options)
+
+    async def on_get_run(self, run_id: str, **options: Any) -> WorkflowRun:
+        return await self.memory_runs.get(run_id, **options)
+
+    async def on_list_runs(self, **options: Any) -> PaginatedResponse[WorkflowRun]:
+        return await self.memory_runs.list(**options)
+
+    async def on_get_step(self, run_id: str | None, step_id: str, **options: Any) -> Step:
+        return await self.memory_steps.get(run_id, step_id, **options)
+
+    async def on_list_steps(self, run_id: str, **options: Any) -> PaginatedResponse[Step]:
+        return await self.memory_steps.list(run_id, **options)
+
+    async def on_get_hook(self, hook_id: str, **options: Any) -> Hook:
+        return await self.memory_hooks.get(hook_id, **options)
+
+    async def on_get_hook_by_token(self, token: str, **options: Any) -> Hook:
+        return await self.memory_hooks.get_by_token(token, **options)
+
+    async def on_list_hooks(self, **options: Any) -> PaginatedResponse[Hook]:
+        return await self.memory_hooks.list(**options)
+
+
+class RewritesAppendedEvents(BrokenWorld):
+    """A World that stores every event a create appends with the field updates ``rewrite``
+    returns for it: in storage, in ``result.event`` and in the preload, so the World stays
+    self-consistent and only the rule ``rewrite`` breaks."""
+
+    def rewrite(self, event: Event) -> dict[str, Any]:
+        raise NotImplementedError("a RewritesAppendedEvents World returns the updates of one new event")
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        before = {rid: len(log) for rid, log in self.state.events.items()}
+        result = await super().on_create(run_id, event, params)
+        updates: dict[str, dict[str, Any]] = {}
+        for rid, log in self.state.events.items():
+            for index in range(before.get(rid, 0), len(log)):
+                updates[log[index].event_id] = self.rewrite(log[index])
+                log[index] = log[index].model_copy(update=updates[log[index].event_id])
+
+        def rewritten(shown: Event) -> Event:
+            found = updates.get(shown.event_id)
+            return shown if found is None else shown.model_copy(update=found)
+
+        fixed: dict[str, Any] = {}
+        if result.event is not MISSING:
+            fixed["event"] = rewritten(result.event)
+        if result.events is not MISSING:
+            fixed["events"] = [rewritten(shown) for shown in result.events]
+        return result.model_copy(update=fixed)

@@ -1,0 +1,87 @@
+"""Broken Worlds for the binary-fidelity invariants (BIN, §7): bytes, dates, and strings that
+look like either."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import timedelta
+from typing import Any
+
+from tests.broken_worlds.base import BrokenWorld, RewritesAppendedEvents
+from worldspec.entities import WorkflowRun
+from worldspec.events import Event
+from worldspec.protocol import QueueHandler
+from worldspec.queue import MessageMeta, QueuePayload, WorkflowInvokePayload, parse_queue_payload
+from worldspec.wire_types import MISSING
+
+
+def _listify(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return list(value)
+    if isinstance(value, dict):
+        return {key: _listify(item) for key, item in value.items()}
+    return value
+
+
+class BytesAsIntList(BrokenWorld, breaks={"BIN-001", "BIN-004", "RS-002", "RUN-005", "RUN-009", "LEG-007"}):
+    """Returns byte payloads from runs.get as lists of ints (the JSON-serialisation accident)."""
+
+    async def on_get_run(self, run_id: str, **options: Any) -> WorkflowRun:
+        run = await super().on_get_run(run_id, **options)
+        fields = ("input", "output", "execution_context")
+        return run.model_copy(update={name: _listify(getattr(run, name)) for name in fields})
+
+
+_EPOCH_SECONDS_32 = 2**32
+
+
+class EventDatesWrapIn2038(RewritesAppendedEvents, breaks={"BIN-002"}):
+    """Stores eventData dates as signed 32-bit epoch seconds: dates after January 2038 wrap."""
+
+    def rewrite(self, event: Event) -> dict[str, Any]:
+        data = getattr(event, "event_data", MISSING)
+        if data is MISSING:
+            return {}
+        update = {}
+        for field in ("resume_at", "retry_after"):
+            when = getattr(data, field, MISSING)
+            if when is not MISSING and when.timestamp() >= 2**31:
+                update[field] = when - timedelta(seconds=_EPOCH_SECONDS_32)
+        return {"event_data": data.model_copy(update=update)} if update else {}
+
+
+class QueueSendsBase64(BrokenWorld, breaks={"BIN-003"}):
+    """Delivers runInput.input base64-encoded as a string (a JSON queue without a byte codec)."""
+
+    async def create_queue_handler(self, prefix: str, handler: QueueHandler) -> None:
+        async def corrupting(message: QueuePayload, meta: MessageMeta) -> Any:
+            if isinstance(message, WorkflowInvokePayload) and message.run_input is not MISSING:
+                wire = message.to_wire()
+                wire["runInput"]["input"] = base64.b64encode(wire["runInput"]["input"]).decode()
+                message = parse_queue_payload(wire)
+            return await handler(message, meta)
+
+        await super().create_queue_handler(prefix, corrupting)
+
+
+def _decode_base64_strings(value: Any) -> Any:
+    if isinstance(value, str) and value:
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            return value
+    if isinstance(value, dict):
+        return {key: _decode_base64_strings(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_decode_base64_strings(item) for item in value]
+    return value
+
+
+class DecodesBase64Strings(BrokenWorld, breaks={"BIN-004", "LEG-007"}):
+    """Reads every non-empty string that is valid base64 back as bytes (runs.get)."""
+
+    async def on_get_run(self, run_id: str, **options: Any) -> WorkflowRun:
+        run = await super().on_get_run(run_id, **options)
+        fields = ("input", "execution_context")
+        return run.model_copy(update={name: _decode_base64_strings(getattr(run, name)) for name in fields})

@@ -1,0 +1,119 @@
+"""Broken Worlds for the hooks invariants (HOOK, §4.4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.broken_worlds.base import BrokenWorld, Params
+from worldspec import errors
+from worldspec.entities import Hook
+from worldspec.events import TERMINAL_RUN_EVENT_TYPES, EventRequest, EventResult
+from worldspec.wire_types import MISSING
+
+
+class HookDropsIsWebhookFalse(BrokenWorld, breaks={"EVT-006", "EVT-011", "HOOK-001"}):
+    """Stores ``isWebhook: false`` as absent (``isWebhook || undefined``), which reads as true."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        if event.event_type == "hook_created" and event.event_data.is_webhook is False:
+            data = event.event_data.model_copy(update={"is_webhook": MISSING})
+            event = event.model_copy(update={"event_data": data})
+        return await super().on_create(run_id, event, params)
+
+
+class HookConflictNotLogged(BrokenWorld, breaks={"EVT-002", "EVT-006", "HOOK-002", "HOOK-003"}):
+    """Returns the hook_conflict event but does not store it."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if result.event is not MISSING and result.event.event_type == "hook_conflict":
+            log = self.state.events[str(run_id)]
+            log[:] = [stored for stored in log if stored.event_id != result.event.event_id]
+        return result
+
+
+class HookIdReusableAfterDispose(BrokenWorld, breaks={"HOOK-004"}):
+    """Forgets a disposed hook's ``(runId, hookId)``, so hook_created may reuse it."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if event.event_type == "hook_disposed":
+            self.state.hooks_ever.discard((str(run_id), str(event.correlation_id)))
+        return result
+
+
+class HookReceivedUpdatesHook(BrokenWorld, breaks={"HOOK-005"}):
+    """Stores the latest received payload as the hook's metadata."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        key = (str(run_id), str(event.correlation_id))
+        if event.event_type == "hook_received" and key in self.state.hooks:
+            sequence, hook = self.state.hooks[key]
+            payload = event.event_data.payload
+            self.state.hooks[key] = (sequence, hook.model_copy(update={"metadata": payload}))
+        return result
+
+
+class ReceivedOnMissingHookIsWorldError(BrokenWorld, breaks={"HOOK-006", "HOOK-010", "LEG-003"}):
+    """Refuses hook_received on a missing hook with WorkflowWorldError, not HookNotFoundError."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        try:
+            return await super().on_create(run_id, event, params)
+        except errors.HookNotFoundError as error:
+            if event.event_type != "hook_received":
+                raise
+            raise errors.WorkflowWorldError(str(error), status=404) from None
+
+
+class HooksGetFindsDisposed(BrokenWorld, breaks={"HOOK-007"}):
+    """``hooks.get`` still returns a hook after its hook_disposed (read from an archive)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.disposed: dict[str, Hook] = {}
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        hook = self.state.hooks.get((str(run_id), str(event.correlation_id)))
+        result = await super().on_create(run_id, event, params)
+        if event.event_type == "hook_disposed" and hook is not None:
+            self.disposed[hook[1].hook_id] = hook[1]
+        return result
+
+    async def on_get_hook(self, hook_id: str, **options: Any) -> Hook:
+        try:
+            return await super().on_get_hook(hook_id, **options)
+        except errors.HookNotFoundError:
+            if hook_id in self.disposed:
+                return self.disposed[hook_id]
+            raise
+
+
+class EndedRunKeepsHooks(BrokenWorld, breaks={"HOOK-008", "TERM-002"}):
+    """Keeps a run's hooks (and their tokens) after the run ends; they still receive."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        kept = {key: entry for key, entry in self.state.hooks.items() if key[0] == run_id}
+        result = await super().on_create(run_id, event, params)
+        if event.event_type in TERMINAL_RUN_EVENT_TYPES:
+            self.state.hooks.update(kept)
+            self.state.tokens.update({hook.token: key for key, (_, hook) in kept.items()})
+        return result
+
+
+class HookGettersMissWithWorldError(BrokenWorld, breaks={"HOOK-009", "HOOK-010"}):
+    """``hooks.get`` and ``getByToken`` misses raise WorkflowWorldError (404), not
+    HookNotFoundError."""
+
+    async def on_get_hook(self, hook_id: str, **options: Any) -> Hook:
+        try:
+            return await super().on_get_hook(hook_id, **options)
+        except errors.HookNotFoundError as error:
+            raise errors.WorkflowWorldError(str(error), status=404) from None
+
+    async def on_get_hook_by_token(self, token: str, **options: Any) -> Hook:
+        try:
+            return await super().on_get_hook_by_token(token, **options)
+        except errors.HookNotFoundError as error:
+            raise errors.WorkflowWorldError(str(error), status=404) from None

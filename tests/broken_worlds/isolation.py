@@ -1,0 +1,35 @@
+"""Broken Worlds for caller isolation (COPY, a kit addition)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.broken_worlds.base import BrokenWorld, Params
+from worldspec.entities import WorkflowRun
+from worldspec.events import EventRequest, EventResult
+from worldspec.wire_types import MISSING
+
+
+class HandsOutItsOwnRuns(BrokenWorld, breaks={"COPY-001"}):
+    """``runs.get`` returns the run object it keeps (an in-memory cache handing out its entries
+    instead of copies), so a caller that edits what it read edits the stored run."""
+
+    async def on_get_run(self, run_id: str, **options: Any) -> WorkflowRun:
+        kept = self.stored_run(run_id)
+        if kept is not None and options.get("resolve_data", "all") == "all":
+            return kept
+        return await super().on_get_run(run_id, **options)
+
+
+class KeepsTheCallersContext(BrokenWorld, breaks={"COPY-001"}):
+    """Stores the very executionContext object the caller sent (a write path that keeps the
+    request's dict instead of copying or serialising it)."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        sent = getattr(getattr(event, "event_data", None), "execution_context", MISSING)
+        if event.event_type == "run_created" and sent is not MISSING and result.run is not MISSING:
+            kept = self.stored_run(result.run.run_id)
+            if kept is not None:
+                self.state.put_run(kept.model_copy(update={"execution_context": sent}))
+        return result

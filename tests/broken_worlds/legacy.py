@@ -1,0 +1,112 @@
+"""Broken Worlds for the spec-version and legacy invariants (LEG, §2.4 and §6)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from reference_worlds.memory import MemoryBackdoor
+from tests.broken_worlds.base import BrokenWorld, Params
+from worldspec import errors
+from worldspec.events import Event, EventRequest, EventResult
+from worldspec.pagination import PaginatedResponse
+from worldspec.spec_version import is_legacy_spec_version
+from worldspec.wire_types import MISSING
+
+
+class ClaimsSpecVersionFour(BrokenWorld, breaks={"ERR-001", "LEG-001"}):
+    """Reports ``specVersion`` 4, newer than the contract it implements."""
+
+    spec_version = 4
+
+
+class NewerRunsRefusedAsWorldErrors(BrokenWorld, breaks={"LEG-002"}):
+    """Refuses events on a newer run with ``WorkflowWorldError`` instead of ``RunNotSupportedError``."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        try:
+            return await super().on_create(run_id, event, params)
+        except errors.RunNotSupportedError as error:
+            if run_id in self.state.runs:
+                raise errors.WorkflowWorldError(str(error)) from None
+            raise
+
+
+class LegacyWaitCompletionLooksUpTheWait(BrokenWorld, breaks={"LEG-003"}):
+    """On a legacy run, refuses ``wait_completed`` for a wait it does not know (as on a current run)."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        if event.event_type == "wait_completed" and run_id in self.state.runs:
+            version = self.state.runs[str(run_id)][1].spec_version
+            wait_id = f"{run_id}-{event.correlation_id}"
+            if (
+                is_legacy_spec_version(None if version is MISSING else version)
+                and wait_id not in self.state.waits
+            ):
+                raise errors.WorkflowWorldError(f'Wait "{wait_id}" not found', status=404)
+        return await super().on_create(run_id, event, params)
+
+
+class LegacyInputAsBytes(BrokenWorld, breaks={"LEG-004", "LEG-005", "BIN-004"}):
+    """Stores a spec-1 run's JSON input as UTF-8 bytes of its JSON text."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        if event.event_type == "run_created" and event.spec_version == 1:
+            data = event.event_data.model_copy(update={"input": json.dumps(event.event_data.input).encode()})
+            event = event.model_copy(update={"event_data": data})
+        return await super().on_create(run_id, event, params)
+
+
+class LegacyFalsyLostOnList(BrokenWorld, breaks={"LEG-005", "LEG-006"}):
+    """events.list drops falsy payloads of legacy events (``value || undefined``)."""
+
+    async def on_list_events(self, run_id: str, **options: Any) -> PaginatedResponse[Event]:
+        page = await super().on_list_events(run_id, **options)
+        kept = []
+        for event in page.data:
+            if event.spec_version in (MISSING, 1) and event.event_data is not MISSING:
+                wire = event.to_wire()
+                wire["eventData"] = {k: v for k, v in wire["eventData"].items() if v or isinstance(v, bytes)}
+                event = type(event).model_validate(wire)
+            kept.append(event)
+        return page.model_copy(update={"data": kept})
+
+
+class _FalsyDroppingBackdoor(MemoryBackdoor):
+    async def seed_legacy_run(self, run: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> None:
+        payloads = ("input", "output", "result", "metadata", "payload")
+        dropped = [
+            {**event, "eventData": {k: v for k, v in event["eventData"].items() if v or k not in payloads}}
+            for event in events
+        ]
+        await super().seed_legacy_run(run, dropped)
+
+
+class LegacyColumnFallsBackOnFalsy(BrokenWorld, breaks={"LEG-006"}):
+    """Data stored in the legacy form loses falsy payloads on read: the fallback tests
+    truthiness instead of presence."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.worldspec_backdoor = _FalsyDroppingBackdoor(self)
+
+
+class _EnvelopeKeepingBackdoor(MemoryBackdoor):
+    """Reads JSON-text payloads without reviving ``{"__type": "Uint8Array", ...}`` envelopes."""
+
+    async def seed_encoded_input(self, encoding: str, encoded: bytes) -> str:
+        run_id = await super().seed_encoded_input(encoding, encoded)
+        if encoding == "json-text-v1":
+            runs = self._world.state.runs
+            sequence, run = runs[run_id]
+            runs[run_id] = (sequence, run.model_copy(update={"input": json.loads(encoded)}))
+        return run_id
+
+
+class JsonTextBytesLeftAsEnvelopes(BrokenWorld, breaks={"LEG-007"}):
+    """Claims ``legacy_codec`` but returns world-local's Uint8Array envelopes as plain objects."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.worldspec_backdoor = _EnvelopeKeepingBackdoor(self)

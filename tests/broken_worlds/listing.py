@@ -1,0 +1,110 @@
+"""Broken Worlds for the listing invariants (LIST, §9): pages, cursors, order, filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.broken_worlds.base import BrokenWorld
+from worldspec import errors
+from worldspec.entities import Hook, Step, WorkflowRun
+from worldspec.events import Event
+from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData
+from worldspec.wire_types import MISSING
+
+
+class RunPagesSkipAnItem(BrokenWorld, breaks={"LIST-001"}):
+    """``runs.list`` drops the first run after a cursor (an off-by-one page boundary)."""
+
+    async def on_list_runs(
+        self, *, pagination: PaginationOptions | None = None, **options: Any
+    ) -> PaginatedResponse[WorkflowRun]:
+        page = await super().on_list_runs(pagination=pagination, **options)
+        if pagination is not None and pagination.cursor is not MISSING:
+            return page.model_copy(update={"data": page.data[1:]})
+        return page
+
+
+class StepCursorTokensRecycled(BrokenWorld, breaks={"LIST-002"}):
+    """``steps.list`` hands out server-side cursor tokens from a pool of two, so a token
+    recurs in one paging sequence (each token resolves to the latest position it named)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.positions: dict[str, str] = {}
+        self.issued = 0
+
+    async def on_list_steps(
+        self, run_id: str, *, pagination: PaginationOptions | None = None, **options: Any
+    ) -> PaginatedResponse[Step]:
+        if pagination is not None and pagination.cursor in self.positions:
+            pagination = pagination.model_copy(update={"cursor": self.positions[str(pagination.cursor)]})
+        page = await super().on_list_steps(run_id, pagination=pagination, **options)
+        if page.cursor is None:
+            return page
+        token = "ab"[self.issued % 2]
+        self.issued += 1
+        self.positions[token] = page.cursor
+        return page.model_copy(update={"cursor": token})
+
+
+class EmptyStepListHasCursor(BrokenWorld, breaks={"LIST-003"}):
+    """An empty ``steps.list`` page carries a cursor."""
+
+    async def on_list_steps(self, run_id: str, **options: Any) -> PaginatedResponse[Step]:
+        page = await super().on_list_steps(run_id, **options)
+        return page if page.data else page.model_copy(update={"cursor": "end"})
+
+
+class HooksNewestFirstByDefault(BrokenWorld, breaks={"LIST-004"}):
+    """``hooks.list`` without a sortOrder lists newest first."""
+
+    async def on_list_hooks(
+        self, *, pagination: PaginationOptions | None = None, **options: Any
+    ) -> PaginatedResponse[Hook]:
+        newest_first = pagination or PaginationOptions()
+        if newest_first.sort_order is MISSING:
+            newest_first = newest_first.model_copy(update={"sort_order": "desc"})
+        return await super().on_list_hooks(pagination=newest_first, **options)
+
+
+class RunListIgnoresStatus(BrokenWorld, breaks={"LIST-005"}):
+    """``runs.list`` ignores the ``status`` filter."""
+
+    async def on_list_runs(self, *, status: Any = None, **options: Any) -> PaginatedResponse[WorkflowRun]:
+        return await super().on_list_runs(**options)
+
+
+class ResolveNoneDropsExecutionContext(BrokenWorld, breaks={"LIST-006"}):
+    """``runs.get`` with ``resolveData: 'none'`` also drops the run's executionContext."""
+
+    async def on_get_run(
+        self, run_id: str, *, resolve_data: ResolveData = "all", **options: Any
+    ) -> WorkflowRun:
+        run = await super().on_get_run(run_id, resolve_data=resolve_data, **options)
+        return run if resolve_data == "all" else run.model_copy(update={"execution_context": MISSING})
+
+
+class EventPagesCappedAt100(BrokenWorld, breaks={"LIST-007"}):
+    """``events.list`` returns at most 100 events a page, whatever the limit."""
+
+    async def on_list_events(
+        self, run_id: str, *, pagination: PaginationOptions | None = None, **options: Any
+    ) -> PaginatedResponse[Event]:
+        if pagination is not None and isinstance(pagination.limit, int | float) and pagination.limit > 100:
+            pagination = pagination.model_copy(update={"limit": 100})
+        return await super().on_list_events(run_id, pagination=pagination, **options)
+
+
+class UnusableEventCursorReadsFromStart(BrokenWorld, warns={"LIST-008"}):
+    """``events.list`` treats a cursor it cannot read as no cursor (as world-local does)."""
+
+    async def on_list_events(
+        self, run_id: str, *, pagination: PaginationOptions | None = None, **options: Any
+    ) -> PaginatedResponse[Event]:
+        try:
+            return await super().on_list_events(run_id, pagination=pagination, **options)
+        except errors.WorkflowWorldError:
+            if pagination is None:
+                raise
+            restarted = pagination.model_copy(update={"cursor": MISSING})
+            return await super().on_list_events(run_id, pagination=restarted, **options)

@@ -1,0 +1,96 @@
+"""Broken Worlds for the queue invariants (Q, §11): each overrides the World's own queue
+methods, or wraps the handler it is given."""
+
+from __future__ import annotations
+
+from tests.broken_worlds.base import BrokenWorld
+from worldspec.protocol import QueueHandler
+from worldspec.queue import (
+    HandlerTimeout,
+    MessageMeta,
+    QueueOptions,
+    QueuePayload,
+    QueueResult,
+    is_valid_queue_name,
+)
+from worldspec.wire_types import MISSING
+
+
+class AcceptsAnyQueueName(BrokenWorld, breaks={"Q-001"}):
+    """``queue()`` accepts a name outside the pattern (and never delivers it)."""
+
+    async def queue(
+        self, queue_name: str, message: QueuePayload, options: QueueOptions | None = None
+    ) -> QueueResult:
+        if not is_valid_queue_name(queue_name):
+            return QueueResult(message_id=f"msg_{self.mint()}")
+        return await super().queue(queue_name, message, options)
+
+
+class MetaNamesThePrefix(BrokenWorld, breaks={"Q-002"}):
+    """Tells the handler the prefix as ``queueName`` instead of the full name."""
+
+    async def create_queue_handler(self, prefix: str, handler: QueueHandler) -> None:
+        async def misnaming(message: QueuePayload, meta: MessageMeta) -> HandlerTimeout | None:
+            return await handler(message, meta.model_copy(update={"queue_name": prefix}))
+
+        await super().create_queue_handler(prefix, misnaming)
+
+
+class HandlerTimeoutIgnored(BrokenWorld, breaks={"Q-003"}):
+    """Redelivers at once when a handler asks for the message again in ``timeoutSeconds``."""
+
+    async def create_queue_handler(self, prefix: str, handler: QueueHandler) -> None:
+        async def impatient(message: QueuePayload, meta: MessageMeta) -> HandlerTimeout | None:
+            outcome = await handler(message, meta)
+            return HandlerTimeout(timeout_seconds=0) if isinstance(outcome, HandlerTimeout) else outcome
+
+        await super().create_queue_handler(prefix, impatient)
+
+
+class RedeliveryAfterThrowKeepsAttempt(BrokenWorld, breaks={"Q-004"}):
+    """Redelivers a message whose handler raised without counting the failed attempt."""
+
+    async def create_queue_handler(self, prefix: str, handler: QueueHandler) -> None:
+        failures: dict[str, int] = {}
+
+        async def forgetful(message: QueuePayload, meta: MessageMeta) -> HandlerTimeout | None:
+            shown = meta.model_copy(update={"attempt": meta.attempt - failures.get(meta.message_id, 0)})
+            try:
+                return await handler(message, shown)
+            except Exception:
+                failures[meta.message_id] = failures.get(meta.message_id, 0) + 1
+                raise
+
+        await super().create_queue_handler(prefix, forgetful)
+
+
+class IdempotencyKeyIgnored(BrokenWorld, breaks={"Q-005"}):
+    """Delivers every message queued with the same idempotency key."""
+
+    async def queue(
+        self, queue_name: str, message: QueuePayload, options: QueueOptions | None = None
+    ) -> QueueResult:
+        unkeyed = None if options is None else options.model_copy(update={"idempotency_key": MISSING})
+        return await super().queue(queue_name, message, unkeyed)
+
+
+class DelayIgnored(BrokenWorld, breaks={"Q-006"}):
+    """Declares the ``delay`` capability but delivers at once."""
+
+    async def queue(
+        self, queue_name: str, message: QueuePayload, options: QueueOptions | None = None
+    ) -> QueueResult:
+        undelayed = None if options is None else options.model_copy(update={"delay_seconds": MISSING})
+        return await super().queue(queue_name, message, undelayed)
+
+
+class SpecVersionOneMessagesDropped(BrokenWorld, breaks={"Q-007"}):
+    """Accepts messages queued with ``specVersion: 1`` (the health check) but never delivers them."""
+
+    async def queue(
+        self, queue_name: str, message: QueuePayload, options: QueueOptions | None = None
+    ) -> QueueResult:
+        if options is not None and options.spec_version == 1:
+            return QueueResult(message_id=f"msg_{self.mint()}")
+        return await super().queue(queue_name, message, options)

@@ -1,0 +1,134 @@
+"""Broken Worlds with real races: each is correct when calls come one at a time and wrong only
+when they overlap, the way storage Worlds go wrong. Whatever their invariants' prefix, the race
+suite (conformance/suites/test_races.py) must catch every one of them in every ci-profile run
+(tests/test_race_detection.py runs each 20 times).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+from collections import Counter
+from typing import Any
+
+from reference_worlds.paging import decode_cursor, encode_cursor, limit_of, order_of
+from tests.broken_worlds.base import BrokenWorld, Params
+from tests.shared_file_world import SharedFileWorld
+from worldspec.entities import ActiveRun
+from worldspec.events import EventRequest, EventResult
+from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData
+from worldspec.resolve_data import strip_event
+from worldspec.wire_types import MISSING
+
+
+class CheckThenActWithoutLock(
+    BrokenWorld, breaks={"RS-005", "HOOK-003", "HOOK-010", "LIN-002", "LIN-003", "LIN-005"}
+):
+    """Every create decides against the state, then writes, with no lock around the two: the
+    reference World with its lock taken out."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.lock = contextlib.nullcontext()  # type: ignore[assignment]
+
+
+class RunWrittenApartFromItsRunCreated(BrokenWorld, breaks={"RS-005"}):
+    """Resilient start stores the run in one critical section and writes its ``run_created``
+    and ``run_started`` in a second one, with an await between: a racing start finds a run
+    whose log is still empty and starts it."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        data = getattr(event, "event_data", MISSING)
+        if event.event_type != "run_started" or data is MISSING or not run_id:
+            return await super().on_create(run_id, event, params)
+        async with self.lock:
+            created = run_id not in self.state.runs
+            if created:
+                now = self.clock()
+                placeholder = ActiveRun(
+                    run_id=run_id,
+                    status="pending",
+                    deployment_id=data.deployment_id,
+                    workflow_name=data.workflow_name,
+                    created_at=now,
+                    updated_at=now,
+                )
+                self.state.put_run(placeholder)
+        if created:
+            await self.pause("run-written")
+            self.state.runs.pop(run_id, None)
+        return await super().on_create(run_id, event, params)
+
+
+class _TokensCheckedOnce(dict[str, Any]):
+    """The token index of a World whose creates do not look a token up again once they have
+    checked it: while a create that checked ``token`` is in flight, ``get(token)`` finds nothing."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.checked: Counter[str] = Counter()
+
+    def get(self, token: str, default: Any = None) -> Any:
+        return default if self.checked[token] else super().get(token, default)
+
+
+class TokenCheckedOutsideTheLock(BrokenWorld, breaks={"HOOK-003"}):
+    """``hook_created`` checks whether its token is held before taking the lock; inside the
+    lock it creates the hook without looking again, so two racing creates both see the token
+    free and both get it."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.token_index = self.state.tokens = _TokensCheckedOnce()
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        if event.event_type != "hook_created" or event.event_data.token in self.token_index:
+            return await super().on_create(run_id, event, params)
+        token = event.event_data.token
+        self.token_index.checked[token] += 1
+        try:
+            await self.pause("token-checked")
+            return await super().on_create(run_id, event, params)
+        finally:
+            self.token_index.checked[token] -= 1
+
+
+def _millis(event: Any) -> int:
+    return round(event.created_at.timestamp() * 1000)
+
+
+class TimestampCursor(
+    BrokenWorld, breaks={"LIN-001", "LIN-004"}, may_break={"EVT-009", "LIST-001", "LIST-007", "RS-006"}
+):
+    """``events.list`` cursors carry the ``createdAt`` of the page's last event (in ms), and
+    the next page starts after that time: events sharing the millisecond of a page boundary
+    are skipped. The model and the paging race run it on the kit's clock, which stands still
+    between ticks, so they always meet such a boundary; RS-006 pages a burst of 150 events on
+    the system clock and meets one only when two land in the same millisecond."""
+
+    async def on_list_events(
+        self, run_id: str, *, pagination: PaginationOptions | None = None, resolve_data: ResolveData = "all"
+    ) -> PaginatedResponse[Any]:
+        order = order_of(pagination, "asc")
+        log = list(self.state.events.get(run_id, []))
+        ordered = log if order == "asc" else list(reversed(log))
+        if pagination is not None and pagination.cursor is not MISSING:
+            after = decode_cursor(pagination.cursor)
+            ordered = [e for e in ordered if (_millis(e) > after if order == "asc" else _millis(e) < after)]
+        limit = limit_of(pagination)
+        chosen, has_more = ordered[:limit], len(ordered) > limit
+        return PaginatedResponse[Any](
+            data=[strip_event(event, resolve_data) for event in chosen],
+            cursor=encode_cursor(_millis(chosen[-1])) if has_more else None,
+            has_more=has_more,
+        )
+
+
+class LocklessFileWorld(SharedFileWorld, BrokenWorld, breaks={"LIN-006"}):
+    """A ``SharedFileWorld`` that never takes the file lock: creates in one process are still
+    serialised by its asyncio lock, but two processes read the same state and the last writer
+    wins."""
+
+    def take_file_lock(self, handle: Any, mode: int) -> None:
+        if mode != fcntl.LOCK_EX:
+            super().take_file_lock(handle, mode)

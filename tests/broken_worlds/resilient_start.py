@@ -1,0 +1,69 @@
+"""Broken Worlds for the resilient-start invariants (RS, §5), the run_started preload among them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.checks import make
+from tests.broken_worlds.base import BrokenWorld, Params
+from worldspec.events import EventRequest, EventResult
+from worldspec.pagination import ResolveData
+from worldspec.wire_types import MISSING
+
+
+class CreatesRunWithoutResilientData(BrokenWorld, breaks={"RS-001"}):
+    """run_started without eventData on a missing run creates the run anyway."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        resilient = getattr(event, "event_data", MISSING) is not MISSING
+        if event.event_type == "run_started" and not resilient and run_id and run_id not in self.state.runs:
+            await super().on_create(run_id, make.run_created(input=b""), None)
+        return await super().on_create(run_id, event, params)
+
+
+class NoRunCreatedOnResilientStart(BrokenWorld, breaks={"RS-002", "RS-005", "RUN-014"}):
+    """Resilient start creates the run but logs only run_started."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        missing = run_id not in self.state.runs
+        result = await super().on_create(run_id, event, params)
+        log = self.state.events.get(str(run_id), [])
+        if event.event_type == "run_started" and missing and log[0].event_type == "run_created":
+            del log[0]
+        return result
+
+
+class ResilientRunAlwaysCurrentVersion(BrokenWorld, breaks={"RS-003"}):
+    """Gives a resilient run specVersion 3 whatever the event says."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        if event.event_type == "run_started" and event.event_data is not MISSING:
+            event = event.model_copy(update={"spec_version": MISSING})
+        return await super().on_create(run_id, event, params)
+
+
+class ResilientDataOverwritesRun(BrokenWorld, breaks={"RS-004"}):
+    """Resilient run_started data on an existing run replaces its input."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        data = getattr(event, "event_data", MISSING)
+        if event.event_type == "run_started" and data is not MISSING and run_id in self.state.runs:
+            sequence, run = self.state.runs[str(run_id)]
+            self.state.runs[str(run_id)] = (sequence, run.model_copy(update={"input": data.input}))
+        return result
+
+
+class NoPreload(BrokenWorld, breaks={"RS-006"}):
+    """Returns no preload, yet does not declare Capabilities(preload=False)."""
+
+    def preload(self, run_id: str, resolve_data: ResolveData) -> dict[str, Any]:
+        return {}
+
+
+class TruncatedPreload(BrokenWorld, breaks={"RS-006"}):
+    """Preloads the first two events and says hasMore: false."""
+
+    def preload(self, run_id: str, resolve_data: ResolveData) -> dict[str, Any]:
+        full = super().preload(run_id, resolve_data)
+        return {**full, "events": full["events"][:2], "has_more": False, "cursor": None}

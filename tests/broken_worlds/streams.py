@@ -1,0 +1,86 @@
+"""Broken Worlds for the stream invariants (STRM, §10): each overrides the World's own stream
+methods."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+from tests.broken_worlds.base import BrokenWorld
+from worldspec.streams import StreamInfoResponse
+
+POLL_SECONDS = 0.01
+
+
+class EmptyStreamNeverDone(BrokenWorld, breaks={"STRM-001"}):
+    """``get_stream_info`` says ``done: false`` for a stream without data chunks, closed or not."""
+
+    async def get_stream_info(self, name: str, run_id: str) -> StreamInfoResponse:
+        info = await super().get_stream_info(name, run_id)
+        return info if info.tail_index >= 0 else info.model_copy(update={"done": False})
+
+
+class WritesAfterCloseVisible(BrokenWorld, breaks={"STRM-002"}):
+    """Appends chunks written after close (after the end marker, as a careless log would)."""
+
+    async def write_to_stream(self, name: str, run_id: str, chunk: str | bytes) -> None:
+        if (await self.get_stream_info(name, run_id)).done:
+            self._streams._streams[name].chunks.append(chunk.encode() if isinstance(chunk, str) else chunk)
+            return
+        await super().write_to_stream(name, run_id, chunk)
+
+
+class StreamReadsReversed(BrokenWorld, breaks={"STRM-003", "STRM-005"}):
+    """Yields a stream's chunks in reverse order."""
+
+    async def _reversed(self, name: str, start_index: int) -> AsyncIterator[bytes]:
+        chunks = [chunk async for chunk in super().read_from_stream(name, start_index)]
+        for chunk in reversed(chunks):
+            yield chunk
+
+    def read_from_stream(self, name: str, start_index: int = 0) -> AsyncIterator[bytes]:
+        return self._reversed(name, start_index)
+
+
+class NegativeStartReadsFromTheBeginning(BrokenWorld, breaks={"STRM-004"}):
+    """``read_from_stream`` treats a negative start index as 0."""
+
+    def read_from_stream(self, name: str, start_index: int = 0) -> AsyncIterator[bytes]:
+        return super().read_from_stream(name, max(0, start_index))
+
+
+class ReaderSeesOnlyChunksPresentAtOpen(BrokenWorld, breaks={"STRM-005"}):
+    """``read_from_stream`` yields the chunks present when it was opened, once the stream is
+    closed: a reader that came first sees nothing live."""
+
+    def read_from_stream(self, name: str, start_index: int = 0) -> AsyncIterator[bytes]:
+        return self._snapshot_reader(name, start_index)
+
+    async def _snapshot_reader(self, name: str, start_index: int) -> AsyncIterator[bytes]:
+        page = await self.get_stream_chunks(name, "", limit=1000)
+        present = [chunk.data for chunk in page.data]
+        while not (await self.get_stream_info(name, "")).done:
+            await asyncio.sleep(POLL_SECONDS)
+        start = max(0, len(present) + start_index) if start_index < 0 else start_index
+        for data in present[start:]:
+            if data:
+                yield data
+
+
+class LastChunkPageHasCursor(BrokenWorld, breaks={"STRM-006"}):
+    """``get_stream_chunks`` gives a cursor on the last page too."""
+
+    async def get_stream_chunks(
+        self, name: str, run_id: str, *, limit: int | None = None, cursor: str | None = None
+    ) -> Any:
+        page = await super().get_stream_chunks(name, run_id, limit=limit, cursor=cursor)
+        return page if page.has_more else page.model_copy(update={"cursor": "end"})
+
+
+class ClosedOnlyStreamsUnlisted(BrokenWorld, breaks={"STRM-007"}):
+    """``list_streams_by_run_id`` leaves out streams that were closed but never written."""
+
+    async def list_streams_by_run_id(self, run_id: str) -> list[str]:
+        names = await super().list_streams_by_run_id(run_id)
+        return [name for name in names if (await self.get_stream_info(name, run_id)).tail_index >= 0]

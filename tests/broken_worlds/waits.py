@@ -1,0 +1,67 @@
+"""Broken Worlds for the waits invariants (WAIT, §4.5)."""
+
+from __future__ import annotations
+
+from tests.broken_worlds.base import BrokenWorld, Params
+from worldspec import errors
+from worldspec.entities import TERMINAL_RUN_STATUSES
+from worldspec.events import EventRequest, EventResult
+from worldspec.wire_types import MISSING
+
+
+class WaitIdIsCorrelationId(BrokenWorld, breaks={"WAIT-001"}):
+    """Returns waits with waitId = the correlationId, without the ``<runId>-`` prefix."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if result.wait is MISSING:
+            return result
+        wait = result.wait.model_copy(update={"wait_id": str(event.correlation_id)})
+        return result.model_copy(update={"wait": wait})
+
+
+class WaitCreatedOverwrites(BrokenWorld, breaks={"WAIT-002"}):
+    """A second wait_created for an existing wait replaces it (an upsert)."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        if event.event_type == "wait_created":
+            self.state.waits.pop(f"{run_id}-{event.correlation_id}", None)
+        return await super().on_create(run_id, event, params)
+
+
+class WaitCompletesTwice(BrokenWorld, breaks={"WAIT-003"}):
+    """Accepts wait_completed on a completed wait, logging it again."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        wait = self.state.waits.get(f"{run_id}-{event.correlation_id}")
+        if event.event_type == "wait_completed" and wait is not None:
+            self.state.waits[wait.wait_id] = wait.model_copy(update={"status": "waiting"})
+        return await super().on_create(run_id, event, params)
+
+
+class UnknownWaitIsConflict(BrokenWorld, breaks={"LEG-003", "WAIT-004"}):
+    """Refuses wait_completed of an unknown wait of a live run with EntityConflictError instead
+    of WorkflowWorldError."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        try:
+            return await super().on_create(run_id, event, params)
+        except errors.WorkflowWorldError as error:
+            run = self.stored_run(run_id)
+            live = run is not None and run.status not in TERMINAL_RUN_STATUSES
+            if error.name != "WorkflowWorldError" or event.event_type != "wait_completed" or not live:
+                raise
+            raise errors.EntityConflictError(str(error)) from None
+
+
+class WaitCompletedMovesResumeAt(BrokenWorld, breaks={"WAIT-005"}):
+    """Takes a resumeAt sent with wait_completed as the wait's new resumeAt."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        data = getattr(event, "event_data", MISSING)
+        if event.event_type != "wait_completed" or data is MISSING or result.wait is MISSING:
+            return result
+        wait = result.wait.model_copy(update={"resume_at": data.resume_at})
+        self.state.waits[wait.wait_id] = wait
+        return result.model_copy(update={"wait": wait})

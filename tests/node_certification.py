@@ -1,0 +1,97 @@
+"""CI certification of an npm World against its known-failures file, never flaky.
+
+A known-failures entry either fails in every run, or carries ``sometimes = "<observed rate>"``:
+a race the World loses in some runs, a model test that finds a sequence in some runs. A strict
+expected failure of the second kind would fail CI whenever the World happens to win, so
+``certify`` runs the kit with a copy of the file without those entries and accepts either
+outcome for exactly them. Every other entry must still fail (a finding that stopped failing
+is a stale entry and fails CI), and nothing outside the file may fail.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from conformance.certify.levels import LEVELS, highest_reached, judge
+from conformance.reporting.known_failures import load_known_failures
+from conformance.reporting.records import read_records
+from tests.kit_runner import failed, run_kit
+
+__all__ = ["certify", "sometimes_failing"]
+
+REPO = Path(__file__).resolve().parent.parent
+KNOWN_FAILURES = REPO / "known-failures"
+
+
+def _entries(path: Path) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = tomllib.loads(path.read_text()).get("known_failure", [])
+    return entries
+
+
+def sometimes_failing(path: Path) -> frozenset[str]:
+    """The IDs of the entries of ``path`` that fail in some runs only (``sometimes`` set)."""
+    return frozenset(entry["id"] for entry in _entries(path) if entry.get("sometimes"))
+
+
+def _without(ids: frozenset[str], path: Path) -> str:
+    """The known-failures file at ``path`` as TOML text, minus the entries whose id is in ``ids``."""
+    lines: list[str] = []
+    for entry in _entries(path):
+        if entry["id"] not in ids:
+            fields = [f"{key} = {json.dumps(value)}" for key, value in entry.items()]
+            lines += ["[[known_failure]]", *fields, ""]
+    return "\n".join(lines)
+
+
+def certify(
+    package: str, known_failures: Path, scratch: Path, *options: str, timeout: float
+) -> dict[str, str]:
+    """Run the whole kit on ``package`` through the bridge with ``options`` and assert the
+    outcome the module docstring describes; return each invariant's outcome."""
+    known = set(load_known_failures(known_failures))
+    sometimes = sometimes_failing(known_failures)
+    strict = scratch / "known-failures.toml"
+    strict.write_text(_without(sometimes, known_failures))
+    kept = scratch / "report.json"
+    outcomes = run_kit(
+        "reference_worlds.node:NodeWorld",
+        "--world-opt",
+        f"package={package}",
+        *options,
+        "--world-xfail",
+        str(strict),
+        timeout=timeout,
+        keep_report=kept,
+    )
+    process = outcomes.pop("__process__")
+    report = process.stdout[-6000:] + process.stderr[-2000:]
+    expected_failures = {ident for ident, outcome in outcomes.items() if outcome == "expected-fail"}
+    stale = known - sometimes - expected_failures
+    assert not stale, f"known failures that no longer fail (drop them): {sorted(stale)}\n{report}"
+    unexpected = failed(outcomes)
+    assert unexpected <= sometimes, f"failed, not a known failure: {sorted(unexpected - sometimes)}\n{report}"
+    assert expected_failures == known - sometimes, report
+    assert process.returncode == (1 if unexpected else 0), report
+    _verdict_follows_the_findings(kept, known)
+    return outcomes
+
+
+def _verdict_follows_the_findings(report: Path, known: set[str]) -> None:
+    """The level the World reaches is the one its findings imply: the highest level whose scope
+    holds none of them (its skips, for capabilities it lacks, block nothing), and only findings
+    block a level."""
+    records = read_records(json.loads(report.read_text()))
+    checked = {ident: record.family for ident, record in records.items()}
+    verdicts = {name: judge(level, checked, records) for name, level in LEVELS.items()}
+    implied = None
+    for name, level in LEVELS.items():
+        if any(level.covers(checked[ident]) for ident in known if ident in checked):
+            break
+        implied = name
+    shown = {name: verdict.blockers for name, verdict in verdicts.items()}
+    assert highest_reached(verdicts) == implied, shown
+    blockers = {blocker.id for verdict in verdicts.values() for blocker in verdict.blockers}
+    assert blockers <= known, f"blocked by more than the findings: {sorted(blockers - known)}"

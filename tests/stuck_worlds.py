@@ -1,0 +1,99 @@
+"""Worlds that hang the way real backends do: a call that never returns, a listing that never
+ends, code that blocks the event loop. The kit must fail the tests they hang, name the call, and
+go on (tests/test_deadlines.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import Any
+
+from reference_worlds.memory import MemoryWorld
+from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData
+from worldspec.wire_types import MISSING
+
+
+def _unlucky(run_id: str) -> bool:
+    """About one run id in four: the World's bug depends on the id, as a lock on a hot row does."""
+    return run_id[-1] in "0123456R"
+
+
+class RunsGetNeverReturns(MemoryWorld):
+    """``runs.get`` awaits forever for some run ids (a lock wait that never ends)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        original = self.runs.get
+
+        async def get(run_id: str, *, resolve_data: ResolveData = "all") -> Any:
+            if _unlucky(run_id):
+                await asyncio.sleep(3600)
+            return await original(run_id, resolve_data=resolve_data)
+
+        self.runs.get = get  # type: ignore[method-assign]
+
+
+class EndlessEventPages(MemoryWorld):
+    """``events.list`` ignores the cursor it is given and always says ``hasMore: true`` with a
+    fresh one (a paging bug that makes every client loop)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        original = self.events.list
+        served = 0
+
+        async def listing(run_id: str, *, pagination: PaginationOptions | None = None, **kwargs: Any) -> Any:
+            nonlocal served
+            served += 1
+            first_page = (pagination or PaginationOptions()).model_copy(update={"cursor": MISSING})
+            page: PaginatedResponse[Any] = await original(run_id, pagination=first_page, **kwargs)
+            return page.model_copy(update={"has_more": True, "cursor": f"page-{served}"})
+
+        self.events.list = listing  # type: ignore[method-assign]
+
+
+class BlocksTheLoop(MemoryWorld):
+    """``runs.get`` blocks the thread for an hour for some run ids (a synchronous driver call)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        original = self.runs.get
+
+        async def get(run_id: str, *, resolve_data: ResolveData = "all") -> Any:
+            if _unlucky(run_id):
+                time.sleep(3600)
+            return await original(run_id, resolve_data=resolve_data)
+
+        self.runs.get = get  # type: ignore[method-assign]
+
+
+class CloseNeverReturns(MemoryWorld):
+    """``close()`` awaits forever (a connection pool that waits for a lost connection)."""
+
+    async def close(self) -> None:
+        await asyncio.sleep(3600)
+
+
+class SlowCreates(MemoryWorld):
+    """Every ``events.create`` takes 50 ms (a World whose writes got slow, not stuck)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        original = self.events.create
+
+        async def create(*args: Any, **kwargs: Any) -> Any:
+            await asyncio.sleep(0.05)
+            return await original(*args, **kwargs)
+
+        self.events.create = create  # type: ignore[method-assign]
+
+
+class LeavesAThreadRunning(MemoryWorld):
+    """Starts a non-daemon background thread (a flusher) that ``close()`` forgets to stop."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._stop = threading.Event()
+        self._flusher = threading.Thread(target=self._stop.wait, name="flusher", daemon=False)
+        self._flusher.start()

@@ -1,0 +1,102 @@
+"""A World that hangs fails the tests it hangs, with the call, its arguments and the time waited,
+and the run goes on to a verdict (issue: one stuck call must not stop the whole run)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+BOUND = 240
+"""Seconds any of these runs may take in all: far less than one hung call would."""
+
+
+def _kit(
+    tmp_path: Path, target: str, *arguments: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    report = tmp_path / "report.json"
+    environment = {key: value for key, value in os.environ.items() if key != "WORLDSPEC_WORLD"}
+    environment["PYTHONPATH"] = str(REPO)
+    process = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            f"--world=tests.stuck_worlds:{target}",
+            "--world-timeout=1",
+            f"--world-report={report}",
+            *arguments,
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=BOUND,
+    )
+    records = {entry["id"]: entry for entry in json.loads(report.read_text())["invariants"]}
+    return process, records
+
+
+def test_a_call_that_never_returns_fails_its_test_as_timed_out(tmp_path: Path) -> None:
+    started = time.monotonic()
+    process, records = _kit(tmp_path, "RunsGetNeverReturns", "-m", "runs or terminal")
+    timed_out = {ident: record for ident, record in records.items() if record["timed_out"]}
+    assert timed_out, process.stdout[-3000:]
+    for record in timed_out.values():
+        assert record["outcome"] == "fail"
+        assert "runs.get('wrun_" in record["details"] and "did not return within 1 s" in record["details"]
+    assert any(record["outcome"] == "pass" for record in records.values()), "the run went on"
+    assert "worldspec: timed out" in process.stdout
+    assert time.monotonic() - started < BOUND
+
+
+def test_a_listing_that_never_ends_fails_instead_of_looping(tmp_path: Path) -> None:
+    process, records = _kit(tmp_path, "EndlessEventPages", "-k", "RUN-004")
+    record = records["RUN-004"]
+    assert record["outcome"] == "fail", process.stdout[-3000:]
+    assert "still said hasMore: true after 1000 pages" in record["reason"]
+
+
+def test_code_that_blocks_the_event_loop_is_left_behind(tmp_path: Path) -> None:
+    process, records = _kit(tmp_path, "BlocksTheLoop", "-m", "runs")
+    stuck = [record for record in records.values() if record["timed_out"]]
+    assert stuck, process.stdout[-3000:]
+    assert all("did not finish within 10 s" in record["details"] for record in stuck)
+    assert any(record["outcome"] == "pass" for record in records.values()), "the run went on"
+
+
+def test_a_close_that_never_returns_fails_the_test_it_ends(tmp_path: Path) -> None:
+    process, records = _kit(tmp_path, "CloseNeverReturns", "-k", "RUN-002 or RUN-013")
+    assert {record["outcome"] for record in records.values()} == {"fail"}, process.stdout[-3000:]
+    assert all(record["timed_out"] for record in records.values())
+    assert all("close() did not return within 1 s" in record["reason"] for record in records.values())
+
+
+def test_a_slow_world_ends_model_and_races_at_their_budget_and_says_so(tmp_path: Path) -> None:
+    started = time.monotonic()
+    process, records = _kit(
+        tmp_path, "SlowCreates", "--world-budget=0.5", "--world-timeout=5", "-k", "LIN-001 or LIN-002"
+    )
+    for ident in ("LIN-001", "LIN-002"):
+        evidence = records[ident]["evidence"]
+        assert records[ident]["outcome"] == "pass", process.stdout[-3000:]
+        assert evidence["budget_reached"] and evidence["attempts"] >= 1, evidence
+    assert "worldspec: time budget reached" in process.stdout
+    assert "budget reached after" in process.stdout
+    assert time.monotonic() - started < 120
+
+
+def test_threads_a_world_leaves_running_are_named_and_do_not_hang_the_run(tmp_path: Path) -> None:
+    started = time.monotonic()
+    process, records = _kit(tmp_path, "LeavesAThreadRunning", "-k", "RUN-001 or RUN-002")
+    assert time.monotonic() - started < 60, "the run ended instead of waiting for the threads"
+    assert all("thread 'flusher' (not a daemon" in " ".join(r["left_behind"]) for r in records.values())
+    assert "worldspec: left running after close()" in process.stdout
+    assert "the kit ends the process now" in process.stderr

@@ -1,0 +1,48 @@
+"""What ``resolveData: 'none'`` removes on the 5.x line (world-contract-v7.md §2.1, §9).
+
+Events lose the fields of the line's ``EVENT_DATA_REF_FIELDS`` (which adds ``run_started.input``
+and ``step_started.input`` to the 4.x table) and keep every other key; an eventData left empty
+is dropped. Runs and steps lose ``input`` and ``output`` (their ``error`` stays), hooks lose
+``metadata``.
+"""
+
+from __future__ import annotations
+
+from typing import Final, TypeVar
+
+from pydantic import TypeAdapter
+
+from worldspec.base import WireModel
+from worldspec.line5.entities import Hook
+from worldspec.line5.events import EVENT_DATA_REF_FIELDS, Event
+from worldspec.pagination import ResolveData
+
+__all__ = ["strip_entity", "strip_event"]
+
+EntityT = TypeVar("EntityT", bound=WireModel)
+_EVENT: Final = TypeAdapter[Event](Event)
+
+
+def strip_event(event: Event, resolve_data: ResolveData) -> Event:
+    """``event`` without its payload fields when ``resolve_data`` is ``'none'``; unchanged with
+    ``'all'``. The kept values are Python values already and are not read as tagged JSON, so a
+    legacy payload shaped like a tag stays what it is."""
+    if resolve_data != "none":
+        return event
+    wire = event.to_wire()
+    if "eventData" not in wire:
+        return event
+    refs = EVENT_DATA_REF_FIELDS.get(event.event_type, ())
+    kept = {key: value for key, value in wire.pop("eventData").items() if key not in refs}
+    if kept:
+        wire["eventData"] = kept
+    return _EVENT.validate_python(wire, by_alias=True, by_name=False)
+
+
+def strip_entity(entity: EntityT, resolve_data: ResolveData) -> EntityT:
+    """A run or step without ``input``/``output``, a hook without ``metadata``, for ``'none'``."""
+    if resolve_data != "none":
+        return entity
+    dropped = ("metadata",) if isinstance(entity, Hook) else ("input", "output")
+    wire = {key: value for key, value in entity.to_wire().items() if key not in dropped}
+    return type(entity).model_validate(wire)
