@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -166,6 +167,23 @@ def test_a_world_called_from_another_event_loop_says_so() -> None:
         opening.run_until_complete(world.close())
     finally:
         opening.close()
+
+
+def test_a_world_leaves_no_thread_running_after_close() -> None:
+    async def warm_up() -> None:  # the shared process runs before the census
+        await (await _started()).close()
+
+    asyncio.run(warm_up())
+    loop = asyncio.new_event_loop()
+    try:
+        before = {thread.ident for thread in threading.enumerate()}
+        world = loop.run_until_complete(_started())
+        loop.run_until_complete(world.close())
+        time.sleep(0.2)
+        left = [thread.name for thread in threading.enumerate() if thread.ident not in before]
+    finally:
+        loop.close()
+    assert left == [], "the kit reports threads a World leaves running after close()"
 
 
 def test_a_missing_export_is_reported_with_the_exports_there_are() -> None:

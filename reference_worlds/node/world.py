@@ -14,9 +14,10 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import AsyncIterator, Sequence
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from reference_worlds.node import results
 from reference_worlds.node.channel import Channel, open_channel
@@ -42,6 +43,8 @@ from worldspec.wire import from_tagged
 
 __all__ = ["NodeWorld"]
 
+T = TypeVar("T")
+
 SETUP_TIMEOUT = 300
 CLOSE_TIMEOUT = 20.0
 """Seconds the World's close() in Node may take; then its process is killed."""
@@ -66,6 +69,33 @@ def _run_setup(argv: tuple[str, ...], directory: Path, env: dict[str, str]) -> N
         output = (done.stdout + done.stderr)[-3000:]
         raise BridgeError(f"setup {' '.join(argv)} failed (exit {done.returncode}):\n{output}")
     _set_up.add(key)
+
+
+async def _off_loop(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` in a thread of its own that ends with it. Not ``asyncio.to_thread``:
+    the loop's executor keeps its threads after the World closes, and the kit reports threads a
+    World leaves running."""
+    loop = asyncio.get_running_loop()
+    outcome: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if outcome.done():
+            return
+        if error is not None:
+            outcome.set_exception(error)
+        else:
+            outcome.set_result(cast(T, result))
+
+    def run() -> None:
+        try:
+            result = function(*args)
+        except BaseException as error:
+            loop.call_soon_threadsafe(settle, None, error)
+        else:
+            loop.call_soon_threadsafe(settle, result, None)
+
+    threading.Thread(target=run, name="worldspec-node-setup", daemon=True).start()
+    return await outcome
 
 
 def _config_of(config: dict[str, Any] | str | None) -> dict[str, Any] | None:
@@ -125,7 +155,7 @@ class NodeWorld:
     async def start(self) -> None:
         """Install the package if needed, build the World in Node, call its ``start()``, and
         settle the capabilities (declared by preset or option, probed where possible)."""
-        entry = await asyncio.to_thread(install, self.package)
+        entry = await _off_loop(install, self.package)
         if FRESH_DATABASE in json.dumps(self.config):
             if self.server_variable is None:
                 problem = f"{FRESH_DATABASE} needs a preset naming its server; {self.package} has none"
@@ -133,10 +163,10 @@ class NodeWorld:
             self._databases = fresh_databases_for(
                 self.package, str(entry.parent), self.setup, self.env, self.server_variable
             )
-            self._fresh_database = await asyncio.to_thread(self._databases.create)
+            self._fresh_database = await _off_loop(self._databases.create)
         else:
-            await asyncio.to_thread(_run_setup, self.setup, entry.parent, self.env)
-        process = await asyncio.to_thread(process_for, entry, self.env)
+            await _off_loop(_run_setup, self.setup, entry.parent, self.env)
+        process = await _off_loop(process_for, entry, self.env)
         if "loadError" in process.hello:
             problem = f"Node cannot import {self.package}: {process.hello['loadError']}"
             raise BridgeError(process.explain(problem))
@@ -199,7 +229,7 @@ class NodeWorld:
             if self._fresh_dir is not None:
                 shutil.rmtree(self._fresh_dir, ignore_errors=True)
             if self._databases is not None and self._fresh_database is not None:
-                await asyncio.to_thread(self._databases.drop, self._fresh_database)
+                await _off_loop(self._databases.drop, self._fresh_database)
                 self._fresh_database = None
 
     def worldspec_abandon(self) -> None:
