@@ -1,13 +1,18 @@
-"""World calls per second through the Node bridge against the same calls made inside Node.
+"""World calls per second through the Node bridge, as a share of the same calls made inside Node.
 
-    python benchmarks/bench_bridge.py [--calls N]
+    python benchmarks/bench_bridge.py [--calls N] [--rounds R]
 
-Both sides run the same sequential calls (one in flight at a time) on
-``@workflow/world-local@4.4.1``: ``runs.get``, ``events.create`` (``step_created``) and
-``events.list`` (20 events), plus ``bridge.echo`` of the same payload, the cost of the channel
-alone. World-local's speed depends on the disk and on whatever else the machine runs, so the
-two sides alternate for ``--rounds`` rounds and each rate is the median of its rounds. Writes
-benchmarks/results/bridge.json; the goal is at least half the in-Node rate.
+Both sides build the same data in their own ``@workflow/world-local@4.4.1`` (a run with 20
+steps and a hook, a closed stream of 20 chunks, a queue handler that counts deliveries) and make
+the same sequential calls, one in flight at a time: every World method, through NodeWorld on
+one side (arguments tagged, results parsed into worldspec's models), in ``bench_in_node.mjs``
+on the other. The machine is shared and its load moves, so each operation is measured on both
+sides back to back, their order alternating, in every round; a round's ratio compares two
+measurements taken a second apart. After the queue() calls, both sides wait (untimed) for
+their deliveries, so a backlog never slows the next measurement. Writes
+benchmarks/results/bridge.json: per operation the min/median/max over rounds of each rate and
+of the ratio, the load average during the run, and the command that reproduces it. The
+target is a ratio of at least 0.5.
 """
 
 from __future__ import annotations
@@ -19,14 +24,18 @@ import os
 import platform
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from reference_worlds.node import NodeWorld
 from reference_worlds.node.install import install
 from worldspec.events import (
+    HookCreatedData,
+    HookCreatedRequest,
     RunCreatedData,
     RunCreatedRequest,
     RunStartedRequest,
@@ -34,108 +43,268 @@ from worldspec.events import (
     StepCreatedRequest,
 )
 from worldspec.pagination import PaginationOptions
+from worldspec.queue import MessageMeta, QueuePayload, StepInvokePayload
+from worldspec.wire_types import MISSING
 
 PACKAGE = "@workflow/world-local@4.4.1"
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "bridge.json"
+TARGET = 0.5
+WARM_UP = 5
+STEPS = 20
+CHUNKS = 20
+PAYLOAD = bytes(64)
+PAGE = PaginationOptions(limit=20)
+STEP_MESSAGE = StepInvokePayload(
+    workflow_name="wf", workflow_run_id="wrun_x", workflow_started_at=0, step_id="step_bench"
+)
 
 
-async def _rate(calls: int, operation: Callable[[int], Awaitable[Any]]) -> float:
-    started = time.perf_counter()
-    for index in range(calls):
-        await operation(index)
-    return calls / (time.perf_counter() - started)
+@dataclass
+class Fixture:
+    """The World and the data every operation reads, as bench_in_node.mjs builds them."""
+
+    world: NodeWorld
+    run_id: str
+    writes_run_id: str
+    event_id: str
+    sequence: int = 0
+    queued: int = 0
+    delivered: int = 0
+
+    async def queue(self) -> Any:
+        self.queued += 1
+        return await self.world.queue("__wkf_step_bench", STEP_MESSAGE)
+
+    async def deliveries_done(self) -> None:
+        """Wait for the deliveries of every queued message (they outlive the queue() calls)."""
+        while self.delivered < self.queued:
+            await asyncio.sleep(0.005)
+
+    def next_id(self, prefix: str) -> str:
+        self.sequence += 1
+        return f"{prefix}_{self.sequence}"
 
 
-async def through_bridge(calls: int) -> dict[str, float]:
+async def _read_all(fixture: Fixture) -> None:
+    async for _ in fixture.world.read_from_stream("bench-read"):
+        pass
+
+
+Operation = Callable[[Fixture], Awaitable[Any]]
+OPERATIONS: dict[str, Operation] = {
+    "runs.get": lambda f: f.world.runs.get(f.run_id),
+    "runs.list": lambda f: f.world.runs.list(workflow_name="bench", pagination=PAGE),
+    "events.create": lambda f: f.world.events.create(
+        f.writes_run_id,
+        StepCreatedRequest(
+            correlation_id=f.next_id("step_write"),
+            event_data=StepCreatedData(step_name="bench", input=PAYLOAD),
+        ),
+    ),
+    "events.get": lambda f: f.world.events.get(f.run_id, f.event_id),
+    "events.list": lambda f: f.world.events.list(f.run_id, pagination=PAGE),
+    "events.listByCorrelationId": lambda f: f.world.events.list_by_correlation_id(
+        "step_bench_0", run_id=f.run_id, pagination=PAGE
+    ),
+    "steps.get": lambda f: f.world.steps.get(f.run_id, "step_bench_0"),
+    "steps.list": lambda f: f.world.steps.list(f.run_id, pagination=PAGE),
+    "hooks.get": lambda f: f.world.hooks.get("hook_bench"),
+    "hooks.getByToken": lambda f: f.world.hooks.get_by_token("token_bench"),
+    "hooks.list": lambda f: f.world.hooks.list(run_id=f.run_id, pagination=PAGE),
+    "getDeploymentId": lambda f: f.world.get_deployment_id(),
+    "queue": lambda f: f.queue(),
+    "writeToStream": lambda f: f.world.write_to_stream("bench-write", f.run_id, PAYLOAD),
+    "closeStream": lambda f: f.world.close_stream(f"bench-close-{f.next_id('s')}", f.run_id),
+    "listStreamsByRunId": lambda f: f.world.list_streams_by_run_id(f.run_id),
+    "getStreamChunks": lambda f: f.world.get_stream_chunks("bench-read", f.run_id, limit=20),
+    "getStreamInfo": lambda f: f.world.get_stream_info("bench-read", f.run_id),
+    "readFromStream": _read_all,
+}
+"""Every World method, with the arguments bench_in_node.mjs passes to the same method."""
+
+
+async def build_fixture() -> Fixture:
     world = NodeWorld(PACKAGE)
     await world.start()
-    payload = bytes(64)
-    try:
-        created = await world.events.create(
-            None,
-            RunCreatedRequest(
-                event_data=RunCreatedData(deployment_id="dpl_bench", workflow_name="bench", input=payload)
-            ),
+    run_id = await _started_run(world, "bench")
+    writes_run_id = await _started_run(world, "bench-writes")
+    for index in range(STEPS):
+        step = StepCreatedData(step_name="bench", input=PAYLOAD)
+        await world.events.create(
+            run_id, StepCreatedRequest(correlation_id=f"step_bench_{index}", event_data=step)
         )
-        run_id = created.run.run_id
-        await world.events.create(run_id, RunStartedRequest())
+    hook = HookCreatedData(token="token_bench", metadata=PAYLOAD)
+    await world.events.create(run_id, HookCreatedRequest(correlation_id="hook_bench", event_data=hook))
+    first = (await world.events.list(run_id, pagination=PaginationOptions(limit=1))).data[0]
+    for _ in range(CHUNKS):
+        await world.write_to_stream("bench-read", run_id, PAYLOAD)
+    await world.close_stream("bench-read", run_id)
+    fixture = Fixture(world, run_id, writes_run_id, first.event_id)
 
-        def step(index: int) -> Awaitable[Any]:
-            request = StepCreatedRequest(
-                correlation_id=f"step_py_{index}",
-                event_data=StepCreatedData(step_name="bench", input=payload),
+    async def count(message: QueuePayload, meta: MessageMeta) -> None:
+        fixture.delivered += 1
+
+    await world.create_queue_handler("__wkf_step_", count)
+    return fixture
+
+
+async def _started_run(world: NodeWorld, name: str) -> str:
+    data = RunCreatedData(deployment_id="dpl_bench", workflow_name=name, input=PAYLOAD)
+    created = await world.events.create(None, RunCreatedRequest(event_data=data))
+    assert created.run is not MISSING
+    await world.events.create(created.run.run_id, RunStartedRequest())
+    return created.run.run_id
+
+
+async def through_bridge(fixture: Fixture, operation: str, calls: int) -> float:
+    """Seconds for ``calls`` sequential calls of ``operation`` through NodeWorld."""
+    call = OPERATIONS[operation]
+    for _ in range(WARM_UP):
+        await call(fixture)
+    started = time.perf_counter()
+    for _ in range(calls):
+        await call(fixture)
+    seconds = time.perf_counter() - started
+    await fixture.deliveries_done()
+    return seconds
+
+
+async def round_trip_seconds(fixture: Fixture, calls: int) -> float:
+    """Seconds per ``bridge.echo`` of a small value: the channel alone, no World."""
+    started = time.perf_counter()
+    for _ in range(calls):
+        await fixture.world.call("bridge.echo", PAYLOAD)
+    return (time.perf_counter() - started) / calls
+
+
+class InNode:
+    """bench_in_node.mjs, asked for one measurement at a time."""
+
+    def __init__(self) -> None:
+        entry = install(PACKAGE)
+        self._process = subprocess.Popen(
+            ["node", str(HERE / "bench_in_node.mjs"), str(entry)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        ready = self._answer()
+        missing = set(OPERATIONS) ^ set(ready["operations"])
+        if missing:
+            raise SystemExit(
+                f"bench_bridge.py and bench_in_node.mjs disagree on operations: {sorted(missing)}"
             )
-            return world.events.create(run_id, request)
 
-        return {
-            "runs.get": await _rate(calls, lambda _: world.runs.get(run_id)),
-            "events.create step_created": await _rate(calls, step),
-            "events.list 20": await _rate(
-                calls, lambda _: world.events.list(run_id, pagination=PaginationOptions(limit=20))
-            ),
-            "bridge.echo (channel only)": await _rate(calls, lambda _: world.call("bridge.echo", payload)),
-        }
-    finally:
-        await world.close()
+    def _answer(self) -> dict[str, Any]:
+        stdout: IO[str] | None = self._process.stdout
+        assert stdout is not None
+        line = stdout.readline()
+        if not line:
+            raise SystemExit(f"bench_in_node.mjs ended (exit code {self._process.wait()})")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def seconds(self, operation: str, calls: int) -> float:
+        stdin = self._process.stdin
+        assert stdin is not None
+        stdin.write(f"{operation} {calls}\n")
+        stdin.flush()
+        return float(self._answer()["seconds"])
+
+    def close(self) -> None:
+        if self._process.stdin is not None:
+            self._process.stdin.close()
+        self._process.wait(timeout=30)
 
 
-def inside_node(calls: int) -> dict[str, float]:
-    entry = install(PACKAGE)
-    done = subprocess.run(
-        ["node", str(HERE / "bench_in_node.mjs"), str(entry), str(calls)],
-        capture_output=True,
-        text=True,
-        check=True,
+def _spread(values: list[float], digits: int) -> dict[str, float]:
+    return {
+        "min": round(min(values), digits),
+        "median": round(statistics.median(values), digits),
+        "max": round(max(values), digits),
+    }
+
+
+def _git_commit() -> str:
+    done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=HERE, capture_output=True, text=True, check=False)
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=HERE, capture_output=True, text=True, check=False
     )
-    rates: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
-    return rates
+    return done.stdout.strip() + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
 
 
-def _medians(rounds: list[dict[str, float]]) -> dict[str, float]:
-    return {name: statistics.median(found[name] for found in rounds) for name in rounds[0]}
+async def measure(calls: int, rounds: int, operations: list[str], command: str) -> dict[str, Any]:
+    in_node = InNode()
+    fixture = await build_fixture()
+    rates: dict[str, dict[str, list[float]]] = {name: {"node": [], "bridge": []} for name in operations}
+    loads = [os.getloadavg()[0]]
+    echo: list[float] = []
+    try:
+        for round_number in range(rounds):
+            for index, operation in enumerate(operations):
+                order = ["node", "bridge"] if (round_number + index) % 2 == 0 else ["bridge", "node"]
+                for side in order:
+                    if side == "node":
+                        seconds = in_node.seconds(operation, calls)
+                    else:
+                        seconds = await through_bridge(fixture, operation, calls)
+                    rates[operation][side].append(calls / seconds)
+            echo.append(await round_trip_seconds(fixture, calls))
+            loads.append(os.getloadavg()[0])
+            print(f"round {round_number + 1}/{rounds} done, load {loads[-1]:.2f}", file=sys.stderr)
+    finally:
+        await fixture.world.close()
+        in_node.close()
+    results: dict[str, Any] = {}
+    for operation, sides in rates.items():
+        ratios = [bridge / node for node, bridge in zip(sides["node"], sides["bridge"], strict=True)]
+        results[operation] = {
+            "in_node_per_second": _spread(sides["node"], 1),
+            "through_bridge_per_second": _spread(sides["bridge"], 1),
+            "ratio": _spread(ratios, 3),
+            "meets_target": statistics.median(ratios) >= TARGET,
+        }
+    return {
+        "package": PACKAGE,
+        "command": command,
+        "commit": _git_commit(),
+        "calls_per_measurement": calls,
+        "rounds": rounds,
+        "statistic": "min/median/max over rounds; a round's ratio divides the bridge's rate by the "
+        "in-Node rate measured right before or after it",
+        "target": f"ratio >= {TARGET} for every operation (median over rounds)",
+        "machine": {
+            "python": platform.python_version(),
+            "node": subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip(),
+            "system": platform.platform(),
+            "cpus": os.cpu_count(),
+            "load_average_1min": _spread(loads, 2),
+        },
+        "round_trip_microseconds": _spread([seconds * 1e6 for seconds in echo], 1),
+        "operations": results,
+        "below_target": sorted(name for name, found in results.items() if not found["meets_target"]),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--calls", type=int, default=1000, help="calls per operation and round")
-    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per side")
+    parser.add_argument("--calls", type=int, default=200, help="calls per measurement")
+    parser.add_argument(
+        "--rounds", type=int, default=7, help="rounds; each measures every operation on both sides"
+    )
+    parser.add_argument("--only", nargs="*", choices=sorted(OPERATIONS), help="measure these operations only")
+    parser.add_argument("--no-write", action="store_true", help=f"print only; leave {RESULTS.name} as it is")
     options = parser.parse_args()
-    calls = options.calls
-    load_before = os.getloadavg()[0]
-    node_rounds, bridge_rounds = [], []
-    for _ in range(options.rounds):
-        node_rounds.append(inside_node(calls))
-        bridge_rounds.append(asyncio.run(through_bridge(calls)))
-    node, bridged = _medians(node_rounds), _medians(bridge_rounds)
-    operations = {
-        name: {
-            "in_node_per_second": round(node[name], 1),
-            "through_bridge_per_second": round(bridged[name], 1),
-            "bridge_share_of_in_node": round(bridged[name] / node[name], 3),
-        }
-        for name in node
-    }
-    document = {
-        "package": PACKAGE,
-        "calls_per_operation_and_round": calls,
-        "rounds": options.rounds,
-        "statistic": "median over rounds of calls per second",
-        "machine": {
-            "python": platform.python_version(),
-            "system": platform.platform(),
-            "cpus": os.cpu_count(),
-            "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
-        },
-        "operations": operations,
-        "bridge_echo_per_second": round(bridged["bridge.echo (channel only)"], 1),
-        "goal": "through_bridge_per_second >= 0.5 * in_node_per_second for every operation",
-        "goal_met": all(entry["bridge_share_of_in_node"] >= 0.5 for entry in operations.values()),
-    }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(document, indent=2) + "\n")
+    command = f"python benchmarks/bench_bridge.py --calls {options.calls} --rounds {options.rounds}"
+    if options.only:
+        command += f" --only {' '.join(options.only)}"
+    document = asyncio.run(measure(options.calls, options.rounds, options.only or list(OPERATIONS), command))
+    if not options.no_write:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(document, indent=2) + "\n")
     print(json.dumps(document, indent=2))
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import shutil
@@ -11,6 +12,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,11 +20,13 @@ from typing import Any
 
 import pytest
 
-from reference_worlds.node import BridgeError, NodeWorld
-from reference_worlds.node.channel import _Pending, process_for
+from reference_worlds.node import BridgeError, NodeWorld, channel
+from reference_worlds.node.channel import open_channel
+from reference_worlds.node.process import process_for
 from reference_worlds.node.schema import argument_problems, frame_problems
 from worldspec import errors
 from worldspec.validation import ValidationError
+from worldspec.wire import from_tagged
 from worldspec.wire_types import MISSING
 
 pytestmark = pytest.mark.skipif(
@@ -61,7 +65,11 @@ TRICKY_VALUES: list[Any] = [
 @pytest.mark.parametrize("value", TRICKY_VALUES, ids=lambda value: type(value).__name__)
 def test_values_cross_both_ways_unchanged(value: Any) -> None:
     async def echo() -> Any:
-        return await process_for(None, {}).call("bridge.echo", None, [value])
+        connection = await open_channel(process_for(None, {}))
+        try:
+            return from_tagged(await connection.call("bridge.echo", None, [value]))
+        finally:
+            connection.close()
 
     assert asyncio.run(echo()) == value
 
@@ -94,6 +102,17 @@ def test_a_malformed_result_is_a_validation_error_naming_the_field() -> None:
 
     with pytest.raises(ValidationError, match="status"):
         asyncio.run(scenario())
+
+
+def test_a_user_object_shaped_like_a_tag_in_a_result_is_decoded_once() -> None:
+    async def scenario() -> Any:
+        world = await _started()
+        try:
+            return (await world.runs.get("wrun_tagged")).execution_context
+        finally:
+            await world.close()
+
+    assert asyncio.run(scenario()) == {"nested": {"$bytes": "AAAA"}, "bytes": b"\x00\x00\x00"}
 
 
 def test_stream_chunks_arrive_and_a_non_bytes_chunk_is_refused() -> None:
@@ -138,6 +157,35 @@ def test_config_gets_a_fresh_directory_per_world_and_env_reaches_node() -> None:
     assert deployment == "dpl_env"
 
 
+def test_a_world_called_from_another_event_loop_says_so() -> None:
+    opening = asyncio.new_event_loop()
+    try:
+        world = opening.run_until_complete(_started())
+        with pytest.raises(BridgeError, match="called from an event loop other than the one that opened"):
+            asyncio.run(world.get_deployment_id())
+        assert opening.run_until_complete(world.get_deployment_id()) == "dpl_fixture"
+        opening.run_until_complete(world.close())
+    finally:
+        opening.close()
+
+
+def test_a_world_leaves_no_thread_running_after_close() -> None:
+    async def warm_up() -> None:  # the shared process runs before the census
+        await (await _started()).close()
+
+    asyncio.run(warm_up())
+    loop = asyncio.new_event_loop()
+    try:
+        before = {thread.ident for thread in threading.enumerate()}
+        world = loop.run_until_complete(_started())
+        loop.run_until_complete(world.close())
+        time.sleep(0.2)
+        left = [thread.name for thread in threading.enumerate() if thread.ident not in before]
+    finally:
+        loop.close()
+    assert left == [], "the kit reports threads a World leaves running after close()"
+
+
 def test_a_missing_export_is_reported_with_the_exports_there_are() -> None:
     with pytest.raises(BridgeError, match="no export createNothing; it has createWorld"):
         asyncio.run(_started(export="createNothing"))
@@ -152,7 +200,7 @@ def _run_created() -> Any:
 _HOLDER = textwrap.dedent(
     """
     import asyncio, sys, time
-    from reference_worlds.node.channel import process_for
+    from reference_worlds.node.process import process_for
     process = process_for(None, {})
     print(process.hello["pid"], flush=True)
     if sys.argv[1] == "exit":
@@ -193,20 +241,33 @@ def test_node_ends_when_python_ends(ending: str) -> None:
     assert not _node_outlives(ending), f"Node outlived its Python process ({ending})"
 
 
-def test_a_dead_node_process_fails_calls_with_its_stderr_and_is_replaced() -> None:
-    async def scenario() -> int:
-        process = process_for(None, {"WORLDSPEC_TEST": "crash"})
-        os.kill(int(process.hello["pid"]), signal.SIGKILL)
-        deadline = time.monotonic() + 10
-        while process.alive and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-        with pytest.raises(BridgeError, match="Node process"):
-            await process.call("bridge.echo", None, [1])
-        replacement = process_for(None, {"WORLDSPEC_TEST": "crash"})
-        assert replacement is not process
-        return int(await replacement.call("bridge.echo", None, [2]))
+class _Recording(channel.Channel):
+    """A channel that only collects the frames it reads."""
 
-    assert asyncio.run(scenario()) == 2
+    def __init__(self) -> None:
+        super().__init__(process=None, loop=None)  # type: ignore[arg-type]
+        self.frames: list[Any] = []
+
+    def _dispatch(self, frame: Any) -> None:
+        self.frames.append(frame)
+
+
+@pytest.mark.parametrize("read_size", [1, 3, 4096, 100_000, 1_000_000])
+def test_frames_split_anywhere_across_reads_arrive_whole(read_size: int) -> None:
+    frames = [
+        {"kind": "result", "id": n, "value": "x" * size} for n, size in enumerate([0, 9, 70_000, 3, 300_000])
+    ]
+    bodies = [json.dumps(frame).encode() for frame in frames]
+    wire = b"".join(len(body).to_bytes(4, "big") + body for body in bodies)
+    reader = _Recording()
+    offset = 0
+    while offset < len(wire):
+        view = reader.get_buffer(-1)  # held across buffer_updated, as asyncio holds it
+        count = min(read_size, len(view), len(wire) - offset)
+        view[:count] = wire[offset : offset + count]
+        offset += count
+        reader.buffer_updated(count)
+    assert reader.frames == frames
 
 
 def test_python_checks_frames_and_arguments_against_the_schema() -> None:
@@ -221,14 +282,15 @@ def test_python_checks_frames_and_arguments_against_the_schema() -> None:
     ]
 
 
-def test_node_refuses_a_call_whose_arguments_break_the_schema() -> None:
+def test_node_refuses_a_call_whose_arguments_break_the_schema(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(channel, "argument_problems", lambda method, args: [])
+
     async def scenario() -> None:
-        process = process_for(None, {})
-        loop = asyncio.get_running_loop()
-        pending = _Pending(999_001, loop, loop.create_future(), "runs.get")
-        process._pending[pending.ident] = pending
-        process._send({"kind": "call", "id": pending.ident, "method": "runs.get", "world": 1, "args": [7]})
-        await pending.future
+        connection = await open_channel(process_for(None, {}))
+        try:
+            await connection.call("runs.get", 1, [7])
+        finally:
+            connection.close()
 
     with pytest.raises(BridgeError, match=re.escape("runs.get argument 1: expected string, got integer")):
         asyncio.run(scenario())

@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
-from reference_worlds.node.channel import process_for
+from reference_worlds.node.channel import open_channel
 from reference_worlds.node.install import install
 from reference_worlds.node.presets import preset_for
+from reference_worlds.node.process import process_for
 
 pytestmark = pytest.mark.skipif(
     shutil.which("node") is None or shutil.which("npm") is None,
@@ -33,9 +34,15 @@ def test_without_a_server_the_world_builds_and_lacks_three_required_members() ->
     process = process_for(install(PACKAGE), NO_SERVER)
 
     async def build() -> dict[str, Any]:
-        created: dict[str, Any] = await process.call("bridge.create", None, [preset.export, preset.config])
-        await process.call("bridge.close", int(created["world"]), [])
-        return created
+        channel = await open_channel(process)
+        try:
+            created: dict[str, Any] = await channel.call(
+                "bridge.create", None, [preset.export, preset.config]
+            )
+            await channel.call("bridge.close", int(created["world"]), [])
+            return created
+        finally:
+            channel.close()
 
     created = asyncio.run(build())
     members = {str(member) for member in created["members"]}

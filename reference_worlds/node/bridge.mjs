@@ -1,16 +1,20 @@
-// The Node side of worldspec's bridge: serves one npm World package to Python over stdin/stdout.
+// The Node side of worldspec's bridge: serves one npm World package to Python.
 //
-// Usage: node bridge.mjs [ENTRY]   where ENTRY is a module exporting `load()`, which imports the
-// package (the Python side writes it into the package's install directory, so the import resolves
-// there). Frames and values are described in protocol.json. The process exits when stdin closes.
+// Usage: node bridge.mjs SOCKET [ENTRY]   where ENTRY is a module exporting `load()`, which imports
+// the package (the Python side writes it into the package's install directory, so the import
+// resolves there). The bridge listens on the Unix socket SOCKET, then writes one hello frame to
+// stdout. Each Python event loop connects and speaks frames on its own connection; a World
+// belongs to the connection that created it and is closed when that connection ends. Frames and
+// values are described in protocol.json. The process exits when stdin closes.
 
+import net from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { decode, encode } from './tagged.mjs';
 import { DeliveryRoutes, WORLD_HEADER } from './delivery.mjs';
 import { argumentProblems, frameProblems, PROTOCOL } from './schema.mjs';
 
-// Only frames may reach stdout: everything else anyone prints goes to stderr.
-const writeChannel = process.stdout.write.bind(process.stdout);
+// Only the hello frame may reach stdout: everything else anyone prints goes to stderr.
+const writeStdout = process.stdout.write.bind(process.stdout);
 process.stdout.write = process.stderr.write.bind(process.stderr);
 console.log = console.error;
 console.info = console.error;
@@ -29,13 +33,16 @@ class BridgeError extends Error {
   name = BRIDGE_ERROR;
 }
 
-function send(frame) {
+/** `frame` as bytes on the wire: its length (4 bytes, big-endian), then its UTF-8 JSON. */
+function framed(frame) {
   const problems = frameProblems(frame);
   if (problems.length) throw new BridgeError(`refusing to send a malformed frame: ${problems.join('; ')}`);
-  const body = Buffer.from(JSON.stringify(frame), 'utf8');
-  const header = Buffer.alloc(4);
-  header.writeUInt32BE(body.length);
-  writeChannel(Buffer.concat([header, body]));
+  const body = JSON.stringify(frame);
+  const length = Buffer.byteLength(body, 'utf8');
+  const bytes = Buffer.allocUnsafe(4 + length);
+  bytes.writeUInt32BE(length, 0);
+  bytes.write(body, 4, 'utf8');
+  return bytes;
 }
 
 function describeError(error) {
@@ -72,12 +79,24 @@ function pickExport(module, exportName) {
 class Bridge {
   constructor(module) {
     this.module = module;
-    this.worlds = new Map(); // id -> {world, key, closed}
+    this.worlds = new Map(); // id -> {world, key, closed, connection}
     this.deliveries = new Map(); // delivery id -> {resolve, reject, entry}
-    this.streams = new Map(); // call id -> ReadableStreamDefaultReader
     this.routes = new DeliveryRoutes();
     this.nextWorld = 1;
     this.nextDelivery = 1;
+    this.worldCalls = 0;
+    this.worldMs = 0;
+  }
+
+  /** `call()`'s result, counting the time it takes as time spent in the World. */
+  async inWorld(call) {
+    const started = performance.now();
+    try {
+      return await call();
+    } finally {
+      this.worldCalls += 1;
+      this.worldMs += performance.now() - started;
+    }
   }
 
   entry(worldId) {
@@ -86,15 +105,16 @@ class Bridge {
     return entry;
   }
 
-  async create(exportName, config) {
+  async create(connection, exportName, config) {
     if (this.module === null) throw new BridgeError('the bridge was started without a package');
     const factory = pickExport(this.module, exportName);
-    const world = typeof factory === 'function' ? await factory(...(config === null ? [] : [config])) : factory;
+    const build = () => factory(...(config === null ? [] : [config]));
+    const world = typeof factory === 'function' ? await this.inWorld(build) : factory;
     if (world === null || typeof world !== 'object' || typeof world.events?.create !== 'function') {
       throw new BridgeError(`the export did not build a World (got ${world === null ? 'null' : typeof world})`);
     }
     const id = this.nextWorld++;
-    this.worlds.set(id, { world, key: `${process.pid}-${id}`, closed: false });
+    this.worlds.set(id, { world, key: `${process.pid}-${id}`, closed: false, connection });
     return { world: id, specVersion: world.specVersion ?? null, members: membersOf(world) };
   }
 
@@ -108,11 +128,20 @@ class Bridge {
       }
     }
     try {
-      await entry.world.close?.();
+      await this.inWorld(async () => entry.world.close?.());
     } finally {
       this.worlds.delete(worldId);
     }
     return null;
+  }
+
+  /** A connection ended: close the Worlds it still holds (their Python side is gone). */
+  forget(connection) {
+    for (const [id, entry] of this.worlds) {
+      if (entry.connection === connection && !entry.closed) {
+        this.close(entry, id).catch((error) => console.error(`[worldspec bridge] closing World ${id}:`, error));
+      }
+    }
   }
 
   createQueueHandler(entry, prefix, handlerId) {
@@ -126,7 +155,7 @@ class Bridge {
     const id = this.nextDelivery++;
     return new Promise((resolve, reject) => {
       this.deliveries.set(id, { resolve, reject, entry });
-      send({ kind: 'deliver', id, handler: handlerId, message: encode(message), meta: encode(meta) });
+      entry.connection.send({ kind: 'deliver', id, handler: handlerId, message: encode(message), meta: encode(meta) });
     });
   }
 
@@ -141,39 +170,40 @@ class Bridge {
     }
   }
 
-  async readFromStream(callId, entry, name, startIndex) {
+  async readFromStream(connection, callId, entry, name, startIndex) {
     const reader = (await entry.world.readFromStream(name, startIndex)).getReader();
-    this.streams.set(callId, reader);
+    connection.streams.set(callId, reader);
     try {
       for (;;) {
         const { done, value } = await reader.read();
         if (done) return null;
-        send({ kind: 'chunk', id: callId, data: encode(value) });
+        connection.send({ kind: 'chunk', id: callId, data: encode(value) });
       }
     } finally {
-      this.streams.delete(callId);
+      connection.streams.delete(callId);
     }
   }
 
-  async invoke(frame) {
+  async invoke(connection, frame) {
     const { id, method } = frame;
     const args = decode(frame.args);
     const problems = argumentProblems(method, args);
     if (problems.length) throw new BridgeError(problems.join('; '));
     if (method === 'bridge.echo') return args[0];
-    if (method === 'bridge.create') return this.create(...args);
+    if (method === 'bridge.stats') return { worldCalls: this.worldCalls, worldMs: this.worldMs };
+    if (method === 'bridge.create') return this.create(connection, ...args);
     const entry = this.entry(frame.world);
     const world = entry.world;
     switch (method) {
       case 'bridge.start':
-        await world.start?.();
+        await this.inWorld(async () => world.start?.());
         return null;
       case 'bridge.close':
         return this.close(entry, frame.world);
       case 'bridge.createQueueHandler':
         return this.createQueueHandler(entry, ...args);
       case 'bridge.readFromStream':
-        return this.readFromStream(id, entry, ...args);
+        return this.readFromStream(connection, id, entry, ...args);
       case 'queue':
         if (typeof world.registerHandler !== 'function') {
           const options = args[2] ?? {};
@@ -189,69 +219,97 @@ class Bridge {
     if (typeof member !== 'function') {
       throw new TypeError(`world.${method} is not a function: the World lacks this member of the interface`);
     }
-    const value = await member.apply(owner, args);
+    const value = await this.inWorld(() => member.apply(owner, args));
     if (method === 'queue') this.routes.remember(value?.messageId, entry.key);
     return value;
   }
 
-  async call(frame) {
+  async call(connection, frame) {
     let reply;
     try {
-      const value = await this.invoke(frame);
+      const value = await this.invoke(connection, frame);
       reply = { kind: 'result', id: frame.id, value: encode(value ?? null) };
     } catch (error) {
       reply = { kind: 'error', id: frame.id, error: describeError(error) };
     }
     try {
-      send(reply);
+      connection.send(reply);
     } catch (error) {
-      send({ kind: 'error', id: frame.id, error: describeError(error) });
+      connection.send({ kind: 'error', id: frame.id, error: describeError(error) });
     }
+  }
+}
+
+/** One Python event loop's connection: its frames, its open streams. */
+class Connection {
+  constructor(bridge, socket) {
+    this.bridge = bridge;
+    this.socket = socket;
+    this.streams = new Map(); // call id -> ReadableStreamDefaultReader
+    this.greeted = false;
+    socket.on('error', () => {}); // a peer that vanished shows as 'close'
+    socket.on('close', () => {
+      for (const reader of this.streams.values()) reader.cancel().catch(() => {});
+      bridge.forget(this);
+    });
+    readFrames(socket, (frame) => this.onFrame(frame));
+  }
+
+  send(frame) {
+    const bytes = framed(frame);
+    if (!this.socket.destroyed) this.socket.write(bytes);
   }
 
   onFrame(frame) {
+    if (!this.greeted) {
+      if (frame?.kind === 'hello' && frame.version === PROTOCOL.version) {
+        this.greeted = true;
+      } else {
+        console.error(`[worldspec bridge] expected hello version ${PROTOCOL.version}, got ${JSON.stringify(frame)}`);
+        this.socket.destroy();
+      }
+      return;
+    }
     const problems = frameProblems(frame);
     if (problems.length) {
       console.error(`[worldspec bridge] ignoring a malformed frame: ${problems.join('; ')}`);
       if (frame?.kind === 'call' && Number.isInteger(frame.id)) {
-        send({ kind: 'error', id: frame.id, error: { name: BRIDGE_ERROR, message: problems.join('; ') } });
+        this.send({ kind: 'error', id: frame.id, error: { name: BRIDGE_ERROR, message: problems.join('; ') } });
       }
       return;
     }
-    if (frame.kind === 'call') this.call(frame);
-    else if (frame.kind === 'delivered') this.delivered(frame);
+    if (frame.kind === 'call') this.bridge.call(this, frame);
+    else if (frame.kind === 'delivered') this.bridge.delivered(frame);
     else if (frame.kind === 'cancel') this.streams.get(frame.id)?.cancel().catch(() => {});
     else console.error(`[worldspec bridge] unexpected ${frame.kind} frame from Python`);
   }
 }
 
-function readFrames(onFrame) {
-  let pending = [];
+/** Calls `onFrame` with each frame read from `stream`; a frame's bytes are joined once, when
+ * all of them have arrived. */
+function readFrames(stream, onFrame) {
+  let chunks = [];
   let size = 0;
-  process.stdin.on('data', (data) => {
-    pending.push(data);
+  stream.on('data', (data) => {
+    chunks.push(data);
     size += data.length;
     while (size >= 4) {
-      const buffered = pending.length === 1 ? pending[0] : Buffer.concat(pending);
-      const length = buffered.readUInt32BE(0);
-      if (buffered.length < 4 + length) {
-        pending = [buffered];
-        return;
-      }
+      if (chunks[0].length < 4) chunks = [Buffer.concat(chunks, size)];
+      const length = chunks[0].readUInt32BE(0);
+      if (size < 4 + length) return;
+      const buffered = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
       const rest = buffered.subarray(4 + length);
-      pending = rest.length ? [rest] : [];
+      chunks = rest.length ? [rest] : [];
       size = rest.length;
-      onFrame(JSON.parse(buffered.subarray(4, 4 + length).toString('utf8')));
+      onFrame(JSON.parse(buffered.toString('utf8', 4, 4 + length)));
     }
   });
-  process.stdin.on('end', () => process.exit(0));
-  process.stdin.on('error', () => process.exit(0));
 }
 
 async function main() {
+  const [socketPath, entryPath] = process.argv.slice(2);
   const hello = { kind: 'hello', version: PROTOCOL.version, pid: process.pid, runtime: `node ${process.version}` };
   let module = null;
-  const entryPath = process.argv[2];
   if (entryPath !== undefined) {
     try {
       module = await (await import(pathToFileURL(entryPath).href)).load();
@@ -262,16 +320,15 @@ async function main() {
   }
   const bridge = new Bridge(module);
   await bridge.routes.listen();
-  let greeted = false;
-  readFrames((frame) => {
-    if (greeted) return bridge.onFrame(frame);
-    if (frame?.kind !== 'hello' || frame.version !== PROTOCOL.version) {
-      console.error(`[worldspec bridge] expected hello version ${PROTOCOL.version}, got ${JSON.stringify(frame)}`);
-      process.exit(2);
-    }
-    greeted = true;
+  const server = net.createServer((socket) => new Connection(bridge, socket));
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, resolve);
   });
-  send(hello);
+  process.stdin.on('data', () => {});
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.on('error', () => process.exit(0));
+  writeStdout(framed(hello));
 }
 
 await main();

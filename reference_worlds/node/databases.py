@@ -22,7 +22,7 @@ import subprocess
 from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
-from reference_worlds.node.channel import BridgeError
+from reference_worlds.node.process import BridgeError
 
 __all__ = ["FreshDatabases", "database_url", "fresh_databases_for"]
 

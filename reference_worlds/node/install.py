@@ -18,7 +18,7 @@ import subprocess
 from pathlib import Path
 from typing import Final
 
-from reference_worlds.node.channel import BridgeError
+from reference_worlds.node.process import BridgeError
 
 __all__ = ["CACHE_ENV", "cache_root", "install"]
 

@@ -1,7 +1,9 @@
-"""What comes back from Node, checked against worldspec's wire models.
+"""What comes back from Node, decoded once and checked against worldspec's wire models.
 
-A World that returns the wrong shape fails here with ``worldspec.ValidationError`` naming the
-method and the field, instead of handing the kit a half-valid object.
+Values arrive as tagged JSON data (``worldspec.wire``); each parser here decodes its part
+exactly once, so a user object shaped like a tag stays an object. A World that returns the
+wrong shape fails here with ``worldspec.ValidationError`` naming the method and the field,
+instead of handing the kit a half-valid object.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import pydantic
 from worldspec.events import EventResult
 from worldspec.pagination import PaginatedResponse
 from worldspec.validation import ValidationError, parse_event, parse_hook, parse_run, parse_step, parse_wait
+from worldspec.wire import from_tagged
 
-__all__ = ["event_result", "model", "page", "sequence", "text"]
+__all__ = ["decoded", "event_result", "model", "page", "sequence", "text"]
 
 T = TypeVar("T")
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
@@ -27,10 +30,22 @@ def _object(value: Any, what: str) -> dict[str, Any]:
     return value
 
 
-def model(cls: type[ModelT], what: str, value: Any) -> ModelT:
-    """``value`` as ``cls``, or a ``ValidationError`` whose lines name the faulty fields."""
+def decoded(value: Any, what: str) -> Any:
+    """Tagged JSON data as Python values, or a ``ValidationError`` for a malformed tag."""
     try:
-        return cls.model_validate(_object(value, what), by_alias=True)
+        return from_tagged(value)
+    except ValueError as error:
+        raise ValidationError(what, [f"(tagged JSON): {error}"]) from None
+
+
+def model(cls: type[ModelT], what: str, value: Any) -> ModelT:
+    """Tagged ``value`` as ``cls``, or a ``ValidationError`` whose lines name the faulty fields."""
+    return _validated(cls, what, decoded(_object(value, what), what))
+
+
+def _validated(cls: type[ModelT], what: str, value: dict[str, Any]) -> ModelT:
+    try:
+        return cls.model_validate(value, by_alias=True)
     except pydantic.ValidationError as error:
         problems = [
             f"{'.'.join(str(part) for part in item['loc']) or '(root)'}: {item['msg']}"
@@ -63,17 +78,19 @@ _ENTITY_PARSERS: dict[str, Callable[[Any], Any]] = {
 
 
 def event_result(value: Any) -> EventResult:
-    """An ``events.create`` result: each part parsed by its own model."""
+    """An ``events.create`` result: each part parsed (and decoded) by its own model."""
     data = _object(value, "EventResult")
     parts: dict[str, Any] = {key: parse(data[key]) for key, parse in _ENTITY_PARSERS.items() if key in data}
     if "events" in data:
         parts["events"] = [parse_event(event) for event in sequence(data["events"], "EventResult.events")]
-    rest = {key: data[key] for key in ("cursor", "hasMore", "maxEvents") if key in data}
-    return model(EventResult, "EventResult", {**rest, **parts})
+    paging = {key: data[key] for key in ("cursor", "hasMore", "maxEvents") if key in data}
+    rest = decoded(paging, "EventResult")
+    return _validated(EventResult, "EventResult", {**rest, **parts})
 
 
 def page(value: Any, parse_item: Callable[[Any], T], what: str) -> PaginatedResponse[T]:
-    """A ``{data, cursor, hasMore}`` page whose items ``parse_item`` checks."""
+    """A ``{data, cursor, hasMore}`` page whose items ``parse_item`` decodes and checks."""
     data = _object(value, what)
     items = [parse_item(item) for item in sequence(data.get("data"), f"{what}.data")]
-    return model(PaginatedResponse[Any], what, {**data, "data": items})
+    envelope = decoded({key: item for key, item in data.items() if key != "data"}, what)
+    return _validated(PaginatedResponse[Any], what, {**envelope, "data": items})

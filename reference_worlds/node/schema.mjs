@@ -1,4 +1,5 @@
 // Checks frames and call arguments against protocol.json, the schema both sides of the bridge share.
+// The schema is compiled once into field lists with the set of types each field accepts.
 
 import { readFileSync } from 'node:fs';
 
@@ -14,25 +15,47 @@ function typeOf(value) {
   return typeof value;
 }
 
-function fits(value, type) {
-  return type.split('|').some((want) => {
-    const got = typeOf(value);
-    if (want === 'any' || want === got) return true;
-    if (want === 'number') return got === 'integer';
-    if (want === 'error') return got === 'object' && problemsOf(value, PROTOCOL.error.fields).length === 0;
-    return false;
-  });
+/** `type` ("string|null", "object?") as the set of type names it accepts. */
+function accepted(type) {
+  return new Set(type.replace(/\?$/, '').split('|'));
+}
+
+/** `fields` ({name or name?: type}) as [{name, optional, type, accepts}]. */
+function compileFields(fields) {
+  return Object.entries(fields).map(([rawName, type]) => ({
+    name: rawName.replace(/\?$/, ''),
+    optional: rawName.endsWith('?'),
+    type,
+    accepts: accepted(type),
+  }));
+}
+
+const ERROR_FIELDS = compileFields(PROTOCOL.error.fields);
+const FRAMES = new Map(Object.entries(PROTOCOL.frames).map(([kind, spec]) => [kind, compileFields(spec.fields)]));
+const METHODS = new Map(
+  Object.entries(PROTOCOL.methods).map(([method, spec]) => [
+    method,
+    {
+      required: spec.args.filter((type) => !type.endsWith('?')).length,
+      args: spec.args.map((type) => ({ type: type.replace(/\?$/, ''), accepts: accepted(type) })),
+    },
+  ])
+);
+
+function fits(value, accepts) {
+  const got = typeOf(value);
+  if (accepts.has(got) || accepts.has('any')) return true;
+  if (got === 'integer' && accepts.has('number')) return true;
+  return accepts.has('error') && got === 'object' && problemsOf(value, ERROR_FIELDS).length === 0;
 }
 
 function problemsOf(object, fields) {
   const problems = [];
-  for (const [rawName, type] of Object.entries(fields)) {
-    const optional = rawName.endsWith('?');
-    const name = optional ? rawName.slice(0, -1) : rawName;
-    if (!(name in object)) {
-      if (!optional) problems.push(`${name}: required, but absent`);
-    } else if (!fits(object[name], type)) {
-      problems.push(`${name}: expected ${type}, got ${typeOf(object[name])}`);
+  for (const field of fields) {
+    if (!(field.name in object)) {
+      if (!field.optional) problems.push(`${field.name}: required, but absent`);
+    } else if (!fits(object[field.name], field.accepts)) {
+      problems.push(`${field.name}: expected ${field.type}, got ${typeOf(object[field.name])}`);
     }
   }
   return problems;
@@ -41,21 +64,20 @@ function problemsOf(object, fields) {
 /** The problems of an incoming or outgoing frame (empty when it fits the schema). */
 export function frameProblems(frame) {
   if (typeOf(frame) !== 'object') return [`a frame is an object, got ${typeOf(frame)}`];
-  const spec = PROTOCOL.frames[frame.kind];
-  if (spec === undefined) return [`unknown frame kind ${JSON.stringify(frame.kind)}`];
-  return problemsOf(frame, spec.fields).map((problem) => `${frame.kind}.${problem}`);
+  const fields = FRAMES.get(frame.kind);
+  if (fields === undefined) return [`unknown frame kind ${JSON.stringify(frame.kind)}`];
+  return problemsOf(frame, fields).map((problem) => `${frame.kind}.${problem}`);
 }
 
 /** The problems of a call's decoded arguments against the method's signature. */
 export function argumentProblems(method, args) {
-  const spec = PROTOCOL.methods[method];
+  const spec = METHODS.get(method);
   if (spec === undefined) return [`unknown method ${JSON.stringify(method)}`];
-  const required = spec.args.filter((type) => !type.endsWith('?')).length;
-  if (args.length < required || args.length > spec.args.length) {
-    return [`${method} takes ${required}..${spec.args.length} arguments, got ${args.length}`];
+  if (args.length < spec.required || args.length > spec.args.length) {
+    return [`${method} takes ${spec.required}..${spec.args.length} arguments, got ${args.length}`];
   }
   return args.flatMap((arg, index) => {
-    const type = spec.args[index].replace(/\?$/, '');
-    return fits(arg, type) ? [] : [`${method} argument ${index + 1}: expected ${type}, got ${typeOf(arg)}`];
+    const { type, accepts } = spec.args[index];
+    return fits(arg, accepts) ? [] : [`${method} argument ${index + 1}: expected ${type}, got ${typeOf(arg)}`];
   });
 }

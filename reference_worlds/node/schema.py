@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
@@ -20,9 +21,22 @@ PROTOCOL: Final[dict[str, Any]] = json.loads((Path(__file__).parent / "protocol.
 PROTOCOL_VERSION: Final[int] = PROTOCOL["version"]
 
 
+_TYPE_NAMES: Final[dict[type, str]] = {
+    type(None): "null",
+    bool: "boolean",
+    int: "integer",
+    str: "string",
+    bytes: "bytes",
+    list: "array",
+    dict: "object",
+}
+"""The protocol's name of each exact Python type that needs no closer look (most values)."""
+
+
 def _type_of(value: object) -> str:
-    if value is None:
-        return "null"
+    exact = _TYPE_NAMES.get(type(value))
+    if exact is not None:
+        return exact
     if value is MISSING:
         return "undefined"
     if isinstance(value, bool):
@@ -44,14 +58,17 @@ def _type_of(value: object) -> str:
     return type(value).__name__
 
 
+@cache
+def _union(type_union: str) -> frozenset[str]:
+    return frozenset(type_union.split("|"))
+
+
 def _fits(value: object, type_union: str) -> bool:
+    wanted = _union(type_union)
     got = _type_of(value)
-    for wanted in type_union.split("|"):
-        if wanted in ("any", got) or (wanted == "number" and got == "integer"):
-            return True
-        if wanted == "error" and got == "object" and not _field_problems(value, PROTOCOL["error"]["fields"]):
-            return True
-    return False
+    if got in wanted or "any" in wanted or (got == "integer" and "number" in wanted):
+        return True
+    return "error" in wanted and got == "object" and not _field_problems(value, PROTOCOL["error"]["fields"])
 
 
 def _field_problems(container: Any, fields: dict[str, str]) -> list[str]:

@@ -2,7 +2,8 @@
 
 ``pytest --world=reference_worlds.node:NodeWorld --world-opt package=@workflow/world-local@4.4.1``
 installs the package once (``install.py``), builds one World instance per test inside a shared
-Node process (``channel.py``) and maps every World method both ways. See docs/bridge.md.
+Node process (``process.py``), talks to it over a connection of its own (``channel.py``) and
+maps every World method both ways. See docs/bridge.md.
 """
 
 from __future__ import annotations
@@ -13,16 +14,18 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import AsyncIterator, Sequence
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from reference_worlds.node import results
-from reference_worlds.node.channel import BridgeError, NodeProcess, process_for
+from reference_worlds.node.channel import Channel, open_channel
 from reference_worlds.node.databases import FreshDatabases, fresh_databases_for
 from reference_worlds.node.install import install
 from reference_worlds.node.presets import FRESH_DATABASE, FRESH_DIR, package_name, preset_for
 from reference_worlds.node.probes import probe_capabilities
+from reference_worlds.node.process import BridgeError, NodeProcess, process_for
 from reference_worlds.node.storage import Events, Hooks, Runs, Steps
 from worldspec.capabilities import Capabilities
 from worldspec.protocol import QueueHandler
@@ -40,7 +43,11 @@ from worldspec.wire import from_tagged
 
 __all__ = ["NodeWorld"]
 
+T = TypeVar("T")
+
 SETUP_TIMEOUT = 300
+CLOSE_TIMEOUT = 20.0
+"""Seconds the World's close() in Node may take; then its process is killed."""
 _set_up: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
 
 
@@ -62,6 +69,33 @@ def _run_setup(argv: tuple[str, ...], directory: Path, env: dict[str, str]) -> N
         output = (done.stdout + done.stderr)[-3000:]
         raise BridgeError(f"setup {' '.join(argv)} failed (exit {done.returncode}):\n{output}")
     _set_up.add(key)
+
+
+async def _off_loop(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` in a thread of its own that ends with it. Not ``asyncio.to_thread``:
+    the loop's executor keeps its threads after the World closes, and the kit reports threads a
+    World leaves running."""
+    loop = asyncio.get_running_loop()
+    outcome: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if outcome.done():
+            return
+        if error is not None:
+            outcome.set_exception(error)
+        else:
+            outcome.set_result(cast(T, result))
+
+    def run() -> None:
+        try:
+            result = function(*args)
+        except BaseException as error:
+            loop.call_soon_threadsafe(settle, None, error)
+        else:
+            loop.call_soon_threadsafe(settle, result, None)
+
+    threading.Thread(target=run, name="worldspec-node-setup", daemon=True).start()
+    return await outcome
 
 
 def _config_of(config: dict[str, Any] | str | None) -> dict[str, Any] | None:
@@ -108,8 +142,9 @@ class NodeWorld:
         self.steps = Steps(self)
         self.hooks = Hooks(self)
         self._process: NodeProcess | None = None
+        self._channel: Channel | None = None
         self._world_id: int | None = None
-        self._handlers: list[int] = []
+        self._abandoned = False
         self._fresh_dir: Path | None = None
         self._databases: FreshDatabases | None = None
         self._fresh_database: str | None = None
@@ -120,7 +155,7 @@ class NodeWorld:
     async def start(self) -> None:
         """Install the package if needed, build the World in Node, call its ``start()``, and
         settle the capabilities (declared by preset or option, probed where possible)."""
-        entry = await asyncio.to_thread(install, self.package)
+        entry = await _off_loop(install, self.package)
         if FRESH_DATABASE in json.dumps(self.config):
             if self.server_variable is None:
                 problem = f"{FRESH_DATABASE} needs a preset naming its server; {self.package} has none"
@@ -128,16 +163,26 @@ class NodeWorld:
             self._databases = fresh_databases_for(
                 self.package, str(entry.parent), self.setup, self.env, self.server_variable
             )
-            self._fresh_database = await asyncio.to_thread(self._databases.create)
+            self._fresh_database = await _off_loop(self._databases.create)
         else:
-            await asyncio.to_thread(_run_setup, self.setup, entry.parent, self.env)
-        process = await asyncio.to_thread(process_for, entry, self.env)
+            await _off_loop(_run_setup, self.setup, entry.parent, self.env)
+        process = await _off_loop(process_for, entry, self.env)
         if "loadError" in process.hello:
             problem = f"Node cannot import {self.package}: {process.hello['loadError']}"
             raise BridgeError(process.explain(problem))
         self._process = process
         self._log_mark = process.log.count
-        created = await process.call("bridge.create", None, [self.export, self._materialize(self.config)])
+        self._channel = await open_channel(process)
+        try:
+            await self._build()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _build(self) -> None:
+        assert self._channel is not None
+        config = self._materialize(self.config)
+        created = await self._channel.call("bridge.create", None, [self.export, config])
         self._world_id = int(created["world"])
         self.spec_version = created["specVersion"]
         members = set(results.sequence(created["members"], "bridge.create members"))
@@ -165,21 +210,36 @@ class NodeWorld:
         return value
 
     async def close(self) -> None:
-        """Close the World in Node and remove its temporary directory and database. The process
-        stays up for the next World."""
+        """Close the World in Node and remove its temporary directory and database; the process
+        stays up for the next World. Returns at once when the process has died or the World was
+        abandoned; a close() that takes more than CLOSE_TIMEOUT in Node kills the process."""
+        channel, self._channel = self._channel, None
         try:
-            if self._process is not None and self._world_id is not None and self._process.alive:
-                await self.call("bridge.close")
+            if channel is not None and channel.usable and self._world_id is not None and not self._abandoned:
+                try:
+                    await asyncio.wait_for(channel.call("bridge.close", self._world_id, []), CLOSE_TIMEOUT)
+                except TimeoutError:
+                    channel.process.kill()
+                    problem = f"the World's close() took more than {CLOSE_TIMEOUT:.0f} s; Node was killed"
+                    raise BridgeError(channel.process.explain(problem)) from None
         finally:
-            for handler in self._handlers:
-                if self._process is not None:
-                    self._process.remove_handler(handler)
+            if channel is not None:
+                channel.close()
             self._world_id = None
             if self._fresh_dir is not None:
                 shutil.rmtree(self._fresh_dir, ignore_errors=True)
             if self._databases is not None and self._fresh_database is not None:
-                await asyncio.to_thread(self._databases.drop, self._fresh_database)
+                await _off_loop(self._databases.drop, self._fresh_database)
                 self._fresh_database = None
+
+    def worldspec_abandon(self) -> None:
+        """Give up on this World after a call overran its deadline: kill its Node process at once
+        (SIGKILL, no waiting), so nothing waits on it any more. Calls in flight fail with
+        ``BridgeError``, ``close()`` returns at once, and the next NodeWorld gets a fresh process.
+        Other Worlds served by the same process fail too: they shared whatever hung it."""
+        self._abandoned = True
+        if self._process is not None:
+            self._process.kill()
 
     def worldspec_diagnostics(self) -> str:
         """Node's stderr since this World started (at most the last 200 lines)."""
@@ -188,10 +248,11 @@ class NodeWorld:
         return "\n".join(self._process.log.since(self._log_mark))
 
     async def call(self, method: str, *args: Any) -> Any:
-        """Call ``method`` of protocol.json on this World in Node; arguments in TypeScript order."""
-        if self._process is None or self._world_id is None:
+        """Call ``method`` of protocol.json on this World in Node, arguments in TypeScript order;
+        its value as tagged JSON data (decode it once: ``results.py``, ``worldspec.wire``)."""
+        if self._channel is None or self._world_id is None:
             raise BridgeError(f"{method}: the NodeWorld is not started (or already closed)")
-        return await self._process.call(method, self._world_id, list(args))
+        return await self._channel.call(method, self._world_id, list(args))
 
     # --- queue ----------------------------------------------------------------------------------
 
@@ -209,7 +270,7 @@ class NodeWorld:
     async def create_queue_handler(self, prefix: str, handler: QueueHandler) -> None:
         """Register ``handler``; the World's HTTP handler for ``prefix`` is mounted in Node and
         its deliveries come back here, each parsed as a ``QueuePayload`` and ``MessageMeta``."""
-        assert self._process is not None
+        assert self._channel is not None
 
         async def deliver(message: Any, meta: Any) -> dict[str, Any] | None:
             outcome = await handler(
@@ -219,8 +280,7 @@ class NodeWorld:
                 return {"timeoutSeconds": outcome.timeout_seconds}
             return None
 
-        ident = self._process.add_handler(deliver)
-        self._handlers.append(ident)
+        ident = self._channel.add_handler(deliver)
         await self.call("bridge.createQueueHandler", prefix, ident)
 
     # --- streams --------------------------------------------------------------------------------
@@ -235,11 +295,12 @@ class NodeWorld:
         await self.call("closeStream", name, run_id)
 
     async def read_from_stream(self, name: str, start_index: int = 0) -> AsyncIterator[bytes]:
-        if self._process is None or self._world_id is None:
+        if self._channel is None or self._world_id is None:
             raise BridgeError("read_from_stream: the NodeWorld is not started")
-        chunks = self._process.stream("bridge.readFromStream", self._world_id, [name, start_index])
+        chunks = self._channel.stream("bridge.readFromStream", self._world_id, [name, start_index])
         try:
-            async for chunk in chunks:
+            async for tagged in chunks:
+                chunk = results.decoded(tagged, "readFromStream chunk")
                 if not isinstance(chunk, bytes):
                     problem = f"(root): expected bytes, got {type(chunk).__name__}"
                     raise ValidationError("readFromStream chunk", [problem])

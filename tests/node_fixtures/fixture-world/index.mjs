@@ -25,7 +25,20 @@ export function createWorld(config = {}) {
       listByCorrelationId: notImplemented,
     },
     runs: {
-      get: async (runId) => ({ runId, status: 'bogus' }),
+      get: async (runId) =>
+        runId === 'wrun_tagged'
+          ? {
+              runId,
+              status: 'pending',
+              deploymentId: 'dpl_fixture',
+              workflowName: 'fixture',
+              specVersion: 3,
+              input: new Uint8Array(),
+              executionContext: { nested: { $bytes: 'AAAA' }, bytes: new Uint8Array(3) },
+              createdAt: new Date(0),
+              updatedAt: new Date(0),
+            }
+          : { runId, status: 'bogus' },
       list: notImplemented,
     },
     steps: { get: notImplemented, list: notImplemented },

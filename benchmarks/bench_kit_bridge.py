@@ -1,0 +1,221 @@
+"""The whole kit through the Node bridge against world-local: how long, and where the time goes.
+
+    python benchmarks/bench_kit_bridge.py [--rounds R] [--seed N] [--profile ci]
+
+Runs ``pytest --world=reference_worlds.node:NodeWorld`` with world-local 4.4.1's known-failures
+file, ``--rounds`` times with one seed (the model and race tests draw their work from it), and
+records for each test its wall time, the time Node spent inside World calls (``bridge.stats``;
+overlapping calls each count in full, so a race can spend more World time than wall time) and
+the CPU time of the Python process. What is left of a test's wall time is waiting: the kit's
+and the World's timers, the round trips, Node's own work around the calls. Writes
+benchmarks/results/kit_bridge.json: the run's wall time (min/median/max over rounds), the
+load average, per family and for the slowest tests the median over rounds of each share. The
+target is the whole run, process start to exit, within 15 s on 2 cores.
+
+This module is also the pytest plugin (``-p bench_kit_bridge``) that takes the per-test figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reference_worlds.node.channel import open_channel
+from reference_worlds.node.process import NodeProcess, live_processes
+
+PACKAGE = "@workflow/world-local@4.4.1"
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+RESULTS = HERE / "results" / "kit_bridge.json"
+KNOWN_FAILURES = REPO / "known-failures" / "world-local-4.4.1.toml"
+TARGET_SECONDS = 15.0
+TIMING_FILE_ENV = "WORLDSPEC_KIT_TIMING"
+
+# --- the plugin -----------------------------------------------------------------------------------
+
+
+async def _stats_of(process: NodeProcess) -> tuple[int, float]:
+    channel = await open_channel(process)
+    try:
+        stats = await channel.call("bridge.stats", None, [])
+        return int(stats["worldCalls"]), float(stats["worldMs"]) / 1000
+    finally:
+        channel.close()
+
+
+def _world_totals() -> dict[int, tuple[int, float]]:
+    """Calls made into Worlds and seconds spent in them, by Node process id."""
+    return {process.pid: asyncio.run(_stats_of(process)) for process in live_processes()}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(
+    item: pytest.Item, nextitem: pytest.Item | None
+) -> Generator[None, object, object]:
+    before, cpu, started = _world_totals(), time.process_time(), time.perf_counter()
+    try:
+        return (yield)
+    finally:
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+        after = _world_totals()
+        calls = sum(count - before.get(pid, (0, 0.0))[0] for pid, (count, _) in after.items())
+        world = sum(seconds - before.get(pid, (0, 0.0))[1] for pid, (_, seconds) in after.items())
+        record = {"test": item.name, "wall": wall, "world": world, "calls": calls, "python_cpu": cpu}
+        with open(os.environ[TIMING_FILE_ENV], "a") as timings:
+            timings.write(json.dumps(record) + "\n")
+
+
+# --- the script -----------------------------------------------------------------------------------
+
+
+def _kit_command(seed: int, profile: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--world=reference_worlds.node:NodeWorld",
+        "--world-opt",
+        f"package={PACKAGE}",
+        "--world-xfail",
+        str(KNOWN_FAILURES.relative_to(REPO)),
+        f"--world-profile={profile}",
+        f"--world-seed={seed}",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+    ]
+
+
+def run_kit(seed: int, profile: str) -> dict[str, Any]:
+    """One run of the kit: its wall time, summary line, load, and per-test records."""
+    with tempfile.TemporaryDirectory() as scratch:
+        timings = Path(scratch) / "timings.jsonl"
+        environment = {
+            **os.environ,
+            TIMING_FILE_ENV: str(timings),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])),
+        }
+        load = os.getloadavg()[0]
+        started = time.perf_counter()
+        done = subprocess.run(
+            [*_kit_command(seed, profile), "-p", "bench_kit_bridge"],
+            cwd=REPO,
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        wall = time.perf_counter() - started
+        tests = [json.loads(line) for line in timings.read_text().splitlines()] if timings.exists() else []
+    summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-500:]
+    return {"wall": wall, "summary": summary, "load": [load, os.getloadavg()[0]], "tests": tests}
+
+
+def _family(test: str) -> str:
+    found = re.search(r"\[([A-Z]+)-\d+\]", test)
+    return found.group(1) if found else "(other)"
+
+
+def _shares(records: list[dict[str, Any]]) -> dict[str, float]:
+    wall = sum(record["wall"] for record in records)
+    world = sum(record["world"] for record in records)
+    cpu = sum(record["python_cpu"] for record in records)
+    return {
+        "wall": round(wall, 2),
+        "in_world": round(world, 2),
+        "python_cpu": round(cpu, 2),
+        "calls": sum(record["calls"] for record in records),
+    }
+
+
+def _median_of(rows: list[dict[str, float]]) -> dict[str, float]:
+    return {key: round(statistics.median(row[key] for row in rows), 2) for key in rows[0]}
+
+
+def summarize(runs: list[dict[str, Any]], seed: int, profile: str, rounds: int) -> dict[str, Any]:
+    walls = [run["wall"] for run in runs]
+    loads = [value for run in runs for value in run["load"]]
+    by_family: dict[str, list[dict[str, float]]] = defaultdict(list)
+    by_test: dict[str, list[dict[str, float]]] = defaultdict(list)
+    for run in runs:
+        families: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for record in run["tests"]:
+            families[_family(record["test"])].append(record)
+            by_test[record["test"]].append(_shares([record]))
+        for family, records in families.items():
+            by_family[family].append(_shares(records))
+    families_median = {family: _median_of(rows) for family, rows in by_family.items()}
+    tests_median = {test: _median_of(rows) for test, rows in by_test.items()}
+    slowest = sorted(tests_median.items(), key=lambda item: -item[1]["wall"])[:12]
+    command = f"python benchmarks/bench_kit_bridge.py --rounds {rounds} --seed {seed} --profile {profile}"
+    return {
+        "package": PACKAGE,
+        "command": command,
+        "kit_command": " ".join(_kit_command(seed, profile)[1:]),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=False
+        ).stdout.strip(),
+        "rounds": rounds,
+        "target": f"the whole run (process start to exit) within {TARGET_SECONDS:.0f} s on 2 cores",
+        "machine": {
+            "python": platform.python_version(),
+            "system": platform.platform(),
+            "cpus": os.cpu_count(),
+            "load_average_1min": {"min": min(loads), "median": statistics.median(loads), "max": max(loads)},
+        },
+        "wall_seconds": {
+            "min": round(min(walls), 2),
+            "median": round(statistics.median(walls), 2),
+            "max": round(max(walls), 2),
+        },
+        "summaries": [run["summary"] for run in runs],
+        "meets_target": statistics.median(walls) <= TARGET_SECONDS,
+        "legend": "medians over rounds, in seconds: wall = the tests' wall time; in_world = time Node "
+        "spent inside World calls (overlapping calls each count); python_cpu = the kit's and the "
+        "bridge's CPU in Python; the rest of wall is waiting (timers, round trips, Node's own work)",
+        "whole_kit": _median_of([_shares(run["tests"]) for run in runs]),
+        "by_family": dict(sorted(families_median.items(), key=lambda item: -item[1]["wall"])),
+        "slowest_tests": dict(slowest),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="runs of the whole kit")
+    parser.add_argument("--seed", type=int, default=12345, help="--world-seed of every run")
+    parser.add_argument("--profile", default="ci", help="--world-profile of every run")
+    parser.add_argument("--no-write", action="store_true", help=f"print only; leave {RESULTS.name} as it is")
+    options = parser.parse_args()
+    runs = []
+    for number in range(options.rounds):
+        runs.append(run_kit(options.seed, options.profile))
+        print(
+            f"run {number + 1}/{options.rounds}: {runs[-1]['wall']:.1f} s, {runs[-1]['summary']}",
+            file=sys.stderr,
+        )
+    document = summarize(runs, options.seed, options.profile, options.rounds)
+    if not options.no_write:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(document, indent=2) + "\n")
+    print(json.dumps(document, indent=2))
+
+
+if __name__ == "__main__":
+    main()
