@@ -82,7 +82,7 @@ def certify(
 def _verdict_follows_the_findings(report: Path, known: set[str]) -> None:
     """The level the World reaches is the one its findings imply: the highest level whose scope
     holds none of them (its skips, for capabilities it lacks, block nothing), and only findings
-    block a level."""
+    block a level, directly or through the rules they leave unjudged."""
     records = read_records(json.loads(report.read_text()))
     checked = {ident: record.family for ident, record in records.items()}
     verdicts = {name: judge(level, checked, records) for name, level in LEVELS.items()}
@@ -94,4 +94,6 @@ def _verdict_follows_the_findings(report: Path, known: set[str]) -> None:
     shown = {name: verdict.blockers for name, verdict in verdicts.items()}
     assert highest_reached(verdicts) == implied, shown
     blockers = {blocker.id for verdict in verdicts.values() for blocker in verdict.blockers}
-    assert blockers <= known, f"blocked by more than the findings: {sorted(blockers - known)}"
+    left_unjudged = {ident for ident, record in records.items() if record.judged_by in known}
+    beyond = blockers - known - left_unjudged
+    assert not beyond, f"blocked by more than the findings and what they leave unjudged: {sorted(beyond)}"

@@ -13,8 +13,7 @@ from typing import Any
 
 from conformance.catalogue.marker import invariant
 from conformance.checks import make
-from conformance.checks.expect import fail, returns
-from conformance.checks.reads import all_events, run_of
+from conformance.checks.expect import fail, setup
 from conformance.checks.scenarios import create, event_in, run_in
 from worldspec.protocol import World
 
@@ -50,24 +49,29 @@ def _scribble(value: Any) -> None:
 
 async def _read_back(world: World, current: str, legacy: str, failed: str) -> dict[str, Any]:
     """``path → what the World returned there`` for every read path of the mutable payloads. The
-    values are the World's answers themselves, so the caller can change them afterwards."""
+    values are the World's answers themselves, so the caller can change them afterwards. Each
+    read is a setup step: a World that cannot answer it is judged by that read's own rule."""
     found: dict[str, Any] = {}
     for label, run_id, field in (
         ("executionContext", current, "execution_context"),
         ("legacy input", legacy, "input"),
     ):
-        run = await run_of(world, run_id)
+        run = await setup(world.runs.get(run_id), "runs.get", "RUN-002")
         found[f"runs.get {label}"] = getattr(run, field)
-        listed = await returns(world.runs.list(workflow_name=run.workflow_name), "runs.list(workflowName)")
+        listed = await setup(
+            world.runs.list(workflow_name=run.workflow_name), "runs.list(workflowName)", "LIST-005"
+        )
         for item in listed.data:
             found[f"runs.list {label}"] = getattr(item, field)
-        first = (await all_events(world, run_id))[0]
+        log = await setup(world.events.list(run_id), "events.list", "EVT-002")
+        first = log.data[0]
         found[f"events.list run_created {label}"] = _data(first, field)
-        single = await returns(world.events.get(run_id, first.event_id), "events.get")
+        single = await setup(world.events.get(run_id, first.event_id), "events.get", "EVT-003")
         found[f"events.get run_created {label}"] = _data(single, field)
-    last = (await all_events(world, failed))[-1]
+    log = await setup(world.events.list(failed), "events.list", "EVT-002")
+    last = log.data[-1]
     found["events.list run_failed error"] = _data(last, "error")
-    single = await returns(world.events.get(failed, last.event_id), "events.get")
+    single = await setup(world.events.get(failed, last.event_id), "events.get", "EVT-003")
     found["events.get run_failed error"] = _data(single, "error")
     return found
 
