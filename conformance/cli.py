@@ -2,6 +2,8 @@
 
 - ``worldspec certify MODULE:FACTORY ...``: certify a World (``conformance.certify.command``);
 - ``worldspec invariants [--json]``: the invariant catalogue;
+- ``worldspec matrix REPORT.json... --out DIR``: reports joined into one table
+  (``conformance.certify.matrix``);
 - ``worldspec schema --out DIR [--spec N]``: a JSON Schema per wire model of the line that
   spec version ``N`` belongs to (default 3, the 4.x line).
 
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from conformance.catalogue.listing import render_json, render_table
 from conformance.certify.command import add_certify_command
+from conformance.certify.matrix import write_matrix
 from worldspec.json_schema import write_schemas
 from worldspec.lines import UnsupportedSpecVersion, line_of
 
@@ -40,6 +43,30 @@ def _invariants(args: argparse.Namespace) -> int:
     return 0
 
 
+def _matrix(args: argparse.Namespace) -> int:
+    missing = [str(path) for path in args.reports if not path.is_file()]
+    if missing:
+        print(f"worldspec matrix: error: no such report: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    not_run: dict[str, str] = {}
+    for pair in args.not_run:
+        title, sep, reason = pair.partition("=")
+        if not sep or not title or not reason:
+            print(f"worldspec matrix: error: --not-run expects WORLD=REASON, got {pair!r}", file=sys.stderr)
+            return 2
+        not_run[title] = reason
+    try:
+        written = write_matrix(args.reports, not_run, args.out)
+    except (ValueError, KeyError) as error:
+        print(
+            f"worldspec matrix: error: a report is not a worldspec certify report.json ({error})",
+            file=sys.stderr,
+        )
+        return 2
+    print(f"wrote {', '.join(str(path) for path in written)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``worldspec`` command."""
     parser = argparse.ArgumentParser(
@@ -50,6 +77,23 @@ def build_parser() -> argparse.ArgumentParser:
     invariants = commands.add_parser("invariants", help="list every invariant of the catalogue")
     invariants.add_argument("--json", action="store_true", help="print JSON instead of a table")
     invariants.set_defaults(run=_invariants)
+    matrix = commands.add_parser(
+        "matrix",
+        help="join certification reports into one table (HTML and Markdown)",
+        description="Worlds as columns, invariants as rows by family; each cell what happened.",
+    )
+    matrix.add_argument(
+        "reports", nargs="+", type=Path, metavar="REPORT.json", help="reports of worldspec certify"
+    )
+    matrix.add_argument("--out", required=True, type=Path, metavar="DIR", help="directory to write into")
+    matrix.add_argument(
+        "--not-run",
+        action="append",
+        default=[],
+        metavar="WORLD=REASON",
+        help="a World that could not be run, as a column saying why (repeatable)",
+    )
+    matrix.set_defaults(run=_matrix)
     schema = commands.add_parser("schema", help="write a JSON Schema per wire model")
     schema.add_argument("--out", required=True, metavar="DIR", help="directory to write into")
     schema.add_argument(

@@ -432,6 +432,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         if found.id in known:
             entry = known[found.id]
+            _facts(item)["finding"] = entry.link
             item.add_marker(
                 pytest.mark.xfail(reason=f"known failure: {entry.reason} ({entry.link})", strict=True)
             )

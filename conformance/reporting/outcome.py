@@ -75,6 +75,7 @@ def classify(
                 invariant,
                 "expected-fail",
                 reason=str(skipped.wasxfail),
+                finding=facts.get("finding"),
                 rerun=rerun,
                 details=_details(skipped),
                 **common,

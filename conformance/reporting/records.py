@@ -82,6 +82,8 @@ class InvariantRecord:
     evidence: Evidence | None = None
     left_behind: list[str] = field(default_factory=list)
     """Threads, child processes and tasks the World left running after ``close()``."""
+    finding: str | None = None
+    """For a known failure: where the World's author tracks it (the known-failures entry's link)."""
 
     def to_json(self) -> dict[str, Any]:
         """The record as JSON-ready data."""
