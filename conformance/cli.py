@@ -56,7 +56,7 @@ def _matrix(args: argparse.Namespace) -> int:
             return 2
         not_run[title] = reason
     try:
-        written = write_matrix(args.reports, not_run, args.out)
+        written = write_matrix(args.reports, not_run, args.out, args.links_from)
     except (ValueError, KeyError) as error:
         print(
             f"worldspec matrix: error: a report is not a worldspec certify report.json ({error})",
@@ -92,6 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="WORLD=REASON",
         help="a World that could not be run, as a column saying why (repeatable)",
+    )
+    matrix.add_argument(
+        "--links-from",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="the directory the reports' relative links (known failures' links) start from (default: here)",
     )
     matrix.set_defaults(run=_matrix)
     schema = commands.add_parser("schema", help="write a JSON Schema per wire model")

@@ -55,6 +55,8 @@ def test_every_world_is_a_column_and_every_invariant_a_row(reports: list[Path], 
         *map(str, reports),
         "--out",
         str(tmp_path),
+        "--links-from",
+        str(tmp_path),
         "--not-run",
         "@workflow-worlds/mongodb=no MongoDB server",
     )
@@ -80,10 +82,14 @@ def test_every_world_is_a_column_and_every_invariant_a_row(reports: list[Path], 
 def test_the_matrix_page_renders_with_every_column_family_and_a_resolving_link(
     reports: list[Path], tmp_path: Path
 ) -> None:
-    assert _worldspec("matrix", *map(str, reports), "--out", str(tmp_path)).returncode == 0
-    (tmp_path / "findings").mkdir()
-    (tmp_path / "findings" / "preload.md").write_text("# the finding\n")
-    dom, log = render(tmp_path / "matrix.html", tmp_path / "profile")
+    links_from = tmp_path / "repository"
+    joined = _worldspec(
+        "matrix", *map(str, reports), "--out", str(tmp_path / "published"), "--links-from", str(links_from)
+    )
+    assert joined.returncode == 0, joined.stderr
+    (links_from / "findings").mkdir(parents=True)
+    (links_from / "findings" / "preload.md").write_text("# the finding\n")
+    dom, log = render(tmp_path / "published" / "matrix.html", tmp_path / "profile")
     assert console_messages(log) == []
     assert dom.count('<th class="world">') == 2
     assert all(f'id="family-{prefix}"' in dom for prefix in FAMILIES)
@@ -98,5 +104,5 @@ def test_the_matrix_page_renders_with_every_column_family_and_a_resolving_link(
 
     links = Links()
     links.feed(dom)
-    assert links.found == ["findings/preload.md"]
-    assert all((tmp_path / href).is_file() for href in links.found)
+    assert links.found == ["../repository/findings/preload.md"], "rebased onto the published page"
+    assert all((tmp_path / "published" / href).is_file() for href in links.found)

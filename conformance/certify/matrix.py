@@ -12,7 +12,9 @@ Written as one self-contained HTML page (no scripts, nothing fetched) and a Mark
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -25,6 +27,8 @@ __all__ = [
     "Column",
     "column_from_report",
     "column_not_run",
+    "columns_of",
+    "rebased",
     "render_html",
     "render_markdown",
     "write_matrix",
@@ -167,11 +171,40 @@ def render_html(columns: list[Column]) -> str:
     )
 
 
-def write_matrix(reports: list[Path], not_run: dict[str, str], out: Path) -> list[Path]:
-    """Read ``reports``, add a column per ``not_run`` World, write ``matrix.html`` and
-    ``matrix.md`` into ``out``; the paths written."""
+def rebased(columns: list[Column], links_from: Path, into: Path) -> list[Column]:
+    """``columns`` with every relative link (relative to ``links_from``, as known-failures files
+    write them) made relative to ``into``, where the matrix is published."""
+
+    def rebase(link: str | None) -> str | None:
+        if link is None or "://" in link or link.startswith(("/", "#")):
+            return link
+        path, _, anchor = link.partition("#")
+        moved = os.path.relpath(links_from.resolve() / path, into.resolve())
+        return f"{moved}#{anchor}" if anchor else moved
+
+    return [
+        dataclasses.replace(
+            column,
+            cells={
+                ident: dataclasses.replace(cell, link=rebase(cell.link))
+                for ident, cell in column.cells.items()
+            },
+        )
+        for column in columns
+    ]
+
+
+def columns_of(reports: list[Path], not_run: dict[str, str]) -> list[Column]:
+    """A column per report, then one per ``not_run`` World."""
     columns = [column_from_report(json.loads(path.read_text())) for path in reports]
-    columns += [column_not_run(title, reason) for title, reason in not_run.items()]
+    return columns + [column_not_run(title, reason) for title, reason in not_run.items()]
+
+
+def write_matrix(reports: list[Path], not_run: dict[str, str], out: Path, links_from: Path) -> list[Path]:
+    """Read ``reports``, add a column per ``not_run`` World, write ``matrix.html`` and
+    ``matrix.md`` into ``out`` with relative links (relative to ``links_from`` in the reports)
+    rebased onto ``out``; the paths written."""
+    columns = rebased(columns_of(reports, not_run), links_from, out)
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "matrix.html", out / "matrix.md"]
     written[0].write_text(render_html(columns))
