@@ -15,10 +15,11 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from conformance.certify.levels import LEVELS, highest_reached, judge
+from conformance.certify.levels import LEVELS, judge
 from conformance.reporting.known_failures import load_known_failures
 from conformance.reporting.records import read_records
 from tests.kit_runner import failed, run_kit
+from worldspec.capabilities import capability_named
 
 __all__ = ["certify", "sometimes_failing"]
 
@@ -80,20 +81,24 @@ def certify(
 
 
 def _verdict_follows_the_findings(report: Path, known: set[str]) -> None:
-    """The level the World reaches is the one its findings imply: the highest level whose scope
-    holds none of them (its skips, for capabilities it lacks, block nothing), and only findings
-    block a level, directly or through the rules they leave unjudged."""
+    """Each level is blocked by exactly what the World's findings imply: the known failures in
+    its scope, the rules those leave unjudged, and the skips of a capability the World lacks
+    that the level requires; nothing else."""
     records = read_records(json.loads(report.read_text()))
     checked = {ident: record.family for ident, record in records.items()}
     verdicts = {name: judge(level, checked, records) for name, level in LEVELS.items()}
-    implied = None
+    explained = {ident for ident, record in records.items() if ident in known or record.judged_by in known}
     for name, level in LEVELS.items():
-        if any(level.covers(checked[ident]) for ident in known if ident in checked):
-            break
-        implied = name
-    shown = {name: verdict.blockers for name, verdict in verdicts.items()}
-    assert highest_reached(verdicts) == implied, shown
-    blockers = {blocker.id for verdict in verdicts.values() for blocker in verdict.blockers}
-    left_unjudged = {ident for ident, record in records.items() if record.judged_by in known}
-    beyond = blockers - known - left_unjudged
-    assert not beyond, f"blocked by more than the findings and what they leave unjudged: {sorted(beyond)}"
+        implied = {ident for ident in explained if level.covers(checked[ident])}
+        implied |= {
+            ident
+            for ident, record in records.items()
+            if record.outcome == "skip"
+            and record.skipped_for is not None
+            and level.covers(record.family)
+            and not level.excuses(capability_named(record.skipped_for))
+        }
+        blocked = {blocker.id for blocker in verdicts[name].blockers}
+        assert blocked == implied, (
+            f"{name}: blocked by {sorted(blocked - implied)}, not by {sorted(implied - blocked)}"
+        )

@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from reference_worlds.containers import ServiceKind
+
 __all__ = ["FRESH_DATABASE", "FRESH_DIR", "PRESETS", "Preset", "package_name", "preset_for"]
 
 FRESH_DIR: Final = "{fresh_dir}"
@@ -32,8 +34,12 @@ class Preset:
     setup: tuple[str, ...] = ()
     """argv run in the install directory with the Node process's environment."""
     server_variable: str | None = None
-    """The environment variable holding the URL of the database server that ``FRESH_DATABASE``
-    databases are made on; the setup command gets the template's URL in it."""
+    """The environment variable holding the URL of the database server the World keeps its
+    storage on (``FRESH_DATABASE`` databases are made there; the setup command gets the
+    template's URL in it)."""
+    server: ServiceKind | None = None
+    """The kind of server it is: where ``server_variable`` is set nowhere, a container of it is
+    started when the ``containers`` extra is installed and a Docker engine answers."""
 
 
 PRESETS: Final[dict[str, Preset]] = {
@@ -53,12 +59,15 @@ PRESETS: Final[dict[str, Preset]] = {
         # creates the schema, as `npx workflow-postgres-setup` does
         setup=("node", "node_modules/@workflow/world-postgres/bin/setup.js"),
         server_variable="WORKFLOW_POSTGRES_URL",
+        server="postgres",
     ),
     "@workflow-worlds/redis": Preset(
         export="createWorld",
         # never the package's default prefix ("workflow"), where an application keeps its runs;
         # the server is $WORKFLOW_REDIS_URI (default redis://localhost:6379)
         config={"keyPrefix": "worldspec"},
+        server_variable="WORKFLOW_REDIS_URI",
+        server="redis",
     ),
     "@workflow-worlds/mongodb": Preset(
         export="createWorld",
@@ -66,6 +75,8 @@ PRESETS: Final[dict[str, Preset]] = {
         # (default mongodb://localhost:27017). Without a replica set the World falls back from
         # change streams to in-process notification by itself.
         config={"databaseName": "worldspec"},
+        server_variable="WORKFLOW_MONGODB_URI",
+        server="mongodb",
     ),
 }
 

@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from reference_worlds.containers import service_url
 from reference_worlds.node import results
 from reference_worlds.node.channel import Channel, open_channel
 from reference_worlds.node.databases import FreshDatabases, fresh_databases_for
@@ -152,10 +153,21 @@ class NodeWorld:
 
     # --- lifecycle ------------------------------------------------------------------------------
 
+    async def _server_in_a_container(self) -> None:
+        """Point the World at a container of its server when no URL is given anywhere and one
+        can be started (reference_worlds.containers); else it uses its local default."""
+        variable, kind = self.server_variable, preset_for(self.package).server
+        if variable is None or kind is None or variable in self.env or os.environ.get(variable):
+            return
+        url = await _off_loop(service_url, kind)
+        if url is not None:
+            self.env[variable] = url
+
     async def start(self) -> None:
         """Install the package if needed, build the World in Node, call its ``start()``, and
         settle the capabilities (declared by preset or option, probed where possible)."""
         entry = await _off_loop(install, self.package)
+        await self._server_in_a_container()
         if FRESH_DATABASE in json.dumps(self.config):
             if self.server_variable is None:
                 problem = f"{FRESH_DATABASE} needs a preset naming its server; {self.package} has none"

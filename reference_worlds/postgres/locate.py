@@ -8,15 +8,15 @@ exit); else the local service ``postgresql://postgres@127.0.0.1:5432/test``.
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import os
 import re
 import secrets
-import threading
-from typing import Any, Final
+from typing import Final
 
 from psycopg.conninfo import conninfo_to_dict
+
+from reference_worlds.containers import service_url
 
 __all__ = [
     "DEFAULT_DSN",
@@ -31,29 +31,7 @@ __all__ = [
 
 DEFAULT_DSN: Final = "postgresql://postgres@127.0.0.1:5432/test"
 DSN_ENV_VAR: Final = "WORLDSPEC_POSTGRES_DSN"
-CONTAINER_IMAGE: Final = "postgres:16"
 _SCHEMA_NAME: Final = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-
-_container_lock = threading.Lock()
-_container_dsn: list[str | None] = []
-"""The testcontainers DSN once looked for: ``[dsn]`` or ``[None]``; empty before the first look."""
-
-
-def _start_container() -> str | None:
-    """The DSN of a ``postgres:16`` container, or ``None`` without testcontainers or Docker."""
-    try:
-        import docker  # type: ignore[import-untyped]
-        from testcontainers.postgres import PostgresContainer  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    try:
-        docker.from_env().ping()
-    except Exception:
-        return None
-    container: Any = PostgresContainer(CONTAINER_IMAGE, driver=None)
-    container.start()
-    atexit.register(container.stop)
-    return str(container.get_connection_url())
 
 
 def find_dsn(dsn: str | None = None) -> str:
@@ -62,11 +40,7 @@ def find_dsn(dsn: str | None = None) -> str:
         return dsn
     if os.environ.get(DSN_ENV_VAR):
         return os.environ[DSN_ENV_VAR]
-    with _container_lock:
-        if not _container_dsn:
-            _container_dsn.append(_start_container())
-        found = _container_dsn[0]
-    return found or DEFAULT_DSN
+    return service_url("postgres") or DEFAULT_DSN
 
 
 def describe_dsn(dsn: str) -> str:
