@@ -82,12 +82,16 @@ def certify(
 
 def _verdict_follows_the_findings(report: Path, known: set[str]) -> None:
     """Each level is blocked by exactly what the World's findings imply: the known failures in
-    its scope, the rules those leave unjudged, and the skips of a capability the World lacks
-    that the level requires; nothing else."""
+    its scope that failed this run (a ``sometimes`` one may have passed), the rules those leave
+    unjudged, and the skips of a capability the World lacks that the level requires."""
     records = read_records(json.loads(report.read_text()))
     checked = {ident: record.family for ident, record in records.items()}
     verdicts = {name: judge(level, checked, records) for name, level in LEVELS.items()}
-    explained = {ident for ident, record in records.items() if ident in known or record.judged_by in known}
+    explained = {
+        ident
+        for ident, record in records.items()
+        if record.outcome not in ("pass", "warn") and (ident in known or record.judged_by in known)
+    }
     for name, level in LEVELS.items():
         implied = {ident for ident in explained if level.covers(checked[ident])}
         implied |= {
