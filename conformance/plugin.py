@@ -265,10 +265,13 @@ class _Workers:
 
 
 def _invariant_ids(node_ids: list[str]) -> list[str]:
-    """The invariant IDs in suite node ids (``…::test_x[RUN-014]``), in order."""
+    """The invariant IDs in suite node ids (``…::test_x[RUN-014]``), in order. Under
+    ``--dist loadgroup`` xdist appends the group to a grouped test's id
+    (``…::test_x[LIN-002]@worldspec-races``); that suffix is not part of the invariant."""
     found = []
     for node_id in node_ids:
-        ident = node_id.rpartition("[")[2].rstrip("]")
+        parameters = node_id.rpartition("[")[2]
+        ident = parameters.rpartition("]")[0] if "]" in parameters else parameters
         if ident in INVARIANTS:
             found.append(ident)
     return found
