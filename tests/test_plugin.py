@@ -149,6 +149,14 @@ def test_stale_known_failure_entry_fails_the_run(tmp_path: Path) -> None:
     assert "STRM-003 is listed in --world-xfail but no collected test checks it" in result.stdout
 
 
+def test_stale_known_failure_entry_fails_a_run_on_several_workers(tmp_path: Path) -> None:
+    known = _known_failures(tmp_path, "STRM-003")
+    only_runs = str(REPO / "conformance" / "suites" / "test_runs.py")
+    result = run_pytest(tmp_path, f"--world={MEMORY}", f"--world-xfail={known}", "-q", "-n", "2", only_runs)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "STRM-003 is listed in --world-xfail but no collected test checks it" in result.stdout
+
+
 def test_malformed_known_failures_file_is_a_usage_error(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('[[known_failure]]\nid = "RS-006"\n')
