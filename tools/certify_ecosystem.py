@@ -25,6 +25,7 @@ sys.path.insert(0, str(REPO))
 from conformance.certify.matrix import columns_of, rebased, render_markdown, write_matrix  # noqa: E402
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+REDIS = "redis://127.0.0.1:6379/0"  # the tests pick databases 1-15
 
 
 @dataclass(frozen=True)
@@ -46,10 +47,18 @@ SUBJECTS = (
     Subject(
         "world-postgres-4.3.7",
         NODE,
-        ("package=@workflow/world-postgres@4.3.7",),
+        ("package=@workflow/world-postgres@4.3.7", f'env={{"WORKFLOW_POSTGRES_URL": "{POSTGRES}"}}'),
         "world-postgres-4.3.7.toml",
     ),
-    Subject("redis-0.2.2", NODE, ("package=@workflow-worlds/redis@0.2.2",), "world-redis-0.2.2.toml"),
+    Subject(
+        "redis-0.2.2",
+        NODE,
+        (
+            "package=@workflow-worlds/redis@0.2.2",
+            f'config={{"redisUrl": "{REDIS}", "keyPrefix": "ecosystem"}}',
+        ),
+        "world-redis-0.2.2.toml",
+    ),
     Subject("starter-0.2.1", NODE, ("package=@workflow-worlds/starter@0.2.1",), "world-starter-0.2.1.toml"),
 )
 NOT_RUN = {

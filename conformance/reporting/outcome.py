@@ -74,7 +74,7 @@ def classify(
             return new_record(
                 invariant,
                 "expected-fail",
-                reason=str(skipped.wasxfail),
+                reason=str(skipped.wasxfail).removeprefix("known failure: "),
                 finding=facts.get("finding"),
                 rerun=rerun,
                 details=_details(skipped),
