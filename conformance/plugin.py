@@ -436,8 +436,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if found.id in known:
             entry = known[found.id]
             _facts(item)["finding"] = entry.link
+            if entry.sometimes is not None:
+                _facts(item)["sometimes"] = entry.sometimes
             item.add_marker(
-                pytest.mark.xfail(reason=f"known failure: {entry.reason} ({entry.link})", strict=True)
+                pytest.mark.xfail(
+                    reason=f"known failure: {entry.reason} ({entry.link})", strict=entry.sometimes is None
+                )
             )
         if found.races:
             item.add_marker(pytest.mark.xdist_group(name="worldspec-races"))
