@@ -493,6 +493,11 @@ def _run_coroutine_test(item: pytest.Function, spec: WorldSpec, found: MarkedInv
     arguments = {name: item.funcargs[name] for name in item._fixtureinfo.argnames}
     harness = _harness_of(item)
     budget = (spec.call_timeout or DEFAULT_CALL_TIMEOUT) * TEST_BUDGET_CALLS
+    if "world_profile" in arguments:
+        # A test that paces itself by the profile's time budget (races, paging rounds) stops
+        # starting rounds when that budget is spent; its deadline leaves room for the budget
+        # and for the round still running when it ran out.
+        budget += item.config.stash[_PROFILE].budget_seconds
     ident = found.id if found else None
     hypothesis = getattr(test, "hypothesis", None)
     if hypothesis is None:

@@ -93,6 +93,25 @@ def test_a_slow_world_ends_model_and_races_at_their_budget_and_says_so(tmp_path:
     assert time.monotonic() - started < 120
 
 
+def test_a_race_budget_longer_than_the_test_deadline_ends_at_the_budget_not_in_a_timeout(
+    tmp_path: Path,
+) -> None:
+    """The thorough profile's race budget (minutes) is longer than ten call deadlines: a slow
+    World's race must end at its budget and be judged, not be abandoned as timed out."""
+    process, records = _kit(
+        tmp_path,
+        "SlowCreates",
+        "--world-profile=thorough",
+        "--world-timeout=0.5",
+        "--world-budget=8",
+        "-k",
+        "LIN-002",
+    )
+    record = records["LIN-002"]
+    assert record["outcome"] == "pass" and not record["timed_out"], process.stdout[-3000:]
+    assert record["evidence"]["budget_reached"], record["evidence"]
+
+
 def test_threads_a_world_leaves_running_are_named_and_do_not_hang_the_run(tmp_path: Path) -> None:
     started = time.monotonic()
     process, records = _kit(tmp_path, "LeavesAThreadRunning", "-k", "RUN-001 or RUN-002")
