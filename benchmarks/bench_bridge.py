@@ -11,8 +11,10 @@ sides back to back, their order alternating, in every round; a round's ratio com
 measurements taken a second apart. After the queue() calls, both sides wait (untimed) for
 their deliveries, so a backlog never slows the next measurement. Writes
 benchmarks/results/bridge.json: per operation the min/median/max over rounds of each rate and
-of the ratio, the load average during the run, and the command that reproduces it. The
-target is a ratio of at least 0.5.
+of the ratio, the load average during the run, and the command that reproduces it; and, per
+operation, where a call through the bridge spent its wall time (Python's CPU, the Node
+process's CPU with the World's own work, and the rest: waiting for the other process and for
+a CPU after each wake-up). The target is a ratio of at least 0.5.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from typing import IO, Any
 
 from reference_worlds.node import NodeWorld
 from reference_worlds.node.install import install
+from reference_worlds.node.process import live_processes
 from worldspec.events import (
     HookCreatedData,
     HookCreatedRequest,
@@ -157,17 +160,58 @@ async def _started_run(world: NodeWorld, name: str) -> str:
     return created.run.run_id
 
 
-async def through_bridge(fixture: Fixture, operation: str, calls: int) -> float:
-    """Seconds for ``calls`` sequential calls of ``operation`` through NodeWorld."""
+@dataclass
+class Spent:
+    """Where ``calls`` calls through the bridge spent their wall time: Python's CPU, the Node
+    process's CPU (the World's work included), and the rest, waiting (for the other process,
+    for a CPU after a wake-up, for the World's timers and threads)."""
+
+    calls: int
+    wall: float
+    python_cpu: float
+    node_cpu: float
+
+    def per_call_microseconds(self) -> dict[str, float]:
+        waiting = self.wall - self.python_cpu - self.node_cpu
+        shares = {
+            "wall": self.wall,
+            "python_cpu": self.python_cpu,
+            "node_cpu": self.node_cpu,
+            "waiting": waiting,
+        }
+        return {name: seconds / self.calls * 1e6 for name, seconds in shares.items()}
+
+
+def _process_cpu_seconds(pid: int) -> float:
+    """CPU time of process ``pid``, all its threads, in nanoseconds' resolution (schedstat)."""
+    total = 0
+    for thread in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((thread / "schedstat").read_text().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total / 1e9
+
+
+async def through_bridge(fixture: Fixture, operation: str, calls: int) -> Spent:
+    """Wall time and CPU of ``calls`` sequential calls of ``operation`` through NodeWorld."""
     call = OPERATIONS[operation]
+    (node,) = live_processes()
     for _ in range(WARM_UP):
         await call(fixture)
+    node_before, python_before = _process_cpu_seconds(node.pid), time.process_time()
     started = time.perf_counter()
     for _ in range(calls):
         await call(fixture)
     seconds = time.perf_counter() - started
+    spent = Spent(
+        calls,
+        seconds,
+        time.process_time() - python_before,
+        _process_cpu_seconds(node.pid) - node_before,
+    )
     await fixture.deliveries_done()
-    return seconds
+    return spent
 
 
 async def round_trip_seconds(fixture: Fixture, calls: int) -> float:
@@ -238,6 +282,7 @@ async def measure(calls: int, rounds: int, operations: list[str], command: str) 
     in_node = InNode()
     fixture = await build_fixture()
     rates: dict[str, dict[str, list[float]]] = {name: {"node": [], "bridge": []} for name in operations}
+    splits: dict[str, list[dict[str, float]]] = {name: [] for name in operations}
     loads = [os.getloadavg()[0]]
     echo: list[float] = []
     try:
@@ -248,7 +293,9 @@ async def measure(calls: int, rounds: int, operations: list[str], command: str) 
                     if side == "node":
                         seconds = in_node.seconds(operation, calls)
                     else:
-                        seconds = await through_bridge(fixture, operation, calls)
+                        spent = await through_bridge(fixture, operation, calls)
+                        splits[operation].append(spent.per_call_microseconds())
+                        seconds = spent.wall
                     rates[operation][side].append(calls / seconds)
             echo.append(await round_trip_seconds(fixture, calls))
             loads.append(os.getloadavg()[0])
@@ -263,6 +310,10 @@ async def measure(calls: int, rounds: int, operations: list[str], command: str) 
             "in_node_per_second": _spread(sides["node"], 1),
             "through_bridge_per_second": _spread(sides["bridge"], 1),
             "ratio": _spread(ratios, 3),
+            "bridge_call_microseconds": {
+                share: _spread([split[share] for split in splits[operation]], 1)
+                for share in splits[operation][0]
+            },
             "meets_target": statistics.median(ratios) >= TARGET,
         }
     return {

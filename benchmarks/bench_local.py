@@ -1,6 +1,6 @@
 """Measure LocalWorld (and, with --upstream, @workflow/world-local) on the same disk.
 
-    python benchmarks/bench_local.py [--runs 100] [--upstream] [--out benchmarks/results/local.json]
+    python benchmarks/bench_local.py [--runs 100] [--upstream [--rounds 3]] [--out FILE]
 
 Figures, written as JSON:
 
@@ -15,7 +15,10 @@ Figures, written as JSON:
 
 ``--upstream`` npm-installs @workflow/world-local@4.4.1 into a cache directory outside the
 repository (``$WORLDSPEC_BENCH_CACHE``, default ``~/.cache/worldspec-bench``) and runs the same
-workload in Node (benchmarks/bench_upstream_local.mjs). Never run by the tests.
+workload in Node (benchmarks/bench_upstream_local.mjs), in ``--rounds`` rounds that alternate
+which side goes first; ``ratios`` gives each ratio's min/median/max over the rounds (the
+figures shown are the last round's), with the load average around the run and the command
+that reproduces it. Never run by the tests.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -165,24 +169,71 @@ def _ratios(local: dict[str, Any], upstream: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _spread(values: list[float]) -> dict[str, float]:
+    return {
+        "min": round(min(values), 3),
+        "median": round(statistics.median(values), 3),
+        "max": round(max(values), 3),
+    }
+
+
+def _flat_ratios(ratios: dict[str, Any]) -> dict[str, float]:
+    """``_ratios`` as one level of names: ``events_per_second_local_over_upstream@10``, ..."""
+    flat: dict[str, float] = {}
+    for name, value in ratios.items():
+        if isinstance(value, dict):
+            flat.update({f"{name}@{level}": ratio for level, ratio in value.items()})
+        else:
+            flat[name] = value
+    return flat
+
+
+def _alternated(data_root: Path, runs: int, rounds: int) -> dict[str, Any]:
+    """``rounds`` rounds, each measuring LocalWorld and upstream back to back (their order
+    alternating), and every ratio's min/median/max over the rounds."""
+    per_round: list[dict[str, float]] = []
+    figures: dict[str, Any] = {}
+    for number in range(rounds):
+        if number % 2 == 0:
+            local = asyncio.run(measure_local(data_root, runs))
+            upstream = measure_upstream(data_root, runs)
+        else:
+            upstream = measure_upstream(data_root, runs)
+            local = asyncio.run(measure_local(data_root, runs))
+        figures = {"local": local, "upstream": upstream}
+        per_round.append(_flat_ratios(_ratios(local, upstream)))
+        print(f"round {number + 1}/{rounds} done, load {os.getloadavg()[0]:.2f}", file=sys.stderr)
+    figures["ratios_by_round"] = per_round
+    figures["ratios"] = {name: _spread([found[name] for found in per_round]) for name in per_round[0]}
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=100, help="lifecycle runs per concurrency level")
     parser.add_argument("--upstream", action="store_true", help="also measure @workflow/world-local")
+    parser.add_argument("--rounds", type=int, default=3, help="with --upstream: alternated rounds")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "local.json")
     parser.add_argument("--data-root", type=Path, default=Path(tempfile.gettempdir()))
     options = parser.parse_args()
+    command = f"python benchmarks/bench_local.py --runs {options.runs}"
+    if options.upstream:
+        command += f" --upstream --rounds {options.rounds}"
+    loads = [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory(prefix="worldspec-bench-", dir=options.data_root) as scratch:
-        figures: dict[str, Any] = {"local": asyncio.run(measure_local(Path(scratch), options.runs))}
         if options.upstream:
-            figures["upstream"] = measure_upstream(Path(scratch), options.runs)
-            figures["ratios"] = _ratios(figures["local"], figures["upstream"])
+            figures = _alternated(Path(scratch), options.runs, options.rounds)
+        else:
+            figures = {"local": asyncio.run(measure_local(Path(scratch), options.runs))}
+    loads.append(os.getloadavg()[0])
+    figures["command"] = command
     figures["machine"] = {
         "cpus": os.cpu_count(),
         "platform": platform.platform(),
         "data_root": str(options.data_root),
+        "load_average_1min": _spread(loads),
     }
     options.out.parent.mkdir(parents=True, exist_ok=True)
     options.out.write_text(json.dumps(figures, indent=2) + "\n")

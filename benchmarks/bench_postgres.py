@@ -15,6 +15,10 @@ Measured, on the database the World finds (``reference_worlds.postgres.locate``)
 * ``events_list``: latency of paging through a 1000-event run's log at page size 100;
 * ``peak_rss_mib``: the process's peak resident memory.
 
+Each concurrency's ratio to the INSERT baseline is also given per round (min/median/max of
+``ROUNDS`` rounds, each pair seconds apart), with the 1-minute load average around the run and
+the command that reproduces it.
+
 Never run by the tests. Add ``--upstream FILE`` to fold in the figures of
 benchmarks/bench_upstream_postgres.mjs (the same lifecycle on @workflow/world-postgres).
 """
@@ -48,7 +52,7 @@ EVENTS_PER_RUN = 12
 PAYLOAD = b"devl" + bytes(range(60))
 LONG_LOG = 1000
 REPEATS = 7
-ROUNDS = 3
+ROUNDS = 5
 
 
 async def _lifecycle(world: PostgresWorld) -> None:
@@ -70,6 +74,13 @@ class _Rate:
     def __init__(self) -> None:
         self.events = 0
         self.seconds = 0.0
+
+    def per_second(self) -> float:
+        return self.events / self.seconds
+
+    def add(self, other: _Rate) -> None:
+        self.events += other.events
+        self.seconds += other.seconds
 
     def figures(self) -> dict[str, float]:
         return {
@@ -103,10 +114,12 @@ async def _baseline_table(dsn: str, create: bool) -> None:
             )
 
 
-async def _compare(dsn: str, concurrency: int, seconds: float) -> tuple[_Rate, _Rate]:
+async def _compare(dsn: str, concurrency: int, seconds: float) -> tuple[_Rate, _Rate, list[float]]:
     """Lifecycle events/s and single-row INSERT commits/s at ``concurrency``, measured in
-    alternating rounds so that load from elsewhere on the machine hits both alike."""
+    alternating rounds so that load from elsewhere on the machine hits both alike, and the
+    ratio of each round (lifecycle over INSERT, measured seconds apart)."""
     world_rate, insert_rate = _Rate(), _Rate()
+    ratios: list[float] = []
     await _baseline_table(dsn, create=True)
     pool = AsyncConnectionPool(
         dsn, kwargs={"autocommit": True}, min_size=concurrency, max_size=concurrency, open=False
@@ -130,12 +143,16 @@ async def _compare(dsn: str, concurrency: int, seconds: float) -> tuple[_Rate, _
             await _measure(_Rate(), lifecycle, concurrency, 1.0, EVENTS_PER_RUN)
             await _measure(_Rate(), insert, concurrency, 1.0, 1)
             for _ in range(ROUNDS):
-                await _measure(world_rate, lifecycle, concurrency, seconds / ROUNDS, EVENTS_PER_RUN)
-                await _measure(insert_rate, insert, concurrency, seconds / ROUNDS, 1)
+                world_round, insert_round = _Rate(), _Rate()
+                await _measure(world_round, lifecycle, concurrency, seconds / ROUNDS, EVENTS_PER_RUN)
+                await _measure(insert_round, insert, concurrency, seconds / ROUNDS, 1)
+                ratios.append(world_round.per_second() / insert_round.per_second())
+                world_rate.add(world_round)
+                insert_rate.add(insert_round)
     finally:
         await pool.close()
         await _baseline_table(dsn, create=False)
-    return world_rate, insert_rate
+    return world_rate, insert_rate, ratios
 
 
 def _latency(samples: list[float]) -> dict[str, float]:
@@ -186,13 +203,29 @@ async def _events_list(world: PostgresWorld) -> dict[str, float]:
 
 async def main(arguments: argparse.Namespace) -> dict[str, Any]:
     dsn = find_dsn(arguments.dsn)
-    figures: dict[str, Any] = {"lifecycle": {}, "baseline_insert": {}, "lifecycle_to_baseline": {}}
+    command = f"python benchmarks/bench_postgres.py --seconds {arguments.seconds:g}"
+    if arguments.upstream:
+        command += f" --upstream {arguments.upstream}"
+    figures: dict[str, Any] = {
+        "command": command,
+        "lifecycle": {},
+        "baseline_insert": {},
+        "lifecycle_to_baseline": {},
+        "lifecycle_to_baseline_by_round": {},
+    }
+    loads = [os.getloadavg()[0]]
     for concurrency in CONCURRENCY:
-        world_rate, insert_rate = await _compare(dsn, concurrency, arguments.seconds)
+        world_rate, insert_rate, ratios = await _compare(dsn, concurrency, arguments.seconds)
+        loads.append(os.getloadavg()[0])
         figures["lifecycle"][str(concurrency)] = world_rate.figures()
         figures["baseline_insert"][str(concurrency)] = insert_rate.figures()
         ratio = world_rate.figures()["events_per_second"] / insert_rate.figures()["events_per_second"]
         figures["lifecycle_to_baseline"][str(concurrency)] = round(ratio, 3)
+        figures["lifecycle_to_baseline_by_round"][str(concurrency)] = {
+            "min": round(min(ratios), 3),
+            "median": round(statistics.median(ratios), 3),
+            "max": round(max(ratios), 3),
+        }
     async with PostgresWorld(dsn=dsn) as world:
         figures["preload_run_started_1000_events"] = await _preload(world)
         figures["events_list_1000_events_page_100"] = await _events_list(world)
@@ -205,6 +238,11 @@ async def main(arguments: argparse.Namespace) -> dict[str, Any]:
         "postgresql": version,
         "cpus": os.cpu_count(),
         "seconds_per_measurement": arguments.seconds,
+        "load_average_1min": {
+            "min": round(min(loads), 2),
+            "median": round(statistics.median(loads), 2),
+            "max": round(max(loads), 2),
+        },
     }
     if arguments.upstream:
         upstream = json.loads(Path(arguments.upstream).read_text())

@@ -16,7 +16,7 @@ import base64
 import binascii
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from pydantic import BaseModel
 
@@ -51,24 +51,23 @@ def to_tagged(value: Any) -> Any:
     raise TypeError(f"cannot put a {type(value).__name__} into tagged JSON")
 
 
+_PLAIN: Final = frozenset({str, int, float, bool, type(None), bytes})
+"""Exact types that hold no tag: ``from_tagged`` keeps them without a call (most leaves)."""
+
+
 def _untag_object(value: dict[str, Any]) -> dict[str, Any]:
-    decoded = {key: from_tagged(item) for key, item in value.items()}
-    return {key: item for key, item in decoded.items() if item is not MISSING}
+    decoded: dict[str, Any] = {}
+    for key, item in value.items():
+        if type(item) in _PLAIN:
+            decoded[key] = item
+            continue
+        item = from_tagged(item)
+        if item is not MISSING:
+            decoded[key] = item
+    return decoded
 
 
-def from_tagged(value: Any) -> Any:
-    """Plain JSON data in the tagged form back to Python values: ``bytes``, aware UTC
-    ``datetime``, ``MISSING``. Values that are already Python values pass through unchanged.
-
-    Raises ``ValueError`` for a malformed tag (``$bytes`` that is not base64, ...).
-    """
-    if isinstance(value, list):
-        return [from_tagged(item) for item in value]
-    if not isinstance(value, dict):
-        return value
-    if not _is_tag_shaped(value):
-        return _untag_object(value)
-    ((tag, body),) = value.items()
+def _untag_tag(tag: str, body: Any, value: dict[str, Any]) -> Any:
     if tag == "$bytes" and isinstance(body, str):
         try:
             return base64.b64decode(body, validate=True)
@@ -82,6 +81,23 @@ def from_tagged(value: Any) -> Any:
         return _untag_object(body)
     if tag in _TAGS:
         raise ValueError(f"malformed {tag} tag: {value!r}")
+    return _untag_object(value)
+
+
+def from_tagged(value: Any) -> Any:
+    """Plain JSON data in the tagged form back to Python values: ``bytes``, aware UTC
+    ``datetime``, ``MISSING``. Values that are already Python values pass through unchanged.
+
+    Raises ``ValueError`` for a malformed tag (``$bytes`` that is not base64, ...).
+    """
+    if isinstance(value, list):
+        return [item if type(item) in _PLAIN else from_tagged(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1:
+        ((tag, body),) = value.items()
+        if isinstance(tag, str) and tag.startswith("$"):
+            return _untag_tag(tag, body, value)
     return _untag_object(value)
 
 

@@ -2,8 +2,10 @@
 
 A round creates a run with a few events, then pages through its log with a small limit, in
 ascending or descending order, appending events between the pages and while each page is
-read. Every event that existed when paging began must be seen exactly once, and the order of
-all events seen must be the order they were appended (reversed for ``desc``). Events are told
+read until every event that existed when paging began has been listed; then the pages catch
+up with what was appended (ascending by 1, appending as fast as pages read would never end).
+Every event that existed when paging began must be seen exactly once, and the order of all
+events seen must be the order they were appended (reversed for ``desc``). Events are told
 apart by type and correlationId, which the kit chose, so the check trusts nothing the World
 minted. On a World that runs on the kit's clock, the clock stands still: every event shares
 one millisecond, which is what a cursor built from a timestamp cannot survive.
@@ -86,14 +88,18 @@ async def paging_round(world: World, rng: random.Random) -> PagingFailure | None
     appended: list[str] = []
     cursor: str | None = None
     seen_cursors: set[str] = set()
+    unseen = set(existing)
     while len(pages) < MAX_PAGES:
         options = PaginationOptions(limit=limit, sort_order=order, **({"cursor": cursor} if cursor else {}))
+        appending = bool(unseen)
+        during = rng.randint(0, 1) if appending else 0
         listed, *more = await asyncio.gather(
-            world.events.list(run_id, pagination=options), _append(world, run_id, rng.randint(0, 1))
+            world.events.list(run_id, pagination=options), _append(world, run_id, during)
         )
         appended += [label for labels in more for label in labels]
         pages.append([_label(event) for event in listed.data])
-        appended += await _append(world, run_id, rng.randint(0, 2))
+        unseen.difference_update(pages[-1])
+        appended += await _append(world, run_id, rng.randint(0, 2) if appending else 0)
         if not listed.has_more or listed.cursor is None or listed.cursor in seen_cursors:
             break
         seen_cursors.add(listed.cursor)
