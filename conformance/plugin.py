@@ -43,7 +43,7 @@ from conformance.reporting.known_failures import KnownFailure, KnownFailuresErro
 from conformance.reporting.outcome import classify
 from conformance.reporting.profiles import DEFAULT_PROFILE, PROFILES, Profile, derive_seed, register_profiles
 from conformance.reporting.records import Evidence, InvariantRecord, RecordBook
-from conformance.reporting.rerun import RunIdentity, rerun_command
+from conformance.reporting.rerun import RunIdentity, replay_command, rerun_command
 from conformance.world.capabilities import CapabilityDeclarationError, capabilities_of, unwrapped
 from conformance.world.deadlines import DEFAULT_CALL_TIMEOUT, WorldCallTimeout, abandon
 from conformance.world.harness import HarnessTimeout, WorldHarness
@@ -312,8 +312,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         f"worldspec: contract spec version {worldspec.SPEC_VERSION_CURRENT}; "
         f"the World reports {book.spec_version}",
         f"worldspec: capabilities in force: {', '.join(book.capabilities) or 'none'}",
-        f"worldspec: profile {book.profile}, seed {book.seed}, {spec.call_timeout:g} s per World call "
-        f"(replay with --world-profile={book.profile} --world-seed={book.seed})",
+        f"worldspec: profile {book.profile}, seed {book.seed}, {spec.call_timeout:g} s per World call",
+        f"worldspec: replay this run: {replay_command(_identity(config))}",
     ]
 
 
