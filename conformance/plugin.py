@@ -513,6 +513,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     if spec is None:
         pytest.skip("no World given: pass --world=module:Factory")
     facts = _facts(pyfuncitem)
+    unexpected: str | None = None
     try:
         if coroutine:
             _run_coroutine_test(pyfuncitem, spec, found)
@@ -537,7 +538,11 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     except (pytest.skip.Exception, pytest.xfail.Exception):
         raise
     except Exception as error:
-        pytest.fail(_unexpected(pyfuncitem, error), pytrace=False)
+        unexpected = _unexpected(pyfuncitem, error)
+    if unexpected is not None:
+        # Failed outside the except block: the report shows the kit's two lines, not the
+        # World's exception with them "during handling" of it.
+        pytest.fail(unexpected, pytrace=False)
     return True
 
 
