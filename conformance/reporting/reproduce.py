@@ -18,7 +18,7 @@ from typing import Any
 
 from conformance.world.oracle import new_oracle
 
-__all__ = ["Verdict", "drained", "judge", "outcome_name"]
+__all__ = ["Verdict", "delivered", "drained", "judge", "outcome_name"]
 
 Scenario = Callable[[Any, "Verdict"], Awaitable[None]]
 
@@ -33,6 +33,12 @@ def outcome_name(outcome: object) -> str:
 async def drained(chunks: AsyncIterator[Any]) -> list[Any]:
     """Every item of ``chunks`` (what ``read_from_stream`` returns), as one awaitable list."""
     return [chunk async for chunk in chunks]
+
+
+async def delivered(message: Any, meta: Any) -> None:
+    """A queue handler that prints each delivery and accepts it (what the kit's handlers
+    become in a program)."""
+    print(f"delivered: {meta!r}: {message!r}")
 
 
 @dataclass

@@ -120,7 +120,7 @@ def _imports(calls: Sequence[Call], module: str, factory: str) -> list[str]:
         "import asyncio",
         "import datetime",
         "",
-        "from conformance.reporting.reproduce import drained, judge",
+        "from conformance.reporting.reproduce import delivered, drained, judge",
         "from worldspec import CreateEventParams, PaginationOptions, parse_event_request",
         "from worldspec.queue import QueueOptions, parse_queue_payload",
     ]

@@ -154,7 +154,11 @@ def _as_sent(value: Any) -> Any:
 
 def render(value: Any, minted: dict[str, str]) -> str:
     """``value`` as Python source that rebuilds it; strings in ``minted`` become the variable
-    names it maps them to (run ids a World minted while the calls were recorded)."""
+    names it maps them to (run ids a World minted while the calls were recorded). A function (a
+    queue handler the kit registered) becomes ``delivered``, the handler of
+    ``conformance.reporting.reproduce`` that prints each delivery."""
+    if callable(value) and not isinstance(value, type | BaseModel):
+        return "delivered"
     if isinstance(value, str) and value in minted:
         return minted[value]
     if isinstance(value, BaseModel):
