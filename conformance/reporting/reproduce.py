@@ -104,5 +104,8 @@ async def judge(invariant_id: str, statement: str, make_world: Callable[[], Any]
         for violation in violations:
             print(f"  - {violation}")
         return 1
-    print(f"{invariant_id} kept: the World answered every call as the rule says")
+    print(
+        f"{invariant_id} kept in this replay: every call ended as the kit expected and as on the "
+        "reference World (outcomes only: values the kit compared afterwards are judged by its rerun command)"
+    )
     return 0
