@@ -46,6 +46,7 @@ async def _expecting(call: Awaitable[T], expectation: Expectation) -> T:
             if begun:
                 begun[-1].expected = expectation
 
+
 _JUDGED: ContextVar[str | None] = ContextVar("worldspec_judged_invariant", default=None)
 
 

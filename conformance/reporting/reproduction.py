@@ -11,6 +11,7 @@ and prints whether the World broke the rule (exit status 1) or kept it (0).
 from __future__ import annotations
 
 import builtins
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +21,8 @@ from conformance.world.recorder import Call, Expectation, render
 __all__ = ["concurrent_blocks", "reproduction_program"]
 
 _INDENT = "    "
+_NEVER_ENDED = sys.maxsize
+"""The end tick of a call still in flight when the test ended: every later call overlaps it."""
 
 
 def concurrent_blocks(calls: Sequence[Call]) -> list[list[tuple[int, Call]]]:
@@ -37,7 +40,7 @@ def concurrent_blocks(calls: Sequence[Call]) -> list[list[tuple[int, Call]]]:
         else:
             blocks.append([(number, call)])
             latest_end = 0
-        latest_end = max(latest_end, call.ended if call.ended is not None else call.started + 10**9)
+        latest_end = max(latest_end, call.ended if call.ended is not None else _NEVER_ENDED)
     return blocks
 
 
