@@ -1,6 +1,7 @@
 """The ``worldspec`` command line (also ``python -m conformance``).
 
 - ``worldspec certify MODULE:FACTORY ...``: certify a World (``conformance.certify.command``);
+- ``worldspec init DIR``: a World project to start from (``conformance.scaffold``);
 - ``worldspec invariants [--json]``: the invariant catalogue;
 - ``worldspec matrix REPORT.json... --out DIR``: reports joined into one table
   (``conformance.certify.matrix``);
@@ -21,6 +22,7 @@ from pathlib import Path
 from conformance.catalogue.listing import render_json, render_table
 from conformance.certify.command import add_certify_command
 from conformance.certify.matrix import write_matrix
+from conformance.scaffold import ScaffoldError, names_for, write_project
 from worldspec.json_schema import write_schemas
 from worldspec.lines import UnsupportedSpecVersion, line_of
 
@@ -35,6 +37,20 @@ def _schema(args: argparse.Namespace) -> int:
         return 2
     written = write_schemas(Path(args.out), line)
     print(f"wrote {len(written)} JSON Schemas of the {line} line to {args.out}")
+    return 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    try:
+        written = write_project(args.directory)
+    except ScaffoldError as error:
+        print(f"worldspec init: error: {error}", file=sys.stderr)
+        return 2
+    names = names_for(args.directory)
+    print(f"wrote {len(written)} files into {args.directory}:")
+    for path in written:
+        print(f"  {path}")
+    print(f"next: cd {args.directory} && pytest --world={names.package}.world:{names.factory}")
     return 0
 
 
@@ -74,6 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     add_certify_command(commands)
+    init = commands.add_parser(
+        "init",
+        help="write a World project to start from",
+        description="A pyproject, a Factory whose every member raises NotImplementedError naming the "
+        "contract page to read, a capabilities declaration, and a README with the pytest command.",
+    )
+    init.add_argument("directory", type=Path, metavar="DIR", help="folder to create (or an empty one)")
+    init.set_defaults(run=_init)
     invariants = commands.add_parser("invariants", help="list every invariant of the catalogue")
     invariants.add_argument("--json", action="store_true", help="print JSON instead of a table")
     invariants.set_defaults(run=_invariants)

@@ -42,7 +42,7 @@ from conformance.reporting.known_failures import KnownFailure, KnownFailuresErro
 from conformance.reporting.outcome import classify
 from conformance.reporting.profiles import DEFAULT_PROFILE, PROFILES, Profile, derive_seed, register_profiles
 from conformance.reporting.records import Evidence, InvariantRecord, RecordBook
-from conformance.reporting.rerun import RunIdentity, rerun_command
+from conformance.reporting.rerun import RunIdentity, replay_command, rerun_command
 from conformance.world.capabilities import CapabilityDeclarationError, capabilities_of, unwrapped
 from conformance.world.deadlines import DEFAULT_CALL_TIMEOUT, WorldCallTimeout, abandon
 from conformance.world.harness import HarnessTimeout, WorldHarness
@@ -315,8 +315,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         f"worldspec: contract spec version {worldspec.SPEC_VERSION_CURRENT}; "
         f"the World reports {book.spec_version}",
         f"worldspec: capabilities in force: {', '.join(book.capabilities) or 'none'}",
-        f"worldspec: profile {book.profile}, seed {book.seed}, {spec.call_timeout:g} s per World call "
-        f"(replay with --world-profile={book.profile} --world-seed={book.seed})",
+        f"worldspec: profile {book.profile}, seed {book.seed}, {spec.call_timeout:g} s per World call",
+        f"worldspec: replay this run: {replay_command(_identity(config))}",
     ]
 
 
@@ -535,6 +535,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     if spec is None:
         pytest.skip("no World given: pass --world=module:Factory")
     facts = _facts(pyfuncitem)
+    unexpected: str | None = None
     try:
         if coroutine:
             _run_coroutine_test(pyfuncitem, spec, found)
@@ -559,7 +560,11 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     except (pytest.skip.Exception, pytest.xfail.Exception):
         raise
     except Exception as error:
-        pytest.fail(_unexpected(pyfuncitem, error), pytrace=False)
+        unexpected = _unexpected(pyfuncitem, error)
+    if unexpected is not None:
+        # Failed outside the except block: the report shows the kit's two lines, not the
+        # World's exception with them "during handling" of it.
+        pytest.fail(unexpected, pytrace=False)
     return True
 
 

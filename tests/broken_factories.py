@@ -35,6 +35,12 @@ class NoPreloadDeclared(MemoryWorld):
     worldspec_capabilities = Capabilities(preload=False, legacy_seeding=True)
 
 
+class NoStreamsDeclared(MemoryWorld):
+    """Declares it has no streams: excused at core, blocking at full (a MUST of §10)."""
+
+    worldspec_capabilities = Capabilities(streams=False, legacy_seeding=True)
+
+
 class ExplodingHooksGet(MemoryWorld):
     """hooks.get raises an exception outside the contract's taxonomy."""
 

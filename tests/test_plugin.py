@@ -201,3 +201,51 @@ def test_malformed_known_failures_file_is_a_usage_error(tmp_path: Path) -> None:
     result = run_pytest(tmp_path, f"--world={MEMORY}", f"--world-xfail={bad}")
     assert result.returncode == pytest.ExitCode.USAGE_ERROR
     assert "lacks reason, link" in result.stderr
+
+
+def _user_project(root: Path) -> Path:
+    """A folder holding a World package, as a user's checkout would: ``sqlite_world/world.py``."""
+    package = root / "sqlite_world"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "world.py").write_text(
+        "from reference_worlds.memory import MemoryWorld\n\n\nclass SQLiteWorld(MemoryWorld):\n    pass\n"
+    )
+    return root
+
+
+def _console_script(name: str) -> str:
+    """The console script ``name`` of the Python running the tests: unlike ``python -m``, a
+    console script does not put the current directory on the import path."""
+    return str(Path(sys.executable).with_name(name))
+
+
+def test_the_factory_module_is_found_in_the_directory_pytest_runs_from(tmp_path: Path) -> None:
+    project = _user_project(tmp_path)
+    environment = {key: value for key, value in os.environ.items() if key != "WORLDSPEC_WORLD"}
+    found = subprocess.run(
+        [_console_script("pytest"), "-p", "no:cacheprovider", "--world=sqlite_world.world:SQLiteWorld",
+         "-k", "RUN-014", "-q"],
+        cwd=project, capture_output=True, text=True, env=environment, timeout=300,
+    )
+    assert found.returncode == 0, found.stdout[-3000:] + found.stderr[-3000:]
+    assert "1 passed" in found.stdout
+
+
+def test_a_module_found_nowhere_is_one_sentence_from_pytest_and_certify(tmp_path: Path) -> None:
+    environment = {key: value for key, value in os.environ.items() if key != "WORLDSPEC_WORLD"}
+    expected = (
+        "cannot import module 'sqlite_world.world' named by --world sqlite_world.world:SQLiteWorld: "
+        f"it is neither installed nor in the current directory {tmp_path}"
+    )
+    from_pytest = run_pytest(tmp_path, "--world=sqlite_world.world:SQLiteWorld")
+    from_certify = subprocess.run(
+        [_console_script("worldspec"), "certify", "sqlite_world.world:SQLiteWorld", "--out", "certification"],
+        cwd=tmp_path, capture_output=True, text=True, env=environment, timeout=300,
+    )
+    assert from_pytest.returncode == pytest.ExitCode.USAGE_ERROR
+    assert expected in from_pytest.stderr
+    assert from_certify.returncode != 0
+    assert expected in from_certify.stdout + from_certify.stderr
+    for process in (from_pytest, from_certify):
+        assert "Traceback" not in process.stdout + process.stderr

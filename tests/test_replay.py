@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -38,8 +39,16 @@ def _program(output: str) -> str:
 
 def test_the_seed_is_printed_and_replays_the_same_failure() -> None:
     first, second = _kit("--world-seed=4242"), _kit("--world-seed=4242")
-    header = "profile ci, seed 4242, 30 s per World call (replay with --world-profile=ci --world-seed=4242)"
-    assert header in first
+    assert "profile ci, seed 4242, 30 s per World call\n" in first
+    whole_command = r"worldspec: replay this run: pytest --world=\S+ --world-profile=ci --world-seed=4242\n"
+    assert re.search(whole_command, first), first[:2000]
+    # The failure's first lines say what differs, once: no Hypothesis exception ahead of it,
+    # and no second copy "during handling" of it.
+    body = first.split("test_world_agrees_with_the_oracle[LIN-001] _", 1)[1].split("\n", 1)[1]
+    assert body.startswith("expected: the World answers and stores what the in-memory oracle does")
+    headline = body.splitlines()[1]
+    assert re.match(r"the World: disagrees with the in-memory oracle: .+ differs after operation", headline)
+    assert "During handling" not in first and "FlakyFailure" not in first
     assert "--world-profile=ci --world-seed=4242" in first
     assert _program(first) == _program(second)
 

@@ -60,10 +60,24 @@ def test_console_errors_are_detected(tmp_path: Path) -> None:
     assert any("Uncaught Error: boom" in line for line in console_messages(log)), log[-3000:]
 
 
+def _problem_section(dom: str, ident: str) -> str:
+    """The ``<section>`` of ``ident`` under "Not passed", as Chromium built it."""
+    found = re.search(rf'<section class="problem[^"]*" id="{ident}">.*?</section>', dom, re.S)
+    assert found is not None, f"no problem section for {ident}"
+    return found.group(0)
+
+
 def test_the_report_renders_its_tables_and_badge_offline(tmp_path: Path) -> None:
+    """A World without streams, certified at full on the ci profile: its stream invariants are
+    skips that block full, the multi-process race a skip no level needs; the verdict says
+    which invariants block it and why, beside it; skips offer no rerun; the profile shown is
+    the one that ran."""
     out = tmp_path / "report"
     certified = subprocess.run(
-        [sys.executable, "-m", "conformance", "certify", "tests.broken_worlds:NoPreload", "--out", str(out)],
+        [
+            *(sys.executable, "-m", "conformance", "certify", "tests.broken_factories:NoStreamsDeclared"),
+            *("--level", "full", "--profile", "ci", "--out", str(out)),
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -80,5 +94,15 @@ def test_the_report_renders_its_tables_and_badge_offline(tmp_path: Path) -> None
     assert '<table id="families">' in dom
     assert '<table id="invariants">' in dom
     assert re.search(r'<svg[^>]*class="worldspec-badge"', dom)
-    assert ">not certified</text>" in dom
-    assert 'class="problem" id="RS-006"' in dom
+
+    verdict = dom.split('<div class="verdict">', 1)[1].split("</div>", 1)[0]
+    assert "Not certified at full" in verdict
+    assert re.search(r"<li><strong>STRM-\d+</strong>: skipped: .*streams", verdict), verdict
+
+    blocking = _problem_section(dom, "STRM-001")
+    assert 'class="problem" id="STRM-001"' in blocking and "blocks a level" in blocking
+    excused = _problem_section(dom, "LIN-006")
+    assert 'class="problem excused"' in excused and "excused: blocks no level" in excused
+    assert "Rerun" not in blocking + excused
+
+    assert re.search(r"<th>run</th><td>[^<]*profile ci\b", dom), "the report must name the profile that ran"

@@ -37,7 +37,11 @@ pre { background: #f6f6f6; padding: .5rem; overflow-x: auto; white-space: pre-wr
 .problem.excused { border-left-color: #9ca3af; }
 .problem h3 { margin: 0; font-size: 1rem; } .effect { font-weight: normal; color: #555; font-size: .9rem; }
 .verdict .why { display: block; font-size: .95rem; color: #444; }
+.verdict .blockers { margin: .25rem 0 0; font-size: .95rem; }
 """
+
+_BLOCKERS_SHOWN = 5
+"""How many blockers the verdict lists beside itself; the rest are under "Levels"."""
 
 
 def _statement(text: str) -> str:
@@ -96,6 +100,20 @@ def _problem(record: InvariantRecord, blocking: bool) -> str:
     )
 
 
+def _verdict_reasons(certification: Certification) -> str:
+    """Beside a "not certified" verdict: what blocks the requested level, each with why."""
+    if certification.certified:
+        return ""
+    blockers = certification.verdicts[certification.requested_level].blockers
+    items = "".join(
+        f"<li><strong>{escape(blocker.id)}</strong>: {escape(blocker.why)}</li>"
+        for blocker in blockers[:_BLOCKERS_SHOWN]
+    )
+    more = len(blockers) - _BLOCKERS_SHOWN
+    rest = f"<li>… and {more} more, listed under Levels</li>" if more > 0 else ""
+    return f'<ul class="blockers">{items}{rest}</ul>'
+
+
 def _levels(certification: Certification) -> str:
     items = []
     for name, verdict in certification.verdicts.items():
@@ -144,9 +162,10 @@ def render_html(certification: Certification) -> str:
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
         f"<h1>{escape(title)}</h1>"
         f'<div class="badge">{badge_svg(certification.reached_level, certification.spec_version)}</div>'
-        f'<p class="verdict">{_plain(verdict_line(certification))}'
+        f'<div class="verdict"><p>{_plain(verdict_line(certification))}</p>'
+        f"{_verdict_reasons(certification)}"
         f'<span class="why">{escape(counts)} · {len(certification.not_checked)} '
-        "not yet checked by the kit</span></p>"
+        "not yet checked by the kit</span></div>"
         f"{_identity(certification)}"
         f"<h2>Summary by family</h2>{_families(certification)}"
         f"<h2>Not passed ({len(problems)}), failures first</h2>{problem_html}"

@@ -5,6 +5,9 @@ sets the scene for the rule under test goes through ``setup``: when the World an
 otherwise than the contract says, the rule cannot be judged, and the test ends ``unjudged``,
 naming the invariant that judges the step (``SetupDeviation``), instead of failing a rule the
 World may well keep.
+
+Each helper records what it expected of the World call it awaited (``Expectation``), so the
+program a failure report prints asserts the same.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any, NoReturn, TypeVar
 import pytest
 
 from conformance.reporting.display import show
+from conformance.world.recorder import Expectation, watching
 from worldspec.errors import WorkflowError
 
 __all__ = [
@@ -31,6 +35,17 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+
+async def _expecting(call: Awaitable[T], expectation: Expectation) -> T:
+    """Await ``call``, recording ``expectation`` on the last World call it made."""
+    with watching() as begun:
+        try:
+            return await call
+        finally:
+            if begun:
+                begun[-1].expected = expectation
+
 
 _JUDGED: ContextVar[str | None] = ContextVar("worldspec_judged_invariant", default=None)
 
@@ -78,7 +93,7 @@ async def setup(call: Awaitable[T], action: str, judged_by: str) -> T:
     """Await a scene-setting call the contract says must succeed; a contract error it raises
     makes the test ``unjudged`` (see ``deviate``)."""
     try:
-        return await call
+        return await _expecting(call, Expectation("succeeds"))
     except WorkflowError as error:
         deviate(action, f"raised {error.name}: {error}", judged_by)
 
@@ -93,7 +108,7 @@ async def raises(
     wanted = (expected,) if isinstance(expected, type) else tuple(expected)
     names = " or ".join(cls.name for cls in wanted)
     try:
-        result = await call
+        result = await _expecting(call, Expectation("raises", wanted))
     except Exception as error:
         got = error.name if isinstance(error, WorkflowError) else None
         if got in {cls.name for cls in wanted}:
@@ -114,7 +129,7 @@ async def rejects(
     open, or where another invariant judges the error's name."""
     kinds = " or ".join(cls.__name__ for cls in accepted)
     try:
-        result = await call
+        result = await _expecting(call, Expectation("refused", accepted))
     except accepted as error:
         return error
     except Exception as error:
@@ -127,7 +142,7 @@ async def rejects(
 async def returns(call: Awaitable[T], action: str) -> T:
     """Await ``call``, the rule under test; a contract error it raises fails the test."""
     try:
-        return await call
+        return await _expecting(call, Expectation("succeeds"))
     except WorkflowError as error:
         failure = f"raised {error.name}: {error}"
     fail(f"{action} succeeds", failure)

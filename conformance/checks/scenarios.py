@@ -17,6 +17,7 @@ from typing import Any
 from conformance.checks import make
 from conformance.checks.expect import deviate, setup
 from conformance.checks.reads import all_events
+from conformance.world.recorder import concurrently
 from worldspec.entities import WorkflowRun
 from worldspec.errors import WorkflowError
 from worldspec.events import Event, EventRequest, EventResult, RunCreatedRequest
@@ -195,7 +196,9 @@ async def race(calls: Sequence[Awaitable[EventResult]]) -> ConcurrentCreates:
     """Run ``calls`` concurrently (``asyncio.gather``). Anything but a result or a contract
     error is re-raised."""
     outcomes: list[EventResult | WorkflowError] = []
-    for outcome in await asyncio.gather(*calls, return_exceptions=True):
+    with concurrently():
+        gathered = await asyncio.gather(*calls, return_exceptions=True)
+    for outcome in gathered:
         if isinstance(outcome, BaseException) and not isinstance(outcome, WorkflowError):
             raise outcome
         outcomes.append(outcome)

@@ -76,6 +76,10 @@ class Disagreement:
     world: Answer
     oracle: Answer
 
+    def headline(self) -> str:
+        """What differs and after which operation, in one line."""
+        return f"{self.subject} differs after operation {self.step} ({self.operation!r})"
+
     def explain(self) -> str:
         """Where they part and how: both answers, or for two values a diff from the oracle's
         to the World's."""

@@ -91,7 +91,8 @@ class WorldModel(RuleBasedStateMachine):
                 )
             replay = program(self.spec.target, self.spec.options, operations)
             raise ModelDisagreement(
-                f"disagrees with the in-memory oracle\n{disagreement.explain()}\n\n"
+                f"disagrees with the in-memory oracle: {disagreement.headline()}\n"
+                f"{disagreement.explain()}\n\n"
                 f"replay it (prints every answer of both):\n{replay}"
             )
 

@@ -54,6 +54,8 @@ def explain_unexpected(error: Exception, calls: list[Call]) -> str:
         return f"expected: {action} succeeds\nthe World: raised {error.name}: {error}"
     kind = f"{type(error).__name__}: {error}"
     origin, filename = origin_of(error)
+    if origin == "world" and isinstance(error, NotImplementedError):
+        return f"expected: the World implements what the rule calls\nthe World: {error} (in {filename})"
     if origin == "world":
         return f"expected: a World raises only contract errors (§3)\nthe World: raised {kind} (in {filename})"
     if origin == "library":

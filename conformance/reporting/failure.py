@@ -7,6 +7,7 @@ from typing import Any
 
 from conformance.catalogue.entries import Invariant
 from conformance.reporting.display import show
+from conformance.reporting.reproduction import reproduction_program
 from conformance.reporting.rerun import RunIdentity, rerun_command
 from conformance.world.recorder import Recorder
 
@@ -32,8 +33,8 @@ def failure_sections(
     if recorder.calls:
         sections.append(
             (
-                "worldspec: reproduce against the World directly",
-                recorder.program(run.target, dict(run.options)),
+                "worldspec: reproduce against the World directly (a program that checks the rule)",
+                reproduction_program(invariant, run.target, dict(run.options), recorder.calls),
             )
         )
     sections.append(("worldspec: rerun just this test", rerun_command(run, invariant.id)))

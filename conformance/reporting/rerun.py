@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["RunIdentity", "option_argument", "rerun_command"]
+__all__ = ["RunIdentity", "option_argument", "replay_command", "rerun_command"]
 
 
 @dataclass(frozen=True)
@@ -31,10 +31,15 @@ def option_argument(key: str, value: Any) -> str:
     return f"{key}={value if isinstance(value, str) else json.dumps(value)}"
 
 
-def rerun_command(run: RunIdentity, invariant_id: str) -> str:
-    """``pytest --world=... --world-opt=... --world-profile=... --world-seed=... -k ID``, quoted
-    for a shell."""
+def replay_command(run: RunIdentity) -> str:
+    """``pytest --world=... --world-opt=... --world-profile=... --world-seed=...``, quoted for a
+    shell: the whole run again, every random choice the same."""
     parts = ["pytest", f"--world={run.target}"]
     parts += [f"--world-opt={option_argument(key, value)}" for key, value in run.options.items()]
-    parts += [f"--world-profile={run.profile}", f"--world-seed={run.seed}", "-k", invariant_id]
+    parts += [f"--world-profile={run.profile}", f"--world-seed={run.seed}"]
     return " ".join(shlex.quote(part) for part in parts)
+
+
+def rerun_command(run: RunIdentity, invariant_id: str) -> str:
+    """``replay_command`` narrowed to one invariant: ``... -k ID``."""
+    return f"{replay_command(run)} -k {shlex.quote(invariant_id)}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import importlib.util
 import inspect
 import json
 import os
@@ -98,34 +99,24 @@ def _short_cause(error: BaseException) -> str:
 
 
 def _import(module_name: str, target: str) -> Any:
-    """Import ``module_name`` as ``python -m`` would: the current directory comes first when the
-    module is not importable otherwise."""
+    """Import ``module_name`` as ``python -m`` would: when it is not importable otherwise, from
+    the current directory (where pytest or ``worldspec certify`` was run)."""
+    top = module_name.split(".")[0]
+    here = os.getcwd()
     try:
+        if here not in sys.path and importlib.util.find_spec(top) is None:
+            sys.path.insert(0, here)
         return importlib.import_module(module_name)
     except ModuleNotFoundError as error:
-        top = module_name.split(".")[0]
-        here = os.getcwd()
-        if error.name != top or here in sys.path:
-            raise WorldLoadError(
-                f"cannot import module {module_name!r} named by --world {target}: {_short_cause(error)}"
-            ) from None
-        sys.path.insert(0, here)
-        try:
-            return importlib.import_module(module_name)
-        except ModuleNotFoundError as again:
-            if again.name != top:
-                raise WorldLoadError(
-                    f"cannot import module {module_name!r} named by --world {target}: {_short_cause(again)}"
-                ) from None
+        if error.name == top:
             raise WorldLoadError(
                 f"cannot import module {module_name!r} named by --world {target}: it is neither installed "
                 f"nor in the current directory {here}; install your World's package (pip install -e .) "
                 "or run from the directory that holds it"
             ) from None
-        except Exception as again:
-            raise WorldLoadError(
-                f"importing module {module_name!r} named by --world {target} failed: {_short_cause(again)}"
-            ) from None
+        raise WorldLoadError(
+            f"cannot import module {module_name!r} named by --world {target}: {_short_cause(error)}"
+        ) from None
     except Exception as error:
         raise WorldLoadError(
             f"importing module {module_name!r} named by --world {target} failed: {_short_cause(error)}"

@@ -1,8 +1,10 @@
 """A transparent proxy around the World under test that records every call the kit makes.
 
 On a failure the record becomes a runnable Python program that repeats the calls against a
-fresh World, and names the runs whose logs the report should show. Ids the World minted
-(``run_created`` with no runId) are bound to variables so the program works on a new World.
+fresh World (``conformance.reporting.reproduction``), and names the runs whose logs the report
+should show. What the kit expected of a call (``Expectation``, set by ``conformance.checks.expect``)
+and which calls it made concurrently (``concurrently``) are recorded with it, so the program can
+assert the one and gather the other.
 """
 
 from __future__ import annotations
@@ -10,18 +12,66 @@ from __future__ import annotations
 import asyncio
 import copy
 import inspect
-from collections.abc import AsyncIterator
+import itertools
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from conformance.world.deadlines import WorldCallTimeout
 from worldspec.wire_types import MISSING
 
-__all__ = ["Call", "Recorder", "RecordingWorld", "call_arguments"]
+__all__ = [
+    "Call",
+    "Expectation",
+    "Recorder",
+    "RecordingWorld",
+    "call_arguments",
+    "concurrently",
+    "render",
+    "watching",
+]
 
 _NAMESPACES = ("events", "runs", "steps", "hooks")
+
+_WATCHED: ContextVar[list[Call] | None] = ContextVar("worldspec_watched_calls", default=None)
+_GROUP: ContextVar[int | None] = ContextVar("worldspec_concurrent_group", default=None)
+_GROUP_IDS = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What the contract says one call does: ``raises`` one of ``errors`` (by name),
+    ``refused`` with an instance of one of ``errors``, or ``succeeds``."""
+
+    kind: Literal["raises", "refused", "succeeds"]
+    errors: tuple[type[BaseException], ...] = ()
+
+
+@contextmanager
+def watching() -> Iterator[list[Call]]:
+    """The calls begun within this block (in this task and the tasks it starts), in order; the
+    caller states its ``Expectation`` on the last of them, the call it awaited."""
+    begun: list[Call] = []
+    token = _WATCHED.set(begun)
+    try:
+        yield begun
+    finally:
+        _WATCHED.reset(token)
+
+
+@contextmanager
+def concurrently() -> Iterator[None]:
+    """Calls begun within this block were made at once (``asyncio.gather``): a program that
+    reproduces them gathers them too, even when each happened to end before the next began."""
+    token = _GROUP.set(next(_GROUP_IDS))
+    try:
+        yield
+    finally:
+        _GROUP.reset(token)
 
 
 @dataclass
@@ -39,6 +89,12 @@ class Call:
     ended: int | None = None
     """The recorder's tick when it returned or raised (``None`` while in flight): two calls
     overlap, and so were concurrent, when each started before the other ended."""
+    expected: Expectation | None = None
+    """What the kit expected of the call, when it judged it on its own."""
+    group: int | None = None
+    """Calls with the same group were made concurrently (``concurrently``)."""
+    synchronous: bool = False
+    """The member is a plain function (``read_from_stream``, ``create_queue_handler``), not awaited."""
 
 
 @dataclass
@@ -57,8 +113,12 @@ class Recorder:
             tuple(_as_sent(arg) for arg in args),
             {key: _as_sent(value) for key, value in kwargs.items()},
             started=self.ticks,
+            group=_GROUP.get(),
         )
         self.calls.append(call)
+        watched = _WATCHED.get()
+        if watched is not None:
+            watched.append(call)
         if method != "runs.list" and args and isinstance(args[0], str) and args[0].startswith("wrun_"):
             self.note_run(args[0])
         return call
@@ -83,39 +143,6 @@ class Recorder:
         if call.method == "events.create" and call.args and call.args[0] is None and run is not MISSING:
             call.variable = f"run_{len([c for c in self.calls if c.variable])}"
 
-    def program(self, world_target: str, options: dict[str, Any]) -> str:
-        """A Python program that repeats the recorded calls on a fresh World."""
-        module, _, factory = world_target.partition(":")
-        lines = [
-            "import asyncio, datetime",
-            "from worldspec import parse_event_request, CreateEventParams, PaginationOptions",
-            "from worldspec.queue import parse_queue_payload, QueueOptions",
-            f"from {module} import {factory.split('.')[0]}",
-            "",
-            "async def main():",
-            f"    world = {factory}(**{options!r})",
-            "    if hasattr(world, 'start'):",
-            "        await world.start()",
-        ]
-        minted: dict[str, str] = {}
-        for call in self.calls:
-            rendered = ", ".join(
-                [_render(arg, minted) for arg in call.args]
-                + [f"{key}={_render(value, minted)}" for key, value in call.kwargs.items()]
-            )
-            outcome = f"  # raised {type(call.error).__name__}" if call.error is not None else ""
-            target = f"{call.variable} = " if call.variable else ""
-            if call.method == "read_from_stream":
-                lines.append(
-                    f"    print([chunk async for chunk in world.{call.method}({rendered})]){outcome}"
-                )
-            else:
-                lines.append(f"    {target}await world.{call.method}({rendered}){outcome}")
-            if call.variable and call.error is None:
-                minted[str(call.result.run.run_id)] = f"{call.variable}.run.run_id"
-        lines += ["", "asyncio.run(main())"]
-        return "\n".join(lines)
-
 
 def _as_sent(value: Any) -> Any:
     """``value`` as it was when sent: a copy of data, so a caller that changes its objects later
@@ -125,21 +152,27 @@ def _as_sent(value: Any) -> Any:
     return value
 
 
-def _render(value: Any, minted: dict[str, str]) -> str:
+def render(value: Any, minted: dict[str, str]) -> str:
+    """``value`` as Python source that rebuilds it; strings in ``minted`` become the variable
+    names it maps them to (run ids a World minted while the calls were recorded). A function (a
+    queue handler the kit registered) becomes ``delivered``, the handler of
+    ``conformance.reporting.reproduce`` that prints each delivery."""
+    if callable(value) and not isinstance(value, type | BaseModel):
+        return "delivered"
     if isinstance(value, str) and value in minted:
         return minted[value]
     if isinstance(value, BaseModel):
         wire = value.model_dump(by_alias=True, mode="python")
         name = type(value).__name__
         if name.endswith("Request"):
-            return f"parse_event_request({_render(wire, minted)})"
+            return f"parse_event_request({render(wire, minted)})"
         if name in ("WorkflowInvokePayload", "StepInvokePayload", "HealthCheckPayload"):
-            return f"parse_queue_payload({_render(wire, minted)})"
-        return f"{name}.model_validate({_render(wire, minted)})"
+            return f"parse_queue_payload({render(wire, minted)})"
+        return f"{name}.model_validate({render(wire, minted)})"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{key!r}: {_render(item, minted)}" for key, item in value.items()) + "}"
+        return "{" + ", ".join(f"{key!r}: {render(item, minted)}" for key, item in value.items()) + "}"
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(_render(item, minted) for item in value) + "]"
+        return "[" + ", ".join(render(item, minted) for item in value) + "]"
     return repr(value)
 
 
@@ -159,8 +192,8 @@ class _RecordingNamespace:
 
 def call_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     """The arguments of a call as the failure report shows them (cut after 400 characters)."""
-    shown = [_render(arg, {}) for arg in args] + [
-        f"{key}={_render(value, {})}" for key, value in kwargs.items()
+    shown = [render(arg, {}) for arg in args] + [
+        f"{key}={render(value, {})}" for key, value in kwargs.items()
     ]
     text = ", ".join(shown)
     return text if len(text) <= 400 else text[:400] + " ..."
@@ -192,6 +225,7 @@ def _recording(member: Any, method: str, recorder: Recorder, deadline: float | N
 
     def call_sync(*args: Any, **kwargs: Any) -> Any:
         call = recorder.begin(method, args, kwargs)
+        call.synchronous = True
         call.result = member(*args, **kwargs)
         recorder.end(call)
         if hasattr(call.result, "__anext__"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.broken_worlds.base import BrokenWorld, Params
 from worldspec import errors
 from worldspec.entities import TERMINAL_RUN_STATUSES
@@ -36,6 +38,21 @@ class WaitCompletesTwice(BrokenWorld, breaks={"WAIT-003"}):
         wait = self.state.waits.get(f"{run_id}-{event.correlation_id}")
         if event.event_type == "wait_completed" and wait is not None:
             self.state.waits[wait.wait_id] = wait.model_copy(update={"status": "waiting"})
+        return await super().on_create(run_id, event, params)
+
+
+class WaitCompletionReadBeforeItsWrite(BrokenWorld, breaks={"WAIT-003"}):
+    """``wait_completed`` reads the wait, waits for its storage (a round trip), then writes the
+    completion from what it read: one at a time it refuses a completed wait as it should, but
+    concurrent completions of one waiting wait all read it waiting and all succeed."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        key = f"{run_id}-{event.correlation_id}"
+        read = self.state.waits.get(key)
+        if event.event_type != "wait_completed" or read is None or read.status != "waiting":
+            return await super().on_create(run_id, event, params)
+        await asyncio.sleep(0)
+        self.state.waits[key] = read
         return await super().on_create(run_id, event, params)
 
 

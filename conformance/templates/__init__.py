@@ -1,0 +1,1 @@
+"""Templates of the files ``worldspec init`` writes (data only)."""

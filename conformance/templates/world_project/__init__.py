@@ -1,0 +1,1 @@
+"""The World project ``worldspec init`` writes: ``*.tmpl`` files, ``string.Template`` syntax."""

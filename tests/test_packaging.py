@@ -1,0 +1,101 @@
+"""worldspec installs as a user installs it: built with ``python -m build``, installed from the
+wheel into a fresh virtual environment that has no view of the checkout, it certifies the oracle.
+
+The editable install the README's commands use reads every file from the checkout, so it hides
+a data file the wheel lacks; only a real install shows it. One build and one virtual
+environment serve the whole module (about 20 s). The environment is made without
+``--system-site-packages``: with it, a runtime dependency missing from ``pyproject.toml`` would
+be found in the outer environment and go unnoticed. Runtime dependencies come from the package
+index pip is configured with (``pip config list``), as they would for a user.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHIPPED_PACKAGES = ("worldspec", "conformance", "reference_worlds")
+
+
+@dataclass(frozen=True)
+class InstalledKit:
+    wheel: Path
+    bin: Path
+
+
+def _clean_environment() -> dict[str, str]:
+    """The environment without anything that would point Python back at the checkout."""
+    return {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+
+
+@pytest.fixture(scope="module")
+def installed_kit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InstalledKit]:
+    root = tmp_path_factory.mktemp("packaging")
+    dist = root / "dist"
+    # No --wheel/--sdist: build makes the sdist, then the wheel from the sdist, so a file the
+    # sdist leaves out is missing from the wheel too.
+    subprocess.run(
+        [sys.executable, "-m", "build", "--outdir", str(dist), str(REPO)],
+        check=True, capture_output=True, text=True, timeout=300, env=_clean_environment(),
+    )
+    (wheel,) = dist.glob("*.whl")
+    environment = root / "venv"
+    venv.create(environment, with_pip=True, system_site_packages=False)
+    bin_dir = environment / "bin"
+    subprocess.run(
+        [str(bin_dir / "python"), "-m", "pip", "install", "-q", str(wheel)],
+        check=True, capture_output=True, text=True, timeout=300, env=_clean_environment(),
+    )
+    yield InstalledKit(wheel, bin_dir)
+
+
+def test_the_wheel_holds_every_file_the_kit_ships(installed_kit: InstalledKit) -> None:
+    tracked = subprocess.run(
+        ["git", "ls-files", *SHIPPED_PACKAGES], cwd=REPO, check=True, capture_output=True, text=True
+    ).stdout.split()
+    with zipfile.ZipFile(installed_kit.wheel) as wheel:
+        packed = set(wheel.namelist())
+    assert tracked, "git lists no files of the shipped packages"
+    assert sorted(set(tracked) - packed) == []
+
+
+def test_the_installed_kit_certifies_the_oracle_from_an_empty_folder(
+    installed_kit: InstalledKit, tmp_path: Path
+) -> None:
+    finished = subprocess.run(
+        [str(installed_kit.bin / "worldspec"), "certify", "reference_worlds.memory:MemoryWorld",
+         "--profile", "quick", "--out", "certification"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600, env=_clean_environment(),
+    )
+    assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
+    assert "Certified at core" in finished.stdout
+    assert (tmp_path / "certification" / "report.json").is_file()
+
+
+def test_a_folder_named_worldspec_in_the_current_directory_is_explained(tmp_path: Path) -> None:
+    """A checkout named ``worldspec`` next to the user's project shadows an editable install
+    (whose finder Python consults after the current directory). The subprocess imports the
+    folder as Python would in that case, as a namespace package, then the kit."""
+    (tmp_path / "worldspec").mkdir()
+    shadowing = (
+        "import importlib.machinery, importlib.util, sys; "
+        f"spec = importlib.machinery.PathFinder.find_spec('worldspec', [{str(tmp_path)!r}]); "
+        "sys.modules['worldspec'] = importlib.util.module_from_spec(spec); "
+        "import conformance.cli"
+    )
+    finished = subprocess.run(
+        [sys.executable, "-c", shadowing],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, env=_clean_environment(),
+    )
+    last_line = finished.stderr.strip().splitlines()[-1]
+    assert finished.returncode != 0
+    assert f"'worldspec' resolves to the folder {tmp_path / 'worldspec'}, not to the installed" in last_line
