@@ -63,7 +63,7 @@ async def _round_trip_everywhere(world: World, data: bytes) -> None:
     await returns(world.events.create(run_id, make.step_created(step_id, input=data)), "step_created")
     await returns(world.events.create(run_id, make.step_started(step_id)), "step_started")
     await returns(world.events.create(run_id, make.step_completed(step_id, result=data)), "step_completed")
-    token = make.new_id("token")
+    token = make.token()
     await returns(
         world.events.create(run_id, make.hook_created(hook_id, token, metadata=data)), "hook_created"
     )

@@ -39,7 +39,7 @@ async def test_hook_created_returns_and_finds_the_hook(world: World) -> None:
     run_id = await started_run(world)
     metadata = b"devl\x00" + bytes(range(256))
     for is_webhook in (True, False):
-        hook_id, token = make.new_id("hook"), make.new_id("token")
+        hook_id, token = make.new_id("hook"), make.token()
         created = make.hook_created(hook_id, token, metadata=metadata, is_webhook=is_webhook)
         result = await create(world, run_id, created)
         expected = {
@@ -110,7 +110,7 @@ async def test_hook_id_is_created_once(world: World) -> None:
     for state in ("live", "disposed"):
         if state == "disposed":
             await create(world, run_id, make.hook_disposed(hook_id))
-        token = make.new_id("token")
+        token = make.token()
         await raises(
             errors.EntityConflictError,
             world.events.create(run_id, make.hook_created(hook_id, token)),
@@ -226,6 +226,6 @@ async def test_hook_getters_miss_with_hook_not_found(world: World) -> None:
     )
     await raises(
         errors.HookNotFoundError,
-        world.hooks.get_by_token(make.new_id("token")),
+        world.hooks.get_by_token(make.token()),
         "hooks.getByToken of an unknown token",
     )

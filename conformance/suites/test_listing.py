@@ -89,7 +89,7 @@ async def _catalogue(world: World) -> list[_Listing]:
     for step_id in steps:
         await _create(world, run_id, make.step_created(step_id))
     for hook_id in hooks:
-        await _create(world, run_id, make.hook_created(hook_id, make.new_id("token")))
+        await _create(world, run_id, make.hook_created(hook_id, make.token()))
     busy = steps[0]
     for request in (
         make.step_started(busy),
@@ -235,7 +235,7 @@ async def test_default_orders(world: World) -> None:
         appended.append((await _create(world, run_id, request)).event.event_id)
     for hook_id in hooks:
         appended.append(
-            (await _create(world, run_id, make.hook_created(hook_id, make.new_id("token")))).event.event_id
+            (await _create(world, run_id, make.hook_created(hook_id, make.token()))).event.event_id
         )
     page = PaginationOptions(limit=100)
     defaults: list[tuple[str, Callable[[], Awaitable[PaginatedResponse[Any]]], list[str]]] = [
@@ -310,7 +310,7 @@ async def test_filters(world: World) -> None:
     for run_id, (steps, hooks) in children.items():
         for step_id, hook_id in zip(steps, hooks, strict=True):
             await _create(world, run_id, make.step_created(step_id))
-            await _create(world, run_id, make.hook_created(hook_id, make.new_id("token")))
+            await _create(world, run_id, make.hook_created(hook_id, make.token()))
     for run_id, (steps, hooks) in children.items():
         await _exactly(f"steps.list({run_id!r})", world.steps.list(run_id, pagination=page), set(steps))
         await _exactly(
@@ -334,7 +334,7 @@ async def test_resolve_data_none_on_entities(world: World) -> None:
         make.step_retrying(step_id),
         make.step_started(step_id),
         make.step_completed(step_id),
-        make.hook_created(hook_id, make.new_id("token"), metadata=b"devl\x00meta", is_webhook=False),
+        make.hook_created(hook_id, make.token(), metadata=b"devl\x00meta", is_webhook=False),
     ):
         await _create(world, run_id, request)
     page = PaginationOptions(limit=10)

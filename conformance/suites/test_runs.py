@@ -373,7 +373,7 @@ async def test_run_status_is_the_fold_of_its_log(world: World) -> None:
             pending_run,
             lambda step: [
                 make.step_created(step),
-                make.hook_created(make.new_id("hook"), make.new_id("token")),
+                make.hook_created(make.new_id("hook"), make.token()),
                 make.wait_created(make.new_id("wait"), datetime.now(UTC)),
             ],
         ),

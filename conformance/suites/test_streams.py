@@ -7,7 +7,7 @@ import contextlib
 from typing import Any
 
 from conformance.catalogue.marker import invariant
-from conformance.checks import make
+from conformance.checks import make, values
 from conformance.checks.expect import fail, returns
 from worldspec.capabilities import Capability
 from worldspec.protocol import World
@@ -49,7 +49,7 @@ LIVE_TIMEOUT = 1.0
 
 
 def _stream_name() -> str:
-    return f"strm_{make.new_id('s')}"
+    return values.stream_name()
 
 
 def _as_bytes(chunk: str | bytes) -> bytes:
