@@ -130,18 +130,22 @@ class Twin:
 def twins(make: Callable[[str], str]) -> list[Twin]:
     """Pairs of fresh values, ``make(core)`` for two cores that differ only in case, normal
     form, a suffix, a prefix, or a LIKE/glob metacharacter standing where a plain letter is.
-    ``make`` places the core in the value (a token, a stream name, a workflow name)."""
-    stem = _stem()
-    pairs = (
-        (f"Key{stem}", f"key{stem}", "case"),
-        (f"{CAFE_NFC}{stem}", f"{CAFE_NFD}{stem}", "Unicode normal form (NFC, NFD)"),
-        (f"Stra\u00dfe{stem}", f"STRASSE{stem}", "full case folding (\u00df, SS)"),
-        (f"k{stem}", f"k{stem}-suffix", "a suffix"),
-        (f"k{stem}", f"prefix-k{stem}", "a prefix"),
-        (f"k{stem}_x", f"k{stem}ax", "`_` (a LIKE wildcard) for a letter"),
-        (f"k{stem}%", f"k{stem}%x", "`%` (a LIKE wildcard) against a longer value"),
-        (f"k{stem}*", f"k{stem}zz", "`*` (a glob wildcard) against what it would match"),
+    ``make`` places the core in the value (a token, a stream name, a workflow name). Each pair
+    has a stem of its own, so no two pairs share a value."""
+    shapes: tuple[tuple[str, str, str], ...] = (
+        ("Key{}", "key{}", "case"),
+        (CAFE_NFC + "{}", CAFE_NFD + "{}", "Unicode normal form (NFC, NFD)"),
+        ("Stra\u00dfe{}", "STRASSE{}", "full case folding (\u00df, SS)"),
+        ("k{}", "k{}-suffix", "a suffix"),
+        ("k{}", "prefix-k{}", "a prefix"),
+        ("k{}_x", "k{}ax", "`_` (a LIKE wildcard) for a letter"),
+        ("k{}%", "k{}%x", "`%` (a LIKE wildcard) against a longer value"),
+        ("k{}*", "k{}zz", "`*` (a glob wildcard) against what it would match"),
     )
+    pairs = []
+    for first, second, why in shapes:
+        stem = _stem()
+        pairs.append((first.format(stem), second.format(stem), why))
     return [Twin(make(first), make(second), why) for first, second, why in pairs]
 
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conformance.catalogue.marker import invariant
-from conformance.checks import make
+from conformance.checks import make, values
 from conformance.checks.expect import fail, raises, returns
 from conformance.checks.scenarios import pending_run
 from worldspec import errors
@@ -291,7 +291,9 @@ async def _exactly(label: str, call: Awaitable[PaginatedResponse[Any]], expected
 @invariant("LIST-005")
 async def test_filters(world: World) -> None:
     """``runs.list`` returns exactly the runs of ``workflowName``, and of ``status`` too when
-    given; ``steps.list``/``hooks.list`` with a runId return exactly that run's steps/hooks."""
+    given (names that differ only in case, normal form, a prefix or suffix, or a wildcard
+    character are different names); ``steps.list``/``hooks.list`` with a runId return exactly
+    that run's steps/hooks."""
     name = make.workflow_name()
     made = await _statuses(world, name)
     await _statuses(world, make.workflow_name())
@@ -316,6 +318,17 @@ async def test_filters(world: World) -> None:
         await _exactly(
             f"hooks.list(runId={run_id!r})", world.hooks.list(run_id=run_id, pagination=page), set(hooks)
         )
+    for twin in values.twins(lambda core: f"workflow//./worldspec//{core}"):
+        runs = {
+            twin_name: await pending_run(world, make.run_created(name=twin_name))
+            for twin_name in (twin.first, twin.second)
+        }
+        for twin_name, run_id in runs.items():
+            await _exactly(
+                f"runs.list(workflowName={twin_name!r}) beside a name that differs by {twin.differ_by}",
+                world.runs.list(workflow_name=twin_name, pagination=page),
+                {run_id},
+            )
 
 
 @invariant("LIST-006")

@@ -228,7 +228,8 @@ async def _chunk_pages(world: World, name: str, run_id: str, limit: int, count: 
 async def test_streams_listed_by_run(world: World) -> None:
     """``list_streams_by_run_id`` lists the streams written or only closed with that runId;
     a stream is keyed by name, so one written with two runIds is listed under both and holds
-    the chunks of both writes; an unknown runId lists nothing."""
+    the chunks of both writes; an unknown runId lists nothing. Names that differ only in case,
+    Unicode normal form, a prefix or suffix, or a wildcard character name different streams."""
     first, second = make.new_id("wrun"), make.new_id("wrun")
     written, closed_only, elsewhere, shared = (_stream_name() for _ in range(4))
     await returns(world.write_to_stream(written, first, b"w"), "write_to_stream")
@@ -251,3 +252,29 @@ async def test_streams_listed_by_run(world: World) -> None:
     read = await _read(world, shared)
     if sorted(read) != [b"from the first run", b"from the second run"]:
         fail("a stream written with two runIds is one stream, keyed by name", f"read {read!r}")
+    twin_run = make.new_id("wrun")
+    twins = values.twins(lambda core: f"strm_{core}")
+    for twin in twins:
+        for name in (twin.first, twin.second):
+            await returns(world.write_to_stream(name, twin_run, name.encode()), "write_to_stream")
+            await returns(world.close_stream(name, twin_run), "close_stream")
+    listed = set(await returns(world.list_streams_by_run_id(twin_run), "list_streams_by_run_id"))
+    expected = {name for twin in twins for name in (twin.first, twin.second)}
+    if listed != expected:
+        fail(
+            "streams whose names differ only in case, normal form, a prefix or suffix, or a "
+            "wildcard character are different streams, each listed under its own name",
+            "listed other names",
+            ("expected", sorted(expected)),
+            ("listed", sorted(listed)),
+        )
+    for twin in twins:
+        for name in (twin.first, twin.second):
+            read = await _read(world, name)
+            if read != [name.encode()]:
+                fail(
+                    f"a stream is keyed by its exact name (its twin differs by {twin.differ_by})",
+                    "read another stream's chunks",
+                    ("name", name),
+                    ("read", read),
+                )
