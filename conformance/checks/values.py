@@ -178,7 +178,7 @@ def nested_payload(*, large: bool = False) -> dict[str, Any]:
     }
 
 
-_SAFE_TEXT = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=40)
+_SAFE_TEXT = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=40)
 
 
 def payloads() -> st.SearchStrategy[Any]:

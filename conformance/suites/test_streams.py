@@ -258,15 +258,15 @@ async def test_streams_listed_by_run(world: World) -> None:
         for name in (twin.first, twin.second):
             await returns(world.write_to_stream(name, twin_run, name.encode()), "write_to_stream")
             await returns(world.close_stream(name, twin_run), "close_stream")
-    listed = set(await returns(world.list_streams_by_run_id(twin_run), "list_streams_by_run_id"))
+    twins_listed = set(await returns(world.list_streams_by_run_id(twin_run), "list_streams_by_run_id"))
     expected = {name for twin in twins for name in (twin.first, twin.second)}
-    if listed != expected:
+    if twins_listed != expected:
         fail(
             "streams whose names differ only in case, normal form, a prefix or suffix, or a "
             "wildcard character are different streams, each listed under its own name",
             "listed other names",
             ("expected", sorted(expected)),
-            ("listed", sorted(listed)),
+            ("listed", sorted(twins_listed)),
         )
     for twin in twins:
         for name in (twin.first, twin.second):
