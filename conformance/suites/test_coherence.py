@@ -323,8 +323,8 @@ async def test_every_list_honours_limit_and_cursor(world: World) -> None:
     """Every list method (runs.list by workflowName and by status too, hooks.list by run and of
     all runs, listByCorrelationId; LIST-007 judges events.list and steps.list) over a
     collection past 100 items, paged with limits 11, 104 and 105: each page holds exactly
-    ``limit`` items while more remain, ``hasMore`` says whether they do, and following the cursors yields every item
-    once in ``ceil(total / limit)`` pages."""
+    ``limit`` items while more remain, ``hasMore`` says whether they do, and following the
+    cursors yields every item once in ``ceil(total / limit)`` pages."""
     for label, read, total in await _collections(world):
         for limit in LIMITS:
             seen: list[str] = []
