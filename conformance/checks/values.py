@@ -35,7 +35,6 @@ __all__ = [
     "NASTY_PIECES",
     "VALID_UTF8",
     "Twin",
-    "caller_strings",
     "nasty_name",
     "nasty_token",
     "nested_payload",
@@ -195,13 +194,4 @@ def payloads() -> st.SearchStrategy[Any]:
         leaves,
         lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_SAFE_TEXT, inner, max_size=4),
         max_leaves=12,
-    )
-
-
-def caller_strings() -> st.SearchStrategy[str]:
-    """Hypothesis: non-empty caller strings without NUL, often built from the nasty pieces."""
-    return st.one_of(
-        st.sampled_from(NASTY_PIECES),
-        _SAFE_TEXT.filter(bool),
-        st.tuples(st.sampled_from(NASTY_PIECES), _SAFE_TEXT).map("".join),
     )
