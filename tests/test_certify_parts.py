@@ -172,3 +172,31 @@ def test_live_progress_redraws_a_bar_per_family_in_place() -> None:
     assert drawn.count("\x1b[1F") == 1
     last = drawn.rpartition("\x1b[2K")[2]
     assert "1/2" in last and "█" * 15 in last and "░" * 15 in last
+
+
+def test_the_invariants_a_worker_collected_are_read_from_grouped_node_ids_too() -> None:
+    from conformance.plugin import _invariant_ids
+
+    node_ids = [
+        "conformance/suites/test_runs.py::test_run_created[RUN-001]",
+        "conformance/suites/test_races.py::test_race[LIN-002]@worldspec-races",
+        "conformance/suites/test_hooks.py::test_token[HOOK-003]@worldspec-races",
+        "tests/test_other.py::test_unrelated[3]",
+    ]
+    assert _invariant_ids(node_ids) == ["RUN-001", "LIN-002", "HOOK-003"]
+
+
+def test_a_record_for_an_invariant_the_collection_did_not_announce_is_still_judged() -> None:
+    from conformance.certify.runner import KitRun, _dispatch
+
+    run = KitRun(exit_code=0, output="", report=None)
+    record = _record("RUN-004")
+    _dispatch(
+        [
+            {"event": "collected", "tests": [{"id": "BIN-003", "family": "BIN"}]},
+            {"event": "finished", "record": record.to_json()},
+        ],
+        run,
+        lambda message: None,
+    )
+    assert set(run.checked) == {"BIN-003", "RUN-004"}

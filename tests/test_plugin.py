@@ -3,6 +3,7 @@ and what a failure report shows."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -141,11 +142,56 @@ def test_known_failure_that_passes_fails_the_run(tmp_path: Path) -> None:
     assert "XPASS(strict)" in result.stdout
 
 
+def _sometimes_failing(tmp_path: Path, ident: str) -> Path:
+    path = tmp_path / "sometimes.toml"
+    path.write_text(
+        f'[[known_failure]]\nid = "{ident}"\nreason = "a race"\nlink = "https://example.org/{ident}"\n'
+        'sometimes = "failed in 3 of 10 runs"\n'
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("world", "outcome"),
+    [("tests.broken_worlds:TruncatedPreload", "expected-fail"), (MEMORY, "pass")],
+    ids=["shows", "does-not-show"],
+)
+def test_a_known_failure_that_shows_sometimes_passes_the_run_either_way(
+    tmp_path: Path, world: str, outcome: str
+) -> None:
+    known = _sometimes_failing(tmp_path, "RS-006")
+    records = tmp_path / "records.jsonl"
+    result = run_pytest(
+        tmp_path,
+        f"--world={world}",
+        f"--world-xfail={known}",
+        f"--world-records={records}",
+        "-q",
+        "-k",
+        "RS-006",
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    finished = [json.loads(line) for line in records.read_text().splitlines()]
+    record = next(m["record"] for m in finished if m["event"] == "finished" and m["record"]["id"] == "RS-006")
+    assert record["outcome"] == outcome
+    assert record["finding"] == "https://example.org/RS-006"
+    if outcome == "pass":
+        assert "failed in 3 of 10 runs" in record["reason"]
+
+
 def test_stale_known_failure_entry_fails_the_run(tmp_path: Path) -> None:
     known = _known_failures(tmp_path, "STRM-003")
     only_runs = str(REPO / "conformance" / "suites" / "test_runs.py")
     result = run_pytest(tmp_path, f"--world={MEMORY}", f"--world-xfail={known}", "-q", only_runs)
     assert result.returncode == 1
+    assert "STRM-003 is listed in --world-xfail but no collected test checks it" in result.stdout
+
+
+def test_stale_known_failure_entry_fails_a_run_on_several_workers(tmp_path: Path) -> None:
+    known = _known_failures(tmp_path, "STRM-003")
+    only_runs = str(REPO / "conformance" / "suites" / "test_runs.py")
+    result = run_pytest(tmp_path, f"--world={MEMORY}", f"--world-xfail={known}", "-q", "-n", "2", only_runs)
+    assert result.returncode == 1, result.stdout + result.stderr
     assert "STRM-003 is listed in --world-xfail but no collected test checks it" in result.stdout
 
 

@@ -90,11 +90,16 @@ def column_from_report(report: dict[str, Any]) -> Column:
     return Column(
         title=str(title or world["factory"]),
         version=str(package.get("version") or ""),
-        spec_version=str(world.get("specVersion")),
+        spec_version=_declared(world.get("specVersion")),
         date=str(report["run"]["startedAt"])[:10],
         level=str(report["certification"]["reachedLevel"] or "not certified"),
         cells={str(record["id"]): _cell(record) for record in report["invariants"]},
     )
+
+
+def _declared(spec_version: object) -> str:
+    """The spec version a World reports, or "none declared" for a World that reports none."""
+    return "none declared" if spec_version is None else str(spec_version)
 
 
 def column_not_run(title: str, reason: str) -> Column:

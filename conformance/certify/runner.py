@@ -139,4 +139,5 @@ def _dispatch(
         elif message["event"] == "finished":
             record = InvariantRecord.from_json(message["record"])
             run.records[record.id] = record
+            run.checked.setdefault(record.id, record.family)
         on_progress(message)

@@ -45,7 +45,8 @@ def classify(
 ) -> InvariantRecord:
     """The record of one invariant test from its phase reports (setup, call, teardown) and
     ``facts``: ``skipped_for`` (a capability), ``deviation`` (a ``SetupDeviation``),
-    ``timed_out``, ``should_violation`` (the message of a broken SHOULD rule), ``evidence``."""
+    ``timed_out``, ``should_violation`` (the message of a broken SHOULD rule), ``evidence``,
+    ``finding`` and ``sometimes`` (of a known failure)."""
     duration = round(sum(report.duration for report in reports), 4)
     common: dict[str, Any] = {
         "duration": duration,
@@ -74,7 +75,7 @@ def classify(
             return new_record(
                 invariant,
                 "expected-fail",
-                reason=str(skipped.wasxfail),
+                reason=str(skipped.wasxfail).removeprefix("known failure: "),
                 finding=facts.get("finding"),
                 rerun=rerun,
                 details=_details(skipped),
@@ -93,6 +94,12 @@ def classify(
             )
         return new_record(
             invariant, "skip", reason=_skip_reason(skipped), skipped_for=facts.get("skipped_for"), **common
+        )
+    sometimes = facts.get("sometimes")
+    if sometimes is not None:
+        reason = f"a known failure that shows in some runs only ({sometimes}) did not show in this one"
+        return new_record(
+            invariant, "pass", reason=reason, finding=facts.get("finding"), rerun=rerun, **common
         )
     violation = facts.get("should_violation")
     if violation is not None:
