@@ -179,19 +179,35 @@ async def _next_live(received: asyncio.Queue[bytes | None], what: str) -> bytes 
         fail(f"a reader opened before the writes receives {what} within {LIVE_TIMEOUT:.0f} s", "it did not")
 
 
+CHUNKS = 106
+"""Chunks STRM-006 writes: past 10 and past the default page."""
+DEFAULT_CHUNK_PAGE = 100
+"""§10: ``get_stream_chunks`` pages by 100 when no limit is given."""
+
+
 @invariant("STRM-006", requires=Capability.STREAMS)
 async def test_chunk_pages_join_to_all_chunks(world: World) -> None:
-    """``get_stream_chunks`` paged by 1, 2, 4 and 100 joins to every chunk, zero-length ones
-    included, with indices 0..n-1; ``hasMore`` comes with a cursor; the last page has
-    ``hasMore: false``, ``cursor: null`` and ``done`` false while open, true once closed."""
+    """On a stream of 106 chunks (past 10, where ordering indices as text breaks, and past the
+    default page of 100), ``get_stream_chunks`` paged by 7 and 100 (and by 1 once closed) joins
+    to every chunk,
+    zero-length ones included, with indices 0..n-1; without a limit a page holds 100;
+    ``hasMore`` comes with a cursor; the last page has ``hasMore: false``, ``cursor: null`` and
+    ``done`` false while open, true once closed."""
     name, run_id = _stream_name(), make.new_id("wrun")
     chunks: list[str | bytes] = [b"a", b"", "é", bytes(range(256)), b"\x00", b"z"]
+    chunks += [f"chunk {index}".encode() for index in range(len(chunks), CHUNKS)]
     for chunk in chunks:
         await returns(world.write_to_stream(name, run_id, chunk), "write_to_stream")
     for closed in (False, True):
         if closed:
             await returns(world.close_stream(name, run_id), "close_stream")
-        for limit in (1, 2, 4, 100):
+        first = await returns(world.get_stream_chunks(name, run_id), "get_stream_chunks()")
+        if len(first.data) != DEFAULT_CHUNK_PAGE or not first.has_more:
+            fail(
+                f"get_stream_chunks without a limit returns {DEFAULT_CHUNK_PAGE} of {CHUNKS} chunks, hasMore",
+                f"returned {len(first.data)}, hasMore: {str(first.has_more).lower()}",
+            )
+        for limit in (1, 7, 100) if closed else (7, 100):
             pages = await _chunk_pages(world, name, run_id, limit, len(chunks))
             joined = [(chunk.index, chunk.data) for page in pages for chunk in page.data]
             last = pages[-1]

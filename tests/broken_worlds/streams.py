@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from tests.broken_worlds.base import BrokenWorld
-from worldspec.streams import StreamChunksResponse, StreamInfoResponse
+from worldspec.streams import StreamChunk, StreamChunksResponse, StreamInfoResponse
 
 POLL_SECONDS = 0.01
 
@@ -114,3 +114,24 @@ class StreamNamesNormalised(BrokenWorld, breaks={"STRM-007"}):
 
     async def get_stream_info(self, name: str, run_id: str) -> StreamInfoResponse:
         return await super().get_stream_info(self.stored(name), run_id)
+
+
+class ChunksOrderedAsText(BrokenWorld, breaks={"STRM-006"}):
+    """Keeps each chunk in a file named for its index and pages ``get_stream_chunks`` through
+    the directory listing sorted by name, so chunk 10 comes before chunk 2 (the read path
+    follows the tail index and is right)."""
+
+    async def get_stream_chunks(
+        self, name: str, run_id: str, *, limit: int | None = None, cursor: str | None = None
+    ) -> StreamChunksResponse:
+        everything = await super().get_stream_chunks(name, run_id, limit=1000)
+        by_file_name = sorted(everything.data, key=lambda chunk: f"chunk-{chunk.index}")
+        start, size = int(cursor or 0), limit or 100
+        page = by_file_name[start : start + size]
+        more = start + size < len(by_file_name)
+        return StreamChunksResponse(
+            data=[StreamChunk(index=start + offset, data=chunk.data) for offset, chunk in enumerate(page)],
+            cursor=str(start + size) if more else None,
+            has_more=more,
+            done=everything.done,
+        )
