@@ -35,6 +35,7 @@ import worldspec
 from conformance import suites
 from conformance.catalogue.entries import FAMILIES, INVARIANTS, invariant_by_id
 from conformance.catalogue.marker import MarkedInvariant, invariant_of
+from conformance.checks import values
 from conformance.checks.expect import SetupDeviation, judging
 from conformance.reporting.blame import explain_unexpected
 from conformance.reporting.failure import failure_sections
@@ -366,6 +367,7 @@ def _opened_world(
     census = Census.take()
     harness = _harness_of(item)
     recorder = item.stash.setdefault(_RECORDER, Recorder())
+    values.restart_rotation()
     try:
         opened = harness.run(opener(spec, recorder), spec.close_timeout * 2, "opening the World")
     except WorldLoadError as error:

@@ -80,3 +80,12 @@ def test_payloads_are_json_and_bytes(payload: Any) -> None:
         return value is None or isinstance(value, bool | int | str | bytes)
 
     assert plain(payload)
+
+
+def test_stream_names_avoid_what_a_world_may_refuse_and_turns_restart() -> None:
+    names = [values.stream_name() for _ in range(2 * len(values.NASTY_PIECES))]
+    assert not any(unsafe in name for name in names for unsafe in "./\\\x00")
+    values.restart_rotation()
+    first = [values.workflow_name().split(" ")[1:-1] for _ in range(5)]
+    values.restart_rotation()
+    assert [values.workflow_name().split(" ")[1:-1] for _ in range(5)] == first

@@ -35,10 +35,10 @@ __all__ = [
     "NASTY_PIECES",
     "VALID_UTF8",
     "Twin",
-    "nasty_name",
     "nasty_token",
     "nested_payload",
     "payloads",
+    "restart_rotation",
     "stream_name",
     "tokens",
     "twins",
@@ -79,9 +79,11 @@ def _stem() -> str:
     return new_ulid().lower()
 
 
-def nasty_token(index: int = 0) -> str:
-    """A fresh hook token carrying the nasty piece ``index`` (cycled) and a unique stem."""
-    return f"tok {NASTY_PIECES[index % len(NASTY_PIECES)]} {_stem()}"
+def nasty_token(index: int | None = None) -> str:
+    """A fresh hook token carrying the nasty piece ``index`` (cycled; by default, the next in
+    turn) and a unique stem."""
+    piece = NASTY_PIECES[(_next_piece() if index is None else index) % len(NASTY_PIECES)]
+    return f"tok {piece} {_stem()}"
 
 
 def tokens() -> list[str]:
@@ -99,14 +101,16 @@ def workflow_name(index: int | None = None) -> str:
     return f"workflow//./worldspec//wf {piece} {_stem()}"
 
 
-def nasty_name(index: int = 0) -> str:
-    """A fresh caller name (for a stream, say) carrying the nasty piece ``index`` (cycled)."""
-    return f"{NASTY_PIECES[index % len(NASTY_PIECES)]} {_stem()}"
+STREAM_NAME_PIECES: Final = tuple(
+    piece for piece in NASTY_PIECES if not any(unsafe in piece for unsafe in "./\\")
+)
+"""The pieces a stream name may carry: a World may refuse ``.``, ``/`` and ``\\`` in a name it
+stores by (as §2.5 lets it for ids; the runtime never sends them in a stream name)."""
 
 
 def stream_name() -> str:
     """A fresh stream name, with a nasty piece in turn."""
-    return f"strm_{nasty_name(_next_piece())}"
+    return f"strm_{STREAM_NAME_PIECES[_next_piece() % len(STREAM_NAME_PIECES)]} {_stem()}"
 
 
 _turn = [0]
@@ -115,6 +119,12 @@ _turn = [0]
 def _next_piece() -> int:
     _turn[0] += 1
     return _turn[0] % len(NASTY_PIECES)
+
+
+def restart_rotation() -> None:
+    """Start the turn of pieces over, so each test draws the same pieces whatever ran before it
+    (the plugin calls this as it opens a test's World)."""
+    _turn[0] = 0
 
 
 @dataclass(frozen=True)
