@@ -35,6 +35,7 @@ import worldspec
 from conformance import suites
 from conformance.catalogue.entries import FAMILIES, INVARIANTS, invariant_by_id
 from conformance.catalogue.marker import MarkedInvariant, invariant_of
+from conformance.checks import values
 from conformance.checks.expect import SetupDeviation, judging
 from conformance.reporting.blame import explain_unexpected
 from conformance.reporting.failure import failure_sections
@@ -44,6 +45,7 @@ from conformance.reporting.profiles import DEFAULT_PROFILE, PROFILES, Profile, d
 from conformance.reporting.records import Evidence, InvariantRecord, RecordBook
 from conformance.reporting.rerun import RunIdentity, replay_command, rerun_command
 from conformance.world.capabilities import CapabilityDeclarationError, capabilities_of, unwrapped
+from conformance.world.clock import ClockedWorld, ManualClock, open_world_with_clock
 from conformance.world.deadlines import DEFAULT_CALL_TIMEOUT, WorldCallTimeout, abandon
 from conformance.world.harness import HarnessTimeout, WorldHarness
 from conformance.world.leaks import Census, leaked_non_daemon_threads, pending_tasks
@@ -335,6 +337,29 @@ def _facts(item: pytest.Item) -> dict[str, Any]:
 def world(request: pytest.FixtureRequest) -> Iterator[World]:
     """The World under test: fresh, started, every call recorded and under its deadline. The kit
     closes it after the test (abandons it if a call outlived its deadline)."""
+    yield from _opened_world(request, open_world)
+
+
+@pytest.fixture
+def clocked_world(request: pytest.FixtureRequest) -> Iterator[ClockedWorld]:
+    """The World under test as ``world`` gives it, opened on the kit's clock where its Factory
+    takes a ``clock`` (docs/writing-a-factory.md); ``ClockedWorld.clock`` is None otherwise."""
+    clock = ManualClock()
+    on_kit_clock: list[bool] = []
+
+    async def opener(spec: WorldSpec, recorder: Recorder) -> World:
+        opened, moved_by_kit = await open_world_with_clock(spec, clock, recorder)
+        on_kit_clock.append(moved_by_kit)
+        return cast(World, opened)
+
+    for opened in _opened_world(request, opener):
+        yield ClockedWorld(opened, clock if on_kit_clock[0] else None)
+
+
+def _opened_world(
+    request: pytest.FixtureRequest, opener: Callable[[WorldSpec, Recorder], Coroutine[Any, Any, World]]
+) -> Iterator[World]:
+    """Open the World with ``opener``, yield it, then close it and take note of what it left."""
     if _SPEC not in request.config.stash:
         pytest.skip("no World given: pass --world=module:Factory")
     spec = request.config.stash[_SPEC]
@@ -342,8 +367,9 @@ def world(request: pytest.FixtureRequest) -> Iterator[World]:
     census = Census.take()
     harness = _harness_of(item)
     recorder = item.stash.setdefault(_RECORDER, Recorder())
+    values.restart_rotation()
     try:
-        opened = harness.run(open_world(spec, recorder), spec.close_timeout * 2, "opening the World")
+        opened = harness.run(opener(spec, recorder), spec.close_timeout * 2, "opening the World")
     except WorldLoadError as error:
         pytest.fail(f"the kit could not open a World for this test: {error}", pytrace=False)
     except HarnessTimeout as error:

@@ -8,7 +8,9 @@ from this table (``python -m conformance.catalogue.docs``) and a test fails when
 ``LIN`` holds the checks of §8 (linearizability) and §9 (paging) that judge whole histories
 rather than single calls: random operation sequences compared with the in-memory oracle, and
 concurrent histories checked for linearizability. ``COPY`` holds what a storage backend owes
-its callers beyond the contract's letter: that what they send and receive is theirs. These
+its callers beyond the contract's letter: that what they send and receive is theirs. ``COH``
+states rules the contract makes only in passing (``updatedAt`` on each mutation, a child's
+``specVersion``, ``limit`` on every list) and that every read path of an entity agrees. These
 families carry ``kit_addition=True`` and the generated docs say so. The §13 IDs are
 transcribed unchanged.
 """
@@ -63,6 +65,7 @@ FAMILIES: Final[dict[str, Family]] = {
     "ERR": Family("ERR", "errors", "errors", "§3, §12"),
     "LIN": Family("LIN", "linearizability", "linearizability", "§8, §9", kit_addition=True),
     "COPY": Family("COPY", "isolation", "caller isolation", "§2.3", kit_addition=True),
+    "COH": Family("COH", "coherence", "coherent views", "§2.2, §2.5, §9", kit_addition=True),
 }
 
 _TABLE: Final[tuple[tuple[str, Level, str], ...]] = (
@@ -388,6 +391,26 @@ _TABLE: Final[tuple[tuple[str, Level, str], ...]] = (
         "COPY-001",
         "MUST",
         "Changing, after a call, any object a caller sent or received changes nothing the World stores or later returns.",
+    ),
+    (
+        "COH-001",
+        "MUST",
+        "Every run (current and legacy), step, hook and event a list returns equals what `get` returns for it, with `resolveData` `all` and `none`.",
+    ),
+    (
+        "COH-002",
+        "MUST",
+        "Each mutation of a run, step or wait sets its `updatedAt` to the time of that mutation (exactly, on the kit's clock).",
+    ),
+    (
+        "COH-003",
+        "MUST",
+        "A step, hook or wait has the `specVersion` of the event that created it (sent, or 3), not the run's.",
+    ),
+    (
+        "COH-004",
+        "MUST",
+        "Every list method honours `limit` and its cursors over more items than any default page size.",
     ),
 )
 

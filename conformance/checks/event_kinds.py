@@ -148,7 +148,7 @@ async def every_kind_of_event(world: World, params: CreateEventParams | None = N
 
 async def _hooks_and_waits(out: _Writer, run_id: str) -> None:
     received, held, clashing, wait = (make.new_id(kind) for kind in ("hook", "hook", "hook", "wait"))
-    token, taken = make.new_id("token"), make.new_id("token")
+    token, taken = make.token(), make.token()
     await out.create(
         run_id,
         HookCreatedRequest(

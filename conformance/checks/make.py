@@ -1,7 +1,8 @@
 """Builders of the requests a runtime sends, with the ids it would mint, for the suites.
 
-Every id is fresh (ULID-based), and every workflow name is unique, so tests never collide,
-even on a World whose storage outlives one test.
+Every id is fresh (ULID-based), and every workflow name and token is unique, so tests never
+collide, even on a World whose storage outlives one test. Workflow names and tokens are caller
+strings and come from ``values``, each with a piece that backends mishandle.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from conformance.checks import values
 from worldspec.events import (
     HookCreatedData,
     HookCreatedRequest,
@@ -57,6 +59,7 @@ __all__ = [
     "step_failed",
     "step_retrying",
     "step_started",
+    "token",
     "wait_completed",
     "wait_created",
     "workflow_name",
@@ -71,8 +74,13 @@ def new_id(prefix: str) -> str:
 
 
 def workflow_name() -> str:
-    """A workflow name no other test uses."""
-    return f"workflow//./worldspec//wf{new_ulid().lower()}"
+    """A workflow name no other test uses, with a nasty piece (``values.workflow_name``)."""
+    return values.workflow_name()
+
+
+def token() -> str:
+    """A hook token no other test uses, with a nasty piece in turn (``values.nasty_token``)."""
+    return values.nasty_token()
 
 
 def run_created(

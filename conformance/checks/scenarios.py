@@ -150,7 +150,7 @@ async def running_step(world: World, run_id: str) -> str:
 
 async def live_hook(world: World, run_id: str, *, metadata: Any = MISSING) -> tuple[str, str]:
     """A new live hook of ``run_id`` with a fresh token; ``(hookId, token)``."""
-    hook_id, token = make.new_id("hook"), make.new_id("token")
+    hook_id, token = make.new_id("hook"), make.token()
     await create(world, run_id, make.hook_created(hook_id, token, metadata=metadata))
     return hook_id, token
 

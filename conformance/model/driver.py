@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from conformance.checks.make import new_id, workflow_name
+from conformance.checks.values import nasty_token
 from conformance.model import operations as ops
 from conformance.model.normalise import normalised
 from conformance.reporting.display import show
@@ -137,7 +138,7 @@ class _SharedNames:
             if kind == "workflow":
                 self.minted[symbol] = workflow_name()
             elif kind == "token":
-                self.minted[symbol] = f"token-{new_ulid().lower()}"
+                self.minted[symbol] = nasty_token(len(self.minted))
             else:
                 self.minted[symbol] = new_id(kind)
         return self.minted[symbol]

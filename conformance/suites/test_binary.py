@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conformance.catalogue.marker import invariant
-from conformance.checks import make
+from conformance.checks import make, values
 from conformance.checks.expect import deviate, fail, returns
 from conformance.checks.reads import all_events
 from conformance.checks.scenarios import create, pending_run, run_in
@@ -32,22 +32,34 @@ _SETTINGS = settings(deadline=None, suppress_health_check=list(HealthCheck))
 """Examples come from the profile (``--world-profile``); these tests do their own timing."""
 
 
-def _check(path: str, got: Any, sent: bytes) -> None:
-    if not isinstance(got, bytes) or got != sent:
-        kind = type(got).__name__
+def _check(path: str, got: Any, sent: Any) -> None:
+    if isinstance(sent, bytes):
+        if not isinstance(got, bytes) or got != sent:
+            kind = type(got).__name__
+            fail(
+                f"{path} returns the {len(sent)} bytes sent, as bytes",
+                f"returned a {kind}",
+                ("sent", sent),
+                ("returned", got),
+            )
+    elif not _same_types(got, sent):
         fail(
-            f"{path} returns the {len(sent)} bytes sent, as bytes",
-            f"returned a {kind}",
+            f"{path} returns the value sent, bytes as bytes and strings as strings at every depth",
+            "returned another",
             ("sent", sent),
             ("returned", got),
         )
 
 
-async def _round_trip_everywhere(world: World, data: bytes) -> None:
-    created = await returns(world.events.create(None, make.run_created(input=data)), "run_created")
+async def _round_trip_everywhere(world: World, data: Any) -> None:
+    context = {"sent": data}
+    created = await returns(
+        world.events.create(None, make.run_created(input=data, execution_context=context)), "run_created"
+    )
     new_run = run_in(created, "run_created", "RUN-001")
     run_id = new_run.run_id
     _check("run_created result run.input", new_run.input, data)
+    _check("run_created result run.executionContext", new_run.execution_context, context)
     started = await returns(world.events.create(run_id, make.run_started()), "run_started")
     preload = [] if started.events is MISSING else started.events
     preloaded = [first for first in preload if first.event_type == "run_created"]
@@ -63,7 +75,7 @@ async def _round_trip_everywhere(world: World, data: bytes) -> None:
     await returns(world.events.create(run_id, make.step_created(step_id, input=data)), "step_created")
     await returns(world.events.create(run_id, make.step_started(step_id)), "step_started")
     await returns(world.events.create(run_id, make.step_completed(step_id, result=data)), "step_completed")
-    token = make.new_id("token")
+    token = make.token()
     await returns(
         world.events.create(run_id, make.hook_created(hook_id, token, metadata=data)), "hook_created"
     )
@@ -83,6 +95,7 @@ async def _round_trip_everywhere(world: World, data: bytes) -> None:
     await returns(world.events.create(run_id, make.run_completed(output=data)), "run_completed")
     run = await returns(world.runs.get(run_id), "runs.get")
     _check("runs.get input", run.input, data)
+    _check("runs.get executionContext", run.execution_context, context)
     _check("runs.get output", run.output, data)
     payload_fields = {"input", "result", "metadata", "payload", "output"}
     for event in await all_events(world, run_id):
@@ -116,22 +129,26 @@ async def _round_trip_everywhere(world: World, data: bytes) -> None:
 
 @invariant("BIN-001")
 @_SETTINGS
-@given(data=st.binary(max_size=2048))
+@given(data=st.binary(max_size=2048) | values.payloads())
+@example(data=values.nested_payload())
 @example(data=EDGE_BYTES["empty"])
 @example(data=EDGE_BYTES["NUL-filled"])
 @example(data=EDGE_BYTES["not UTF-8"])
 @example(data=EDGE_BYTES["all 256 values"])
 @example(data=EDGE_BYTES["1 MiB"])
-async def test_bytes_round_trip_on_every_path(world: World, data: bytes) -> None:
-    """Bytes in run input and output, step input and result, hook metadata and payload come back
-    identical, as bytes, through events.get, events.list, list_by_correlation_id, runs.get,
-    steps.get, hooks.get, get_by_token, the create results and the run_started preload."""
+async def test_bytes_round_trip_on_every_path(world: World, data: Any) -> None:
+    """Bytes in run input and output, executionContext, step input and result, hook metadata
+    and payload come back identical, as bytes, through events.get, events.list,
+    list_by_correlation_id, runs.get, steps.get, hooks.get, get_by_token, the create results
+    and the run_started preload; so do JSON values holding bytes of every shape at any depth
+    (lists, nested objects, beside empty containers and falsy scalars)."""
     await _round_trip_everywhere(world, data)
 
 
 @invariant("BIN-003", requires=Capability.QUEUE_DELIVERY)
 async def test_queue_delivers_nested_bytes(world: World) -> None:
-    """A queued workflow message arrives deep-equal, ``runInput.input`` bytes intact."""
+    """A queued workflow message arrives deep-equal: ``runInput.input`` and
+    ``runInput.executionContext`` hold bytes of every shape, nested, and arrive intact."""
     arrived: asyncio.Queue[QueuePayload] = asyncio.Queue()
 
     async def handler(message: QueuePayload, meta: MessageMeta) -> None:
@@ -141,7 +158,11 @@ async def test_queue_delivers_nested_bytes(world: World) -> None:
     sent = WorkflowInvokePayload(
         run_id=make.new_id("wrun"),
         run_input=RunInput(
-            input=bytes(range(256)), deployment_id=make.DEPLOYMENT_ID, workflow_name=name, spec_version=3
+            input=values.nested_payload(),
+            deployment_id=make.DEPLOYMENT_ID,
+            workflow_name=name,
+            spec_version=3,
+            execution_context={"nested": values.nested_payload()},
         ),
     )
     await world.create_queue_handler("__wkf_workflow_", handler)

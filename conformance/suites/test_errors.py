@@ -72,7 +72,7 @@ async def test_errors_speak_the_upstream_vocabulary(world: World) -> None:
     newer spec version) raises an exception whose ``name`` is one of ``@workflow/errors``, never
     ``HookConflictError``, with that name's fields: ``runId`` of the missing run, ``token`` of
     the unknown token, ``runSpecVersion``/``worldSpecVersion``."""
-    missing_run, missing_token = make.new_id("wrun"), make.new_id("token")
+    missing_run, missing_token = make.new_id("wrun"), make.token()
     run_id = await started_run(world)
     ended = await started_run(world)
     await finish_run(world, ended, "run_completed")

@@ -194,7 +194,7 @@ async def test_refused_create_changes_nothing(world: World) -> None:
         make.step_created(step_id),
         make.step_started(step_id),
         make.step_completed(step_id),
-        make.hook_created(hook_id, make.new_id("token")),
+        make.hook_created(hook_id, make.token()),
         make.wait_created(wait_id, RESUME_AT),
     ):
         await _append(world, run_id, request)
@@ -203,7 +203,7 @@ async def test_refused_create_changes_nothing(world: World) -> None:
         make.step_created(step_id),
         make.step_started(make.new_id("step")),
         make.step_completed(step_id),
-        make.hook_created(hook_id, make.new_id("token")),
+        make.hook_created(hook_id, make.token()),
         make.hook_received(make.new_id("hook")),
         make.hook_disposed(make.new_id("hook")),
         make.wait_created(wait_id, RESUME_AT),
@@ -215,7 +215,7 @@ async def test_refused_create_changes_nothing(world: World) -> None:
         make.run_started(),
         make.run_completed(),
         make.step_created(make.new_id("step")),
-        make.hook_created(make.new_id("hook"), make.new_id("token")),
+        make.hook_created(make.new_id("hook"), make.token()),
         make.wait_created(make.new_id("wait"), RESUME_AT),
     ]
     await _refusals_change_nothing(world, run_id, terminal_run_refusals)

@@ -5,7 +5,7 @@ receive/dispose race HOOK-010, judged elsewhere.)"""
 from __future__ import annotations
 
 from conformance.catalogue.marker import invariant
-from conformance.checks import make
+from conformance.checks import make, values
 from conformance.checks.expect import fail, raises, rejects, returns
 from conformance.checks.fields import wire_fields
 from conformance.checks.scenarios import (
@@ -39,7 +39,7 @@ async def test_hook_created_returns_and_finds_the_hook(world: World) -> None:
     run_id = await started_run(world)
     metadata = b"devl\x00" + bytes(range(256))
     for is_webhook in (True, False):
-        hook_id, token = make.new_id("hook"), make.new_id("token")
+        hook_id, token = make.new_id("hook"), make.token()
         created = make.hook_created(hook_id, token, metadata=metadata, is_webhook=is_webhook)
         result = await create(world, run_id, created)
         expected = {
@@ -69,7 +69,9 @@ async def test_held_token_is_a_conflict_event(world: World) -> None:
     """``hook_created`` with a token held by a live hook (of another run, or of another hookId
     in the same run) does not throw: it returns a ``hook_conflict`` event ``{token,
     conflictingRunId: <the holder's runId>}``, which is also in the log, and creates no hook;
-    the holder keeps the token."""
+    the holder keeps the token. A token that differs from a held one only in case, Unicode
+    normal form, a prefix or suffix, or a LIKE/glob wildcard is another token: it is free, and
+    ``getByToken`` finds each twin's own hook."""
     holder_run = await started_run(world)
     holder, token = await live_hook(world, holder_run)
     for whose, run_id in (("another run", await started_run(world)), ("the holder's run", holder_run)):
@@ -99,6 +101,40 @@ async def test_held_token_is_a_conflict_event(world: World) -> None:
         kept = await returns(world.hooks.get_by_token(token), "hooks.getByToken of the held token")
         if kept.hook_id != holder:
             fail("the holder keeps the token", f"gave it to {kept.hook_id}", ("hook", kept))
+    await _twin_tokens_are_different_tokens(world, holder_run)
+
+
+async def _twin_tokens_are_different_tokens(world: World, run_id: str) -> None:
+    """Tokens compare exactly (§2.5): a token that differs from a held one only in case, normal
+    form, a prefix or suffix, or a wildcard character is free, and each finds its own hook."""
+    other_run = await started_run(world)
+    for twin in values.twins(lambda core: f"tok {core}"):
+        holders = {}
+        for token, where in ((twin.first, run_id), (twin.second, other_run)):
+            hook_id = make.new_id("hook")
+            action = f"hook_created with {token!r}, which differs from a held token by {twin.differ_by}"
+            result = await returns(world.events.create(where, make.hook_created(hook_id, token)), action)
+            if result.hook is MISSING or result.event is MISSING or result.event.event_type != "hook_created":
+                fail(
+                    "a token that differs from a held one, if only by "
+                    f"{twin.differ_by}, is free: hook_created creates the hook",
+                    "refused it as held",
+                    ("held token", twin.first),
+                    ("sent token", token),
+                    ("result", result),
+                )
+            holders[token] = hook_id
+        for token, hook_id in holders.items():
+            found = await returns(world.hooks.get_by_token(token), f"hooks.getByToken({token!r})")
+            if found.hook_id != hook_id or found.token != token:
+                fail(
+                    "hooks.getByToken finds the hook of exactly that token "
+                    f"(twins differ by {twin.differ_by})",
+                    "found another",
+                    ("token", token),
+                    ("expected hookId", hook_id),
+                    ("hook", found),
+                )
 
 
 @invariant("HOOK-004")
@@ -110,7 +146,7 @@ async def test_hook_id_is_created_once(world: World) -> None:
     for state in ("live", "disposed"):
         if state == "disposed":
             await create(world, run_id, make.hook_disposed(hook_id))
-        token = make.new_id("token")
+        token = make.token()
         await raises(
             errors.EntityConflictError,
             world.events.create(run_id, make.hook_created(hook_id, token)),
@@ -226,6 +262,6 @@ async def test_hook_getters_miss_with_hook_not_found(world: World) -> None:
     )
     await raises(
         errors.HookNotFoundError,
-        world.hooks.get_by_token(make.new_id("token")),
+        world.hooks.get_by_token(make.token()),
         "hooks.getByToken of an unknown token",
     )

@@ -144,7 +144,7 @@ async def test_legacy_fallback_only_when_current_form_absent(world: World) -> No
             ),
             ("step_created", step_id, {"stepName": "step//legacy", "input": value}),
             ("step_completed", step_id, {"result": value}),
-            ("hook_created", hook_id, {"token": make.new_id("token"), "metadata": value}),
+            ("hook_created", hook_id, {"token": make.token(), "metadata": value}),
             ("hook_received", hook_id, {"payload": value}),
             ("run_completed", None, {"output": value}),
         ]
@@ -218,7 +218,7 @@ def _run_reading_events() -> list[EventRequest]:
         make.step_created(step_id),
         make.step_started(step_id),
         make.step_failed(step_id),
-        make.hook_created(hook_id, make.new_id("token")),
+        make.hook_created(hook_id, make.token()),
         make.hook_received(hook_id),
         make.hook_disposed(hook_id),
         make.wait_created(wait_id, datetime(2031, 1, 1, tzinfo=UTC)),
@@ -265,7 +265,7 @@ def _refused_on_legacy_runs() -> list[EventRequest]:
         make.step_created(step_id),
         make.step_started(step_id),
         make.step_failed(step_id),
-        make.hook_created(hook_id, make.new_id("token")),
+        make.hook_created(hook_id, make.token()),
         make.hook_disposed(hook_id),
         make.wait_created(make.new_id("wait"), datetime(2031, 1, 1, tzinfo=UTC)),
     ]

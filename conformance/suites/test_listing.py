@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conformance.catalogue.marker import invariant
-from conformance.checks import make
+from conformance.checks import make, values
 from conformance.checks.expect import fail, raises, returns
 from conformance.checks.scenarios import pending_run
 from worldspec import errors
@@ -89,7 +89,7 @@ async def _catalogue(world: World) -> list[_Listing]:
     for step_id in steps:
         await _create(world, run_id, make.step_created(step_id))
     for hook_id in hooks:
-        await _create(world, run_id, make.hook_created(hook_id, make.new_id("token")))
+        await _create(world, run_id, make.hook_created(hook_id, make.token()))
     busy = steps[0]
     for request in (
         make.step_started(busy),
@@ -240,7 +240,7 @@ async def test_default_orders(world: World) -> None:
         appended.append((await _create(world, run_id, request)).event.event_id)
     for hook_id in hooks:
         appended.append(
-            (await _create(world, run_id, make.hook_created(hook_id, make.new_id("token")))).event.event_id
+            (await _create(world, run_id, make.hook_created(hook_id, make.token()))).event.event_id
         )
     page = PaginationOptions(limit=100)
     defaults: list[tuple[str, Callable[[], Awaitable[PaginatedResponse[Any]]], list[str]]] = [
@@ -296,7 +296,9 @@ async def _exactly(label: str, call: Awaitable[PaginatedResponse[Any]], expected
 @invariant("LIST-005")
 async def test_filters(world: World) -> None:
     """``runs.list`` returns exactly the runs of ``workflowName``, and of ``status`` too when
-    given; ``steps.list``/``hooks.list`` with a runId return exactly that run's steps/hooks."""
+    given (names that differ only in case, normal form, a prefix or suffix, or a wildcard
+    character are different names); ``steps.list``/``hooks.list`` with a runId return exactly
+    that run's steps/hooks."""
     name = make.workflow_name()
     made = await _statuses(world, name)
     await _statuses(world, make.workflow_name())
@@ -315,12 +317,23 @@ async def test_filters(world: World) -> None:
     for run_id, (steps, hooks) in children.items():
         for step_id, hook_id in zip(steps, hooks, strict=True):
             await _create(world, run_id, make.step_created(step_id))
-            await _create(world, run_id, make.hook_created(hook_id, make.new_id("token")))
+            await _create(world, run_id, make.hook_created(hook_id, make.token()))
     for run_id, (steps, hooks) in children.items():
         await _exactly(f"steps.list({run_id!r})", world.steps.list(run_id, pagination=page), set(steps))
         await _exactly(
             f"hooks.list(runId={run_id!r})", world.hooks.list(run_id=run_id, pagination=page), set(hooks)
         )
+    for twin in values.twins(lambda core: f"workflow//./worldspec//{core}"):
+        runs = {
+            twin_name: await pending_run(world, make.run_created(name=twin_name))
+            for twin_name in (twin.first, twin.second)
+        }
+        for twin_name, run_id in runs.items():
+            await _exactly(
+                f"runs.list(workflowName={twin_name!r}) beside a name that differs by {twin.differ_by}",
+                world.runs.list(workflow_name=twin_name, pagination=page),
+                {run_id},
+            )
 
 
 @invariant("LIST-006")
@@ -339,7 +352,7 @@ async def test_resolve_data_none_on_entities(world: World) -> None:
         make.step_retrying(step_id),
         make.step_started(step_id),
         make.step_completed(step_id),
-        make.hook_created(hook_id, make.new_id("token"), metadata=b"devl\x00meta", is_webhook=False),
+        make.hook_created(hook_id, make.token(), metadata=b"devl\x00meta", is_webhook=False),
     ):
         await _create(world, run_id, request)
     page = PaginationOptions(limit=10)

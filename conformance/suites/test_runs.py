@@ -21,6 +21,7 @@ from conformance.checks.scenarios import (
     race,
     started_run,
 )
+from conformance.world.clock import ClockedWorld
 from worldspec import errors
 from worldspec.events import Event, EventRequest
 from worldspec.protocol import World
@@ -77,25 +78,29 @@ async def test_client_run_id_is_kept(world: World) -> None:
 
 
 @invariant("RUN-003")
-async def test_client_run_id_outside_window_is_refused(world: World) -> None:
+async def test_client_run_id_outside_window_is_refused(clocked_world: ClockedWorld) -> None:
     """A client runId that is not a ULID, or whose ULID time lies more than 24 h before or 5 min
-    after now, is refused with ``WorkflowWorldError`` and makes no run; one from 23 h ago or
-    3 min ahead is accepted."""
-    now = datetime.now(UTC)
+    after now, is refused with ``WorkflowWorldError`` and makes no run; one inside the window is
+    accepted. On the kit's clock "now" is exact, so the runIds lie a second either side of each
+    edge; a World on its own clock is sent 25 h / 23 h old and 10 min / 3 min ahead."""
+    world, now = clocked_world.world, clocked_world.now()
+    margin = timedelta(seconds=1) if clocked_world.clock is not None else timedelta(hours=1)
+    ahead = timedelta(seconds=1) if clocked_world.clock is not None else timedelta(minutes=2)
+    past, future = timedelta(hours=24), timedelta(minutes=5)
     refused = {
         "that is not a ULID": "wrun_not-a-ulid",
         "of 25 characters": "wrun_" + new_ulid()[:25],
         "with a letter outside Crockford base-32": "wrun_" + new_ulid()[:25] + "U",
-        "25 h old": "wrun_" + new_ulid(now - timedelta(hours=25)),
-        "10 min ahead": "wrun_" + new_ulid(now + timedelta(minutes=10)),
+        f"{past + margin} old": "wrun_" + new_ulid(now - past - margin),
+        f"{future + ahead} ahead": "wrun_" + new_ulid(now + future + ahead),
     }
     for why, run_id in refused.items():
         action = f"run_created with a runId {why} ({run_id})"
         await raises(errors.WorkflowWorldError, world.events.create(run_id, make.run_created()), action)
         await rejects(world.runs.get(run_id), f"runs.get after the refused {action}")
     accepted = {
-        "23 h old": "wrun_" + new_ulid(now - timedelta(hours=23)),
-        "3 min ahead": "wrun_" + new_ulid(now + timedelta(minutes=3)),
+        f"{past - margin} old": "wrun_" + new_ulid(now - past + margin),
+        f"{future - ahead} ahead": "wrun_" + new_ulid(now + future - ahead),
     }
     for why, run_id in accepted.items():
         await returns(world.events.create(run_id, make.run_created()), f"run_created with a runId {why}")
@@ -373,7 +378,7 @@ async def test_run_status_is_the_fold_of_its_log(world: World) -> None:
             pending_run,
             lambda step: [
                 make.step_created(step),
-                make.hook_created(make.new_id("hook"), make.new_id("token")),
+                make.hook_created(make.new_id("hook"), make.token()),
                 make.wait_created(make.new_id("wait"), datetime.now(UTC)),
             ],
         ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import time
+from datetime import timedelta
 from typing import Any
 
 from conformance.catalogue.marker import invariant
@@ -24,6 +25,7 @@ from conformance.checks.scenarios import (
     running_step,
     started_run,
 )
+from conformance.world.clock import ClockedWorld
 from worldspec import errors
 from worldspec.entities import Step
 from worldspec.events import Event, EventRequest
@@ -119,10 +121,13 @@ async def test_duplicate_step_created_conflicts(world: World) -> None:
 
 
 @invariant("STEP-003")
-async def test_attempt_counts_accepted_starts(world: World) -> None:
+async def test_attempt_counts_accepted_starts(clocked_world: ClockedWorld) -> None:
     """``attempt`` counts the accepted ``step_started`` events: 1 after the first, one more after
     each later one (retries in between), and their number after N concurrent starts. The first
-    start sets ``startedAt`` and later ones keep it; every start clears ``retryAfter``."""
+    start sets ``startedAt`` and later ones keep it; every start clears ``retryAfter``. Time
+    passes between the starts (the kit's clock moves a second), so a World that stamps
+    ``startedAt`` again on a restart shows another time."""
+    clocked, world = clocked_world, clocked_world.world
     run_id = await started_run(world)
     step_id = await created_step(world, run_id)
     first = await create(world, run_id, make.step_started(step_id))
@@ -130,7 +135,9 @@ async def test_attempt_counts_accepted_starts(world: World) -> None:
     if started_at is MISSING:
         fail("the first step_started sets startedAt", "left it unset", ("result", first))
     for attempt_number in (2, 3):
-        await create(world, run_id, make.step_retrying(step_id, retry_after=from_now(-60)))
+        await clocked.tick(1.0)
+        past = clocked.now() - timedelta(seconds=60)
+        await create(world, run_id, make.step_retrying(step_id, retry_after=past))
         again = await create(world, run_id, make.step_started(step_id))
         expected = {"attempt": attempt_number, "startedAt": started_at, "retryAfter": MISSING}
         await _judge(world, run_id, step_id, again.step, f"start number {attempt_number}", expected)
@@ -146,14 +153,61 @@ async def test_attempt_counts_accepted_starts(world: World) -> None:
         )
 
 
+RETRY_AHEAD = timedelta(seconds=29.3)
+"""How far ahead of the kit's clock STEP-004 sets ``retryAfter``: not a whole number of seconds,
+so rounding to nearest (29) and rounding up (30) differ."""
+CLOCK_MOVES: tuple[tuple[timedelta, int | None], ...] = (
+    (timedelta(0), 30),
+    (timedelta(seconds=10), 20),
+    (timedelta(seconds=19, milliseconds=299), 1),
+    (timedelta(milliseconds=1), None),
+)
+"""How the kit's clock moves before each ``step_started``, and the ``TooEarlyError.retryAfter``
+then due (None: the start is due, exactly at ``retryAfter``)."""
+
+
 @invariant("STEP-004")
-async def test_start_before_retry_after_is_too_early(world: World) -> None:
-    """``step_started`` while the step's ``retryAfter`` (30 s ahead) has not come raises
-    ``TooEarlyError`` whose ``retryAfter`` is the time left in seconds, rounded up to a whole
-    number; the step stays pending with its attempt."""
-    delay = 30
+async def test_start_before_retry_after_is_too_early(clocked_world: ClockedWorld) -> None:
+    """``step_started`` while the step's ``retryAfter`` has not come raises ``TooEarlyError``
+    whose ``retryAfter`` is the time left in whole seconds, rounded up, and the step stays
+    pending with its attempt. On the kit's clock the values are exact: with ``retryAfter``
+    29.3 s ahead, 30; 10 s later, 20; 1 ms before it, 1; at the instant itself the start is
+    accepted. A World on its own clock is judged on one start 30 s ahead, allowing for the time
+    the calls took."""
+    clocked, world = clocked_world, clocked_world.world
     run_id = await started_run(world)
     step_id = await running_step(world, run_id)
+    if clocked.clock is None:
+        await _too_early_on_own_clock(world, run_id, step_id)
+        return
+    retry_after = clocked.now() + RETRY_AHEAD
+    await create(world, run_id, make.step_retrying(step_id, retry_after=retry_after))
+    for moved, due in CLOCK_MOVES:
+        clocked.clock.advance(moved.total_seconds())
+        left = (retry_after - clocked.now()).total_seconds()
+        action = f"step_started {left:.3f} s before the step's retryAfter"
+        if due is None:
+            started = await returns(world.events.create(run_id, make.step_started(step_id)), action)
+            if started.step is MISSING or started.step.attempt != 2:
+                fail(
+                    "a start at the instant of retryAfter is accepted",
+                    "accepted it otherwise",
+                    ("result", started),
+                )
+            return
+        error = await raises(
+            errors.TooEarlyError, world.events.create(run_id, make.step_started(step_id)), action
+        )
+        if getattr(error, "retry_after", None) != due:
+            fail(
+                f"TooEarlyError.retryAfter is the {left:.3f} s left, rounded up: {due}",
+                f"said {getattr(error, 'retry_after', None)!r}",
+            )
+        await _still_pending(world, run_id, step_id)
+
+
+async def _too_early_on_own_clock(world: World, run_id: str, step_id: str) -> None:
+    delay = 30
     sent = time.monotonic()
     await create(world, run_id, make.step_retrying(step_id, retry_after=from_now(delay)))
     error = await raises(
@@ -172,6 +226,10 @@ async def test_start_before_retry_after_is_too_early(world: World) -> None:
             f"TooEarlyError.retryAfter is the whole seconds left, rounded up: between {lowest} and {delay}",
             f"said {seconds}",
         )
+    await _still_pending(world, run_id, step_id)
+
+
+async def _still_pending(world: World, run_id: str, step_id: str) -> None:
     step = await _step(world, run_id, step_id)
     if step.status != "pending" or step.attempt != 1:
         fail("the refused start leaves the step pending at attempt 1", "changed it", ("step", step))

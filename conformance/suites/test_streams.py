@@ -7,7 +7,7 @@ import contextlib
 from typing import Any
 
 from conformance.catalogue.marker import invariant
-from conformance.checks import make
+from conformance.checks import make, values
 from conformance.checks.expect import fail, returns
 from worldspec.capabilities import Capability
 from worldspec.protocol import World
@@ -49,7 +49,7 @@ LIVE_TIMEOUT = 1.0
 
 
 def _stream_name() -> str:
-    return f"strm_{make.new_id('s')}"
+    return values.stream_name()
 
 
 def _as_bytes(chunk: str | bytes) -> bytes:
@@ -179,19 +179,35 @@ async def _next_live(received: asyncio.Queue[bytes | None], what: str) -> bytes 
         fail(f"a reader opened before the writes receives {what} within {LIVE_TIMEOUT:.0f} s", "it did not")
 
 
+CHUNKS = 106
+"""Chunks STRM-006 writes: past 10 and past the default page."""
+DEFAULT_CHUNK_PAGE = 100
+"""§10: ``get_stream_chunks`` pages by 100 when no limit is given."""
+
+
 @invariant("STRM-006", requires=Capability.STREAMS)
 async def test_chunk_pages_join_to_all_chunks(world: World) -> None:
-    """``get_stream_chunks`` paged by 1, 2, 4 and 100 joins to every chunk, zero-length ones
-    included, with indices 0..n-1; ``hasMore`` comes with a cursor; the last page has
-    ``hasMore: false``, ``cursor: null`` and ``done`` false while open, true once closed."""
+    """On a stream of 106 chunks (past 10, where ordering indices as text breaks, and past the
+    default page of 100), ``get_stream_chunks`` paged by 7 and 100 (and by 1 once closed) joins
+    to every chunk,
+    zero-length ones included, with indices 0..n-1; without a limit a page holds 100;
+    ``hasMore`` comes with a cursor; the last page has ``hasMore: false``, ``cursor: null`` and
+    ``done`` false while open, true once closed."""
     name, run_id = _stream_name(), make.new_id("wrun")
     chunks: list[str | bytes] = [b"a", b"", "é", bytes(range(256)), b"\x00", b"z"]
+    chunks += [f"chunk {index}".encode() for index in range(len(chunks), CHUNKS)]
     for chunk in chunks:
         await returns(world.write_to_stream(name, run_id, chunk), "write_to_stream")
     for closed in (False, True):
         if closed:
             await returns(world.close_stream(name, run_id), "close_stream")
-        for limit in (1, 2, 4, 100):
+        first = await returns(world.get_stream_chunks(name, run_id), "get_stream_chunks()")
+        if len(first.data) != DEFAULT_CHUNK_PAGE or not first.has_more:
+            fail(
+                f"get_stream_chunks without a limit returns {DEFAULT_CHUNK_PAGE} of {CHUNKS} chunks, hasMore",
+                f"returned {len(first.data)}, hasMore: {str(first.has_more).lower()}",
+            )
+        for limit in (1, 7, 100) if closed else (7, 100):
             pages = await _chunk_pages(world, name, run_id, limit, len(chunks))
             joined = [(chunk.index, chunk.data) for page in pages for chunk in page.data]
             last = pages[-1]
@@ -228,7 +244,8 @@ async def _chunk_pages(world: World, name: str, run_id: str, limit: int, count: 
 async def test_streams_listed_by_run(world: World) -> None:
     """``list_streams_by_run_id`` lists the streams written or only closed with that runId;
     a stream is keyed by name, so one written with two runIds is listed under both and holds
-    the chunks of both writes; an unknown runId lists nothing."""
+    the chunks of both writes; an unknown runId lists nothing. Names that differ only in case,
+    Unicode normal form, a prefix or suffix, or a wildcard character name different streams."""
     first, second = make.new_id("wrun"), make.new_id("wrun")
     written, closed_only, elsewhere, shared = (_stream_name() for _ in range(4))
     await returns(world.write_to_stream(written, first, b"w"), "write_to_stream")
@@ -251,3 +268,29 @@ async def test_streams_listed_by_run(world: World) -> None:
     read = await _read(world, shared)
     if sorted(read) != [b"from the first run", b"from the second run"]:
         fail("a stream written with two runIds is one stream, keyed by name", f"read {read!r}")
+    twin_run = make.new_id("wrun")
+    twins = values.twins(lambda core: f"strm_{core}")
+    for twin in twins:
+        for name in (twin.first, twin.second):
+            await returns(world.write_to_stream(name, twin_run, name.encode()), "write_to_stream")
+            await returns(world.close_stream(name, twin_run), "close_stream")
+    twins_listed = set(await returns(world.list_streams_by_run_id(twin_run), "list_streams_by_run_id"))
+    expected = {name for twin in twins for name in (twin.first, twin.second)}
+    if twins_listed != expected:
+        fail(
+            "streams whose names differ only in case, normal form, a prefix or suffix, or a "
+            "wildcard character are different streams, each listed under its own name",
+            "listed other names",
+            ("expected", sorted(expected)),
+            ("listed", sorted(twins_listed)),
+        )
+    for twin in twins:
+        for name in (twin.first, twin.second):
+            read = await _read(world, name)
+            if read != [name.encode()]:
+                fail(
+                    f"a stream is keyed by its exact name (its twin differs by {twin.differ_by})",
+                    "read another stream's chunks",
+                    ("name", name),
+                    ("read", read),
+                )

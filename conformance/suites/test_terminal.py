@@ -35,7 +35,7 @@ async def test_ended_run_creates_nothing(world: World) -> None:
     for kind in TERMINAL_RUN_EVENTS:
         run_id = await started_run(world)
         await finish_run(world, run_id, kind)
-        step_id, hook_id, token = make.new_id("step"), make.new_id("hook"), make.new_id("token")
+        step_id, hook_id, token = make.new_id("step"), make.new_id("hook"), make.token()
         creates: list[EventRequest] = [
             make.step_created(step_id),
             make.hook_created(hook_id, token),
@@ -66,7 +66,7 @@ async def test_ended_run_logs_only_steps_finishing(world: World) -> None:
             make.run_failed(),
             make.run_cancelled(),
             make.step_created(make.new_id("step")),
-            make.hook_created(make.new_id("hook"), make.new_id("token")),
+            make.hook_created(make.new_id("hook"), make.token()),
             make.wait_created(make.new_id("wait"), from_now(60)),
             make.hook_received(hook_id),
             make.hook_disposed(hook_id),

@@ -13,7 +13,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 
 from reference_worlds.delegation import QueueAndStreams
@@ -40,7 +42,8 @@ class LocalWorld(QueueAndStreams):
 
     ``data_dir`` is the directory to keep everything in, created if absent and shareable by
     several processes at once. Without one, the World makes a temporary directory of its own
-    and removes it on ``close()``.
+    and removes it on ``close()``. ``clock`` replaces the system clock as the source of every
+    time the World stamps or compares (the kit passes its own, docs/writing-a-factory.md).
     """
 
     spec_version: int | None = SPEC_VERSION_CURRENT
@@ -48,7 +51,9 @@ class LocalWorld(QueueAndStreams):
         legacy_seeding=True, delay=True, multi_process=True, write_to_stream_multi=True
     )
 
-    def __init__(self, data_dir: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self, data_dir: str | os.PathLike[str] | None = None, clock: Callable[[], datetime] | None = None
+    ) -> None:
         self._owns_data_dir = data_dir is None
         root = Path(tempfile.mkdtemp(prefix="worldspec-local-") if data_dir is None else data_dir)
         self.layout = Layout(root.resolve())
@@ -56,7 +61,7 @@ class LocalWorld(QueueAndStreams):
         self._executor = ThreadPoolExecutor(max_workers=IO_THREADS, thread_name_prefix="worldspec-local")
         locks = SectionLocks(self._executor)
         store = RunStore(self.layout)
-        writer = EventWriter(self.layout, store, locks, self._executor, system_clock)
+        writer = EventWriter(self.layout, store, locks, self._executor, clock or system_clock)
         self.events = LocalEvents(store, writer)
         self.runs = LocalRuns(store)
         self.steps = LocalSteps(store)

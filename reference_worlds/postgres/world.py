@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Final, TypeVar
 
@@ -176,6 +177,8 @@ class PostgresWorld:
 
     ``dsn``: the database (else as ``locate.find_dsn`` finds it). ``schema``: a schema to use and
     keep (else a fresh one, dropped on close). ``pool_size``: connections per World at most.
+    ``clock``: the source of every time the World stamps or compares (default: the system
+    clock; the kit passes its own, docs/writing-a-factory.md).
     """
 
     spec_version: int | None = SPEC_VERSION_CURRENT
@@ -183,12 +186,18 @@ class PostgresWorld:
         legacy_seeding=True, delay=True, multi_process=True, write_to_stream_multi=True
     )
 
-    def __init__(self, dsn: str | None = None, schema: str | None = None, pool_size: int = 10) -> None:
+    def __init__(
+        self,
+        dsn: str | None = None,
+        schema: str | None = None,
+        pool_size: int = 10,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.schema = check_schema_name(schema) if schema is not None else fresh_schema_name()
         self._owns_schema = schema is None
         self._dsn_option = dsn
         self._pool_size = max(1, pool_size)
-        self._clock = system_clock
+        self._clock = clock or system_clock
         self._started = False
         self._closed = False
         self._dsn = ""

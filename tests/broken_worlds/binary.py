@@ -8,9 +8,9 @@ import binascii
 from datetime import timedelta
 from typing import Any
 
-from tests.broken_worlds.base import BrokenWorld, RewritesAppendedEvents
+from tests.broken_worlds.base import BrokenWorld, Params, RewritesAppendedEvents
 from worldspec.entities import WorkflowRun
-from worldspec.events import Event
+from worldspec.events import Event, EventRequest, EventResult
 from worldspec.protocol import QueueHandler
 from worldspec.queue import MessageMeta, QueuePayload, WorkflowInvokePayload, parse_queue_payload
 from worldspec.wire_types import MISSING
@@ -85,3 +85,34 @@ class DecodesBase64Strings(BrokenWorld, breaks={"BIN-004", "LEG-007"}):
         run = await super().on_get_run(run_id, **options)
         fields = ("input", "execution_context")
         return run.model_copy(update={name: _decode_base64_strings(getattr(run, name)) for name in fields})
+
+
+def _nested_as_base64(value: Any, depth: int = 0) -> Any:
+    if isinstance(value, bytes) and depth > 0:
+        return base64.b64encode(value).decode()
+    if isinstance(value, dict):
+        return {key: _nested_as_base64(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_nested_as_base64(item, depth + 1) for item in value]
+    return value
+
+
+PAYLOAD_FIELDS = ("input", "result", "metadata", "payload", "output")
+
+
+class NestedBytesAsBase64(BrokenWorld, breaks={"BIN-001"}):
+    """Its codec tags a payload that *is* bytes, but serialises bytes found inside a JSON payload
+    with a plain ``JSON.stringify`` replacer that writes base64 strings, which come back as
+    strings (the top level of every payload is fine, so bytes-only tests pass)."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        data = getattr(event, "event_data", MISSING)
+        if data is MISSING or data is None:
+            return await super().on_create(run_id, event, params)
+        changed = {
+            field: _nested_as_base64(getattr(data, field))
+            for field in PAYLOAD_FIELDS
+            if getattr(data, field, MISSING) is not MISSING
+        }
+        event = event.model_copy(update={"event_data": data.model_copy(update=changed)})
+        return await super().on_create(run_id, event, params)

@@ -117,3 +117,32 @@ class HookGettersMissWithWorldError(BrokenWorld, breaks={"HOOK-009", "HOOK-010"}
             return await super().on_get_hook_by_token(token, **options)
         except errors.HookNotFoundError as error:
             raise errors.WorkflowWorldError(str(error), status=404) from None
+
+
+class _FoldedKeys(dict[str, tuple[str, str]]):
+    """A token index whose keys compare case-insensitively, as a ``citext`` column does."""
+
+    def __setitem__(self, token: str, key: tuple[str, str]) -> None:
+        super().__setitem__(token.casefold(), key)
+
+    def __getitem__(self, token: str) -> tuple[str, str]:
+        return super().__getitem__(token.casefold())
+
+    def __delitem__(self, token: str) -> None:
+        super().__delitem__(token.casefold())
+
+    def __contains__(self, token: object) -> bool:
+        return isinstance(token, str) and super().__contains__(token.casefold())
+
+    def get(self, token: str, default: Any = None) -> Any:  # type: ignore[override]
+        return super().get(token.casefold(), default)
+
+
+class TokensCompareWithoutCase(BrokenWorld, breaks={"HOOK-002"}):
+    """Keeps the token index in a case-insensitive column (``citext``, or a ``LOWER(token)``
+    unique index): a token that differs from a held one only in case, or by a letter whose case
+    folding changes it (ß, SS), is refused as held, and ``getByToken`` finds the other twin."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.state.tokens = _FoldedKeys()

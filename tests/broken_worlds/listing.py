@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tests.broken_worlds.base import BrokenWorld
@@ -108,3 +109,23 @@ class UnusableEventCursorReadsFromStart(BrokenWorld, warns={"LIST-008"}):
                 raise
             restarted = pagination.model_copy(update={"cursor": MISSING})
             return await super().on_list_events(run_id, pagination=restarted, **options)
+
+
+class WorkflowNameFilterIsALikePattern(BrokenWorld, breaks={"LIST-005"}):
+    """Filters ``runs.list`` by ``workflow_name LIKE $1`` without escaping the name, so ``%`` and
+    ``_`` in a workflow name match any run of, say, a longer name."""
+
+    async def on_list_runs(
+        self, *, workflow_name: str | None = None, **options: Any
+    ) -> PaginatedResponse[WorkflowRun]:
+        if workflow_name is None:
+            return await super().on_list_runs(**options)
+        pattern = re.compile(
+            "".join(
+                ".*" if char == "%" else "." if char == "_" else re.escape(char) for char in workflow_name
+            ),
+            re.DOTALL,
+        )
+        page = await super().on_list_runs(**options)
+        matching = [run for run in page.data if pattern.fullmatch(run.workflow_name)]
+        return page.model_copy(update={"data": matching})

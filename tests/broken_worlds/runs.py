@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from tests.broken_worlds.base import BrokenWorld, Params
@@ -184,3 +185,15 @@ class WaitCreatedStartsRun(BrokenWorld, breaks={"RUN-015"}):
         if event.event_type == "wait_created" and run is not None and run.status == "pending":
             self.state.put_run(run.model_copy(update={"status": "running"}))
         return result
+
+
+class RunIdWindowAnHourShort(BrokenWorld, breaks={"RUN-003"}):
+    """Checks a client runId's age against a clock an hour behind UTC (a database server in
+    local time read as UTC), so a runId 23 h 1 s old already counts as more than 24 h."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        ulid = (run_id or "").removeprefix("wrun_")
+        too_old = is_ulid(ulid) and self.clock() - decode_time(ulid) > timedelta(hours=23)
+        if event.event_type == "run_created" and too_old:
+            raise errors.WorkflowWorldError(f"runId {run_id} is more than 24 h old", status=400)
+        return await super().on_create(run_id, event, params)

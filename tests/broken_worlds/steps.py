@@ -163,3 +163,30 @@ class StepsListShowsCreatedStatus(BrokenWorld, breaks={"STEP-013"}):
         page = await super().on_list_steps(run_id, **options)
         stale = [step.model_copy(update={"status": "pending"}) for step in page.data]
         return page.model_copy(update={"data": stale})
+
+
+class RetryAfterRoundedToNearest(BrokenWorld, breaks={"STEP-004"}):
+    """Says how long a too-early start must wait with ``Math.round`` of the seconds left rather
+    than rounding up, so a start 29.3 s early is told 29 (and one 0.4 s early, 0)."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        try:
+            return await super().on_create(run_id, event, params)
+        except errors.TooEarlyError:
+            step = self.stored_step(run_id, str(event.correlation_id))
+            assert step is not None and step.retry_after is not MISSING
+            left = (step.retry_after - self.clock()).total_seconds()
+            raise errors.TooEarlyError("too early", retry_after=round(left)) from None
+
+
+class RestartStampsStartedAt(BrokenWorld, breaks={"STEP-003"}):
+    """Sets ``startedAt`` on every ``step_started`` (an upsert that writes ``started_at = now()``
+    unconditionally), not only on the first."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if event.event_type == "step_started" and result.step is not MISSING:
+            step = result.step.model_copy(update={"started_at": result.step.updated_at})
+            _put_step(self, step)
+            return result.model_copy(update={"step": step})
+        return result

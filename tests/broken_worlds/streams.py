@@ -4,11 +4,12 @@ methods."""
 from __future__ import annotations
 
 import asyncio
+import unicodedata
 from collections.abc import AsyncIterator
 from typing import Any
 
 from tests.broken_worlds.base import BrokenWorld
-from worldspec.streams import StreamInfoResponse
+from worldspec.streams import StreamChunk, StreamChunksResponse, StreamInfoResponse
 
 POLL_SECONDS = 0.01
 
@@ -84,3 +85,53 @@ class ClosedOnlyStreamsUnlisted(BrokenWorld, breaks={"STRM-007"}):
     async def list_streams_by_run_id(self, run_id: str) -> list[str]:
         names = await super().list_streams_by_run_id(run_id)
         return [name for name in names if (await self.get_stream_info(name, run_id)).tail_index >= 0]
+
+
+class StreamNamesNormalised(BrokenWorld, breaks={"STRM-007"}):
+    """Keys streams by the NFC form of their name, as a file system that normalises file names
+    does (so a name in NFD and its NFC twin are one stream), and lists the stored form."""
+
+    @staticmethod
+    def stored(name: str) -> str:
+        return unicodedata.normalize("NFC", name)
+
+    async def write_to_stream(self, name: str, run_id: str, chunk: str | bytes) -> None:
+        await super().write_to_stream(self.stored(name), run_id, chunk)
+
+    async def write_to_stream_multi(self, name: str, run_id: str, chunks: list[str | bytes]) -> None:
+        await super().write_to_stream_multi(self.stored(name), run_id, chunks)
+
+    async def close_stream(self, name: str, run_id: str) -> None:
+        await super().close_stream(self.stored(name), run_id)
+
+    def read_from_stream(self, name: str, start_index: int = 0) -> AsyncIterator[bytes]:
+        return super().read_from_stream(self.stored(name), start_index)
+
+    async def get_stream_chunks(
+        self, name: str, run_id: str, *, limit: int | None = None, cursor: str | None = None
+    ) -> StreamChunksResponse:
+        return await super().get_stream_chunks(self.stored(name), run_id, limit=limit, cursor=cursor)
+
+    async def get_stream_info(self, name: str, run_id: str) -> StreamInfoResponse:
+        return await super().get_stream_info(self.stored(name), run_id)
+
+
+class ChunksOrderedAsText(BrokenWorld, breaks={"STRM-006"}):
+    """Keeps each chunk in a file named for its index and pages ``get_stream_chunks`` through
+    the directory listing sorted by name, so chunk 10 comes before chunk 2 (the read path
+    follows the tail index and is right)."""
+
+    async def get_stream_chunks(
+        self, name: str, run_id: str, *, limit: int | None = None, cursor: str | None = None
+    ) -> StreamChunksResponse:
+        everything = await super().get_stream_chunks(name, run_id, limit=1000)
+        by_file_name = sorted(everything.data, key=lambda chunk: f"chunk-{chunk.index}")
+        start, size = int(cursor or 0), limit or 100
+        page = by_file_name[start : start + size]
+        more = start + size < len(by_file_name)
+        return StreamChunksResponse(
+            data=[StreamChunk(index=start + offset, data=chunk.data) for offset, chunk in enumerate(page)],
+            cursor=str(start + size) if more else None,
+            has_more=more,
+            done=everything.done,
+        )

@@ -1,0 +1,207 @@
+"""The values the kit sends: caller strings and payloads in the shapes that break real backends.
+
+A backend written against SQL, a key-value store or a file system has bugs that live in the
+values it is given, not in the calls: case folding (``citext``, ``LOWER()``, a case-insensitive
+file system), Unicode normalisation (NFC vs NFD), prefix matching (``LIKE 'x%'``), unescaped
+metacharacters (``% _ * ?``, quotes, ``/``, ``..``), length limits. This module is the one place
+the suites take such values from: fixed tables of known-nasty pieces, makers that turn them into
+values unique to one call (so tests never collide, even on storage that outlives a test), pairs
+of values that differ only in one of those ways (a World must keep them apart), payloads with
+bytes of every shape nested in every container, and Hypothesis strategies over all of them.
+
+What is legal where (docs/decisions.md, "Adversarial values"): hook tokens, stream names and
+workflow names are caller strings compared exactly (§2.5, §10), so they get every piece but NUL
+(which PostgreSQL ``text`` cannot hold, and which the runtime never puts in a name) and empty
+(never sent by the runtime: a token or name is minted from an id). Step, hook and wait ids stay
+``<prefix>_<ULID>`` as the runtime sends them (§2.5 lets a World refuse others). Payloads carry
+anything JSON and bytes can, NUL and empty included.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+from hypothesis import strategies as st
+
+from worldspec.ulid import new_ulid
+
+__all__ = [
+    "ALL_BYTE_VALUES",
+    "BYTE_SHAPES",
+    "LARGE_BYTES",
+    "NASTY_PIECES",
+    "VALID_UTF8",
+    "Twin",
+    "nasty_token",
+    "nested_payload",
+    "payloads",
+    "restart_rotation",
+    "stream_name",
+    "tokens",
+    "twins",
+    "workflow_name",
+]
+
+CAFE_NFC: Final = unicodedata.normalize("NFC", "Caf\u00e9")
+CAFE_NFD: Final = unicodedata.normalize("NFD", CAFE_NFC)
+
+NASTY_PIECES: Final[tuple[str, ...]] = (
+    "MiXeD",
+    CAFE_NFC,
+    CAFE_NFD,
+    "Stra\u00dfe",
+    "\u0130stanbul",
+    "100%_off",
+    "*?[a]",
+    'it\'s "quoted"',
+    "back\\slash",
+    "a/b/../c",
+    "..",
+    "\U0001fa9d\U0001f469\u200d\U0001f4bb",
+    " spaced ",
+    "tab\there",
+)
+"""Pieces of caller strings that backends mishandle: case, both normal forms of one word, letters
+whose case mapping changes their length, LIKE and glob metacharacters, quotes, path separators
+and traversal, emoji (astral, joined), surrounding and control whitespace."""
+
+TOKEN_LENGTH_PROBE: Final = 512
+"""A long token: past a ``varchar(255)`` column, within any index a backend can give a string.
+The contract states no limit for tokens or names; 512 characters is one the runtime can reach
+(tokens built from user keys)."""
+
+
+def _stem() -> str:
+    """A piece no other call gets: keeps values unique on storage that outlives one test."""
+    return new_ulid().lower()
+
+
+def nasty_token(index: int | None = None) -> str:
+    """A fresh hook token carrying the nasty piece ``index`` (cycled; by default, the next in
+    turn) and a unique stem."""
+    piece = NASTY_PIECES[(_next_piece() if index is None else index) % len(NASTY_PIECES)]
+    return f"tok {piece} {_stem()}"
+
+
+def tokens() -> list[str]:
+    """One fresh token for every nasty piece, and one near the length probe."""
+    stem = _stem()
+    made = [f"tok {piece} {stem}" for piece in NASTY_PIECES]
+    return [*made, f"tok {stem} ".ljust(TOKEN_LENGTH_PROBE, "x")]
+
+
+def workflow_name(index: int | None = None) -> str:
+    """A workflow name no other call uses, in the runtime's ``workflow//<file>//<fn>`` shape,
+    with a nasty piece in the function part (``index`` picks it; by default, a fresh one per
+    call in turn)."""
+    piece = NASTY_PIECES[_next_piece() if index is None else index % len(NASTY_PIECES)]
+    return f"workflow//./worldspec//wf {piece} {_stem()}"
+
+
+STREAM_NAME_PIECES: Final = tuple(
+    piece for piece in NASTY_PIECES if not any(unsafe in piece for unsafe in "./\\")
+)
+"""The pieces a stream name may carry: a World may refuse ``.``, ``/`` and ``\\`` in a name it
+stores by (as §2.5 lets it for ids; the runtime never sends them in a stream name)."""
+
+
+def stream_name() -> str:
+    """A fresh stream name, with a nasty piece in turn."""
+    return f"strm_{STREAM_NAME_PIECES[_next_piece() % len(STREAM_NAME_PIECES)]} {_stem()}"
+
+
+_turn = [0]
+
+
+def _next_piece() -> int:
+    _turn[0] += 1
+    return _turn[0] % len(NASTY_PIECES)
+
+
+def restart_rotation() -> None:
+    """Start the turn of pieces over, so each test draws the same pieces whatever ran before it
+    (the plugin calls this as it opens a test's World)."""
+    _turn[0] = 0
+
+
+@dataclass(frozen=True)
+class Twin:
+    """Two caller strings that a World must keep apart, and how they differ."""
+
+    first: str
+    second: str
+    differ_by: str
+
+
+def twins(make: Callable[[str], str]) -> list[Twin]:
+    """Pairs of fresh values, ``make(core)`` for two cores that differ only in case, normal
+    form, a suffix, a prefix, or a LIKE/glob metacharacter standing where a plain letter is.
+    ``make`` places the core in the value (a token, a stream name, a workflow name). Each pair
+    has a stem of its own, so no two pairs share a value."""
+    shapes: tuple[tuple[str, str, str], ...] = (
+        ("Key{}", "key{}", "case"),
+        (CAFE_NFC + "{}", CAFE_NFD + "{}", "Unicode normal form (NFC, NFD)"),
+        ("Stra\u00dfe{}", "STRASSE{}", "full case folding (\u00df, SS)"),
+        ("k{}", "k{}-suffix", "a suffix"),
+        ("k{}", "prefix-k{}", "a prefix"),
+        ("k{}_x", "k{}ax", "`_` (a LIKE wildcard) for a letter"),
+        ("k{}%", "k{}%x", "`%` (a LIKE wildcard) against a longer value"),
+        ("k{}*", "k{}zz", "`*` (a glob wildcard) against what it would match"),
+    )
+    pairs = []
+    for first, second, why in shapes:
+        stem = _stem()
+        pairs.append((first.format(stem), second.format(stem), why))
+    return [Twin(make(first), make(second), why) for first, second, why in pairs]
+
+
+VALID_UTF8: Final = ("caf\u00e9 \U0001fa9d " + CAFE_NFD).encode()
+ALL_BYTE_VALUES: Final = bytes(range(256))
+LARGE_BYTES: Final = bytes(index * 7 % 251 for index in range(1024 * 1024 + 3))
+"""Just over 1 MiB, not a repeated byte (so compression or a truncated copy shows)."""
+
+BYTE_SHAPES: Final[dict[str, bytes]] = {
+    "empty": b"",
+    "all 256 byte values": ALL_BYTE_VALUES,
+    "valid UTF-8": VALID_UTF8,
+    "NUL inside": b"a\x00b",
+}
+"""Bytes of every shape but the large one (which only some payloads carry: it is slow on the
+bridge); ``nested_payload(large=True)`` adds it."""
+
+
+def nested_payload(*, large: bool = False) -> dict[str, Any]:
+    """A JSON-and-bytes value with every byte shape at the top, inside a list, inside nested
+    dicts, and next to strings with nasty pieces, empty containers and falsy scalars."""
+    shapes: dict[str, Any] = dict(BYTE_SHAPES)
+    if large:
+        shapes["over 1 MiB"] = LARGE_BYTES
+    return {
+        **shapes,
+        "list": list(shapes.values()),
+        "deep": {"deeper": {"bytes": ALL_BYTE_VALUES, "strings": list(NASTY_PIECES)}},
+        "empty": {"list": [], "dict": {}, "string": "", "zero": 0, "false": False, "null": None},
+    }
+
+
+_SAFE_TEXT = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=40)
+
+
+def payloads() -> st.SearchStrategy[Any]:
+    """Hypothesis: JSON-and-bytes values, bytes of every shape at any depth."""
+    leaves = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**53) + 1, 2**53 - 1),
+        _SAFE_TEXT,
+        st.binary(max_size=64),
+        st.sampled_from(list(BYTE_SHAPES.values())),
+    )
+    return st.recursive(
+        leaves,
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_SAFE_TEXT, inner, max_size=4),
+        max_leaves=12,
+    )

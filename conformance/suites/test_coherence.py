@@ -1,0 +1,355 @@
+"""Coherent views (kit addition): every read path of one entity tells the same story.
+
+A backend keeps an entity in more than one shape (a row and a listing index, a file and a
+summary, a cache), and updates them in more than one place. The contract states the rules
+these break only in passing (§2.5 "``updatedAt`` changes on each mutation", §2.3 "an entity's
+``specVersion`` is its creating event's", §9 "a ``limit`` of 1–1000 MUST be honoured"); this
+family states them as rules and judges every read path, on the kit's clock where the World
+takes it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from conformance.catalogue.marker import invariant
+from conformance.checks import make, values
+from conformance.checks.expect import deviate, fail, returns
+from conformance.checks.scenarios import create, pending_run, run_in
+from conformance.world.clock import ClockedWorld
+from worldspec.events import EventRequest
+from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData
+from worldspec.protocol import World
+from worldspec.wire_types import MISSING
+
+RESOLVE: tuple[ResolveData, ...] = ("all", "none")
+PAGE = PaginationOptions(limit=1000)
+
+
+def _wire(entity: Any) -> Any:
+    return entity.to_wire() if hasattr(entity, "to_wire") else entity
+
+
+def _differ(listed: Any, got: Any, where: str, resolve: ResolveData) -> None:
+    if _wire(listed) != _wire(got):
+        fail(
+            f"{where} with resolveData {resolve!r} shows each entity as get shows it",
+            "showed it otherwise",
+            ("listed", listed),
+            ("got", got),
+        )
+
+
+def _present(listed: list[Any], key: str, expected: set[str], label: str, judged_by: str) -> None:
+    """The list holds every entity the test made: a list that lacks one is judged by its own rule."""
+    found = {str(getattr(item, key)) for item in listed}
+    if not expected <= found:
+        deviate(label, f"lacks {sorted(expected - found)}", judged_by, ("listed", listed))
+
+
+async def _scene(world: World) -> tuple[str, list[str], str, list[str], str]:
+    """Runs of one workflow in every status, legacy among them; the running one holds steps in
+    every status, a live hook and a wait, all carrying nested payloads. Returns the workflow
+    name, every run, the running run, its steps and its hook."""
+    name = make.workflow_name()
+    payload = values.nested_payload()
+    running = await pending_run(world, make.run_created(name=name, input=payload, execution_context=payload))
+    legacy = await pending_run(
+        world, make.run_created(name=name, input={"legacy": ["json", 1, None]}, spec_version=1)
+    )
+    runs = [running, legacy, await pending_run(world, make.run_created(name=name))]
+    await create(world, running, make.run_started())
+    steps = [make.new_id("step") for _ in range(4)]
+    hook_id = make.new_id("hook")
+    history: list[EventRequest] = [
+        *(make.step_created(step_id, input=payload) for step_id in steps),
+        make.step_started(steps[0]),
+        make.step_completed(steps[0], result=payload),
+        make.step_started(steps[1]),
+        make.step_failed(steps[1], error={"message": "broke", "stack": "at x"}),
+        make.step_started(steps[2]),
+        make.step_retrying(steps[2], retry_after=datetime.fromisoformat("2099-01-01T00:00:00.001+00:00")),
+        make.hook_created(hook_id, make.token(), metadata=payload, is_webhook=False),
+        make.hook_received(hook_id, payload=payload),
+        make.wait_created(make.new_id("wait"), datetime.fromisoformat("2099-01-01T00:00:00+00:00")),
+    ]
+    for request in history:
+        await create(world, running, request)
+    for finish in (make.run_completed(output=payload), make.run_failed(error={"message": "m"})):
+        ended = await started_run_of(world, name)
+        await create(world, ended, finish)
+        runs.append(ended)
+    return name, runs, running, steps, hook_id
+
+
+async def started_run_of(world: World, name: str) -> str:
+    run_id = await pending_run(world, make.run_created(name=name))
+    await create(world, run_id, make.run_started())
+    return run_id
+
+
+@invariant("COH-001")
+async def test_list_read_equals_get_read(world: World) -> None:
+    """Every run (current and legacy, in every status), step (in every status), hook and event
+    that a list returns equals what the matching get returns for it, field for field, with
+    ``resolveData`` ``'all'`` and ``'none'``: runs.list against runs.get, steps.list against
+    steps.get, hooks.list against hooks.get, events.list and listByCorrelationId against
+    events.get. Payloads are nested values with bytes of every shape."""
+    name, runs, running, steps, hook_id = await _scene(world)
+    for resolve in RESOLVE:
+        listed_runs = (
+            await returns(
+                world.runs.list(workflow_name=name, pagination=PAGE, resolve_data=resolve), "runs.list"
+            )
+        ).data
+        _present(listed_runs, "run_id", set(runs), "runs.list(workflowName)", "LIST-005")
+        for run in listed_runs:
+            run_got = await returns(world.runs.get(run.run_id, resolve_data=resolve), "runs.get")
+            _differ(run, run_got, "runs.list", resolve)
+        listed_steps = (
+            await returns(world.steps.list(running, pagination=PAGE, resolve_data=resolve), "steps.list")
+        ).data
+        _present(listed_steps, "step_id", set(steps), "steps.list", "LIST-005")
+        for step in listed_steps:
+            step_got = await returns(
+                world.steps.get(running, step.step_id, resolve_data=resolve), "steps.get"
+            )
+            _differ(step, step_got, "steps.list", resolve)
+        for listing in (
+            world.hooks.list(run_id=running, pagination=PAGE, resolve_data=resolve),
+            world.hooks.list(pagination=PAGE, resolve_data=resolve),
+        ):
+            listed_hooks = (await returns(listing, "hooks.list")).data
+            _present(listed_hooks, "hook_id", {hook_id}, "hooks.list", "LIST-005")
+            for hook in listed_hooks:
+                hook_got = await returns(world.hooks.get(hook.hook_id, resolve_data=resolve), "hooks.get")
+                _differ(hook, hook_got, "hooks.list", resolve)
+        for run_id in runs:
+            log = (
+                await returns(world.events.list(run_id, pagination=PAGE, resolve_data=resolve), "events.list")
+            ).data
+            by_step = (
+                await returns(
+                    world.events.list_by_correlation_id(
+                        steps[0], run_id=running, pagination=PAGE, resolve_data=resolve
+                    ),
+                    "events.listByCorrelationId",
+                )
+            ).data
+            for where, events in (("events.list", log), ("events.listByCorrelationId", by_step)):
+                for event in events:
+                    event_got = await returns(
+                        world.events.get(event.run_id, event.event_id, resolve_data=resolve), "events.get"
+                    )
+                    _differ(event, event_got, where, resolve)
+
+
+STEP_SECONDS = 1.5
+"""How far the kit's clock moves between two mutations (a World on its own clock is given a few
+milliseconds instead)."""
+
+
+async def _mutation(
+    clocked: ClockedWorld, run_id: str | None, request: EventRequest, kind: str
+) -> tuple[Any, datetime, datetime]:
+    """Let time pass, then send ``request``; the entity of ``kind`` it touched and the clock
+    readings around the call."""
+    await clocked.tick(STEP_SECONDS)
+    before = clocked.now()
+    result = await create(clocked.world, run_id, request)
+    after = clocked.now()
+    entity = getattr(result, kind)
+    if entity is MISSING:
+        deviate(request.event_type, f"returned no {kind}", "EVT-011", ("result", result))
+    return entity, before, after
+
+
+@invariant("COH-002")
+async def test_updated_at_moves_on_each_mutation(clocked_world: ClockedWorld) -> None:
+    """Each event that changes a run, a step or a wait sets that entity's ``updatedAt`` to the
+    time of the change, in the create result and in what ``get`` reads afterwards: run_created
+    (``updatedAt = createdAt``), run_started, run_completed; step_created, step_started,
+    step_retrying, step_started again, step_completed; wait_created, wait_completed. On the
+    kit's clock, which moves between the events, the times are exact; a World on its own clock
+    must give each change a later ``updatedAt`` than the one before, within 2 s of the call."""
+    clocked, world = clocked_world, clocked_world.world
+    stamps: dict[str, datetime] = {}
+
+    async def judge(label: str, key: str, entity: Any, before: datetime, after: datetime) -> None:
+        stamp = entity.updated_at
+        readings = [stamp]
+        if key.startswith("run"):
+            readings.append((await returns(world.runs.get(entity.run_id), "runs.get")).updated_at)
+        elif key.startswith("step"):
+            got = await returns(world.steps.get(entity.run_id, entity.step_id), "steps.get")
+            readings.append(got.updated_at)
+        previous = stamps.get(key)
+        for reading in readings:
+            moved = previous is None or reading > previous
+            if not (moved and clocked.stamped_when(reading, before, after)):
+                exactly = (
+                    f"exactly {before.isoformat()}" if clocked.clock is not None else "the time of the call"
+                )
+                fail(
+                    f"after {label}, updatedAt is {exactly}, later than before ({previous})",
+                    f"read {reading.isoformat()}",
+                    ("entity", entity),
+                )
+        stamps[key] = stamp
+
+    created, before, after = await _mutation(clocked, None, make.run_created(), "run")
+    run_id = created.run_id
+    if created.created_at != created.updated_at:
+        fail("run_created sets updatedAt = createdAt", "set them apart", ("run", created))
+    await judge("run_created", "run", created, before, after)
+    await judge("run_started", "run", *await _mutation(clocked, run_id, make.run_started(), "run"))
+    step_id = make.new_id("step")
+    for label, request in (
+        ("step_created", make.step_created(step_id)),
+        ("step_started", make.step_started(step_id)),
+        ("step_retrying", make.step_retrying(step_id)),
+        ("step_started again", make.step_started(step_id)),
+        ("step_completed", make.step_completed(step_id)),
+    ):
+        await judge(label, "step", *await _mutation(clocked, run_id, request, "step"))
+    wait_id = make.new_id("wait")
+    resume_at = clocked.now() + timedelta(hours=1)
+    wait_events: tuple[tuple[str, EventRequest], ...] = (
+        ("wait_created", make.wait_created(wait_id, resume_at)),
+        ("wait_completed", make.wait_completed(wait_id)),
+    )
+    for label, wait_event in wait_events:
+        await judge(label, "wait", *await _mutation(clocked, run_id, wait_event, "wait"))
+    await judge("run_completed", "run", *await _mutation(clocked, run_id, make.run_completed(), "run"))
+
+
+CHILD_VERSIONS: tuple[tuple[int, int | None], ...] = ((2, 3), (2, None), (3, 2))
+"""(the run's specVersion, its children's creating events' specVersion; None: not sent, so 3)."""
+
+
+@invariant("COH-003")
+async def test_child_spec_version_is_its_creating_events(world: World) -> None:
+    """A step, hook or wait takes the ``specVersion`` of the event that created it (the sent one,
+    or 3 when none was sent), not the run's or the World's: on runs at specVersion 2 and 3 with
+    children created at 3, unsent and 2, in the create result, ``get`` and the lists. (An entity
+    that shows no specVersion at all is allowed: §2.2 lets returned objects omit it.)"""
+    for run_version, child_version in CHILD_VERSIONS:
+        expected = child_version if child_version is not None else 3
+        run_id = run_in(
+            await create(world, None, make.run_created(spec_version=run_version)), "run_created", "RUN-005"
+        ).run_id
+        await create(world, run_id, make.run_started())
+        step_id, hook_id, wait_id = make.new_id("step"), make.new_id("hook"), make.new_id("wait")
+        children: list[tuple[str, EventRequest]] = [
+            ("step", make.step_created(step_id)),
+            ("hook", make.hook_created(hook_id, make.token())),
+            ("wait", make.wait_created(wait_id, datetime.fromisoformat("2099-01-01T00:00:00+00:00"))),
+        ]
+        shown: list[tuple[str, Any]] = []
+        for kind, request in children:
+            if child_version is not None:
+                request = request.model_copy(update={"spec_version": child_version})
+            shown.append((f"the {kind}_created result", getattr(await create(world, run_id, request), kind)))
+        shown += [
+            ("steps.get", await returns(world.steps.get(run_id, step_id), "steps.get")),
+            ("hooks.get", await returns(world.hooks.get(hook_id), "hooks.get")),
+        ]
+        listed_steps = await returns(world.steps.list(run_id, pagination=PAGE), "steps.list")
+        listed_hooks = await returns(world.hooks.list(run_id=run_id, pagination=PAGE), "hooks.list")
+        shown += [("steps.list", step) for step in listed_steps.data]
+        shown += [("hooks.list", hook) for hook in listed_hooks.data]
+        for where, entity in shown:
+            found = getattr(entity, "spec_version", MISSING)
+            if found is not MISSING and found is not None and found != expected:
+                fail(
+                    f"on a run at specVersion {run_version}, a child created by an event at "
+                    f"specVersion {child_version or 'unsent (3)'} has specVersion {expected}",
+                    f"{where} shows {found}",
+                    ("entity", entity),
+                )
+
+
+COLLECTION_SIZE = 105
+"""Items in each collection COH-004 pages: past 10 (where text ordering of numbers breaks) and
+past 100, the larger default page size in use."""
+LIMITS = (11, 104, 105)
+"""Ten pages and more; two pages; one page that holds exactly every item (``hasMore`` false)."""
+
+
+Read = Callable[[PaginationOptions], Awaitable[PaginatedResponse[Any]]]
+
+
+async def _collections(world: World) -> list[tuple[str, Read, int]]:
+    """One collection per list method of the World but ``events.list`` and ``steps.list`` (which
+    LIST-007 pages over 1,000 items), each of about ``COLLECTION_SIZE`` items."""
+    name = make.workflow_name()
+    run_ids = [await pending_run(world, make.run_created(name=name)) for _ in range(COLLECTION_SIZE)]
+    run_id = run_ids[0]
+    await create(world, run_id, make.run_started())
+    for _ in range(COLLECTION_SIZE - 1):
+        await create(world, run_id, make.hook_created(make.new_id("hook"), make.token()))
+    busy = make.new_id("step")
+    await create(world, run_id, make.step_created(busy))
+    for _ in range((COLLECTION_SIZE - 1) // 2):
+        await create(world, run_id, make.step_started(busy))
+        await create(world, run_id, make.step_retrying(busy))
+    everyone = len((await returns(world.hooks.list(pagination=PAGE), "hooks.list()")).data)
+    return [
+        (
+            "runs.list(workflowName)",
+            lambda p: world.runs.list(workflow_name=name, pagination=p),
+            COLLECTION_SIZE,
+        ),
+        (
+            "runs.list(workflowName, status)",
+            lambda p: world.runs.list(workflow_name=name, status="pending", pagination=p),
+            COLLECTION_SIZE - 1,
+        ),
+        ("hooks.list(runId)", lambda p: world.hooks.list(run_id=run_id, pagination=p), COLLECTION_SIZE - 1),
+        ("hooks.list()", lambda p: world.hooks.list(pagination=p), everyone),
+        (
+            "events.listByCorrelationId",
+            lambda p: world.events.list_by_correlation_id(busy, run_id=run_id, pagination=p),
+            COLLECTION_SIZE,
+        ),
+    ]
+
+
+@invariant("COH-004")
+async def test_every_list_honours_limit_and_cursor(world: World) -> None:
+    """Every list method (runs.list by workflowName and by status too, hooks.list by run and of
+    all runs, listByCorrelationId; LIST-007 judges events.list and steps.list) over a
+    collection past 100 items, paged with limits 11, 104 and 105: each page holds exactly
+    ``limit`` items while more remain, ``hasMore`` says whether they do, and following the
+    cursors yields every item once in ``ceil(total / limit)`` pages."""
+    for label, read, total in await _collections(world):
+        for limit in LIMITS:
+            seen: list[str] = []
+            cursor: str | None = None
+            for number in range(1, math.ceil(total / limit) + 1):
+                options = PaginationOptions(limit=limit, **({} if cursor is None else {"cursor": cursor}))
+                page = await returns(read(options), f"{label} (limit {limit}, page {number})")
+                left = total - len(seen)
+                if len(page.data) != min(limit, left) or page.has_more != (limit < left):
+                    fail(
+                        f"page {number} of {label} by {limit} over {total} items holds {min(limit, left)} "
+                        f"and says hasMore: {limit < left}",
+                        f"held {len(page.data)} and said hasMore: {page.has_more}",
+                    )
+                seen += [_key(item) for item in page.data]
+                cursor = page.cursor
+            if len(set(seen)) != total:
+                fail(
+                    f"paging {label} by {limit} yields each of its {total} items once",
+                    f"yielded {len(set(seen))} distinct items in {len(seen)}",
+                )
+
+
+def _key(item: Any) -> str:
+    for name in ("event_id", "hook_id", "step_id", "run_id"):
+        if hasattr(item, name):
+            return str(getattr(item, name))
+    raise TypeError(f"no id on {type(item).__name__}")

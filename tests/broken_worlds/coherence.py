@@ -1,0 +1,77 @@
+"""Broken Worlds for coherent views (COH, a kit addition): two read paths or two write paths
+of one entity that drift apart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.broken_worlds.base import BrokenWorld, Params
+from worldspec.entities import Hook, WorkflowRun
+from worldspec.events import EventRequest, EventResult
+from worldspec.pagination import PaginatedResponse, PaginationOptions
+from worldspec.wire_types import MISSING
+
+STEP_UPDATES = frozenset({"step_started", "step_retrying", "step_completed", "step_failed"})
+CHILD_CREATES = {"step_created": "step", "hook_created": "hook", "wait_created": "wait"}
+
+
+class RunListingForgetsExecutionContext(BrokenWorld, breaks={"COH-001"}):
+    """``runs.list`` reads from a listing query whose column list leaves out
+    ``execution_context`` (added to the table after the query was written); ``runs.get`` reads
+    the whole row."""
+
+    async def on_list_runs(self, **options: Any) -> PaginatedResponse[WorkflowRun]:
+        page = await super().on_list_runs(**options)
+        stripped = [run.model_copy(update={"execution_context": MISSING}) for run in page.data]
+        return page.model_copy(update={"data": stripped})
+
+
+class StepUpdatesKeepUpdatedAt(BrokenWorld, breaks={"COH-002"}):
+    """The statement that moves a step (started, retrying, completed, failed) sets its status,
+    attempt and times but not ``updated_at``, which keeps the value ``step_created`` gave it."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        step_id = str(getattr(event, "correlation_id", ""))
+        before = self.stored_step(run_id, step_id)
+        result = await super().on_create(run_id, event, params)
+        if event.event_type not in STEP_UPDATES or before is None or result.step is MISSING:
+            return result
+        kept = result.step.model_copy(update={"updated_at": before.updated_at})
+        key = (kept.run_id, kept.step_id)
+        self.state.steps[key] = (self.state.steps[key][0], kept)
+        return result.model_copy(update={"step": kept})
+
+
+class ChildrenTakeTheRunsSpecVersion(BrokenWorld, breaks={"COH-003"}):
+    """Stores a new step, hook or wait with its run's ``specVersion`` (read from the run row it
+    locks anyway) instead of the creating event's."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        kind = CHILD_CREATES.get(event.event_type)
+        run = self.stored_run(run_id)
+        child = getattr(result, kind, MISSING) if kind else MISSING
+        if child is MISSING or run is None:
+            return result
+        changed = child.model_copy(update={"spec_version": run.spec_version})
+        if kind == "step":
+            key = (changed.run_id, changed.step_id)
+            self.state.steps[key] = (self.state.steps[key][0], changed)
+        elif kind == "hook":
+            key = (changed.run_id, changed.hook_id)
+            self.state.hooks[key] = (self.state.hooks[key][0], changed)
+        else:
+            self.state.waits[changed.wait_id] = changed
+        return result.model_copy(update={str(kind): changed})
+
+
+class AllHooksListIgnoresLimit(BrokenWorld, breaks={"COH-004"}):
+    """``hooks.list`` without a runId (a code path written apart from the per-run one) drops
+    the limit and returns every hook on one page, ``hasMore: false``."""
+
+    async def on_list_hooks(
+        self, *, run_id: str | None = None, pagination: PaginationOptions | None = None, **options: Any
+    ) -> PaginatedResponse[Hook]:
+        if run_id is not None:
+            return await super().on_list_hooks(run_id=run_id, pagination=pagination, **options)
+        return await super().on_list_hooks(pagination=PaginationOptions(limit=1000), **options)
