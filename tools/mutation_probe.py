@@ -14,11 +14,14 @@ from collections.abc import Generator
 
 import pytest
 
+ExitStatus = int | pytest.ExitCode
+
 
 @pytest.hookimpl(wrapper=True)
-def pytest_configure(config: pytest.Config) -> Generator[None, None, None]:
-    """Let the kit configure itself; a World it could not probe ends the session as failed."""
+def pytest_cmdline_main(config: pytest.Config) -> Generator[None, ExitStatus, ExitStatus]:
+    """Run the session; a World the kit could not probe ends it as failed, not as misused."""
     try:
         return (yield)
     except pytest.UsageError as error:
-        pytest.exit(f"the kit refused the mutated World: {error}", returncode=1)
+        print(f"the kit refused the mutated World: {error}")
+        return pytest.ExitCode.TESTS_FAILED
