@@ -136,7 +136,8 @@ class RaceFailure:
     race: Race
     round: int
     mode: str
-    """How the round was run: ``rendezvous``, ``shuffle`` or ``processes``."""
+    """How the round was run: ``rendezvous`` or ``shuffle`` (forced at the World's pause
+    points), ``left to chance`` (no pause point reached), or ``processes``."""
     violation: Violation
 
     def report(self) -> str:
@@ -173,5 +174,5 @@ async def hunt(
         evidence.forced_rounds += played.forced
         violation = await check(played.history, new_oracle)
         if violation is not None:
-            return RaceFailure(race, number, mode, violation)
+            return RaceFailure(race, number, mode if played.forced else "left to chance", violation)
     return None

@@ -282,5 +282,6 @@ async def hunt_transitions(
             evidence.forced_rounds += played.forced
             violation = await check(played.history, new_oracle)
             if violation is not None:
-                return RaceFailure(race.as_race(), number, mode, violation)
+                shown = mode if played.forced else "left to chance"
+                return RaceFailure(race.as_race(), number, shown, violation)
     return None
