@@ -2,13 +2,15 @@
 
     pip install -e '.[mutation]'
     python tools/mutation.py [--workdir DIR] [--max-children 2] [--time-cap 4500] [--fresh]
+    python tools/mutation.py --rerun-survivors   # after a kit change: retest the survivors only
 
 mutmut (pinned in the ``mutation`` extra; docs/decisions.md says why mutmut) mutates
 ``reference_worlds/rules.py`` and ``reference_worlds/memory.py``, and for every mutant runs the
 kit against the mutated ``MemoryWorld`` (``--world=reference_worlds.memory:MemoryWorld
 --world-profile=quick``, only the invariant tests that reach the mutated function). A mutant
-the kit fails is killed; one it passes survived, and is a rule the kit does not check or a
-change that alters no behaviour (triaged in docs/decisions.md).
+the kit fails, or warns about (a broken SHOULD rule), is killed; one it passes survived, and is
+a rule the kit does not check or a change that alters no behaviour (triaged in
+docs/decisions.md). ``tools/mutation_probe.py`` makes the kit's exit status say so.
 
 The run happens in a scratch copy of the committed tree (``git archive HEAD``), never in the
 checkout, and resumes there when run again without ``--fresh``. It writes
@@ -82,11 +84,13 @@ def prepare(workdir: Path) -> str:
     return commit
 
 
-def run_mutmut(workdir: Path, max_children: int, time_cap: float) -> tuple[bool, float]:
-    """Run mutmut in ``workdir`` at the lowest priority; whether ``time_cap`` cut it short, and
-    the seconds it ran. Results are saved after every mutant, so a cut run is still readable."""
+def run_mutmut(workdir: Path, max_children: int, time_cap: float, names: list[str]) -> tuple[bool, float]:
+    """Run mutmut in ``workdir`` at the lowest priority, over ``names`` only if any are given
+    (mutmut retests a named mutant even when it has a result); whether ``time_cap`` cut it
+    short, and the seconds it ran. Results are saved after every mutant, so a cut run is still
+    readable."""
     started = time.monotonic()
-    command = ["nice", "-n", "19", "mutmut", "run", "--max-children", str(max_children)]
+    command = ["nice", "-n", "19", "mutmut", "run", "--max-children", str(max_children), *names]
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     log = (workdir / "mutmut.log").open("a")
     process = subprocess.Popen(command, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -175,13 +179,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-cap", type=float, default=4500.0, help="seconds before the run is cut")
     parser.add_argument("--fresh", action="store_true", help="start over instead of resuming")
     parser.add_argument("--report-only", action="store_true", help="report the last run in --workdir again")
+    parser.add_argument(
+        "--rerun-survivors", action="store_true", help="retest the last run's survivors only"
+    )
     args = parser.parse_args(argv)
     if args.fresh and args.workdir.exists():
         subprocess.run(["rm", "-rf", str(args.workdir)], check=True)
     run_file = args.workdir / "RUN.json"
     if not args.report_only:
+        names = [name for name, status in read_results(args.workdir).items() if status == "survived"]
         commit = prepare(args.workdir)
-        cut, seconds = run_mutmut(args.workdir, args.max_children, args.time_cap)
+        chosen = names if args.rerun_survivors else []
+        cut, seconds = run_mutmut(args.workdir, args.max_children, args.time_cap, chosen)
+        if args.rerun_survivors and run_file.exists():
+            seconds += json.loads(run_file.read_text())["seconds"]
         run_file.write_text(json.dumps({"commit": commit, "cut": cut, "seconds": seconds}))
     run = json.loads(run_file.read_text())
     statuses = read_results(args.workdir)
