@@ -73,4 +73,5 @@ def test_the_tables_hold_the_races_the_issue_names_and_drop_pairs_refused_alone(
     assert "hook_received ∥ run_completed on hooks: live" in table
     assert "step_completed ∥ run_cancelled on steps: running" in table
     assert "step_completed ∥ step_failed on steps: completed" not in table, "both are refused alone"
+    assert "step_retrying ∥ run_completed on steps: running" not in table, "left open after the run ends"
     assert "run_completed ∥ run_failed on steps: running" not in table, "two endings race in the runs table"

@@ -392,7 +392,7 @@ _TABLE: Final[tuple[tuple[str, Level, str], ...]] = (
     (
         "LIN-008",
         "MUST",
-        "Every pair of step transitions, and each run ending against each step transition, raced on one step in every state it can meet them, is linearizable.",
+        "Every pair of step transitions, and each run ending against each step transition the contract binds after an ending, raced on one step in every state, is linearizable.",
     ),
     (
         "LIN-009",

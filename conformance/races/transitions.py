@@ -110,11 +110,15 @@ class Kind:
     borrowed: tuple[Move, ...] = ()
     """Calls of another kind that can meet this one (the run's endings): raced against each of
     this kind's own calls, never against each other (that race belongs to their own kind)."""
+    left_open: frozenset[tuple[str, str]] = frozenset()
+    """``(state, call)`` pairs not raced against the borrowed calls: where, once the run has
+    ended, the contract lets the World accept or refuse the call, so no serial order binds it."""
 
-    def pairs(self) -> list[tuple[Move, Move]]:
-        """Every unordered pair of calls this kind races, a call paired with itself too."""
+    def pairs(self, state: State) -> list[tuple[Move, Move]]:
+        """Every unordered pair of calls this kind races in ``state``, a call with itself too."""
         own = list(itertools.combinations_with_replacement(self.moves, 2))
-        return own + [(move, ending) for move in self.moves for ending in self.borrowed]
+        chosen = [move for move in self.moves if (state.name, move.name) not in self.left_open]
+        return own + [(move, ending) for move in chosen for ending in self.borrowed]
 
 
 RUN_CREATED = _move("run_created", lambda ids: make.run_created(name=ids.workflow))
@@ -176,7 +180,14 @@ STEPS = Kind(
     ),
     lambda ids: Observation((ids.run,), steps=((ids.run, ids.step),)),
     RUN_ENDINGS,
+    frozenset(
+        {(state, "step_retrying") for state in ("pending", "running", "retrying")}
+        | {(state, move) for state in ("pending", "retrying") for move in ("step_completed", "step_failed")}
+    ),
 )
+"""Once the run has ended, completing, failing or retrying a pending step, or retrying a running
+one, is refused only by a SHOULD (TERM-004), and §4.1 step 5 lets a World skip the run for
+``step_completed`` and ``step_retrying``: those races are not judged."""
 HOOKS = Kind(
     "hooks",
     (HOOK_CREATED, HOOK_CREATED_ELSEWHERE, HOOK_RECEIVED, HOOK_DISPOSED),
@@ -250,7 +261,7 @@ async def races_of(kind: Kind) -> list[TransitionRace]:
         table = []
         for state in kind.states:
             alone = {move.name: await _succeeds_alone(state, move) for move in kind.moves + kind.borrowed}
-            for first, second in kind.pairs():
+            for first, second in kind.pairs(state):
                 if alone[first.name] or alone[second.name]:
                     table.append(TransitionRace(kind, state, first, second))
         _TABLES[kind.name] = table

@@ -204,10 +204,12 @@ async def test_every_run_transition_raced(
 async def test_every_step_transition_raced(
     world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
 ) -> None:
-    """Each pair of ``step_created``, ``step_started``, ``step_retrying``, ``step_completed``,
-    ``step_failed`` and the run's three endings raced on one step that is missing, pending,
-    running, retrying or completed (on a running run), wherever one of the two succeeds alone:
-    every history is linearizable."""
+    """Each pair of ``step_created``, ``step_started``, ``step_retrying``, ``step_completed``
+    and ``step_failed``, and each of them against the run's three endings, raced on one step
+    that is missing, pending, running, retrying or completed (on a running run), wherever one
+    of the two succeeds alone: every history is linearizable. Not raced against an ending: the
+    calls whose fate after it the contract leaves open (finishing or retrying a pending step,
+    retrying a running one; TERM-004 is a SHOULD)."""
     await _hunt_transitions(world, transitions.KINDS["steps"], world_profile, world_seed, world_evidence)
 
 
