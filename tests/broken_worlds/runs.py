@@ -184,3 +184,16 @@ class WaitCreatedStartsRun(BrokenWorld, breaks={"RUN-015"}):
         if event.event_type == "wait_created" and run is not None and run.status == "pending":
             self.state.put_run(run.model_copy(update={"status": "running"}))
         return result
+
+
+class CancellingACancelledRunReturnsNothing(
+    BrokenWorld, breaks={"RUN-011", "LIN-007"}, may_break={"LIN-005"}
+):
+    """``run_cancelled`` on a run already cancelled succeeds with an empty result, as a backend
+    whose idempotent path returns early, before it loads the run to return."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        run = self.stored_run(run_id)
+        if event.event_type == "run_cancelled" and run is not None and run.status == "cancelled":
+            return EventResult()
+        return await super().on_create(run_id, event, params)
