@@ -36,10 +36,12 @@ class CheckThenActWithoutLock(
         self.lock = contextlib.nullcontext()  # type: ignore[assignment]
 
 
-class RunWrittenApartFromItsRunCreated(BrokenWorld, breaks={"RS-005", "LIN-007"}):
+class RunWrittenApartFromItsRunCreated(BrokenWorld, breaks={"RS-005"}, may_break={"LIN-007"}):
     """Resilient start stores the run in one critical section and writes its ``run_created``
     and ``run_started`` in a second one, with an await between: a racing start finds a run
-    whose log is still empty and starts it."""
+    whose log is still empty and starts it. LIN-007 races two resilient starts once per run,
+    and meets the bug only when the rendezvous releases them in the right order (about nine
+    runs in ten); RS-005's twenty rounds meet it every time."""
 
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
         data = getattr(event, "event_data", MISSING)
