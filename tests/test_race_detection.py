@@ -20,6 +20,7 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from conformance.model.machine import ModelDisagreement, model_factory
 from conformance.races import edge as races
+from conformance.races import transitions
 from conformance.races.paging import page_while_appending
 from conformance.races.processes import Workers, hunt_with_workers, shared_options
 from conformance.reporting.profiles import PROFILES
@@ -111,9 +112,27 @@ def _model(world: type[BrokenWorld], seed: int) -> bool:
     return False
 
 
+TRANSITION_TABLES = {"LIN-007": "runs", "LIN-008": "steps", "LIN-009": "hooks", "LIN-010": "waits"}
+
+
+async def _transitions(world: type[BrokenWorld], ident: str, seed: int) -> bool:
+    kind = transitions.KINDS[TRANSITION_TABLES[ident]]
+    found = await transitions.hunt_transitions(
+        world(),
+        await transitions.races_of(kind),
+        rounds=CI.transition_rounds,
+        rng=random.Random(seed),
+        call_timeout=CI.call_timeout,
+        budget=CI.budget(),
+        evidence=Evidence(),
+    )
+    return found is not None
+
+
 Check = Callable[[type[BrokenWorld], str, int], Coroutine[Any, Any, bool]]
 CHECKS: dict[str, Check] = {ident: _race for ident in IN_PROCESS_RACES}
 CHECKS["LIN-004"] = _paging
+CHECKS.update({ident: _transitions for ident in TRANSITION_TABLES})
 
 CASES = sorted(
     (

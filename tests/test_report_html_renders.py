@@ -106,3 +106,7 @@ def test_the_report_renders_its_tables_and_badge_offline(tmp_path: Path) -> None
     assert "Rerun" not in blocking + excused
 
     assert re.search(r"<th>run</th><td>[^<]*profile ci\b", dom), "the report must name the profile that ran"
+    race_row = re.search(r"<tr><td>LIN-007</td>.*?</tr>", dom)
+    assert race_row is not None, "the invariants table has a row for every invariant"
+    forced = r"<td class=\"evidence\">\d+ attempts, \d+ forced at the World's pause points</td>"
+    assert re.search(forced, race_row[0]), "a race's row says how many rounds ran and how many were forced"

@@ -388,6 +388,26 @@ _TABLE: Final[tuple[tuple[str, Level, str], ...]] = (
         "(`multi-process`) The races of §8 stay linearizable when the racing calls come from separate OS processes.",
     ),
     (
+        "LIN-007",
+        "MUST",
+        "Every pair of run transitions (`run_created`, plain and resilient `run_started`, the three endings) raced on one run, in every state it can meet them, is linearizable.",
+    ),
+    (
+        "LIN-008",
+        "MUST",
+        "Every pair of step transitions, and each run ending against each step transition the contract binds after an ending, raced on one step in every state, is linearizable.",
+    ),
+    (
+        "LIN-009",
+        "MUST",
+        "Every pair of hook transitions (one hook id, one token wanted by two runs, `hook_received`, `hook_disposed`, run endings) raced in every hook state is linearizable.",
+    ),
+    (
+        "LIN-010",
+        "MUST",
+        "Every pair of wait transitions, and each run ending against each, raced on one wait in every state it can meet them, is linearizable.",
+    ),
+    (
         "COPY-001",
         "MUST",
         "Changing, after a call, any object a caller sent or received changes nothing the World stores or later returns.",

@@ -82,7 +82,7 @@ def _problem(record: InvariantRecord, blocking: bool) -> str:
         else ""
     )
     reason = f"<p>{escape(record.reason)}</p>" if record.reason else ""
-    evidence = record.evidence.summary() if record.evidence is not None else ""
+    evidence = _evidence(record)
     shown_evidence = f'<p class="evidence">Evidence: {escape(evidence)}</p>' if evidence else ""
     rerun = (
         f'<p>Rerun just this invariant:</p><pre class="repro">{escape(record.rerun)}</pre>'
@@ -128,16 +128,21 @@ def _levels(certification: Certification) -> str:
     return f"<ul>{''.join(items)}</ul>"
 
 
+def _evidence(record: InvariantRecord) -> str:
+    """How much a race or model test looked (attempts, forced or left to chance), or nothing."""
+    return record.evidence.summary() if record.evidence is not None else ""
+
+
 def _invariants(certification: Certification) -> str:
     rows = "".join(
         f"<tr><td>{escape(record.id)}</td><td>{escape(record.level)}</td><td>{_outcome(record)}</td>"
         f'<td class="n">{record.duration}</td><td>{_statement(record.statement)}</td>'
-        f"<td>{escape(record.reason)}</td></tr>"
+        f'<td>{escape(record.reason)}</td><td class="evidence">{escape(_evidence(record))}</td></tr>'
         for record in certification.failures_first()
     )
     return (
         '<table id="invariants"><thead><tr><th>id</th><th>level</th><th>outcome</th><th>seconds</th>'
-        f"<th>statement</th><th>reason</th></tr></thead><tbody>{rows}</tbody></table>"
+        f"<th>statement</th><th>reason</th><th>evidence</th></tr></thead><tbody>{rows}</tbody></table>"
     )
 
 

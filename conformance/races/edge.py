@@ -136,7 +136,8 @@ class RaceFailure:
     race: Race
     round: int
     mode: str
-    """How the round was run: ``rendezvous``, ``shuffle`` or ``processes``."""
+    """How the round was run: ``rendezvous`` or ``shuffle`` (forced at the World's pause
+    points), ``left to chance`` (no pause point reached), or ``processes``."""
     violation: Violation
 
     def report(self) -> str:
@@ -156,8 +157,8 @@ async def hunt(
     evidence: Evidence,
 ) -> RaceFailure | None:
     """Run up to ``rounds`` rounds of ``race`` on ``world`` (fewer when ``budget`` runs out);
-    the first non-linearizable one, if any. ``evidence`` counts the rounds, says whether they
-    were forced, and whether the budget cut them short.
+    the first non-linearizable one, if any. ``evidence`` counts the rounds and those the kit
+    forced, and says whether the World has the hook and whether the budget cut the rounds short.
 
     Rounds 1, 3, 5, ... rendezvous at the World's pause points, rounds 2, 4, ... shuffle (see
     ``conformance.races.interleaving``).
@@ -169,8 +170,9 @@ async def hunt(
             return None
         evidence.attempts = number
         mode: Mode = "rendezvous" if number % 2 else "shuffle"
-        history = await run_round(world, race.build(rng, width, number), rng, mode, call_timeout)
-        violation = await check(history, new_oracle)
+        played = await run_round(world, race.build(rng, width, number), rng, mode, call_timeout)
+        evidence.forced_rounds += played.forced
+        violation = await check(played.history, new_oracle)
         if violation is not None:
-            return RaceFailure(race, number, mode, violation)
+            return RaceFailure(race, number, mode if played.forced else "left to chance", violation)
     return None

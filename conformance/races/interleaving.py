@@ -18,6 +18,10 @@ pause points. The interleaving is chosen by the test, from the seeded random sou
 
 Other Worlds get the barrier and a random number of turns before each client's first call;
 rounds repeat (the profile's ``rounds``) so many orders are tried.
+
+A round counts as *forced* when some racing call reached one of the World's pause points while
+the kit held them (``Played.forced``): the order there was the kit's choice. A round on a
+World without the hook, or whose hook no racing call awaited, was left to chance.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from conformance.races.results import Outcome, outcome_of
 from conformance.world.capabilities import unwrapped
 from worldspec.protocol import World
 
-__all__ = ["MAX_YIELDS", "Interleaver", "Round", "accepts_pauses", "record", "run_round"]
+__all__ = ["MAX_YIELDS", "Interleaver", "Played", "Round", "accepts_pauses", "record", "run_round"]
 
 MAX_YIELDS = 64
 """Event-loop turns a rendezvous waits for a task that does not arrive."""
@@ -65,6 +69,8 @@ class Interleaver:
         self._finished: set[int] = set()
         self._passed: dict[int, set[int]] = {}
         self._release_order: dict[int, list[int]] = {}
+        self.held = 0
+        """How many times a racing call reached a pause point during the round."""
 
     def finished(self, client: int) -> None:
         """``client`` made all its calls: nobody waits for it any more."""
@@ -74,6 +80,7 @@ class Interleaver:
         client = _CLIENT.get()
         if client is None:
             return
+        self.held += 1
         if self.mode == "shuffle":
             for _ in range(self._rng.randint(0, 3)):
                 await asyncio.sleep(0)
@@ -110,9 +117,18 @@ class Round:
     observation: Any | None
 
 
+@dataclass(frozen=True)
+class Played:
+    """A round that ran: its history, and whether the kit forced its interleaving."""
+
+    history: History
+    forced: bool
+    """True when a racing call reached a pause point of the World while the kit held them."""
+
+
 async def run_round(
     world: World, race: Round, rng: random.Random, mode: Mode, call_timeout: float
-) -> History:
+) -> Played:
     """Run ``race`` on ``world`` with the interleaving ``mode`` where the World allows pauses."""
     history = History()
     for call in race.setup:
@@ -147,7 +163,7 @@ async def run_round(
             setattr(inner, "worldspec_interleave", previous)  # noqa: B010 - restores what the World had
     if race.observation is not None:
         await record(history, OBSERVER, race.observation, world, call_timeout)
-    return history
+    return Played(history, interleaver is not None and interleaver.held > 0)
 
 
 async def record(history: History, client: str, call: Any, world: World, call_timeout: float) -> None:

@@ -143,20 +143,27 @@ class _Search:
         self.explored: set[tuple[frozenset[int], Hashable]] = set()
 
     async def linearizable(self) -> bool:
-        return await self._extend((), frozenset())
+        return await self._extend((), frozenset(), await self.new_oracle())
 
     def unexplained(self) -> set[int]:
         frozen = {index: frozenset(outcomes) for index, outcomes in self.allowed.items()}
         return {op.index for op in self.ops if not _explained(op, frozen)}
 
-    async def _extend(self, prefix: tuple[Op, ...], done: frozenset[int]) -> bool:
+    async def _extend(self, prefix: tuple[Op, ...], done: frozenset[int], after_prefix: Oracle) -> bool:
+        """Whether ``prefix`` extends to a serial order of every call. ``after_prefix`` is an
+        oracle that has replayed ``prefix``; the last candidate takes it over, the others
+        replay ``prefix`` on fresh oracles (so a chain of forced steps replays nothing)."""
         pending = [op for op in self.ops if op.index not in done]
         if all(op.returned is None for op in pending):
             return True
-        for op in self._candidates(pending):
-            oracle = await self.new_oracle()
-            for earlier in prefix:
-                await outcome_of(earlier.call, as_world(oracle))
+        candidates = self._candidates(pending)
+        for position, op in enumerate(candidates):
+            if position == len(candidates) - 1:
+                oracle = after_prefix
+            else:
+                oracle = await self.new_oracle()
+                for earlier in prefix:
+                    await outcome_of(earlier.call, as_world(oracle))
             expected = await outcome_of(op.call, as_world(oracle))
             self.allowed[op.index].add(expected)
             if not explains(op.call, op.outcome, expected):
@@ -165,7 +172,7 @@ class _Search:
             if key in self.explored:
                 continue
             self.explored.add(key)
-            if await self._extend((*prefix, op), done | {op.index}):
+            if await self._extend((*prefix, op), done | {op.index}, oracle):
                 return True
         return False
 

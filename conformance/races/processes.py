@@ -98,9 +98,9 @@ class Workers:
 
     async def race(
         self, calls: Sequence[WorldCall], pause_ms: float, call_timeout: float
-    ) -> list[tuple[int, int | None, Outcome]]:
-        """Make ``calls[i]`` in worker ``i``, released together; ``(invoked, returned, outcome)``
-        of each."""
+    ) -> list[tuple[int, int | None, Outcome, int]]:
+        """Make ``calls[i]`` in worker ``i``, released together; ``(invoked, returned, outcome,
+        pauses made)`` of each."""
         commands = [
             {"call": encode_call(call), "pause_ms": pause_ms, "timeout": call_timeout} for call in calls
         ]
@@ -108,7 +108,10 @@ class Workers:
         await self._answers("armed", call_timeout, len(calls))
         await self._broadcast(["go"] * len(calls))
         answers = await self._answers("outcome", call_timeout * 2, len(calls))
-        return [(answer["invoked"], answer["returned"], from_json(answer["outcome"])) for answer in answers]
+        return [
+            (answer["invoked"], answer["returned"], from_json(answer["outcome"]), answer["paused"])
+            for answer in answers
+        ]
 
     async def close(self) -> None:
         """Ask every worker to quit, and wait for it."""
@@ -199,7 +202,7 @@ async def check_shared_storage(
     """Raise ``UnsharedStorageError`` unless every worker finds a run the test's World created."""
     run_id = await pending_run(world)
     answers = await workers.race([WorldCall("runs.get", (run_id,))] * count, 0.0, call_timeout)
-    blind = [number for number, (_, _, outcome) in enumerate(answers, 1) if outcome.kind != "ok"]
+    blind = [number for number, (_, _, outcome, _) in enumerate(answers, 1) if outcome.kind != "ok"]
     if blind:
         raise UnsharedStorageError(
             f"worker processes {blind}, whose Worlds were opened with {options!r}, do not find run "
@@ -234,10 +237,11 @@ async def hunt_with_workers(
             await record(history, SETUP, call, world, call_timeout)
         racing = [calls[0] for calls in built.clients]
         pause = PAUSE_MS if number % 2 else 0.0
-        for client, (call, (invoked, returned, outcome)) in enumerate(
-            zip(racing, await workers.race(racing, pause, call_timeout), strict=True), 1
-        ):
+        answers = await workers.race(racing, pause, call_timeout)
+        for client, (call, answer) in enumerate(zip(racing, answers, strict=True), 1):
+            invoked, returned, outcome, _ = answer
             history.add(f"p{client}", call, invoked, returned, outcome)
+        evidence.forced_rounds += any(paused for *_, paused in answers)
         if built.observation is not None:
             await record(history, OBSERVER, built.observation, world, call_timeout)
         violation = await check(history, new_oracle)

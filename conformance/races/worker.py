@@ -8,9 +8,9 @@ protocol is JSON lines on stdin/stdout (tagged JSON for bytes and dates, ``world
 2. kit → ``{"call": {"method": ..., "args": [...]}, "pause_ms": n, "timeout": s}``;
    worker → ``{"armed": true}``
 3. kit → ``"go"``; the worker makes the call, pausing ``n`` ms at each of the World's pause
-   points if it allows pauses, and answers ``{"outcome": [...], "invoked": ns, "returned": ns}``
-   (``time.monotonic_ns``, one clock for every process on the machine; ``returned`` is null
-   when the call timed out)
+   points if it allows pauses, and answers ``{"outcome": [...], "invoked": ns, "returned": ns,
+   "paused": k}`` (``time.monotonic_ns``, one clock for every process on the machine;
+   ``returned`` is null when the call timed out; ``k`` the pauses the call made)
 4. kit → ``"quit"``: the worker closes its World and exits.
 """
 
@@ -53,11 +53,16 @@ def decode_call(data: dict[str, Any]) -> WorldCall:
     return WorldCall(data["method"], args)
 
 
-def _pause_for(milliseconds: float) -> Any:
-    async def pause(point: str) -> None:
-        await asyncio.sleep(milliseconds / 1000)
+class _Pause:
+    """The pause a worker's World awaits at its pause points; counts how often it was awaited."""
 
-    return pause
+    def __init__(self, milliseconds: float) -> None:
+        self.seconds = milliseconds / 1000
+        self.count = 0
+
+    async def __call__(self, point: str) -> None:
+        self.count += 1
+        await asyncio.sleep(self.seconds)
 
 
 async def _serve(lines: asyncio.StreamReader) -> None:
@@ -70,8 +75,9 @@ async def _serve(lines: asyncio.StreamReader) -> None:
             if command == "quit":
                 return
             call = decode_call(command["call"])
+            pause = _Pause(command["pause_ms"])
             if hasattr(world, "worldspec_interleave") and command["pause_ms"]:
-                world.worldspec_interleave = _pause_for(command["pause_ms"])
+                world.worldspec_interleave = pause
             _send({"armed": True})
             if json.loads(await lines.readline()) != "go":
                 return
@@ -83,7 +89,8 @@ async def _serve(lines: asyncio.StreamReader) -> None:
                 outcome, returned = Outcome("unknown"), None
             if hasattr(world, "worldspec_interleave"):
                 world.worldspec_interleave = None
-            _send({"outcome": outcome.to_json(), "invoked": invoked, "returned": returned})
+            answer = {"outcome": outcome.to_json(), "invoked": invoked, "returned": returned}
+            _send({**answer, "paused": pause.count})
     finally:
         await close_world(world)
 

@@ -40,6 +40,8 @@ class Profile:
     """Operations per sequence (Hypothesis ``stateful_step_count``)."""
     rounds: int
     """Rounds of each race."""
+    transition_rounds: int
+    """Rounds of each race of the transition tables (LIN-007 to LIN-010), which hold many races."""
     width: int
     """Concurrent clients in each race (and worker processes across processes)."""
     call_timeout: float
@@ -86,6 +88,7 @@ PROFILES: dict[str, Profile] = {
         example_tests=5,
         steps=15,
         rounds=6,
+        transition_rounds=1,
         width=3,
         call_timeout=10.0,
         deadline_ms=2000,
@@ -98,6 +101,7 @@ PROFILES: dict[str, Profile] = {
         example_tests=10,
         steps=25,
         rounds=20,
+        transition_rounds=1,
         width=4,
         call_timeout=20.0,
         deadline_ms=5000,
@@ -110,6 +114,7 @@ PROFILES: dict[str, Profile] = {
         example_tests=100,
         steps=60,
         rounds=200,
+        transition_rounds=10,
         width=8,
         call_timeout=60.0,
         deadline_ms=None,

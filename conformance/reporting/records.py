@@ -40,22 +40,35 @@ class Evidence:
     attempts: int = 0
     """Rounds of a race, or example sequences of the model, that ran."""
     forced: bool | None = None
-    """For races: whether the World let the kit force interleavings (``worldspec_interleave``),
-    or left them to chance; ``None`` where it does not apply."""
+    """For races: whether the World has the hook that lets the kit force interleavings
+    (``worldspec_interleave``); ``None`` where it does not apply."""
+    forced_rounds: int = 0
+    """For races: how many of the ``attempts`` the kit forced, holding racing calls at the
+    World's pause points; the others were left to chance (docs/races.md)."""
     budget_reached: bool = False
     """True when the test stopped because its time budget ran out, before its profile's count."""
     notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        """One line for reports: ``"20 rounds, forced"``, ``"budget reached after 7 examples"``."""
+        """One line for reports: ``"20 attempts, 20 forced at the World's pause points"``,
+        ``"budget reached after 7 attempts"``."""
         parts = []
         if self.budget_reached:
             parts.append(f"budget reached after {self.attempts} attempts")
         elif self.attempts:
             parts.append(f"{self.attempts} attempts")
         if self.forced is not None:
-            parts.append("interleavings forced" if self.forced else "interleavings left to chance (no hook)")
+            parts.append(self._interleavings())
         return ", ".join(parts + self.notes)
+
+    def _interleavings(self) -> str:
+        if not self.forced:
+            return "all left to chance (the World has no worldspec_interleave hook)"
+        if self.forced_rounds == 0:
+            return "all left to chance (the World has the hook but no racing call reached a pause point)"
+        chance = self.attempts - self.forced_rounds
+        forced = f"{self.forced_rounds} forced at the World's pause points"
+        return forced + (f", {chance} left to chance" if chance > 0 else "")
 
 
 @dataclass

@@ -287,7 +287,10 @@ async def _follows_legacy_rules(world: World, run_id: str, params: CreateEventPa
         if [e.to_wire() for e in await all_events(world, run_id)] != [e.to_wire() for e in before]:
             fail(f"the refused {refused.event_type} on {label} stores nothing", "stored something")
     for attempt in ("run_cancelled", "a second run_cancelled"):
-        await returns(world.events.create(run_id, make.run_cancelled(), params), f"{attempt} on {label}")
+        action = f"{attempt} on {label}"
+        result = await returns(world.events.create(run_id, make.run_cancelled(), params), action)
+        if result.run is MISSING or result.run.status != "cancelled":
+            fail(f"{action} returns the cancelled run", "returned otherwise", ("result", result))
         run = await run_of(world, run_id)
         if run.status != "cancelled":
             fail(f"{attempt} on {label} leaves it cancelled", "left it otherwise", ("run", run))
@@ -298,8 +301,9 @@ async def test_stored_version_selects_legacy_rules(world: World) -> None:
     """The stored run's version, not ``params.v1Compat`` nor the event's specVersion, selects
     the legacy rules of §6.2: on a run created at specVersion 1 (events sent with ``v1Compat:
     false``) and on a seeded run without specVersion (with a backdoor), hook_received and
-    wait_completed are appended without lookup, run_cancelled cancels (repeatably), other
-    events are refused; on a current run, ``v1Compat: true`` and specVersion 1 change nothing."""
+    wait_completed are appended without lookup, run_cancelled cancels (repeatably) and returns
+    the cancelled run, other events are refused; on a current run, ``v1Compat: true`` and
+    specVersion 1 change nothing."""
     created = await returns(
         world.events.create(None, make.run_created(input={"legacy": True}, spec_version=1)),
         "run_created at specVersion 1",

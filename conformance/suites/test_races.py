@@ -16,6 +16,7 @@ from typing import cast
 from conformance.catalogue.marker import invariant
 from conformance.checks.expect import fail
 from conformance.races import edge as races
+from conformance.races import transitions
 from conformance.races.paging import page_while_appending
 from conformance.races.processes import UnsharedStorageError, hunt_across_processes
 from conformance.reporting.profiles import Profile
@@ -166,3 +167,68 @@ async def test_races_across_processes(
             f"produced a history no serial order explains ({failure.violation.anomaly})",
             ("violation", failure.report()),
         )
+
+
+async def _hunt_transitions(
+    world: World, kind: transitions.Kind, profile: Profile, seed: int, evidence: Evidence
+) -> None:
+    failure = await transitions.hunt_transitions(
+        cast(World, unwrapped(world)),
+        await transitions.races_of(kind),
+        rounds=profile.transition_rounds,
+        rng=random.Random(seed),
+        call_timeout=profile.call_timeout,
+        budget=profile.budget(),
+        evidence=evidence,
+    )
+    if failure is not None:
+        fail(
+            f"every race of two {kind.name} transitions, in every state, is linearizable (§8)",
+            f"produced a history no serial order explains ({failure.violation.anomaly})",
+            ("violation", failure.report()),
+        )
+
+
+@invariant("LIN-007", races=True)
+async def test_every_run_transition_raced(
+    world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
+) -> None:
+    """Each pair of ``run_created``, ``run_started`` (plain and resilient), ``run_completed``,
+    ``run_failed`` and ``run_cancelled`` (a call paired with itself too) raced on one run that
+    is missing, pending, running, running after a resilient start, or cancelled, wherever one
+    of the two succeeds alone: every history is linearizable (``conformance.races.transitions``)."""
+    await _hunt_transitions(world, transitions.KINDS["runs"], world_profile, world_seed, world_evidence)
+
+
+@invariant("LIN-008", races=True)
+async def test_every_step_transition_raced(
+    world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
+) -> None:
+    """Each pair of ``step_created``, ``step_started``, ``step_retrying``, ``step_completed``
+    and ``step_failed``, and each of them against the run's three endings, raced on one step
+    that is missing, pending, running, retrying or completed (on a running run), wherever one
+    of the two succeeds alone: every history is linearizable. Not raced against an ending: the
+    calls whose fate after it the contract leaves open (finishing or retrying a pending step,
+    retrying a running one; TERM-004 is a SHOULD)."""
+    await _hunt_transitions(world, transitions.KINDS["steps"], world_profile, world_seed, world_evidence)
+
+
+@invariant("LIN-009", races=True)
+async def test_every_hook_transition_raced(
+    world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
+) -> None:
+    """Each pair of ``hook_created`` (one hook id), ``hook_created`` for the same token from a
+    second run, ``hook_received``, ``hook_disposed``, ``run_completed`` and ``run_cancelled``
+    raced on a hook that is missing, live or disposed, wherever one of the two succeeds alone:
+    every history is linearizable, and the token has at most one live holder."""
+    await _hunt_transitions(world, transitions.KINDS["hooks"], world_profile, world_seed, world_evidence)
+
+
+@invariant("LIN-010", races=True)
+async def test_every_wait_transition_raced(
+    world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
+) -> None:
+    """Each pair of ``wait_created``, ``wait_completed`` and the run's three endings raced on
+    one wait that is missing, waiting or completed, wherever one of the two succeeds alone:
+    every history is linearizable."""
+    await _hunt_transitions(world, transitions.KINDS["waits"], world_profile, world_seed, world_evidence)

@@ -277,8 +277,8 @@ async def test_run_failed_records_structured_error(world: World) -> None:
 async def test_ended_run_refuses_another_ending(world: World) -> None:
     """On a completed, failed or cancelled run, ``run_completed``, ``run_failed`` and
     ``run_cancelled`` raise ``EntityConflictError`` and leave the run as it was; except
-    ``run_cancelled`` on a cancelled run, which succeeds without changing it (it may log another
-    ``run_cancelled``). N concurrent endings of one running run: one wins, the rest raise
+    ``run_cancelled`` on a cancelled run, which succeeds without changing it and returns it (it
+    may log another ``run_cancelled``). N concurrent endings of one running run: one wins, the rest raise
     ``EntityConflictError``, and the log holds one terminal event."""
     for first in TERMINAL_RUN_EVENTS:
         for second in TERMINAL_RUN_EVENTS:
@@ -287,7 +287,9 @@ async def test_ended_run_refuses_another_ending(world: World) -> None:
             before = await run_of(world, run_id)
             action = f"{second} after {first}"
             if first == second == "run_cancelled":
-                await returns(world.events.create(run_id, make.run_cancelled()), action)
+                again = await returns(world.events.create(run_id, make.run_cancelled()), action)
+                if again.run is MISSING or again.run.status != "cancelled":
+                    fail(f"{action} returns the cancelled run", "returned otherwise", ("result", again))
             else:
                 await raises(
                     errors.EntityConflictError, world.events.create(run_id, finishing_request(second)), action

@@ -110,3 +110,16 @@ class JsonTextBytesLeftAsEnvelopes(BrokenWorld, breaks={"LEG-007"}):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.worldspec_backdoor = _EnvelopeKeepingBackdoor(self)
+
+
+class LegacyCancelReturnsOnlyTheEvent(BrokenWorld, breaks={"LEG-003"}):
+    """``run_cancelled`` on a legacy run cancels it but answers with the event alone: the legacy
+    path builds its result the way it builds one for ``hook_received``."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        run = self.stored_run(run_id)
+        version = None if run is None or run.spec_version is MISSING else run.spec_version
+        if event.event_type == "run_cancelled" and run is not None and is_legacy_spec_version(version):
+            return result.model_copy(update={"run": MISSING})
+        return result

@@ -197,3 +197,16 @@ class RunIdWindowAnHourShort(BrokenWorld, breaks={"RUN-003"}):
         if event.event_type == "run_created" and too_old:
             raise errors.WorkflowWorldError(f"runId {run_id} is more than 24 h old", status=400)
         return await super().on_create(run_id, event, params)
+
+
+class CancellingACancelledRunReturnsNothing(
+    BrokenWorld, breaks={"RUN-011", "LIN-007"}, may_break={"LIN-005"}
+):
+    """``run_cancelled`` on a run already cancelled succeeds with an empty result, as a backend
+    whose idempotent path returns early, before it loads the run to return."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        run = self.stored_run(run_id)
+        if event.event_type == "run_cancelled" and run is not None and run.status == "cancelled":
+            return EventResult()
+        return await super().on_create(run_id, event, params)

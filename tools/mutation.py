@@ -1,0 +1,213 @@
+"""Measure the kit by mutation: how many single-rule bugs in the reference World does it catch?
+
+    pip install -e '.[mutation]'
+    python tools/mutation.py [--workdir DIR] [--max-children 2] [--time-cap 4500] [--fresh]
+    python tools/mutation.py --rerun-survivors   # after a kit change: retest the survivors only
+
+mutmut (pinned in the ``mutation`` extra; docs/decisions.md says why mutmut) mutates
+``reference_worlds/rules.py`` and ``reference_worlds/memory.py``, and for every mutant runs the
+kit against the mutated ``MemoryWorld`` (``--world=reference_worlds.memory:MemoryWorld
+--world-profile=quick``, only the invariant tests that reach the mutated function). A mutant
+the kit fails, or warns about (a broken SHOULD rule), is killed; one it passes survived, and is
+a rule the kit does not check or a change that alters no behaviour (triaged in
+docs/decisions.md). ``tools/mutation_probe.py`` makes the kit's exit status say so.
+
+The run happens in a scratch copy of the committed tree (``git archive HEAD``), never in the
+checkout, and resumes there when run again without ``--fresh``. It writes
+``benchmarks/results/mutation.json`` and ``mutation.md``: the commit measured, the score, every
+survivor with its diff, and whether the run was cut short by ``--time-cap`` (then the mutants
+not reached are counted as such, and the score covers only the mutants checked). Not part of
+CI: a whole run takes about an hour on two busy cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from mutmut.stats import status_by_exit_code
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS = REPO / "benchmarks" / "results"
+MUTATED = ("reference_worlds/rules.py", "reference_worlds/memory.py")
+KIT_ARGS = (
+    "--world=reference_worlds.memory:MemoryWorld",
+    "--world-profile=quick",
+    "-p",
+    "no:cacheprovider",
+    "-p",
+    "no:xdist",
+    "-p",
+    "mutation_probe",
+)
+KILLED = ("killed", "timeout", "caught by type check", "segfault")
+
+
+def _mutmut_section() -> str:
+    def toml_list(items: tuple[str, ...] | list[str]) -> str:
+        return "[" + ", ".join(json.dumps(item) for item in items) + "]"
+
+    return (
+        "\n[tool.mutmut]\n"
+        'source_paths = ["reference_worlds"]\n'
+        f"only_mutate = {toml_list(MUTATED)}\n"
+        'also_copy = ["worldspec", "conformance", "mutation_probe.py"]\n'
+        f"pytest_add_cli_args = {toml_list(KIT_ARGS)}\n"
+    )
+
+
+def prepare(workdir: Path) -> str:
+    """Export the committed tree into ``workdir`` with mutmut's configuration; the commit."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    workdir.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(
+        ["git", "archive", commit, "worldspec", "conformance", "reference_worlds", "pyproject.toml"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(workdir)], input=archive, check=True)
+    (workdir / "mutation_probe.py").write_text((REPO / "tools" / "mutation_probe.py").read_text())
+    with (workdir / "pyproject.toml").open("a") as pyproject:
+        pyproject.write(_mutmut_section())
+    return commit
+
+
+def run_mutmut(workdir: Path, max_children: int, time_cap: float, names: list[str]) -> tuple[bool, float]:
+    """Run mutmut in ``workdir`` at the lowest priority, over ``names`` only if any are given
+    (mutmut retests a named mutant even when it has a result); whether ``time_cap`` cut it
+    short, and the seconds it ran. Results are saved after every mutant, so a cut run is still
+    readable."""
+    started = time.monotonic()
+    command = ["nice", "-n", "19", "mutmut", "run", "--max-children", str(max_children), *names]
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    log = (workdir / "mutmut.log").open("a")
+    process = subprocess.Popen(command, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    try:
+        process.wait(timeout=time_cap)
+        cut = False
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        cut = True
+    log.close()
+    return cut, time.monotonic() - started
+
+
+def read_results(workdir: Path) -> dict[str, str]:
+    """Every mutant's status, by mutmut's name for it."""
+    statuses: dict[str, str] = {}
+    for path in MUTATED:
+        meta = workdir / "mutants" / f"{path}.meta"
+        if meta.exists():
+            for name, exit_code in json.loads(meta.read_text())["exit_code_by_key"].items():
+                statuses[name] = status_by_exit_code[exit_code]
+    return statuses
+
+
+def diff_of(workdir: Path, name: str) -> str:
+    """The mutant's change, as mutmut shows it."""
+    shown = subprocess.run(["mutmut", "show", name], cwd=workdir, capture_output=True, text=True)
+    return "\n".join(line for line in shown.stdout.splitlines() if not line.startswith("#")).strip()
+
+
+def summary(statuses: dict[str, str], *, commit: str, cut: bool, seconds: float) -> dict[str, Any]:
+    """The score and counts: killed / (killed + survived) over the mutants mutmut checked."""
+    counts = Counter(statuses.values())
+    killed = sum(counts[status] for status in KILLED)
+    judged = killed + counts["survived"]
+    return {
+        "tool": f"mutmut {version('mutmut')}",
+        "commit": commit,
+        "mutated": list(MUTATED),
+        "kitArguments": list(KIT_ARGS),
+        "partial": cut or counts["not checked"] > 0,
+        "cutByTimeCap": cut,
+        "seconds": round(seconds),
+        "mutants": len(statuses),
+        "counts": dict(sorted(counts.items())),
+        "score": round(killed / judged, 4) if judged else None,
+    }
+
+
+def write_markdown(document: dict[str, Any], path: Path) -> None:
+    """``mutation.md``: the figures and each survivor's diff."""
+    score = document["score"]
+    lines = [
+        "# Mutation score of the kit against the reference World",
+        "",
+        f"Measured with {document['tool']} at commit `{document['commit'][:12]}` over "
+        + ", ".join(f"`{path}`" for path in document["mutated"])
+        + f"; the kit ran as `pytest {' '.join(document['kitArguments'])}`.",
+        "",
+        f"- score: {'n/a' if score is None else f'{score:.1%}'} (killed / (killed + survived))",
+        f"- mutants: {document['mutants']}; "
+        + ", ".join(f"{status}: {count}" for status, count in document["counts"].items()),
+        f"- ran {document['seconds']} s"
+        + (" and was cut by the time cap: **partial**" if document["cutByTimeCap"] else ""),
+        "",
+        "Triage of the survivors: docs/decisions.md, \"Mutation testing\".",
+        "",
+        "## Survivors",
+        "",
+    ]
+    for survivor in document["survivors"]:
+        lines += [f"### `{survivor['name']}`", "", "```diff", survivor["diff"], "```", ""]
+    path.write_text("\n".join(lines))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/worldspec-mutation"))
+    parser.add_argument("--max-children", type=int, default=2)
+    parser.add_argument("--time-cap", type=float, default=4500.0, help="seconds before the run is cut")
+    parser.add_argument("--fresh", action="store_true", help="start over instead of resuming")
+    parser.add_argument("--report-only", action="store_true", help="report the last run in --workdir again")
+    parser.add_argument(
+        "--rerun-survivors", action="store_true", help="retest the last run's survivors only"
+    )
+    args = parser.parse_args(argv)
+    if args.fresh and args.workdir.exists():
+        subprocess.run(["rm", "-rf", str(args.workdir)], check=True)
+    run_file = args.workdir / "RUN.json"
+    if not args.report_only:
+        names = [name for name, status in read_results(args.workdir).items() if status == "survived"]
+        commit = prepare(args.workdir)
+        chosen = names if args.rerun_survivors else []
+        cut, seconds = run_mutmut(args.workdir, args.max_children, args.time_cap, chosen)
+        if args.rerun_survivors and run_file.exists():
+            seconds += json.loads(run_file.read_text())["seconds"]
+        run_file.write_text(json.dumps({"commit": commit, "cut": cut, "seconds": seconds}))
+    run = json.loads(run_file.read_text())
+    statuses = read_results(args.workdir)
+    document = summary(statuses, commit=run["commit"], cut=run["cut"], seconds=run["seconds"])
+    document["survivors"] = [
+        {"name": name, "diff": diff_of(args.workdir, name)}
+        for name, status in sorted(statuses.items())
+        if status == "survived"
+    ]
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "mutation.json").write_text(json.dumps(document, indent=2) + "\n")
+    write_markdown(document, RESULTS / "mutation.md")
+    print(f"score {document['score']} over {document['mutants']} mutants; partial: {document['partial']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
