@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from conformance.catalogue.entries_line5 import LINE_5_FAMILIES, LINE_5_TABLE
 from worldspec.lines import SpecLine
 
 __all__ = [
@@ -96,6 +97,9 @@ FAMILIES: Final[dict[str, Family]] = {
     "ERR": Family("ERR", "errors", "errors", "§3, §12"),
     "LIN": Family("LIN", "linearizability", "linearizability", "§8, §9", kit_addition=True),
     "COPY": Family("COPY", "isolation", "caller isolation", "§2.3", kit_addition=True),
+    **{
+        prefix: Family(prefix, marker, title, sections) for prefix, marker, title, sections in LINE_5_FAMILIES
+    },
 }
 
 _TABLE: Final[tuple[tuple[str, Level, str], ...]] = (
@@ -463,9 +467,15 @@ def _base(ident: str, level: Level, statement: str) -> Invariant:
 
 
 INVARIANTS: Final[dict[str, Invariant]] = {
-    ident: _base(ident, level, statement) for ident, level, statement in _TABLE
+    **{ident: _base(ident, level, statement) for ident, level, statement in _TABLE},
+    **{
+        ident: Invariant(
+            ident, level, statement, FAMILIES[ident.split("-")[0]], lines=frozenset({SpecLine.LINE_5})
+        )
+        for ident, level, statement in LINE_5_TABLE
+    },
 }
-"""Every invariant, by ID, in catalogue order."""
+"""Every invariant, by ID, in catalogue order: the base table, then the 5.x line's own."""
 
 
 def invariants_of_line(line: SpecLine) -> dict[str, Invariant]:
