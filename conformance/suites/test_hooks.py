@@ -19,7 +19,6 @@ from conformance.checks.scenarios import (
 )
 from worldspec import errors
 from worldspec.events import event_data_of
-from worldspec.lines import SpecLine
 from worldspec.pagination import PaginationOptions
 from worldspec.protocol import World
 from worldspec.wire_types import MISSING
@@ -164,7 +163,7 @@ async def test_missing_hook_receives_nothing(world: World) -> None:
             )
 
 
-@invariant("HOOK-007", lines=SpecLine.LINE_4)
+@invariant("HOOK-007")
 async def test_hook_disposed_deletes_the_hook(world: World) -> None:
     """``hook_disposed`` deletes the hook and frees its token: ``hooks.get``, ``getByToken`` and
     ``hooks.list`` no longer show it, and another run can create a hook with the token. N

@@ -23,7 +23,6 @@ from conformance.checks.scenarios import (
 )
 from worldspec import errors
 from worldspec.events import Event, EventRequest
-from worldspec.lines import SpecLine
 from worldspec.protocol import World
 from worldspec.spec_version import SPEC_VERSION_CURRENT
 from worldspec.ulid import new_ulid
@@ -269,7 +268,7 @@ async def test_run_failed_records_structured_error(world: World) -> None:
                 )
 
 
-@invariant("RUN-011", lines=SpecLine.LINE_4)
+@invariant("RUN-011")
 async def test_ended_run_refuses_another_ending(world: World) -> None:
     """On a completed, failed or cancelled run, ``run_completed``, ``run_failed`` and
     ``run_cancelled`` raise ``EntityConflictError`` and leave the run as it was; except

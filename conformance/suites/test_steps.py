@@ -88,7 +88,7 @@ async def test_step_created_is_pending(world: World) -> None:
         fail("a new step has createdAt = updatedAt", "stamped them apart", ("step", step))
 
 
-@invariant("STEP-002", lines=SpecLine.LINE_4)
+@invariant("STEP-002")
 async def test_duplicate_step_created_conflicts(world: World) -> None:
     """A second ``step_created`` for an existing stepId raises ``EntityConflictError`` and leaves
     the step as the first made it. N concurrent ``step_created`` of one new stepId: one succeeds,
@@ -119,7 +119,7 @@ async def test_duplicate_step_created_conflicts(world: World) -> None:
         )
 
 
-@invariant("STEP-003", lines=SpecLine.LINE_4)
+@invariant("STEP-003")
 async def test_attempt_counts_accepted_starts(world: World) -> None:
     """``attempt`` counts the accepted ``step_started`` events: 1 after the first, one more after
     each later one (retries in between), and their number after N concurrent starts. The first
@@ -262,7 +262,7 @@ async def test_step_failed_records_error(world: World) -> None:
                 )
 
 
-@invariant("STEP-008", lines=SpecLine.LINE_4)
+@invariant("STEP-008")
 async def test_finished_step_refuses_events(world: World) -> None:
     """On a completed or failed step, ``step_started``, ``step_completed``, ``step_failed`` and
     ``step_retrying`` raise ``EntityConflictError`` and leave the step as it was. N concurrent

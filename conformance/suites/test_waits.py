@@ -9,7 +9,6 @@ from conformance.checks.expect import fail, raises, returns
 from conformance.checks.fields import wire_fields
 from conformance.checks.scenarios import create, events_of, from_now, race, started_run, waiting_wait
 from worldspec import errors
-from worldspec.lines import SpecLine
 from worldspec.protocol import World
 from worldspec.wire_types import MISSING
 
@@ -36,7 +35,7 @@ async def test_wait_created_is_waiting(world: World) -> None:
         )
 
 
-@invariant("WAIT-002", lines=SpecLine.LINE_4)
+@invariant("WAIT-002")
 async def test_duplicate_wait_created_conflicts(world: World) -> None:
     """A second ``wait_created`` for a wait that is waiting or completed raises
     ``EntityConflictError``; N concurrent ``wait_created`` of one new wait: one succeeds, the
@@ -61,7 +60,7 @@ async def test_duplicate_wait_created_conflicts(world: World) -> None:
         )
 
 
-@invariant("WAIT-003", lines=SpecLine.LINE_4)
+@invariant("WAIT-003")
 async def test_wait_completes_once(world: World) -> None:
     """``wait_completed`` makes the wait completed with ``completedAt``; a second one raises
     ``EntityConflictError``; of N concurrent ones one succeeds and the rest raise
