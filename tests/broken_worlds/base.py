@@ -152,3 +152,24 @@ class RewritesAppendedEvents(BrokenWorld):
         if result.events is not MISSING:
             fixed["events"] = [rewritten(shown) for shown in result.events]
         return result.model_copy(update=fixed)
+
+
+class LineFiveBrokenWorld(BrokenWorld):
+    """A broken World of the 5.x line: the memory World at spec version 7, judged on that line."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**{"spec_version": 7, **options})
+
+    def patch_stored_run(self, run_id: str, **updates: Any) -> WorkflowRun:
+        """Change the stored run (as a buggy write would have left it); returns the new run."""
+        sequence, run = self.state.runs[run_id]
+        changed = run.model_copy(update=updates)
+        self.state.runs[run_id] = (sequence, changed)
+        return changed
+
+    def patch_stored_step(self, run_id: str, step_id: str, **updates: Any) -> Step:
+        """Change the stored step (as a buggy write would have left it); returns the new step."""
+        sequence, step = self.state.steps[(run_id, step_id)]
+        changed = step.model_copy(update=updates)
+        self.state.steps[(run_id, step_id)] = (sequence, changed)
+        return changed
