@@ -173,3 +173,29 @@ class LineFiveBrokenWorld(BrokenWorld):
         changed = step.model_copy(update=updates)
         self.state.steps[(run_id, step_id)] = (sequence, changed)
         return changed
+
+
+class RewritesStoredEvents(LineFiveBrokenWorld):
+    """Stores each event a create appends with the updates ``rewrite`` gives it, and shows the
+    same updates wherever the create's result shows that event (its ``event`` and any page)."""
+
+    def rewrite(self, event: Event, request: EventRequest) -> dict[str, Any]:
+        raise NotImplementedError("a RewritesStoredEvents World returns the updates of one new event")
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if result.event is MISSING:
+            return result
+        log = self.state.events[result.event.run_id]
+        index = next(i for i, stored in enumerate(log) if stored.event_id == result.event.event_id)
+        updates = self.rewrite(log[index], event)
+        if not updates:
+            return result
+        log[index] = log[index].model_copy(update=updates)
+        shown: dict[str, Any] = {"event": result.event.model_copy(update=updates)}
+        if result.events is not MISSING:
+            shown["events"] = [
+                item.model_copy(update=updates) if item.event_id == result.event.event_id else item
+                for item in result.events
+            ]
+        return result.model_copy(update=shown)
