@@ -51,6 +51,9 @@ class BrokenWorld(MemoryWorld):
     breaks: ClassVar[frozenset[str]] = frozenset()
     warns: ClassVar[frozenset[str]] = frozenset()
     may_break: ClassVar[frozenset[str]] = frozenset()
+    kit_arguments: ClassVar[tuple[str, ...]] = ()
+    """Options the kit needs to judge this World (``--world-spec=7`` for one that declares no
+    version of the line it is judged on)."""
 
     def __init_subclass__(
         cls,
