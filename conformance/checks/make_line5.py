@@ -13,10 +13,10 @@ from typing import Any, cast
 
 from conformance.checks.make import DEPLOYMENT_ID, workflow_name
 from worldspec.events import EventRequest
-from worldspec.line5 import event_data, events
+from worldspec.line5 import attributes, event_data, events
 from worldspec.wire_types import MISSING
 
-__all__ = ["resilient_run_started", "run_created", "run_failed", "step_failed"]
+__all__ = ["attr_set", "resilient_run_started", "run_created", "run_failed", "step_failed"]
 
 
 def run_created(
@@ -59,3 +59,29 @@ def step_failed(step_id: str, error: Any) -> EventRequest:
     """``step_failed`` whose ``error`` a 5.x World stores as sent."""
     data = event_data.StepFailedData(error=error)
     return cast(EventRequest, events.StepFailedRequest(correlation_id=step_id, event_data=data))
+
+
+def attr_set(
+    changes: list[tuple[str, str | None]],
+    *,
+    correlation_id: str | Any = MISSING,
+    step: tuple[str, int] | None = None,
+    allow_reserved: bool = False,
+) -> EventRequest:
+    """``attr_set`` with ``changes`` as ``(key, value)`` pairs (``None`` removes the key), from
+    the workflow writer, or from ``step`` = ``(stepId, attempt)``. Built without validation:
+    the kit sends invalid changes on purpose, and judging them is the World's job."""
+    writer = (
+        attributes.WorkflowWriter()
+        if step is None
+        else attributes.StepWriter(step_id=step[0], attempt=step[1])
+    )
+    data = event_data.AttrSetData.model_construct(
+        changes=[attributes.AttributeChange.model_construct(key=key, value=value) for key, value in changes],
+        writer=writer,
+        allow_reserved_attributes=True if allow_reserved else MISSING,
+    )
+    request = events.AttrSetRequest.model_construct(
+        event_type="attr_set", correlation_id=correlation_id, event_data=data, spec_version=MISSING
+    )
+    return cast(EventRequest, request)
