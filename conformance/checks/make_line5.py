@@ -16,7 +16,14 @@ from worldspec.events import EventRequest
 from worldspec.line5 import attributes, event_data, events
 from worldspec.wire_types import MISSING
 
-__all__ = ["attr_set", "resilient_run_started", "run_created", "run_failed", "step_failed"]
+__all__ = [
+    "attr_set",
+    "lazy_step_started",
+    "resilient_run_started",
+    "run_created",
+    "run_failed",
+    "step_failed",
+]
 
 
 def run_created(
@@ -85,3 +92,11 @@ def attr_set(
         event_type="attr_set", correlation_id=correlation_id, event_data=data, spec_version=MISSING
     )
     return cast(EventRequest, request)
+
+
+def lazy_step_started(
+    step_id: str, input: Any = b"devl\x00lazy", step_name: str = "step//./worldspec//lazy"
+) -> EventRequest:
+    """``step_started`` carrying ``stepName`` and ``input``: it creates the step it starts."""
+    data = event_data.StepStartedData(step_name=step_name, input=input)
+    return cast(EventRequest, events.StepStartedRequest(correlation_id=step_id, event_data=data))
