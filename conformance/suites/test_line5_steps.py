@@ -9,11 +9,13 @@ from typing import Any
 from conformance.catalogue.marker import invariant
 from conformance.checks import make, make_line5
 from conformance.checks.expect import fail, raises, rejects, returns
+from conformance.checks.reads import all_events
 from conformance.checks.scenarios import (
     TERMINAL_RUN_EVENTS,
     create,
     created_step,
     finish_run,
+    from_now,
     running_step,
     started_run,
 )
@@ -123,3 +125,72 @@ async def test_steps_get_takes_the_run_and_the_step(world: World) -> None:
         fail("steps.get(runId, stepId) returns that run's step", "returned another", ("step", found))
     await rejects(world.steps.get(run_id, make.new_id("step")), "steps.get of a stepId never created")
     await rejects(world.steps.get(other, step_id), "steps.get of another run's stepId")
+
+
+@invariant("STEP-102")
+async def test_step_retrying_keeps_the_latest_error_as_sent(world: World) -> None:
+    """``step_retrying`` sets the step's ``error`` to the sent ``eventData.error`` exactly (an
+    object with keys of its own, then a string): the latest one replaces the earlier. In the
+    result and from ``steps.get``."""
+    run_id = await started_run(world)
+    step_id = await running_step(world, run_id)
+    for error in ({"message": "rate limited", "retryable": True}, "again"):
+        result = await create(world, run_id, make.step_retrying(step_id, error=error))
+        stored = await returns(world.steps.get(run_id, step_id), "steps.get")
+        for where, step in (("the result", result.step), ("steps.get", stored)):
+            shown = step.to_wire() if step is not MISSING else {}
+            if shown.get("error", MISSING) != error or type(shown.get("error")) is not type(error):
+                fail(
+                    f"step_retrying: {where} shows the sent error exactly",
+                    "shows another",
+                    ("sent", error),
+                    ("step", step),
+                )
+        await create(world, run_id, make.step_started(step_id))
+
+
+@invariant("STEP-106")
+async def test_step_and_wait_ids_repeat_across_runs(world: World) -> None:
+    """One stepId and one waitId used in two runs make two steps and two waits: completing the
+    step and the wait in one run leaves the other run's pending step and waiting wait as they
+    were, and each run's log holds only its own events."""
+    first, second = await started_run(world), await started_run(world)
+    step_id, wait_id = make.new_id("step"), make.new_id("wait")
+    for run_id in (first, second):
+        await create(world, run_id, make.step_created(step_id))
+        await create(world, run_id, make.wait_created(wait_id, from_now(3600)))
+    await create(world, first, make.step_started(step_id))
+    await create(world, first, make.step_completed(step_id))
+    await create(world, first, make.wait_completed(wait_id))
+    other = await returns(world.steps.get(second, step_id), "steps.get of the second run's step")
+    if other.status != "pending" or other.run_id != second:
+        fail("the second run's step stays pending", f"is {other.status} in {other.run_id}", ("step", other))
+    await returns(
+        world.events.create(second, make.wait_completed(wait_id)), "wait_completed in the second run"
+    )
+    for run_id in (first, second):
+        kinds = [
+            e.event_type for e in await all_events(world, run_id) if e.correlation_id in (step_id, wait_id)
+        ]
+        expected = ["step_created", "wait_created"] + (
+            ["step_started", "step_completed", "wait_completed"] if run_id == first else ["wait_completed"]
+        )
+        if kinds != expected:
+            fail(
+                "each run's log holds only its own step and wait events",
+                f"logged {kinds}",
+                ("expected", expected),
+            )
+
+
+@invariant("STEP-107")
+async def test_every_accepted_start_has_started_at(world: World) -> None:
+    """The result of every accepted ``step_started`` (the first, and one after a
+    ``step_retrying``) carries a step with ``startedAt``."""
+    run_id = await started_run(world)
+    step_id = await created_step(world, run_id)
+    for round_ in ("first", "after a retry"):
+        result = await create(world, run_id, make.step_started(step_id))
+        if result.step is MISSING or result.step.to_wire().get("startedAt") is None:
+            fail(f"the {round_} step_started answers a step with startedAt", "did not", ("result", result))
+        await create(world, run_id, make.step_retrying(step_id))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.broken_worlds.base import LineFiveBrokenWorld, Params
+from worldspec import errors
 from worldspec.entities import Step
 from worldspec.events import EventRequest, EventResult, StepCreatedData, StepCreatedRequest
 from worldspec.line5 import events as line5_events
@@ -69,3 +70,45 @@ class StepsGetIgnoresRunId(LineFiveBrokenWorld, breaks={"STEP-103", "STEP-105"})
             if candidate == step_id and owner != run_id and (run_id, step_id) not in self.state.steps:
                 return await super().on_get_step(owner, step_id, **options)
         return await super().on_get_step(run_id, step_id, **options)
+
+
+class RetryErrorNormalisedAs4x(LineFiveBrokenWorld, breaks={"STEP-005", "STEP-102"}):
+    """Still turns a retrying step's ``error`` into ``{message}`` as the 4.x line did."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if event.event_type != "step_retrying" or result.step is MISSING or run_id is None:
+            return result
+        error: Any = result.step.error
+        message = error if isinstance(error, str) else getattr(error, "get", lambda _k: None)("message")
+        step = self.patch_stored_step(run_id, result.step.step_id, error={"message": str(message)})
+        return result.model_copy(update={"step": step.model_copy(deep=True)})
+
+
+class WaitIdsCompletedOnce(LineFiveBrokenWorld, breaks={"EVT-007", "STEP-106"}):
+    """Remembers completed waits by waitId alone (a 4.x index), so a waitId completed in one run
+    cannot be completed in another."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.completed_waits: set[str] = set()
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        wait_id = str(getattr(event, "correlation_id", ""))
+        if event.event_type == "wait_completed" and wait_id in self.completed_waits:
+            raise errors.EntityConflictError(f'Wait "{wait_id}" already completed')
+        result = await super().on_create(run_id, event, params)
+        if event.event_type == "wait_completed":
+            self.completed_waits.add(wait_id)
+        return result
+
+
+class RetriedStartWithoutStartedAt(LineFiveBrokenWorld, breaks={"STEP-003", "STEP-107"}):
+    """Answers a start after a retry with a step that lacks ``startedAt`` (set on the first
+    start only, and not copied into later results)."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if event.event_type != "step_started" or result.step is MISSING or result.step.attempt < 2:
+            return result
+        return result.model_copy(update={"step": result.step.model_copy(update={"started_at": MISSING})})
