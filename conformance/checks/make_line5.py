@@ -100,3 +100,9 @@ def lazy_step_started(
     """``step_started`` carrying ``stepName`` and ``input``: it creates the step it starts."""
     data = event_data.StepStartedData(step_name=step_name, input=input)
     return cast(EventRequest, events.StepStartedRequest(correlation_id=step_id, event_data=data))
+
+
+def run_cancelled(cancel_reason: str) -> EventRequest:
+    """``run_cancelled`` with the reason the 5.x event keeps."""
+    data = event_data.RunCancelledData(cancel_reason=cancel_reason)
+    return cast(EventRequest, events.RunCancelledRequest(event_data=data))

@@ -7,11 +7,12 @@ from typing import Any
 
 from conformance.catalogue.marker import invariant
 from conformance.checks import make, make_line5
-from conformance.checks.expect import fail
+from conformance.checks.expect import fail, returns
 from conformance.checks.reads import all_events, run_of
-from conformance.checks.scenarios import create, run_in, started_run
+from conformance.checks.scenarios import create, event_in, run_in, started_run
 from worldspec.events import event_data_of
 from worldspec.lines import LINE_5_VERSIONS
+from worldspec.pagination import PaginationOptions
 from worldspec.protocol import World
 from worldspec.wire_types import MISSING
 
@@ -123,3 +124,49 @@ async def test_resilient_run_takes_the_event_version_or_the_default(world: World
                 ("run", run),
                 ("run_created", created if created is not None else "(none logged)"),
             )
+
+
+@invariant("RUN-103")
+async def test_cancellation_keeps_its_reason(world: World) -> None:
+    """``run_cancelled`` with a ``cancelReason`` keeps it on its event: in the result, and from
+    ``events.get`` and ``events.list`` with ``resolveData: 'all'`` and with ``'none'`` (the
+    reason is not a payload)."""
+    run_id = await started_run(world)
+    reason = "cancelled by worldspec: the operator asked"
+    result = await create(world, run_id, make_line5.run_cancelled(reason))
+    event_id = event_in(result, "run_cancelled", "RUN-009").event_id
+    shown = {"the result": event_data_of(event_in(result, "run_cancelled", "RUN-009"))}
+    for resolve in ("all", "none"):
+        got = await returns(world.events.get(run_id, event_id, resolve_data=resolve), "events.get")
+        listed = await returns(
+            world.events.list(run_id, pagination=PaginationOptions(limit=100), resolve_data=resolve),
+            "events.list",
+        )
+        shown[f"events.get ({resolve})"] = event_data_of(got)
+        shown[f"events.list ({resolve})"] = next(
+            (event_data_of(event) for event in listed.data if event.event_id == event_id), None
+        )
+    lost = [where for where, data in shown.items() if (data or {}).get("cancelReason") != reason]
+    if lost:
+        fail("run_cancelled keeps its cancelReason on every read", f"lost it in {lost}", ("eventData", shown))
+
+
+@invariant("RUN-104")
+async def test_starting_a_running_run_again_returns_the_run(world: World) -> None:
+    """``run_started`` on a running run answers with the run (running, ``startedAt`` as the first
+    start set it) and without an ``event``."""
+    run_id = await started_run(world)
+    first = await run_of(world, run_id)
+    again = await returns(world.events.create(run_id, make.run_started()), "run_started on a running run")
+    shown = again.to_wire()
+    run = shown.get("run") or {}
+    if (
+        "event" in shown
+        or run.get("status") != "running"
+        or run.get("startedAt") != first.to_wire().get("startedAt")
+    ):
+        fail(
+            "run_started on a running run returns the run with its startedAt and no event",
+            "returned otherwise",
+            ("result", again),
+        )

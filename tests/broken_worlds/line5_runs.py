@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from tests.broken_worlds.base import LineFiveBrokenWorld, Params
-from worldspec.events import EventRequest, EventResult
+from worldspec.events import Event, EventRequest, EventResult
+from worldspec.pagination import PaginatedResponse
 from worldspec.wire_types import MISSING
 
 
@@ -48,3 +49,43 @@ class ResilientRunsDefaultToSpecThree(LineFiveBrokenWorld, breaks={"RS-101"}):
         if resilient and event.spec_version is MISSING:
             event = event.model_copy(update={"spec_version": 3})
         return await super().on_create(run_id, event, params)
+
+
+class CancelReasonTreatedAsPayload(LineFiveBrokenWorld, breaks={"RUN-103"}):
+    """Strips ``cancelReason`` from ``run_cancelled`` on reads with ``resolveData: 'none'``, as if
+    it were a payload field."""
+
+    @staticmethod
+    def _stripped(event: Event) -> Event:
+        data = event.to_wire().get("eventData") or {}
+        if event.event_type != "run_cancelled" or "cancelReason" not in data:
+            return event
+        return event.model_copy(
+            update={"event_data": event.event_data.model_copy(update={"cancel_reason": MISSING})}
+        )  # type: ignore[union-attr]
+
+    async def on_get_event(self, run_id: str, event_id: str, **options: Any) -> Event:
+        found = await super().on_get_event(run_id, event_id, **options)
+        return self._stripped(found) if options.get("resolve_data") == "none" else found
+
+    async def on_list_events(self, run_id: str, **options: Any) -> PaginatedResponse[Event]:
+        found = await super().on_list_events(run_id, **options)
+        if options.get("resolve_data") != "none":
+            return found
+        return found.model_copy(update={"data": [self._stripped(event) for event in found.data]})
+
+
+class RestartWithoutStartedAt(LineFiveBrokenWorld, breaks={"RUN-104"}):
+    """Answers ``run_started`` on a running run with the run but without its ``startedAt``."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        before = self.stored_run(run_id)
+        result = await super().on_create(run_id, event, params)
+        if (
+            event.event_type != "run_started"
+            or before is None
+            or before.status != "running"
+            or result.run is MISSING
+        ):
+            return result
+        return result.model_copy(update={"run": result.run.model_copy(update={"started_at": MISSING})})
