@@ -30,7 +30,7 @@ def _run_kit_on(world: type[BrokenWorld]) -> dict[str, Any]:
     """The kit's outcomes on ``world``, without the transition races it does not name."""
     skipped = sorted(TRANSITION_RACES - world.breaks - world.may_break)
     deselect = ("-k", "not (" + " or ".join(skipped) + ")") if skipped else ()
-    return run_kit(f"{world.__module__}:{world.__name__}", *deselect)
+    return run_kit(f"{world.__module__}:{world.__name__}", *world.kit_arguments, *deselect)
 
 
 def test_reference_memory_world_passes_everything() -> None:

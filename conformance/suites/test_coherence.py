@@ -21,6 +21,7 @@ from conformance.checks.expect import deviate, fail, returns
 from conformance.checks.scenarios import create, pending_run, run_in
 from conformance.world.clock import ClockedWorld
 from worldspec.events import EventRequest
+from worldspec.lines import SpecLine
 from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData
 from worldspec.protocol import World
 from worldspec.wire_types import MISSING
@@ -230,7 +231,7 @@ CHILD_VERSIONS: tuple[tuple[int, int | None], ...] = ((2, 3), (2, None), (3, 2))
 """(the run's specVersion, its children's creating events' specVersion; None: not sent, so 3)."""
 
 
-@invariant("COH-003")
+@invariant("COH-003", lines=SpecLine.LINE_4)
 async def test_child_spec_version_is_its_creating_events(world: World) -> None:
     """A step, hook or wait takes the ``specVersion`` of the event that created it (the sent one,
     or 3 when none was sent), not the run's or the World's: on runs at specVersion 2 and 3 with
