@@ -3,7 +3,7 @@
 Run on demand: ``python benchmarks/bench_kit_memory.py [--runs N]``. Writes
 ``benchmarks/results/kit_memory.json``: the wall time of each run (process start to exit) and
 their min/median/max, the 1-minute load average sampled before and after every run, and the
-command that reproduces it. The target (issue 15): under 10 s on 2 cores.
+command that reproduces it. The target (issues 12 and 15): under 10 s on 2 cores.
 """
 
 from __future__ import annotations

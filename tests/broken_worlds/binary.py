@@ -24,7 +24,9 @@ def _listify(value: Any) -> Any:
     return value
 
 
-class BytesAsIntList(BrokenWorld, breaks={"BIN-001", "BIN-004", "RS-002", "RUN-005", "RUN-009", "LEG-007"}):
+class BytesAsIntList(
+    BrokenWorld, breaks={"BIN-001", "BIN-004", "RS-002", "RUN-005", "RUN-009", "LEG-007", "COH-001"}
+):
     """Returns byte payloads from runs.get as lists of ints (the JSON-serialisation accident)."""
 
     async def on_get_run(self, run_id: str, **options: Any) -> WorkflowRun:
@@ -78,7 +80,7 @@ def _decode_base64_strings(value: Any) -> Any:
     return value
 
 
-class DecodesBase64Strings(BrokenWorld, breaks={"BIN-004", "LEG-007"}):
+class DecodesBase64Strings(BrokenWorld, breaks={"BIN-004", "LEG-007", "COH-001"}):
     """Reads every non-empty string that is valid base64 back as bytes (runs.get)."""
 
     async def on_get_run(self, run_id: str, **options: Any) -> WorkflowRun:

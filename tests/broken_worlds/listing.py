@@ -13,7 +13,7 @@ from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveDa
 from worldspec.wire_types import MISSING
 
 
-class RunPagesSkipAnItem(BrokenWorld, breaks={"LIST-001"}):
+class RunPagesSkipAnItem(BrokenWorld, breaks={"LIST-001", "COH-004"}):
     """``runs.list`` drops the first run after a cursor (an off-by-one page boundary)."""
 
     async def on_list_runs(
@@ -68,14 +68,14 @@ class HooksNewestFirstByDefault(BrokenWorld, breaks={"LIST-004"}):
         return await super().on_list_hooks(pagination=newest_first, **options)
 
 
-class RunListIgnoresStatus(BrokenWorld, breaks={"LIST-005"}):
+class RunListIgnoresStatus(BrokenWorld, breaks={"LIST-005", "COH-004"}):
     """``runs.list`` ignores the ``status`` filter."""
 
     async def on_list_runs(self, *, status: Any = None, **options: Any) -> PaginatedResponse[WorkflowRun]:
         return await super().on_list_runs(**options)
 
 
-class ResolveNoneDropsExecutionContext(BrokenWorld, breaks={"LIST-006"}):
+class ResolveNoneDropsExecutionContext(BrokenWorld, breaks={"LIST-006", "COH-001"}):
     """``runs.get`` with ``resolveData: 'none'`` also drops the run's executionContext."""
 
     async def on_get_run(

@@ -115,7 +115,7 @@ class ConflictInsteadOfExpired(BrokenWorld, breaks={"RUN-008"}):
             raise errors.EntityConflictError(str(error)) from None
 
 
-class RunCompletedResultIsStale(BrokenWorld, breaks={"LIN-005", "RUN-009"}):
+class RunCompletedResultIsStale(BrokenWorld, breaks={"LIN-005", "RUN-009", "COH-002"}):
     """Completes the run but returns it as it was before ``run_completed``."""
 
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:

@@ -156,7 +156,7 @@ class StepsGetNeedsRunId(BrokenWorld, breaks={"STEP-011"}):
         return await super().on_get_step(run_id, step_id, **options)
 
 
-class StepsListShowsCreatedStatus(BrokenWorld, breaks={"STEP-013"}):
+class StepsListShowsCreatedStatus(BrokenWorld, breaks={"STEP-013", "COH-001"}):
     """``steps.list`` shows every step as pending, the status it was created with."""
 
     async def on_list_steps(self, run_id: str, **options: Any) -> PaginatedResponse[Step]:
