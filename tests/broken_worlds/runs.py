@@ -200,10 +200,11 @@ class RunIdWindowAnHourShort(BrokenWorld, breaks={"RUN-003"}):
 
 
 class CancellingACancelledRunReturnsNothing(
-    BrokenWorld, breaks={"RUN-011", "LIN-007"}, may_break={"LIN-005"}
+    BrokenWorld, breaks={"RUN-011", "LIN-007", "LEG-003"}, may_break={"LIN-005"}
 ):
     """``run_cancelled`` on a run already cancelled succeeds with an empty result, as a backend
-    whose idempotent path returns early, before it loads the run to return."""
+    whose idempotent path returns early, before it loads the run to return (a legacy run's
+    second cancellation too, LEG-003)."""
 
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
         run = self.stored_run(run_id)
