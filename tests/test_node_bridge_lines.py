@@ -40,7 +40,8 @@ def test_world_local_presets_follow_the_major_version() -> None:
     assert preset_for("@workflow/world-local@beta").export == "createLocalWorld"
     assert preset_for("@workflow/world-local@beta", "5.0.0-beta.46").export == "createWorld"
     assert preset_for("@workflow/world-local@5.0.0-beta.46", "4.4.1").export == "createLocalWorld"
-    assert [major_version(text) for text in ("5.0.0-beta.46", "4.4.1", "beta", "^5.0.0")] == [5, 4, None, None]
+    versions = ("5.0.0-beta.46", "4.4.1", "beta", "^5.0.0")
+    assert [major_version(text) for text in versions] == [5, 4, None, None]
 
 
 def _started_then(config: dict[str, Any], look: Any) -> Any:
