@@ -1,7 +1,8 @@
 """The ``worldspec`` command line (also ``python -m conformance``).
 
 - ``worldspec certify MODULE:FACTORY ...``: certify a World (``conformance.certify.command``);
-- ``worldspec invariants [--json]``: the invariant catalogue;
+- ``worldspec invariants [--json] [--spec N]``: the invariant catalogue (with ``--spec``, only the
+  invariants of the line that spec version ``N`` belongs to);
 - ``worldspec matrix REPORT.json... --out DIR``: reports joined into one table
   (``conformance.certify.matrix``);
 - ``worldspec schema --out DIR [--spec N]``: a JSON Schema per wire model of the line that
@@ -39,7 +40,14 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _invariants(args: argparse.Namespace) -> int:
-    print(render_json() if args.json else render_table())
+    line = None
+    if args.spec is not None:
+        try:
+            line = line_of(args.spec)
+        except UnsupportedSpecVersion as error:
+            print(f"worldspec invariants: {error}", file=sys.stderr)
+            return 2
+    print(render_json(line) if args.json else render_table(line))
     return 0
 
 
@@ -76,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_certify_command(commands)
     invariants = commands.add_parser("invariants", help="list every invariant of the catalogue")
     invariants.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    invariants.add_argument(
+        "--spec", type=int, metavar="N", help="only the invariants of spec version N's line (3, 6 or 7)"
+    )
     invariants.set_defaults(run=_invariants)
     matrix = commands.add_parser(
         "matrix",

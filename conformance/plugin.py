@@ -8,7 +8,9 @@ Fixtures: ``world`` is the World under test, started, recorded and under deadlin
 ``worldspec.protocol.World`` it must be; tests that open Worlds themselves (one per Hypothesis
 example, or on the kit's clock) take ``world_spec`` and drive ``world_loop``. ``world_profile``,
 ``world_seed`` and ``world_evidence`` carry the profile, the test's own seed, and what a race or
-model test reports about how much it looked.
+model test reports about how much it looked. ``world_line`` is the line of the contract the
+World is judged on (``conformance.world.spec_line``); tests that judge one line only are not
+collected for a World judged on the other.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from conformance.reporting.failure import failure_sections
 from conformance.reporting.known_failures import KnownFailure, KnownFailuresError, load_known_failures
 from conformance.reporting.outcome import classify
 from conformance.reporting.profiles import DEFAULT_PROFILE, PROFILES, Profile, derive_seed, register_profiles
-from conformance.reporting.records import Evidence, InvariantRecord, RecordBook
+from conformance.reporting.records import Evidence, InvariantRecord, RecordBook, refusal_document
 from conformance.reporting.rerun import RunIdentity, rerun_command
 from conformance.world.capabilities import CapabilityDeclarationError, capabilities_of, unwrapped
 from conformance.world.deadlines import DEFAULT_CALL_TIMEOUT, WorldCallTimeout, abandon
@@ -57,7 +59,9 @@ from conformance.world.loading import (
     parse_world_options,
 )
 from conformance.world.recorder import Recorder
+from conformance.world.spec_line import LineChoice, LineRefused, choose_line, highest_version
 from worldspec.capabilities import Capabilities
+from worldspec.lines import SpecLine
 from worldspec.protocol import World
 
 SUITES_DIR = Path(suites.__file__).parent
@@ -69,6 +73,7 @@ T = TypeVar("T")
 
 _SPEC = pytest.StashKey[WorldSpec]()
 _CAPABILITIES = pytest.StashKey[Capabilities]()
+_LINE = pytest.StashKey[LineChoice]()
 _KNOWN = pytest.StashKey[dict[str, KnownFailure]]()
 _UNMATCHED = pytest.StashKey[list[str]]()
 _BOOK = pytest.StashKey[RecordBook]()
@@ -147,6 +152,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="seconds one World call may take before its test fails as timed out and the World is "
         f"abandoned (default {DEFAULT_CALL_TIMEOUT:g}); a whole test gets {TEST_BUDGET_CALLS} times that.",
     )
+    group.addoption(
+        "--world-spec",
+        type=int,
+        metavar="N",
+        help="judge the World on the line of spec version N (3: the 4.x line; 6 or 7: the 5.x line) "
+        "instead of the line of the version it declares.",
+    )
     parser.addini("world", "the World to certify (MODULE:FACTORY), as --world", default=None)
 
 
@@ -188,6 +200,7 @@ def pytest_configure(config: pytest.Config) -> None:
         if spec is None:
             return
         capabilities, spec_version = asyncio.run(_probe(spec))
+        choice = _line_choice(config, spec, spec_version)
         xfail_file = config.getoption("world_xfail")
         known = load_known_failures(Path(xfail_file)) if xfail_file else {}
     except (WorldLoadError, KnownFailuresError, CapabilityDeclarationError) as error:
@@ -206,8 +219,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_PROFILE] = profile
     config.stash[_SEED] = _session_seed(config)
     config.stash[_CAPABILITIES] = capabilities
+    config.stash[_LINE] = choice
     config.stash[_KNOWN] = known
-    config.stash[_UNMATCHED] = sorted(set(known) - set(implementing_tests()))
+    config.stash[_UNMATCHED] = sorted(set(known) - set(implementing_tests(choice.line)))
     records_path = config.getoption("world_records")
     keeps_records = records_path and not _is_worker(config)
     config.stash[_BOOK] = RecordBook(
@@ -217,6 +231,8 @@ def pytest_configure(config: pytest.Config) -> None:
         spec_version,
         profile.name,
         config.stash[_SEED],
+        line=choice.line,
+        contract_version=highest_version(choice.line),
         stream=Path(records_path).open("a", encoding="utf-8") if keeps_records else None,  # noqa: SIM115
     )
     if not _is_worker(config):
@@ -225,6 +241,19 @@ def pytest_configure(config: pytest.Config) -> None:
             config.pluginmanager.register(_Workers(config.stash[_SEED]), "worldspec-xdist")
     if config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args = [str(SUITES_DIR)]
+
+
+def _line_choice(config: pytest.Config, spec: WorldSpec, declared: object) -> LineChoice:
+    """The line the World is judged on. A refusal writes the ``--world-report`` document that says
+    so (no invariant in it) and ends the run as a usage error with the refusal's one line."""
+    try:
+        return choose_line(declared, config.getoption("world_spec"))
+    except LineRefused as refusal:
+        report_path = config.getoption("world_report", None)
+        if report_path and not _is_worker(config):
+            document = refusal_document(spec.target, spec.options, declared, str(refusal))
+            Path(report_path).write_text(json.dumps(document, indent=2, default=str) + "\n")
+        raise pytest.UsageError(f"worldspec refuses the World: {refusal}") from None
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -309,8 +338,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     options = f" {spec.options}" if spec.options else ""
     return [
         f"worldspec {worldspec.KIT_VERSION}: World {spec.target}{options} (from {spec.source})",
-        f"worldspec: contract spec version {worldspec.SPEC_VERSION_CURRENT}; "
-        f"the World reports {book.spec_version}",
+        f"worldspec: judged on {config.stash[_LINE].describe()}, "
+        f"contract spec version {book.contract_version}",
         f"worldspec: capabilities in force: {', '.join(book.capabilities) or 'none'}",
         f"worldspec: profile {book.profile}, seed {book.seed}, {spec.call_timeout:g} s per World call "
         f"(replay with --world-profile={book.profile} --world-seed={book.seed})",
@@ -369,6 +398,14 @@ def world_spec(request: pytest.FixtureRequest) -> WorldSpec:
 
 
 @pytest.fixture
+def world_line(request: pytest.FixtureRequest) -> SpecLine:
+    """The line of the contract the World under test is judged on."""
+    if _LINE not in request.config.stash:
+        pytest.skip("no World given: pass --world=module:Factory")
+    return request.config.stash[_LINE].line
+
+
+@pytest.fixture
 def world_loop() -> Iterator[asyncio.AbstractEventLoop]:
     """A fresh event loop for a synchronous test that drives Worlds; closed afterwards."""
     loop = asyncio.new_event_loop()
@@ -421,10 +458,12 @@ def _marked(item: pytest.Item) -> MarkedInvariant | None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Known failures run as strict expected failures; races run on one xdist worker, one after
-    another (``xdist_group``), so parallel runs do not make them compete for the cores."""
+    """Tests that do not judge the World's line are deselected; known failures run as strict
+    expected failures; races run on one xdist worker, one after another (``xdist_group``), so
+    parallel runs do not make them compete for the cores."""
     if _KNOWN not in config.stash:
         return
+    _deselect_other_lines(config, items)
     known = config.stash[_KNOWN]
     for item in items:
         found = _marked(item)
@@ -438,6 +477,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             )
         if found.races:
             item.add_marker(pytest.mark.xdist_group(name="worldspec-races"))
+
+
+def _deselect_other_lines(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Remove from ``items`` the suite tests that do not judge a World on its line: an invariant
+    of the other line, or one this kit checks on the other line only. They leave no record, so
+    no report counts them and no certification level waits for them (docs/decisions.md)."""
+    line = config.stash[_LINE].line
+    kept: list[pytest.Item] = []
+    deselected: list[pytest.Item] = []
+    for item in items:
+        found = _marked(item)
+        (kept if found is None or found.judges(line) else deselected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -137,11 +137,17 @@ def test_urls_without_a_password_are_kept() -> None:
 
 @pytest.mark.parametrize("level", [None, "core", "full"])
 def test_the_badge_is_svg_showing_the_level(level: str | None) -> None:
-    svg = ElementTree.fromstring(badge_svg(level, 3))
+    svg = ElementTree.fromstring(badge_svg(level, "4.x"))
     texts = [element.text for element in svg.iter("{http://www.w3.org/2000/svg}text")]
-    assert texts == ["worldspec spec 3", level or "not certified"]
+    assert texts == ["worldspec 4.x", level or "not certified"]
     fills = {element.get("fill") for element in svg.iter("{http://www.w3.org/2000/svg}rect")}
     assert BADGE_COLOURS[level] in fills
+
+
+def test_the_badge_of_a_refused_world_says_refused() -> None:
+    svg = ElementTree.fromstring(badge_svg(None, None))
+    texts = [element.text for element in svg.iter("{http://www.w3.org/2000/svg}text")]
+    assert texts == ["worldspec", "refused"]
 
 
 COLLECTED = {

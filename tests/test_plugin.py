@@ -54,7 +54,7 @@ def test_world_from_environment_or_ini(tmp_path: Path, source: str) -> None:
 def test_header_names_world_kit_spec_and_capabilities(tmp_path: Path) -> None:
     result = run_pytest(tmp_path, f"--world={MEMORY}", "--world-opt", "preload_limit=2", "-k", "RS-006")
     assert f"worldspec 0.1.0: World {MEMORY} {{'preload_limit': 2}} (from --world option)" in result.stdout
-    assert "contract spec version 3; the World reports 3" in result.stdout
+    assert "judged on the 4.x line (the World declares 3), contract spec version 3" in result.stdout
     assert "capabilities in force: streams, queue_delivery, preload, legacy_seeding" in result.stdout
     assert result.returncode == 0, result.stdout[-3000:]
 

@@ -11,6 +11,12 @@ concurrent histories checked for linearizability. ``COPY`` holds what a storage 
 its callers beyond the contract's letter: that what they send and receive is theirs. These
 families carry ``kit_addition=True`` and the generated docs say so. The §13 IDs are
 transcribed unchanged.
+
+**Lines.** Each invariant applies to one or both lines of the contract (``worldspec.lines``):
+the 4.x line (spec versions up to 3) and the 5.x line (spec versions 6 and 7). A base invariant
+applies to both unless §13-v7(b) of shared/spec/world-contract-v7.md replaces or withdraws it for
+spec 6 and above (``REPLACED_ON_LINE_5``); the kit's own families apply to both. The 5.x-only
+invariants are added by ``conformance.catalogue.entries_line5``.
 """
 
 from __future__ import annotations
@@ -18,7 +24,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-__all__ = ["FAMILIES", "INVARIANTS", "Family", "Invariant", "Level", "invariant_by_id"]
+from conformance.catalogue.entries_line5 import LINE_5_FAMILIES, LINE_5_TABLE
+from worldspec.lines import SpecLine
+
+__all__ = [
+    "BOTH_LINES",
+    "FAMILIES",
+    "INVARIANTS",
+    "REPLACED_ON_LINE_5",
+    "Family",
+    "Invariant",
+    "Level",
+    "invariant_by_id",
+    "invariants_of_line",
+]
 
 Level = Literal["MUST", "SHOULD", "MAY"]
 
@@ -45,6 +64,21 @@ class Invariant:
     statement: str
     family: Family
     retired: bool = False
+    lines: frozenset[SpecLine] = frozenset(SpecLine)
+    """The lines of the contract this invariant belongs to; a World judged on another line is
+    never judged by it."""
+    replaced_by: str | None = None
+    """On the 5.x line: the invariant that takes this one's place (``None`` when it applies there
+    unchanged, or is withdrawn without replacement)."""
+
+    def applies_to(self, line: SpecLine) -> bool:
+        """Whether a World judged on ``line`` is judged by this invariant."""
+        return line in self.lines
+
+    @property
+    def lines_label(self) -> str:
+        """The lines as reports show them: ``4.x``, ``5.x`` or ``4.x, 5.x``."""
+        return ", ".join(line.value for line in SpecLine if line in self.lines)
 
 
 FAMILIES: Final[dict[str, Family]] = {
@@ -63,6 +97,9 @@ FAMILIES: Final[dict[str, Family]] = {
     "ERR": Family("ERR", "errors", "errors", "§3, §12"),
     "LIN": Family("LIN", "linearizability", "linearizability", "§8, §9", kit_addition=True),
     "COPY": Family("COPY", "isolation", "caller isolation", "§2.3", kit_addition=True),
+    **{
+        prefix: Family(prefix, marker, title, sections) for prefix, marker, title, sections in LINE_5_FAMILIES
+    },
 }
 
 _TABLE: Final[tuple[tuple[str, Level, str], ...]] = (
@@ -391,11 +428,59 @@ _TABLE: Final[tuple[tuple[str, Level, str], ...]] = (
     ),
 )
 
-INVARIANTS: Final[dict[str, Invariant]] = {
-    ident: Invariant(ident, level, statement, FAMILIES[ident.split("-")[0]])
-    for ident, level, statement in _TABLE
+BOTH_LINES: Final = frozenset(SpecLine)
+
+REPLACED_ON_LINE_5: Final[dict[str, str | None]] = {
+    "RUN-005": "RUN-101",
+    "RUN-010": "RUN-102",
+    "RS-003": "RS-101",
+    "STEP-007": "STEP-101",
+    "STEP-009": "STEP-103",
+    "STEP-010": "STEP-104",
+    "STEP-011": "STEP-105",
+    "HOOK-008": "HOOK-101",
+    "TERM-002": "TERM-101",
+    "EVT-001": "SLOT-001",
+    "EVT-002": "EVT-101",
+    "EVT-010": "EVT-102",
+    "EVT-011": "EVT-103",
+    "LEG-001": "LEG-101",
+    "Q-001": "Q-101",
+    "ERR-003": None,
 }
-"""Every invariant, by ID, in catalogue order."""
+"""The base invariants that do not hold for spec 6 and above (world-contract-v7.md §13-v7(b)),
+each with the 5.x invariant that replaces it (``None``: withdrawn, ``state-guard`` is gone)."""
+
+
+def _base(ident: str, level: Level, statement: str) -> Invariant:
+    family = FAMILIES[ident.split("-")[0]]
+    if ident in REPLACED_ON_LINE_5:
+        return Invariant(
+            ident,
+            level,
+            statement,
+            family,
+            lines=frozenset({SpecLine.LINE_4}),
+            replaced_by=REPLACED_ON_LINE_5[ident],
+        )
+    return Invariant(ident, level, statement, family)
+
+
+INVARIANTS: Final[dict[str, Invariant]] = {
+    **{ident: _base(ident, level, statement) for ident, level, statement in _TABLE},
+    **{
+        ident: Invariant(
+            ident, level, statement, FAMILIES[ident.split("-")[0]], lines=frozenset({SpecLine.LINE_5})
+        )
+        for ident, level, statement in LINE_5_TABLE
+    },
+}
+"""Every invariant, by ID, in catalogue order: the base table, then the 5.x line's own."""
+
+
+def invariants_of_line(line: SpecLine) -> dict[str, Invariant]:
+    """The invariants that judge a World on ``line``, by ID, in catalogue order."""
+    return {ident: entry for ident, entry in INVARIANTS.items() if entry.applies_to(line)}
 
 
 def invariant_by_id(ident: str) -> Invariant:

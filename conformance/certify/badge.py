@@ -21,11 +21,12 @@ def _text_width(text: str) -> int:
     return sum(4 if char in _NARROW else 10 if char in _WIDE else 7 for char in text)
 
 
-def badge_svg(reached_level: str | None, spec_version: int) -> str:
-    """The badge: ``worldspec spec N`` on the left, the level reached (or ``not certified``) on
-    the right, coloured by ``BADGE_COLOURS``."""
-    label = f"worldspec spec {spec_version}"
-    message = reached_level or "not certified"
+def badge_svg(reached_level: str | None, line: str | None) -> str:
+    """The badge: ``worldspec 4.x`` (the line judged on) on the left, the level reached (or ``not
+    certified``) on the right, coloured by ``BADGE_COLOURS``. ``line`` ``None`` is a World the
+    kit refused to judge: ``worldspec`` / ``refused``."""
+    label = f"worldspec {line}" if line is not None else "worldspec"
+    message = reached_level or ("not certified" if line is not None else "refused")
     colour = BADGE_COLOURS.get(reached_level, BADGE_COLOURS[None])
     label_width = _text_width(label) + 2 * _PADDING
     message_width = _text_width(message) + 2 * _PADDING

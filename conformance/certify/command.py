@@ -1,7 +1,8 @@
 """The ``worldspec certify`` command (no pytest imported here).
 
-Exit codes of ``certify``: 0 certified at the requested level; 1 not certified (failures, or
-the level not reached); 2 usage error (bad Factory path, options or known-failures file); 3
+Exit codes of ``certify``: 0 certified at the requested level; 1 not certified (failures, the
+level not reached, or a World refused because its spec version belongs to no line: the reports
+say so); 2 usage error (bad Factory path, options or known-failures file); 3
 the kit could not judge the World (it crashed, collected nothing, or was interrupted).
 """
 
@@ -80,6 +81,12 @@ def add_certify_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
         f"(default {DEFAULT_CALL_TIMEOUT:g})",
     )
     certify.add_argument(
+        "--spec",
+        type=int,
+        metavar="N",
+        help="judge the World on the line of spec version N (3: 4.x; 6 or 7: 5.x), not its declared one's",
+    )
+    certify.add_argument(
         "--level", choices=list(LEVELS), default="core", help="the level to certify (default core)"
     )
     certify.add_argument(
@@ -121,7 +128,9 @@ def certify_command(args: argparse.Namespace) -> int:
         return _usage_error(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
     if args.workers < 1:
         return _usage_error(f"-n must be at least 1, got {args.workers}")
-    request = KitRequest(args.world, tuple(args.opt), args.xfail, args.profile, args.timeout, args.workers)
+    request = KitRequest(
+        args.world, tuple(args.opt), args.xfail, args.profile, args.timeout, args.workers, args.spec
+    )
     shown_options = " ".join(masker.option_argument(key, value) for key, value in options.items())
     print(f"worldspec certify: {args.world} {shown_options}".rstrip() + f" (level {args.level})")
     started_at = datetime.now(UTC)
@@ -130,9 +139,10 @@ def certify_command(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("worldspec certify: interrupted; no report written", file=sys.stderr)
         return EXIT_NOT_JUDGED
-    if run.exit_code == _PYTEST_USAGE_ERROR:
+    refused = run.report is not None and run.report.get("refused") is not None
+    if run.exit_code == _PYTEST_USAGE_ERROR and not refused:
         return _usage_error(masker.redact(_kit_usage_message(run.output)))
-    if run.report is None or run.exit_code not in (0, 1) or not run.checked:
+    if not refused and (run.report is None or run.exit_code not in (0, 1) or not run.checked):
         return _not_judged(run, masker)
     certification = certification_of(
         request,
@@ -163,12 +173,14 @@ def _write_reports(certification: Certification, out: Path) -> None:
     write_report_json(certification, out / "report.json")
     write_report_markdown(certification, out / "report.md")
     write_report_html(certification, out / "report.html")
-    (out / "badge.svg").write_text(badge_svg(certification.reached_level, certification.spec_version) + "\n")
+    (out / "badge.svg").write_text(badge_svg(certification.reached_level, certification.line) + "\n")
 
 
 def _print_summary(certification: Certification, out: Path) -> None:
     totals = certification.totals()
     print()
+    if certification.refused is not None:
+        print(f"worldspec certify: refused: {certification.refused}")
     print(
         ", ".join(f"{totals[outcome]} {outcome}" for outcome in OUTCOMES), f"in {certification.run.seconds} s"
     )

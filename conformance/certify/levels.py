@@ -30,9 +30,12 @@ __all__ = ["LEVELS", "Blocker", "Level", "LevelVerdict", "highest_reached", "jud
 
 CORE_FAMILIES: Final[frozenset[str]] = frozenset(
     {"RUN", "RS", "STEP", "HOOK", "WAIT", "TERM", "EVT", "LEG", "BIN", "LIST", "ERR"}
+    | {"SLOT", "PAGE", "LAZY", "HRET", "DEDUP", "ATTR", "RET", "OPT"}
 )
-"""The families ``core`` covers. A family not listed here (streams, queue, and any family the
-kit adds, such as its race checks) counts for ``full`` only."""
+"""The families ``core`` covers: on the 5.x line also its own families of the event log and its
+views (slots, event pages, lazy start, hook retention and dedup, attributes, retention, optional
+members). A family not listed here (streams, queue, and any family the kit adds, such as its
+race checks) counts for ``full`` only."""
 
 
 def _sections(family_sections: str) -> set[str]:

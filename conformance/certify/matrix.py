@@ -1,11 +1,12 @@
 """``worldspec matrix``: many certification reports joined into one table a reader can compare.
 
-Worlds are columns (package or Factory, version, the spec version the World reports, the date
-of the run, the level reached); invariants are rows grouped by family, in catalogue order; each
-cell says what happened to that invariant on that World: pass, warn, fail, unjudged, known
-failure (linked to where the World's author tracks it), skip (with the capability the World
-lacks), or not run (the kit did not check it on that World). A World that could not be run at
-all is a column of "not run" with the reason.
+Worlds are columns (package or Factory, version, the spec version the World reports and the line
+it was judged on, the date of the run, the level reached); invariants are rows grouped by
+family, in catalogue order; each cell says what happened to that invariant on that World: pass,
+warn, fail, unjudged, known failure (linked to where the World's author tracks it), skip (with
+the capability the World lacks), other line (the invariant belongs only to the line the World
+was not judged on), or not run (the kit did not check it on that World). A World that could not
+be run at all is a column of "not run" with the reason.
 
 Written as one self-contained HTML page (no scripts, nothing fetched) and a Markdown table.
 """
@@ -63,9 +64,14 @@ class Column:
     date: str
     level: str
     cells: dict[str, Cell]
+    line: str | None = None
+    """The line of the contract the World was judged on (``None``: unknown, or refused)."""
 
     def cell(self, ident: str) -> Cell:
-        """The cell of ``ident``, ``not run`` when the kit did not check it on this World."""
+        """The cell of ``ident``: ``other line`` when the invariant does not judge the line this
+        World was judged on, ``not run`` when the kit did not check it on this World."""
+        if self.line is not None and self.line not in {line.value for line in INVARIANTS[ident].lines}:
+            return self.cells.get(ident, Cell("other line"))
         return self.cells.get(ident, Cell("not run"))
 
 
@@ -90,10 +96,13 @@ def column_from_report(report: dict[str, Any]) -> Column:
     return Column(
         title=str(title or world["factory"]),
         version=str(package.get("version") or ""),
-        spec_version=str(world.get("specVersion")),
+        spec_version=f"{world.get('specVersion')} ({report.get('line') or 'refused'})"
+        if "line" in report
+        else str(world.get("specVersion")),
         date=str(report["run"]["startedAt"])[:10],
         level=str(report["certification"]["reachedLevel"] or "not certified"),
         cells={str(record["id"]): _cell(record) for record in report["invariants"]},
+        line=report.get("line"),
     )
 
 
@@ -132,7 +141,7 @@ th { background: #f3f3f3; text-align: left; position: sticky; top: 0; }
 tr.family th { background: #e6ecf5; }
 td.pass { background: #e3f3e5; } td.warn { background: #fbf0d9; } td.fail { background: #f8dcd7; }
 td.unjudged { background: #fbe3c8; } td.expected-fail { background: #eadcf2; }
-td.skip { background: #ececec; } td.not-run { background: #fff; color: #888; }
+td.skip { background: #ececec; } td.not-run, td.other-line { background: #fff; color: #888; }
 """
 
 

@@ -143,7 +143,7 @@ def render_html(certification: Certification) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
         f"<h1>{escape(title)}</h1>"
-        f'<div class="badge">{badge_svg(certification.reached_level, certification.spec_version)}</div>'
+        f'<div class="badge">{badge_svg(certification.reached_level, certification.line)}</div>'
         f'<p class="verdict">{_plain(verdict_line(certification))}'
         f'<span class="why">{escape(counts)} · {len(certification.not_checked)} '
         "not yet checked by the kit</span></p>"

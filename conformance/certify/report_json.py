@@ -2,7 +2,8 @@
 
 Shape (camelCase keys, stable):
 
-- ``kitVersion``, ``specVersion``, ``generatedAt``
+- ``kitVersion``, ``specVersion`` (the contract judged against: the highest version of ``line``),
+  ``line`` (``4.x`` or ``5.x``; null when refused), ``refused`` (why, or null), ``generatedAt``
 - ``world``: ``factory``, ``options`` (secrets masked), ``package`` (``kind``, ``name``,
   ``version``) or null, ``specVersion`` the World reports, ``capabilities`` in force
 - ``environment``: interpreter, platform and tool versions
@@ -17,7 +18,8 @@ Shape (camelCase keys, stable):
   ``level``, ``outcome`` (pass, warn, fail, unjudged, expected-fail, skip), ``reason``,
   ``skipped_for``, ``judged_by``, ``timed_out``, ``duration`` (seconds), ``rerun``, ``details``,
   ``evidence``
-- ``notChecked``: catalogue IDs the kit has no test for yet
+- ``invariants`` records also carry ``lines``: the lines each invariant belongs to
+- ``notChecked``: IDs of the judged line's invariants that the kit has no test for yet
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ def report_document(certification: Certification) -> dict[str, Any]:
     return {
         "kitVersion": certification.kit_version,
         "specVersion": certification.spec_version,
+        "line": certification.line,
+        "refused": certification.refused,
         "generatedAt": datetime.now(UTC).isoformat(timespec="seconds"),
         "world": {
             "factory": world.factory,

@@ -31,6 +31,8 @@ def _fenced(text: str, language: str = "") -> list[str]:
 def verdict_line(certification: Certification) -> str:
     """One sentence: certified at the requested level or not, the level reached, and why not."""
     reached = certification.reached_level or "none"
+    if certification.refused is not None:
+        return f"**Refused**, not certified on either line: {certification.refused}."
     if certification.certified:
         return f"Certified at **{certification.requested_level}** (level reached: **{reached}**)."
     blockers = certification.verdicts[certification.requested_level].blockers

@@ -3,6 +3,11 @@
 Built once from a ``KitRun``; the JSON, Markdown, HTML and badge writers only read it. The
 invariants are the plugin's own records (``conformance.reporting.records``), passed through the
 options' ``Masker`` here, so no writer can leak a secret.
+
+A certification is of one line of the contract (``line``): the one the kit judged the World on.
+Invariants of the other line are neither checked nor "not yet checked" there, and block no level.
+A World whose spec version belongs to no line is ``refused``: no invariant is judged and every
+level is blocked by the refusal.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from datetime import datetime
 import worldspec
 from conformance.catalogue.entries import FAMILIES, INVARIANTS
 from conformance.certify.identity import WorldIdentity
-from conformance.certify.levels import LEVELS, LevelVerdict, highest_reached, judge
+from conformance.certify.levels import LEVELS, Blocker, LevelVerdict, highest_reached, judge
 from conformance.certify.masking import Masker
 from conformance.certify.runner import KitRequest, KitRun
 from conformance.reporting.records import OUTCOMES, InvariantRecord, new_record
@@ -66,9 +71,14 @@ class Certification:
     invariants: list[InvariantRecord]
     """The checked invariants' records, masked, in catalogue order."""
     not_checked: list[str]
-    """Catalogue invariants the kit has no test for yet."""
+    """Invariants of the judged line that the kit did not check (no test for that line yet)."""
+    line: str | None = "4.x"
+    """The line of the contract the World was judged on; ``None`` when it was refused."""
+    refused: str | None = None
+    """Why the kit refused to judge the World (its spec version belongs to no line)."""
     kit_version: str = worldspec.KIT_VERSION
     spec_version: int = worldspec.SPEC_VERSION_CURRENT
+    """The contract the World was judged against: the highest spec version of ``line``."""
 
     @property
     def reached_level(self) -> str | None:
@@ -96,6 +106,8 @@ class Certification:
         summaries = []
         for family in FAMILIES.values():
             records = [record for record in self.invariants if record.family == family.prefix]
+            if not records and not any(INVARIANTS[ident].family is family for ident in self.not_checked):
+                continue
             counts: dict[str, int] = {
                 outcome: sum(record.outcome == outcome for record in records) for outcome in OUTCOMES
             }
@@ -115,12 +127,19 @@ class Certification:
             ("options", options or "none"),
             ("package", f"{package.name} {package.version or ''} ({package.kind})" if package else "unknown"),
             ("World spec version", str(self.world_spec_version)),
+            ("line", self.line_description()),
             ("capabilities", ", ".join(self.capabilities) or "none"),
             ("kit", f"worldspec {self.kit_version}, contract spec version {self.spec_version}"),
             ("run", f"{started}, {self.run.seconds} s, profile {self.run.profile}{seed}"),
             ("command", self.run.command),
             ("environment", ", ".join(f"{key} {value}" for key, value in self.environment.items())),
         ]
+
+    def line_description(self) -> str:
+        """The line the World was judged on, as the reports say it."""
+        if self.line is None:
+            return f"none: refused ({self.refused})"
+        return f"judged on the {self.line} line (contract spec version {self.spec_version})"
 
     def totals(self) -> dict[str, int]:
         """Outcome counts over every checked invariant."""
@@ -149,14 +168,19 @@ def certification_of(
     """Judge ``run`` (which must have written its report) and gather what the reports show;
     ``world.options`` are the masked options, ``masker`` redacts every text of the run."""
     assert run.report is not None, "certification_of needs a kit run that wrote its report"
+    refused = run.report.get("refused")
+    line = run.report.get("line", "4.x")
     records: list[InvariantRecord] = []
     for ident, invariant in INVARIANTS.items():
-        if ident not in run.checked:
+        if ident not in run.checked or line not in {value.value for value in invariant.lines}:
             continue
         found = run.records.get(ident) or new_record(invariant, "fail", reason="the kit recorded no outcome")
         records.append(_masked(found, masker))
     by_id = {record.id: record for record in records}
-    verdicts = {name: judge(level, run.checked, by_id) for name, level in LEVELS.items()}
+    checked = {ident: run.checked[ident] for ident in by_id}
+    verdicts = {name: judge(level, checked, by_id) for name, level in LEVELS.items()}
+    if refused is not None:
+        verdicts = {name: LevelVerdict(name, (Blocker("specVersion", str(refused)),)) for name in LEVELS}
     world_options = [masker.option_argument(key, value) for key, value in world.options.items()]
     command = ["worldspec", "certify", request.target, *(f"--opt={pair}" for pair in world_options)]
     if request.known_failures is not None:
@@ -165,6 +189,8 @@ def certification_of(
         command.append(f"--profile={request.profile}")
     if request.workers > 1:
         command.append(f"-n={request.workers}")
+    if request.spec is not None:
+        command.append(f"--spec={request.spec}")
     command.append(f"--level={requested_level}")
     return Certification(
         world=world,
@@ -183,5 +209,12 @@ def certification_of(
         requested_level=requested_level,
         verdicts=verdicts,
         invariants=records,
-        not_checked=[ident for ident in INVARIANTS if ident not in run.checked],
+        not_checked=[
+            ident
+            for ident, invariant in INVARIANTS.items()
+            if ident not in by_id and line in {value.value for value in invariant.lines}
+        ],
+        line=None if refused is not None else line,
+        refused=refused,
+        spec_version=run.report.get("specVersion", worldspec.SPEC_VERSION_CURRENT),
     )

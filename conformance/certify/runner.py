@@ -36,6 +36,8 @@ class KitRequest:
     timeout: float | None = None
     workers: int = 1
     """pytest-xdist worker processes (``-n``); 1 runs the kit in one process."""
+    spec: int | None = None
+    """``--world-spec``: judge the World on the line of this spec version, not its declared one's."""
 
     def kit_arguments(self) -> list[str]:
         """The plugin's options that select and configure the World (no output options)."""
@@ -49,6 +51,8 @@ class KitRequest:
             arguments.append(f"--world-timeout={self.timeout:g}")
         if self.workers > 1:
             arguments += ["-n", str(self.workers), "--dist", "loadgroup"]
+        if self.spec is not None:
+            arguments.append(f"--world-spec={self.spec}")
         return arguments
 
 

@@ -180,12 +180,15 @@ class ConcurrentCreates:
 
     @property
     def results(self) -> list[EventResult]:
-        return [outcome for outcome in self.outcomes if isinstance(outcome, EventResult)]
+        """The results of the calls that succeeded (a result of either line's models)."""
+        return [outcome for outcome in self.outcomes if not isinstance(outcome, WorkflowError)]
 
     @property
     def winners(self) -> list[int]:
         """The positions of the calls that succeeded."""
-        return [index for index, outcome in enumerate(self.outcomes) if isinstance(outcome, EventResult)]
+        return [
+            index for index, outcome in enumerate(self.outcomes) if not isinstance(outcome, WorkflowError)
+        ]
 
     def error_names(self) -> set[str]:
         return {outcome.name for outcome in self.outcomes if isinstance(outcome, WorkflowError)}

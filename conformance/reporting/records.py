@@ -25,8 +25,17 @@ from typing import IO, Any, Literal
 
 import worldspec
 from conformance.catalogue.entries import Invariant
+from worldspec.lines import SpecLine
 
-__all__ = ["OUTCOMES", "Evidence", "InvariantRecord", "Outcome", "RecordBook", "read_records"]
+__all__ = [
+    "OUTCOMES",
+    "Evidence",
+    "InvariantRecord",
+    "Outcome",
+    "RecordBook",
+    "read_records",
+    "refusal_document",
+]
 
 Outcome = Literal["fail", "unjudged", "expected-fail", "skip", "warn", "pass"]
 OUTCOMES: tuple[Outcome, ...] = ("fail", "unjudged", "expected-fail", "skip", "warn", "pass")
@@ -84,6 +93,8 @@ class InvariantRecord:
     """Threads, child processes and tasks the World left running after ``close()``."""
     finding: str | None = None
     """For a known failure: where the World's author tracks it (the known-failures entry's link)."""
+    lines: list[str] = field(default_factory=list)
+    """The lines of the contract the invariant belongs to (``4.x``, ``5.x``), from the catalogue."""
 
     def to_json(self) -> dict[str, Any]:
         """The record as JSON-ready data."""
@@ -110,7 +121,13 @@ class InvariantRecord:
 def new_record(invariant: Invariant, outcome: Outcome, **fields: Any) -> InvariantRecord:
     """A record of ``invariant`` with its catalogue facts filled in."""
     return InvariantRecord(
-        invariant.id, invariant.level, invariant.family.prefix, invariant.statement, outcome, **fields
+        invariant.id,
+        invariant.level,
+        invariant.family.prefix,
+        invariant.statement,
+        outcome,
+        lines=[line.value for line in SpecLine if line in invariant.lines],
+        **fields,
     )
 
 
@@ -121,9 +138,14 @@ class RecordBook:
     factory: str
     options: dict[str, Any]
     capabilities: list[str]
-    spec_version: int | None
+    spec_version: object
+    """What the World declares (``None``: nothing)."""
     profile: str
     seed: int
+    line: SpecLine = SpecLine.LINE_4
+    """The line of the contract the World is judged on."""
+    contract_version: int = worldspec.SPEC_VERSION_CURRENT
+    """The highest spec version of ``line``: the contract the World is judged against."""
     records: dict[str, InvariantRecord] = field(default_factory=dict)
     stream: IO[str] | None = None
 
@@ -147,7 +169,8 @@ class RecordBook:
         """The whole session as JSON-ready data (``--world-report``)."""
         return {
             "kitVersion": worldspec.KIT_VERSION,
-            "specVersion": worldspec.SPEC_VERSION_CURRENT,
+            "specVersion": self.contract_version,
+            "line": self.line.value,
             "world": {"factory": self.factory, "options": self.options, "specVersion": self.spec_version},
             "capabilities": self.capabilities,
             "profile": self.profile,
@@ -158,6 +181,18 @@ class RecordBook:
     def write(self, path: Path) -> None:
         """Write ``document()`` as JSON to ``path``."""
         path.write_text(json.dumps(self.document(), indent=2, default=str) + "\n")
+
+
+def refusal_document(factory: str, options: dict[str, Any], declared: object, refusal: str) -> dict[str, Any]:
+    """The ``--world-report`` document of a World the kit refused to judge (its spec version
+    belongs to no line): no line, no invariants, and ``refused`` saying why."""
+    return {
+        "kitVersion": worldspec.KIT_VERSION,
+        "line": None,
+        "refused": refusal,
+        "world": {"factory": factory, "options": options, "specVersion": declared},
+        "invariants": [],
+    }
 
 
 def read_records(document: dict[str, Any]) -> dict[str, InvariantRecord]:

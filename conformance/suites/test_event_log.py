@@ -24,6 +24,7 @@ from worldspec.events import (
     StepStartedRequest,
     event_data_of,
 )
+from worldspec.lines import SpecLine
 from worldspec.pagination import PaginationOptions, SortOrder
 from worldspec.protocol import World
 from worldspec.spec_version import SPEC_VERSION_CURRENT
@@ -133,7 +134,7 @@ async def test_list_order_is_append_order(world: World) -> None:
             )
 
 
-@invariant("EVT-003")
+@invariant("EVT-003", lines=SpecLine.LINE_4)
 async def test_get_returns_the_listed_event(world: World) -> None:
     """``events.get(runId, eventId)`` returns each event exactly as ``events.list`` does; an
     unknown eventId, or an eventId asked for under another run, is refused."""
@@ -241,7 +242,7 @@ async def test_resolve_data_none_strips_payload_fields(world: World) -> None:
                     )
 
 
-@invariant("EVT-006")
+@invariant("EVT-006", lines=SpecLine.LINE_4)
 async def test_create_result_honours_resolve_data(world: World) -> None:
     """``EventResult.event`` is the stored event with ``params.resolveData`` applied: stripped
     of payload fields for ``'none'`` (while the stored event keeps them), whole for ``'all'``."""

@@ -17,6 +17,7 @@ from conformance.world.capabilities import capabilities_of
 from worldspec import errors, wire
 from worldspec.capabilities import Capability
 from worldspec.events import CreateEventParams, EventRequest, event_data_of
+from worldspec.lines import SpecLine
 from worldspec.protocol import World
 from worldspec.spec_version import SPEC_VERSION_CURRENT
 from worldspec.ulid import MonotonicUlid
@@ -226,7 +227,7 @@ def _run_reading_events() -> list[EventRequest]:
     ]
 
 
-@invariant("LEG-002", requires=Capability.LEGACY_SEEDING)
+@invariant("LEG-002", lines=SpecLine.LINE_4, requires=Capability.LEGACY_SEEDING)
 async def test_newer_run_is_not_supported(world: World) -> None:
     """Every event that loads the run, on a run stored at specVersion 4 (seeded through the
     backdoor, as a newer World would leave it), raises ``RunNotSupportedError`` carrying
@@ -293,7 +294,7 @@ async def _follows_legacy_rules(world: World, run_id: str, params: CreateEventPa
             fail(f"{attempt} on {label} leaves it cancelled", "left it otherwise", ("run", run))
 
 
-@invariant("LEG-003")
+@invariant("LEG-003", lines=SpecLine.LINE_4)
 async def test_stored_version_selects_legacy_rules(world: World) -> None:
     """The stored run's version, not ``params.v1Compat`` nor the event's specVersion, selects
     the legacy rules of §6.2: on a run created at specVersion 1 (events sent with ``v1Compat:

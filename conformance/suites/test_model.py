@@ -15,9 +15,10 @@ from conformance.model.machine import ModelDisagreement, model_factory
 from conformance.reporting.profiles import Profile
 from conformance.reporting.records import Evidence
 from conformance.world.loading import WorldSpec
+from worldspec.lines import SpecLine
 
 
-@invariant("LIN-001")
+@invariant("LIN-001", lines=SpecLine.LINE_4)
 def test_world_agrees_with_the_oracle(
     world_spec: WorldSpec,
     world_loop: asyncio.AbstractEventLoop,

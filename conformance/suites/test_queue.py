@@ -13,6 +13,7 @@ from conformance.checks import make
 from conformance.checks.expect import fail, rejects, returns
 from worldspec import errors
 from worldspec.capabilities import Capability
+from worldspec.lines import SpecLine
 from worldspec.protocol import World
 from worldspec.queue import (
     HandlerTimeout,
@@ -119,7 +120,7 @@ async def test_bad_queue_names_are_refused(world: World) -> None:
     await returns(world.queue("__acme2_wkf_step_x", _message()), "queue('__acme2_wkf_step_x')")
 
 
-@invariant("Q-002", requires=Capability.QUEUE_DELIVERY)
+@invariant("Q-002", lines=SpecLine.LINE_4, requires=Capability.QUEUE_DELIVERY)
 async def test_handler_gets_payload_and_meta(world: World) -> None:
     """A workflow message and a step message, queued under plain and namespaced prefixes, each
     reach only their prefix's handler, deep-equal, with ``meta`` = attempt 1, the full queue
@@ -261,7 +262,7 @@ async def test_delay_seconds_holds_the_message(world: World) -> None:
         )
 
 
-@invariant("Q-007", requires=Capability.QUEUE_DELIVERY)
+@invariant("Q-007", lines=SpecLine.LINE_4, requires=Capability.QUEUE_DELIVERY)
 async def test_health_check_reaches_its_handler(world: World) -> None:
     """A health check ``{__healthCheck: true, correlationId}`` queued to
     ``<prefix>health_check`` with ``specVersion: 1`` reaches that prefix's handler, deep-equal,

@@ -23,6 +23,7 @@ from conformance.reporting.records import Evidence
 from conformance.world.capabilities import unwrapped
 from conformance.world.loading import WorldSpec
 from worldspec.capabilities import Capability
+from worldspec.lines import SpecLine
 from worldspec.protocol import World
 
 
@@ -45,7 +46,7 @@ async def _hunt(world: World, race: races.Race, profile: Profile, seed: int, evi
         )
 
 
-@invariant("RS-005", races=True)
+@invariant("RS-005", lines=SpecLine.LINE_4, races=True)
 async def test_resilient_start_races(
     world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
 ) -> None:
@@ -55,7 +56,7 @@ async def test_resilient_start_races(
     await _hunt(world, races.RESILIENT_START, world_profile, world_seed, world_evidence)
 
 
-@invariant("HOOK-003", races=True)
+@invariant("HOOK-003", lines=SpecLine.LINE_4, races=True)
 async def test_hook_created_races_for_one_token(
     world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
 ) -> None:
@@ -65,7 +66,7 @@ async def test_hook_created_races_for_one_token(
     await _hunt(world, races.HOOK_TOKEN, world_profile, world_seed, world_evidence)
 
 
-@invariant("HOOK-010", races=True)
+@invariant("HOOK-010", lines=SpecLine.LINE_4, races=True)
 async def test_hook_disposed_races_hook_received(
     world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
 ) -> None:
@@ -75,7 +76,7 @@ async def test_hook_disposed_races_hook_received(
     await _hunt(world, races.DISPOSE_VS_RECEIVE, world_profile, world_seed, world_evidence)
 
 
-@invariant("LIN-002", races=True)
+@invariant("LIN-002", lines=SpecLine.LINE_4, races=True)
 async def test_run_created_races_for_one_run_id(
     world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
 ) -> None:
@@ -84,7 +85,7 @@ async def test_run_created_races_for_one_run_id(
     await _hunt(world, races.RUN_CREATED, world_profile, world_seed, world_evidence)
 
 
-@invariant("LIN-003", races=True)
+@invariant("LIN-003", lines=SpecLine.LINE_4, races=True)
 async def test_step_completed_races_step_failed(
     world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
 ) -> None:
@@ -93,7 +94,7 @@ async def test_step_completed_races_step_failed(
     await _hunt(world, races.STEP_TERMINAL, world_profile, world_seed, world_evidence)
 
 
-@invariant("LIN-005", races=True)
+@invariant("LIN-005", lines=SpecLine.LINE_4, races=True)
 async def test_run_cancelled_races_completion(
     world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
 ) -> None:

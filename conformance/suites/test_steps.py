@@ -27,6 +27,7 @@ from conformance.checks.scenarios import (
 from worldspec import errors
 from worldspec.entities import Step
 from worldspec.events import Event, EventRequest
+from worldspec.lines import SpecLine
 from worldspec.pagination import PaginationOptions
 from worldspec.protocol import World
 from worldspec.wire_types import MISSING
@@ -177,7 +178,7 @@ async def test_start_before_retry_after_is_too_early(world: World) -> None:
         fail("the refused start leaves the step pending at attempt 1", "changed it", ("step", step))
 
 
-@invariant("STEP-005")
+@invariant("STEP-005", lines=SpecLine.LINE_4)
 async def test_step_retrying_returns_step_to_pending(world: World) -> None:
     """``step_retrying`` moves the step back to pending, keeps ``attempt``, records ``error``
     (``message`` from the string or its ``.message``, ``stack`` from ``eventData.stack``) and

@@ -5,12 +5,19 @@ take it on trust where it can look instead: a ``worldspec_backdoor`` that fits
 ``worldspec.Backdoor`` is legacy seeding, one that can also store upstream-encoded payloads
 (``EncodedPayloadSeeding``) is needed for the legacy codec, and a callable
 ``write_to_stream_multi`` is that capability.
+
+A World of the 5.x line declares with ``worldspec.line5.Capabilities``; the kit reads it in the
+same vocabulary (``worldspec.capabilities.Capability``, which ``@invariant(requires=...)`` names):
+the capabilities both lines share keep their declared values, ``state_guard`` is withdrawn on
+that line (always absent), and ``write_to_stream_multi`` is the presence of
+``streams.write_multi``.
 """
 
 from __future__ import annotations
 
 from worldspec.backdoor import Backdoor, EncodedPayloadSeeding
 from worldspec.capabilities import Capabilities, Capability
+from worldspec.line5 import capabilities as line5
 
 __all__ = [
     "CapabilityDeclarationError",
@@ -22,7 +29,7 @@ __all__ = [
 
 
 class CapabilityDeclarationError(Exception):
-    """``worldspec_capabilities`` is not a ``worldspec.Capabilities``; the message says what it is."""
+    """``worldspec_capabilities`` is not a ``Capabilities`` of either line; the message says what it is."""
 
 
 def unwrapped(world: object) -> object:
@@ -31,15 +38,26 @@ def unwrapped(world: object) -> object:
 
 
 def declared_capabilities(world: object) -> Capabilities:
-    """The World's ``worldspec_capabilities``, or the defaults."""
+    """The World's ``worldspec_capabilities`` in the kit's vocabulary, or the defaults."""
     declared = getattr(unwrapped(world), "worldspec_capabilities", None)
     if declared is None:
         return Capabilities()
+    if isinstance(declared, line5.Capabilities):
+        return _from_line_5(declared)
     if not isinstance(declared, Capabilities):
         raise CapabilityDeclarationError(
-            f"worldspec_capabilities must be a worldspec.Capabilities, got {type(declared).__name__}"
+            "worldspec_capabilities must be a worldspec.Capabilities (or, on the 5.x line, a "
+            f"worldspec.line5.Capabilities), got {type(declared).__name__}"
         )
     return declared
+
+
+def _from_line_5(declared: line5.Capabilities) -> Capabilities:
+    shared = {capability.value for capability in Capability} & {item.value for item in line5.Capability}
+    return Capabilities(
+        **{name: declared.has(line5.Capability(name)) for name in shared},
+        **{Capability.STATE_GUARD.value: False},
+    )
 
 
 def backdoor_of(world: object) -> Backdoor | None:
@@ -60,6 +78,7 @@ def capabilities_of(world: object) -> Capabilities:
             and isinstance(door, EncodedPayloadSeeding),
             Capability.WRITE_TO_STREAM_MULTI.value: callable(
                 getattr(unwrapped(world), "write_to_stream_multi", None)
-            ),
+            )
+            or callable(getattr(getattr(unwrapped(world), "streams", None), "write_multi", None)),
         }
     )
