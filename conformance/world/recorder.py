@@ -22,6 +22,10 @@ from worldspec.wire_types import MISSING
 __all__ = ["Call", "Recorder", "RecordingWorld", "call_arguments"]
 
 _NAMESPACES = ("events", "runs", "steps", "hooks")
+"""Namespaces every World has, whose members are all coroutines."""
+_OPTIONAL_NAMESPACES = ("streams",)
+"""Namespaces of one line only (``world.streams``: the 5.x line), recorded where the World has
+them; ``streams.get`` returns an async iterator, so their members are recorded by kind."""
 
 
 @dataclass
@@ -105,7 +109,7 @@ class Recorder:
             )
             outcome = f"  # raised {type(call.error).__name__}" if call.error is not None else ""
             target = f"{call.variable} = " if call.variable else ""
-            if call.method == "read_from_stream":
+            if call.method in ("read_from_stream", "streams.get"):
                 lines.append(
                     f"    print([chunk async for chunk in world.{call.method}({rendered})]){outcome}"
                 )
@@ -218,7 +222,8 @@ class RecordingWorld(_RecordingNamespace):
 
     def __init__(self, inner: Any, recorder: Recorder, deadline: float | None = None) -> None:
         super().__init__(inner, "", recorder, deadline)
-        for namespace in _NAMESPACES:
+        present = [name for name in _OPTIONAL_NAMESPACES if hasattr(inner, name)]
+        for namespace in (*_NAMESPACES, *present):
             setattr(
                 self,
                 namespace,
