@@ -363,7 +363,9 @@ class LineFiveStorage:
     async def create(
         self, run_id: str | None, request: EventRequest, params: CreateEventParams
     ) -> EventResult:
-        """``events.create`` (see the module docstring)."""
+        """``events.create`` (see the module docstring). The World keeps a copy of what it was
+        sent and returns a copy of what it keeps: a caller's later changes reach neither."""
+        request = request.model_copy(deep=True)
         host = self.host
         await host.pause("create:enter")
         async with host.lock:
@@ -372,7 +374,7 @@ class LineFiveStorage:
             outcome = await decide(LineFiveView(self.state, now), run_id, request, params, ctx)
             await host.pause("create:decided")
             await self.commit(outcome, now)
-            result = self._result(outcome, params)
+            result = self._result(outcome, params).model_copy(deep=True)
         await self.announce()
         return result
 

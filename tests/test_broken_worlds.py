@@ -34,7 +34,10 @@ def kit_runs() -> dict[str, dict[str, Any]]:
     """The kit's outcomes on every broken World, run a few at a time (each is its own process)."""
     targets = [f"{world.__module__}:{world.__name__}" for world in BROKEN]
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        return dict(zip(targets, pool.map(run_kit, targets), strict=True))
+        runs = pool.map(
+            lambda world: run_kit(f"{world.__module__}:{world.__name__}", *world.kit_arguments), BROKEN
+        )
+        return dict(zip(targets, runs, strict=True))
 
 
 @pytest.mark.parametrize("world", BROKEN, ids=lambda cls: cls.__name__)

@@ -101,6 +101,19 @@ def test_memory_world_at_spec_7_passes_on_the_5x_line(tmp_path: Path) -> None:
     assert all("5.x" in record["lines"] for record in document["invariants"])
 
 
+def test_certify_judges_memory_world_at_spec_7_on_the_5x_line(tmp_path: Path) -> None:
+    process, report = certify(tmp_path, MEMORY, "--opt", "spec_version=7", "--profile", "quick")
+    assert process.returncode == 0, process.stdout + process.stderr
+    assert (report["line"], report["specVersion"], report["world"]["specVersion"]) == ("5.x", 7, 7)
+    judged = {entry["id"] for entry in report["invariants"]}
+    line_5 = set(invariants_of_line(SpecLine.LINE_5))
+    assert judged <= line_5 and set(report["notChecked"]) == line_5 - judged
+    assert {"SLOT-002", "LIN-001"} <= set(report["notChecked"]), "unchecked on this line, listed as such"
+    assert {"RUN-101", "ATTR-002", "RUN-001"} <= judged and "RUN-005" not in report["notChecked"]
+    assert ">worldspec 5.x</text>" in (tmp_path / "badge.svg").read_text()
+    assert "judged on the 5.x line (contract spec version 7)" in (tmp_path / "report.md").read_text()
+
+
 def test_world_spec_overrides_the_declared_line(tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     outcomes = run_kit(MEMORY, "--world-spec=7", "-k", "RUN-005 or RUN-001", keep_report=report)

@@ -1,7 +1,9 @@
 """Logs that hold every event type, built through ``events.create`` as a runtime would.
 
 The event-log suites judge ids, order, echoes and ``resolveData`` on these logs; each request
-carries every optional eventData field, so nothing the World might drop goes unnoticed.
+carries every optional eventData field of the World's line, so nothing the World might drop goes
+unnoticed. (The 5.x line has no ``stack`` beside a step's ``error``: its errors are stored as
+sent, so the requests for that line leave it out.)
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from worldspec.events import (
     WaitCompletedData,
     WaitCompletedRequest,
 )
+from worldspec.lines import SpecLine
 from worldspec.protocol import World
 from worldspec.wire_types import MISSING
 
@@ -91,13 +94,21 @@ class _Writer:
         return str(result.event.run_id)
 
 
-async def every_kind_of_event(world: World, params: CreateEventParams | None = None) -> list[Appended]:
-    """Three runs whose logs hold all 16 event types, created with ``params``.
+async def every_kind_of_event(
+    world: World, params: CreateEventParams | None = None, *, line: SpecLine = SpecLine.LINE_4
+) -> list[Appended]:
+    """Three runs whose logs hold all 16 event types, created with ``params``, in the shapes of
+    ``line``.
 
     Run 1 holds run, step, hook (with a ``hook_conflict``) and wait events and completes; some
     of its events are sent at specVersion 2. Run 2 fails; run 3 is cancelled.
     """
     out = _Writer(world, params)
+    stack_of: dict[str, Any] = (
+        {"retrying": "Error: flaky\n    at step", "failed": "Error: boom\n    at step"}
+        if line is SpecLine.LINE_4
+        else {"retrying": MISSING, "failed": MISSING}
+    )
     run_id = await out.create(
         None, make.run_created(execution_context={"region": "iad1", "raw": b"\x00\xff"})
     )
@@ -118,7 +129,7 @@ async def every_kind_of_event(world: World, params: CreateEventParams | None = N
             event_data=StepRetryingData(
                 step_name=step_name,
                 error={"message": "flaky", "stack": "Error: flaky"},
-                stack="Error: flaky\n    at step",
+                stack=stack_of["retrying"],
                 retry_after=RETRY_AFTER,
             ),
         ),
@@ -131,7 +142,7 @@ async def every_kind_of_event(world: World, params: CreateEventParams | None = N
         make.step_started(broken),
         StepFailedRequest(
             correlation_id=broken,
-            event_data=StepFailedData(step_name=step_name, error="boom", stack="Error: boom\n    at step"),
+            event_data=StepFailedData(step_name=step_name, error="boom", stack=stack_of["failed"]),
         ),
     ):
         await out.create(run_id, request)

@@ -7,9 +7,10 @@ even on a World whose storage outlives one test.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from worldspec.events import (
+    CreateEventParams,
     HookCreatedData,
     HookCreatedRequest,
     HookDisposedRequest,
@@ -38,11 +39,14 @@ from worldspec.events import (
     WaitCreatedData,
     WaitCreatedRequest,
 )
+from worldspec.line5 import events as line5_events
+from worldspec.lines import SpecLine
 from worldspec.ulid import new_ulid
 from worldspec.wire_types import MISSING
 
 __all__ = [
     "DEPLOYMENT_ID",
+    "create_params",
     "hook_created",
     "hook_disposed",
     "hook_received",
@@ -63,6 +67,15 @@ __all__ = [
 ]
 
 DEPLOYMENT_ID = "dpl_worldspec"
+
+
+def create_params(line: SpecLine, **fields: Any) -> CreateEventParams:
+    """The options of ``events.create`` in the model of ``line``: a 5.x World reads members the
+    4.x model does not have (``since_cursor``, ``event_count``, ...). The suites type the World by
+    the 4.x protocol, whose ``create`` a 5.x World answers the same way, hence the cast."""
+    if line is SpecLine.LINE_5:
+        return cast(CreateEventParams, line5_events.CreateEventParams(**fields))
+    return CreateEventParams(**fields)
 
 
 def new_id(prefix: str) -> str:

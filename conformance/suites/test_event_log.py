@@ -17,13 +17,13 @@ from conformance.checks.scenarios import pending_run
 from worldspec.errors import WorkflowError
 from worldspec.events import (
     EVENT_TYPES,
-    CreateEventParams,
     Event,
     EventRequest,
     RunCancelledRequest,
     StepStartedRequest,
     event_data_of,
 )
+from worldspec.line5.slots import slot_to_event_id
 from worldspec.lines import SpecLine
 from worldspec.pagination import PaginationOptions, SortOrder
 from worldspec.protocol import World
@@ -134,10 +134,12 @@ async def test_list_order_is_append_order(world: World) -> None:
             )
 
 
-@invariant("EVT-003", lines=SpecLine.LINE_4)
-async def test_get_returns_the_listed_event(world: World) -> None:
+@invariant("EVT-003")
+async def test_get_returns_the_listed_event(world: World, world_line: SpecLine) -> None:
     """``events.get(runId, eventId)`` returns each event exactly as ``events.list`` does; an
-    unknown eventId, or an eventId asked for under another run, is refused."""
+    unknown eventId, or an eventId asked for under another run, is refused. On the 5.x line
+    every run has the same slot ids (SLOT-009), so the id from elsewhere is a slot the run has
+    not reached."""
     runs = list(_by_run(await every_kind_of_event(world)))
     for run_id in runs:
         for event in await all_events(world, run_id):
@@ -148,8 +150,14 @@ async def test_get_returns_the_listed_event(world: World) -> None:
                 )
     unknown = make.new_id("evnt")
     await rejects(world.events.get(runs[0], unknown), f"events.get of an unknown eventId {unknown!r}")
-    elsewhere = (await all_events(world, runs[1]))[0].event_id
-    await rejects(world.events.get(runs[0], elsewhere), "events.get of another run's eventId")
+    if world_line is SpecLine.LINE_4:
+        elsewhere = (await all_events(world, runs[1]))[0].event_id
+        await rejects(world.events.get(runs[0], elsewhere), "events.get of another run's eventId")
+        return
+    beyond = slot_to_event_id(len(await all_events(world, runs[0])) + 1)
+    await rejects(
+        world.events.get(runs[0], beyond), f"events.get of a slot the run has not reached ({beyond})"
+    )
 
 
 async def _refusals_change_nothing(world: World, run_id: str, requests: list[EventRequest]) -> None:
@@ -242,12 +250,13 @@ async def test_resolve_data_none_strips_payload_fields(world: World) -> None:
                     )
 
 
-@invariant("EVT-006", lines=SpecLine.LINE_4)
-async def test_create_result_honours_resolve_data(world: World) -> None:
+@invariant("EVT-006")
+async def test_create_result_honours_resolve_data(world: World, world_line: SpecLine) -> None:
     """``EventResult.event`` is the stored event with ``params.resolveData`` applied: stripped
     of payload fields for ``'none'`` (while the stored event keeps them), whole for ``'all'``."""
     for resolve in ("none", "all"):
-        for entry in await every_kind_of_event(world, CreateEventParams(resolve_data=resolve)):
+        params = make.create_params(world_line, resolve_data=resolve)
+        for entry in await every_kind_of_event(world, params, line=world_line):
             stored = await returns(world.events.get(entry.run_id, entry.event.event_id), "events.get")
             expected = without_payloads(stored.to_wire()) if resolve == "none" else stored.to_wire()
             returned = entry.event.to_wire()

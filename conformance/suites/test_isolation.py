@@ -15,7 +15,6 @@ from conformance.catalogue.marker import invariant
 from conformance.checks import make
 from conformance.checks.expect import fail, setup
 from conformance.checks.scenarios import create, event_in, run_in
-from worldspec.lines import SpecLine
 from worldspec.protocol import World
 
 
@@ -88,7 +87,7 @@ def _judge(before: dict[str, Any], after: dict[str, Any], changed: str) -> None:
         )
 
 
-@invariant("COPY-001", lines=SpecLine.LINE_4)
+@invariant("COPY-001")
 async def test_changing_what_was_sent_or_received_changes_nothing_stored(world: World) -> None:
     """A run with an executionContext of nested lists and dicts, a legacy (spec 1) run with a
     JSON input, and a run failed with an error object. The kit reads every payload back on

@@ -14,10 +14,11 @@ from conformance.checks.expect import fail, raises, rejects, returns
 from conformance.checks.reads import all_events, run_of
 from conformance.checks.scenarios import event_in, pending_run, run_in
 from conformance.world.capabilities import capabilities_of
+from conformance.world.spec_line import highest_version
 from worldspec import errors, wire
 from worldspec.capabilities import Capability
 from worldspec.events import CreateEventParams, EventRequest, event_data_of
-from worldspec.lines import SpecLine
+from worldspec.lines import LINE_5_VERSIONS, SpecLine
 from worldspec.protocol import World
 from worldspec.spec_version import SPEC_VERSION_CURRENT
 from worldspec.ulid import MonotonicUlid
@@ -177,9 +178,6 @@ async def test_legacy_fallback_only_when_current_form_absent(world: World) -> No
                     )
 
 
-NEWER_SPEC_VERSION = SPEC_VERSION_CURRENT + 1
-
-
 @invariant("LEG-001")
 async def test_world_spec_version_is_2_or_3(world: World) -> None:
     """``world.specVersion``, when the World sets it, is the integer 2 or 3: never a legacy
@@ -227,27 +225,32 @@ def _run_reading_events() -> list[EventRequest]:
     ]
 
 
-@invariant("LEG-002", lines=SpecLine.LINE_4, requires=Capability.LEGACY_SEEDING)
-async def test_newer_run_is_not_supported(world: World) -> None:
-    """Every event that loads the run, on a run stored at specVersion 4 (seeded through the
-    backdoor, as a newer World would leave it), raises ``RunNotSupportedError`` carrying
-    ``runSpecVersion`` 4 and the World's own version, and appends nothing."""
+@invariant("LEG-002", requires=Capability.LEGACY_SEEDING)
+async def test_newer_run_is_not_supported(world: World, world_line: SpecLine) -> None:
+    """Every event that loads the run, on a run stored at a newer specVersion than the line's
+    (4 on the 4.x line, 8 on the 5.x line; seeded through the backdoor, as a newer World would
+    leave it), raises ``RunNotSupportedError`` carrying that ``runSpecVersion`` and the World's
+    own version, and appends nothing."""
+    newer = highest_version(world_line) + 1
     door = backdoor(world)
-    run, log = _seeded_pending_run(NEWER_SPEC_VERSION)
+    run, log = _seeded_pending_run(newer)
     await door.seed_legacy_run(run, log)
     run_id = str(run["runId"])
     declared = getattr(world, "spec_version", None)
-    own = declared if declared in (2, SPEC_VERSION_CURRENT) else None
+    own_versions = (2, SPEC_VERSION_CURRENT) if world_line is SpecLine.LINE_4 else tuple(LINE_5_VERSIONS)
+    own = declared if declared in own_versions else None
     before = await all_events(world, run_id)
     for request in _run_reading_events():
-        action = f"{request.event_type} on a specVersion-{NEWER_SPEC_VERSION} run"
+        action = f"{request.event_type} on a specVersion-{newer} run"
         error = await raises(errors.RunNotSupportedError, world.events.create(run_id, request), action)
         versions = (getattr(error, "run_spec_version", None), getattr(error, "world_spec_version", None))
-        world_ok = versions[1] == own if own is not None else isinstance(versions[1], int) and versions[1] < 4
-        if versions[0] != NEWER_SPEC_VERSION or not world_ok:
+        world_ok = (
+            versions[1] == own if own is not None else isinstance(versions[1], int) and versions[1] < newer
+        )
+        if versions[0] != newer or not world_ok:
             fail(
-                f"{action} raises RunNotSupportedError(runSpecVersion {NEWER_SPEC_VERSION}, "
-                f"worldSpecVersion {own if own is not None else '< 4'})",
+                f"{action} raises RunNotSupportedError(runSpecVersion {newer}, "
+                f"worldSpecVersion {own if own is not None else f'< {newer}'})",
                 f"raised it with runSpecVersion {versions[0]!r}, worldSpecVersion {versions[1]!r}",
             )
     after = await all_events(world, run_id)
@@ -294,8 +297,8 @@ async def _follows_legacy_rules(world: World, run_id: str, params: CreateEventPa
             fail(f"{attempt} on {label} leaves it cancelled", "left it otherwise", ("run", run))
 
 
-@invariant("LEG-003", lines=SpecLine.LINE_4)
-async def test_stored_version_selects_legacy_rules(world: World) -> None:
+@invariant("LEG-003")
+async def test_stored_version_selects_legacy_rules(world: World, world_line: SpecLine) -> None:
     """The stored run's version, not ``params.v1Compat`` nor the event's specVersion, selects
     the legacy rules of §6.2: on a run created at specVersion 1 (events sent with ``v1Compat:
     false``) and on a seeded run without specVersion (with a backdoor), hook_received and
@@ -306,15 +309,17 @@ async def test_stored_version_selects_legacy_rules(world: World) -> None:
         "run_created at specVersion 1",
     )
     legacy_id = run_in(created, "run_created at specVersion 1", "LEG-004").run_id
-    await _follows_legacy_rules(world, legacy_id, CreateEventParams(v1_compat=False), "a spec-1 run")
+    await _follows_legacy_rules(
+        world, legacy_id, make.create_params(world_line, v1_compat=False), "a spec-1 run"
+    )
     if capabilities_of(world).has(Capability.LEGACY_SEEDING):
         run, log = _seeded_pending_run(None)
         await backdoor(world).seed_legacy_run(run, log)
         await _follows_legacy_rules(
-            world, run["runId"], CreateEventParams(), "a run stored without specVersion"
+            world, run["runId"], make.create_params(world_line), "a run stored without specVersion"
         )
     current = await pending_run(world)
-    claims_legacy = CreateEventParams(v1_compat=True)
+    claims_legacy = make.create_params(world_line, v1_compat=True)
     await raises(
         errors.HookNotFoundError,
         world.events.create(

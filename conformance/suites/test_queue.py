@@ -120,11 +120,12 @@ async def test_bad_queue_names_are_refused(world: World) -> None:
     await returns(world.queue("__acme2_wkf_step_x", _message()), "queue('__acme2_wkf_step_x')")
 
 
-@invariant("Q-002", lines=SpecLine.LINE_4, requires=Capability.QUEUE_DELIVERY)
-async def test_handler_gets_payload_and_meta(world: World) -> None:
+@invariant("Q-002", requires=Capability.QUEUE_DELIVERY)
+async def test_handler_gets_payload_and_meta(world: World, world_line: SpecLine) -> None:
     """A workflow message and a step message, queued under plain and namespaced prefixes, each
     reach only their prefix's handler, deep-equal, with ``meta`` = attempt 1, the full queue
-    name and the messageId ``queue()`` returned."""
+    name and the messageId ``queue()`` returned. The 5.x line has no step queue (Q-101): there
+    a workflow message goes to a plain and to a namespaced workflow prefix."""
     requested_at = datetime(2030, 1, 2, 3, 4, 5, 678_000, tzinfo=UTC)
     workflow = WorkflowInvokePayload(
         run_id=make.new_id("wrun"),
@@ -140,11 +141,14 @@ async def test_handler_gets_payload_and_meta(world: World) -> None:
         step_id=make.new_id("step"),
         requested_at=requested_at,
     )
-    cases: list[tuple[str, str, QueuePayload]] = [
-        ("__wkf_workflow_", _workflow_queue(), workflow),
-        ("__wkf_step_", f"__wkf_step_{step.workflow_name}", step),
-        ("__acme_wkf_step_", "__acme_wkf_step_step//./worldspec//s", step),
-    ]
+    cases: list[tuple[str, str, QueuePayload]] = [("__wkf_workflow_", _workflow_queue(), workflow)]
+    if world_line is SpecLine.LINE_4:
+        cases += [
+            ("__wkf_step_", f"__wkf_step_{step.workflow_name}", step),
+            ("__acme_wkf_step_", "__acme_wkf_step_step//./worldspec//s", step),
+        ]
+    else:
+        cases.append(("__acme_wkf_workflow_", "__acme_wkf_workflow_flow//./worldspec//w", workflow))
     inboxes = {prefix: _Inbox() for prefix, _, _ in cases}
     for prefix, inbox in inboxes.items():
         await world.create_queue_handler(prefix, inbox.handler)
@@ -262,12 +266,14 @@ async def test_delay_seconds_holds_the_message(world: World) -> None:
         )
 
 
-@invariant("Q-007", lines=SpecLine.LINE_4, requires=Capability.QUEUE_DELIVERY)
-async def test_health_check_reaches_its_handler(world: World) -> None:
+@invariant("Q-007", requires=Capability.QUEUE_DELIVERY)
+async def test_health_check_reaches_its_handler(world: World, world_line: SpecLine) -> None:
     """A health check ``{__healthCheck: true, correlationId}`` queued to
     ``<prefix>health_check`` with ``specVersion: 1`` reaches that prefix's handler, deep-equal,
-    for the workflow and the step prefix."""
-    for prefix in ("__wkf_workflow_", "__wkf_step_"):
+    for the workflow and the step prefix (the workflow prefix only on the 5.x line, which has no
+    step queue)."""
+    prefixes = ("__wkf_workflow_", "__wkf_step_") if world_line is SpecLine.LINE_4 else ("__wkf_workflow_",)
+    for prefix in prefixes:
         inbox = _Inbox()
         await world.create_queue_handler(prefix, inbox.handler)
         check = HealthCheckPayload(correlation_id=make.new_id("hc"))

@@ -51,6 +51,9 @@ class BrokenWorld(MemoryWorld):
     breaks: ClassVar[frozenset[str]] = frozenset()
     warns: ClassVar[frozenset[str]] = frozenset()
     may_break: ClassVar[frozenset[str]] = frozenset()
+    kit_arguments: ClassVar[tuple[str, ...]] = ()
+    """Options the kit needs to judge this World (``--world-spec=7`` for one that declares no
+    version of the line it is judged on)."""
 
     def __init_subclass__(
         cls,
@@ -152,3 +155,50 @@ class RewritesAppendedEvents(BrokenWorld):
         if result.events is not MISSING:
             fixed["events"] = [rewritten(shown) for shown in result.events]
         return result.model_copy(update=fixed)
+
+
+class LineFiveBrokenWorld(BrokenWorld):
+    """A broken World of the 5.x line: the memory World at spec version 7, judged on that line."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**{"spec_version": 7, **options})
+
+    def patch_stored_run(self, run_id: str, **updates: Any) -> WorkflowRun:
+        """Change the stored run (as a buggy write would have left it); returns the new run."""
+        sequence, run = self.state.runs[run_id]
+        changed = run.model_copy(update=updates)
+        self.state.runs[run_id] = (sequence, changed)
+        return changed
+
+    def patch_stored_step(self, run_id: str, step_id: str, **updates: Any) -> Step:
+        """Change the stored step (as a buggy write would have left it); returns the new step."""
+        sequence, step = self.state.steps[(run_id, step_id)]
+        changed = step.model_copy(update=updates)
+        self.state.steps[(run_id, step_id)] = (sequence, changed)
+        return changed
+
+
+class RewritesStoredEvents(LineFiveBrokenWorld):
+    """Stores each event a create appends with the updates ``rewrite`` gives it, and shows the
+    same updates wherever the create's result shows that event (its ``event`` and any page)."""
+
+    def rewrite(self, event: Event, request: EventRequest) -> dict[str, Any]:
+        raise NotImplementedError("a RewritesStoredEvents World returns the updates of one new event")
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if result.event is MISSING:
+            return result
+        log = self.state.events[result.event.run_id]
+        index = next(i for i, stored in enumerate(log) if stored.event_id == result.event.event_id)
+        updates = self.rewrite(log[index], event)
+        if not updates:
+            return result
+        log[index] = log[index].model_copy(update=updates)
+        shown: dict[str, Any] = {"event": result.event.model_copy(update=updates)}
+        if result.events is not MISSING:
+            shown["events"] = [
+                item.model_copy(update=updates) if item.event_id == result.event.event_id else item
+                for item in result.events
+            ]
+        return result.model_copy(update=shown)

@@ -15,10 +15,11 @@ from worldspec.spec_version import is_legacy_spec_version
 from worldspec.wire_types import MISSING
 
 
-class ClaimsSpecVersionFour(BrokenWorld, breaks={"ERR-001", "LEG-001"}):
-    """Reports ``specVersion`` 4, newer than the contract it implements."""
+class ClaimsLegacySpecVersion(BrokenWorld, breaks={"ERR-001", "LEG-001"}):
+    """Reports ``specVersion`` 1, a legacy version no World implements. (A World reporting 4, the
+    bug this once showed, is now refused before any invariant runs: tests/test_spec_lines.py.)"""
 
-    spec_version = 4
+    spec_version = 1
 
 
 class NewerRunsRefusedAsWorldErrors(BrokenWorld, breaks={"LEG-002"}):

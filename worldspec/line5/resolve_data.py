@@ -24,25 +24,27 @@ _EVENT: Final = TypeAdapter[Event](Event)
 
 
 def strip_event(event: Event, resolve_data: ResolveData) -> Event:
-    """``event`` without its payload fields when ``resolve_data`` is ``'none'``; unchanged with
+    """``event`` as a read with ``resolve_data`` returns it: a copy the caller owns (as on the
+    4.x line), without its payload fields when ``resolve_data`` is ``'none'``, whole with
     ``'all'``. The kept values are Python values already and are not read as tagged JSON, so a
     legacy payload shaped like a tag stays what it is."""
     if resolve_data != "none":
-        return event
+        return event.model_copy(deep=True)
     wire = event.to_wire()
     if "eventData" not in wire:
-        return event
+        return event.model_copy(deep=True)
     refs = EVENT_DATA_REF_FIELDS.get(event.event_type, ())
     kept = {key: value for key, value in wire.pop("eventData").items() if key not in refs}
     if kept:
         wire["eventData"] = kept
-    return _EVENT.validate_python(wire, by_alias=True, by_name=False)
+    return _EVENT.validate_python(wire, by_alias=True, by_name=False).model_copy(deep=True)
 
 
 def strip_entity(entity: EntityT, resolve_data: ResolveData) -> EntityT:
-    """A run or step without ``input``/``output``, a hook without ``metadata``, for ``'none'``."""
+    """A copy the caller owns of a run, step or hook; for ``'none'`` a run or step without
+    ``input``/``output``, a hook without ``metadata``."""
     if resolve_data != "none":
-        return entity
+        return entity.model_copy(deep=True)
     dropped = ("metadata",) if isinstance(entity, Hook) else ("input", "output")
     wire = {key: value for key, value in entity.to_wire().items() if key not in dropped}
-    return type(entity).model_validate(wire)
+    return type(entity).model_validate(wire).model_copy(deep=True)

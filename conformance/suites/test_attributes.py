@@ -1,0 +1,251 @@
+"""Run attributes (world-contract-v7.md §4.7, the ATTR family): string attributes set by
+``run_created`` and changed by ``attr_set``, validated, deduplicated for the workflow writer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.catalogue.marker import invariant
+from conformance.checks import make, make_line5
+from conformance.checks.expect import fail, raises, returns
+from conformance.checks.reads import all_events, run_of
+from conformance.checks.scenarios import create, finish_run, race, run_in, started_run
+from worldspec import errors
+from worldspec.events import EventRequest, event_data_of
+from worldspec.protocol import World
+from worldspec.wire_types import MISSING
+
+INVALID_CHANGES: tuple[tuple[str, list[tuple[str, str | None]]], ...] = (
+    ("an empty key", [("", "x")]),
+    ("a key of 257 characters", [("k" * 257, "x")]),
+    ("a value of 257 UTF-8 bytes", [("long", "é" * 128 + "x")]),
+    ("a key given twice", [("twice", "1"), ("twice", "2")]),
+    ("65 keys", [(f"key{index}", "v") for index in range(65)]),
+)
+
+
+async def _attributes(world: World, run_id: str) -> dict[str, str]:
+    run = await run_of(world, run_id)
+    return dict(run.to_wire().get("attributes", {}))
+
+
+async def _refused_as_invalid(world: World, run_id: str, request: EventRequest, what: str) -> None:
+    """``request`` is refused with ``AttributeValidationError`` or a ``WorkflowWorldError`` with
+    status 400, and neither the log nor the attributes change."""
+    before = (len(await all_events(world, run_id)), await _attributes(world, run_id))
+    try:
+        await world.events.create(run_id, request)
+    except errors.WorkflowError as error:
+        status = getattr(error, "status", None)
+        if error.name != "AttributeValidationError" and not (
+            error.name == "WorkflowWorldError" and status == 400
+        ):
+            fail(
+                f"attr_set with {what} ⇒ AttributeValidationError or WorkflowWorldError status 400",
+                f"raised {error.name} (status {status})",
+            )
+    else:
+        fail(
+            f"attr_set with {what} ⇒ AttributeValidationError or WorkflowWorldError status 400", "accepted it"
+        )
+    after = (len(await all_events(world, run_id)), await _attributes(world, run_id))
+    if after != before:
+        fail(f"the refused attr_set with {what} stores nothing", "changed the run", ("before", before))
+
+
+def _fold(log: list[Any]) -> dict[str, str]:
+    """The attributes a run's log says it has: run_created's, then each attr_set in order."""
+    attributes: dict[str, str] = {}
+    for event in log:
+        data = event_data_of(event) or {}
+        if event.event_type == "run_created":
+            attributes = dict(data.get("attributes") or {})
+        elif str(event.event_type) == "attr_set":
+            for change in data.get("changes", []):
+                if change["value"] is None:
+                    attributes.pop(change["key"], None)
+                else:
+                    attributes[change["key"]] = change["value"]
+    return attributes
+
+
+@invariant("ATTR-001")
+async def test_run_created_attributes_become_the_runs(world: World) -> None:
+    """``run_created`` with ``attributes`` gives the run exactly those (in the result and from
+    ``runs.get``) and its stored event keeps them; without them the run has ``{}``."""
+    sent = {"team": "payments", "region": "eu"}
+    for attributes in (sent, MISSING):
+        result = await create(world, None, make_line5.run_created(attributes=attributes))
+        run_id = run_in(result, "run_created", "RUN-001").run_id
+        expected = sent if attributes is not MISSING else {}
+        shown = (
+            run_in(result, "run_created", "RUN-001").to_wire().get("attributes"),
+            await _attributes(world, run_id),
+        )
+        created = (await all_events(world, run_id))[0]
+        kept = (event_data_of(created) or {}).get("attributes", MISSING)
+        if shown != (expected, expected) or kept != attributes:
+            fail(
+                "run.attributes are run_created's attributes ({} when none) and the event keeps them",
+                "showed otherwise",
+                ("sent", attributes),
+                ("result, runs.get", shown),
+                ("stored event", created),
+            )
+
+
+@invariant("ATTR-002")
+async def test_attr_set_merges(world: World) -> None:
+    """``attr_set`` sets string values, removes keys sent with ``null``, leaves keys it does not
+    name alone, and returns ``{event, run}`` with the merged attributes, which ``runs.get`` then
+    shows."""
+    result = await create(
+        world, None, make_line5.run_created(attributes={"keep": "1", "drop": "2", "change": "3"})
+    )
+    run_id = run_in(result, "run_created", "RUN-001").run_id
+    await create(world, run_id, make.run_started())
+    changes: list[tuple[str, str | None]] = [("change", "30"), ("drop", None), ("new", "4")]
+    merged = await create(world, run_id, make_line5.attr_set(changes, correlation_id=make.new_id("attr")))
+    expected = {"keep": "1", "change": "30", "new": "4"}
+    returned = merged.run.to_wire().get("attributes") if merged.run is not MISSING else MISSING
+    if merged.event is MISSING or str(merged.event.event_type) != "attr_set" or returned != expected:
+        fail(
+            "attr_set returns its event and the run with the merged attributes",
+            "returned otherwise",
+            ("result", merged),
+        )
+    if await _attributes(world, run_id) != expected:
+        fail("runs.get shows the merged attributes", "shows others", ("expected", expected))
+
+
+@invariant("ATTR-003")
+async def test_attributes_are_the_fold_of_the_log(world: World) -> None:
+    """After ``run_created`` with attributes and several ``attr_set`` from the workflow and from
+    a step (upserts and removals), ``run.attributes`` equals the log folded in slot order."""
+    result = await create(world, None, make_line5.run_created(attributes={"a": "1", "b": "2"}))
+    run_id = run_in(result, "run_created", "RUN-001").run_id
+    await create(world, run_id, make.run_started())
+    step_id = make.new_id("step")
+    writes: tuple[tuple[list[tuple[str, str | None]], tuple[str, int] | None], ...] = (
+        ([("a", "10"), ("c", "3")], None),
+        ([("b", None)], (step_id, 1)),
+        ([("a", "11"), ("d", "4")], (step_id, 2)),
+        ([("c", None), ("b", "back")], None),
+    )
+    for changes, step in writes:
+        cid = make.new_id("attr") if step is None else MISSING
+        await create(world, run_id, make_line5.attr_set(changes, correlation_id=cid, step=step))
+    folded, shown = _fold(await all_events(world, run_id)), await _attributes(world, run_id)
+    if shown != folded or folded != {"a": "11", "b": "back", "d": "4"}:
+        fail(
+            "run.attributes are the fold of the log",
+            "differ",
+            ("folded log", folded),
+            ("run.attributes", shown),
+        )
+
+
+@invariant("ATTR-004")
+async def test_reserved_keys_need_the_flag(world: World) -> None:
+    """An ``attr_set`` with a ``$``-prefixed key and no ``allowReservedAttributes: true`` is
+    refused as invalid and stores nothing; with the flag it is accepted."""
+    run_id = await started_run(world)
+    request = make_line5.attr_set([("$retention", "0")], correlation_id=make.new_id("attr"))
+    await _refused_as_invalid(world, run_id, request, "a reserved key and no allowReservedAttributes")
+    flagged = make_line5.attr_set(
+        [("$retention", "1")], correlation_id=make.new_id("attr"), allow_reserved=True
+    )
+    await returns(
+        world.events.create(run_id, flagged), "attr_set of a reserved key with allowReservedAttributes"
+    )
+
+
+@invariant("ATTR-005")
+async def test_attribute_limits(world: World) -> None:
+    """``attr_set`` with an empty key, a key over 256 characters, a value over 256 UTF-8 bytes,
+    a key given twice, or more than 64 keys once merged is refused as invalid and stores nothing."""
+    run_id = await started_run(world)
+    for what, changes in INVALID_CHANGES:
+        await _refused_as_invalid(
+            world, run_id, make_line5.attr_set(changes, correlation_id=make.new_id("attr")), what
+        )
+
+
+@invariant("ATTR-006")
+async def test_workflow_writes_are_deduplicated(world: World) -> None:
+    """A second ``attr_set`` from the workflow writer with a used correlationId raises
+    ``EntityConflictError`` and leaves the attributes as they were; of 4 concurrent ones with a
+    new correlationId exactly one is accepted, the rest raise ``EntityConflictError``."""
+    run_id = await started_run(world)
+    cid = make.new_id("attr")
+    await create(world, run_id, make_line5.attr_set([("k", "first")], correlation_id=cid))
+    await raises(
+        errors.EntityConflictError,
+        world.events.create(run_id, make_line5.attr_set([("k", "second")], correlation_id=cid)),
+        "a second workflow attr_set with the same correlationId",
+    )
+    if await _attributes(world, run_id) != {"k": "first"}:
+        fail("the refused duplicate leaves the attributes as they were", "changed them")
+    cid = make.new_id("attr")
+    outcome = await race(
+        [
+            world.events.create(run_id, make_line5.attr_set([("c", str(i))], correlation_id=cid))
+            for i in range(4)
+        ]
+    )
+    if len(outcome.results) != 1 or outcome.error_names() - {"EntityConflictError"}:
+        fail(
+            "of 4 concurrent workflow attr_set with one correlationId one succeeds, the rest raise "
+            "EntityConflictError",
+            f"let {len(outcome.results)} succeed and raised {sorted(outcome.error_names())}",
+        )
+
+
+@invariant("ATTR-007")
+async def test_step_writes_are_never_deduplicated(world: World) -> None:
+    """Three identical ``attr_set`` from one step attempt are all appended to the log."""
+    run_id = await started_run(world)
+    request = make_line5.attr_set([("progress", "half")], step=(make.new_id("step"), 1))
+    for _ in range(3):
+        await create(world, run_id, request)
+    logged = [event for event in await all_events(world, run_id) if str(event.event_type) == "attr_set"]
+    if len(logged) != 3:
+        fail("every attr_set from a step writer is appended", f"logged {len(logged)} of 3")
+
+
+@invariant("ATTR-008")
+async def test_attr_set_needs_a_live_run(world: World) -> None:
+    """``attr_set`` on a run that does not exist raises ``WorkflowRunNotFoundError``; on a
+    completed run ``EntityConflictError``, and the run's log and attributes do not change."""
+    await raises(
+        errors.WorkflowRunNotFoundError,
+        world.events.create(
+            make.new_id("wrun"), make_line5.attr_set([("k", "v")], correlation_id=make.new_id("attr"))
+        ),
+        "attr_set on a missing run",
+    )
+    run_id = await started_run(world)
+    await finish_run(world, run_id, "run_completed")
+    before = len(await all_events(world, run_id))
+    await raises(
+        errors.EntityConflictError,
+        world.events.create(run_id, make_line5.attr_set([("k", "v")], correlation_id=make.new_id("attr"))),
+        "attr_set on a completed run",
+    )
+    if len(await all_events(world, run_id)) != before or await _attributes(world, run_id):
+        fail("the refused attr_set on a completed run stores nothing", "changed the run")
+
+
+@invariant("ATTR-009")
+async def test_a_refused_write_leaves_its_correlation_id_free(world: World) -> None:
+    """An ``attr_set`` refused as invalid does not use up its correlationId: a valid
+    ``attr_set`` with the same correlationId then succeeds."""
+    run_id = await started_run(world)
+    cid = make.new_id("attr")
+    await _refused_as_invalid(
+        world, run_id, make_line5.attr_set([("", "x")], correlation_id=cid), "an empty key"
+    )
+    await returns(
+        world.events.create(run_id, make_line5.attr_set([("k", "v")], correlation_id=cid)),
+        "a valid attr_set reusing the refused one's correlationId",
+    )

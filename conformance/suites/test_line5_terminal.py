@@ -1,0 +1,99 @@
+"""After a run ends, on the 5.x line (world-contract-v7.md §4.4, §4.6): hooks go unless
+retained, and the log grows only by what finishes in-flight steps. These replace HOOK-008 and
+TERM-002 for spec 6 and above."""
+
+from __future__ import annotations
+
+from conformance.catalogue.marker import invariant
+from conformance.checks import make
+from conformance.checks.expect import fail, rejects, returns
+from conformance.checks.reads import all_events
+from conformance.checks.scenarios import (
+    TERMINAL_RUN_EVENTS,
+    attempt,
+    create,
+    created_step,
+    finish_run,
+    from_now,
+    live_hook,
+    running_step,
+    started_run,
+    waiting_wait,
+)
+from worldspec.events import EventRequest
+from worldspec.pagination import PaginationOptions
+from worldspec.protocol import World
+from worldspec.wire_types import MISSING
+
+STEP_ENDINGS = frozenset({"step_completed", "step_failed", "step_retrying"})
+
+
+@invariant("HOOK-101")
+async def test_ended_run_keeps_no_unretained_hook(world: World) -> None:
+    """When a run completes, fails or is cancelled, its hooks created without
+    ``tokenRetentionUntil`` go: ``hooks.list`` for the run is empty, ``hooks.get`` and
+    ``getByToken`` miss, and another run can create a hook with a freed token (a
+    ``hook_created``, not a ``hook_conflict``)."""
+    for kind in TERMINAL_RUN_EVENTS:
+        run_id = await started_run(world)
+        hooks = [await live_hook(world, run_id), await live_hook(world, run_id)]
+        await finish_run(world, run_id, kind)
+        listed = await returns(
+            world.hooks.list(run_id=run_id, pagination=PaginationOptions(limit=100)), "hooks.list({runId})"
+        )
+        if listed.data:
+            fail(f"after {kind}, hooks.list for the run is empty", "lists hooks", ("hooks", listed.data))
+        for hook_id, token in hooks:
+            await rejects(world.hooks.get(hook_id), f"hooks.get of a hook of a run after {kind}")
+            await rejects(world.hooks.get_by_token(token), f"hooks.getByToken of a hook's token after {kind}")
+        reused = await create(
+            world, await started_run(world), make.hook_created(make.new_id("hook"), hooks[0][1])
+        )
+        if reused.event is MISSING or reused.event.event_type != "hook_created":
+            fail(
+                f"after {kind}, another run creates a hook with a freed token", "did not", ("result", reused)
+            )
+
+
+@invariant("TERM-101")
+async def test_ended_run_logs_only_step_endings(world: World) -> None:
+    """After a run's terminal event its log grows only by ``step_completed``, ``step_failed``
+    and ``step_retrying`` of steps that were running and, on a cancelled run, by more
+    ``run_cancelled``: checked after trying every type a client may send (a bare start
+    included, which the 5.x line expires) on ended runs that had a pending and a running step, a
+    live hook and a waiting wait. (Hooks here are not retained, and no ``noop`` may appear in a
+    log the kit wrote without gaps.)"""
+    for kind in TERMINAL_RUN_EVENTS:
+        run_id = await started_run(world)
+        pending, running = await created_step(world, run_id), await running_step(world, run_id)
+        hook_id, _ = await live_hook(world, run_id)
+        wait = await waiting_wait(world, run_id)
+        await finish_run(world, run_id, kind)
+        tries: list[EventRequest] = [
+            make.run_started(),
+            make.run_completed(),
+            make.run_failed(),
+            make.run_cancelled(),
+            make.step_created(make.new_id("step")),
+            make.hook_created(make.new_id("hook"), make.new_id("token")),
+            make.wait_created(make.new_id("wait"), from_now(60)),
+            make.hook_received(hook_id),
+            make.hook_disposed(hook_id),
+            make.wait_completed(wait),
+            make.step_started(pending),
+            make.step_started(running),
+            make.step_retrying(running),
+            make.step_completed(running),
+        ]
+        for request in tries:
+            await attempt(world.events.create(run_id, request))
+        kinds = [event.event_type for event in await all_events(world, run_id)]
+        ended = next(index for index, event_type in enumerate(kinds) if event_type in TERMINAL_RUN_EVENTS)
+        allowed = STEP_ENDINGS | ({"run_cancelled"} if kind == "run_cancelled" else set())
+        later = kinds[ended + 1 :]
+        if set(later) - allowed:
+            fail(
+                f"after {kind} only {sorted(allowed)} are appended",
+                f"appended {sorted(set(later) - allowed)}",
+                ("log", kinds),
+            )

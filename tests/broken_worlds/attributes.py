@@ -1,0 +1,129 @@
+"""Broken Worlds for run attributes (ATTR, world-contract-v7.md §4.7)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.broken_worlds.base import LineFiveBrokenWorld, Params
+from worldspec import errors
+from worldspec.events import EventRequest, EventResult
+from worldspec.line5 import events as line5_events
+from worldspec.line5.entities import TERMINAL_RUN_STATUSES, ActiveRun, WorkflowRun
+from worldspec.wire_types import MISSING
+
+
+def _is_attr_set(event: EventRequest) -> bool:
+    return str(event.event_type) == "attr_set"
+
+
+class CreatedAttributesNotOnRun(LineFiveBrokenWorld, breaks={"ATTR-001", "ATTR-002", "RUN-101"}):
+    """Logs ``run_created``'s attributes but starts every run with none (the column is filled
+    only by ``attr_set``)."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if event.event_type != "run_created" or result.run is MISSING:
+            return result
+        run = self.patch_stored_run(result.run.run_id, attributes={})
+        return result.model_copy(update={"run": run.model_copy(deep=True)})
+
+
+class AttrSetReplacesAttributes(LineFiveBrokenWorld, breaks={"ATTR-002", "ATTR-003"}):
+    """``attr_set`` replaces the run's attributes with the changes it carries, dropping the keys
+    it does not name."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if not _is_attr_set(event) or result.run is MISSING:
+            return result
+        data: dict[str, Any] = json.loads(json.dumps(event.to_wire()["eventData"]))
+        named = {change["key"] for change in data["changes"]}
+        kept = {key: value for key, value in result.run.attributes.items() if key in named}
+        run = self.patch_stored_run(result.run.run_id, attributes=kept)
+        return result.model_copy(update={"run": run.model_copy(deep=True)})
+
+
+class ReservedKeysAlwaysAllowed(LineFiveBrokenWorld, breaks={"ATTR-004"}):
+    """Passes ``allowReservedAttributes: true`` on every ``attr_set`` (an internal default
+    leaking to clients)."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        if _is_attr_set(event):
+            data = event.event_data.model_copy(update={"allow_reserved_attributes": True})  # type: ignore[union-attr]
+            event = event.model_copy(update={"event_data": data})
+        return await super().on_create(run_id, event, params)
+
+
+class InvalidAttributesDropped(LineFiveBrokenWorld, breaks={"ATTR-004", "ATTR-005", "ATTR-009"}):
+    """Answers an ``attr_set`` whose changes are invalid with the run as it is, dropping the
+    write silently instead of refusing it."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        try:
+            return await super().on_create(run_id, event, params)
+        except errors.WorkflowError as error:
+            invalid = error.name == "AttributeValidationError" or getattr(error, "status", None) == 400
+            run = self.stored_run(run_id)
+            if not (_is_attr_set(event) and invalid and run is not None):
+                raise
+            return line5_events.EventResult(run=run.model_copy(deep=True))  # type: ignore[return-value]
+
+
+class WorkflowAttrSetNotDeduplicated(LineFiveBrokenWorld, breaks={"ATTR-006"}):
+    """Appends every workflow ``attr_set``, its correlationId notwithstanding."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        if _is_attr_set(event):
+            self.state.attribute_ids.clear()
+        return await super().on_create(run_id, event, params)
+
+
+class StepAttrSetDeduplicated(LineFiveBrokenWorld, breaks={"ATTR-007"}):
+    """Drops an ``attr_set`` from a step that repeats one already logged (same step, attempt
+    and changes), as if a step's writes were retries."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        if _is_attr_set(event) and run_id is not None:
+            data = event.to_wire()["eventData"]
+            if data["writer"]["type"] == "step":
+                logged = [stored.to_wire().get("eventData") for stored in self.state.events.get(run_id, [])]
+                run = self.stored_run(run_id)
+                if data in logged and run is not None:
+                    return line5_events.EventResult(run=run.model_copy(deep=True))  # type: ignore[return-value]
+        return await super().on_create(run_id, event, params)
+
+
+def _reopened(run: WorkflowRun) -> ActiveRun:
+    kept = {
+        key: value for key, value in run.to_wire().items() if key not in ("completedAt", "output", "error")
+    }
+    return ActiveRun.model_validate({**kept, "status": "running"})
+
+
+class AttrSetOnEndedRuns(LineFiveBrokenWorld, breaks={"ATTR-008"}):
+    """Applies ``attr_set`` to runs that have ended (the terminal guard forgets it)."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        run = self.stored_run(run_id)
+        if not _is_attr_set(event) or run is None or run.status not in TERMINAL_RUN_STATUSES:
+            return await super().on_create(run_id, event, params)
+        self.state.put_run(_reopened(run))
+        try:
+            return await super().on_create(run_id, event, params)
+        finally:
+            self.state.put_run(run)
+
+
+class RefusedAttrSetUsesItsId(LineFiveBrokenWorld, breaks={"ATTR-009"}):
+    """Records a workflow ``attr_set``'s correlationId before validating its changes, so a
+    refused write still uses the id up."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        try:
+            return await super().on_create(run_id, event, params)
+        except errors.WorkflowError:
+            cid = getattr(event, "correlation_id", MISSING)
+            if _is_attr_set(event) and run_id is not None and cid is not MISSING:
+                self.state.attribute_ids.add((run_id, str(cid)))
+            raise

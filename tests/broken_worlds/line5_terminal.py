@@ -1,0 +1,48 @@
+"""Broken Worlds for what an ended run keeps on the 5.x line (HOOK-101, TERM-101)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.broken_worlds.base import LineFiveBrokenWorld, Params
+from worldspec.events import EventRequest, EventResult
+from worldspec.line5.entities import TERMINAL_RUN_STATUSES, ActiveRun, WorkflowRun
+from worldspec.wire_types import MISSING
+
+
+class EveryHookRetained(LineFiveBrokenWorld, breaks={"HOOK-101", "TERM-101"}):
+    """Stores every hook as retained for a day when ``hook_created`` names no
+    ``tokenRetentionUntil`` (a default meant for webhooks, applied to all): hooks outlive their
+    run and hold their tokens, and their disposal is still logged after the run ended."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if event.event_type == "hook_created" and result.hook is not MISSING:
+            key = (result.hook.run_id, result.hook.hook_id)
+            sequence, hook = self.state.hooks[key]
+            if hook.token_retention_until is MISSING:
+                retained = hook.model_copy(update={"token_retention_until": self.clock() + timedelta(days=1)})
+                self.state.hooks[key] = (sequence, retained)
+        return result
+
+
+def _reopened(run: WorkflowRun) -> ActiveRun:
+    """``run`` as if it had not ended, for a break that skips the terminal guard."""
+    kept = {
+        key: value for key, value in run.to_wire().items() if key not in ("completedAt", "output", "error")
+    }
+    return ActiveRun.model_validate({**kept, "status": "running"})
+
+
+class AcceptsWaitsOnEndedRunsV7(LineFiveBrokenWorld, breaks={"TERM-001", "TERM-101"}):
+    """Creates waits on runs that have ended (the terminal guard forgets wait_created)."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        run = self.stored_run(run_id)
+        if event.event_type != "wait_created" or run is None or run.status not in TERMINAL_RUN_STATUSES:
+            return await super().on_create(run_id, event, params)
+        self.state.put_run(_reopened(run))
+        try:
+            return await super().on_create(run_id, event, params)
+        finally:
+            self.state.put_run(run)
