@@ -17,6 +17,7 @@ from reference_worlds.node.storage import Steps
 from reference_worlds.node.storage_line5 import LineFiveSteps
 from worldspec.capabilities import Capabilities
 from worldspec.line5 import capabilities as line5_capabilities
+from worldspec.line5 import errors as line5_errors
 from worldspec.line5.protocol import SupportsGetMany, SupportsWriteMulti
 from worldspec.lines import SpecLine
 
@@ -56,6 +57,14 @@ def _started_then(config: dict[str, Any], look: Any) -> Any:
     return asyncio.run(scenario())
 
 
+async def _raised(call: Any) -> BaseException | None:
+    try:
+        await call
+    except Exception as error:
+        return error
+    return None
+
+
 def test_a_world_at_spec_7_is_spoken_to_in_the_5x_shape() -> None:
     async def look(world: NodeWorld) -> dict[str, Any]:
         return {
@@ -67,6 +76,7 @@ def test_a_world_at_spec_7_is_spoken_to_in_the_5x_shape() -> None:
             "capabilities": world.capabilities,
             "names": await world.streams.list("wrun_a"),
             "chunks": [chunk async for chunk in world.streams.get("wrun_a", "strm_b", 2)],
+            "expired": await _raised(world.streams.get_info("wrun_a", "strm_b")),
         }
 
     seen = _started_then({"specVersion": 7}, look)
@@ -77,6 +87,13 @@ def test_a_world_at_spec_7_is_spoken_to_in_the_5x_shape() -> None:
     assert seen["capabilities"].hook_resume_dedup is True
     assert seen["names"] == ["strm_of_wrun_a"]
     assert seen["chunks"] == [b"wrun_a strm_b 2"], "streams.get takes the run first, then the name and start"
+    expired = seen["expired"]
+    assert isinstance(expired, line5_errors.StreamExpiredError), "5.x error names are the 5.x line's"
+    assert (expired.run_id, expired.stream_id, expired.expired_at) == (
+        "wrun_a",
+        "strm_b",
+        "1970-01-01T00:00:00.000Z",
+    )
     # the fixture has neither runs.getMany nor streams.writeMulti: absent members stay absent
     assert not isinstance(seen["runs"], SupportsGetMany)
     assert not isinstance(seen["streams"], SupportsWriteMulti)

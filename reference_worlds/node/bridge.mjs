@@ -49,7 +49,7 @@ function describeError(error) {
   if (error === null || typeof error !== 'object') return { name: 'Error', message: String(error) };
   const described = { name: String(error.name ?? 'Error'), message: String(error.message ?? '') };
   for (const field of ERROR_FIELDS) {
-    const value = error[field];
+    const value = error[field] instanceof Date ? error[field].toISOString() : error[field];
     const type = PROTOCOL.error.fields[field] ?? PROTOCOL.error.fields[`${field}?`];
     if (field !== 'name' && field !== 'message' && typeof value === type.replace(/\?$/, '')) described[field] = value;
   }

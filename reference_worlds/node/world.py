@@ -44,6 +44,7 @@ from reference_worlds.node.storage_line5 import (
 )
 from worldspec.capabilities import Capabilities
 from worldspec.line5 import capabilities as line5_capabilities
+from worldspec.line5 import errors as line5_errors
 from worldspec.line5 import queue as line5_queue
 from worldspec.lines import SpecLine, UnsupportedSpecVersion, line_of
 from worldspec.queue import (
@@ -257,7 +258,10 @@ class NodeWorld:
             raise ValueError(f"{error}; see worldspec.Capabilities") from None
 
     async def _speak_line_five(self, members: set[str], declared: Any) -> None:
-        """Swap in the 5.x storage, ``streams`` and ``capabilities`` of a World at spec 6 or 7."""
+        """Swap in the 5.x storage, ``streams``, ``capabilities`` and error names of a World at
+        spec 6 or 7."""
+        assert self._channel is not None
+        self._channel.rebuild_error = line5_errors.error_from_name
         self.events = LineFiveEvents(self, members)
         self.runs = LineFiveRuns(self, members)
         self.steps = LineFiveSteps(self)

@@ -4,7 +4,7 @@
 console.log('fixture-world: imported (console.log must not reach the channel)');
 
 /** The 5.x members (config.specVersion 6 or 7): a `world.streams` whose reads echo their
- * arguments, and a capabilities object. */
+ * arguments and whose getInfo throws a 5.x error, and a capabilities object. */
 function lineFive() {
   const echo = (...args) => new TextEncoder().encode(args.join(' '));
   return {
@@ -14,7 +14,16 @@ function lineFive() {
       close: async () => {},
       list: async (runId) => [`strm_of_${runId}`],
       getChunks: async () => ({ data: [], cursor: null, hasMore: false, done: true }),
-      getInfo: async () => ({ tailIndex: -1, done: true }),
+      getInfo: async (runId, name) => {
+        throw Object.assign(new Error(`stream ${name} expired`), {
+          name: 'StreamExpiredError',
+          status: 410,
+          code: 'stream-expired',
+          runId,
+          streamId: name,
+          expiredAt: new Date(0),
+        });
+      },
       get: async (runId, name, startIndex) =>
         new ReadableStream({
           start(controller) {
