@@ -13,6 +13,8 @@ from conformance.checks.reads import all_events, run_of
 from conformance.checks.scenarios import pending_run
 from worldspec import errors, wire
 from worldspec.events import RunStartedData, RunStartedRequest, event_data_of
+from worldspec.line5.slots import event_id_to_slot
+from worldspec.lines import SpecLine
 from worldspec.protocol import World
 from worldspec.spec_version import SPEC_VERSION_CURRENT
 from worldspec.wire_types import MISSING
@@ -61,13 +63,16 @@ async def test_resilient_start_creates_only_with_full_data(world: World) -> None
 
 
 @invariant("RS-002")
-async def test_resilient_start_log_is_created_then_started(world: World) -> None:
+async def test_resilient_start_log_is_created_then_started(world: World, world_line: SpecLine) -> None:
     """After resilient start the log is exactly ``[run_created (the sent fields, input
-    byte-exact), run_started (no eventData)]``; upstream's fixture resilient-run-start.json,
-    at spec version 3."""
+    byte-exact), run_started (no eventData)]``; upstream's fixture resilient-run-start.json, sent
+    at spec version 3 on the 4.x line and as written (spec 7) on the 5.x line, where the two
+    events are slots 1 and 2 at spec 7, the run is at spec 7, and a preload, if the World gives
+    one, is both slots and complete. The fixture's runId is replaced by a fresh one."""
     fixture = _upstream_fixture()
     sent = dict(fixture["when"]["event"])
-    sent["specVersion"] = SPEC_VERSION_CURRENT
+    if world_line is SpecLine.LINE_4:
+        sent["specVersion"] = SPEC_VERSION_CURRENT
     run_id = make.new_id("wrun")
     request = RunStartedRequest.model_validate(sent)
     result = await returns(world.events.create(run_id, request), "the fixture's resilient run_started")
@@ -92,11 +97,12 @@ async def test_resilient_start_log_is_created_then_started(world: World) -> None
     if result.event is MISSING or result.event.event_id != started.event_id:
         fail("result.event is the stored run_started", "returned another event", ("result", result))
     run = await run_of(world, run_id)
-    expected_run = {
-        k: v
-        for k, v in fixture["then"]["run"].items()
-        if k not in ("startedAtPresent", "specVersion", "runId")
-    }
+    unchecked = (
+        ("startedAtPresent", "runId")
+        if world_line is SpecLine.LINE_5
+        else ("startedAtPresent", "specVersion", "runId")
+    )
+    expected_run = {k: v for k, v in fixture["then"]["run"].items() if k not in unchecked}
     got = {key: run.to_wire().get(key) for key in expected_run}
     if got != expected_run or run.started_at is MISSING:
         fail(
@@ -107,6 +113,28 @@ async def test_resilient_start_log_is_created_then_started(world: World) -> None
         )
     if (await world.steps.list(run_id)).data or (await world.hooks.list(run_id=run_id)).data:
         fail("resilient start creates no steps or hooks", "created some")
+    if world_line is SpecLine.LINE_5:
+        _slots_as_the_fixture_says(fixture["then"], result, log)
+
+
+def _slots_as_the_fixture_says(then: dict[str, Any], result: Any, log: list[Any]) -> None:
+    """The 5.x part of the fixture's ``then``: the events' slots and spec versions, the slot of
+    ``result.event``, and the preload's slots when there is one."""
+    expected = [(event["slot"], event["specVersion"]) for event in then["events"]]
+    stored = [(event_id_to_slot(event.event_id), event.spec_version) for event in log]
+    if stored != expected:
+        fail("the log is slots 1 and 2, both at spec 7", f"stored (slot, specVersion) {stored}", ("log", log))
+    if event_id_to_slot(result.event.event_id) != then["result"]["event"]["slot"]:
+        fail("result.event is slot 2", f"returned {result.event.event_id}", ("result", result))
+    if result.events is MISSING:
+        return
+    preloaded = [event_id_to_slot(event.event_id) for event in result.events]
+    if preloaded != then["result"]["preloadedSlots"] or result.has_more is not then["result"]["hasMore"]:
+        fail(
+            "the preload is slots 1 and 2, hasMore false",
+            f"preloaded slots {preloaded}, hasMore {result.has_more}",
+            ("result", result),
+        )
 
 
 @invariant("RS-003")

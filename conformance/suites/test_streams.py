@@ -1,4 +1,5 @@
-"""Streams (§10): named append-only byte streams."""
+"""Streams (§10): named append-only byte streams, judged through the members of the World's
+line (``conformance.checks.stream_calls``): the 4.x stream methods, or ``world.streams``."""
 
 from __future__ import annotations
 
@@ -9,25 +10,28 @@ from typing import Any
 from conformance.catalogue.marker import invariant
 from conformance.checks import make, values
 from conformance.checks.expect import fail, returns
+from conformance.checks.stream_calls import StreamCalls
 from worldspec.capabilities import Capability
+from worldspec.lines import SpecLine
 from worldspec.protocol import World
 
 READ_TIMEOUT = 10.0
 
 
 @invariant("STRM-003", requires=Capability.STREAMS)
-async def test_read_returns_chunks_byte_exact_in_order(world: World) -> None:
+async def test_read_returns_chunks_byte_exact_in_order(world: World, world_line: SpecLine) -> None:
     """``read_from_stream`` yields the non-empty chunks byte-exact (strings as UTF-8), in write
     order, and ends at close."""
+    streams = StreamCalls(world, world_line)
     name, run_id = f"strm_{make.new_id('s')}", make.new_id("wrun")
     chunks: list[str | bytes] = [b"\x00", bytes(range(256)), "héllo ✓", b"\xff" * 70_000, b"", b"end"]
     for chunk in chunks:
-        await returns(world.write_to_stream(name, run_id, chunk), "write_to_stream")
-    await returns(world.close_stream(name, run_id), "close_stream")
+        await returns(streams.write(name, run_id, chunk), streams.names["write"])
+    await returns(streams.close(name, run_id), streams.names["close"])
     expected = [c.encode() if isinstance(c, str) else c for c in chunks if c]
 
     async def read_all() -> list[bytes]:
-        return [chunk async for chunk in world.read_from_stream(name)]
+        return [chunk async for chunk in streams.read(name, run_id)]
 
     try:
         got = await asyncio.wait_for(read_all(), READ_TIMEOUT)
@@ -56,81 +60,87 @@ def _as_bytes(chunk: str | bytes) -> bytes:
     return chunk.encode() if isinstance(chunk, str) else chunk
 
 
-async def _read(world: World, name: str, start_index: int = 0) -> list[bytes]:
-    """Every chunk ``read_from_stream`` yields; the stream must end within ``LIVE_TIMEOUT``."""
+async def _read(streams: StreamCalls, name: str, run_id: str, start_index: int = 0) -> list[bytes]:
+    """Every chunk a read of the stream yields; the stream must end within ``LIVE_TIMEOUT``."""
 
     async def read_all() -> list[bytes]:
-        return [chunk async for chunk in world.read_from_stream(name, start_index)]
+        return [chunk async for chunk in streams.read(name, run_id, start_index)]
 
     try:
         return await asyncio.wait_for(read_all(), LIVE_TIMEOUT)
     except TimeoutError:
         fail(
-            f"read_from_stream({name!r}, {start_index}) of a closed stream ends within {LIVE_TIMEOUT:.0f} s",
+            f"{streams.names['read']} of closed stream {name!r} from {start_index} "
+            f"ends within {LIVE_TIMEOUT:.0f} s",
             "kept the reader waiting",
         )
 
 
-async def _info(world: World, name: str, run_id: str, tail_index: int, done: bool, when: str) -> None:
-    info = await returns(world.get_stream_info(name, run_id), "get_stream_info")
+async def _info(streams: StreamCalls, name: str, run_id: str, tail_index: int, done: bool, when: str) -> None:
+    info = await returns(streams.info(name, run_id), streams.names["info"])
     if info.tail_index != tail_index or info.done is not done:
         fail(
-            f"get_stream_info {when} is {{tailIndex: {tail_index}, done: {str(done).lower()}}}",
+            f"{streams.names['info']} {when} is {{tailIndex: {tail_index}, done: {str(done).lower()}}}",
             f"returned {{tailIndex: {info.tail_index}, done: {str(info.done).lower()}}}",
         )
 
 
 @invariant("STRM-001", requires=Capability.STREAMS)
-async def test_info_of_streams_without_data(world: World) -> None:
+async def test_info_of_streams_without_data(world: World, world_line: SpecLine) -> None:
     """``get_stream_info`` of a stream never written is ``{tailIndex: -1, done: false}``, and of
     a stream closed without any chunk ``{tailIndex: -1, done: true}``."""
+    streams = StreamCalls(world, world_line)
     run_id = make.new_id("wrun")
-    await _info(world, _stream_name(), run_id, -1, False, "of a stream never written")
+    await _info(streams, _stream_name(), run_id, -1, False, "of a stream never written")
     closed = _stream_name()
-    await returns(world.close_stream(closed, run_id), "close_stream")
-    await _info(world, closed, run_id, -1, True, "of a stream closed empty")
+    await returns(streams.close(closed, run_id), streams.names["close"])
+    await _info(streams, closed, run_id, -1, True, "of a stream closed empty")
 
 
 @invariant("STRM-002", requires=Capability.STREAMS)
-async def test_tail_index_and_close(world: World) -> None:
+async def test_tail_index_and_close(world: World, world_line: SpecLine) -> None:
     """After n writes (a zero-length one included) ``tailIndex`` is n-1 and ``done`` false; after
     close, ``done`` is true; writes after close never become visible to get_stream_info,
     get_stream_chunks or read_from_stream (they may be refused). Chunk order is STRM-003's."""
+    streams = StreamCalls(world, world_line)
     name, run_id = _stream_name(), make.new_id("wrun")
     chunks: list[str | bytes] = [b"one", b"", "three", b"\x04"]
     for chunk in chunks:
-        await returns(world.write_to_stream(name, run_id, chunk), "write_to_stream")
-    await _info(world, name, run_id, len(chunks) - 1, False, f"after {len(chunks)} writes")
-    await returns(world.close_stream(name, run_id), "close_stream")
-    await _info(world, name, run_id, len(chunks) - 1, True, "after close")
+        await returns(streams.write(name, run_id, chunk), streams.names["write"])
+    await _info(streams, name, run_id, len(chunks) - 1, False, f"after {len(chunks)} writes")
+    await returns(streams.close(name, run_id), streams.names["close"])
+    await _info(streams, name, run_id, len(chunks) - 1, True, "after close")
     for late in (b"late", "later"):
         with contextlib.suppress(Exception):
-            await world.write_to_stream(name, run_id, late)
-    await _info(world, name, run_id, len(chunks) - 1, True, "after writes to the closed stream")
-    page = await returns(world.get_stream_chunks(name, run_id, limit=100), "get_stream_chunks")
+            await streams.write(name, run_id, late)
+    await _info(streams, name, run_id, len(chunks) - 1, True, "after writes to the closed stream")
+    page = await returns(streams.chunks(name, run_id, limit=100), streams.names["chunks"])
     if sorted(chunk.data for chunk in page.data) != sorted(_as_bytes(c) for c in chunks):
-        fail("get_stream_chunks shows only the chunks written before close", "showed others", ("page", page))
-    read = await _read(world, name)
+        rule = f"{streams.names['chunks']} shows only the chunks written before close"
+        fail(rule, "showed others", ("page", page))
+    read = await _read(streams, name, run_id)
     if sorted(read) != sorted(_as_bytes(c) for c in chunks if c):
-        fail("read_from_stream yields only the chunks written before close", "yielded others", ("read", read))
+        rule = f"{streams.names['read']} yields only the chunks written before close"
+        fail(rule, "yielded others", ("read", read))
 
 
 @invariant("STRM-004", requires=Capability.STREAMS)
-async def test_read_from_a_start_index(world: World) -> None:
+async def test_read_from_a_start_index(world: World, world_line: SpecLine) -> None:
     """On a closed stream of n chunks, ``read_from_stream`` from ``-k`` yields the chunks from
     ``max(0, n-k)``, from ``i`` the chunks from ``i``, and from ``i >= n`` nothing; it ends.
     (Their order is STRM-003's.)"""
+    streams = StreamCalls(world, world_line)
     name, run_id = _stream_name(), make.new_id("wrun")
     chunks = [f"chunk {index}".encode() for index in range(5)]
     for chunk in chunks:
-        await returns(world.write_to_stream(name, run_id, chunk), "write_to_stream")
-    await returns(world.close_stream(name, run_id), "close_stream")
+        await returns(streams.write(name, run_id, chunk), streams.names["write"])
+    await returns(streams.close(name, run_id), streams.names["close"])
     for start in (-2, -5, -9, 0, 3, 5, 7):
         expected = chunks[max(0, len(chunks) + start) :] if start < 0 else chunks[start:]
-        got = await _read(world, name, start)
+        got = await _read(streams, name, run_id, start)
         if sorted(got) != expected:
             fail(
-                f"read_from_stream from {start} on a closed stream of {len(chunks)} chunks yields "
+                f"{streams.names['read']} from {start} on a closed stream of {len(chunks)} chunks yields "
                 f"chunks {len(chunks) - len(expected)}..{len(chunks) - 1}",
                 "yielded others",
                 ("expected", expected),
@@ -139,14 +149,15 @@ async def test_read_from_a_start_index(world: World) -> None:
 
 
 @invariant("STRM-005", requires=Capability.STREAMS)
-async def test_reader_opened_first_reads_live(world: World) -> None:
+async def test_reader_opened_first_reads_live(world: World, world_line: SpecLine) -> None:
     """A reader opened before any write receives each chunk while the stream is still open
     (within 1 s of its write), skips a zero-length one, and ends when the stream is closed."""
+    streams = StreamCalls(world, world_line)
     name, run_id = _stream_name(), make.new_id("wrun")
     received: asyncio.Queue[bytes | None] = asyncio.Queue()
 
     async def reader() -> None:
-        async for chunk in world.read_from_stream(name):
+        async for chunk in streams.read(name, run_id):
             await received.put(chunk)
         await received.put(None)
 
@@ -154,7 +165,7 @@ async def test_reader_opened_first_reads_live(world: World) -> None:
     try:
         await asyncio.sleep(0.05)
         for chunk in (b"first", "second", b"", b"\x00third"):
-            await returns(world.write_to_stream(name, run_id, chunk), "write_to_stream")
+            await returns(streams.write(name, run_id, chunk), streams.names["write"])
             if not chunk:
                 continue
             got = await _next_live(received, f"the chunk {chunk!r} written while it waits")
@@ -162,7 +173,7 @@ async def test_reader_opened_first_reads_live(world: World) -> None:
                 fail(
                     "the live reader receives each chunk as written", f"received {got!r}", ("written", chunk)
                 )
-        await returns(world.close_stream(name, run_id), "close_stream")
+        await returns(streams.close(name, run_id), streams.names["close"])
         end = await _next_live(received, "the end of the stream at close")
         if end is not None:
             fail("the live reader ends at close", f"received {end!r} instead")
@@ -186,29 +197,30 @@ DEFAULT_CHUNK_PAGE = 100
 
 
 @invariant("STRM-006", requires=Capability.STREAMS)
-async def test_chunk_pages_join_to_all_chunks(world: World) -> None:
+async def test_chunk_pages_join_to_all_chunks(world: World, world_line: SpecLine) -> None:
     """On a stream of 106 chunks (past 10, where ordering indices as text breaks, and past the
-    default page of 100), ``get_stream_chunks`` paged by 7 and 100 (and by 1 once closed) joins
-    to every chunk,
-    zero-length ones included, with indices 0..n-1; without a limit a page holds 100;
-    ``hasMore`` comes with a cursor; the last page has ``hasMore: false``, ``cursor: null`` and
-    ``done`` false while open, true once closed."""
+    default page of 100), the chunk listing paged by 7 and 100 (and by 1 once closed) joins to
+    every chunk, zero-length ones included, with indices 0..n-1; without a limit a page holds
+    100; ``hasMore`` comes with a cursor; the last page has ``hasMore: false``, ``cursor: null``
+    and ``done`` false while open, true once closed."""
+    streams = StreamCalls(world, world_line)
     name, run_id = _stream_name(), make.new_id("wrun")
     chunks: list[str | bytes] = [b"a", b"", "é", bytes(range(256)), b"\x00", b"z"]
     chunks += [f"chunk {index}".encode() for index in range(len(chunks), CHUNKS)]
     for chunk in chunks:
-        await returns(world.write_to_stream(name, run_id, chunk), "write_to_stream")
+        await returns(streams.write(name, run_id, chunk), streams.names["write"])
     for closed in (False, True):
         if closed:
-            await returns(world.close_stream(name, run_id), "close_stream")
-        first = await returns(world.get_stream_chunks(name, run_id), "get_stream_chunks()")
+            await returns(streams.close(name, run_id), streams.names["close"])
+        first = await returns(streams.chunks(name, run_id), f"{streams.names['chunks']}()")
         if len(first.data) != DEFAULT_CHUNK_PAGE or not first.has_more:
             fail(
-                f"get_stream_chunks without a limit returns {DEFAULT_CHUNK_PAGE} of {CHUNKS} chunks, hasMore",
+                f"{streams.names['chunks']} without a limit returns {DEFAULT_CHUNK_PAGE} of {CHUNKS} "
+                "chunks, hasMore",
                 f"returned {len(first.data)}, hasMore: {str(first.has_more).lower()}",
             )
         for limit in (1, 7, 100) if closed else (7, 100):
-            pages = await _chunk_pages(world, name, run_id, limit, len(chunks))
+            pages = await _chunk_pages(streams, name, run_id, limit, len(chunks))
             joined = [(chunk.index, chunk.data) for page in pages for chunk in page.data]
             last = pages[-1]
             if joined != list(enumerate(_as_bytes(c) for c in chunks)):
@@ -225,12 +237,12 @@ async def test_chunk_pages_join_to_all_chunks(world: World) -> None:
                 )
 
 
-async def _chunk_pages(world: World, name: str, run_id: str, limit: int, count: int) -> list[Any]:
+async def _chunk_pages(streams: StreamCalls, name: str, run_id: str, limit: int, count: int) -> list[Any]:
     pages, cursor = [], None
     while True:
         page = await returns(
-            world.get_stream_chunks(name, run_id, limit=limit, cursor=cursor),
-            f"get_stream_chunks(limit={limit})",
+            streams.chunks(name, run_id, limit=limit, cursor=cursor),
+            f"{streams.names['chunks']}(limit={limit})",
         )
         pages.append(page)
         if not page.has_more:
@@ -241,52 +253,53 @@ async def _chunk_pages(world: World, name: str, run_id: str, limit: int, count: 
 
 
 @invariant("STRM-007", requires=Capability.STREAMS)
-async def test_streams_listed_by_run(world: World) -> None:
-    """``list_streams_by_run_id`` lists the streams written or only closed with that runId;
-    a stream is keyed by name, so one written with two runIds is listed under both and holds
-    the chunks of both writes; an unknown runId lists nothing. Names that differ only in case,
-    Unicode normal form, a prefix or suffix, or a wildcard character name different streams."""
+async def test_streams_listed_by_run(world: World, world_line: SpecLine) -> None:
+    """Listing a run's streams lists those written or only closed with that runId, and an
+    unknown runId lists nothing. On the 4.x line a stream is keyed by name, so one written with
+    two runIds is listed under both and holds the chunks of both writes; the 5.x line lets a
+    World key it by runId and name, so there no name is shared by two runIds. Names that differ
+    only in case, Unicode normal form, a prefix or suffix, or a wildcard character name
+    different streams."""
+    streams = StreamCalls(world, world_line)
     first, second = make.new_id("wrun"), make.new_id("wrun")
     written, closed_only, elsewhere, shared = (_stream_name() for _ in range(4))
-    await returns(world.write_to_stream(written, first, b"w"), "write_to_stream")
-    await returns(world.close_stream(closed_only, first), "close_stream")
-    await returns(world.write_to_stream(elsewhere, second, b"e"), "write_to_stream")
-    await returns(world.write_to_stream(shared, first, b"from the first run"), "write_to_stream")
-    await returns(world.write_to_stream(shared, second, b"from the second run"), "write_to_stream")
-    await returns(world.close_stream(shared, second), "close_stream")
-    for run_id, expected in (
-        (first, {written, closed_only, shared}),
-        (second, {elsewhere, shared}),
-        (make.new_id("wrun"), set()),
-    ):
-        listed = await returns(world.list_streams_by_run_id(run_id), "list_streams_by_run_id")
-        if set(listed) != expected:
-            fail(
-                f"list_streams_by_run_id({run_id!r}) lists {sorted(expected)}",
-                f"listed {sorted(listed)}",
-            )
-    read = await _read(world, shared)
-    if sorted(read) != [b"from the first run", b"from the second run"]:
-        fail("a stream written with two runIds is one stream, keyed by name", f"read {read!r}")
+    await returns(streams.write(written, first, b"w"), streams.names["write"])
+    await returns(streams.close(closed_only, first), streams.names["close"])
+    await returns(streams.write(elsewhere, second, b"e"), streams.names["write"])
+    expected = {first: {written, closed_only}, second: {elsewhere}, make.new_id("wrun"): set()}
+    if streams.names_share_a_stream:
+        await returns(streams.write(shared, first, b"from the first run"), streams.names["write"])
+        await returns(streams.write(shared, second, b"from the second run"), streams.names["write"])
+        await returns(streams.close(shared, second), streams.names["close"])
+        expected[first].add(shared)
+        expected[second].add(shared)
+    for run_id, names in expected.items():
+        listed = await returns(streams.list(run_id), streams.names["list"])
+        if set(listed) != names:
+            fail(f"{streams.names['list']}({run_id!r}) lists {sorted(names)}", f"listed {sorted(listed)}")
+    if streams.names_share_a_stream:
+        read = await _read(streams, shared, second)
+        if sorted(read) != [b"from the first run", b"from the second run"]:
+            fail("a stream written with two runIds is one stream, keyed by name", f"read {read!r}")
     twin_run = make.new_id("wrun")
     twins = values.twins(lambda core: f"strm_{core}")
     for twin in twins:
         for name in (twin.first, twin.second):
-            await returns(world.write_to_stream(name, twin_run, name.encode()), "write_to_stream")
-            await returns(world.close_stream(name, twin_run), "close_stream")
-    twins_listed = set(await returns(world.list_streams_by_run_id(twin_run), "list_streams_by_run_id"))
-    expected = {name for twin in twins for name in (twin.first, twin.second)}
-    if twins_listed != expected:
+            await returns(streams.write(name, twin_run, name.encode()), streams.names["write"])
+            await returns(streams.close(name, twin_run), streams.names["close"])
+    twins_listed = set(await returns(streams.list(twin_run), streams.names["list"]))
+    twin_names = {name for twin in twins for name in (twin.first, twin.second)}
+    if twins_listed != twin_names:
         fail(
             "streams whose names differ only in case, normal form, a prefix or suffix, or a "
             "wildcard character are different streams, each listed under its own name",
             "listed other names",
-            ("expected", sorted(expected)),
+            ("expected", sorted(twin_names)),
             ("listed", sorted(twins_listed)),
         )
     for twin in twins:
         for name in (twin.first, twin.second):
-            read = await _read(world, name)
+            read = await _read(streams, name, twin_run)
             if read != [name.encode()]:
                 fail(
                     f"a stream is keyed by its exact name (its twin differs by {twin.differ_by})",

@@ -36,6 +36,10 @@ __all__ = [
 ]
 
 _NAMESPACES = ("events", "runs", "steps", "hooks")
+"""Namespaces every World has, whose members are all coroutines."""
+_OPTIONAL_NAMESPACES = ("streams",)
+"""Namespaces of one line only (``world.streams``: the 5.x line), recorded where the World has
+them; ``streams.get`` returns an async iterator, so their members are recorded by kind."""
 
 _WATCHED: ContextVar[list[Call] | None] = ContextVar("worldspec_watched_calls", default=None)
 _GROUP: ContextVar[int | None] = ContextVar("worldspec_concurrent_group", default=None)
@@ -252,7 +256,8 @@ class RecordingWorld(_RecordingNamespace):
 
     def __init__(self, inner: Any, recorder: Recorder, deadline: float | None = None) -> None:
         super().__init__(inner, "", recorder, deadline)
-        for namespace in _NAMESPACES:
+        present = [name for name in _OPTIONAL_NAMESPACES if hasattr(inner, name)]
+        for namespace in (*_NAMESPACES, *present):
             setattr(
                 self,
                 namespace,

@@ -26,7 +26,7 @@ const BRIDGE_ERROR = 'WorldspecBridgeError';
 const ERROR_FIELDS = Object.keys(PROTOCOL.error.fields).map((field) => field.replace(/\?$/, ''));
 const MEMBERS = [
   ...Object.keys(PROTOCOL.methods).filter((method) => !method.startsWith('bridge.')),
-  'createQueueHandler', 'readFromStream', 'registerHandler', 'start', 'close',
+  'createQueueHandler', 'readFromStream', 'streams.get', 'registerHandler', 'start', 'close',
 ];
 
 class BridgeError extends Error {
@@ -49,7 +49,7 @@ function describeError(error) {
   if (error === null || typeof error !== 'object') return { name: 'Error', message: String(error) };
   const described = { name: String(error.name ?? 'Error'), message: String(error.message ?? '') };
   for (const field of ERROR_FIELDS) {
-    const value = error[field];
+    const value = error[field] instanceof Date ? error[field].toISOString() : error[field];
     const type = PROTOCOL.error.fields[field] ?? PROTOCOL.error.fields[`${field}?`];
     if (field !== 'name' && field !== 'message' && typeof value === type.replace(/\?$/, '')) described[field] = value;
   }
@@ -115,7 +115,8 @@ class Bridge {
     }
     const id = this.nextWorld++;
     this.worlds.set(id, { world, key: `${process.pid}-${id}`, closed: false, connection });
-    return { world: id, specVersion: world.specVersion ?? null, members: membersOf(world) };
+    const capabilities = world.capabilities !== null && typeof world.capabilities === 'object' ? world.capabilities : null;
+    return { world: id, specVersion: world.specVersion ?? null, members: membersOf(world), capabilities };
   }
 
   async close(entry, worldId) {
@@ -170,8 +171,9 @@ class Bridge {
     }
   }
 
-  async readFromStream(connection, callId, entry, name, startIndex) {
-    const reader = (await entry.world.readFromStream(name, startIndex)).getReader();
+  /** Sends the chunks of the ReadableStream `open()` resolves to as chunk frames of call `callId`. */
+  async sendStream(connection, callId, open) {
+    const reader = (await open()).getReader();
     connection.streams.set(callId, reader);
     try {
       for (;;) {
@@ -203,7 +205,9 @@ class Bridge {
       case 'bridge.createQueueHandler':
         return this.createQueueHandler(entry, ...args);
       case 'bridge.readFromStream':
-        return this.readFromStream(connection, id, entry, ...args);
+        return this.sendStream(connection, id, () => world.readFromStream(...args));
+      case 'bridge.streamsGet':
+        return this.sendStream(connection, id, () => world.streams.get(...args));
       case 'queue':
         if (typeof world.registerHandler !== 'function') {
           const options = args[2] ?? {};

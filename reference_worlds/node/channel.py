@@ -90,6 +90,9 @@ class Channel(asyncio.BufferedProtocol):
         self._lost = False
         self._closing = False
         self._watch: asyncio.TimerHandle | None = None
+        self.rebuild_error: Callable[[str, str, dict[str, Any]], WorkflowError] = error_from_name
+        """Turns an error Node described back into the class of its name: the 4.x line's table
+        until the World turns out to speak the 5.x line (``worldspec.line5.errors``)."""
 
     @property
     def _open(self) -> bool:
@@ -278,7 +281,7 @@ class Channel(asyncio.BufferedProtocol):
         if described["name"] == BRIDGE_ERROR_NAME:
             return BridgeError(self.process.explain(described["message"]))
         fields = {key: value for key, value in described.items() if key not in ("name", "message", "stack")}
-        error: WorkflowError = error_from_name(described["name"], described["message"], fields)
+        error: WorkflowError = self.rebuild_error(described["name"], described["message"], fields)
         stack = f"\n{described['stack']}" if "stack" in described else ""
         error.add_note(f"raised in Node as {described['name']}{stack}")
         return error

@@ -18,7 +18,16 @@ from typing import Any, Final
 
 from reference_worlds.containers import ServiceKind
 
-__all__ = ["FRESH_DATABASE", "FRESH_DIR", "PRESETS", "Preset", "package_name", "preset_for"]
+__all__ = [
+    "FRESH_DATABASE",
+    "FRESH_DIR",
+    "MAJOR_PRESETS",
+    "PRESETS",
+    "Preset",
+    "major_version",
+    "package_name",
+    "preset_for",
+]
 
 FRESH_DIR: Final = "{fresh_dir}"
 FRESH_DATABASE: Final = "{fresh_database}"
@@ -81,12 +90,43 @@ PRESETS: Final[dict[str, Preset]] = {
 }
 
 
+MAJOR_PRESETS: Final[dict[tuple[str, int], Preset]] = {
+    # 5.x: the factory is createWorld (createLocalWorld is gone), and the queue sleeps out
+    # delaySeconds before delivering (dist/queue.js); it purges a `$retention: '0'` run's data
+    # at its end (dist/storage/run-retention.js) and returns maxEvents on run_started
+    ("@workflow/world-local", 5): Preset(
+        export="createWorld",
+        config={"dataDir": FRESH_DIR},
+        capabilities={"delay": True, "retention": True, "max_events": True},
+    ),
+}
+"""Presets of one major version of a package, where its API differs from ``PRESETS``'s."""
+
+
 def package_name(spec: str) -> str:
     """The package name in an npm spec: ``@scope/name@1.2.3`` -> ``@scope/name``."""
     match = re.match(r"^(@[^/@]+/[^@]+|[^@]+)", spec)
     return match.group(1) if match else spec
 
 
-def preset_for(spec: str) -> Preset:
-    """The preset of the package ``spec`` names, or an empty one."""
-    return PRESETS.get(package_name(spec), Preset())
+def major_version(version: str) -> int | None:
+    """The major version of a semver ``version`` (``5.0.0-beta.46`` -> 5), or ``None`` when it
+    is not one (a tag such as ``beta``, a range, a path)."""
+    match = re.fullmatch(r"v?(\d+)\.\d+\.\d+(?:[-+].*)?", version.strip())
+    return int(match.group(1)) if match else None
+
+
+def _version_in(spec: str) -> str | None:
+    name = package_name(spec)
+    return spec[len(name) + 1 :] if spec.startswith(f"{name}@") else None
+
+
+def preset_for(spec: str, version: str | None = None) -> Preset:
+    """The preset of the package ``spec`` names at ``version`` (else the version ``spec`` pins,
+    if any): the preset of its major version where ``MAJOR_PRESETS`` has one, else the
+    package's, else an empty one."""
+    name = package_name(spec)
+    major = major_version(version or _version_in(spec) or "")
+    if major is not None and (name, major) in MAJOR_PRESETS:
+        return MAJOR_PRESETS[(name, major)]
+    return PRESETS.get(name, Preset())

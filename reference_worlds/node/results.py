@@ -9,7 +9,8 @@ instead of handing the kit a half-valid object.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import pydantic
 
@@ -18,7 +19,7 @@ from worldspec.pagination import PaginatedResponse
 from worldspec.validation import ValidationError, parse_event, parse_hook, parse_run, parse_step, parse_wait
 from worldspec.wire import from_tagged
 
-__all__ = ["decoded", "event_result", "model", "page", "sequence", "text"]
+__all__ = ["LINE_4_MEMBERS", "LineParsers", "decoded", "event_result", "model", "page", "sequence", "text"]
 
 T = TypeVar("T")
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
@@ -68,24 +69,41 @@ def text(value: Any, what: str) -> str:
     return value
 
 
-_ENTITY_PARSERS: dict[str, Callable[[Any], Any]] = {
-    "event": parse_event,
-    "run": parse_run,
-    "step": parse_step,
-    "hook": parse_hook,
-    "wait": parse_wait,
-}
+@dataclass(frozen=True)
+class LineParsers(Generic[ModelT]):
+    """How one line of the contract reads the entities and the ``events.create`` result."""
+
+    event: Callable[[Any], Any]
+    run: Callable[[Any], Any]
+    step: Callable[[Any], Any]
+    hook: Callable[[Any], Any]
+    event_result: type[ModelT]
 
 
-def event_result(value: Any) -> EventResult:
-    """An ``events.create`` result: each part parsed (and decoded) by its own model."""
+LINE_4_MEMBERS = LineParsers(
+    event=parse_event, run=parse_run, step=parse_step, hook=parse_hook, event_result=EventResult
+)
+"""The 4.x line's models (``worldspec``)."""
+
+_SCALAR_RESULT_FIELDS = ("cursor", "hasMore", "maxEvents", "stepCreated")
+
+
+def event_result(value: Any, line: LineParsers[ModelT]) -> ModelT:
+    """An ``events.create`` result of ``line``: each part parsed (and decoded) by its own model."""
     data = _object(value, "EventResult")
-    parts: dict[str, Any] = {key: parse(data[key]) for key, parse in _ENTITY_PARSERS.items() if key in data}
+    parsers: dict[str, Callable[[Any], Any]] = {
+        "event": line.event,
+        "run": line.run,
+        "step": line.step,
+        "hook": line.hook,
+        "wait": parse_wait,
+    }
+    parts: dict[str, Any] = {key: parse(data[key]) for key, parse in parsers.items() if key in data}
     if "events" in data:
-        parts["events"] = [parse_event(event) for event in sequence(data["events"], "EventResult.events")]
-    paging = {key: data[key] for key in ("cursor", "hasMore", "maxEvents") if key in data}
-    rest = decoded(paging, "EventResult")
-    return _validated(EventResult, "EventResult", {**rest, **parts})
+        parts["events"] = [line.event(event) for event in sequence(data["events"], "EventResult.events")]
+    scalars = {key: data[key] for key in _SCALAR_RESULT_FIELDS if key in data}
+    rest = decoded(scalars, "EventResult")
+    return _validated(line.event_result, "EventResult", {**rest, **parts})
 
 
 def page(value: Any, parse_item: Callable[[Any], T], what: str) -> PaginatedResponse[T]:

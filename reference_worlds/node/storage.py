@@ -15,16 +15,17 @@ from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveDa
 from worldspec.validation import parse_event, parse_hook, parse_run, parse_step
 from worldspec.wire_types import MISSING
 
-__all__ = ["Events", "Hooks", "Runs", "Steps"]
+__all__ = ["Events", "Hooks", "Runs", "Steps", "list_params"]
 
 
 class _Caller(Protocol):
     async def call(self, method: str, *args: Any) -> Any: ...
 
 
-def _list_params(
+def list_params(
     pagination: PaginationOptions | None, resolve_data: ResolveData, **filters: Any
 ) -> dict[str, Any]:
+    """The params object of a ``list`` call: the filters that are set, the page, resolveData."""
     params = {key: value for key, value in filters.items() if value is not None}
     if pagination is not None:
         params["pagination"] = pagination.to_wire()
@@ -42,7 +43,8 @@ class Events:
         args: list[Any] = [run_id, event.to_wire()]
         if params is not None:
             args.append(params.to_wire())
-        return results.event_result(await self._world.call("events.create", *args))
+        found = await self._world.call("events.create", *args)
+        return results.event_result(found, results.LINE_4_MEMBERS)
 
     async def get(self, run_id: str, event_id: str, *, resolve_data: ResolveData = "all") -> Event:
         found = await self._world.call("events.get", run_id, event_id, {"resolveData": resolve_data})
@@ -55,7 +57,7 @@ class Events:
         pagination: PaginationOptions | None = None,
         resolve_data: ResolveData = "all",
     ) -> PaginatedResponse[Event]:
-        params = _list_params(pagination, resolve_data, runId=run_id)
+        params = list_params(pagination, resolve_data, runId=run_id)
         return results.page(await self._world.call("events.list", params), parse_event, "events.list result")
 
     async def list_by_correlation_id(
@@ -66,7 +68,7 @@ class Events:
         pagination: PaginationOptions | None = None,
         resolve_data: ResolveData = "all",
     ) -> PaginatedResponse[Event]:
-        params = _list_params(pagination, resolve_data, correlationId=correlation_id, runId=run_id)
+        params = list_params(pagination, resolve_data, correlationId=correlation_id, runId=run_id)
         found = await self._world.call("events.listByCorrelationId", params)
         return results.page(found, parse_event, "events.listByCorrelationId result")
 
@@ -86,7 +88,7 @@ class Runs:
         pagination: PaginationOptions | None = None,
         resolve_data: ResolveData = "all",
     ) -> PaginatedResponse[WorkflowRun]:
-        params = _list_params(pagination, resolve_data, workflowName=workflow_name, status=status)
+        params = list_params(pagination, resolve_data, workflowName=workflow_name, status=status)
         return results.page(await self._world.call("runs.list", params), parse_run, "runs.list result")
 
 
@@ -105,7 +107,7 @@ class Steps:
         pagination: PaginationOptions | None = None,
         resolve_data: ResolveData = "all",
     ) -> PaginatedResponse[Step]:
-        params = _list_params(pagination, resolve_data, runId=run_id)
+        params = list_params(pagination, resolve_data, runId=run_id)
         return results.page(await self._world.call("steps.list", params), parse_step, "steps.list result")
 
 
@@ -126,5 +128,5 @@ class Hooks:
         pagination: PaginationOptions | None = None,
         resolve_data: ResolveData = "all",
     ) -> PaginatedResponse[Hook]:
-        params = _list_params(pagination, resolve_data, runId=run_id)
+        params = list_params(pagination, resolve_data, runId=run_id)
         return results.page(await self._world.call("hooks.list", params), parse_hook, "hooks.list result")

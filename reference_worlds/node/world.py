@@ -4,32 +4,49 @@
 installs the package once (``install.py``), builds one World instance per test inside a shared
 Node process (``process.py``), talks to it over a connection of its own (``channel.py``) and
 maps every World method both ways. See docs/bridge.md.
+
+It speaks the line of the World it built: a World declaring spec version 6 or 7 gets the 5.x
+storage, ``world.streams`` and ``capabilities`` (``storage_line5.py``); any other declared
+version keeps the 4.x shape, and one that belongs to no line (4, 5) is built but not probed,
+so the kit can refuse it by its ``spec_version``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from reference_worlds.containers import service_url
+from reference_worlds.inprocess_queue import AnyQueueHandler
 from reference_worlds.node import results
 from reference_worlds.node.channel import Channel, open_channel
 from reference_worlds.node.databases import FreshDatabases, fresh_databases_for
-from reference_worlds.node.install import install
-from reference_worlds.node.presets import FRESH_DATABASE, FRESH_DIR, package_name, preset_for
-from reference_worlds.node.probes import probe_capabilities
+from reference_worlds.node.install import install, installed_version
+from reference_worlds.node.presets import FRESH_DATABASE, FRESH_DIR, Preset, package_name, preset_for
+from reference_worlds.node.probes import probe_capabilities, probe_line5_capabilities
 from reference_worlds.node.process import BridgeError, NodeProcess, process_for
 from reference_worlds.node.storage import Events, Hooks, Runs, Steps
+from reference_worlds.node.storage_line5 import (
+    LineFiveEvents,
+    LineFiveHooks,
+    LineFiveRuns,
+    LineFiveSteps,
+    NodeStreams,
+)
 from worldspec.capabilities import Capabilities
-from worldspec.protocol import QueueHandler
+from worldspec.line5 import capabilities as line5_capabilities
+from worldspec.line5 import errors as line5_errors
+from worldspec.line5 import queue as line5_queue
+from worldspec.lines import SpecLine, UnsupportedSpecVersion, line_of
 from worldspec.queue import (
     HandlerTimeout,
     MessageMeta,
@@ -99,6 +116,13 @@ async def _off_loop(function: Callable[..., T], *args: Any) -> T:
     return await outcome
 
 
+def _overrides_of(overrides: dict[str, str] | str | None) -> dict[str, str]:
+    loaded = json.loads(overrides) if isinstance(overrides, str) else overrides or {}
+    if not isinstance(loaded, dict) or not all(isinstance(value, str) for value in loaded.values()):
+        raise ValueError(f"overrides must be a JSON object of version strings, got {overrides!r}")
+    return {str(key): value for key, value in loaded.items()}
+
+
 def _config_of(config: dict[str, Any] | str | None) -> dict[str, Any] | None:
     if isinstance(config, str):
         loaded = json.loads(config)
@@ -116,11 +140,20 @@ class NodeWorld:
     ``default``); ``config`` is the object passed to it (a dict or JSON text; the string
     ``{fresh_dir}`` in it becomes a temporary directory of this instance); ``env`` holds
     environment variables for the Node process; ``capabilities`` overrides what the bridge
-    declares (``{"delay": true}``). Known packages get their defaults from ``presets.py``.
+    declares (``{"delay": true}``); ``overrides`` are npm overrides for the install (a dict or
+    JSON text, ``{"@workflow/world@5.0.0-beta.23": "5.0.0-beta.21"}``) for a package whose
+    exact dependencies are not published. Known packages get their defaults from
+    ``presets.py``, chosen by the version actually installed.
     """
 
     spec_version: int | None = None
-    worldspec_capabilities: Capabilities = Capabilities()
+    worldspec_capabilities: Capabilities | line5_capabilities.Capabilities = Capabilities()
+    events: Events | LineFiveEvents
+    runs: Runs | LineFiveRuns
+    steps: Steps | LineFiveSteps
+    hooks: Hooks | LineFiveHooks
+    streams: NodeStreams
+    capabilities: line5_capabilities.WorldCapabilities
 
     def __init__(
         self,
@@ -129,15 +162,15 @@ class NodeWorld:
         config: dict[str, Any] | str | None = None,
         env: dict[str, Any] | None = None,
         capabilities: dict[str, bool] | None = None,
+        overrides: dict[str, str] | str | None = None,
     ) -> None:
-        preset = preset_for(package)
         self.package = package
-        self.setup = preset.setup
-        self.server_variable = preset.server_variable
-        self.export = export if export is not None else preset.export
-        self.config = _config_of(config) if config is not None else preset.config
+        self._export_option = export
+        self._config_option = _config_of(config) if config is not None else None
+        self._capabilities_option = capabilities or {}
+        self.overrides = _overrides_of(overrides)
         self.env = {str(key): str(value) for key, value in (env or {}).items()}
-        self.capability_overrides = {**preset.capabilities, **(capabilities or {})}
+        self._use_preset(preset_for(package))
         self.events = Events(self)
         self.runs = Runs(self)
         self.steps = Steps(self)
@@ -151,12 +184,21 @@ class NodeWorld:
         self._fresh_database: str | None = None
         self._log_mark = 0
 
+    def _use_preset(self, preset: Preset) -> None:
+        """Take ``preset``'s defaults wherever no option was given."""
+        self.preset = preset
+        self.setup = preset.setup
+        self.server_variable = preset.server_variable
+        self.export = self._export_option if self._export_option is not None else preset.export
+        self.config = self._config_option if self._config_option is not None else preset.config
+        self.capability_overrides = {**preset.capabilities, **self._capabilities_option}
+
     # --- lifecycle ------------------------------------------------------------------------------
 
     async def _server_in_a_container(self) -> None:
         """Point the World at a container of its server when no URL is given anywhere and one
         can be started (reference_worlds.containers); else it uses its local default."""
-        variable, kind = self.server_variable, preset_for(self.package).server
+        variable, kind = self.server_variable, self.preset.server
         if variable is None or kind is None or variable in self.env or os.environ.get(variable):
             return
         url = await _off_loop(service_url, kind)
@@ -166,7 +208,8 @@ class NodeWorld:
     async def start(self) -> None:
         """Install the package if needed, build the World in Node, call its ``start()``, and
         settle the capabilities (declared by preset or option, probed where possible)."""
-        entry = await _off_loop(install, self.package)
+        entry = await _off_loop(install, self.package, self.overrides)
+        self._use_preset(preset_for(self.package, installed_version(entry)))
         await self._server_in_a_container()
         if FRESH_DATABASE in json.dumps(self.config):
             if self.server_variable is None:
@@ -199,6 +242,13 @@ class NodeWorld:
         self.spec_version = created["specVersion"]
         members = set(results.sequence(created["members"], "bridge.create members"))
         await self.call("bridge.start")
+        try:
+            line = line_of(self.spec_version)
+        except UnsupportedSpecVersion:
+            return  # no line judges it, so nothing is probed: the kit refuses it by its specVersion
+        if line is SpecLine.LINE_5:
+            await self._speak_line_five(members, created.get("capabilities"))
+            return
         if "writeToStreamMulti" in members:
             self.write_to_stream_multi = self._write_to_stream_multi
         probed = await probe_capabilities(self, members)
@@ -206,6 +256,26 @@ class NodeWorld:
             self.worldspec_capabilities = probed.replace(**self.capability_overrides)
         except TypeError as error:
             raise ValueError(f"{error}; see worldspec.Capabilities") from None
+
+    async def _speak_line_five(self, members: set[str], declared: Any) -> None:
+        """Swap in the 5.x storage, ``streams``, ``capabilities`` and error names of a World at
+        spec 6 or 7."""
+        assert self._channel is not None
+        self._channel.rebuild_error = line5_errors.error_from_name
+        self.events = LineFiveEvents(self, members)
+        self.runs = LineFiveRuns(self, members)
+        self.steps = LineFiveSteps(self)
+        self.hooks = LineFiveHooks(self)
+        self.streams = NodeStreams(self, members)
+        world_capabilities = {} if declared is None else declared
+        self.capabilities = results.model(
+            line5_capabilities.WorldCapabilities, "the World's capabilities", world_capabilities
+        )
+        probed = await probe_line5_capabilities(self, members)
+        try:
+            self.worldspec_capabilities = dataclasses.replace(probed, **self.capability_overrides)
+        except TypeError as error:
+            raise ValueError(f"{error}; see worldspec.line5.capabilities.Capabilities") from None
 
     def _materialize(self, value: Any) -> Any:
         if isinstance(value, str) and FRESH_DATABASE in value and self._fresh_database is not None:
@@ -259,6 +329,21 @@ class NodeWorld:
             return ""
         return "\n".join(self._process.log.since(self._log_mark))
 
+    @property
+    def line(self) -> SpecLine | None:
+        """The line of the contract this World speaks, by its declared spec version (the 4.x
+        line until it starts); ``None`` when the version belongs to no line."""
+        try:
+            return line_of(self.spec_version)
+        except UnsupportedSpecVersion:
+            return None
+
+    def stream(self, method: str, *args: Any) -> AsyncGenerator[Any]:
+        """The chunks (tagged JSON data) of the streaming bridge ``method`` on this World."""
+        if self._channel is None or self._world_id is None:
+            raise BridgeError(f"{method}: the NodeWorld is not started (or already closed)")
+        return self._channel.stream(method, self._world_id, list(args))
+
     async def call(self, method: str, *args: Any) -> Any:
         """Call ``method`` of protocol.json on this World in Node, arguments in TypeScript order;
         its value as tagged JSON data (decode it once: ``results.py``, ``worldspec.wire``)."""
@@ -272,22 +357,26 @@ class NodeWorld:
         return results.text(await self.call("getDeploymentId"), "getDeploymentId")
 
     async def queue(
-        self, queue_name: str, message: QueuePayload, options: QueueOptions | None = None
+        self,
+        queue_name: str,
+        message: QueuePayload | line5_queue.QueuePayload,
+        options: QueueOptions | line5_queue.QueueOptions | None = None,
     ) -> QueueResult:
         args: list[Any] = [queue_name, message.to_wire()]
         if options is not None:
             args.append(options.to_wire())
         return results.model(QueueResult, "queue result", await self.call("queue", *args))
 
-    async def create_queue_handler(self, prefix: str, handler: QueueHandler) -> None:
+    async def create_queue_handler(self, prefix: str, handler: AnyQueueHandler) -> None:
         """Register ``handler``; the World's HTTP handler for ``prefix`` is mounted in Node and
-        its deliveries come back here, each parsed as a ``QueuePayload`` and ``MessageMeta``."""
+        its deliveries come back here, each parsed as a ``QueuePayload`` of the World's line and
+        a ``MessageMeta``. ``HandlerTimeout`` asks for a redelivery; any other value is done."""
         assert self._channel is not None
+        parse = line5_queue.parse_queue_payload if self.line is SpecLine.LINE_5 else parse_queue_payload
 
         async def deliver(message: Any, meta: Any) -> dict[str, Any] | None:
-            outcome = await handler(
-                parse_queue_payload(from_tagged(message)), MessageMeta.model_validate(from_tagged(meta))
-            )
+            payload: Any = parse(from_tagged(message))
+            outcome = await handler(payload, MessageMeta.model_validate(from_tagged(meta)))
             if isinstance(outcome, HandlerTimeout):
                 return {"timeoutSeconds": outcome.timeout_seconds}
             return None

@@ -3,6 +3,38 @@
 
 console.log('fixture-world: imported (console.log must not reach the channel)');
 
+/** The 5.x members (config.specVersion 6 or 7): a `world.streams` whose reads echo their
+ * arguments and whose getInfo throws a 5.x error, and a capabilities object. */
+function lineFive() {
+  const echo = (...args) => new TextEncoder().encode(args.join(' '));
+  return {
+    capabilities: { hookRetention: { active: true }, hookResumeDedup: true },
+    streams: {
+      write: async () => {},
+      close: async () => {},
+      list: async (runId) => [`strm_of_${runId}`],
+      getChunks: async () => ({ data: [], cursor: null, hasMore: false, done: true }),
+      getInfo: async (runId, name) => {
+        throw Object.assign(new Error(`stream ${name} expired`), {
+          name: 'StreamExpiredError',
+          status: 410,
+          code: 'stream-expired',
+          runId,
+          streamId: name,
+          expiredAt: new Date(0),
+        });
+      },
+      get: async (runId, name, startIndex) =>
+        new ReadableStream({
+          start(controller) {
+            controller.enqueue(echo(runId, name, startIndex));
+            controller.close();
+          },
+        }),
+    },
+  };
+}
+
 function conflict(message) {
   return Object.assign(new Error(message), { name: 'EntityConflictError', status: 409 });
 }
@@ -13,7 +45,8 @@ export function createWorld(config = {}) {
     throw new Error('fixture-world does not implement this');
   };
   return {
-    specVersion: 3,
+    specVersion: config.specVersion ?? 3,
+    ...(config.specVersion >= 6 ? lineFive() : {}),
     events: {
       create: async () => {
         throw conflict('the run already exists');
