@@ -8,8 +8,9 @@ from this table (``python -m conformance.catalogue.docs``) and a test fails when
 ``LIN`` holds the checks of §8 (linearizability) and §9 (paging) that judge whole histories
 rather than single calls: random operation sequences compared with the in-memory oracle, and
 concurrent histories checked for linearizability. ``COPY`` holds what a storage backend owes
-its callers beyond the contract's letter: that what they send and receive is theirs. These
-families carry ``kit_addition=True`` and the generated docs say so. The §13 IDs are
+its callers beyond the contract's letter: that what they send and receive is theirs. ``FAULT``
+holds what a World keeps when its process is killed or its connections are cut (docs/faults.md):
+judged, like ``LIN``, on histories, for Worlds with the kit's ``faults`` hook. These families carry ``kit_addition=True`` and the generated docs say so. The §13 IDs are
 transcribed unchanged.
 """
 
@@ -63,6 +64,7 @@ FAMILIES: Final[dict[str, Family]] = {
     "ERR": Family("ERR", "errors", "errors", "§3, §12"),
     "LIN": Family("LIN", "linearizability", "linearizability", "§8, §9", kit_addition=True),
     "COPY": Family("COPY", "isolation", "caller isolation", "§2.3", kit_addition=True),
+    "FAULT": Family("FAULT", "faults", "faults", "§3, §4.1, §8", kit_addition=True),
 }
 
 _TABLE: Final[tuple[tuple[str, Level, str], ...]] = (
@@ -383,6 +385,27 @@ _TABLE: Final[tuple[tuple[str, Level, str], ...]] = (
         "LIN-006",
         "MUST",
         "(`multi-process`) The races of §8 stay linearizable when the racing calls come from separate OS processes.",
+    ),
+    (
+        "FAULT-001",
+        "MUST",
+        "(`faults`) Every create acknowledged before a crash is in its run's log exactly once after the restart.",
+    ),
+    (
+        "FAULT-002",
+        "MUST",
+        "(`faults`) A call in flight at a crash is atomic: after the restart all of its effects are there or none.",
+    ),
+    (
+        "FAULT-003",
+        "MUST",
+        "(`faults`) After a crash and restart, every run, step, hook and wait equals what its log implies.",
+    ),
+    (
+        "FAULT-004",
+        "MUST",
+        "(`faults`) A World answers again after its process restarts or its connections drop; a call refused "
+        "during the fault gets an error the runtime retries (§3), never a wrong answer.",
     ),
     (
         "COPY-001",

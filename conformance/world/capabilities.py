@@ -3,20 +3,23 @@
 The declaration is ``worldspec_capabilities`` (see ``worldspec.capabilities``); the kit does not
 take it on trust where it can look instead: a ``worldspec_backdoor`` that fits
 ``worldspec.Backdoor`` is legacy seeding, one that can also store upstream-encoded payloads
-(``EncodedPayloadSeeding``) is needed for the legacy codec, and a callable
-``write_to_stream_multi`` is that capability.
+(``EncodedPayloadSeeding``) is needed for the legacy codec, a callable
+``write_to_stream_multi`` is that capability, and a ``worldspec_faults`` hook that fits one of
+the protocols of ``worldspec.faults`` is the faults facility.
 """
 
 from __future__ import annotations
 
 from worldspec.backdoor import Backdoor, EncodedPayloadSeeding
 from worldspec.capabilities import Capabilities, Capability
+from worldspec.faults import fault_kinds
 
 __all__ = [
     "CapabilityDeclarationError",
     "backdoor_of",
     "capabilities_of",
     "declared_capabilities",
+    "faults_of",
     "unwrapped",
 ]
 
@@ -48,6 +51,11 @@ def backdoor_of(world: object) -> Backdoor | None:
     return door if isinstance(door, Backdoor) else None
 
 
+def faults_of(world: object) -> object:
+    """The World's ``worldspec_faults`` hook, or ``None``."""
+    return getattr(unwrapped(world), "worldspec_faults", None)
+
+
 def capabilities_of(world: object) -> Capabilities:
     """The capabilities the kit judges ``world`` by: the declaration, with legacy seeding, the
     legacy codec's seeding half and ``write_to_stream_multi`` taken from what the World has."""
@@ -61,5 +69,6 @@ def capabilities_of(world: object) -> Capabilities:
             Capability.WRITE_TO_STREAM_MULTI.value: callable(
                 getattr(unwrapped(world), "write_to_stream_multi", None)
             ),
+            Capability.FAULTS.value: bool(fault_kinds(faults_of(world))),
         }
     )
