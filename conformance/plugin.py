@@ -8,7 +8,8 @@ Fixtures: ``world`` is the World under test, started, recorded and under deadlin
 ``worldspec.protocol.World`` it must be; tests that open Worlds themselves (one per Hypothesis
 example, or on the kit's clock) take ``world_spec`` and drive ``world_loop``. ``world_profile``,
 ``world_seed`` and ``world_evidence`` carry the profile, the test's own seed, and what a race or
-model test reports about how much it looked.
+model test reports about how much it looked; ``world_fault_seed`` is the seed the FAULT tests
+share (they judge one campaign of kills).
 """
 
 from __future__ import annotations
@@ -388,6 +389,13 @@ def world_profile(request: pytest.FixtureRequest) -> Profile:
 def world_seed(request: pytest.FixtureRequest) -> int:
     """This test's seed, derived from the session seed and the test's name."""
     return _test_seed(request.config, request.node.name)
+
+
+@pytest.fixture
+def world_fault_seed(request: pytest.FixtureRequest) -> int:
+    """The seed of the session's fault campaign, shared by every FAULT test (derived from the
+    session seed and the family, so rerunning one FAULT test replays the same kills)."""
+    return _test_seed(request.config, "FAULT")
 
 
 @pytest.fixture

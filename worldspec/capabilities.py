@@ -9,8 +9,8 @@ levels excuse its absence) is derived from that declaration.
 A World exposes ``worldspec_capabilities = Capabilities(...)`` naming the capabilities whose
 default it changes; without one it gets the defaults. Where the kit can see a part for itself
 it ignores the declaration: ``legacy_seeding`` is true exactly when the World has a
-``worldspec_backdoor``, ``write_to_stream_multi`` exactly when it has that method, ``faults`` exactly when it has a
-``worldspec_faults`` hook that fits one of the protocols of ``worldspec.faults``.
+``worldspec_backdoor``, ``write_to_stream_multi`` exactly when it has that method, ``faults``
+exactly when it has a ``worldspec_faults`` hook that fits a protocol of ``worldspec.faults``.
 """
 
 from __future__ import annotations

@@ -1,23 +1,26 @@
 """The kit's side of ``conformance.faults.worker``: client processes it can kill.
 
-A ``Client`` is one worker process with a World open over the shared storage. ``run`` sends it
-a list of calls and a kill order and collects, call by call, when each was invoked, when it
-returned and its outcome; a call the process died in has no return and an ``unknown``
-outcome, and calls it never reached are left out. ``Spare`` keeps one client starting in the
-background, so the kit does not wait for a process to start after each kill.
+A ``Zygote`` is one Python process that has imported the World's module and forks a ``Client``
+on request; each client opens a World over the shared storage and talks to the kit over a Unix
+socket. ``Client.run`` sends a list of calls and a kill order and collects, call by call, when
+each was invoked, when it returned and its outcome; the call a client died in has no return and
+an ``unknown`` outcome, and calls it never reached are left out.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import shutil
 import signal
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any
 
 from conformance.model.calls import WorldCall
@@ -25,13 +28,13 @@ from conformance.races.results import Outcome, from_json
 from conformance.races.worker import encode_call
 from worldspec import wire
 
-__all__ = ["Client", "ClientError", "Kill", "Spare", "Step"]
+__all__ = ["Client", "ClientError", "Kill", "Step", "Zygote"]
 
 STARTUP_TIMEOUT = 60.0
 
 
 class ClientError(Exception):
-    """A client process misbehaved (not by being killed); the message holds its stderr."""
+    """A client or the zygote misbehaved (not by being killed); the message holds its stderr."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ class Kill:
     delay_ms: float | None = None
 
     def describe(self) -> str:
-        """``SIGKILL before call 3``, ``SIGKILL at kill point log-written in call 2``…"""
+        """``SIGKILL before call 3``, ``SIGKILL at kill point 'line-torn' in call 2``…"""
         if self.point is not None:
             return f"SIGKILL at kill point {self.point!r} in call {self.call + 1}"
         if self.delay_ms is not None:
@@ -63,40 +66,26 @@ class Step:
 
 
 class Client:
-    """One worker process (see ``conformance.faults.worker``)."""
+    """One forked client (see ``conformance.faults.worker``)."""
 
-    def __init__(self, process: asyncio.subprocess.Process, log: IO[bytes]) -> None:
-        self._process = process
+    def __init__(
+        self, pid: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, log: IO[bytes]
+    ) -> None:
+        self.pid = pid
+        self._reader = reader
+        self._writer = writer
         self._log = log
         self.died_at: int | None = None
-        """``time.monotonic_ns`` when the kit saw the process die, if it did."""
-
-    @classmethod
-    async def start(cls, target: str, options: dict[str, Any]) -> Client:
-        """Start a worker and wait until it has opened its World."""
-        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(path or "." for path in sys.path)}
-        log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "conformance.faults.worker",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=log,
-            env=environment,
-        )
-        client = cls(process, log)
-        client._send({"target": target, "options": wire.to_tagged(options)})
-        if "ready" not in await client._read(STARTUP_TIMEOUT):
-            raise ClientError(f"a fault client did not start{client._stderr()}")
-        return client
+        """``time.monotonic_ns`` when the kit killed the client or saw it die, if it did."""
 
     async def run(self, calls: Sequence[WorldCall], kill: Kill | None, call_timeout: float) -> list[Step]:
         """Make ``calls`` in order in the client, dying as ``kill`` says; the calls it made."""
         order: dict[str, Any] | None = None
         if kill is not None and kill.delay_ms is None:
             order = {"before": kill.call} if kill.point is None else {"at": kill.call, "point": kill.point}
-        self._send({"calls": [encode_call(call) for call in calls], "kill": order, "timeout": call_timeout})
+        await self._send(
+            {"calls": [encode_call(call) for call in calls], "kill": order, "timeout": call_timeout}
+        )
         steps: list[Step] = []
         invoked: int | None = None
         killer: asyncio.Task[None] | None = None
@@ -104,7 +93,7 @@ class Client:
             while True:
                 answer = await self._read(call_timeout * 2)
                 if not answer:
-                    self.died_at = min(self.died_at or time.monotonic_ns(), time.monotonic_ns())
+                    self.died_at = self.died_at or time.monotonic_ns()
                     if invoked is not None:
                         steps.append(Step(calls[len(steps)], invoked, None, Outcome("unknown")))
                     return steps
@@ -123,32 +112,32 @@ class Client:
                 await killer
 
     async def close(self) -> None:
-        """Ask the worker to quit if it lives, and wait for it."""
-        if self._process.returncode is None and self._process.stdin is not None:
-            try:
-                self._send("quit")
-                await asyncio.wait_for(self._process.wait(), 10)
-            except (TimeoutError, ConnectionError):
-                self._process.kill()
-                await self._process.wait()
-        self._log.close()
+        """Ask the client to quit if it lives, and close the socket."""
+        if self.died_at is None:
+            with contextlib.suppress(ConnectionError):
+                await self._send("quit")
+        self._writer.close()
 
     async def _kill_after(self, delay_ms: float) -> None:
         await asyncio.sleep(delay_ms / 1000)
-        if self._process.returncode is None:
+        if self.died_at is None:
             self.died_at = time.monotonic_ns()
-            self._process.send_signal(signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
 
-    def _send(self, message: Any) -> None:
-        assert self._process.stdin is not None
-        self._process.stdin.write(json.dumps(message).encode() + b"\n")
+    async def _send(self, message: Any) -> None:
+        self._writer.write(json.dumps(message).encode() + b"\n")
+        await self._writer.drain()
 
     async def _read(self, timeout: float) -> dict[str, Any]:
-        assert self._process.stdout is not None
         try:
-            line = await asyncio.wait_for(self._process.stdout.readline(), timeout)
+            line = await asyncio.wait_for(self._reader.readline(), timeout)
         except TimeoutError:
-            raise ClientError(f"a fault client did not answer within {timeout:.0f} s{self._stderr()}") from None
+            raise ClientError(
+                f"a fault client did not answer within {timeout:.0f} s{_tail(self._log)}"
+            ) from None
+        except ConnectionError:
+            return {}
         if not line:
             return {}
         answer = json.loads(line)
@@ -156,30 +145,82 @@ class Client:
             raise ClientError(f"a fault client answered {answer!r}")
         return answer
 
-    def _stderr(self) -> str:
-        self._log.seek(0)
-        text = self._log.read().decode(errors="replace").strip()
-        return f"; it wrote:\n{text[-3000:]}" if text else ""
+
+def _tail(log: IO[bytes]) -> str:
+    log.seek(0)
+    text = log.read().decode(errors="replace").strip()
+    return f"; the clients wrote:\n{text[-3000:]}" if text else ""
 
 
-class Spare:
-    """Clients started ahead of need: ``take`` returns a started one and starts the next."""
+class Zygote:
+    """The process that forks clients of one World (``target``)."""
 
-    def __init__(self, target: str, options: dict[str, Any]) -> None:
-        self._target = target
-        self._options = options
-        self._next: asyncio.Task[Client] = asyncio.create_task(Client.start(target, options))
+    def __init__(self, process: asyncio.subprocess.Process, log: IO[bytes], scratch: Path) -> None:
+        self._process = process
+        self._log = log
+        self._scratch = scratch
+        self._socket = scratch / "clients.sock"
+        self._arrivals: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+        self._server: asyncio.Server | None = None
 
-    async def take(self) -> Client:
-        """A started client; another begins starting in the background."""
-        client = await self._next
-        self._next = asyncio.create_task(Client.start(self._target, self._options))
-        return client
+    @classmethod
+    async def start(cls, target: str) -> Zygote:
+        """Start the zygote and wait until it has imported ``target``'s module."""
+        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(path or "." for path in sys.path)}
+        log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+        scratch = Path(tempfile.mkdtemp(prefix="worldspec-faults-"))
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "conformance.faults.worker",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=log,
+            env=environment,
+        )
+        zygote = cls(process, log, scratch)
+        zygote._server = await asyncio.start_unix_server(zygote._arrived, path=str(zygote._socket))
+        await zygote._send({"target": target})
+        assert process.stdout is not None
+        try:
+            line = await asyncio.wait_for(process.stdout.readline(), STARTUP_TIMEOUT)
+        except TimeoutError:
+            line = b""
+        if not line:
+            await zygote.close()
+            raise ClientError(f"the fault clients' zygote did not start{_tail(log)}")
+        return zygote
+
+    async def _arrived(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await self._arrivals.put((reader, writer))
+
+    async def spawn(self, options: dict[str, Any]) -> Client:
+        """Fork a client that opens the World with ``options``; wait until it has."""
+        await self._send({"spawn": wire.to_tagged(options), "socket": str(self._socket)})
+        try:
+            reader, writer = await asyncio.wait_for(self._arrivals.get(), STARTUP_TIMEOUT)
+            hello = json.loads(await asyncio.wait_for(reader.readline(), STARTUP_TIMEOUT) or b"{}")
+        except TimeoutError:
+            hello = {}
+        if "ready" not in hello:
+            raise ClientError(f"a fault client did not open its World{_tail(self._log)}")
+        return Client(int(hello["ready"]), reader, writer, self._log)
 
     async def close(self) -> None:
-        """Close the client started ahead, once it has started."""
-        try:
-            client = await self._next
-        except ClientError:
-            return
-        await client.close()
+        """End the zygote and remove its socket."""
+        if self._server is not None:
+            self._server.close()
+        if self._process.returncode is None:
+            try:
+                await self._send("quit")
+                await asyncio.wait_for(self._process.wait(), 10)
+            except (TimeoutError, ConnectionError):
+                self._process.kill()
+                await self._process.wait()
+        self._log.close()
+        shutil.rmtree(self._scratch, ignore_errors=True)
+
+    async def _send(self, message: Any) -> None:
+        assert self._process.stdin is not None
+        self._process.stdin.write(json.dumps(message).encode() + b"\n")
+        await self._process.stdin.drain()

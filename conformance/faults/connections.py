@@ -13,13 +13,13 @@ import asyncio
 import random
 import time
 
+from conformance.checks import make
+from conformance.faults.judge import RETRYABLE_ERRORS
 from conformance.faults.rounds import AFTER, FaultRound
 from conformance.faults.workload import CALLS_PER_CLIENT, workload
-from conformance.checks import make
 from conformance.model.calls import WorldCall
 from conformance.races.interleaving import record
 from conformance.races.linearizability import OBSERVER, History
-from conformance.faults.judge import RETRYABLE_ERRORS
 from worldspec.faults import ConnectionFaults
 from worldspec.protocol import World
 
@@ -60,4 +60,6 @@ async def connection_round(
     probe = WorldCall("events.create", (make.new_id("wrun"), make.run_created()))
     await _retried(history, AFTER, probe, world, call_timeout)
     await _retried(history, OBSERVER, load.observation, world, call_timeout)
-    return FaultRound(history, "every database connection of the World cut from the server side", window[0]), window
+    return FaultRound(
+        history, "every database connection of the World cut from the server side", window[0]
+    ), window

@@ -31,12 +31,14 @@ __all__ = [
 ]
 
 FAULT_ANOMALIES: dict[str, str] = {
-    "lost-write": "a create the World acknowledged before the fault is missing from its log after the restart",
+    "lost-write": "a create acknowledged before the fault is missing from its log after the restart",
     "duplicate-write": "a create appears twice in its log after the restart",
-    "torn-write": "after the restart, the state fits neither the call in flight having happened nor its not having happened",
+    "torn-write": "after the restart, the state fits neither the call in flight having happened "
+    "nor its not having happened",
     "entity-log-mismatch": "after the restart, an entity differs from what its log implies",
     "no-answer-after-restart": "the World refused or did not answer calls after the restart",
-    "wrong-answer-during-fault": "a call made while connections were cut got an answer no serial order gives, or an error the runtime does not retry",
+    "wrong-answer-during-fault": "a call made while connections were cut got an answer no serial "
+    "order gives, or an error the runtime does not retry",
 }
 """Stable names of what the FAULT family finds. Names are public: never renamed or reused."""
 
@@ -74,7 +76,8 @@ def observed(history: History) -> dict[str, Any] | None:
     op = next((op for op in history.ops if op.client == OBSERVER), None)
     if op is None or op.outcome.kind != "ok":
         return None
-    return dict(op.outcome.value)  # type: ignore[call-overload]
+    pairs: Any = op.outcome.value
+    return dict(pairs)
 
 
 def _appended(op: Op) -> tuple[str, str, str] | None:
@@ -84,7 +87,8 @@ def _appended(op: Op) -> tuple[str, str, str] | None:
     request = op.call.args[1]
     event_type = str(request.event_type)
     if op.outcome.kind == "ok":
-        for part in op.outcome.value:  # type: ignore[union-attr]
+        parts: Any = op.outcome.value
+        for part in parts:
             if isinstance(part, tuple) and part and part[0] == "event":
                 return (str(op.call.args[0]), str(part[1]), str(part[2]))
         return None
@@ -111,7 +115,9 @@ def acknowledged_kept(history: History) -> Finding | None:
         count = sum(1 for row in log if row[0] == event_type and row[1] == correlation)
         acknowledged = op.outcome.kind == "ok"
         if acknowledged and count == 0:
-            problems.append(f"lost: call #{op.index} {op.describe()} — no {event_type} in {brief(run_id)}'s log")
+            problems.append(
+                f"lost: call #{op.index} {op.describe()} — no {event_type} in {brief(run_id)}'s log"
+            )
         elif count > 1 and event_type not in _ONCE_ONLY:
             problems.append(f"twice: call #{op.index} {op.describe()} — {count} × {event_type} in the log")
         else:
@@ -188,7 +194,9 @@ def _implied(seen: dict[str, Any]) -> dict[str, Any]:
             continue
         run_id = key[4:]
         statuses = [_RUN_STATUS[row[0]] for row in log if row[0] in _RUN_STATUS]
-        implied[f"status {run_id}"] = ("run", run_id, statuses[-1]) if statuses else "WorkflowRunNotFoundError"
+        implied[f"status {run_id}"] = (
+            ("run", run_id, statuses[-1]) if statuses else "WorkflowRunNotFoundError"
+        )
         live: dict[str, str] = {}
         for row in log:
             if row[0] == "hook_created":
@@ -206,7 +214,9 @@ def _implied(seen: dict[str, Any]) -> dict[str, Any]:
         if key.startswith("step "):
             kinds = step_logs.get(key[5:], [])
             attempts = Counter(kinds)["step_started"]
-            implied[key] = ("step", key[5:], _STEP_STATUS[kinds[-1]], attempts) if kinds else "WorkflowWorldError"
+            implied[key] = (
+                ("step", key[5:], _STEP_STATUS[kinds[-1]], attempts) if kinds else "WorkflowWorldError"
+            )
         elif key.startswith("token "):
             implied[key] = holders.get(key[6:], "HookNotFoundError")
     return implied
@@ -246,6 +256,10 @@ def retryable_as_unknown(history: History) -> History:
     effect before the connection died, so only a later read can say."""
     copy = History()
     for op in history.ops:
-        outcome = Outcome("unknown") if op.outcome.kind == "error" and op.outcome.value in RETRYABLE_ERRORS else op.outcome
+        outcome = (
+            Outcome("unknown")
+            if op.outcome.kind == "error" and op.outcome.value in RETRYABLE_ERRORS
+            else op.outcome
+        )
         copy.add(op.client, op.call, op.invoked, op.returned if outcome.kind != "unknown" else None, outcome)
     return copy

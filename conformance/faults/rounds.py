@@ -15,8 +15,8 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.faults.clients import Client, Kill, Spare
 from conformance.checks import make
+from conformance.faults.clients import Client, Kill, Zygote
 from conformance.faults.workload import CALLS_PER_CLIENT, workload
 from conformance.model.calls import WorldCall
 from conformance.races.interleaving import record
@@ -42,27 +42,35 @@ class FaultRound:
 
 
 class Clients:
-    """The client processes of a test: survivors are reused, the victim comes from ``Spare``."""
+    """The client processes of a campaign: survivors are reused, each victim is forked fresh."""
 
     def __init__(self, spec: WorldSpec, options: dict[str, Any]) -> None:
         self.spec = spec
         self.options = options
-        self._spare = Spare(spec.target, options)
+        self._zygote: Zygote | None = None
         self._survivors: list[Client] = []
+
+    async def _forked(self) -> Client:
+        if self._zygote is None:
+            self._zygote = await Zygote.start(self.spec.target)
+        return await self._zygote.spawn(self.options)
 
     async def victim(self) -> Client:
         """A fresh client to kill."""
-        return await self._spare.take()
+        return await self._forked()
 
     async def survivors(self, count: int) -> list[Client]:
-        """``count`` clients nobody kills, started when first needed."""
+        """``count`` clients nobody kills, forked when first needed."""
         while len(self._survivors) < count:
-            self._survivors.append(await Client.start(self.spec.target, self.options))
+            self._survivors.append(await self._forked())
         return self._survivors[:count]
 
     async def close(self) -> None:
-        """Close every client still alive."""
-        await asyncio.gather(self._spare.close(), *(client.close() for client in self._survivors))
+        """Close every client still alive, then the zygote."""
+        for client in self._survivors:
+            await client.close()
+        if self._zygote is not None:
+            await self._zygote.close()
 
 
 def kill_for(rng: random.Random, mode: str, kill_points: tuple[str, ...], number: int) -> Kill:
@@ -85,7 +93,10 @@ async def crash_round(clients: Clients, width: int, kill: Kill, call_timeout: fl
     try:
         runs = await asyncio.gather(
             victim.run(load.clients[0], kill, call_timeout),
-            *(client.run(calls, None, call_timeout) for client, calls in zip(others, load.clients[1:], strict=True)),
+            *(
+                client.run(calls, None, call_timeout)
+                for client, calls in zip(others, load.clients[1:], strict=True)
+            ),
         )
     finally:
         await victim.close()

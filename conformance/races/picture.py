@@ -34,7 +34,9 @@ def _lanes(history: History) -> list[str]:
 
 
 def _columns(history: History, fault_at: int | None) -> dict[int, int]:
-    times = {op.invoked for op in history.ops} | {op.returned for op in history.ops if op.returned is not None}
+    times = {op.invoked for op in history.ops} | {
+        op.returned for op in history.ops if op.returned is not None
+    }
     if fault_at is not None:
         times.add(fault_at)
     return {time: column for column, time in enumerate(sorted(times))}

@@ -3,8 +3,9 @@
 ``LocalWorld.worldspec_faults`` is a ``LocalFaults`` (``worldspec.faults.ProcessKill``). A
 commit passes its points in this order: the token index entry of a new hook is written
 (``token-reserved``), the first half of the log line is written (``line-torn``: the line is
-always written in two ``pwrite`` calls, as a commit larger than one write would be), the whole line is written but not yet synced (``line-written``), and the line is
-synced but the caller has no answer yet (``line-synced``). When the armed point is reached the
+always written in two ``pwrite`` calls, as a commit larger than one write would be), the whole
+line is written but not yet synced (``line-written``), and the line is synced but the caller
+has no answer yet (``line-synced``). When the armed point is reached the
 process sends itself ``SIGKILL``.
 """
 
