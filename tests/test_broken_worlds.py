@@ -33,8 +33,13 @@ def test_reference_memory_world_passes_everything() -> None:
 def kit_runs() -> dict[str, dict[str, Any]]:
     """The kit's outcomes on every broken World, run a few at a time (each is its own process)."""
     targets = [f"{world.__module__}:{world.__name__}" for world in BROKEN]
+
+    def run(world: type[BrokenWorld]) -> dict[str, Any]:
+        selection = ("-m", world.only) if world.only else ()
+        return run_kit(f"{world.__module__}:{world.__name__}", *selection)
+
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        return dict(zip(targets, pool.map(run_kit, targets), strict=True))
+        return dict(zip(targets, pool.map(run, BROKEN), strict=True))
 
 
 @pytest.mark.parametrize("world", BROKEN, ids=lambda cls: cls.__name__)

@@ -15,7 +15,7 @@ from typing import Any
 
 from conformance.faults.rounds import AFTER
 from conformance.model.calls import brief
-from conformance.races.linearizability import OBSERVER, History, Op, check
+from conformance.races.linearizability import ANOMALIES, OBSERVER, History, Op, check
 from conformance.races.results import Outcome, show_summary
 from conformance.world.oracle import new_oracle
 
@@ -40,7 +40,8 @@ FAULT_ANOMALIES: dict[str, str] = {
     "wrong-answer-during-fault": "a call made while connections were cut got an answer no serial "
     "order gives, or an error the runtime does not retry",
 }
-"""Stable names of what the FAULT family finds. Names are public: never renamed or reused."""
+"""Stable names of what the FAULT family finds, beyond the races' ``ANOMALIES`` (which name
+what the linearizability checker finds otherwise). Names are public: never renamed or reused."""
 
 RETRYABLE_ERRORS = frozenset({"WorkflowWorldError", "ThrottleError"})
 """Refusals the runtime retries (§3): every other contract error name is an answer it acts on."""
@@ -61,7 +62,7 @@ class Finding:
         """The anomaly, the explanation and the full history."""
         return "\n".join(
             [
-                f"anomaly: {self.anomaly} — {FAULT_ANOMALIES[self.anomaly]}",
+                f"anomaly: {self.anomaly} — {FAULT_ANOMALIES.get(self.anomaly) or ANOMALIES[self.anomaly]}",
                 "",
                 self.text,
                 "",
@@ -138,7 +139,13 @@ async def in_flight_atomic(history: History) -> Finding | None:
     if violation is None:
         return None
     lost = acknowledged_kept(history)
-    anomaly = "lost-write" if lost is not None and lost.anomaly == "lost-write" else "torn-write"
+    anomaly = violation.anomaly
+    if lost is not None and lost.anomaly == "lost-write":
+        anomaly = "lost-write"
+    elif anomaly in ("state-mismatch", "non-linearizable") and any(
+        op.outcome.kind == "unknown" for op in history.ops
+    ):
+        anomaly = "torn-write"
     return Finding(anomaly, violation.report(), tuple(op.index for op in violation.witness))
 
 

@@ -51,6 +51,10 @@ class BrokenWorld(MemoryWorld):
     breaks: ClassVar[frozenset[str]] = frozenset()
     warns: ClassVar[frozenset[str]] = frozenset()
     may_break: ClassVar[frozenset[str]] = frozenset()
+    only: ClassVar[str | None] = None
+    """A family marker (``faults``) when the kit is run only on that family against this World:
+    for Worlds whose bug shows only there, over storage other broken Worlds show the rest of
+    the kit judges."""
 
     def __init_subclass__(
         cls,
@@ -58,9 +62,12 @@ class BrokenWorld(MemoryWorld):
         breaks: Iterable[str] | None = None,
         warns: Iterable[str] | None = None,
         may_break: Iterable[str] | None = None,
+        only: str | None = None,
         **options: Any,
     ) -> None:
         super().__init_subclass__(**options)
+        if only is not None:
+            cls.only = only
         if breaks is not None:
             cls.breaks = frozenset(breaks)
         if warns is not None:
