@@ -26,7 +26,8 @@ from worldspec.protocol import World
 __all__ = ["ROUNDS", "WIDTH", "Campaign", "campaign_for"]
 
 ROUNDS = {"quick": 1, "ci": 2, "thorough": 10}
-"""Rounds of each kind per profile; kills inside calls get at least one round per kill point."""
+"""Rounds of each kind per profile; kills inside calls get at least one round per kill point
+and one killed after a random delay."""
 
 WIDTH = 2
 """Clients per kill round: the one killed and one that goes on."""
@@ -81,7 +82,7 @@ async def _run(world: World, spec: WorldSpec, profile: Profile, seed: int) -> Ca
             for number in range(1, rounds + 1):
                 kill = kill_for(rng, "between", points, number)
                 found.between.append(await crash_round(clients, WIDTH, kill, profile.call_timeout))
-            for number in range(1, max(rounds, len(points)) + 1):
+            for number in range(1, max(rounds, len(points) + 1) + 1):
                 kill = kill_for(rng, "inside", points, number)
                 found.inside.append(await crash_round(clients, WIDTH, kill, profile.call_timeout))
         finally:

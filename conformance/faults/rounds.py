@@ -74,13 +74,15 @@ class Clients:
 
 
 def kill_for(rng: random.Random, mode: str, kill_points: tuple[str, ...], number: int) -> Kill:
-    """The kill of round ``number`` (from 1): ``between`` calls, ``inside`` one (at each of the
-    World's kill points in turn, or after a random delay when it has none)."""
+    """The kill of round ``number`` (from 1): ``between`` calls, or ``inside`` one: at each of the
+    World's kill points in turn, then after a random delay, and round again."""
     if mode == "between":
         return Kill(rng.randrange(1, CALLS_PER_CLIENT))
     call = rng.randrange(CALLS_PER_CLIENT)
-    if kill_points:
-        return Kill(call, point=kill_points[(number - 1) % len(kill_points)])
+    choices = (*kill_points, None)
+    point = choices[(number - 1) % len(choices)]
+    if point is not None:
+        return Kill(call, point=point)
     return Kill(call, delay_ms=rng.uniform(0.0, 3.0))
 
 
