@@ -127,7 +127,8 @@ def acknowledged_kept(history: History) -> Finding | None:
     if not problems:
         return None
     anomaly = "lost-write" if any(line.startswith("lost") for line in problems) else "duplicate-write"
-    return Finding(anomaly, "\n".join(problems), tuple(ops))
+    observer = [op.index for op in history.ops if op.client == OBSERVER]
+    return Finding(anomaly, "\n".join(problems), tuple(ops + observer))
 
 
 async def in_flight_atomic(history: History) -> Finding | None:
@@ -141,8 +142,8 @@ async def in_flight_atomic(history: History) -> Finding | None:
     lost = acknowledged_kept(history)
     anomaly = violation.anomaly
     if lost is not None and lost.anomaly == "lost-write":
-        anomaly = "lost-write"
-    elif anomaly in ("state-mismatch", "non-linearizable") and any(
+        return Finding("lost-write", violation.report(), lost.ops)
+    if anomaly in ("state-mismatch", "non-linearizable") and any(
         op.outcome.kind == "unknown" for op in history.ops
     ):
         anomaly = "torn-write"

@@ -18,7 +18,7 @@ from conformance.reporting.records import Evidence
 
 __all__ = ["attach_picture", "draw_history"]
 
-COLUMN = 56
+COLUMN = 66
 LANE = 44
 LEFT = 90
 TOP = 34
@@ -82,7 +82,7 @@ def draw_history(
     for op in history.ops:
         y = TOP + LANE * lanes.index(op.client)
         x = LEFT + COLUMN * columns[op.invoked]
-        end = width - 4 if op.returned is None else LEFT + COLUMN * columns[op.returned] + COLUMN // 2
+        end = width - 4 if op.returned is None else LEFT + COLUMN * (columns[op.returned] + 1) - 4
         marked = op.index in highlighted
         stroke = ' stroke="#c00" stroke-width="3"' if marked else ' stroke="#777"'
         dash = ' stroke-dasharray="5 3"' if op.returned is None else ""
