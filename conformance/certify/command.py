@@ -16,8 +16,8 @@ from conformance.certify.badge import badge_svg
 from conformance.certify.identity import WorldIdentity, environment, package_of
 from conformance.certify.levels import LEVELS
 from conformance.certify.masking import Masker
-from conformance.certify.progress import ProgressDisplay, wants_live_display
 from conformance.certify.pictures import write_pictures
+from conformance.certify.progress import ProgressDisplay, wants_live_display
 from conformance.certify.report_html import write_report_html
 from conformance.certify.report_json import write_report_json
 from conformance.certify.report_markdown import verdict_line, write_report_markdown

@@ -1,6 +1,7 @@
 """``report.html``: the certification as one self-contained page, readable offline.
 
-Inline CSS, the inline badge SVG and the inline pictures of failing histories; no scripts, fonts, images or links to fetch. The same
+Inline CSS, the inline badge SVG and the inline pictures of failing histories; no scripts,
+fonts, images or links to fetch. The same
 order as report.md: verdict, World and run, summary by family, what did not pass (failures
 first, each with its repro command), levels, then every checked invariant.
 """
@@ -13,8 +14,8 @@ from pathlib import Path
 
 from conformance.certify.badge import badge_svg
 from conformance.certify.levels import LEVELS
-from conformance.certify.report_markdown import verdict_line
 from conformance.certify.pictures import picture_file, picture_of
+from conformance.certify.report_markdown import verdict_line
 from conformance.certify.results import Certification
 from conformance.reporting.records import OUTCOMES, InvariantRecord
 
