@@ -14,13 +14,15 @@ import random
 from dataclasses import dataclass, field
 from typing import cast
 
+from conformance.faults.clients import Kill
 from conformance.faults.connections import connection_round
+from conformance.faults.restarts import restart_round
 from conformance.faults.rounds import Clients, FaultRound, crash_round, kill_for
 from conformance.races.processes import shared_options
 from conformance.reporting.profiles import Profile
 from conformance.world.capabilities import faults_of, unwrapped
 from conformance.world.loading import WorldSpec
-from worldspec.faults import ConnectionFaults, ProcessKill
+from worldspec.faults import ConnectionFaults, ProcessKill, Restartable
 from worldspec.protocol import World
 
 __all__ = ["ROUNDS", "WIDTH", "Campaign", "campaign_for"]
@@ -31,6 +33,10 @@ and one killed after a random delay."""
 
 WIDTH = 2
 """Clients per kill round: the one killed and one that goes on."""
+
+RESTART_DELAY_SCALE = 10
+"""A World in a process of its own answers over a socket, an order of magnitude slower than a
+World in the client's process: its random kill delays (0–3 ms) are stretched by this much."""
 
 
 @dataclass
@@ -87,6 +93,13 @@ async def _run(world: World, spec: WorldSpec, profile: Profile, seed: int) -> Ca
                 found.inside.append(await crash_round(clients, WIDTH, kill, profile.call_timeout))
         finally:
             await clients.close()
+    if isinstance(hook, Restartable):
+        for mode, kept in (("between", found.between), ("inside", found.inside)):
+            for number in range(1, rounds + 1):
+                kill = kill_for(rng, mode, (), number)
+                if kill.delay_ms is not None:
+                    kill = Kill(kill.call, delay_ms=kill.delay_ms * RESTART_DELAY_SCALE)
+                kept.append(await restart_round(itself, hook, kill, WIDTH, profile.call_timeout))
     if isinstance(hook, ConnectionFaults):
         for _ in range(rounds):
             found.connections.append(await connection_round(itself, hook, rng, profile.call_timeout))

@@ -170,6 +170,10 @@ def entities_match_logs(history: History) -> Finding | None:
 
 
 def _normal(value: Any) -> Any:
+    """A summary as FAULT-003 compares it: any refusal means "absent" (which error a World
+    gives for a missing entity is the ERR family's business), collections are unordered."""
+    if isinstance(value, str):
+        return "absent"
     if isinstance(value, tuple) and value and all(isinstance(item, tuple) for item in value):
         return frozenset(value)
     return value
@@ -226,7 +230,7 @@ def _implied(seen: dict[str, Any]) -> dict[str, Any]:
                 ("step", key[5:], _STEP_STATUS[kinds[-1]], attempts) if kinds else "WorkflowWorldError"
             )
         elif key.startswith("token "):
-            implied[key] = holders.get(key[6:], "HookNotFoundError")
+            implied[key] = holders.get(key[6:], "absent")
     return implied
 
 
