@@ -152,7 +152,9 @@ class NodeWorld:
         self._fresh_database: str | None = None
         self._log_mark = 0
         self._entry: Path | None = None
-        self.worldspec_faults = NodeRestarts(self._kill_process, self._rebuild) if preset.restartable else None
+        self.worldspec_faults = (
+            NodeRestarts(self._kill_process, self._rebuild) if preset.restartable else None
+        )
 
     # --- lifecycle ------------------------------------------------------------------------------
 
