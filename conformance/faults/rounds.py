@@ -17,7 +17,7 @@ from typing import Any
 
 from conformance.checks import make
 from conformance.faults.clients import Client, Kill, Zygote
-from conformance.faults.workload import CALLS_PER_CLIENT, workload
+from conformance.faults.workload import CALLS_PER_CLIENT, INSIDE_CALLS, workload
 from conformance.model.calls import WorldCall
 from conformance.races.interleaving import record
 from conformance.races.linearizability import OBSERVER, History
@@ -74,11 +74,12 @@ class Clients:
 
 
 def kill_for(rng: random.Random, mode: str, kill_points: tuple[str, ...], number: int) -> Kill:
-    """The kill of round ``number`` (from 1): ``between`` calls, or ``inside`` one: at each of the
-    World's kill points in turn, then after a random delay, and round again."""
+    """The kill of round ``number`` (from 1): ``between`` calls, or ``inside`` one of
+    ``INSIDE_CALLS``: at each of the World's kill points in turn, then after a random delay, and
+    round again."""
     if mode == "between":
         return Kill(rng.randrange(1, CALLS_PER_CLIENT))
-    call = rng.randrange(CALLS_PER_CLIENT)
+    call = rng.choice(INSIDE_CALLS)
     choices = (*kill_points, None)
     point = choices[(number - 1) % len(choices)]
     if point is not None:

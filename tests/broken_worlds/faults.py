@@ -74,7 +74,7 @@ class _WriteBehindLock:
     state is written ``FLUSH_DELAY`` after the last create leaves (or when the next one enters),
     so a create answers before its write reaches the file."""
 
-    def __init__(self, world: SharedFileWorld) -> None:
+    def __init__(self, world: AcknowledgesBeforeDurable) -> None:
         self._world = world
         self._memory = asyncio.Lock()
         self._handle: Any = None
@@ -86,6 +86,7 @@ class _WriteBehindLock:
 
     async def __aenter__(self) -> None:
         await self._memory.acquire()
+        self._world.worldspec_faults.reached("before-flush")
         if self._handle is None:
             self._handle = open(self._world.path / "state.lock", "rb")  # noqa: SIM115
             self._world.take_file_lock(self._handle, fcntl.LOCK_EX)
@@ -115,11 +116,12 @@ class AcknowledgesBeforeDurable(
     SharedFileWorld, BrokenWorld, breaks={"FAULT-001", "FAULT-002"}, only="faults"
 ):
     """Group commit done wrong: a create answers at once and its state reaches the file
-    ``FLUSH_DELAY`` later, so a process killed meanwhile loses creates it acknowledged."""
+    ``FLUSH_DELAY`` later (or when the next create enters: ``before-flush`` is where it
+    enters), so a process killed meanwhile loses creates it acknowledged."""
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        self.worldspec_faults = KillPoints()
+        self.worldspec_faults = KillPoints("before-flush")
         self.lock = _WriteBehindLock(self)  # type: ignore[assignment]
 
     async def close(self) -> None:
