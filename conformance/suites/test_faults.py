@@ -69,7 +69,8 @@ async def test_a_call_in_flight_at_a_kill_is_atomic(
     points in turn, then once after a random delay of up to 3 ms; for a World in a process of
     its own, that process is killed up to 30 ms after a call was sent) while another client
     goes on; read through a World opened again, the history is linearizable with the call in
-    flight taking effect whole or not at all: no torn event, no entity change without its event, no token claimed without its hook."""
+    flight taking effect whole or not at all: no torn event, no entity change without its
+    event, no token claimed without its hook."""
     found = await campaign_for(world, world_spec, world_profile, world_fault_seed)
     _evidence(world_evidence, found)
     for round_ in found.inside:
