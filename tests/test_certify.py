@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 REPORT_FILES = ("report.json", "report.md", "report.html", "badge.svg")
 BROKEN = TruncatedPreload
 BROKEN_TARGET = f"{BROKEN.__module__}:{BROKEN.__name__}"
-NOT_MULTI_PROCESS = {"LIN-006", "FAULT-001", "FAULT-002", "FAULT-003", "FAULT-004"}
+MEMORY_WORLD_SKIPS = {"LIN-006", "FAULT-001", "FAULT-002", "FAULT-003", "FAULT-004"}
 """Invariants the memory World skips: it is not shared between processes, and it has no fault
 hook (what would a kill leave of a World that keeps nothing?)."""
 
@@ -76,7 +76,7 @@ def test_memory_world_is_certified_full(tmp_path: Path) -> None:
     assert {entry["id"] for entry in report["invariants"]} == implemented
     assert set(report["notChecked"]) == set(INVARIANTS) - implemented
     skipped = {entry["id"] for entry in report["invariants"] if entry["outcome"] == "skip"}
-    assert skipped == NOT_MULTI_PROCESS, "the memory World only lacks multi_process and the fault hook"
+    assert skipped == MEMORY_WORLD_SKIPS, "the memory World only lacks multi_process and the fault hook"
     assert {entry["outcome"] for entry in report["invariants"]} == {"pass", "skip"}
     for entry in report["invariants"]:
         assert entry["statement"] == INVARIANTS[entry["id"]].statement
@@ -151,7 +151,7 @@ def test_a_required_capability_declared_absent_caps_the_level_at_core(tmp_path: 
     assert full.returncode == 1, full.stdout + full.stderr
     skipped = {
         entry["id"] for entry in report["invariants"] if entry["outcome"] == "skip"
-    } - NOT_MULTI_PROCESS
+    } - MEMORY_WORLD_SKIPS
     assert skipped and all(ident.startswith("STRM-") for ident in skipped)
     assert report["certification"]["reachedLevel"] == "core"
     assert {blocker["id"] for blocker in report["certification"]["levels"]["full"]["blockers"]} == skipped
