@@ -56,11 +56,14 @@ class Campaign:
         return self.between + self.inside
 
     def describe(self) -> str:
-        """``2 kills between calls, 4 inside calls, 2 connection cuts`` for the evidence."""
-        return (
+        """``2 kills between calls, 4 inside calls, 2 connection cuts`` for the evidence, and
+        the kill points no call reached, if any."""
+        missed = [round_.fault for round_ in self.kills if round_.fault_at is None]
+        text = (
             f"{len(self.between)} kills between calls, {len(self.inside)} inside calls, "
             f"{len(self.connections)} connection cuts (one campaign per session, shared by FAULT-*)"
         )
+        return text + "".join(f"; {fault}" for fault in missed)
 
 
 _CAMPAIGNS: dict[tuple[str, str, str, int], Campaign] = {}

@@ -47,9 +47,11 @@ class Kill:
     delay_ms: float | None = None
 
     def describe(self) -> str:
-        """``SIGKILL before call 3``, ``SIGKILL at kill point 'line-torn' in call 2``…"""
+        """``SIGKILL before call 3``, ``SIGKILL at kill point 'line-torn' (armed from call 2)``…
+        A kill point stays armed until a call passes it: a point that only some calls pass
+        (a token's) may strike a later call, or none."""
         if self.point is not None:
-            return f"SIGKILL at kill point {self.point!r} in call {self.call + 1}"
+            return f"SIGKILL at kill point {self.point!r} (armed from call {self.call + 1})"
         if self.delay_ms is not None:
             return f"SIGKILL {self.delay_ms:.1f} ms after call {self.call + 1} was invoked"
         return f"SIGKILL before call {self.call + 1}"

@@ -114,4 +114,7 @@ async def crash_round(clients: Clients, width: int, kill: Kill, call_timeout: fl
         await record(history, AFTER, probe, reopened, call_timeout)
     finally:
         await close_world(reopened)
-    return FaultRound(history, kill.describe(), victim.died_at)
+    fault = kill.describe()
+    if victim.died_at is None:
+        fault += ": never reached, no kill"
+    return FaultRound(history, fault, victim.died_at)
