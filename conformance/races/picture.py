@@ -10,10 +10,11 @@ calls microseconds apart stay readable; real times are in each bar's tooltip.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from html import escape
 
-from conformance.races.linearizability import OBSERVER, SETUP, History, Op
+from conformance.races.linearizability import SETUP, History, Op
 from conformance.reporting.records import Evidence
 
 __all__ = ["attach_picture", "draw_history"]
@@ -27,10 +28,18 @@ _FILL = {"ok": "#cfe8cf", "error": "#f6d8a8", "unknown": "#e2e2e2"}
 
 
 def _lanes(history: History) -> list[str]:
-    names = list(dict.fromkeys(op.client for op in history.ops))
-    first = [name for name in names if name == SETUP]
-    last = [name for name in names if name == OBSERVER]
-    return first + [name for name in names if name not in (SETUP, OBSERVER)] + last
+    """Setup first, then the clients ``p1``, ``p2``… in order, then the others (the observer,
+    calls made after it) in the order they first called."""
+    first_call: dict[str, int] = {}
+    for op in history.ops:
+        first_call[op.client] = min(first_call.get(op.client, op.invoked), op.invoked)
+    clients = sorted(
+        (name for name in first_call if re.fullmatch(r"[pc]\d+", name)), key=lambda name: int(name[1:])
+    )
+    others = sorted(
+        (name for name in first_call if name not in clients and name != SETUP), key=first_call.__getitem__
+    )
+    return [SETUP] * (SETUP in first_call) + clients + others
 
 
 def _columns(history: History, fault_at: int | None) -> dict[int, int]:
