@@ -11,6 +11,7 @@ example, or on the kit's clock) take ``world_spec`` and drive ``world_loop``. ``
 model test reports about how much it looked. ``world_line`` is the line of the contract the
 World is judged on (``conformance.world.spec_line``); tests that judge one line only are not
 collected for a World judged on the other.
+``world_fault_seed`` is the seed the FAULT tests share (they judge one campaign of kills).
 """
 
 from __future__ import annotations
@@ -454,6 +455,13 @@ def world_profile(request: pytest.FixtureRequest) -> Profile:
 def world_seed(request: pytest.FixtureRequest) -> int:
     """This test's seed, derived from the session seed and the test's name."""
     return _test_seed(request.config, request.node.name)
+
+
+@pytest.fixture
+def world_fault_seed(request: pytest.FixtureRequest) -> int:
+    """The seed of the session's fault campaign, shared by every FAULT test (derived from the
+    session seed and the family, so rerunning one FAULT test replays the same kills)."""
+    return _test_seed(request.config, "FAULT")
 
 
 @pytest.fixture

@@ -21,8 +21,9 @@ REPO = Path(__file__).resolve().parent.parent
 REPORT_FILES = ("report.json", "report.md", "report.html", "badge.svg")
 BROKEN = TruncatedPreload
 BROKEN_TARGET = f"{BROKEN.__module__}:{BROKEN.__name__}"
-NOT_MULTI_PROCESS = {"LIN-006"}
-"""Invariants the memory World skips: it is not shared between processes."""
+MEMORY_WORLD_SKIPS = {"LIN-006", "FAULT-001", "FAULT-002", "FAULT-003", "FAULT-004"}
+"""Invariants the memory World skips: it is not shared between processes, and it has no fault
+hook (what would a kill leave of a World that keeps nothing?)."""
 
 
 class MemoryWorldWithoutStreams(MemoryWorld):
@@ -77,7 +78,7 @@ def test_memory_world_is_certified_full(tmp_path: Path) -> None:
     assert set(report["notChecked"]) == set(invariants_of_line(SpecLine.LINE_4)) - implemented
     assert report["line"] == "4.x"
     skipped = {entry["id"] for entry in report["invariants"] if entry["outcome"] == "skip"}
-    assert skipped == NOT_MULTI_PROCESS, "the memory World only lacks the multi_process capability"
+    assert skipped == MEMORY_WORLD_SKIPS, "the memory World only lacks multi_process and the fault hook"
     assert {entry["outcome"] for entry in report["invariants"]} == {"pass", "skip"}
     for entry in report["invariants"]:
         assert entry["statement"] == INVARIANTS[entry["id"]].statement
@@ -152,7 +153,7 @@ def test_a_required_capability_declared_absent_caps_the_level_at_core(tmp_path: 
     assert full.returncode == 1, full.stdout + full.stderr
     skipped = {
         entry["id"] for entry in report["invariants"] if entry["outcome"] == "skip"
-    } - NOT_MULTI_PROCESS
+    } - MEMORY_WORLD_SKIPS
     assert skipped and all(ident.startswith("STRM-") for ident in skipped)
     assert report["certification"]["reachedLevel"] == "core"
     assert {blocker["id"] for blocker in report["certification"]["levels"]["full"]["blockers"]} == skipped
@@ -221,6 +222,10 @@ def test_a_world_declaring_nothing_reaches_the_level_its_passes_allow(tmp_path: 
         "ERR-003": "state_guard",
         "Q-006": "delay",
         "LIN-006": "multi_process",
+        "FAULT-001": "faults",
+        "FAULT-002": "faults",
+        "FAULT-003": "faults",
+        "FAULT-004": "faults",
     }
     assert report["certification"]["reachedLevel"] == "full"
 

@@ -35,7 +35,17 @@ def test_world_local_passes_the_kit_except_its_known_failures(tmp_path: Path) ->
     # "WAIT-002, STEP-002"): the kit's single race of 4-5 creates catches it in most runs, not all.
     # The transition tables (LIN-008..010) meet the same races once per pair, left to chance
     # through the bridge ("LIN-007 to LIN-010").
-    assert sometimes_failing(KNOWN) == {"STEP-002", "WAIT-002", "LIN-008", "LIN-009", "LIN-010"}
+    # A Node process killed mid-create tears it only when the kill lands between its two writes
+    # (docs/findings/world-local.md, "FAULT-002, FAULT-003").
+    assert sometimes_failing(KNOWN) == {
+        "STEP-002",
+        "WAIT-002",
+        "LIN-008",
+        "LIN-009",
+        "LIN-010",
+        "FAULT-002",
+        "FAULT-003",
+    }
     certify(PACKAGE, KNOWN, tmp_path, timeout=600)
 
 

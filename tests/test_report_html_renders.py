@@ -1,4 +1,5 @@
-"""report.html opened in headless Chromium renders its tables and badge with no console errors.
+"""report.html opened in headless Chromium renders its tables and badge with no console errors,
+and the pictures of failing histories inline and as standalone SVG files.
 
 Skipped where Chromium is not installed (.ci/run installs Debian's ``chromium``).
 """
@@ -9,9 +10,21 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
+
+from conformance.certify.identity import WorldIdentity
+from conformance.certify.masking import Masker
+from conformance.certify.pictures import write_pictures
+from conformance.certify.report_html import write_report_html
+from conformance.certify.report_markdown import write_report_markdown
+from conformance.certify.results import certification_of
+from conformance.certify.runner import KitRequest
+from conformance.certify.runner import run_kit as run_certify_kit
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -110,3 +123,45 @@ def test_the_report_renders_its_tables_and_badge_offline(tmp_path: Path) -> None
     assert race_row is not None, "the invariants table has a row for every invariant"
     forced = r"<td class=\"evidence\">\d+ attempts, \d+ forced at the World's pause points</td>"
     assert re.search(forced, race_row[0]), "a race's row says how many rounds ran and how many were forced"
+
+
+@dataclass(frozen=True)
+class _FaultsOnly(KitRequest):
+    """A kit run of the FAULT family alone: a few seconds instead of the whole kit."""
+
+    def kit_arguments(self) -> list[str]:
+        return [*super().kit_arguments(), "-m", "faults"]
+
+
+def test_a_failing_fault_history_is_drawn_in_the_report_and_beside_it(tmp_path: Path) -> None:
+    target = "tests.broken_worlds:AcknowledgesBeforeDurable"
+    request = _FaultsOnly(target)
+    run = run_certify_kit(request, lambda message: None)
+    assert run.report is not None, run.output[-3000:]
+    certification = certification_of(
+        request,
+        run,
+        WorldIdentity(target, {}, None),
+        Masker.for_options({}),
+        environment={},
+        requested_level="core",
+        started_at=datetime.now(UTC),
+    )
+    out = tmp_path / "report"
+    out.mkdir()
+    write_report_html(certification, out / "report.html")
+    write_report_markdown(certification, out / "report.md")
+    pictures = write_pictures(certification, out)
+    assert out / "histories" / "FAULT-001.svg" in pictures
+    assert "](histories/FAULT-001.svg)" in (out / "report.md").read_text()
+    standalone = ElementTree.parse(out / "histories" / "FAULT-001.svg").getroot()
+    assert standalone.tag == "{http://www.w3.org/2000/svg}svg"
+    classes = {element.get("class") for element in standalone.iter()}
+    assert {"fault", "call anomaly", "call"} <= classes, sorted(map(str, classes))
+    dom, log = render(out / "report.html", tmp_path / "profile")
+    assert console_messages(log) == []
+    figure = dom[dom.index('<section class="problem" id="FAULT-001"') :]
+    figure = figure[: figure.index("</section>")]
+    assert '<figure class="history">' in figure and "<svg" in figure
+    assert re.search(r'<g class="call anomaly" data-index="\d+">', figure), figure[:3000]
+    assert "lost-write" in figure

@@ -9,7 +9,8 @@ levels excuse its absence) is derived from that declaration.
 A World exposes ``worldspec_capabilities = Capabilities(...)`` naming the capabilities whose
 default it changes; without one it gets the defaults. Where the kit can see a part for itself
 it ignores the declaration: ``legacy_seeding`` is true exactly when the World has a
-``worldspec_backdoor``, ``write_to_stream_multi`` exactly when it has that method.
+``worldspec_backdoor``, ``write_to_stream_multi`` exactly when it has that method, ``faults``
+exactly when it has a ``worldspec_faults`` hook that fits a protocol of ``worldspec.faults``.
 """
 
 from __future__ import annotations
@@ -82,6 +83,14 @@ class Capability(StrEnum):
         "stays linearizable across OS processes that share its storage",
     )
     WRITE_TO_STREAM_MULTI = ("write_to_stream_multi", "MAY", False, "§10", "implements write_to_stream_multi")
+    FAULTS = (
+        "faults",
+        "KIT",
+        False,
+        "§8",
+        "a worldspec_faults hook through which the kit kills the World's process, restarts it "
+        "or cuts its connections (worldspec.faults)",
+    )
     STATE_GUARD = (
         "state_guard",
         "MAY",

@@ -10,7 +10,9 @@ rather than single calls: random operation sequences compared with the in-memory
 concurrent histories checked for linearizability. ``COPY`` holds what a storage backend owes
 its callers beyond the contract's letter: that what they send and receive is theirs. ``COH``
 states rules the contract makes only in passing (``updatedAt`` on each mutation, a child's
-``specVersion``, ``limit`` on every list) and that every read path of an entity agrees. These
+``specVersion``, ``limit`` on every list) and that every read path of an entity agrees. ``FAULT``
+holds what a World keeps when its process is killed or its connections are cut (docs/faults.md):
+judged, like ``LIN``, on histories, for Worlds with the kit's ``faults`` hook. These
 families carry ``kit_addition=True`` and the generated docs say so. The §13 IDs are
 transcribed unchanged.
 
@@ -100,6 +102,7 @@ FAMILIES: Final[dict[str, Family]] = {
     "LIN": Family("LIN", "linearizability", "linearizability", "§8, §9", kit_addition=True),
     "COPY": Family("COPY", "isolation", "caller isolation", "§2.3", kit_addition=True),
     "COH": Family("COH", "coherence", "coherent views", "§2.2, §2.5, §9", kit_addition=True),
+    "FAULT": Family("FAULT", "faults", "faults", "§3, §4.1, §8", kit_addition=True),
     **{
         prefix: Family(prefix, marker, title, sections) for prefix, marker, title, sections in LINE_5_FAMILIES
     },
@@ -443,6 +446,27 @@ _TABLE: Final[tuple[tuple[str, Level, str], ...]] = (
         "LIN-010",
         "MUST",
         "Every pair of wait transitions, and each run ending against each, raced on one wait in every state it can meet them, is linearizable.",
+    ),
+    (
+        "FAULT-001",
+        "MUST",
+        "(`faults`) Every create acknowledged before a crash is in its run's log exactly once after the restart.",
+    ),
+    (
+        "FAULT-002",
+        "MUST",
+        "(`faults`) A call in flight at a crash is atomic: after the restart all of its effects are there or none.",
+    ),
+    (
+        "FAULT-003",
+        "MUST",
+        "(`faults`) After a crash and restart, every run, step, hook and wait equals what its log implies.",
+    ),
+    (
+        "FAULT-004",
+        "MUST",
+        "(`faults`) A World answers again after its process restarts or its connections drop; a call refused "
+        "during the fault gets an error the runtime retries (§3), never a wrong answer.",
     ),
     (
         "COPY-001",

@@ -17,6 +17,7 @@ from conformance.certify.badge import badge_svg
 from conformance.certify.identity import WorldIdentity, environment, package_of
 from conformance.certify.levels import LEVELS
 from conformance.certify.masking import Masker
+from conformance.certify.pictures import write_pictures
 from conformance.certify.progress import ProgressDisplay, wants_live_display
 from conformance.certify.report_html import write_report_html
 from conformance.certify.report_json import write_report_json
@@ -173,6 +174,7 @@ def _write_reports(certification: Certification, out: Path) -> None:
     write_report_json(certification, out / "report.json")
     write_report_markdown(certification, out / "report.md")
     write_report_html(certification, out / "report.html")
+    write_pictures(certification, out)
     (out / "badge.svg").write_text(badge_svg(certification.reached_level, certification.line) + "\n")
 
 

@@ -1,6 +1,7 @@
 """``report.html``: the certification as one self-contained page, readable offline.
 
-Inline CSS and the inline badge SVG; no scripts, fonts, images or links to fetch. The same
+Inline CSS, the inline badge SVG and the inline pictures of failing histories; no scripts,
+fonts, images or links to fetch. The same
 order as report.md: verdict, World and run, summary by family, what did not pass (failures
 first, each with its repro command), levels, then every checked invariant.
 """
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from conformance.certify.badge import badge_svg
 from conformance.certify.levels import LEVELS
+from conformance.certify.pictures import picture_file, picture_of
 from conformance.certify.report_markdown import verdict_line
 from conformance.certify.results import Certification
 from conformance.reporting.records import OUTCOMES, InvariantRecord
@@ -38,6 +40,8 @@ pre { background: #f6f6f6; padding: .5rem; overflow-x: auto; white-space: pre-wr
 .problem h3 { margin: 0; font-size: 1rem; } .effect { font-weight: normal; color: #555; font-size: .9rem; }
 .verdict .why { display: block; font-size: .95rem; color: #444; }
 .verdict .blockers { margin: .25rem 0 0; font-size: .95rem; }
+figure.history { margin: .5rem 0; overflow-x: auto; border: 1px solid #e5e5e5; padding: .25rem; }
+figure.history figcaption { font-size: .85rem; color: #555; }
 """
 
 _BLOCKERS_SHOWN = 5
@@ -89,6 +93,14 @@ def _problem(record: InvariantRecord, blocking: bool) -> str:
         if record.rerun and record.outcome != "skip"
         else ""
     )
+    picture = picture_of(record)
+    figure = (
+        f'<figure class="history"><figcaption>The failing history: one lane per client, each call '
+        f"a bar from invocation to return, the anomaly's calls outlined in red, the fault a red line "
+        f"(also <code>{escape(picture_file(record))}</code>)</figcaption>{picture}</figure>"
+        if picture
+        else ""
+    )
     effect = "blocks a level" if blocking else "excused: blocks no level"
     return (
         f'<section class="problem{"" if blocking else " excused"}" id="{escape(record.id)}">'
@@ -96,7 +108,7 @@ def _problem(record: InvariantRecord, blocking: bool) -> str:
         f"<p><strong>{escape(record.level)}</strong> · family {escape(record.family)}"
         f" · {record.duration} s</p>"
         f"<blockquote>{_statement(record.statement)}</blockquote>"
-        f"{reason}{shown_evidence}{rerun}{details}</section>"
+        f"{reason}{shown_evidence}{rerun}{figure}{details}</section>"
     )
 
 

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from conformance.certify.levels import LEVELS
+from conformance.certify.pictures import picture_file, picture_of
 from conformance.certify.results import Certification
 from conformance.reporting.records import OUTCOMES, InvariantRecord
 
@@ -75,6 +76,8 @@ def _problem(record: InvariantRecord, blocking: bool) -> list[str]:
         lines += [f"Evidence: {record.evidence.summary()}", ""]
     if record.rerun and record.outcome != "skip":
         lines += ["Rerun just this invariant:", "", *_fenced(record.rerun, "sh"), ""]
+    if picture_of(record):
+        lines += [f"![the failing history, drawn]({picture_file(record)})", ""]
     if record.details:
         lines += [
             "<details><summary>failure details</summary>",

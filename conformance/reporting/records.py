@@ -57,6 +57,8 @@ class Evidence:
     budget_reached: bool = False
     """True when the test stopped because its time budget ran out, before its profile's count."""
     notes: list[str] = field(default_factory=list)
+    picture: str = ""
+    """The failing history drawn as an SVG document (``conformance.races.picture``), if any."""
 
     def summary(self) -> str:
         """One line for reports: ``"20 attempts, 20 forced at the World's pause points"``,

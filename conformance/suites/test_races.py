@@ -4,7 +4,8 @@ Each test runs many rounds of one race with fresh ids (``--world-profile`` sets 
 how wide), forcing interleavings where the World allows pauses (``worldspec_interleave``), and
 checks every history against fresh in-memory oracles: some serial order, consistent with real
 time, must explain every outcome and the state read afterwards. A failure names the anomaly
-and shows the smallest sub-history that has it. Racing calls go to the World itself, not
+and shows the smallest sub-history that has it, and the history is drawn (the report's picture,
+the witness's calls outlined). Racing calls go to the World itself, not
 through the kit's recorder, so the report shows the history instead of a replay program.
 """
 
@@ -17,7 +18,9 @@ from conformance.catalogue.marker import invariant
 from conformance.checks.expect import fail
 from conformance.races import edge as races
 from conformance.races import transitions
+from conformance.races.linearizability import Violation
 from conformance.races.paging import page_while_appending
+from conformance.races.picture import attach_picture
 from conformance.races.processes import UnsharedStorageError, hunt_across_processes
 from conformance.reporting.profiles import Profile
 from conformance.reporting.records import Evidence
@@ -26,6 +29,15 @@ from conformance.world.loading import WorldSpec
 from worldspec.capabilities import Capability
 from worldspec.lines import SpecLine
 from worldspec.protocol import World
+
+
+def _draw(evidence: Evidence, violation: Violation, race_name: str) -> None:
+    attach_picture(
+        evidence,
+        violation.history,
+        [op.index for op in violation.witness],
+        title=f"{violation.anomaly}: {race_name}",
+    )
 
 
 async def _hunt(world: World, race: races.Race, profile: Profile, seed: int, evidence: Evidence) -> None:
@@ -40,6 +52,7 @@ async def _hunt(world: World, race: races.Race, profile: Profile, seed: int, evi
         evidence=evidence,
     )
     if failure is not None:
+        _draw(evidence, failure.violation, race.name)
         fail(
             f"every history of {race.name} is linearizable (§8)",
             f"produced a history no serial order explains ({failure.violation.anomaly})",
@@ -163,6 +176,7 @@ async def test_races_across_processes(
     except UnsharedStorageError as error:
         fail("Worlds opened in worker processes share the storage of the test's World", str(error))
     if failure is not None:
+        _draw(world_evidence, failure.violation, failure.race.name)
         fail(
             f"every history of {failure.race.name} is linearizable across processes (§8, §12)",
             f"produced a history no serial order explains ({failure.violation.anomaly})",

@@ -11,12 +11,15 @@ same vocabulary (``worldspec.capabilities.Capability``, which ``@invariant(requi
 the capabilities both lines share keep their declared values, ``state_guard`` is withdrawn on
 that line (always absent), and ``write_to_stream_multi`` is the presence of
 ``streams.write_multi``.
+A ``worldspec_faults`` hook that fits one of the protocols of ``worldspec.faults`` is the
+faults facility.
 """
 
 from __future__ import annotations
 
 from worldspec.backdoor import Backdoor, EncodedPayloadSeeding
 from worldspec.capabilities import Capabilities, Capability
+from worldspec.faults import fault_kinds
 from worldspec.line5 import capabilities as line5
 
 __all__ = [
@@ -24,6 +27,7 @@ __all__ = [
     "backdoor_of",
     "capabilities_of",
     "declared_capabilities",
+    "faults_of",
     "unwrapped",
 ]
 
@@ -66,6 +70,11 @@ def backdoor_of(world: object) -> Backdoor | None:
     return door if isinstance(door, Backdoor) else None
 
 
+def faults_of(world: object) -> object:
+    """The World's ``worldspec_faults`` hook, or ``None``."""
+    return getattr(unwrapped(world), "worldspec_faults", None)
+
+
 def capabilities_of(world: object) -> Capabilities:
     """The capabilities the kit judges ``world`` by: the declaration, with legacy seeding, the
     legacy codec's seeding half and ``write_to_stream_multi`` taken from what the World has."""
@@ -80,5 +89,6 @@ def capabilities_of(world: object) -> Capabilities:
                 getattr(unwrapped(world), "write_to_stream_multi", None)
             )
             or callable(getattr(getattr(unwrapped(world), "streams", None), "write_multi", None)),
+            Capability.FAULTS.value: bool(fault_kinds(faults_of(world))),
         }
     )

@@ -18,6 +18,7 @@ from typing import Any
 
 from reference_worlds import rules
 from reference_worlds.local.commits import Commit, RunFold, encode_outcome
+from reference_worlds.local.faults import LocalFaults
 from reference_worlds.local.files import append_lines, ensure_directory
 from reference_worlds.local.layout import Layout
 from reference_worlds.local.locks import SectionLocks, finish_in_thread
@@ -92,8 +93,10 @@ class EventWriter:
         locks: SectionLocks,
         executor: Executor,
         clock: Callable[[], datetime],
+        faults: LocalFaults,
     ) -> None:
         self._layout = layout
+        self._faults = faults
         self._store = store
         self._tokens = TokenIndex(layout)
         self._locks = locks
@@ -185,8 +188,10 @@ class EventWriter:
         try:
             for claim in claims:
                 self._tokens.reserve(*claim)
+                self._faults.reached("token-reserved")
             ensure_directory(self._layout.run_dir(run_id))
-            size = append_lines(self._layout.run_log(run_id), committed, line)
+            size = append_lines(self._layout.run_log(run_id), committed, line, self._faults.reached)
+            self._faults.reached("line-synced")
             for claim in freed:
                 self._tokens.free(*claim)
         except OSError as error:

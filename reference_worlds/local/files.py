@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 __all__ = [
@@ -68,11 +69,20 @@ def write_atomically(path: Path, data: bytes) -> None:
     _fsync_directory(path.parent)
 
 
-def append_lines(path: Path, committed_size: int, data: bytes) -> int:
+def _passing(point: str) -> None:
+    return None
+
+
+def append_lines(
+    path: Path, committed_size: int, data: bytes, passing: Callable[[str], None] = _passing
+) -> int:
     """Append ``data`` (whole lines) to the log at ``committed_size`` and make it durable.
 
     The caller holds the log's lock and knows its committed size; anything beyond it is a torn
     write and is cut off first. Creates the log if absent. Returns the new committed size.
+    The data is written in two halves, and ``passing(point)`` is called between them
+    (``line-torn``) and before the sync (``line-written``): the kill points of
+    ``reference_worlds.local.faults``.
     """
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
@@ -83,7 +93,11 @@ def append_lines(path: Path, committed_size: int, data: bytes) -> int:
     try:
         if os.fstat(descriptor).st_size != committed_size:
             os.ftruncate(descriptor, committed_size)
-        _write_all(descriptor, data, committed_size)
+        half = len(data) // 2
+        _write_all(descriptor, data[:half], committed_size)
+        passing("line-torn")
+        _write_all(descriptor, data[half:], committed_size + half)
+        passing("line-written")
         _datasync(descriptor)
     finally:
         os.close(descriptor)

@@ -22,6 +22,7 @@ from reference_worlds.delegation import QueueAndStreams
 from reference_worlds.inprocess_queue import InProcessQueue
 from reference_worlds.local.backdoor import LocalBackdoor
 from reference_worlds.local.create import EventWriter
+from reference_worlds.local.faults import LocalFaults
 from reference_worlds.local.layout import Layout
 from reference_worlds.local.locks import SectionLocks
 from reference_worlds.local.store import RunStore, TokenIndex
@@ -61,7 +62,10 @@ class LocalWorld(QueueAndStreams):
         self._executor = ThreadPoolExecutor(max_workers=IO_THREADS, thread_name_prefix="worldspec-local")
         locks = SectionLocks(self._executor)
         store = RunStore(self.layout)
-        writer = EventWriter(self.layout, store, locks, self._executor, clock or system_clock)
+        self.worldspec_faults = LocalFaults()
+        writer = EventWriter(
+            self.layout, store, locks, self._executor, clock or system_clock, self.worldspec_faults
+        )
         self.events = LocalEvents(store, writer)
         self.runs = LocalRuns(store)
         self.steps = LocalSteps(store)

@@ -49,6 +49,9 @@ class Preset:
     server: ServiceKind | None = None
     """The kind of server it is: where ``server_variable`` is set nowhere, a container of it is
     started when the ``containers`` extra is installed and a Docker engine answers."""
+    restartable: bool = False
+    """A World built again with the same config opens the same storage, so the kit may kill
+    its Node process and restart it (the FAULT family, ``worldspec.faults.Restartable``)."""
 
 
 PRESETS: Final[dict[str, Preset]] = {
@@ -57,6 +60,7 @@ PRESETS: Final[dict[str, Preset]] = {
         config={"dataDir": FRESH_DIR},
         # its queue ignores delaySeconds (dist/queue.js)
         capabilities={"delay": False},
+        restartable=True,
     ),
     "@workflow/world-postgres": Preset(
         export="createWorld",
@@ -69,6 +73,7 @@ PRESETS: Final[dict[str, Preset]] = {
         setup=("node", "node_modules/@workflow/world-postgres/bin/setup.js"),
         server_variable="WORKFLOW_POSTGRES_URL",
         server="postgres",
+        restartable=True,
     ),
     "@workflow-worlds/redis": Preset(
         export="createWorld",

@@ -30,6 +30,7 @@ from reference_worlds.inprocess_queue import AnyQueueHandler
 from reference_worlds.node import results
 from reference_worlds.node.channel import Channel, open_channel
 from reference_worlds.node.databases import FreshDatabases, fresh_databases_for
+from reference_worlds.node.faults import NodeRestarts
 from reference_worlds.node.install import install, installed_version
 from reference_worlds.node.presets import FRESH_DATABASE, FRESH_DIR, Preset, package_name, preset_for
 from reference_worlds.node.probes import probe_capabilities, probe_line5_capabilities
@@ -183,6 +184,7 @@ class NodeWorld:
         self._databases: FreshDatabases | None = None
         self._fresh_database: str | None = None
         self._log_mark = 0
+        self._entry: Path | None = None
 
     def _use_preset(self, preset: Preset) -> None:
         """Take ``preset``'s defaults wherever no option was given."""
@@ -192,6 +194,9 @@ class NodeWorld:
         self.export = self._export_option if self._export_option is not None else preset.export
         self.config = self._config_option if self._config_option is not None else preset.config
         self.capability_overrides = {**preset.capabilities, **self._capabilities_option}
+        self.worldspec_faults = (
+            NodeRestarts(self._kill_process, self._rebuild) if preset.restartable else None
+        )
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -221,6 +226,7 @@ class NodeWorld:
             self._fresh_database = await _off_loop(self._databases.create)
         else:
             await _off_loop(_run_setup, self.setup, entry.parent, self.env)
+        self._entry = entry
         process = await _off_loop(process_for, entry, self.env)
         if "loadError" in process.hello:
             problem = f"Node cannot import {self.package}: {process.hello['loadError']}"
@@ -313,6 +319,22 @@ class NodeWorld:
             if self._databases is not None and self._fresh_database is not None:
                 await _off_loop(self._databases.drop, self._fresh_database)
                 self._fresh_database = None
+
+    def _kill_process(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+
+    async def _rebuild(self) -> None:
+        """After ``_kill_process``: a new Node process, the World built in it again with the same
+        config (the same data directory or database), and started."""
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
+        process = await _off_loop(process_for, self._entry, self.env)
+        self._process = process
+        self._log_mark = process.log.count
+        self._channel = await open_channel(process)
+        await self._build()
 
     def worldspec_abandon(self) -> None:
         """Give up on this World after a call overran its deadline: kill its Node process at once

@@ -24,6 +24,7 @@ from psycopg import errors as pg_errors
 from psycopg_pool import AsyncConnectionPool
 
 from reference_worlds import rules
+from reference_worlds.postgres.faults import PostgresFaults
 from reference_worlds.postgres.rows import event_from_row
 from reference_worlds.postgres.run_state import (
     RunCache,
@@ -103,8 +104,10 @@ class EventCreator:
         cache: RunCache,
         clock: Callable[[], datetime],
         mint: MonotonicUlid,
+        faults: PostgresFaults,
     ) -> None:
         self._pool = pool
+        self._faults = faults
         self._cache = cache
         self._clock = clock
         self._mint = mint
@@ -197,6 +200,7 @@ class EventCreator:
         )
         params = params_of(outcome, shape, expected=state.version, holder=view.token_holder)
         statement = statement_of(shape)
+        self._faults.reached("decided")
         try:
             cursor = await conn.execute(
                 statement.query, statement.arguments(params), binary=True, prepare=True
@@ -206,6 +210,7 @@ class EventCreator:
                 raise _TokenTaken from None
             raise Stale(run_id) from None
         rows = await cursor.fetchall()
+        self._faults.reached("written")
         if not rows:
             raise Stale(run_id)
         if state.advance(outcome):

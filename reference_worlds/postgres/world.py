@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
 from types import TracebackType
@@ -28,6 +29,7 @@ from psycopg_pool import AsyncConnectionPool
 from reference_worlds.memory import system_clock
 from reference_worlds.postgres.backdoor import PostgresBackdoor
 from reference_worlds.postgres.create import EventCreator
+from reference_worlds.postgres.faults import PostgresFaults
 from reference_worlds.postgres.locate import (
     channel_names,
     check_schema_name,
@@ -209,6 +211,7 @@ class PostgresWorld:
         self.steps = _Steps(self)
         self.hooks = _Hooks(self)
         self.worldspec_backdoor = PostgresBackdoor(lambda: self.pool)
+        self.worldspec_faults = PostgresFaults(lambda: self._dsn, f"worldspec-{secrets.token_hex(8)}")
 
     @property
     def pool(self) -> AsyncConnectionPool[Any]:
@@ -246,7 +249,11 @@ class PostgresWorld:
         connect_options = {"options": session_options(self._dsn, self.schema)}
         self._pool = AsyncConnectionPool(
             self._dsn,
-            kwargs={"autocommit": True, **connect_options},
+            kwargs={
+                "autocommit": True,
+                "application_name": self.worldspec_faults.application_name,
+                **connect_options,
+            },
             min_size=1,
             max_size=self._pool_size,
             open=False,
@@ -255,7 +262,9 @@ class PostgresWorld:
         queue_channel, stream_channel = channel_names(self.schema)
         self._notifier = Notifier(self._dsn, [queue_channel, stream_channel], connect_options)
         await self._notifier.start()
-        self.creator = EventCreator(self._pool, RunCache(RUN_CACHE_SIZE), self._clock, MonotonicUlid())
+        self.creator = EventCreator(
+            self._pool, RunCache(RUN_CACHE_SIZE), self._clock, MonotonicUlid(), self.worldspec_faults
+        )
         self.reader = Reader(self._pool)
         self._queue = PostgresQueue(self._pool, self._notifier, queue_channel)
         self._streams = PostgresStreams(self._pool, self._notifier, stream_channel)

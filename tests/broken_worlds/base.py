@@ -54,6 +54,10 @@ class BrokenWorld(MemoryWorld):
     kit_arguments: ClassVar[tuple[str, ...]] = ()
     """Options the kit needs to judge this World (``--world-spec=7`` for one that declares no
     version of the line it is judged on)."""
+    only: ClassVar[str | None] = None
+    """A family marker (``faults``) when the kit is run only on that family against this World:
+    for Worlds whose bug shows only there, over storage other broken Worlds show the rest of
+    the kit judges."""
 
     def __init_subclass__(
         cls,
@@ -61,9 +65,12 @@ class BrokenWorld(MemoryWorld):
         breaks: Iterable[str] | None = None,
         warns: Iterable[str] | None = None,
         may_break: Iterable[str] | None = None,
+        only: str | None = None,
         **options: Any,
     ) -> None:
         super().__init_subclass__(**options)
+        if only is not None:
+            cls.only = only
         if breaks is not None:
             cls.breaks = frozenset(breaks)
         if warns is not None:
