@@ -11,6 +11,7 @@ by the tests.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,14 @@ sys.path.insert(0, str(REPO))
 from conformance.certify.matrix import columns_of, rebased, render_markdown, write_matrix  # noqa: E402
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+POSTGRES_5_OVERRIDES = {
+    "@workflow/errors@5.0.0-beta.13": "5.0.0-beta.11",
+    "@workflow/utils@5.0.0-beta.7": "5.0.0-beta.6",
+    "@workflow/world@5.0.0-beta.23": "5.0.0-beta.21",
+    "@workflow/world-local@5.0.0-beta.31": "5.0.0-beta.29",
+}
+"""The nearest published betas for the exact pins of world-postgres 5.0.0-beta.29 that npm does
+not have (docs/findings/world-postgres-5.md)."""
 REDIS = "redis://127.0.0.1:6379/0"  # the tests pick databases 1-15
 
 
@@ -41,9 +50,25 @@ class Subject:
 NODE = "reference_worlds.node:NodeWorld"
 SUBJECTS = (
     Subject("memory", "reference_worlds.memory:MemoryWorld"),
+    Subject("memory-5x", "reference_worlds.memory:MemoryWorld", ("spec_version=7",)),
     Subject("local", "reference_worlds.local:LocalWorld"),
     Subject("postgres", "reference_worlds.postgres:PostgresWorld", (f"dsn={POSTGRES}",)),
     Subject("world-local-4.4.1", NODE, ("package=@workflow/world-local@4.4.1",), "world-local-4.4.1.toml"),
+    Subject(
+        "world-local-5.0.0-beta.46",
+        NODE,
+        ("package=@workflow/world-local@5.0.0-beta.46",),
+        "world-local-5.0.0-beta.46.toml",
+    ),
+    Subject(
+        "world-postgres-5.0.0-beta.29",
+        NODE,
+        (
+            "package=@workflow/world-postgres@5.0.0-beta.29",
+            "overrides=" + json.dumps(POSTGRES_5_OVERRIDES),
+            f'env={{"WORKFLOW_POSTGRES_URL": "{POSTGRES}"}}',
+        ),
+    ),
     Subject(
         "world-postgres-4.3.7",
         NODE,
