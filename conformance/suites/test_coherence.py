@@ -283,22 +283,24 @@ LIMITS = (11, 104, 105)
 Read = Callable[[PaginationOptions], Awaitable[PaginatedResponse[Any]]]
 
 
-async def _collections(world: World) -> list[tuple[str, Read, int]]:
+async def _collections(world: World) -> tuple[list[tuple[str, Read, int]], set[str]]:
     """One collection per list method of the World but ``events.list`` and ``steps.list`` (which
-    LIST-007 pages over 1,000 items), each of about ``COLLECTION_SIZE`` items."""
+    LIST-007 pages over 1,000 items) and ``hooks.list`` of all runs (whose size other users of
+    the World's storage change, see ``_page_every_hook``), each of about ``COLLECTION_SIZE``
+    items; and the ids of the hooks it created."""
     name = make.workflow_name()
     run_ids = [await pending_run(world, make.run_created(name=name)) for _ in range(COLLECTION_SIZE)]
     run_id = run_ids[0]
     await create(world, run_id, make.run_started())
-    for _ in range(COLLECTION_SIZE - 1):
-        await create(world, run_id, make.hook_created(make.new_id("hook"), make.token()))
+    hook_ids = {make.new_id("hook") for _ in range(COLLECTION_SIZE - 1)}
+    for hook_id in sorted(hook_ids):
+        await create(world, run_id, make.hook_created(hook_id, make.token()))
     busy = make.new_id("step")
     await create(world, run_id, make.step_created(busy))
     for _ in range((COLLECTION_SIZE - 1) // 2):
         await create(world, run_id, make.step_started(busy))
         await create(world, run_id, make.step_retrying(busy))
-    everyone = len((await returns(world.hooks.list(pagination=PAGE), "hooks.list()")).data)
-    return [
+    collections: list[tuple[str, Read, int]] = [
         (
             "runs.list(workflowName)",
             lambda p: world.runs.list(workflow_name=name, pagination=p),
@@ -310,13 +312,13 @@ async def _collections(world: World) -> list[tuple[str, Read, int]]:
             COLLECTION_SIZE - 1,
         ),
         ("hooks.list(runId)", lambda p: world.hooks.list(run_id=run_id, pagination=p), COLLECTION_SIZE - 1),
-        ("hooks.list()", lambda p: world.hooks.list(pagination=p), everyone),
         (
             "events.listByCorrelationId",
             lambda p: world.events.list_by_correlation_id(busy, run_id=run_id, pagination=p),
             COLLECTION_SIZE,
         ),
     ]
+    return collections, hook_ids
 
 
 @invariant("COH-004")
@@ -325,8 +327,11 @@ async def test_every_list_honours_limit_and_cursor(world: World) -> None:
     all runs, listByCorrelationId; LIST-007 judges events.list and steps.list) over a
     collection past 100 items, paged with limits 11, 104 and 105: each page holds exactly
     ``limit`` items while more remain, ``hasMore`` says whether they do, and following the
-    cursors yields every item once in ``ceil(total / limit)`` pages."""
-    for label, read, total in await _collections(world):
+    cursors yields every item once in ``ceil(total / limit)`` pages. hooks.list of all runs,
+    whose size other users of the storage change, is held to the rules that hold whatever they
+    do (``_page_every_hook``)."""
+    collections, ours = await _collections(world)
+    for label, read, total in collections:
         for limit in LIMITS:
             seen: list[str] = []
             cursor: str | None = None
@@ -347,6 +352,50 @@ async def test_every_list_honours_limit_and_cursor(world: World) -> None:
                     f"paging {label} by {limit} yields each of its {total} items once",
                     f"yielded {len(set(seen))} distinct items in {len(seen)}",
                 )
+    for limit in LIMITS:
+        await _page_every_hook(world, limit, ours)
+
+
+EVERY_HOOK_PAGE_CAP = 10_000
+"""Pages ``_page_every_hook`` follows before it calls the listing endless."""
+
+
+async def _page_every_hook(world: World, limit: int, ours: set[str]) -> None:
+    """``hooks.list`` of all runs by ``limit``. Its size is not the test's to know (the World's
+    storage may hold hooks of other runs, and other users may add some while it pages), so the
+    rules judged are those that hold whatever others do: every page but the last holds exactly
+    ``limit`` hooks and says ``hasMore``, the last says it is the last, no hook is listed twice,
+    and each hook of the test's run, created before paging began, is listed."""
+    seen: list[str] = []
+    cursor: str | None = None
+    for number in range(1, EVERY_HOOK_PAGE_CAP + 1):
+        options = PaginationOptions(limit=limit, **({} if cursor is None else {"cursor": cursor}))
+        page = await returns(
+            world.hooks.list(pagination=options), f"hooks.list() (limit {limit}, page {number})"
+        )
+        if len(page.data) > limit or (page.has_more and len(page.data) != limit):
+            fail(
+                f"page {number} of hooks.list() by {limit} holds {limit} hooks while more remain, "
+                f"at most {limit} on the last",
+                f"held {len(page.data)} and said hasMore: {page.has_more}",
+            )
+        seen += [_key(hook) for hook in page.data]
+        if not page.has_more:
+            break
+        cursor = page.cursor
+    else:
+        fail(f"paging hooks.list() by {limit} ends", f"still said hasMore after {EVERY_HOOK_PAGE_CAP} pages")
+    if len(set(seen)) != len(seen):
+        fail(
+            f"paging hooks.list() by {limit} lists each hook once",
+            f"listed {len(seen) - len(set(seen))} twice",
+        )
+    if missing := ours - set(seen):
+        fail(
+            f"paging hooks.list() by {limit} lists the {len(ours)} hooks of the test's run",
+            f"left out {len(missing)} of them",
+            ("left out", sorted(missing)[:10]),
+        )
 
 
 def _key(item: Any) -> str:

@@ -192,7 +192,7 @@ class RestartStampsStartedAt(BrokenWorld, breaks={"STEP-003"}):
         return result
 
 
-class StepFailedCompletedAtNull(BrokenWorld, breaks={"STEP-007"}):
+class StepFailedCompletedAtNull(BrokenWorld, breaks={"STEP-007", "COH-001"}):
     """``step_failed`` stores ``completedAt`` as null: the column is written from a variable
     the failure path never sets."""
 
