@@ -57,6 +57,25 @@ def test_a_broken_setup_step_sends_the_reader_to_the_rule_that_judges_it(tmp_pat
     assert process.returncode == 1
 
 
+def test_rules_left_unjudged_by_a_known_failure_do_not_fail_the_run(tmp_path: Path) -> None:
+    known = tmp_path / "known.toml"
+    known.write_text(
+        '[[known_failure]]\nid = "HOOK-002"\nreason = "tracked"\nlink = "https://example.org/1"\n'
+    )
+    process, records = _kit(
+        tmp_path,
+        "tests.broken_factories:ThrowsOnSameRunTokenConflict",
+        f"--world-xfail={known}",
+        "-m",
+        "event_log or hooks",
+    )
+    assert records["HOOK-002"]["outcome"] == "expected-fail", process.stdout[-3000:]
+    unjudged = [record for record in records.values() if record["outcome"] == "unjudged"]
+    assert unjudged and all(record["judged_by"] == "HOOK-002" for record in unjudged)
+    assert "worldspec: not judged" in process.stdout
+    assert process.returncode == 0, process.stdout[-3000:]
+
+
 def test_an_unreadable_answer_fails_the_test_showing_the_value(tmp_path: Path) -> None:
     process, records = _kit(
         tmp_path, "tests.broken_factories:RunsGetReturnsPlainDicts", "-k", "RUN-013 or RUN-006"
