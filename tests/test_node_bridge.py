@@ -199,8 +199,10 @@ def _run_created() -> Any:
 
 _HOLDER = textwrap.dedent(
     """
-    import asyncio, sys, time
+    import asyncio, signal, sys, time
     from reference_worlds.node.process import process_for
+    # Ctrl-C as in a terminal: a process started by a pytest-xdist worker inherits SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     process = process_for(None, {})
     print(process.hello["pid"], flush=True)
     if sys.argv[1] == "exit":
@@ -229,7 +231,7 @@ def _node_outlives(ending: str) -> bool:
         holder.kill()
     elif ending == "SIGINT":
         holder.send_signal(signal.SIGINT)
-    holder.wait(timeout=10)
+    holder.wait(timeout=30)
     deadline = time.monotonic() + 10
     while _alive(node_pid) and time.monotonic() < deadline:
         time.sleep(0.05)

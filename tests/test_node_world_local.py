@@ -36,8 +36,10 @@ def test_world_local_passes_the_kit_except_its_known_failures(tmp_path: Path) ->
     # The transition tables (LIN-008..010) meet the same races once per pair, left to chance
     # through the bridge ("LIN-007 to LIN-010").
     # A Node process killed mid-create tears it only when the kill lands between its two writes
-    # (docs/findings/world-local.md, "FAULT-002, FAULT-003").
+    # (docs/findings/world-local.md, "FAULT-002, FAULT-003"). RUN-011's concurrent endings are
+    # left to chance too, and passed in one run.
     assert sometimes_failing(KNOWN) == {
+        "RUN-011",
         "STEP-002",
         "WAIT-002",
         "LIN-008",
