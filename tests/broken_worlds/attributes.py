@@ -9,7 +9,6 @@ from tests.broken_worlds.base import LineFiveBrokenWorld, Params
 from worldspec import errors
 from worldspec.events import EventRequest, EventResult
 from worldspec.line5 import events as line5_events
-from worldspec.line5.entities import TERMINAL_RUN_STATUSES, ActiveRun, WorkflowRun
 from worldspec.wire_types import MISSING
 
 
@@ -94,25 +93,15 @@ class StepAttrSetDeduplicated(LineFiveBrokenWorld, breaks={"ATTR-007"}):
         return await super().on_create(run_id, event, params)
 
 
-def _reopened(run: WorkflowRun) -> ActiveRun:
-    kept = {
-        key: value for key, value in run.to_wire().items() if key not in ("completedAt", "output", "error")
-    }
-    return ActiveRun.model_validate({**kept, "status": "running"})
-
 
 class AttrSetOnEndedRuns(LineFiveBrokenWorld, breaks={"ATTR-008"}):
     """Applies ``attr_set`` to runs that have ended (the terminal guard forgets it)."""
 
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
-        run = self.stored_run(run_id)
-        if not _is_attr_set(event) or run is None or run.status not in TERMINAL_RUN_STATUSES:
+        if not _is_attr_set(event):
             return await super().on_create(run_id, event, params)
-        self.state.put_run(_reopened(run))
-        try:
+        with self.shown_running(run_id):
             return await super().on_create(run_id, event, params)
-        finally:
-            self.state.put_run(run)
 
 
 class RefusedAttrSetUsesItsId(LineFiveBrokenWorld, breaks={"ATTR-009"}):

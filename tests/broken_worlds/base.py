@@ -11,13 +11,15 @@ and warns on exactly those, so no invariant test is one that cannot fail.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from copy import copy
 from typing import Any, ClassVar, Final
 
 from reference_worlds.memory import MemoryWorld
-from worldspec.entities import Hook, Step, WorkflowRun
+from worldspec.entities import TERMINAL_RUN_STATUSES, ActiveRun, Hook, Step, WorkflowRun
 from worldspec.events import CreateEventParams, Event, EventRequest, EventResult
+from worldspec.line5 import entities as line5_entities
 from worldspec.pagination import PaginatedResponse
 from worldspec.wire_types import MISSING
 
@@ -99,6 +101,30 @@ class BrokenWorld(MemoryWorld):
         found = self.state.steps.get((str(run_id), step_id))
         return found[1] if found else None
 
+    active_run: ClassVar[type[Any]] = ActiveRun
+    """The model of a run that has not ended, on this World's line."""
+
+    @contextmanager
+    def shown_running(self, run_id: str | None) -> Iterator[None]:
+        """Within the block, a run that has ended is stored as if it had not (its ending fields
+        dropped, status ``running``), then put back: the break of a World whose terminal guard
+        forgets some kind of event. A run that has not ended is left alone. The block may span
+        awaits, so other calls meanwhile see the run reopened, as they would in such a World."""
+        run = self.stored_run(run_id)
+        if run is None or run.status not in TERMINAL_RUN_STATUSES:
+            yield
+            return
+        kept = {
+            key: value
+            for key, value in run.to_wire().items()
+            if key not in ("completedAt", "output", "error")
+        }
+        self.state.put_run(self.active_run.model_validate({**kept, "status": "running"}))
+        try:
+            yield
+        finally:
+            self.state.put_run(run)
+
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
         return await self.memory_events.create(run_id, event, params)
 
@@ -166,6 +192,8 @@ class RewritesAppendedEvents(BrokenWorld):
 
 class LineFiveBrokenWorld(BrokenWorld):
     """A broken World of the 5.x line: the memory World at spec version 7, judged on that line."""
+
+    active_run: ClassVar[type[Any]] = line5_entities.ActiveRun
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**{"spec_version": 7, **options})

@@ -7,7 +7,6 @@ from typing import Any
 from tests.broken_worlds.base import LineFiveBrokenWorld, Params, RewritesStoredEvents
 from worldspec.events import Event, EventRequest, EventResult
 from worldspec.line5 import events as line5_events
-from worldspec.line5.entities import TERMINAL_RUN_STATUSES, ActiveRun, WorkflowRun
 from worldspec.wire_types import MISSING
 
 
@@ -57,26 +56,16 @@ class LazyStartOfExistingStepSucceeds(LineFiveBrokenWorld, breaks={"LAZY-003", "
         return await super().on_create(run_id, event, params)
 
 
-def _reopened(run: WorkflowRun) -> ActiveRun:
-    kept = {
-        key: value for key, value in run.to_wire().items() if key not in ("completedAt", "output", "error")
-    }
-    return ActiveRun.model_validate({**kept, "status": "running"})
-
 
 class LazyStartOnEndedRuns(LineFiveBrokenWorld, breaks={"LAZY-005"}):
     """Creates and starts steps lazily on runs that have ended (the terminal guard covers
     ``step_created`` only)."""
 
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
-        run = self.stored_run(run_id)
-        if not _lazy(event) or run is None or run.status not in TERMINAL_RUN_STATUSES:
+        if not _lazy(event):
             return await super().on_create(run_id, event, params)
-        self.state.put_run(_reopened(run))
-        try:
+        with self.shown_running(run_id):
             return await super().on_create(run_id, event, params)
-        finally:
-            self.state.put_run(run)
 
 
 class StepCreatedFlagOnEveryStepResult(LineFiveBrokenWorld, breaks={"LAZY-006"}):

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from tests.broken_worlds.base import LineFiveBrokenWorld, Params
 from worldspec.events import EventRequest, EventResult
-from worldspec.line5.entities import TERMINAL_RUN_STATUSES, ActiveRun, WorkflowRun
 from worldspec.wire_types import MISSING
 
 
@@ -26,23 +25,12 @@ class EveryHookRetained(LineFiveBrokenWorld, breaks={"HOOK-101", "TERM-101"}):
         return result
 
 
-def _reopened(run: WorkflowRun) -> ActiveRun:
-    """``run`` as if it had not ended, for a break that skips the terminal guard."""
-    kept = {
-        key: value for key, value in run.to_wire().items() if key not in ("completedAt", "output", "error")
-    }
-    return ActiveRun.model_validate({**kept, "status": "running"})
-
 
 class AcceptsWaitsOnEndedRunsV7(LineFiveBrokenWorld, breaks={"TERM-001", "TERM-101"}):
     """Creates waits on runs that have ended (the terminal guard forgets wait_created)."""
 
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
-        run = self.stored_run(run_id)
-        if event.event_type != "wait_created" or run is None or run.status not in TERMINAL_RUN_STATUSES:
+        if event.event_type != "wait_created":
             return await super().on_create(run_id, event, params)
-        self.state.put_run(_reopened(run))
-        try:
+        with self.shown_running(run_id):
             return await super().on_create(run_id, event, params)
-        finally:
-            self.state.put_run(run)

@@ -4,30 +4,18 @@ from __future__ import annotations
 
 from tests.broken_worlds.base import BrokenWorld, Params
 from worldspec import errors
-from worldspec.entities import TERMINAL_RUN_STATUSES, ActiveRun, WorkflowRun
+from worldspec.entities import TERMINAL_RUN_STATUSES
 from worldspec.events import EventRequest, EventResult
-
-
-def _reopened(run: WorkflowRun) -> ActiveRun:
-    """``run`` as if it had not ended, for a break that skips the terminal guard."""
-    kept = {
-        key: value for key, value in run.to_wire().items() if key not in ("completedAt", "output", "error")
-    }
-    return ActiveRun.model_validate({**kept, "status": "running"})
 
 
 class AcceptsWaitsOnEndedRuns(BrokenWorld, breaks={"TERM-001", "TERM-002"}):
     """Creates waits on runs that have ended (the terminal guard forgets wait_created)."""
 
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
-        run = self.stored_run(run_id)
-        if event.event_type != "wait_created" or run is None or run.status not in TERMINAL_RUN_STATUSES:
+        if event.event_type != "wait_created":
             return await super().on_create(run_id, event, params)
-        self.state.put_run(_reopened(run))
-        try:
+        with self.shown_running(run_id):
             return await super().on_create(run_id, event, params)
-        finally:
-            self.state.put_run(run)
 
 
 class WaitsOfEndedRunConflict(BrokenWorld, breaks={"TERM-003"}):
@@ -50,13 +38,7 @@ class AcceptsPendingStepEventsAfterEnd(BrokenWorld, warns={"TERM-004"}, may_brea
     the forced interleaving lines up (``may_break``)."""
 
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
-        run = self.stored_run(run_id)
-        ended = run is not None and run.status in TERMINAL_RUN_STATUSES
-        if not ended or event.event_type not in ("step_completed", "step_failed", "step_retrying"):
+        if event.event_type not in ("step_completed", "step_failed", "step_retrying"):
             return await super().on_create(run_id, event, params)
-        assert run is not None
-        self.state.put_run(_reopened(run))
-        try:
+        with self.shown_running(run_id):
             return await super().on_create(run_id, event, params)
-        finally:
-            self.state.put_run(run)
