@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -21,6 +20,9 @@ from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.kit_runner import run_kit  # noqa: E402
 
 
 def one_run(target: str, options: list[str]) -> tuple[dict[str, str], Counter[str], float]:
@@ -28,39 +30,16 @@ def one_run(target: str, options: list[str]) -> tuple[dict[str, str], Counter[st
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "report.json"
         started = time.monotonic()
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                f"--world={target}",
-                *options,
-                "-m",
-                "faults",
-                f"--world-report={report}",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                "--rootdir",
-                scratch,
-            ],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
+        outcomes = run_kit(target, *options, "-m", "faults", timeout=900, keep_report=report)
         seconds = time.monotonic() - started
-        outcomes: dict[str, str] = {}
+        done = outcomes.pop("__process__")
         anomalies: Counter[str] = Counter()
-        if report.exists():
-            for entry in json.loads(report.read_text())["invariants"]:
-                outcomes[entry["id"]] = entry["outcome"]
-                if entry["outcome"] == "fail":
-                    named = re.search(r"^anomaly: (\S+)", entry.get("details", ""), re.MULTILINE)
-                    anomalies[f"{entry['id']} {named.group(1) if named else '?'}"] += 1
-        else:
-            outcomes["__error__"] = done.stdout[-2000:] + done.stderr[-2000:]
+        if not report.exists():
+            return {"__error__": done.stdout[-2000:] + done.stderr[-2000:]}, anomalies, seconds
+        for entry in json.loads(report.read_text())["invariants"]:
+            if entry["outcome"] == "fail":
+                named = re.search(r"^anomaly: (\S+)", entry.get("details", ""), re.MULTILINE)
+                anomalies[f"{entry['id']} {named.group(1) if named else '?'}"] += 1
         return outcomes, anomalies, seconds
 
 
