@@ -6,14 +6,17 @@ Each method turns its Python arguments into the TypeScript call of ``@workflow/w
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any, Generic, Protocol, TypeVar
 
 from reference_worlds.node import results
-from worldspec.entities import Hook, RunStatus, Step, WorkflowRun
+from worldspec.entities import RunStatus, Step, WorkflowRun
 from worldspec.events import CreateEventParams, Event, EventRequest, EventResult
 from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData
-from worldspec.validation import parse_event, parse_hook, parse_run, parse_step
+from worldspec.validation import parse_event, parse_run, parse_step
 from worldspec.wire_types import MISSING
+
+HookT = TypeVar("HookT")
 
 __all__ = ["Events", "Hooks", "Runs", "Steps", "list_params"]
 
@@ -111,15 +114,18 @@ class Steps:
         return results.page(await self._world.call("steps.list", params), parse_step, "steps.list result")
 
 
-class Hooks:
-    def __init__(self, world: _Caller) -> None:
+class Hooks(Generic[HookT]):
+    """``world.hooks`` of either line: ``parse`` reads a hook in the line's model."""
+
+    def __init__(self, world: _Caller, parse: Callable[[Any], HookT]) -> None:
         self._world = world
+        self._parse = parse
 
-    async def get(self, hook_id: str, *, resolve_data: ResolveData = "all") -> Hook:
-        return parse_hook(await self._world.call("hooks.get", hook_id, {"resolveData": resolve_data}))
+    async def get(self, hook_id: str, *, resolve_data: ResolveData = "all") -> HookT:
+        return self._parse(await self._world.call("hooks.get", hook_id, {"resolveData": resolve_data}))
 
-    async def get_by_token(self, token: str, *, resolve_data: ResolveData = "all") -> Hook:
-        return parse_hook(await self._world.call("hooks.getByToken", token, {"resolveData": resolve_data}))
+    async def get_by_token(self, token: str, *, resolve_data: ResolveData = "all") -> HookT:
+        return self._parse(await self._world.call("hooks.getByToken", token, {"resolveData": resolve_data}))
 
     async def list(
         self,
@@ -127,6 +133,6 @@ class Hooks:
         run_id: str | None = None,
         pagination: PaginationOptions | None = None,
         resolve_data: ResolveData = "all",
-    ) -> PaginatedResponse[Hook]:
+    ) -> PaginatedResponse[HookT]:
         params = list_params(pagination, resolve_data, runId=run_id)
-        return results.page(await self._world.call("hooks.list", params), parse_hook, "hooks.list result")
+        return results.page(await self._world.call("hooks.list", params), self._parse, "hooks.list result")

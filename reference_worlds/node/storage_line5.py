@@ -24,7 +24,7 @@ from worldspec.line5.bulk import (
     CreateEventBatchParams,
     EventBatchResult,
 )
-from worldspec.line5.entities import Hook, RunStatus, Step, WorkflowRun
+from worldspec.line5.entities import RunStatus, Step, WorkflowRun
 from worldspec.line5.events import CreateEventParams, Event, EventRequest, EventResult
 from worldspec.line5.validation import parse_event, parse_hook, parse_run, parse_step
 from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData
@@ -34,7 +34,6 @@ from worldspec.validation import ValidationError
 __all__ = [
     "LINE_5_MEMBERS",
     "LineFiveEvents",
-    "LineFiveHooks",
     "LineFiveRuns",
     "LineFiveSteps",
     "NodeStreams",
@@ -179,29 +178,6 @@ class LineFiveSteps:
     ) -> PaginatedResponse[Step]:
         params = list_params(pagination, resolve_data, runId=run_id)
         return results.page(await self._world.call("steps.list", params), parse_step, "steps.list result")
-
-
-class LineFiveHooks:
-    """``world.hooks``: live hooks and hooks retained past their run's end."""
-
-    def __init__(self, world: _Caller) -> None:
-        self._world = world
-
-    async def get(self, hook_id: str, *, resolve_data: ResolveData = "all") -> Hook:
-        return parse_hook(await self._world.call("hooks.get", hook_id, {"resolveData": resolve_data}))
-
-    async def get_by_token(self, token: str, *, resolve_data: ResolveData = "all") -> Hook:
-        return parse_hook(await self._world.call("hooks.getByToken", token, {"resolveData": resolve_data}))
-
-    async def list(
-        self,
-        *,
-        run_id: str | None = None,
-        pagination: PaginationOptions | None = None,
-        resolve_data: ResolveData = "all",
-    ) -> PaginatedResponse[Hook]:
-        params = list_params(pagination, resolve_data, runId=run_id)
-        return results.page(await self._world.call("hooks.list", params), parse_hook, "hooks.list result")
 
 
 class NodeStreams:

@@ -38,15 +38,17 @@ from reference_worlds.node.process import BridgeError, NodeProcess, process_for
 from reference_worlds.node.storage import Events, Hooks, Runs, Steps
 from reference_worlds.node.storage_line5 import (
     LineFiveEvents,
-    LineFiveHooks,
     LineFiveRuns,
     LineFiveSteps,
     NodeStreams,
 )
 from worldspec.capabilities import Capabilities
+from worldspec.entities import Hook
 from worldspec.line5 import capabilities as line5_capabilities
+from worldspec.line5 import entities as line5_entities
 from worldspec.line5 import errors as line5_errors
 from worldspec.line5 import queue as line5_queue
+from worldspec.line5 import validation as line5_validation
 from worldspec.lines import SpecLine, UnsupportedSpecVersion, line_of
 from worldspec.queue import (
     HandlerTimeout,
@@ -57,7 +59,7 @@ from worldspec.queue import (
     parse_queue_payload,
 )
 from worldspec.streams import StreamChunksResponse, StreamInfoResponse
-from worldspec.validation import ValidationError
+from worldspec.validation import ValidationError, parse_hook
 from worldspec.wire import from_tagged
 
 __all__ = ["NodeWorld"]
@@ -152,7 +154,7 @@ class NodeWorld:
     events: Events | LineFiveEvents
     runs: Runs | LineFiveRuns
     steps: Steps | LineFiveSteps
-    hooks: Hooks | LineFiveHooks
+    hooks: Hooks[Hook] | Hooks[line5_entities.Hook]
     streams: NodeStreams
     capabilities: line5_capabilities.WorldCapabilities
 
@@ -175,7 +177,7 @@ class NodeWorld:
         self.events = Events(self)
         self.runs = Runs(self)
         self.steps = Steps(self)
-        self.hooks = Hooks(self)
+        self.hooks = Hooks(self, parse_hook)
         self._process: NodeProcess | None = None
         self._channel: Channel | None = None
         self._world_id: int | None = None
@@ -271,7 +273,7 @@ class NodeWorld:
         self.events = LineFiveEvents(self, members)
         self.runs = LineFiveRuns(self, members)
         self.steps = LineFiveSteps(self)
-        self.hooks = LineFiveHooks(self)
+        self.hooks = Hooks(self, line5_validation.parse_hook)
         self.streams = NodeStreams(self, members)
         world_capabilities = {} if declared is None else declared
         self.capabilities = results.model(
