@@ -37,6 +37,7 @@ __all__ = [
     "finishing_request",
     "from_now",
     "judge_of",
+    "kinds_logged_after_the_end",
     "live_hook",
     "pending_run",
     "race",
@@ -216,3 +217,36 @@ async def events_of(world: World, run_id: str, correlation_id: str) -> list[Even
         for event in await all_events(world, run_id)
         if event.correlation_id is not MISSING and event.correlation_id == correlation_id
     ]
+
+
+async def kinds_logged_after_the_end(world: World, kind: str) -> tuple[list[str], list[str]]:
+    """End a run that has a pending and a running step, a live hook and a waiting wait with
+    ``kind``, then try every event type a client may send on it (a bare restart of the running
+    step included); the event types its log holds after the terminal event, and the whole
+    log's types."""
+    run_id = await started_run(world)
+    pending, running = await created_step(world, run_id), await running_step(world, run_id)
+    hook_id, _ = await live_hook(world, run_id)
+    wait = await waiting_wait(world, run_id)
+    await finish_run(world, run_id, kind)
+    tries: list[EventRequest] = [
+        make.run_started(),
+        make.run_completed(),
+        make.run_failed(),
+        make.run_cancelled(),
+        make.step_created(make.new_id("step")),
+        make.hook_created(make.new_id("hook"), make.token()),
+        make.wait_created(make.new_id("wait"), from_now(60)),
+        make.hook_received(hook_id),
+        make.hook_disposed(hook_id),
+        make.wait_completed(wait),
+        make.step_started(pending),
+        make.step_started(running),
+        make.step_retrying(running),
+        make.step_completed(running),
+    ]
+    for request in tries:
+        await attempt(world.events.create(run_id, request))
+    kinds: list[str] = [event.event_type for event in await all_events(world, run_id)]
+    ended = next(index for index, event_type in enumerate(kinds) if event_type in TERMINAL_RUN_EVENTS)
+    return kinds[ended + 1 :], kinds

@@ -7,20 +7,14 @@ from __future__ import annotations
 from conformance.catalogue.marker import invariant
 from conformance.checks import make
 from conformance.checks.expect import fail, rejects, returns
-from conformance.checks.reads import all_events
 from conformance.checks.scenarios import (
     TERMINAL_RUN_EVENTS,
-    attempt,
     create,
-    created_step,
     finish_run,
-    from_now,
+    kinds_logged_after_the_end,
     live_hook,
-    running_step,
     started_run,
-    waiting_wait,
 )
-from worldspec.events import EventRequest
 from worldspec.pagination import PaginationOptions
 from worldspec.protocol import World
 from worldspec.wire_types import MISSING
@@ -64,33 +58,8 @@ async def test_ended_run_logs_only_step_endings(world: World) -> None:
     live hook and a waiting wait. (Hooks here are not retained, and no ``noop`` may appear in a
     log the kit wrote without gaps.)"""
     for kind in TERMINAL_RUN_EVENTS:
-        run_id = await started_run(world)
-        pending, running = await created_step(world, run_id), await running_step(world, run_id)
-        hook_id, _ = await live_hook(world, run_id)
-        wait = await waiting_wait(world, run_id)
-        await finish_run(world, run_id, kind)
-        tries: list[EventRequest] = [
-            make.run_started(),
-            make.run_completed(),
-            make.run_failed(),
-            make.run_cancelled(),
-            make.step_created(make.new_id("step")),
-            make.hook_created(make.new_id("hook"), make.new_id("token")),
-            make.wait_created(make.new_id("wait"), from_now(60)),
-            make.hook_received(hook_id),
-            make.hook_disposed(hook_id),
-            make.wait_completed(wait),
-            make.step_started(pending),
-            make.step_started(running),
-            make.step_retrying(running),
-            make.step_completed(running),
-        ]
-        for request in tries:
-            await attempt(world.events.create(run_id, request))
-        kinds = [event.event_type for event in await all_events(world, run_id)]
-        ended = next(index for index, event_type in enumerate(kinds) if event_type in TERMINAL_RUN_EVENTS)
+        later, kinds = await kinds_logged_after_the_end(world, kind)
         allowed = STEP_ENDINGS | ({"run_cancelled"} if kind == "run_cancelled" else set())
-        later = kinds[ended + 1 :]
         if set(later) - allowed:
             fail(
                 f"after {kind} only {sorted(allowed)} are appended",

@@ -6,15 +6,13 @@ from __future__ import annotations
 from conformance.catalogue.marker import invariant
 from conformance.checks import make
 from conformance.checks.expect import fail, raises, rejects, returns
-from conformance.checks.reads import all_events
 from conformance.checks.scenarios import (
     TERMINAL_RUN_EVENTS,
-    attempt,
     created_step,
     events_of,
     finish_run,
     from_now,
-    live_hook,
+    kinds_logged_after_the_end,
     running_step,
     started_run,
     waiting_wait,
@@ -55,33 +53,8 @@ async def test_ended_run_logs_only_steps_finishing(world: World) -> None:
     run, by more ``run_cancelled``: checked after trying every event type on ended runs that
     had a pending and a running step, a live hook and a waiting wait."""
     for kind in TERMINAL_RUN_EVENTS:
-        run_id = await started_run(world)
-        pending, running = await created_step(world, run_id), await running_step(world, run_id)
-        hook_id, _ = await live_hook(world, run_id)
-        wait = await waiting_wait(world, run_id)
-        await finish_run(world, run_id, kind)
-        tries: list[EventRequest] = [
-            make.run_started(),
-            make.run_completed(),
-            make.run_failed(),
-            make.run_cancelled(),
-            make.step_created(make.new_id("step")),
-            make.hook_created(make.new_id("hook"), make.token()),
-            make.wait_created(make.new_id("wait"), from_now(60)),
-            make.hook_received(hook_id),
-            make.hook_disposed(hook_id),
-            make.wait_completed(wait),
-            make.step_started(pending),
-            make.step_retrying(running),
-            make.step_completed(running),
-        ]
-        for request in tries:
-            await attempt(world.events.create(run_id, request))
-        log = await all_events(world, run_id)
-        kinds = [event.event_type for event in log]
-        ended = next(index for index, event_type in enumerate(kinds) if event_type in TERMINAL_RUN_EVENTS)
+        later, kinds = await kinds_logged_after_the_end(world, kind)
         allowed = STEP_EVENTS | ({"run_cancelled"} if kind == "run_cancelled" else set())
-        later = kinds[ended + 1 :]
         if set(later) - allowed:
             fail(
                 f"after {kind} only {sorted(allowed)} are appended",
