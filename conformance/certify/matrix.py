@@ -21,7 +21,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from conformance.catalogue.entries import FAMILIES, INVARIANTS
+from conformance.catalogue.entries import FAMILIES, INVARIANTS, Family
 
 __all__ = [
     "Cell",
@@ -116,6 +116,14 @@ def column_not_run(title: str, reason: str) -> Column:
     return Column(title, "", "?", "", f"not run here: {reason}", {})
 
 
+def _by_family() -> list[tuple[Family, list[str]]]:
+    """Each catalogue family with its invariants' IDs, both in catalogue order: the matrix's rows."""
+    return [
+        (family, [ident for ident, invariant in INVARIANTS.items() if invariant.family is family])
+        for family in FAMILIES.values()
+    ]
+
+
 def render_markdown(columns: list[Column]) -> str:
     """The matrix as Markdown: a header row per World, a row per invariant under its family."""
     head = "| invariant | " + " | ".join(f"{c.title} {c.version}".strip() for c in columns) + " |"
@@ -126,11 +134,9 @@ def render_markdown(columns: list[Column]) -> str:
         "| level reached | " + " | ".join(f"**{c.level}**" for c in columns) + " |",
     ]
     lines = [head, rule, *facts]
-    for family in FAMILIES.values():
+    for family, idents in _by_family():
         lines.append(f"| **{family.prefix}** {family.title} | " + " | ".join("" for _ in columns) + " |")
-        for ident, invariant in INVARIANTS.items():
-            if invariant.family is not family:
-                continue
+        for ident in idents:
             cells = []
             for column in columns:
                 cell = column.cell(ident)
@@ -158,14 +164,12 @@ def render_html(columns: list[Column]) -> str:
         for c in columns
     )
     rows = []
-    for family in FAMILIES.values():
+    for family, idents in _by_family():
         rows.append(
             f'<tr class="family" id="family-{escape(family.prefix)}"><th colspan="{len(columns) + 1}">'
             f"{escape(family.prefix)}: {escape(family.title)} ({escape(family.sections)})</th></tr>"
         )
-        for ident, invariant in INVARIANTS.items():
-            if invariant.family is not family:
-                continue
+        for ident in idents:
             cells = []
             for column in columns:
                 cell = column.cell(ident)
@@ -173,9 +177,8 @@ def render_html(columns: list[Column]) -> str:
                 if cell.link:
                     text = f'<a href="{escape(cell.link)}">{text}</a>'
                 cells.append(f'<td class="{escape(cell.outcome.replace(" ", "-"))}">{text}</td>')
-            rows.append(
-                f'<tr><th title="{escape(invariant.statement)}">{escape(ident)}</th>{"".join(cells)}</tr>'
-            )
+            statement = escape(INVARIANTS[ident].statement)
+            rows.append(f'<tr><th title="{statement}">{escape(ident)}</th>{"".join(cells)}</tr>')
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8"><title>worldspec: the World matrix</title>'
