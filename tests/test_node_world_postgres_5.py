@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from reference_worlds.node.install import install
+from reference_worlds.node.presets import WORLD_POSTGRES_5_STAND_INS
 from tests.postgres_support import postgres_dsn
 from tests.test_certify import certify
 
@@ -25,12 +26,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 PACKAGE = "@workflow/world-postgres@5.0.0-beta.29"
-OVERRIDES = {
-    "@workflow/errors@5.0.0-beta.13": "5.0.0-beta.11",
-    "@workflow/utils@5.0.0-beta.7": "5.0.0-beta.6",
-    "@workflow/world@5.0.0-beta.23": "5.0.0-beta.21",
-    "@workflow/world-local@5.0.0-beta.31": "5.0.0-beta.29",
-}
+OVERRIDES = WORLD_POSTGRES_5_STAND_INS
 
 
 @pytest.fixture(scope="module", autouse=True)

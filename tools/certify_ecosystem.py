@@ -24,16 +24,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from conformance.certify.matrix import columns_of, rebased, render_markdown, write_matrix  # noqa: E402
+from reference_worlds.node.presets import WORLD_POSTGRES_5_STAND_INS  # noqa: E402
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
-POSTGRES_5_OVERRIDES = {
-    "@workflow/errors@5.0.0-beta.13": "5.0.0-beta.11",
-    "@workflow/utils@5.0.0-beta.7": "5.0.0-beta.6",
-    "@workflow/world@5.0.0-beta.23": "5.0.0-beta.21",
-    "@workflow/world-local@5.0.0-beta.31": "5.0.0-beta.29",
-}
-"""The nearest published betas for the exact pins of world-postgres 5.0.0-beta.29 that npm does
-not have (docs/findings/world-postgres-5.md)."""
 REDIS = "redis://127.0.0.1:6379/0"  # the tests pick databases 1-15
 
 
@@ -65,7 +58,7 @@ SUBJECTS = (
         NODE,
         (
             "package=@workflow/world-postgres@5.0.0-beta.29",
-            "overrides=" + json.dumps(POSTGRES_5_OVERRIDES),
+            "overrides=" + json.dumps(WORLD_POSTGRES_5_STAND_INS),
             f'env={{"WORKFLOW_POSTGRES_URL": "{POSTGRES}"}}',
         ),
     ),

@@ -135,3 +135,15 @@ def preset_for(spec: str, version: str | None = None) -> Preset:
     if major is not None and (name, major) in MAJOR_PRESETS:
         return MAJOR_PRESETS[(name, major)]
     return PRESETS.get(name, Preset())
+
+
+WORLD_POSTGRES_5_STAND_INS: Final[dict[str, str]] = {
+    "@workflow/errors@5.0.0-beta.13": "5.0.0-beta.11",
+    "@workflow/utils@5.0.0-beta.7": "5.0.0-beta.6",
+    "@workflow/world@5.0.0-beta.23": "5.0.0-beta.21",
+    "@workflow/world-local@5.0.0-beta.31": "5.0.0-beta.29",
+}
+"""npm overrides (NodeWorld's ``overrides`` option) that install
+``@workflow/world-postgres@5.0.0-beta.29``: its exact pins are not published, so each is the
+nearest published beta below it (docs/findings/world-postgres-5.md says why that changes
+nothing judged)."""
