@@ -9,6 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from tests.child_environment import child_environment
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -38,6 +40,7 @@ def run_kit(
             capture_output=True,
             text=True,
             timeout=timeout,
+            env=child_environment(),
         )
         outcomes: dict[str, Any] = {}
         if report.exists():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ from conformance.catalogue.docs import implementing_tests
 from conformance.catalogue.entries import INVARIANTS, invariants_of_line
 from reference_worlds.memory import MemoryWorld
 from tests.broken_worlds import TruncatedPreload
+from tests.child_environment import child_environment
 from tests.postgres_support import postgres_dsn
 from worldspec.capabilities import Capabilities
 from worldspec.lines import SpecLine
@@ -56,7 +56,7 @@ def worldspec(*arguments: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, "CI": "true"},
+        env=child_environment(CI="true"),
     )
 
 

@@ -4,12 +4,13 @@ and the run goes on to a verdict (issue: one stuck call must not stop the whole 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from tests.child_environment import child_environment
 
 REPO = Path(__file__).resolve().parent.parent
 BOUND = 240
@@ -20,8 +21,7 @@ def _kit(
     tmp_path: Path, target: str, *arguments: str
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     report = tmp_path / "report.json"
-    environment = {key: value for key, value in os.environ.items() if key != "WORLDSPEC_WORLD"}
-    environment["PYTHONPATH"] = str(REPO)
+    environment = child_environment(PYTHONPATH=str(REPO))
     process = subprocess.run(
         [
             sys.executable,

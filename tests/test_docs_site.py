@@ -4,12 +4,13 @@ broken links or anchors, and the API reference is generated from the docstrings.
 from __future__ import annotations
 
 import importlib.util
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.child_environment import child_environment
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -39,7 +40,7 @@ def test_the_docs_site_builds_strictly(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        env=child_environment(NO_MKDOCS_2_WARNING="1"),
     )
     assert built.returncode == 0, built.stderr[-5000:]
     for page in ("getting-started", "writing-a-factory", "certifying-an-npm-world", "decisions", "findings"):

@@ -3,7 +3,6 @@ each invariant with the contract page to read, and its pre-flight check names wh
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import main
+from tests.child_environment import child_environment
 from worldspec.capabilities import Capability
 
 REPO = Path(__file__).resolve().parent.parent
@@ -22,7 +22,7 @@ TEMPLATE = REPO / "conformance" / "templates" / "world_project" / "world.py.tmpl
 def _kit(project: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     """The README's command, run by the ``pytest`` console script (which, unlike ``python -m``,
     does not put the project folder on the import path) from the project folder."""
-    environment = {key: value for key, value in os.environ.items() if key != "WORLDSPEC_WORLD"}
+    environment = child_environment()
     return subprocess.run(
         [str(Path(sys.executable).with_name("pytest")), "-p", "no:cacheprovider", *arguments],
         cwd=project, capture_output=True, text=True, env=environment, timeout=300,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html.parser
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conformance.catalogue import FAMILIES, INVARIANTS
+from tests.child_environment import child_environment
 from tests.test_report_html_renders import CHROMIUM, console_messages, render
 
 REPO = Path(__file__).resolve().parent.parent
@@ -26,7 +26,7 @@ def _worldspec(*arguments: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         timeout=600,
-        env={**os.environ, "CI": "true"},
+        env=child_environment(CI="true"),
     )
 
 

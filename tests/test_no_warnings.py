@@ -4,17 +4,17 @@ nothing left running that the kit itself started."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.child_environment import child_environment
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def test_kit_against_memory_world_raises_no_warning(tmp_path: Path) -> None:
-    environment = {key: value for key, value in os.environ.items() if key != "WORLDSPEC_WORLD"}
-    environment["PYTHONPATH"] = str(REPO)
+    environment = child_environment(PYTHONPATH=str(REPO))
     result = subprocess.run(
         [
             sys.executable,

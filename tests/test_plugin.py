@@ -4,13 +4,14 @@ and what a failure report shows."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.child_environment import child_environment
 
 REPO = Path(__file__).resolve().parent.parent
 MEMORY = "reference_worlds.memory:MemoryWorld"
@@ -20,7 +21,7 @@ def run_pytest(
     tmp_path: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """pytest in an empty directory, with the repository importable (as an installed kit is)."""
-    environment = {key: value for key, value in os.environ.items() if key != "WORLDSPEC_WORLD"}
+    environment = child_environment()
     environment.update(PYTHONPATH=str(REPO), **(env or {}))
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
@@ -222,7 +223,7 @@ def _console_script(name: str) -> str:
 
 def test_the_factory_module_is_found_in_the_directory_pytest_runs_from(tmp_path: Path) -> None:
     project = _user_project(tmp_path)
-    environment = {key: value for key, value in os.environ.items() if key != "WORLDSPEC_WORLD"}
+    environment = child_environment()
     found = subprocess.run(
         [_console_script("pytest"), "-p", "no:cacheprovider", "--world=sqlite_world.world:SQLiteWorld",
          "-k", "RUN-014", "-q"],
@@ -233,7 +234,7 @@ def test_the_factory_module_is_found_in_the_directory_pytest_runs_from(tmp_path:
 
 
 def test_a_module_found_nowhere_is_one_sentence_from_pytest_and_certify(tmp_path: Path) -> None:
-    environment = {key: value for key, value in os.environ.items() if key != "WORLDSPEC_WORLD"}
+    environment = child_environment()
     expected = (
         "cannot import module 'sqlite_world.world' named by --world sqlite_world.world:SQLiteWorld: "
         f"it is neither installed nor in the current directory {tmp_path}"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from tests.child_environment import child_environment
 
 REPO = Path(__file__).resolve().parent.parent
 TIMESTAMP_CURSOR = "tests.broken_worlds.races:TimestampCursor"
@@ -59,7 +60,7 @@ def test_the_profile_is_chosen_on_the_command_line() -> None:
 
 def test_the_printed_program_replays_the_disagreement() -> None:
     program = _program(_kit("--world-seed=99"))
-    environment = {**os.environ, "PYTHONPATH": str(REPO)}
+    environment = child_environment(PYTHONPATH=str(REPO))
     replayed = subprocess.run(
         [sys.executable, "-c", program],
         cwd=REPO,

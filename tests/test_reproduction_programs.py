@@ -6,13 +6,13 @@ all succeed) are covered."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.child_environment import child_environment
 from tests.test_plugin import run_pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -27,7 +27,7 @@ def _printed_program(tmp_path: Path, world: str, invariant_id: str) -> str:
 
 
 def _run(program: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    environment = dict(os.environ, PYTHONPATH=str(REPO))
+    environment = child_environment(PYTHONPATH=str(REPO))
     return subprocess.run(
         [sys.executable, "-c", program], cwd=cwd, capture_output=True, text=True, env=environment, timeout=60
     )

@@ -5,11 +5,12 @@ test showing the value, and each failure is stated once."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+from tests.child_environment import child_environment
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -18,8 +19,7 @@ def _kit(
     tmp_path: Path, target: str, *arguments: str
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     report = tmp_path / "report.json"
-    environment = {key: value for key, value in os.environ.items() if key != "WORLDSPEC_WORLD"}
-    environment["PYTHONPATH"] = str(REPO)
+    environment = child_environment(PYTHONPATH=str(REPO))
     process = subprocess.run(
         [
             sys.executable,
