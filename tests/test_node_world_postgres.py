@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ import pytest
 
 from conformance.checks import make
 from reference_worlds.node import NodeWorld
+from reference_worlds.node.databases import CLONE_PREFIX
 from tests.node_certification import KNOWN_FAILURES, certify
 from tests.postgres_support import postgres_dsn
 from worldspec.errors import WorkflowRunNotFoundError
@@ -32,16 +35,21 @@ PACKAGE = "@workflow/world-postgres@4.3.7"
 KNOWN = KNOWN_FAILURES / "world-postgres-4.3.7.toml"
 
 
-def _database_names(server: str) -> set[str]:
+def _clones_of_this_process(server: str) -> set[str]:
+    """The clone databases this process's Worlds hold on the server. Other processes (the other
+    xdist worker) create and drop clones and templates of their own meanwhile, so only these
+    names say what closing a World left behind."""
+    mine = re.compile(rf"^{CLONE_PREFIX}[0-9a-f]{{8}}_{os.getpid()}_\d+$")
     with psycopg.connect(server, autocommit=True) as conn:
-        return {str(row[0]) for row in conn.execute("SELECT datname FROM pg_database").fetchall()}
+        names = {str(row[0]) for row in conn.execute("SELECT datname FROM pg_database").fetchall()}
+    return {name for name in names if mine.match(name)}
 
 
 def test_world_instances_share_no_storage() -> None:
     """A run one World created is unknown to the next: a World's start() re-enqueues the active
     runs of its database, and on a shared one the kit's later tests paid for every earlier one."""
     server = postgres_dsn()
-    before = _database_names(server)
+    before = _clones_of_this_process(server)
 
     async def scenario() -> None:
         first = NodeWorld(PACKAGE, env={"WORKFLOW_POSTGRES_URL": server})
@@ -58,7 +66,7 @@ def test_world_instances_share_no_storage() -> None:
             await second.close()
 
     asyncio.run(scenario())
-    assert _database_names(server) == before, "closing the Worlds drops their databases"
+    assert _clones_of_this_process(server) == before, "closing the Worlds drops their databases"
 
 
 def test_world_postgres_passes_the_kit_except_its_known_failures(tmp_path: Path) -> None:
