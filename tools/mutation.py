@@ -18,6 +18,12 @@ checkout, and resumes there when run again without ``--fresh``. It writes
 survivor with its diff, and whether the run was cut short by ``--time-cap`` (then the mutants
 not reached are counted as such, and the score covers only the mutants checked). Not part of
 CI: a whole run takes about an hour on two busy cores.
+
+``--rerun-survivors`` retests the survivors of the last run in ``--workdir``; where that
+directory is gone (another machine), it retests those ``benchmarks/results/mutation.json``
+records, provided the mutated files are unchanged since the recorded commit (mutmut names a
+mutant by its function and its rank there, so a changed file renames them). The other mutants
+keep their recorded outcome.
 """
 
 from __future__ import annotations
@@ -127,9 +133,32 @@ def diff_of(workdir: Path, name: str) -> str:
     return "\n".join(line for line in shown.stdout.splitlines() if not line.startswith("#")).strip()
 
 
-def summary(statuses: dict[str, str], *, commit: str, cut: bool, seconds: float) -> dict[str, Any]:
-    """The score and counts: killed / (killed + survived) over the mutants mutmut checked."""
+def recorded_survivors(commit: str) -> tuple[list[str], Counter[str]]:
+    """The survivors ``mutation.json`` records and the recorded counts of every other outcome,
+    for a rerun of those survivors at ``commit``; refused (``SystemExit``) when a mutated file
+    changed since the recorded commit, because the names would then point at other mutants."""
+    record = json.loads((RESULTS / "mutation.json").read_text())
+    changed = subprocess.run(
+        ["git", "diff", "--name-only", record["commit"], commit, "--", *MUTATED],
+        cwd=REPO, capture_output=True, text=True, check=True,
+    ).stdout.split()
+    if changed:
+        raise SystemExit(
+            f"{', '.join(changed)} changed since the recorded run at {record['commit'][:12]}: "
+            "the recorded survivor names no longer apply; run without --rerun-survivors"
+        )
+    others = Counter(record["counts"])
+    del others["survived"]
+    return [survivor["name"] for survivor in record["survivors"]], others
+
+
+def summary(
+    statuses: dict[str, str], *, commit: str, cut: bool, seconds: float, carried: Counter[str] | None = None
+) -> dict[str, Any]:
+    """The score and counts: killed / (killed + survived) over the mutants mutmut checked, plus
+    the ``carried`` outcomes of mutants recorded earlier and not run again."""
     counts = Counter(statuses.values())
+    counts.update(carried or Counter())
     killed = sum(counts[status] for status in KILLED)
     judged = killed + counts["survived"]
     return {
@@ -140,7 +169,7 @@ def summary(statuses: dict[str, str], *, commit: str, cut: bool, seconds: float)
         "partial": cut or counts["not checked"] > 0,
         "cutByTimeCap": cut,
         "seconds": round(seconds),
-        "mutants": len(statuses),
+        "mutants": sum(counts.values()),
         "counts": dict(sorted(counts.items())),
         "score": round(killed / judged, 4) if judged else None,
     }
@@ -188,15 +217,27 @@ def main(argv: list[str] | None = None) -> int:
     run_file = args.workdir / "RUN.json"
     if not args.report_only:
         names = [name for name, status in read_results(args.workdir).items() if status == "survived"]
+        previous = json.loads(run_file.read_text()) if run_file.exists() else {}
+        carried: dict[str, Any] | None = previous.get("carried") if args.rerun_survivors else None
         commit = prepare(args.workdir)
+        if args.rerun_survivors and not names:
+            names, from_record = recorded_survivors(commit)
+            carried = {"counts": dict(from_record), "rerun": names}
         chosen = names if args.rerun_survivors else []
         cut, seconds = run_mutmut(args.workdir, args.max_children, args.time_cap, chosen)
         if args.rerun_survivors and run_file.exists():
             seconds += json.loads(run_file.read_text())["seconds"]
-        run_file.write_text(json.dumps({"commit": commit, "cut": cut, "seconds": seconds}))
+        run = {"commit": commit, "cut": cut, "seconds": seconds, "carried": carried}
+        run_file.write_text(json.dumps(run))
     run = json.loads(run_file.read_text())
     statuses = read_results(args.workdir)
-    document = summary(statuses, commit=run["commit"], cut=run["cut"], seconds=run["seconds"])
+    carried_counts = None if run.get("carried") is None else Counter(run["carried"]["counts"])
+    if run.get("carried") is not None:
+        rerun = set(run["carried"]["rerun"])
+        statuses = {name: status for name, status in statuses.items() if name in rerun}
+    document = summary(
+        statuses, commit=run["commit"], cut=run["cut"], seconds=run["seconds"], carried=carried_counts
+    )
     document["survivors"] = [
         {"name": name, "diff": diff_of(args.workdir, name)}
         for name, status in sorted(statuses.items())
