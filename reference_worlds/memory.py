@@ -54,7 +54,7 @@ from worldspec.queue import QueueOptions, QueuePayload, QueueResult
 from worldspec.resolve_data import strip_entity, strip_event
 from worldspec.spec_version import SPEC_VERSION_CURRENT
 from worldspec.ulid import MonotonicUlid
-from worldspec.validation import parse_event, parse_run
+from worldspec.validation import parse_event, parse_hook, parse_run
 from worldspec.wire_types import MISSING
 
 __all__ = ["Interleave", "MemoryWorld", "system_clock"]
@@ -330,6 +330,12 @@ class MemoryBackdoor:
             self._world.line4_state.put_run(parse_run(run))
             log = self._world.line4_state.events.setdefault(str(run["runId"]), [])
             log.extend(parse_event(event) for event in events)
+
+    async def seed_legacy_hook(self, hook: Mapping[str, Any]) -> None:
+        """Store ``hook`` as a live hook holding its token (``worldspec.backdoor.LegacyHookSeeding``)."""
+        stored = parse_hook(hook)
+        async with self._world.lock:
+            _write(self._world.line4_state, rules.Outcome(stored.run_id, hook=stored))
 
     async def read_stored_events(self, run_id: str) -> list[dict[str, Any]]:
         """The stored log of ``run_id`` in wire form."""

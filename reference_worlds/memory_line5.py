@@ -38,7 +38,7 @@ from worldspec.line5.entities import TERMINAL_RUN_STATUSES, Hook, RunStatus, Ste
 from worldspec.line5.events import CreateEventParams, Event, EventRequest, EventResult
 from worldspec.line5.resolve_data import strip_entity, strip_event
 from worldspec.line5.slots import event_id_to_slot, slot_to_event_id
-from worldspec.line5.validation import parse_event, parse_run
+from worldspec.line5.validation import parse_event, parse_hook, parse_run
 from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData
 from worldspec.ulid import MonotonicUlid, successor
 from worldspec.wire_types import MISSING
@@ -468,6 +468,14 @@ class LineFiveBackdoor:
             self._storage.state.put_run(parse_run(run))
             log = self._storage.state.events.setdefault(str(run["runId"]), [])
             log.extend(parse_event(event) for event in events)
+
+    async def seed_legacy_hook(self, hook: Mapping[str, Any]) -> None:
+        """Store ``hook`` as a live hook holding its token (``worldspec.backdoor.LegacyHookSeeding``)."""
+        stored = parse_hook(hook)
+        async with self._storage.host.lock:
+            write_outcome(
+                self._storage.state, Outcome(stored.run_id, hook=stored), self._storage.host.clock()
+            )
 
     async def read_stored_events(self, run_id: str) -> list[dict[str, Any]]:
         """The stored log of ``run_id`` in wire form."""

@@ -103,6 +103,42 @@ def test_a_legacy_run_takes_new_commits_after_its_layout_1_events(tmp_path: Path
     assert (Layout(tmp_path).run_dir(run["runId"]) / "log.jsonl").exists()
 
 
+def test_a_seeded_legacy_hook_is_a_log_commit_and_a_token_entry_another_world_reads(tmp_path: Path) -> None:
+    """Layout 1 had no hook files: ``seed_legacy_hook`` writes the hook as LocalWorld keeps live
+    hooks, so a World opened afterwards finds it, and a legacy ``run_cancelled`` there deletes it
+    and removes its token entry, logging nothing for it."""
+    run, events = _legacy_run({"a": 1})
+    hook = {
+        "runId": run["runId"],
+        "hookId": make.new_id("hook"),
+        "token": make.token(),
+        "ownerId": "owner",
+        "projectId": "project",
+        "environment": "production",
+        "createdAt": 1_700_000_000_000,
+        "metadata": {"seeded": True},
+    }
+
+    async def seed(world: LocalWorld) -> None:
+        await world.worldspec_backdoor.seed_legacy_run(run, events)
+        await world.worldspec_backdoor.seed_legacy_hook(hook)
+
+    async def read_then_cancel(world: LocalWorld) -> list[str]:
+        found = await world.hooks.get_by_token(hook["token"])
+        assert (found.hook_id, found.metadata) == (hook["hookId"], {"seeded": True})
+        await world.events.create(run["runId"], make.run_cancelled())
+        with pytest.raises(errors.HookNotFoundError):
+            await world.hooks.get(hook["hookId"])
+        stored = await world.worldspec_backdoor.read_stored_events(run["runId"])
+        return [event["eventType"] for event in stored]
+
+    token_entry = Layout(tmp_path).token(hook["token"])
+    _with_world(tmp_path, seed)
+    assert token_entry.exists()
+    assert _with_world(tmp_path, read_then_cancel) == ["run_created", "run_cancelled"]
+    assert not token_entry.exists()
+
+
 def test_seeding_an_existing_run_is_refused(tmp_path: Path) -> None:
     run, events = _legacy_run(1)
 

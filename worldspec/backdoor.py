@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["Backdoor", "EncodedPayloadSeeding"]
+__all__ = ["Backdoor", "EncodedPayloadSeeding", "LegacyHookSeeding"]
 
 
 @runtime_checkable
@@ -43,5 +43,23 @@ class EncodedPayloadSeeding(Protocol):
         ``encoding`` (``workflow-cbor-v1``, ``json-text-v1`` or ``cbor-x-v1``), where this
         World keeps data in that encoding; return the run's id. ``runs.get`` must then return
         the decoded value as the run's input.
+        """
+        ...
+
+
+@runtime_checkable
+class LegacyHookSeeding(Protocol):
+    """The backdoor part that gives a legacy run a live hook, so that the kit can check that
+    ``run_cancelled`` on a legacy run deletes it (§6.2)."""
+
+    async def seed_legacy_hook(self, hook: Mapping[str, Any]) -> None:
+        """Store ``hook`` as a live hook of its run, as a pre-event-sourcing World version stored
+        hooks: as a row or entity of their own, with no ``hook_created`` event behind it.
+
+        ``hook`` is a wire-form dict (``runId``, ``hookId``, ``token``, ``ownerId``,
+        ``projectId``, ``environment``, ``createdAt``, ``metadata`` as plain JSON; no
+        ``specVersion``) whose run was stored by ``seed_legacy_run`` and has not ended, and whose
+        token no live hook holds. Afterwards ``hooks.get``, ``hooks.getByToken`` and
+        ``hooks.list`` find it, and it holds its token, until something deletes it.
         """
         ...

@@ -3,6 +3,7 @@
 A seeded run and its events keep their payloads as plain JSON in the legacy ``jsonb`` columns
 (``runs.input_json``/``output_json``, ``events.event_data_json``), the ``bytea`` columns NULL and
 ``spec_version`` as given (NULL when absent), so reading them exercises the fallback of §6.3.
+A seeded hook is a row of ``hooks``, the table that holds every live hook.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from psycopg_pool import AsyncConnectionPool
 from pydantic import TypeAdapter
 
 from reference_worlds.postgres.codec import encode_value
-from reference_worlds.postgres.rows import EVENT_SELECT, event_from_row
+from reference_worlds.postgres.rows import EVENT_SELECT, HOOK_COLUMNS, event_from_row, hook_values
 from worldspec.entities import WorkflowRun
+from worldspec.validation import parse_hook
 from worldspec.wire_types import MISSING, coerce_js_date
 
 __all__ = ["PostgresBackdoor"]
@@ -32,6 +34,10 @@ _SEED_EVENT: Final = """
 INSERT INTO events (run_id, event_id, event_type, correlation_id, created_at, spec_version, event_data_json)
 VALUES (%s, %s, %s, %s, %s, %s, %s)
 """
+_SEED_HOOK: Final = (
+    f"INSERT INTO hooks ({', '.join(name for name, _ in HOOK_COLUMNS)}) "
+    f"VALUES ({', '.join('%s' for _ in HOOK_COLUMNS)})"
+)
 
 
 def _legacy_json(wire: Mapping[str, Any], key: str) -> Jsonb | None:
@@ -83,6 +89,15 @@ class PostgresBackdoor:
             await conn.execute(_SEED_RUN, run_row)
             async with conn.cursor() as cursor:
                 await cursor.executemany(_SEED_EVENT, event_rows)
+
+    async def seed_legacy_hook(self, hook: Mapping[str, Any]) -> None:
+        """Store ``hook`` as a row of ``hooks`` (``worldspec.backdoor.LegacyHookSeeding``): the
+        table a legacy version kept hooks in too, with no ``hook_created`` event behind them.
+        Its run was stored by ``seed_legacy_run``, so no cached state of that run claims to
+        know all its hooks."""
+        values = hook_values(parse_hook(hook))
+        async with self._pool().connection() as conn:
+            await conn.execute(_SEED_HOOK, [values[name] for name, _ in HOOK_COLUMNS])
 
     async def read_stored_events(self, run_id: str) -> list[dict[str, Any]]:
         """The run's events as storage holds them (legacy rows through the fallback), ascending."""
