@@ -3,24 +3,28 @@
     pip install -e '.[mutation]'
     python tools/mutation.py [--workdir DIR] [--max-children 2] [--time-cap 4500] [--fresh]
     python tools/mutation.py --rerun-survivors   # after a kit change: retest the survivors only
+    python tools/mutation.py --target plumbing   # the queue, streams and paging instead
 
-mutmut (pinned in the ``mutation`` extra; docs/decisions.md says why mutmut) mutates
-``reference_worlds/rules.py`` and ``reference_worlds/memory.py``, and for every mutant runs the
-kit against the mutated ``MemoryWorld`` (``--world=reference_worlds.memory:MemoryWorld
---world-profile=quick``, only the invariant tests that reach the mutated function). A mutant
+mutmut (pinned in the ``mutation`` extra; docs/decisions.md says why mutmut) mutates the files of
+one target: ``rules`` (the default: ``reference_worlds/rules.py`` and ``reference_worlds/memory.py``,
+the event rules) or ``plumbing`` (the in-process queue, the memory streams and the paging every
+list uses), and for every mutant runs the kit against the mutated ``MemoryWorld``
+(``--world=reference_worlds.memory:MemoryWorld --world-profile=quick``, only the invariant
+tests that reach the mutated function). A mutant
 the kit fails, or warns about (a broken SHOULD rule), is killed; one it passes survived, and is
 a rule the kit does not check or a change that alters no behaviour (triaged in
 docs/decisions.md). ``tools/mutation_probe.py`` makes the kit's exit status say so.
 
 The run happens in a scratch copy of the committed tree (``git archive HEAD``), never in the
 checkout, and resumes there when run again without ``--fresh``. It writes
-``benchmarks/results/mutation.json`` and ``mutation.md``: the commit measured, the score, every
+``benchmarks/results/mutation.json`` and ``mutation.md`` (``mutation-plumbing.*`` for the
+other target): the commit measured, the score, every
 survivor with its diff, and whether the run was cut short by ``--time-cap`` (then the mutants
 not reached are counted as such, and the score covers only the mutants checked). Not part of
 CI: a whole run takes about an hour on two busy cores.
 
 ``--rerun-survivors`` retests the survivors of the last run in ``--workdir``; where that
-directory is gone (another machine), it retests those ``benchmarks/results/mutation.json``
+directory is gone (another machine), it retests those the target's results file
 records, provided the mutated files are unchanged since the recorded commit (mutmut names a
 mutant by its function and its rank there, so a changed file renames them). The other mutants
 keep their recorded outcome.
@@ -44,7 +48,15 @@ from mutmut.stats import status_by_exit_code
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "benchmarks" / "results"
-MUTATED = ("reference_worlds/rules.py", "reference_worlds/memory.py")
+TARGETS: dict[str, tuple[str, ...]] = {
+    "rules": ("reference_worlds/rules.py", "reference_worlds/memory.py"),
+    "plumbing": (
+        "reference_worlds/inprocess_queue.py",
+        "reference_worlds/memory_streams.py",
+        "reference_worlds/paging.py",
+    ),
+}
+"""The files each target mutates."""
 KIT_ARGS = (
     "--world=reference_worlds.memory:MemoryWorld",
     "--world-profile=quick",
@@ -58,20 +70,24 @@ KIT_ARGS = (
 KILLED = ("killed", "timeout", "caught by type check", "segfault")
 
 
-def _mutmut_section() -> str:
+def _results_stem(target: str) -> str:
+    return "mutation" if target == "rules" else f"mutation-{target}"
+
+
+def _mutmut_section(mutated: tuple[str, ...]) -> str:
     def toml_list(items: tuple[str, ...] | list[str]) -> str:
         return "[" + ", ".join(json.dumps(item) for item in items) + "]"
 
     return (
         "\n[tool.mutmut]\n"
         'source_paths = ["reference_worlds"]\n'
-        f"only_mutate = {toml_list(MUTATED)}\n"
+        f"only_mutate = {toml_list(mutated)}\n"
         'also_copy = ["worldspec", "conformance", "mutation_probe.py"]\n'
         f"pytest_add_cli_args = {toml_list(KIT_ARGS)}\n"
     )
 
 
-def prepare(workdir: Path) -> str:
+def prepare(workdir: Path, mutated: tuple[str, ...]) -> str:
     """Export the committed tree into ``workdir`` with mutmut's configuration; the commit."""
     commit = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
@@ -86,7 +102,7 @@ def prepare(workdir: Path) -> str:
     subprocess.run(["tar", "-x", "-C", str(workdir)], input=archive, check=True)
     (workdir / "mutation_probe.py").write_text((REPO / "tools" / "mutation_probe.py").read_text())
     with (workdir / "pyproject.toml").open("a") as pyproject:
-        pyproject.write(_mutmut_section())
+        pyproject.write(_mutmut_section(mutated))
     return commit
 
 
@@ -116,10 +132,10 @@ def run_mutmut(workdir: Path, max_children: int, time_cap: float, names: list[st
     return cut, time.monotonic() - started
 
 
-def read_results(workdir: Path) -> dict[str, str]:
+def read_results(workdir: Path, mutated: tuple[str, ...]) -> dict[str, str]:
     """Every mutant's status, by mutmut's name for it."""
     statuses: dict[str, str] = {}
-    for path in MUTATED:
+    for path in mutated:
         meta = workdir / "mutants" / f"{path}.meta"
         if meta.exists():
             for name, exit_code in json.loads(meta.read_text())["exit_code_by_key"].items():
@@ -133,13 +149,14 @@ def diff_of(workdir: Path, name: str) -> str:
     return "\n".join(line for line in shown.stdout.splitlines() if not line.startswith("#")).strip()
 
 
-def recorded_survivors(commit: str) -> tuple[list[str], Counter[str]]:
-    """The survivors ``mutation.json`` records and the recorded counts of every other outcome,
+def recorded_survivors(commit: str, target: str) -> tuple[list[str], Counter[str]]:
+    """The survivors the ``target``'s results file records and the recorded counts of every other outcome,
     for a rerun of those survivors at ``commit``; refused (``SystemExit``) when a mutated file
     changed since the recorded commit, because the names would then point at other mutants."""
-    record = json.loads((RESULTS / "mutation.json").read_text())
+    record = json.loads((RESULTS / f"{_results_stem(target)}.json").read_text())
+    mutated = tuple(record["mutated"])
     changed = subprocess.run(
-        ["git", "diff", "--name-only", record["commit"], commit, "--", *MUTATED],
+        ["git", "diff", "--name-only", record["commit"], commit, "--", *mutated],
         cwd=REPO, capture_output=True, text=True, check=True,
     ).stdout.split()
     if changed:
@@ -153,7 +170,13 @@ def recorded_survivors(commit: str) -> tuple[list[str], Counter[str]]:
 
 
 def summary(
-    statuses: dict[str, str], *, commit: str, cut: bool, seconds: float, carried: Counter[str] | None = None
+    statuses: dict[str, str],
+    *,
+    mutated: tuple[str, ...],
+    commit: str,
+    cut: bool,
+    seconds: float,
+    carried: Counter[str] | None = None,
 ) -> dict[str, Any]:
     """The score and counts: killed / (killed + survived) over the mutants mutmut checked, plus
     the ``carried`` outcomes of mutants recorded earlier and not run again."""
@@ -164,7 +187,7 @@ def summary(
     return {
         "tool": f"mutmut {version('mutmut')}",
         "commit": commit,
-        "mutated": list(MUTATED),
+        "mutated": list(mutated),
         "kitArguments": list(KIT_ARGS),
         "partial": cut or counts["not checked"] > 0,
         "cutByTimeCap": cut,
@@ -176,10 +199,11 @@ def summary(
 
 
 def write_markdown(document: dict[str, Any], path: Path) -> None:
-    """``mutation.md``: the figures and each survivor's diff."""
+    """The Markdown results: the figures and each survivor's diff."""
     score = document["score"]
     lines = [
-        "# Mutation score of the kit against the reference World",
+        "# Mutation score of the kit against the reference World"
+        + ("" if document["mutated"] == list(TARGETS["rules"]) else ": its plumbing"),
         "",
         f"Measured with {document['tool']} at commit `{document['commit'][:12]}` over "
         + ", ".join(f"`{path}`" for path in document["mutated"])
@@ -203,7 +227,8 @@ def write_markdown(document: dict[str, Any], path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/worldspec-mutation"))
+    parser.add_argument("--target", choices=sorted(TARGETS), default="rules", help="what to mutate")
+    parser.add_argument("--workdir", type=Path, help="scratch directory (default: one per target under /tmp)")
     parser.add_argument("--max-children", type=int, default=2)
     parser.add_argument("--time-cap", type=float, default=4500.0, help="seconds before the run is cut")
     parser.add_argument("--fresh", action="store_true", help="start over instead of resuming")
@@ -212,16 +237,19 @@ def main(argv: list[str] | None = None) -> int:
         "--rerun-survivors", action="store_true", help="retest the last run's survivors only"
     )
     args = parser.parse_args(argv)
+    mutated = TARGETS[args.target]
+    if args.workdir is None:
+        args.workdir = Path("/tmp/worldspec-mutation" + ("" if args.target == "rules" else f"-{args.target}"))
     if args.fresh and args.workdir.exists():
         subprocess.run(["rm", "-rf", str(args.workdir)], check=True)
     run_file = args.workdir / "RUN.json"
     if not args.report_only:
-        names = [name for name, status in read_results(args.workdir).items() if status == "survived"]
+        names = [name for name, status in read_results(args.workdir, mutated).items() if status == "survived"]
         previous = json.loads(run_file.read_text()) if run_file.exists() else {}
         carried: dict[str, Any] | None = previous.get("carried") if args.rerun_survivors else None
-        commit = prepare(args.workdir)
+        commit = prepare(args.workdir, mutated)
         if args.rerun_survivors and not names:
-            names, from_record = recorded_survivors(commit)
+            names, from_record = recorded_survivors(commit, args.target)
             carried = {"counts": dict(from_record), "rerun": names}
         chosen = names if args.rerun_survivors else []
         cut, seconds = run_mutmut(args.workdir, args.max_children, args.time_cap, chosen)
@@ -230,13 +258,18 @@ def main(argv: list[str] | None = None) -> int:
         run = {"commit": commit, "cut": cut, "seconds": seconds, "carried": carried}
         run_file.write_text(json.dumps(run))
     run = json.loads(run_file.read_text())
-    statuses = read_results(args.workdir)
+    statuses = read_results(args.workdir, mutated)
     carried_counts = None if run.get("carried") is None else Counter(run["carried"]["counts"])
     if run.get("carried") is not None:
         rerun = set(run["carried"]["rerun"])
         statuses = {name: status for name, status in statuses.items() if name in rerun}
     document = summary(
-        statuses, commit=run["commit"], cut=run["cut"], seconds=run["seconds"], carried=carried_counts
+        statuses,
+        mutated=mutated,
+        commit=run["commit"],
+        cut=run["cut"],
+        seconds=run["seconds"],
+        carried=carried_counts,
     )
     document["survivors"] = [
         {"name": name, "diff": diff_of(args.workdir, name)}
@@ -244,8 +277,9 @@ def main(argv: list[str] | None = None) -> int:
         if status == "survived"
     ]
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "mutation.json").write_text(json.dumps(document, indent=2) + "\n")
-    write_markdown(document, RESULTS / "mutation.md")
+    stem = _results_stem(args.target)
+    (RESULTS / f"{stem}.json").write_text(json.dumps(document, indent=2) + "\n")
+    write_markdown(document, RESULTS / f"{stem}.md")
     print(f"score {document['score']} over {document['mutants']} mutants; partial: {document['partial']}")
     return 0
 
