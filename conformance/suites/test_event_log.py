@@ -137,9 +137,9 @@ async def test_list_order_is_append_order(world: World) -> None:
 @invariant("EVT-003")
 async def test_get_returns_the_listed_event(world: World, world_line: SpecLine) -> None:
     """``events.get(runId, eventId)`` returns each event exactly as ``events.list`` does; an
-    unknown eventId, or an eventId asked for under another run, is refused. On the 5.x line
-    every run has the same slot ids (SLOT-009), so the id from elsewhere is a slot the run has
-    not reached."""
+    unknown eventId, an eventId asked for under another run, and an eventId asked for under a
+    run that does not exist are refused. On the 5.x line every run has the same slot ids
+    (SLOT-009), so the id from elsewhere is a slot the run has not reached."""
     runs = list(_by_run(await every_kind_of_event(world)))
     for run_id in runs:
         for event in await all_events(world, run_id):
@@ -150,6 +150,9 @@ async def test_get_returns_the_listed_event(world: World, world_line: SpecLine) 
                 )
     unknown = make.new_id("evnt")
     await rejects(world.events.get(runs[0], unknown), f"events.get of an unknown eventId {unknown!r}")
+    first = (await all_events(world, runs[0]))[0].event_id
+    nowhere = make.new_id("wrun")
+    await rejects(world.events.get(nowhere, first), f"events.get under a run that does not exist ({nowhere})")
     if world_line is SpecLine.LINE_4:
         elsewhere = (await all_events(world, runs[1]))[0].event_id
         await rejects(world.events.get(runs[0], elsewhere), "events.get of another run's eventId")
@@ -281,9 +284,11 @@ async def test_create_result_honours_resolve_data(world: World, world_line: Spec
 
 
 @invariant("EVT-007")
-async def test_list_by_correlation_id_is_scoped_to_the_run(world: World) -> None:
+async def test_list_by_correlation_id_is_scoped_to_the_run(world: World, world_line: SpecLine) -> None:
     """``listByCorrelationId({correlationId, runId})`` returns exactly that entity's events in
-    that run, ascending: a step's five events, and a wait whose correlationId two runs share."""
+    that run, ascending: a step's five events, and a wait whose correlationId two runs share.
+    On the 4.x line, where ``runId`` may be left out (§9), the same call without it returns the
+    events of every run for that correlationId: the wait's four, each run's in its order."""
     wait_id, step_id = make.new_id("wait"), make.new_id("step")
     appended: dict[tuple[str, str], list[str]] = defaultdict(list)
     step_events: list[EventRequest] = [make.step_created(step_id), make.step_started(step_id)]
@@ -310,6 +315,30 @@ async def test_list_by_correlation_id_is_scoped_to_the_run(world: World) -> None
                     ("expected eventIds", expected),
                     ("listed", listed.data),
                 )
+    if world_line is SpecLine.LINE_4:
+        await _listed_across_runs(world, wait_id, {run_id: appended[(run_id, wait_id)] for run_id in runs})
+
+
+async def _listed_across_runs(world: World, correlation_id: str, by_run: dict[str, list[str]]) -> None:
+    """``listByCorrelationId`` without a runId lists each run's events of ``correlation_id``
+    (``by_run``, each in append order), all of them and in each run's order."""
+    listed = await returns(
+        world.events.list_by_correlation_id(correlation_id, pagination=PaginationOptions(limit=1000)),
+        "listByCorrelationId without a runId",
+    )
+    got = [event.event_id for event in listed.data]
+    in_run_order = all(
+        [event_id for event_id in got if event_id in expected] == expected for expected in by_run.values()
+    )
+    every = [event_id for expected in by_run.values() for event_id in expected]
+    if sorted(got) != sorted(every) or not in_run_order:
+        fail(
+            f"listByCorrelationId({correlation_id!r}) without a runId returns the events of every run "
+            "for it, each run's ascending",
+            "returned others",
+            *((f"expected eventIds of {run_id}", expected) for run_id, expected in by_run.items()),
+            ("listed", listed.data),
+        )
 
 
 def _careless(model: type[BaseModel], **fields: Any) -> Any:

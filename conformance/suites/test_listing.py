@@ -206,7 +206,9 @@ async def test_has_more_comes_with_a_fresh_cursor(world: World) -> None:
 async def test_empty_result_shape(world: World) -> None:
     """An empty listing is exactly ``{data: [], cursor: null, hasMore: false}``: runs of an
     unused workflow name, steps and hooks of a run that has none, events of an unused
-    correlationId."""
+    correlationId. The events, steps and hooks of a run that does not exist are such an empty
+    listing too, or a refusal with a contract error (docs/decisions.md, "Listing what a
+    missing run holds")."""
     run_id = await pending_run(world)
     page = PaginationOptions(limit=10)
     empties: dict[str, Callable[[], Awaitable[PaginatedResponse[Any]]]] = {
@@ -218,19 +220,44 @@ async def test_empty_result_shape(world: World) -> None:
         ),
     }
     for name, read in empties.items():
-        got = await returns(read(), name)
-        if got.data or got.cursor is not None or got.has_more is not False:
+        _require_empty(name, await returns(read(), name))
+    nowhere = make.new_id("wrun")
+    of_no_run: dict[str, Callable[[], Awaitable[PaginatedResponse[Any]]]] = {
+        "events.list": lambda: world.events.list(nowhere, pagination=page),
+        "steps.list": lambda: world.steps.list(nowhere, pagination=page),
+        "hooks.list": lambda: world.hooks.list(run_id=nowhere, pagination=page),
+        "listByCorrelationId": lambda: world.events.list_by_correlation_id(
+            make.new_id("step"), run_id=nowhere, pagination=page
+        ),
+    }
+    for name, read in of_no_run.items():
+        action = f"{name} of a run that does not exist ({nowhere})"
+        try:
+            got = await read()
+        except errors.WorkflowError:
+            continue
+        except Exception as error:
             fail(
-                f"an empty {name} is {{data: [], cursor: null, hasMore: false}}",
-                "returned otherwise",
-                ("got", got),
+                f"{action} returns an empty page or refuses with a contract error",
+                f"raised {type(error).__name__}: {error}",
             )
+        _require_empty(action, got)
+
+
+def _require_empty(listing: str, got: PaginatedResponse[Any]) -> None:
+    if got.data or got.cursor is not None or got.has_more is not False:
+        fail(
+            f"an empty {listing} is {{data: [], cursor: null, hasMore: false}}",
+            "returned otherwise",
+            ("got", got),
+        )
 
 
 @invariant("LIST-004")
 async def test_default_orders(world: World) -> None:
     """Without ``sortOrder``: events are listed oldest first (append order), runs and steps
-    newest first, hooks oldest first."""
+    newest first, hooks oldest first. "Newest" is by creation: the oldest run and the oldest
+    step change after the others were created, and keep their places."""
     name = make.workflow_name()
     runs = await _runs_of(world, name, 3)
     run_id = runs[0]
@@ -242,6 +269,8 @@ async def test_default_orders(world: World) -> None:
         appended.append(
             (await _create(world, run_id, make.hook_created(hook_id, make.token()))).event.event_id
         )
+    await asyncio.sleep(RUN_SPACING)
+    appended.append((await _create(world, run_id, make.step_started(steps[0]))).event.event_id)
     page = PaginationOptions(limit=100)
     defaults: list[tuple[str, Callable[[], Awaitable[PaginatedResponse[Any]]], list[str]]] = [
         ("events (oldest first)", lambda: world.events.list(run_id, pagination=page), appended),

@@ -50,6 +50,21 @@ class GetFindsEventsOfOtherRuns(BrokenWorld, breaks={"EVT-003"}):
         return await super().on_get_event(run_id, event_id, **options)
 
 
+class EventReadsOfAMissingRunCrash(BrokenWorld, breaks={"EVT-003", "LIST-003"}):
+    """Reads a run's log as ``logs[run_id]``: ``events.get`` and ``events.list`` under a run
+    that was never created raise ``KeyError``, neither a contract error nor an empty page."""
+
+    async def on_get_event(self, run_id: str, event_id: str, **options: Any) -> Event:
+        if run_id not in self.state.events:
+            raise KeyError(run_id)
+        return await super().on_get_event(run_id, event_id, **options)
+
+    async def on_list_events(self, run_id: str, **options: Any) -> PaginatedResponse[Event]:
+        if run_id not in self.state.events:
+            raise KeyError(run_id)
+        return await super().on_list_events(run_id, **options)
+
+
 def _log_anyway(world: BrokenWorld, run_id: str, event: EventRequest) -> None:
     """Append ``event`` to the run's log as if it had been accepted."""
     wire = event.to_wire()
@@ -149,6 +164,19 @@ class CorrelationListIgnoresRun(BrokenWorld, breaks={"EVT-007"}):
         self, correlation_id: str, *, run_id: str | None = None, **options: Any
     ) -> PaginatedResponse[Event]:
         return await super().on_list_by_correlation_id(correlation_id, **options)
+
+
+class CorrelationListWithoutRunFindsNothing(BrokenWorld, breaks={"EVT-007"}):
+    """``listByCorrelationId`` always filters on the runId, so without one (SQL's
+    ``run_id = NULL``) it matches no event instead of every run's."""
+
+    async def on_list_by_correlation_id(
+        self, correlation_id: str, *, run_id: str | None = None, **options: Any
+    ) -> PaginatedResponse[Event]:
+        found = await super().on_list_by_correlation_id(correlation_id, run_id=run_id, **options)
+        if run_id is not None:
+            return found
+        return found.model_copy(update={"data": [], "cursor": None, "has_more": False})
 
 
 class UnknownEventTypesIgnored(BrokenWorld, breaks={"EVT-008"}):

@@ -68,6 +68,20 @@ class HooksNewestFirstByDefault(BrokenWorld, breaks={"LIST-004"}):
         return await super().on_list_hooks(pagination=newest_first, **options)
 
 
+class StepsOrderedByLastChange(BrokenWorld, breaks={"LIST-004"}, may_break={"LIST-001"}):
+    """``steps.list`` orders by ``updatedAt`` where it should order by creation (the author
+    wrote ``ORDER BY updated_at``): a step that started after later steps were created moves
+    to the front of the newest-first listing."""
+
+    async def on_list_steps(
+        self, run_id: str, *, pagination: PaginationOptions | None = None, **options: Any
+    ) -> PaginatedResponse[Step]:
+        page = await super().on_list_steps(run_id, pagination=pagination, **options)
+        ascending = pagination is not None and pagination.sort_order == "asc"
+        ordered = sorted(page.data, key=lambda step: step.updated_at, reverse=not ascending)
+        return page.model_copy(update={"data": ordered})
+
+
 class RunListIgnoresStatus(BrokenWorld, breaks={"LIST-005", "COH-004"}):
     """``runs.list`` ignores the ``status`` filter."""
 
