@@ -466,8 +466,8 @@ def world_fault_seed(request: pytest.FixtureRequest) -> int:
 
 @pytest.fixture
 def world_evidence(request: pytest.FixtureRequest) -> Evidence:
-    """Where a race or model test says how much it looked (rounds, forcing, budget); the
-    invariant's record carries it."""
+    """Where a race or model test says how much it looked (rounds, forcing, budget), and any
+    test notes what it could not judge; the invariant's record carries it."""
     evidence = Evidence()
     _facts(request.node)["evidence"] = evidence
     return evidence

@@ -314,7 +314,7 @@ _TABLE: Final[tuple[tuple[str, Level, str], ...]] = (
     (
         "LEG-003",
         "MUST",
-        "Runs stored with specVersion absent/≤ 1 (whatever `v1Compat` says) follow §6.2: cancel, unchecked received/wait_completed, rest refused.",
+        "Runs stored with specVersion absent/≤ 1 (whatever `v1Compat` says) follow §6.2: cancel (deleting their hooks), unchecked received/wait_completed, rest refused.",
     ),
     ("LEG-004", "MUST", "`run_created` at `specVersion: 1` keeps a JSON input as JSON, not bytes."),
     (

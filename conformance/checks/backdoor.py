@@ -2,16 +2,17 @@
 
 A test reaches here only when the plugin found the capability it declares
 (``requires=Capability.LEGACY_SEEDING`` or ``LEGACY_CODEC``), so a missing backdoor is a kit
-error, not a skip.
+error, not a skip. Seeding a legacy run's hooks (``LegacyHookSeeding``) is no capability: a
+test uses it where the backdoor has it and says in its record what it could not judge otherwise.
 """
 
 from __future__ import annotations
 
 from conformance.world.capabilities import backdoor_of
-from worldspec.backdoor import Backdoor, EncodedPayloadSeeding
+from worldspec.backdoor import Backdoor, EncodedPayloadSeeding, LegacyHookSeeding
 from worldspec.protocol import World
 
-__all__ = ["backdoor", "encoded_payload_seeding"]
+__all__ = ["backdoor", "encoded_payload_seeding", "legacy_hook_seeding"]
 
 
 def backdoor(world: World) -> Backdoor:
@@ -28,3 +29,9 @@ def encoded_payload_seeding(world: World) -> EncodedPayloadSeeding:
     if not isinstance(door, EncodedPayloadSeeding):
         raise RuntimeError("the test declares legacy_codec, yet the backdoor has no seed_encoded_input")
     return door
+
+
+def legacy_hook_seeding(world: World) -> LegacyHookSeeding | None:
+    """The backdoor's ``seed_legacy_hook``, or ``None`` when the World's backdoor lacks it."""
+    door = backdoor_of(world)
+    return door if isinstance(door, LegacyHookSeeding) else None

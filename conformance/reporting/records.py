@@ -44,7 +44,8 @@ OUTCOMES: tuple[Outcome, ...] = ("fail", "unjudged", "expected-fail", "skip", "w
 
 @dataclass
 class Evidence:
-    """How much a race or model test looked, so a pass says what it is worth."""
+    """How much a race or model test looked, so a pass says what it is worth; any test may add
+    ``notes``, such as a part of its rule it could not judge on this World."""
 
     attempts: int = 0
     """Rounds of a race, or example sequences of the model, that ran."""

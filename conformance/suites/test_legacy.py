@@ -9,16 +9,19 @@ from typing import Any
 
 from conformance.catalogue.marker import invariant
 from conformance.checks import make
-from conformance.checks.backdoor import backdoor, encoded_payload_seeding
+from conformance.checks.backdoor import backdoor, encoded_payload_seeding, legacy_hook_seeding
 from conformance.checks.expect import fail, raises, rejects, returns
 from conformance.checks.reads import all_events, run_of
 from conformance.checks.scenarios import event_in, pending_run, run_in
+from conformance.reporting.records import Evidence
 from conformance.world.capabilities import capabilities_of
 from conformance.world.spec_line import highest_version
 from worldspec import errors, wire
+from worldspec.backdoor import LegacyHookSeeding
 from worldspec.capabilities import Capability
 from worldspec.events import CreateEventParams, EventRequest, event_data_of
 from worldspec.lines import LINE_5_VERSIONS, SpecLine
+from worldspec.pagination import PaginationOptions
 from worldspec.protocol import World
 from worldspec.spec_version import SPEC_VERSION_CURRENT
 from worldspec.ulid import MonotonicUlid
@@ -300,14 +303,71 @@ async def _follows_legacy_rules(world: World, run_id: str, params: CreateEventPa
             fail(f"{attempt} on {label} leaves it cancelled", "left it otherwise", ("run", run))
 
 
+async def _seeded_live_hook(world: World, door: LegacyHookSeeding, run_id: str, label: str) -> dict[str, Any]:
+    """A live hook of the legacy run ``run_id``, stored through the backdoor as an older World
+    version stored hooks (no ``hook_created`` behind it, no specVersion, JSON metadata), and
+    seen live through ``hooks.getByToken``; the hook in wire form."""
+    hook: dict[str, Any] = {
+        "runId": run_id,
+        "hookId": make.new_id("hook"),
+        "token": make.token(),
+        "ownerId": "owner_legacy",
+        "projectId": "project_legacy",
+        "environment": "production",
+        "createdAt": 1_700_000_000_000,
+        "metadata": {"seededAs": "legacy"},
+    }
+    await door.seed_legacy_hook(hook)
+    await returns(
+        world.hooks.get_by_token(hook["token"]),
+        f"hooks.getByToken of the hook the backdoor's seed_legacy_hook stored on {label}",
+    )
+    return hook
+
+
+async def _hook_is_gone(world: World, hook: dict[str, Any], label: str) -> None:
+    """After ``run_cancelled`` on ``label``, its ``hook`` is deleted and its token free (§6.2).
+    Which error a miss raises is HOOK-009's to judge."""
+    run_id, token = str(hook["runId"]), str(hook["token"])
+    deleted = f"the seeded hook of {label}, which run_cancelled must delete,"
+    await rejects(world.hooks.get_by_token(token), f"hooks.getByToken of {deleted}")
+    await rejects(world.hooks.get(str(hook["hookId"])), f"hooks.get of {deleted}")
+    listed = await returns(
+        world.hooks.list(run_id=run_id, pagination=PaginationOptions(limit=100)),
+        f"hooks.list({{runId}}) of {label}, after run_cancelled",
+    )
+    if listed.data:
+        fail(
+            f"run_cancelled on {label} deletes its hooks: hooks.list for the run is then empty",
+            f"lists {len(listed.data)}",
+            ("hooks", listed.data),
+        )
+    reused = await returns(
+        world.events.create(await pending_run(world), make.hook_created(make.new_id("hook"), token)),
+        f"hook_created on a current run with the token of {deleted}",
+    )
+    if reused.event is MISSING or reused.event.event_type != "hook_created":
+        fail(
+            f"run_cancelled on {label} frees its hooks' tokens: another run's hook_created with one "
+            "creates the hook",
+            "answered otherwise (the token is still held)",
+            ("result", reused),
+        )
+
+
 @invariant("LEG-003")
-async def test_stored_version_selects_legacy_rules(world: World, world_line: SpecLine) -> None:
+async def test_stored_version_selects_legacy_rules(
+    world: World, world_line: SpecLine, world_evidence: Evidence
+) -> None:
     """The stored run's version, not ``params.v1Compat`` nor the event's specVersion, selects
     the legacy rules of §6.2: on a run created at specVersion 1 (events sent with ``v1Compat:
     false``) and on a seeded run without specVersion (with a backdoor), hook_received and
     wait_completed are appended without lookup, run_cancelled cancels (repeatably) and returns
     the cancelled run, other events are refused; on a current run, ``v1Compat: true`` and
-    specVersion 1 change nothing."""
+    specVersion 1 change nothing. Where the backdoor can also give the seeded run a live hook
+    (``seed_legacy_hook``), run_cancelled deletes it: ``hooks.get``, ``getByToken`` and
+    ``hooks.list`` miss it, and another run can create a hook with its token. What a World
+    without these parts of the backdoor could not show is named in the record's evidence."""
     created = await returns(
         world.events.create(None, make.run_created(input={"legacy": True}, spec_version=1)),
         "run_created at specVersion 1",
@@ -317,11 +377,20 @@ async def test_stored_version_selects_legacy_rules(world: World, world_line: Spe
         world, legacy_id, make.create_params(world_line, v1_compat=False), "a spec-1 run"
     )
     if capabilities_of(world).has(Capability.LEGACY_SEEDING):
+        label = "a run stored without specVersion"
         run, log = _seeded_pending_run(None)
         await backdoor(world).seed_legacy_run(run, log)
-        await _follows_legacy_rules(
-            world, run["runId"], make.create_params(world_line), "a run stored without specVersion"
-        )
+        hook_door = legacy_hook_seeding(world)
+        hook = None if hook_door is None else await _seeded_live_hook(world, hook_door, run["runId"], label)
+        await _follows_legacy_rules(world, run["runId"], make.create_params(world_line), label)
+        if hook is None:
+            world_evidence.notes.append(
+                "not judged: whether run_cancelled deletes a legacy run's hooks (no seed_legacy_hook)"
+            )
+        else:
+            await _hook_is_gone(world, hook, label)
+    else:
+        world_evidence.notes.append("not judged: a run stored without specVersion (no backdoor)")
     current = await pending_run(world)
     claims_legacy = make.create_params(world_line, v1_compat=True)
     await raises(

@@ -90,8 +90,9 @@ class HooksGetFindsDisposed(BrokenWorld, breaks={"HOOK-007"}):
             raise
 
 
-class EndedRunKeepsHooks(BrokenWorld, breaks={"HOOK-008", "TERM-002"}):
-    """Keeps a run's hooks (and their tokens) after the run ends; they still receive."""
+class EndedRunKeepsHooks(BrokenWorld, breaks={"HOOK-008", "TERM-002", "LEG-003"}):
+    """Keeps a run's hooks (and their tokens) after the run ends, a legacy run's cancel included;
+    they still receive."""
 
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
         kept = {key: entry for key, entry in self.state.hooks.items() if key[0] == run_id}

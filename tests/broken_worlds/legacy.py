@@ -124,3 +124,21 @@ class LegacyCancelReturnsOnlyTheEvent(BrokenWorld, breaks={"LEG-003"}):
         if event.event_type == "run_cancelled" and run is not None and is_legacy_spec_version(version):
             return result.model_copy(update={"run": MISSING})
         return result
+
+
+class LegacyCancelLeavesHooks(BrokenWorld, breaks={"LEG-003"}):
+    """``run_cancelled`` on a legacy run sets it cancelled but leaves its hooks live, their tokens
+    held: the legacy path writes the run alone, and deleting hooks lives only in the
+    event-sourced terminal transition it bypasses."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        run = self.stored_run(run_id)
+        version = None if run is None or run.spec_version is MISSING else run.spec_version
+        if event.event_type != "run_cancelled" or run is None or not is_legacy_spec_version(version):
+            return await super().on_create(run_id, event, params)
+        kept = [(key, entry) for key, entry in self.state.hooks.items() if entry[1].run_id == run_id]
+        result = await super().on_create(run_id, event, params)
+        for key, (sequence, hook) in kept:
+            self.state.hooks[key] = (sequence, hook)
+            self.state.tokens[hook.token] = key
+        return result
