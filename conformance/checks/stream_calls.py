@@ -67,9 +67,17 @@ class StreamCalls:
         else:
             await self._world.close_stream(name, run_id)
 
-    def read(self, name: str, run_id: str, start_index: int = 0) -> AsyncIterator[bytes]:
+    def read(self, name: str, run_id: str, start_index: int | None = None) -> AsyncIterator[bytes]:
+        """The stream's chunks from ``start_index``; without one the World's own default start
+        applies (§10: 0), so a World whose default is another index shows it."""
+        chunks: AsyncIterator[bytes]
         if self.line is SpecLine.LINE_5:
-            chunks: AsyncIterator[bytes] = self._world.streams.get(run_id, name, start_index)
+            if start_index is None:
+                chunks = self._world.streams.get(run_id, name)
+            else:
+                chunks = self._world.streams.get(run_id, name, start_index)
+        elif start_index is None:
+            chunks = self._world.read_from_stream(name)
         else:
             chunks = self._world.read_from_stream(name, start_index)
         return chunks

@@ -20,8 +20,8 @@ READ_TIMEOUT = 10.0
 
 @invariant("STRM-003", requires=Capability.STREAMS)
 async def test_read_returns_chunks_byte_exact_in_order(world: World, world_line: SpecLine) -> None:
-    """``read_from_stream`` yields the non-empty chunks byte-exact (strings as UTF-8), in write
-    order, and ends at close."""
+    """``read_from_stream`` without a start index yields the non-empty chunks byte-exact
+    (strings as UTF-8), from the first, in write order, and ends at close."""
     streams = StreamCalls(world, world_line)
     name, run_id = f"strm_{make.new_id('s')}", make.new_id("wrun")
     chunks: list[str | bytes] = [b"\x00", bytes(range(256)), "héllo ✓", b"\xff" * 70_000, b"", b"end"]
@@ -200,11 +200,22 @@ DEFAULT_CHUNK_PAGE = 100
 async def test_chunk_pages_join_to_all_chunks(world: World, world_line: SpecLine) -> None:
     """On a stream of 106 chunks (past 10, where ordering indices as text breaks, and past the
     default page of 100), the chunk listing paged by 7 and 100 (and by 1 once closed) joins to
-    every chunk, zero-length ones included, with indices 0..n-1; without a limit a page holds
-    100; ``hasMore`` comes with a cursor; the last page has ``hasMore: false``, ``cursor: null``
-    and ``done`` false while open, true once closed."""
+    every chunk, zero-length ones included, with indices 0..n-1; each page holds ``limit``
+    chunks, the last at most that, and without a limit a page holds 100; ``hasMore`` comes with
+    a cursor; the last page has ``hasMore: false``, ``cursor: null`` and ``done`` false while
+    open, true once closed. A stream nothing was written to lists as one empty, open page."""
     streams = StreamCalls(world, world_line)
     name, run_id = _stream_name(), make.new_id("wrun")
+    unwritten = await returns(
+        streams.chunks(name, run_id), f"{streams.names['chunks']} of an unwritten stream"
+    )
+    if unwritten.data or unwritten.has_more or unwritten.cursor is not None or unwritten.done:
+        fail(
+            f"{streams.names['chunks']} of a stream nothing was written to is one empty page "
+            "{data: [], hasMore: false, cursor: null, done: false}",
+            "returned otherwise",
+            ("page", unwritten),
+        )
     chunks: list[str | bytes] = [b"a", b"", "é", bytes(range(256)), b"\x00", b"z"]
     chunks += [f"chunk {index}".encode() for index in range(len(chunks), CHUNKS)]
     for chunk in chunks:
@@ -223,6 +234,12 @@ async def test_chunk_pages_join_to_all_chunks(world: World, world_line: SpecLine
             pages = await _chunk_pages(streams, name, run_id, limit, len(chunks))
             joined = [(chunk.index, chunk.data) for page in pages for chunk in page.data]
             last = pages[-1]
+            sizes = [len(page.data) for page in pages]
+            if any(size != limit for size in sizes[:-1]) or sizes[-1] > limit:
+                fail(
+                    f"each page of limit {limit} holds {limit} chunks, the last at most {limit}",
+                    f"held {sizes}",
+                )
             if joined != list(enumerate(_as_bytes(c) for c in chunks)):
                 fail(
                     f"pages of {limit} join to all {len(chunks)} chunks, indexed from 0",

@@ -135,3 +135,33 @@ class ChunksOrderedAsText(BrokenWorld, breaks={"STRM-006"}):
             has_more=more,
             done=everything.done,
         )
+
+
+class ChunkPagesIgnoreTheLimit(BrokenWorld, breaks={"STRM-006"}):
+    """``get_stream_chunks`` pages by its own 100 whatever ``limit`` the caller asks for (the
+    author hard-coded the page size); the pages still join to every chunk."""
+
+    async def get_stream_chunks(
+        self, name: str, run_id: str, *, limit: int | None = None, cursor: str | None = None
+    ) -> StreamChunksResponse:
+        return await super().get_stream_chunks(name, run_id, cursor=cursor)
+
+
+class ChunksOfAnUnwrittenStreamRaise(BrokenWorld, breaks={"STRM-006"}):
+    """``get_stream_chunks`` looks the stream up as ``streams[name]``, so a stream nothing was
+    written to raises ``KeyError`` instead of listing as one empty page."""
+
+    async def get_stream_chunks(
+        self, name: str, run_id: str, *, limit: int | None = None, cursor: str | None = None
+    ) -> StreamChunksResponse:
+        if name not in self._streams._streams:
+            raise KeyError(name)
+        return await super().get_stream_chunks(name, run_id, limit=limit, cursor=cursor)
+
+
+class ReadsStartAtOneByDefault(BrokenWorld, breaks={"STRM-003", "STRM-005"}):
+    """``read_from_stream`` defaults its start to 1, as if chunk indices began there, so a read
+    without a start index misses the first chunk (an explicit start is honoured)."""
+
+    def read_from_stream(self, name: str, start_index: int = 1) -> AsyncIterator[bytes]:
+        return super().read_from_stream(name, start_index)
