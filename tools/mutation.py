@@ -100,6 +100,9 @@ def prepare(workdir: Path, mutated: tuple[str, ...]) -> str:
         check=True,
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(workdir)], input=archive, check=True)
+    # mutmut keeps which tests reach which function from its first run and maps only tests new
+    # by name after that; a kit test that now reaches another function would go unused for it.
+    (workdir / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
     (workdir / "mutation_probe.py").write_text((REPO / "tools" / "mutation_probe.py").read_text())
     with (workdir / "pyproject.toml").open("a") as pyproject:
         pyproject.write(_mutmut_section(mutated))
