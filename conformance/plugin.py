@@ -48,7 +48,7 @@ from conformance.reporting.profiles import DEFAULT_PROFILE, PROFILES, Profile, d
 from conformance.reporting.records import Evidence, InvariantRecord, RecordBook, refusal_document
 from conformance.reporting.rerun import RunIdentity, replay_command, rerun_command
 from conformance.world.capabilities import CapabilityDeclarationError, capabilities_of, unwrapped
-from conformance.world.clock import ClockedWorld, ManualClock, open_world_with_clock
+from conformance.world.clock import KIT_CLOCK_LEAD, ClockedWorld, ManualClock, open_world_with_clock
 from conformance.world.deadlines import DEFAULT_CALL_TIMEOUT, WorldCallTimeout, abandon
 from conformance.world.harness import HarnessTimeout, WorldHarness
 from conformance.world.leaks import Census, leaked_non_daemon_threads, pending_tasks
@@ -60,6 +60,7 @@ from conformance.world.loading import (
     open_world,
     parse_world_options,
 )
+from conformance.world.oracle import system_clock
 from conformance.world.recorder import Recorder
 from conformance.world.spec_line import LineChoice, LineRefused, choose_line, highest_version
 from worldspec.capabilities import Capabilities
@@ -374,7 +375,7 @@ def world(request: pytest.FixtureRequest) -> Iterator[World]:
 def clocked_world(request: pytest.FixtureRequest) -> Iterator[ClockedWorld]:
     """The World under test as ``world`` gives it, opened on the kit's clock where its Factory
     takes a ``clock`` (docs/writing-a-factory.md); ``ClockedWorld.clock`` is None otherwise."""
-    clock = ManualClock()
+    clock = ManualClock(system_clock() + KIT_CLOCK_LEAD)
     on_kit_clock: list[bool] = []
 
     async def opener(spec: WorldSpec, recorder: Recorder) -> World:

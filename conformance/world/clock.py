@@ -21,7 +21,13 @@ from conformance.world.oracle import system_clock
 from conformance.world.recorder import Recorder
 from worldspec.protocol import World
 
-__all__ = ["ClockedWorld", "ManualClock", "accepts_clock", "open_world_with_clock"]
+__all__ = ["KIT_CLOCK_LEAD", "ClockedWorld", "ManualClock", "accepts_clock", "open_world_with_clock"]
+
+KIT_CLOCK_LEAD = timedelta(hours=2)
+"""How far ahead of real time the kit's clock starts for the time rules: far enough that a World
+which reads the system clock where it should read the one it was given judges and stamps
+visibly wrong times (a client runId's 24-hour window, ``updatedAt``), near enough that ids the
+kit mints on real time (the ULIDs of client runIds) stay well inside that window."""
 
 
 class ManualClock:

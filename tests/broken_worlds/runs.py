@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.broken_worlds.base import BrokenWorld, Params
@@ -47,6 +47,22 @@ class TrustsRunIdTimestamps(BrokenWorld, breaks={"RUN-003"}):
             return await super().on_create(run_id, event, params)
         clock = self.clock
         self.clock = lambda: decode_time(raw)
+        try:
+            return await super().on_create(run_id, event, params)
+        finally:
+            self.clock = clock
+
+
+class CreatesClientRunsOnTheSystemClock(BrokenWorld, breaks={"RUN-003"}):
+    """Takes the clock it is given for everything but a run_created with a client runId, whose
+    path calls the system clock (``datetime.now()``): the runId's window is then measured from
+    the real time, not from the World's."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        if event.event_type != "run_created" or not run_id:
+            return await super().on_create(run_id, event, params)
+        clock = self.clock
+        self.clock = lambda: datetime.now(UTC)
         try:
             return await super().on_create(run_id, event, params)
         finally:
