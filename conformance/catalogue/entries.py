@@ -486,7 +486,7 @@ _TABLE: Final[tuple[tuple[str, Level, str], ...]] = (
     (
         "COH-003",
         "MUST",
-        "A step, hook or wait has the `specVersion` of the event that created it (sent, or 3), not the run's.",
+        "A step, hook or wait has the `specVersion` of the event that created it (sent, else 3 on the 4.x line and D on the 5.x line), not the run's.",
     ),
     (
         "COH-004",

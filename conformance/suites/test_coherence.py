@@ -227,18 +227,23 @@ async def test_updated_at_moves_on_each_mutation(clocked_world: ClockedWorld) ->
     await judge("run_completed", "run", *await _mutation(clocked, run_id, make.run_completed(), "run"))
 
 
-CHILD_VERSIONS: tuple[tuple[int, int | None], ...] = ((2, 3), (2, None), (3, 2))
-"""(the run's specVersion, its children's creating events' specVersion; None: not sent, so 3)."""
+CHILD_VERSIONS: dict[SpecLine, tuple[tuple[int, int | None], ...]] = {
+    SpecLine.LINE_4: ((2, 3), (2, None), (3, 2)),
+    SpecLine.LINE_5: ((6, 7), (6, None), (7, 6)),
+}
+"""Per line: (the run's specVersion, its children's creating events' specVersion; None: not
+sent, so 3 on the 4.x line and the World's default D on the 5.x line)."""
 
 
-@invariant("COH-003", lines=SpecLine.LINE_4)
-async def test_child_spec_version_is_its_creating_events(world: World) -> None:
-    """A step, hook or wait takes the ``specVersion`` of the event that created it (the sent one,
-    or 3 when none was sent), not the run's or the World's: on runs at specVersion 2 and 3 with
-    children created at 3, unsent and 2, in the create result, ``get`` and the lists. (An entity
-    that shows no specVersion at all is allowed: §2.2 lets returned objects omit it.)"""
-    for run_version, child_version in CHILD_VERSIONS:
-        expected = child_version if child_version is not None else 3
+@invariant("COH-003")
+async def test_child_spec_version_is_its_creating_events(world: World, world_line: SpecLine) -> None:
+    """A step, hook or wait takes the ``specVersion`` of the event that created it, not the
+    run's or the World's: on the 4.x line the sent one or 3, on runs at specVersion 2 and 3 with
+    children created at 3, unsent and 2; on the 5.x line the sent one or the World's default D
+    (as its creating event was stamped), on runs at 6 and 7 with children created at 7, unsent
+    and 6. Judged in the create result, ``get`` and the lists. (An entity that shows no
+    specVersion at all is allowed: §2.2 lets returned objects omit it.)"""
+    for run_version, child_version in CHILD_VERSIONS[world_line]:
         run_id = run_in(
             await create(world, None, make.run_created(spec_version=run_version)), "run_created", "RUN-005"
         ).run_id
@@ -249,28 +254,44 @@ async def test_child_spec_version_is_its_creating_events(world: World) -> None:
             ("hook", make.hook_created(hook_id, make.token())),
             ("wait", make.wait_created(wait_id, datetime.fromisoformat("2099-01-01T00:00:00+00:00"))),
         ]
-        shown: list[tuple[str, Any]] = []
+        shown: list[tuple[str, str, Any]] = []
+        expected: dict[str, Any] = {}
         for kind, request in children:
             if child_version is not None:
                 request = request.model_copy(update={"spec_version": child_version})
-            shown.append((f"the {kind}_created result", getattr(await create(world, run_id, request), kind)))
+            result = await create(world, run_id, request)
+            expected[kind] = _creating_version(world, world_line, child_version, result.event)
+            shown.append((kind, f"the {kind}_created result", getattr(result, kind)))
         shown += [
-            ("steps.get", await returns(world.steps.get(run_id, step_id), "steps.get")),
-            ("hooks.get", await returns(world.hooks.get(hook_id), "hooks.get")),
+            ("step", "steps.get", await returns(world.steps.get(run_id, step_id), "steps.get")),
+            ("hook", "hooks.get", await returns(world.hooks.get(hook_id), "hooks.get")),
         ]
         listed_steps = await returns(world.steps.list(run_id, pagination=PAGE), "steps.list")
         listed_hooks = await returns(world.hooks.list(run_id=run_id, pagination=PAGE), "hooks.list")
-        shown += [("steps.list", step) for step in listed_steps.data]
-        shown += [("hooks.list", hook) for hook in listed_hooks.data]
-        for where, entity in shown:
+        shown += [("step", "steps.list", step) for step in listed_steps.data]
+        shown += [("hook", "hooks.list", hook) for hook in listed_hooks.data]
+        for kind, where, entity in shown:
             found = getattr(entity, "spec_version", MISSING)
-            if found is not MISSING and found is not None and found != expected:
+            if found is not MISSING and found is not None and found != expected[kind]:
                 fail(
-                    f"on a run at specVersion {run_version}, a child created by an event at "
-                    f"specVersion {child_version or 'unsent (3)'} has specVersion {expected}",
+                    f"on a run at specVersion {run_version}, a {kind} created by an event at "
+                    f"specVersion {child_version or f'unsent ({expected[kind]})'} has specVersion "
+                    f"{expected[kind]}",
                     f"{where} shows {found}",
                     ("entity", entity),
                 )
+
+
+def _creating_version(world: World, line: SpecLine, sent: int | None, event: Any) -> Any:
+    """The specVersion a child's creating event carries: the one sent; else 3 on the 4.x line,
+    and on the 5.x line the World's default D, as the event was stamped (EVT-103 judges the
+    stamp), or the World's declared version where the event shows none."""
+    if sent is not None:
+        return sent
+    if line is SpecLine.LINE_4:
+        return 3
+    stamped = getattr(event, "spec_version", MISSING)
+    return stamped if stamped not in (MISSING, None) else getattr(world, "spec_version", None)
 
 
 COLLECTION_SIZE = 105

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.broken_worlds.base import BrokenWorld, Params
+from tests.broken_worlds.base import BrokenWorld, LineFiveBrokenWorld, Params
 from worldspec.entities import Hook, WorkflowRun
 from worldspec.events import EventRequest, EventResult
 from worldspec.pagination import PaginatedResponse, PaginationOptions
@@ -63,6 +63,13 @@ class ChildrenTakeTheRunsSpecVersion(BrokenWorld, breaks={"COH-003"}):
         else:
             self.state.waits[changed.wait_id] = changed
         return result.model_copy(update={str(kind): changed})
+
+
+class LineFiveChildrenTakeTheRunsSpecVersion(
+    ChildrenTakeTheRunsSpecVersion, LineFiveBrokenWorld, breaks={"COH-003"}
+):
+    """The same slip at spec 7: a child created at 6 on a run at 7 (or at D on a run at 6)
+    is stored at the run's version."""
 
 
 class AllHooksListIgnoresLimit(BrokenWorld, breaks={"COH-004"}):
