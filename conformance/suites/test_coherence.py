@@ -284,14 +284,15 @@ async def test_child_spec_version_is_its_creating_events(world: World, world_lin
 
 def _creating_version(world: World, line: SpecLine, sent: int | None, event: Any) -> Any:
     """The specVersion a child's creating event carries: the one sent; else 3 on the 4.x line,
-    and on the 5.x line the World's default D, as the event was stamped (EVT-103 judges the
-    stamp), or the World's declared version where the event shows none."""
+    and on the 5.x line the World's default D, as the event was stamped, or the World's declared
+    version where the stamp is no D at all (none, or outside 6 and 7: EVT-103's failure, not
+    this rule's)."""
     if sent is not None:
         return sent
     if line is SpecLine.LINE_4:
         return 3
     stamped = getattr(event, "spec_version", MISSING)
-    return stamped if stamped not in (MISSING, None) else getattr(world, "spec_version", None)
+    return stamped if stamped in (6, 7) else getattr(world, "spec_version", None)
 
 
 COLLECTION_SIZE = 105
