@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ import pytest
 
 from conformance.checks import make
 from reference_worlds.node import NodeWorld
-from reference_worlds.node.databases import CLONE_PREFIX
+from reference_worlds.node.databases import clone_owner
 from tests.node_certification import KNOWN_FAILURES, certify
 from tests.postgres_support import postgres_dsn
 from worldspec.errors import WorkflowRunNotFoundError
@@ -39,10 +38,9 @@ def _clones_of_this_process(server: str) -> set[str]:
     """The clone databases this process's Worlds hold on the server. Other processes (the other
     xdist worker) create and drop clones and templates of their own meanwhile, so only these
     names say what closing a World left behind."""
-    mine = re.compile(rf"^{CLONE_PREFIX}[0-9a-f]{{8}}_{os.getpid()}_\d+$")
     with psycopg.connect(server, autocommit=True) as conn:
         names = {str(row[0]) for row in conn.execute("SELECT datname FROM pg_database").fetchall()}
-    return {name for name in names if mine.match(name)}
+    return {name for name in names if clone_owner(name) == os.getpid()}
 
 
 def test_world_instances_share_no_storage() -> None:

@@ -11,7 +11,6 @@ index pip is configured with (``pip config list``), as they would for a user.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import venv
@@ -21,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.child_environment import child_environment
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_PACKAGES = ("worldspec", "conformance", "reference_worlds")
@@ -34,7 +35,10 @@ class InstalledKit:
 
 def _clean_environment() -> dict[str, str]:
     """The environment without anything that would point Python back at the checkout."""
-    return {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    environment = child_environment()
+    for key in ("PYTHONPATH", "VIRTUAL_ENV"):
+        environment.pop(key, None)
+    return environment
 
 
 @pytest.fixture(scope="module")

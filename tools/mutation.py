@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     mutated = TARGETS[args.target]
     if args.workdir is None:
-        args.workdir = Path("/tmp/worldspec-mutation" + ("" if args.target == "rules" else f"-{args.target}"))
+        args.workdir = Path(f"/tmp/worldspec-{_results_stem(args.target)}")
     if args.fresh and args.workdir.exists():
         subprocess.run(["rm", "-rf", str(args.workdir)], check=True)
     run_file = args.workdir / "RUN.json"
@@ -256,15 +256,15 @@ def main(argv: list[str] | None = None) -> int:
             carried = {"counts": dict(from_record), "rerun": names}
         chosen = names if args.rerun_survivors else []
         cut, seconds = run_mutmut(args.workdir, args.max_children, args.time_cap, chosen)
-        if args.rerun_survivors and run_file.exists():
-            seconds += json.loads(run_file.read_text())["seconds"]
+        if args.rerun_survivors:
+            seconds += previous.get("seconds", 0)
         run = {"commit": commit, "cut": cut, "seconds": seconds, "carried": carried}
         run_file.write_text(json.dumps(run))
     run = json.loads(run_file.read_text())
     statuses = read_results(args.workdir, mutated)
-    carried_counts = None if run.get("carried") is None else Counter(run["carried"]["counts"])
-    if run.get("carried") is not None:
-        rerun = set(run["carried"]["rerun"])
+    carried = run.get("carried")
+    if carried is not None:
+        rerun = set(carried["rerun"])
         statuses = {name: status for name, status in statuses.items() if name in rerun}
     document = summary(
         statuses,
@@ -272,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
         commit=run["commit"],
         cut=run["cut"],
         seconds=run["seconds"],
-        carried=carried_counts,
+        carried=None if carried is None else Counter(carried["counts"]),
     )
     document["survivors"] = [
         {"name": name, "diff": diff_of(args.workdir, name)}

@@ -70,16 +70,11 @@ class StreamCalls:
     def read(self, name: str, run_id: str, start_index: int | None = None) -> AsyncIterator[bytes]:
         """The stream's chunks from ``start_index``; without one the World's own default start
         applies (§10: 0), so a World whose default is another index shows it."""
-        chunks: AsyncIterator[bytes]
+        start = () if start_index is None else (start_index,)
         if self.line is SpecLine.LINE_5:
-            if start_index is None:
-                chunks = self._world.streams.get(run_id, name)
-            else:
-                chunks = self._world.streams.get(run_id, name, start_index)
-        elif start_index is None:
-            chunks = self._world.read_from_stream(name)
+            chunks: AsyncIterator[bytes] = self._world.streams.get(run_id, name, *start)
         else:
-            chunks = self._world.read_from_stream(name, start_index)
+            chunks = self._world.read_from_stream(name, *start)
         return chunks
 
     async def chunks(

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from reference_worlds.node.process import BridgeError
 
-__all__ = ["FreshDatabases", "database_url", "fresh_databases_for"]
+__all__ = ["FreshDatabases", "clone_owner", "database_url", "fresh_databases_for"]
 
 TEMPLATE_PREFIX: Final = "worldspec_tpl_"
 CLONE_PREFIX: Final = "worldspec_w_"
@@ -37,6 +37,13 @@ def database_url(url: str, database: str) -> str:
     """``url`` with its database (the path) replaced by ``database``."""
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def clone_owner(name: str) -> int | None:
+    """The pid of the process whose World was given the clone database ``name``; ``None`` when
+    ``name`` is no clone."""
+    match = _CLONE_NAME.match(name)
+    return int(match.group(1)) if match else None
 
 
 def _quoted(name: str) -> str:
@@ -150,7 +157,7 @@ class FreshDatabases:
     def drop(self, url: str) -> None:
         """Drop the clone at ``url``."""
         name = urlsplit(url).path.lstrip("/")
-        if _CLONE_NAME.match(name):
+        if clone_owner(name) is not None:
             self._execute(f"DROP DATABASE IF EXISTS {_quoted(name)} WITH (FORCE)")
 
 
