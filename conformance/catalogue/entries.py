@@ -10,7 +10,9 @@ rather than single calls: random operation sequences compared with the in-memory
 concurrent histories checked for linearizability. ``COPY`` holds what a storage backend owes
 its callers beyond the contract's letter: that what they send and receive is theirs. ``COH``
 states rules the contract makes only in passing (``updatedAt`` on each mutation, a child's
-``specVersion``, ``limit`` on every list) and that every read path of an entity agrees. ``FAULT``
+``specVersion``, ``limit`` on every list) and that every read path of an entity agrees.
+``STATUS`` turns the statuses the contract's prose asks of some refusals (SHOULD, with no §13
+ID) into invariants, so a World that leaves them out is warned. ``FAULT``
 holds what a World keeps when its process is killed or its connections are cut (docs/faults.md):
 judged, like ``LIN``, on histories, for Worlds with the kit's ``faults`` hook. These
 families carry ``kit_addition=True`` and the generated docs say so. The §13 IDs are
@@ -103,6 +105,7 @@ FAMILIES: Final[dict[str, Family]] = {
     "COPY": Family("COPY", "isolation", "caller isolation", "§2.3", kit_addition=True),
     "COH": Family("COH", "coherence", "coherent views", "§2.2, §2.5, §9", kit_addition=True),
     "FAULT": Family("FAULT", "faults", "faults", "§3, §4.1, §8", kit_addition=True),
+    "STATUS": Family("STATUS", "statuses", "refusal statuses", "§3, §4.1, §9", kit_addition=True),
     **{
         prefix: Family(prefix, marker, title, sections) for prefix, marker, title, sections in LINE_5_FAMILIES
     },
@@ -492,6 +495,17 @@ _TABLE: Final[tuple[tuple[str, Level, str], ...]] = (
         "COH-004",
         "MUST",
         "Every list method honours `limit` and its cursors over more items than any default page size.",
+    ),
+    (
+        "STATUS-001",
+        "SHOULD",
+        "A malformed create (an unknown `eventType`, a client-sent `hook_conflict`, an event other than "
+        "`run_created` without a runId) is refused with `WorkflowWorldError` status 400.",
+    ),
+    (
+        "STATUS-002",
+        "SHOULD",
+        "A `steps.get` or `events.get` of an id the run does not hold is refused with `WorkflowWorldError` status 404.",
     ),
 )
 

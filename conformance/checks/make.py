@@ -10,9 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
+from pydantic import BaseModel
+
 from conformance.checks import values
 from worldspec.events import (
     CreateEventParams,
+    EventRequest,
     HookCreatedData,
     HookCreatedRequest,
     HookDisposedRequest,
@@ -204,3 +207,9 @@ def wait_completed(wait_id: str, resume_at: datetime | Any = MISSING) -> WaitCom
     if resume_at is MISSING:
         return WaitCompletedRequest(correlation_id=wait_id)
     return WaitCompletedRequest(correlation_id=wait_id, event_data=WaitCompletedData(resume_at=resume_at))
+
+
+def careless(request: type[BaseModel], event_type: str, **fields: Any) -> EventRequest:
+    """A request of type ``event_type`` in the shape of ``request``, built without validation, the
+    way a client that skips it would build one (for types no client may send)."""
+    return cast(EventRequest, request.model_construct(event_type=event_type, **fields))

@@ -1,7 +1,8 @@
 """Errors (§3, §12): the runtime tells errors apart by ``name`` alone, so a World speaks exactly
 the ``@workflow/errors`` vocabulary, with the fields each name carries. Which name each refusal
-must have is judged by the invariant of that refusal; here, the vocabulary itself, and the
-optional state guard's 412."""
+must have is judged by the invariant of that refusal; here, the vocabulary itself, the statuses
+the contract asks of malformed creates and of getter misses (SHOULD), and the optional state
+guard's 412."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 from conformance.catalogue.marker import invariant
 from conformance.checks import make
 from conformance.checks.expect import deviate, fail, raises, returns
+from conformance.checks.reads import all_events
 from conformance.checks.scenarios import (
     create,
     events_of,
@@ -25,7 +27,9 @@ from conformance.checks.scenarios import (
 )
 from worldspec import errors
 from worldspec.capabilities import Capability
-from worldspec.events import CreateEventParams, Event
+from worldspec.events import CreateEventParams, Event, EventRequest, HookCreatedRequest, StepStartedRequest
+from worldspec.line5.slots import slot_to_event_id
+from worldspec.lines import SpecLine
 from worldspec.protocol import World
 from worldspec.ulid import decode_time
 from worldspec.wire_types import MISSING
@@ -157,6 +161,61 @@ async def test_retry_after_is_seconds(world: World) -> None:
             f"({elapsed:.1f} s after the retry)",
             f"carried {carried!r} ({type(carried).__name__})",
         )
+
+
+async def _judge_status(expected: int, call: Awaitable[Any], action: str) -> None:
+    """``call`` must be refused with ``WorkflowWorldError`` carrying ``status`` ``expected``."""
+    error = await raises(errors.WorkflowWorldError, call, action)
+    status = getattr(error, "status", None)
+    if status != expected:
+        fail(
+            f"{action} is refused with status {expected}",
+            f"refused it with status {status!r}",
+            ("error", error),
+        )
+
+
+@invariant("STATUS-001")
+async def test_malformed_creates_are_refused_with_400(world: World) -> None:
+    """A create §4.1 calls malformed is refused with ``WorkflowWorldError`` status 400: an
+    eventType no client may send (``step_exploded``, and ``hook_conflict``, which only a World
+    writes), and ``step_started`` or ``run_cancelled`` without a runId (``None`` and ``''``)."""
+    run_id = await started_run(world)
+    step_id = await running_step(world, run_id)
+    unknown_type = make.careless(StepStartedRequest, "step_exploded", correlation_id=step_id)
+    client_conflict = make.careless(
+        HookCreatedRequest,
+        "hook_conflict",
+        correlation_id=make.new_id("hook"),
+        event_data={"token": make.token()},
+    )
+    malformed: list[tuple[str | None, EventRequest, str]] = [
+        (run_id, unknown_type, "an eventType no client may send (step_exploded)"),
+        (run_id, client_conflict, "a client-sent hook_conflict"),
+        (None, make.step_started(step_id), "step_started with runId None"),
+        ("", make.run_cancelled(), "run_cancelled with runId ''"),
+    ]
+    for target, request, action in malformed:
+        await _judge_status(400, world.events.create(target, request), action)
+
+
+@invariant("STATUS-002")
+async def test_getter_misses_are_refused_with_404(world: World, world_line: SpecLine) -> None:
+    """``steps.get`` of a stepId the run never created, and ``events.get`` of an eventId the run
+    does not hold (a fresh ULID id on the 4.x line, the slot after its last event on the 5.x
+    line), are refused with ``WorkflowWorldError`` status 404 (§9's getters)."""
+    run_id = await started_run(world)
+    held = len(await all_events(world, run_id))
+    missing_event = make.new_id("evnt") if world_line is SpecLine.LINE_4 else slot_to_event_id(held + 1)
+    missing_step = make.new_id("step")
+    await _judge_status(
+        404, world.steps.get(run_id, missing_step), f"steps.get of an unknown stepId {missing_step!r}"
+    )
+    await _judge_status(
+        404,
+        world.events.get(run_id, missing_event),
+        f"events.get of an eventId the run does not hold {missing_event!r}",
+    )
 
 
 def _as_js_number(value: object) -> float | None:

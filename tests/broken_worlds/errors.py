@@ -6,8 +6,8 @@ from typing import Any
 
 from tests.broken_worlds.base import BrokenWorld, Params
 from worldspec import errors
-from worldspec.entities import WorkflowRun
-from worldspec.events import EventRequest, EventResult
+from worldspec.entities import Step, WorkflowRun
+from worldspec.events import CREATABLE_EVENT_TYPES, Event, EventRequest, EventResult
 from worldspec.wire_types import MISSING
 
 
@@ -42,3 +42,33 @@ class StateGuardMovedByReplays(BrokenWorld, breaks={"ERR-003"}):
         if replayed and result.event is not MISSING:
             self.state.state_markers.advance(str(run_id), [result.event])
         return result
+
+
+class ChecksEventTypesWithoutStatus(BrokenWorld, warns={"STATUS-001"}):
+    """Screens each create itself before storing it, as a hand-written request check does, and
+    refuses an eventType no client may send, or a missing runId, with a ``WorkflowWorldError``
+    that carries no status."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        if event.event_type not in CREATABLE_EVENT_TYPES:
+            raise errors.WorkflowWorldError(f"invalid eventType {event.event_type}")
+        if not run_id and event.event_type != "run_created":
+            raise errors.WorkflowWorldError("runId is required")
+        return await super().on_create(run_id, event, params)
+
+
+class GetterMissesAsServerErrors(BrokenWorld, warns={"STATUS-002"}):
+    """Turns every storage failure of a getter into one generic ``WorkflowWorldError`` with
+    status 500, a row that is not there included."""
+
+    async def on_get_step(self, run_id: str | None, step_id: str, **options: Any) -> Step:
+        try:
+            return await super().on_get_step(run_id, step_id, **options)
+        except errors.WorkflowWorldError as error:
+            raise errors.WorkflowWorldError(f"storage error: {error}", status=500) from None
+
+    async def on_get_event(self, run_id: str, event_id: str, **options: Any) -> Event:
+        try:
+            return await super().on_get_event(run_id, event_id, **options)
+        except errors.WorkflowWorldError as error:
+            raise errors.WorkflowWorldError(f"storage error: {error}", status=500) from None
