@@ -28,6 +28,7 @@ from worldspec.spec_version import is_legacy_spec_version
 from worldspec.wire import from_tagged
 
 __all__ = [
+    "MalformedAnswer",
     "ValidationError",
     "load_wire",
     "parse_event",
@@ -77,6 +78,15 @@ class ValidationError(ValueError):
         self.what = what
         self.problems = problems
         super().__init__(f"invalid {what}: " + "; ".join(problems))
+
+
+class MalformedAnswer(ValidationError):
+    """What a World answered does not fit the contract's model: raised where a result is read
+    back from outside Python (the Node bridge). The World answered; this is never a refusal."""
+
+    def __init__(self, what: str, problems: list[str]) -> None:
+        super().__init__(what, problems)
+        self.args = (f"the World answered with an invalid {what}: " + "; ".join(problems),)
 
 
 def _type_name(value: object) -> str:

@@ -22,6 +22,7 @@ import pytest
 from conformance.reporting.display import show
 from conformance.world.recorder import Expectation, watching
 from worldspec.errors import WorkflowError
+from worldspec.validation import MalformedAnswer
 
 __all__ = [
     "SetupDeviation",
@@ -126,16 +127,22 @@ async def rejects(
 ) -> BaseException:
     """Await ``call``; it must raise an instance of one of ``accepted`` (by default some
     contract error, whichever), for rules that require a refusal but leave its error class
-    open, or where another invariant judges the error's name."""
+    open, or where another invariant judges the error's name. A ``MalformedAnswer`` is never
+    a refusal, even where ``ValueError`` is accepted: the World answered, wrongly."""
     kinds = " or ".join(cls.__name__ for cls in accepted)
+    answered: MalformedAnswer | None = None
     try:
         result = await _expecting(call, Expectation("refused", accepted))
+    except MalformedAnswer as error:
+        answered = error
     except accepted as error:
         return error
     except Exception as error:
         raised = f"raised {type(error).__name__}: {error}"
     else:
         fail(f"{action} is refused", "accepted it", ("returned", result))
+    if answered is not None:
+        fail(f"{action} is refused", f"answered it: {answered}")
     fail(f"{action} is refused with {kinds}", raised)
 
 

@@ -89,9 +89,14 @@ def _single(number: int, call: Call, minted: dict[str, str]) -> list[str]:
         ]
     wanted = f"{'raises' if expected.kind == 'raises' else 'is refused with'} {_error_names(expected)}"
     caught = ", ".join(cls.__name__ for cls in expected.errors)
+    answered = [
+        "except MalformedAnswer as error:",
+        f"{_INDENT}verdict.broke({number}, {call.method!r}, {wanted!r}, error)",
+    ]
     return [
         "try:",
         f"{_INDENT}{_awaited(call, minted)}",
+        *(answered if expected.kind == "refused" else []),
         f"except ({caught},):",
         f"{_INDENT}pass",
         "except Exception as error:",
@@ -123,9 +128,13 @@ def _imports(calls: Sequence[Call], module: str, factory: str) -> list[str]:
         "import asyncio",
         "import datetime",
         "",
+        "import worldspec.events",
+        "import worldspec.line5.events",
+        "",
         "from conformance.reporting.reproduce import delivered, drained, judge",
         "from worldspec import CreateEventParams, PaginationOptions, parse_event_request",
         "from worldspec.queue import QueueOptions, parse_queue_payload",
+        "from worldspec.validation import MalformedAnswer",
     ]
     lines += [f"from {where} import {', '.join(sorted(names))}" for where, names in sorted(errors.items())]
     lines.append(f"from {module} import {factory.split('.')[0]}")

@@ -156,6 +156,16 @@ def _as_sent(value: Any) -> Any:
     return value
 
 
+def _validates(request: BaseModel) -> bool:
+    """Whether ``request`` is a valid event request of its line (a careless one, built with
+    ``model_construct``, is not, and is rebuilt the same way)."""
+    try:
+        type(request).model_validate(request.model_dump(by_alias=True, mode="python"), by_alias=True)
+    except ValueError:
+        return False
+    return True
+
+
 def render(value: Any, minted: dict[str, str]) -> str:
     """``value`` as Python source that rebuilds it; strings in ``minted`` become the variable
     names it maps them to (run ids a World minted while the calls were recorded). A function (a
@@ -169,7 +179,10 @@ def render(value: Any, minted: dict[str, str]) -> str:
         wire = value.model_dump(by_alias=True, mode="python")
         name = type(value).__name__
         if name.endswith("Request"):
-            return f"parse_event_request({render(wire, minted)})"
+            if _validates(value):
+                return f"parse_event_request({render(wire, minted)})"
+            fields = value.model_dump(mode="python")
+            return f"{type(value).__module__}.{name}.model_construct(**{render(fields, minted)})"
         if name in ("WorkflowInvokePayload", "StepInvokePayload", "HealthCheckPayload"):
             return f"parse_queue_payload({render(wire, minted)})"
         return f"{name}.model_validate({render(wire, minted)})"

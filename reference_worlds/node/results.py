@@ -2,8 +2,10 @@
 
 Values arrive as tagged JSON data (``worldspec.wire``); each parser here decodes its part
 exactly once, so a user object shaped like a tag stays an object. A World that returns the
-wrong shape fails here with ``worldspec.ValidationError`` naming the method and the field,
-instead of handing the kit a half-valid object.
+wrong shape fails here with ``worldspec.validation.MalformedAnswer`` naming the method and the
+field, instead of handing the kit a half-valid object. A ``MalformedAnswer`` is a
+``ValidationError`` of its own class, so the kit never mistakes a World's wrong answer for its
+refusal of the call (a Python World that validates what it is sent raises ``ValidationError``).
 """
 
 from __future__ import annotations
@@ -14,20 +16,51 @@ from typing import Any, Generic, TypeVar
 
 import pydantic
 
+from worldspec import validation
 from worldspec.events import EventResult
 from worldspec.pagination import PaginatedResponse
-from worldspec.validation import ValidationError, parse_event, parse_hook, parse_run, parse_step, parse_wait
+from worldspec.validation import MalformedAnswer, ValidationError
 from worldspec.wire import from_tagged
 
-__all__ = ["LINE_4_MEMBERS", "LineParsers", "decoded", "event_result", "model", "page", "sequence", "text"]
+__all__ = [
+    "LINE_4_MEMBERS",
+    "LineParsers",
+    "answered",
+    "decoded",
+    "event_result",
+    "model",
+    "page",
+    "read_event",
+    "read_hook",
+    "read_run",
+    "read_step",
+    "read_wait",
+    "sequence",
+    "text",
+]
 
 T = TypeVar("T")
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
 
 
+def answered(parse: Callable[[Any], T]) -> Callable[[Any], T]:
+    """``parse`` applied to what a World answered: a ``ValidationError`` it raises becomes a
+    ``MalformedAnswer``."""
+
+    def parse_answer(value: Any) -> T:
+        try:
+            return parse(value)
+        except MalformedAnswer:
+            raise
+        except ValidationError as error:
+            raise MalformedAnswer(error.what, error.problems) from None
+
+    return parse_answer
+
+
 def _object(value: Any, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise ValidationError(what, [f"(root): expected object, got {type(value).__name__}"])
+        raise MalformedAnswer(what, [f"(root): expected object, got {type(value).__name__}"])
     return value
 
 
@@ -36,7 +69,7 @@ def decoded(value: Any, what: str) -> Any:
     try:
         return from_tagged(value)
     except ValueError as error:
-        raise ValidationError(what, [f"(tagged JSON): {error}"]) from None
+        raise MalformedAnswer(what, [f"(tagged JSON): {error}"]) from None
 
 
 def model(cls: type[ModelT], what: str, value: Any) -> ModelT:
@@ -52,20 +85,20 @@ def _validated(cls: type[ModelT], what: str, value: dict[str, Any]) -> ModelT:
             f"{'.'.join(str(part) for part in item['loc']) or '(root)'}: {item['msg']}"
             for item in error.errors(include_url=False)
         ]
-        raise ValidationError(what, problems) from None
+        raise MalformedAnswer(what, problems) from None
 
 
 def sequence(value: Any, what: str) -> list[Any]:
     """``value``, which must be an array."""
     if not isinstance(value, list):
-        raise ValidationError(what, [f"(root): expected array, got {type(value).__name__}"])
+        raise MalformedAnswer(what, [f"(root): expected array, got {type(value).__name__}"])
     return value
 
 
 def text(value: Any, what: str) -> str:
     """``value``, which must be a string."""
     if not isinstance(value, str):
-        raise ValidationError(what, [f"(root): expected string, got {type(value).__name__}"])
+        raise MalformedAnswer(what, [f"(root): expected string, got {type(value).__name__}"])
     return value
 
 
@@ -80,8 +113,14 @@ class LineParsers(Generic[ModelT]):
     event_result: type[ModelT]
 
 
+read_event = answered(validation.parse_event)
+read_run = answered(validation.parse_run)
+read_step = answered(validation.parse_step)
+read_hook = answered(validation.parse_hook)
+read_wait = answered(validation.parse_wait)
+
 LINE_4_MEMBERS = LineParsers(
-    event=parse_event, run=parse_run, step=parse_step, hook=parse_hook, event_result=EventResult
+    event=read_event, run=read_run, step=read_step, hook=read_hook, event_result=EventResult
 )
 """The 4.x line's models (``worldspec``)."""
 
@@ -96,7 +135,7 @@ def event_result(value: Any, line: LineParsers[ModelT]) -> ModelT:
         "run": line.run,
         "step": line.step,
         "hook": line.hook,
-        "wait": parse_wait,
+        "wait": read_wait,
     }
     parts: dict[str, Any] = {key: parse(data[key]) for key, parse in parsers.items() if key in data}
     if "events" in data:

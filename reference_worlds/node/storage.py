@@ -13,7 +13,6 @@ from reference_worlds.node import results
 from worldspec.entities import RunStatus, Step, WorkflowRun
 from worldspec.events import CreateEventParams, Event, EventRequest, EventResult
 from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData
-from worldspec.validation import parse_event, parse_run, parse_step
 from worldspec.wire_types import MISSING
 
 HookT = TypeVar("HookT")
@@ -51,7 +50,7 @@ class Events:
 
     async def get(self, run_id: str, event_id: str, *, resolve_data: ResolveData = "all") -> Event:
         found = await self._world.call("events.get", run_id, event_id, {"resolveData": resolve_data})
-        return parse_event(found)
+        return results.read_event(found)
 
     async def list(
         self,
@@ -61,7 +60,9 @@ class Events:
         resolve_data: ResolveData = "all",
     ) -> PaginatedResponse[Event]:
         params = list_params(pagination, resolve_data, runId=run_id)
-        return results.page(await self._world.call("events.list", params), parse_event, "events.list result")
+        return results.page(
+            await self._world.call("events.list", params), results.read_event, "events.list result"
+        )
 
     async def list_by_correlation_id(
         self,
@@ -73,7 +74,7 @@ class Events:
     ) -> PaginatedResponse[Event]:
         params = list_params(pagination, resolve_data, correlationId=correlation_id, runId=run_id)
         found = await self._world.call("events.listByCorrelationId", params)
-        return results.page(found, parse_event, "events.listByCorrelationId result")
+        return results.page(found, results.read_event, "events.listByCorrelationId result")
 
 
 class Runs:
@@ -81,7 +82,7 @@ class Runs:
         self._world = world
 
     async def get(self, run_id: str, *, resolve_data: ResolveData = "all") -> WorkflowRun:
-        return parse_run(await self._world.call("runs.get", run_id, {"resolveData": resolve_data}))
+        return results.read_run(await self._world.call("runs.get", run_id, {"resolveData": resolve_data}))
 
     async def list(
         self,
@@ -92,7 +93,7 @@ class Runs:
         resolve_data: ResolveData = "all",
     ) -> PaginatedResponse[WorkflowRun]:
         params = list_params(pagination, resolve_data, workflowName=workflow_name, status=status)
-        return results.page(await self._world.call("runs.list", params), parse_run, "runs.list result")
+        return results.page(await self._world.call("runs.list", params), results.read_run, "runs.list result")
 
 
 class Steps:
@@ -101,7 +102,9 @@ class Steps:
 
     async def get(self, run_id: str | None, step_id: str, *, resolve_data: ResolveData = "all") -> Step:
         owner = MISSING if run_id is None else run_id
-        return parse_step(await self._world.call("steps.get", owner, step_id, {"resolveData": resolve_data}))
+        return results.read_step(
+            await self._world.call("steps.get", owner, step_id, {"resolveData": resolve_data})
+        )
 
     async def list(
         self,
@@ -111,7 +114,9 @@ class Steps:
         resolve_data: ResolveData = "all",
     ) -> PaginatedResponse[Step]:
         params = list_params(pagination, resolve_data, runId=run_id)
-        return results.page(await self._world.call("steps.list", params), parse_step, "steps.list result")
+        return results.page(
+            await self._world.call("steps.list", params), results.read_step, "steps.list result"
+        )
 
 
 class Hooks(Generic[HookT]):

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from reference_worlds.node import results
 from reference_worlds.node.storage import list_params
+from worldspec.line5 import validation
 from worldspec.line5.attributes import AttributeChange
 from worldspec.line5.bulk import (
     BatchEventRequest,
@@ -26,10 +27,9 @@ from worldspec.line5.bulk import (
 )
 from worldspec.line5.entities import RunStatus, Step, WorkflowRun
 from worldspec.line5.events import CreateEventParams, Event, EventRequest, EventResult
-from worldspec.line5.validation import parse_event, parse_hook, parse_run, parse_step
 from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData
 from worldspec.streams import StreamChunksResponse, StreamInfoResponse
-from worldspec.validation import ValidationError
+from worldspec.validation import MalformedAnswer
 
 __all__ = [
     "LINE_5_MEMBERS",
@@ -39,8 +39,16 @@ __all__ = [
     "NodeStreams",
 ]
 
+_read_event = results.answered(validation.parse_event)
+_read_run = results.answered(validation.parse_run)
+_read_step = results.answered(validation.parse_step)
+
 LINE_5_MEMBERS = results.LineParsers(
-    event=parse_event, run=parse_run, step=parse_step, hook=parse_hook, event_result=EventResult
+    event=_read_event,
+    run=_read_run,
+    step=_read_step,
+    hook=results.answered(validation.parse_hook),
+    event_result=EventResult,
 )
 """How the storage of this line reads what Node returns."""
 
@@ -79,13 +87,13 @@ class LineFiveEvents:
 
     async def get(self, run_id: str, event_id: str, *, resolve_data: ResolveData = "all") -> Event:
         found = await self._world.call("events.get", run_id, event_id, {"resolveData": resolve_data})
-        return parse_event(found)
+        return _read_event(found)
 
     async def list(
         self, run_id: str, *, pagination: PaginationOptions | None = None, resolve_data: ResolveData = "all"
     ) -> PaginatedResponse[Event]:
         params = list_params(pagination, resolve_data, runId=run_id)
-        return results.page(await self._world.call("events.list", params), parse_event, "events.list result")
+        return results.page(await self._world.call("events.list", params), _read_event, "events.list result")
 
     async def list_by_correlation_id(
         self,
@@ -97,7 +105,7 @@ class LineFiveEvents:
     ) -> PaginatedResponse[Event]:
         params = list_params(pagination, resolve_data, correlationId=correlation_id, runId=run_id)
         found = await self._world.call("events.listByCorrelationId", params)
-        return results.page(found, parse_event, "events.listByCorrelationId result")
+        return results.page(found, _read_event, "events.listByCorrelationId result")
 
 
 class LineFiveRuns:
@@ -117,7 +125,7 @@ class LineFiveRuns:
                 setattr(self, name, method)
 
     async def get(self, run_id: str, *, resolve_data: ResolveData = "all") -> WorkflowRun:
-        return parse_run(await self._world.call("runs.get", run_id, {"resolveData": resolve_data}))
+        return _read_run(await self._world.call("runs.get", run_id, {"resolveData": resolve_data}))
 
     async def list(
         self,
@@ -129,14 +137,14 @@ class LineFiveRuns:
     ) -> PaginatedResponse[WorkflowRun]:
         wanted = status if status is None or isinstance(status, str) else list(status)
         params = list_params(pagination, resolve_data, workflowName=workflow_name, status=wanted)
-        return results.page(await self._world.call("runs.list", params), parse_run, "runs.list result")
+        return results.page(await self._world.call("runs.list", params), _read_run, "runs.list result")
 
     async def _get_many(
         self, run_ids: Sequence[str], *, resolve_data: ResolveData = "all"
     ) -> builtins.list[WorkflowRun | None]:
         found = await self._world.call("runs.getMany", list(run_ids), {"resolveData": resolve_data})
         runs = results.sequence(found, "runs.getMany result")
-        return [None if run is None else parse_run(run) for run in runs]
+        return [None if run is None else _read_run(run) for run in runs]
 
     async def _wait_for_terminal_status(
         self, run_id: str, *, timeout_ms: float | None = None, resolve_data: ResolveData = "all"
@@ -144,7 +152,7 @@ class LineFiveRuns:
         params: dict[str, Any] = {"resolveData": resolve_data}
         if timeout_ms is not None:
             params["timeoutMs"] = timeout_ms
-        return parse_run(await self._world.call("runs.waitForTerminalStatus", run_id, params))
+        return _read_run(await self._world.call("runs.waitForTerminalStatus", run_id, params))
 
     async def _set_attributes(
         self, run_id: str, changes: Sequence[AttributeChange], *, allow_reserved_attributes: bool = False
@@ -156,7 +164,7 @@ class LineFiveRuns:
         attributes = found.get("attributes") if isinstance(found, dict) else None
         if not isinstance(attributes, dict) or not all(isinstance(item, str) for item in attributes.values()):
             problem = f"attributes: expected an object of strings, got {found!r}"
-            raise ValidationError("runs.experimentalSetAttributes result", [problem])
+            raise MalformedAnswer("runs.experimentalSetAttributes result", [problem])
         return {str(key): value for key, value in attributes.items()}
 
     async def _cancel_many(self, request: BulkCancelWorkflowRunsRequest) -> BulkCancelWorkflowRunsResult:
@@ -171,13 +179,13 @@ class LineFiveSteps:
         self._world = world
 
     async def get(self, run_id: str, step_id: str, *, resolve_data: ResolveData = "all") -> Step:
-        return parse_step(await self._world.call("steps.get", run_id, step_id, {"resolveData": resolve_data}))
+        return _read_step(await self._world.call("steps.get", run_id, step_id, {"resolveData": resolve_data}))
 
     async def list(
         self, run_id: str, *, pagination: PaginationOptions | None = None, resolve_data: ResolveData = "all"
     ) -> PaginatedResponse[Step]:
         params = list_params(pagination, resolve_data, runId=run_id)
-        return results.page(await self._world.call("steps.list", params), parse_step, "steps.list result")
+        return results.page(await self._world.call("steps.list", params), _read_step, "steps.list result")
 
 
 class NodeStreams:
@@ -205,7 +213,7 @@ class NodeStreams:
                 chunk = results.decoded(tagged, "streams.get chunk")
                 if not isinstance(chunk, bytes):
                     problem = f"(root): expected bytes, got {type(chunk).__name__}"
-                    raise ValidationError("streams.get chunk", [problem])
+                    raise MalformedAnswer("streams.get chunk", [problem])
                 yield chunk
         finally:
             await chunks.aclose()

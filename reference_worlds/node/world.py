@@ -37,6 +37,7 @@ from reference_worlds.node.probes import probe_capabilities, probe_line5_capabil
 from reference_worlds.node.process import BridgeError, NodeProcess, process_for
 from reference_worlds.node.storage import Events, Hooks, Runs, Steps
 from reference_worlds.node.storage_line5 import (
+    LINE_5_MEMBERS,
     LineFiveEvents,
     LineFiveRuns,
     LineFiveSteps,
@@ -48,7 +49,6 @@ from worldspec.line5 import capabilities as line5_capabilities
 from worldspec.line5 import entities as line5_entities
 from worldspec.line5 import errors as line5_errors
 from worldspec.line5 import queue as line5_queue
-from worldspec.line5 import validation as line5_validation
 from worldspec.lines import SpecLine, UnsupportedSpecVersion, line_of
 from worldspec.queue import (
     HandlerTimeout,
@@ -59,7 +59,7 @@ from worldspec.queue import (
     parse_queue_payload,
 )
 from worldspec.streams import StreamChunksResponse, StreamInfoResponse
-from worldspec.validation import ValidationError, parse_hook
+from worldspec.validation import MalformedAnswer
 from worldspec.wire import from_tagged
 
 __all__ = ["NodeWorld"]
@@ -177,7 +177,7 @@ class NodeWorld:
         self.events = Events(self)
         self.runs = Runs(self)
         self.steps = Steps(self)
-        self.hooks = Hooks(self, parse_hook)
+        self.hooks = Hooks(self, results.read_hook)
         self._process: NodeProcess | None = None
         self._channel: Channel | None = None
         self._world_id: int | None = None
@@ -273,7 +273,7 @@ class NodeWorld:
         self.events = LineFiveEvents(self, members)
         self.runs = LineFiveRuns(self, members)
         self.steps = LineFiveSteps(self)
-        self.hooks = Hooks(self, line5_validation.parse_hook)
+        self.hooks = Hooks(self, LINE_5_MEMBERS.hook)
         self.streams = NodeStreams(self, members)
         world_capabilities = {} if declared is None else declared
         self.capabilities = results.model(
@@ -428,7 +428,7 @@ class NodeWorld:
                 chunk = results.decoded(tagged, "readFromStream chunk")
                 if not isinstance(chunk, bytes):
                     problem = f"(root): expected bytes, got {type(chunk).__name__}"
-                    raise ValidationError("readFromStream chunk", [problem])
+                    raise MalformedAnswer("readFromStream chunk", [problem])
                 yield chunk
         finally:
             await chunks.aclose()
