@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 from reference_worlds import rules
 from reference_worlds.delegation import QueueAndStreams
@@ -354,14 +354,21 @@ class MemoryBackdoor:
         return run_id
 
 
+DEFAULT_PRELOAD_LIMIT: Final = 100
+"""Events a ``run_started`` preload holds at most: one page, as Worlds that preload a page of
+their log do (world-local 4.x preloads a page of 1,000). A longer log is preloaded partially,
+so the partial form (§5.2) is as much the reference as the complete one."""
+
+
 class MemoryWorld(QueueAndStreams):
     """The in-memory reference World, of either line.
 
     ``spec_version`` is what the World declares: 3 (the default) for the 4.x line, 6 or 7 for
     the 5.x line (anything else is refused with a ``ValueError`` saying why). ``clock`` replaces
     the system clock (for tests that control time). ``preload_limit`` caps the ``run_started``
-    preload: a longer log is preloaded partially, with ``hasMore: true`` and a cursor that
-    continues like ``events.list``. ``max_events`` is the 5.x line's ``maxEvents``.
+    preload (``DEFAULT_PRELOAD_LIMIT`` events unless given; ``None``: the whole log): a longer
+    log is preloaded partially, with ``hasMore: true`` and a cursor that continues like
+    ``events.list``. ``max_events`` is the 5.x line's ``maxEvents``.
     ``worldspec_interleave``, when a kit sets it, is awaited at each pause point of a create
     (see the module docstring).
 
@@ -387,7 +394,7 @@ class MemoryWorld(QueueAndStreams):
     def __init__(
         self,
         clock: Callable[[], datetime] | None = None,
-        preload_limit: int | None = None,
+        preload_limit: int | None = DEFAULT_PRELOAD_LIMIT,
         spec_version: int = SPEC_VERSION_CURRENT,
         max_events: int = DEFAULT_MAX_EVENTS,
     ) -> None:

@@ -497,6 +497,11 @@ _TABLE: Final[tuple[tuple[str, Level, str], ...]] = (
         "Every list method honours `limit` and its cursors over more items than any default page size.",
     ),
     (
+        "COH-005",
+        "SHOULD",
+        "A `run_started` preload honours `resolveData`: with `'none'` it equals `events.list` with `'none'`.",
+    ),
+    (
         "STATUS-001",
         "SHOULD",
         "A malformed create (an unknown `eventType`, a client-sent `hook_conflict`, an event other than "

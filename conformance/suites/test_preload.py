@@ -6,11 +6,12 @@ from typing import Any
 
 from conformance.catalogue.marker import invariant
 from conformance.checks import make
-from conformance.checks.expect import fail, returns
+from conformance.checks.expect import deviate, fail, returns
 from conformance.checks.reads import all_events
 from conformance.checks.scenarios import create, pending_run
 from worldspec.capabilities import Capability
 from worldspec.events import Event
+from worldspec.lines import SpecLine
 from worldspec.pagination import PaginationOptions
 from worldspec.protocol import World
 from worldspec.wire_types import MISSING
@@ -76,3 +77,33 @@ async def test_preload_equals_the_log(world: World) -> None:
     for _ in range(LONG_LOG_STEPS):
         await create(world, long, make.step_created(make.new_id("step"), input=b"\x00step"))
     await _check_preload(world, long, f"a {LONG_LOG_STEPS + 2}-event log")
+
+
+@invariant("COH-005", requires=Capability.PRELOAD)
+async def test_preload_honours_resolve_data(world: World, world_line: SpecLine) -> None:
+    """A ``run_started`` sent with ``resolveData: 'none'`` preloads the log as ``events.list``
+    with ``'none'`` shows it: the ``run_created`` input and the step inputs stripped, every other
+    field kept (a partial preload: its prefix)."""
+    run_id = await pending_run(world, make.run_created(input=b"\x00\xff"))
+    for _ in range(3):
+        await create(world, run_id, make.step_created(make.new_id("step"), input=b"\x00step"))
+    started = await returns(
+        world.events.create(run_id, make.run_started(), make.create_params(world_line, resolve_data="none")),
+        "run_started with resolveData 'none'",
+    )
+    preloaded = [] if started.events is MISSING else list(started.events)
+    if not preloaded:
+        deviate("run_started with resolveData 'none'", "returned no preload", "RS-006", ("result", started))
+    listed = await returns(
+        world.events.list(
+            run_id, pagination=PaginationOptions(limit=1000, sort_order="asc"), resolve_data="none"
+        ),
+        "events.list with resolveData 'none'",
+    )
+    if _wire(preloaded) != _wire(list(listed.data)[: len(preloaded)]):
+        fail(
+            "a preload asked for with resolveData 'none' equals events.list with 'none'",
+            "preloaded other events",
+            ("preloaded", preloaded),
+            ("events.list, resolveData 'none'", listed.data),
+        )

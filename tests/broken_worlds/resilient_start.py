@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.checks import make
+from reference_worlds.paging import encode_cursor
 from tests.broken_worlds.base import BrokenWorld, Params
 from worldspec.events import EventRequest, EventResult
 from worldspec.pagination import ResolveData
@@ -67,3 +68,31 @@ class TruncatedPreload(BrokenWorld, breaks={"RS-006"}):
     def preload(self, run_id: str, resolve_data: ResolveData) -> dict[str, Any]:
         full = super().preload(run_id, resolve_data)
         return {**full, "events": full["events"][:2], "has_more": False, "cursor": None}
+
+
+class PreloadCursorFromTheWrongEnd(BrokenWorld, breaks={"RS-006"}):
+    """Reads the preload page newest first, reverses it, and takes the cursor from the row the
+    query returned last: a partial preload's cursor points at its first event, so listing from
+    it repeats the page."""
+
+    def preload(self, run_id: str, resolve_data: ResolveData) -> dict[str, Any]:
+        full = super().preload(run_id, resolve_data)
+        if full["has_more"]:
+            first = self.line4_state.events[run_id][0]
+            full["cursor"] = encode_cursor(first.event_id)
+        return full
+
+
+class PartialPreloadWithoutCursor(BrokenWorld, breaks={"RS-006"}):
+    """Caps its preload but never gives it a cursor, as the whole-log preload it grew from did
+    not need one."""
+
+    def preload(self, run_id: str, resolve_data: ResolveData) -> dict[str, Any]:
+        return {**super().preload(run_id, resolve_data), "cursor": None}
+
+
+class PreloadIgnoresResolveData(BrokenWorld, warns={"COH-005"}):
+    """Reads the preload with the default ``resolveData`` instead of the one the call asked for."""
+
+    def preload(self, run_id: str, resolve_data: ResolveData) -> dict[str, Any]:
+        return super().preload(run_id, "all")
