@@ -25,7 +25,7 @@ from reference_worlds.node.channel import open_channel
 from reference_worlds.node.process import process_for
 from reference_worlds.node.schema import argument_problems, frame_problems
 from worldspec import errors
-from worldspec.validation import ValidationError
+from worldspec.validation import MalformedAnswer
 from worldspec.wire import from_tagged
 from worldspec.wire_types import MISSING
 
@@ -92,7 +92,9 @@ def test_world_errors_keep_name_message_and_status() -> None:
     assert "TypeError: boom" in str(plain), "a JavaScript error outside the taxonomy keeps its name"
 
 
-def test_a_malformed_result_is_a_validation_error_naming_the_field() -> None:
+def test_a_malformed_result_is_a_malformed_answer_naming_the_field() -> None:
+    """A result that fails the model check is a ``MalformedAnswer``: the World answered, so the
+    kit never takes it for a refusal (a plain ``ValidationError`` is what a World raises)."""
     async def scenario() -> None:
         world = await _started()
         try:
@@ -100,7 +102,7 @@ def test_a_malformed_result_is_a_validation_error_naming_the_field() -> None:
         finally:
             await world.close()
 
-    with pytest.raises(ValidationError, match="status"):
+    with pytest.raises(MalformedAnswer, match="status"):
         asyncio.run(scenario())
 
 
@@ -120,7 +122,7 @@ def test_stream_chunks_arrive_and_a_non_bytes_chunk_is_refused() -> None:
         world = await _started()
         read: list[bytes] = []
         try:
-            with pytest.raises(ValidationError, match="expected bytes, got str"):
+            with pytest.raises(MalformedAnswer, match="expected bytes, got str"):
                 async for chunk in world.read_from_stream("any"):
                     read.append(chunk)
             return read

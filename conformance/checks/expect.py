@@ -142,7 +142,7 @@ async def rejects(
     else:
         fail(f"{action} is refused", "accepted it", ("returned", result))
     if answered is not None:
-        fail(f"{action} is refused", f"answered it: {answered}")
+        fail(f"{action} is refused", str(answered))
     fail(f"{action} is refused with {kinds}", raised)
 
 
