@@ -26,6 +26,7 @@ from conformance.reporting.profiles import Profile
 from conformance.reporting.records import Evidence
 from conformance.world.capabilities import unwrapped
 from conformance.world.loading import WorldSpec
+from conformance.world.oracle import oracle_version
 from worldspec.capabilities import Capability
 from worldspec.lines import SpecLine
 from worldspec.protocol import World
@@ -185,11 +186,14 @@ async def test_races_across_processes(
 
 
 async def _hunt_transitions(
-    world: World, kind: transitions.Kind, profile: Profile, seed: int, evidence: Evidence
+    world: World, line: SpecLine, kind_name: str, profile: Profile, seed: int, evidence: Evidence
 ) -> None:
+    inner = cast(World, unwrapped(world))
+    kind = transitions.kinds_of(line)[kind_name]
+    version = oracle_version(line, getattr(inner, "spec_version", None))
     failure = await transitions.hunt_transitions(
-        cast(World, unwrapped(world)),
-        await transitions.races_of(kind),
+        inner,
+        await transitions.races_of(kind, version),
         rounds=profile.transition_rounds,
         rng=random.Random(seed),
         call_timeout=profile.call_timeout,
@@ -204,46 +208,56 @@ async def _hunt_transitions(
         )
 
 
-@invariant("LIN-007", lines=SpecLine.LINE_4, races=True)
+@invariant("LIN-007", races=True)
 async def test_every_run_transition_raced(
-    world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
+    world: World, world_line: SpecLine, world_profile: Profile, world_seed: int, world_evidence: Evidence
 ) -> None:
     """Each pair of ``run_created``, ``run_started`` (plain and resilient), ``run_completed``,
     ``run_failed`` and ``run_cancelled`` (a call paired with itself too) raced on one run that
     is missing, pending, running, running after a resilient start, or cancelled, wherever one
-    of the two succeeds alone: every history is linearizable (``conformance.races.transitions``)."""
-    await _hunt_transitions(world, transitions.KINDS["runs"], world_profile, world_seed, world_evidence)
+    of the two succeeds alone: every history is linearizable (``conformance.races.transitions``).
+    On the 5.x line the requests are that line's, the oracle speaks the World's spec version, a
+    ``run_started`` that loses to an ending may be refused with ``RunExpiredError`` or
+    ``EntityConflictError`` (v7 §4.2), and the log read afterwards must hold slots 1…n in order."""
+    await _hunt_transitions(world, world_line, "runs", world_profile, world_seed, world_evidence)
 
 
-@invariant("LIN-008", lines=SpecLine.LINE_4, races=True)
+@invariant("LIN-008", races=True)
 async def test_every_step_transition_raced(
-    world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
+    world: World, world_line: SpecLine, world_profile: Profile, world_seed: int, world_evidence: Evidence
 ) -> None:
     """Each pair of ``step_created``, ``step_started``, ``step_retrying``, ``step_completed``
     and ``step_failed``, and each of them against the run's three endings, raced on one step
     that is missing, pending, running, retrying or completed (on a running run), wherever one
     of the two succeeds alone: every history is linearizable. Not raced against an ending: the
     calls whose fate after it the contract leaves open (finishing or retrying a pending step,
-    retrying a running one; TERM-004 is a SHOULD)."""
-    await _hunt_transitions(world, transitions.KINDS["steps"], world_profile, world_seed, world_evidence)
+    retrying a running one; TERM-004 is a SHOULD, and v7 §4.6 leaves the same calls open). On
+    the 5.x line the lazy ``step_started`` is one more call, raced against each of the others
+    (itself and ``step_created`` included, v7 §8) and from one more state, a step a lazy start
+    created; the log read afterwards must hold slots 1…n in order."""
+    await _hunt_transitions(world, world_line, "steps", world_profile, world_seed, world_evidence)
 
 
-@invariant("LIN-009", lines=SpecLine.LINE_4, races=True)
+@invariant("LIN-009", races=True)
 async def test_every_hook_transition_raced(
-    world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
+    world: World, world_line: SpecLine, world_profile: Profile, world_seed: int, world_evidence: Evidence
 ) -> None:
     """Each pair of ``hook_created`` (one hook id), ``hook_created`` for the same token from a
     second run, ``hook_received``, ``hook_disposed``, ``run_completed`` and ``run_cancelled``
     raced on a hook that is missing, live or disposed, wherever one of the two succeeds alone:
-    every history is linearizable, and the token has at most one live holder."""
-    await _hunt_transitions(world, transitions.KINDS["hooks"], world_profile, world_seed, world_evidence)
+    every history is linearizable, and the token has at most one live holder. On the 5.x line a
+    ``hook_received`` that loses to an ending may be refused with ``HookNotFoundError`` or
+    ``RunExpiredError`` (v7 §4.4); no hook is retained (the races send no
+    ``tokenRetentionUntil``)."""
+    await _hunt_transitions(world, world_line, "hooks", world_profile, world_seed, world_evidence)
 
 
-@invariant("LIN-010", lines=SpecLine.LINE_4, races=True)
+@invariant("LIN-010", races=True)
 async def test_every_wait_transition_raced(
-    world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
+    world: World, world_line: SpecLine, world_profile: Profile, world_seed: int, world_evidence: Evidence
 ) -> None:
     """Each pair of ``wait_created``, ``wait_completed`` and the run's three endings raced on
     one wait that is missing, waiting or completed, wherever one of the two succeeds alone:
-    every history is linearizable."""
-    await _hunt_transitions(world, transitions.KINDS["waits"], world_profile, world_seed, world_evidence)
+    every history is linearizable. On the 5.x line the log read afterwards must also hold slots
+    1…n in order."""
+    await _hunt_transitions(world, world_line, "waits", world_profile, world_seed, world_evidence)
