@@ -24,7 +24,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from conformance.checks import make, make_line5
@@ -155,6 +155,7 @@ class LineMoves:
 
 
 RUN_STARTED = _move("run_started", lambda ids: make.run_started())
+OTHER_RUN_STARTED = _move("run_started", lambda ids: make.run_started(), lambda ids: ids.other_run)
 RUN_COMPLETED = _move("run_completed", lambda ids: make.run_completed())
 
 STEP_CREATED = _move("step_created", lambda ids: make.step_created(ids.step))
@@ -199,7 +200,6 @@ LINE_5_MOVES = LineMoves(
 payloads, a cancel with its reason, and the lazy ``step_started`` that creates the step it starts."""
 
 
-OTHER_RUN_STARTED = _move("run_started", lambda ids: make.run_started(), lambda ids: ids.other_run)
 LAZILY_STARTED = "running after a lazy start"
 _PENDING_STEP = ("pending", "retrying")
 """The states of a step that waits to be started: a fresh one, and one that is retrying."""
@@ -209,8 +209,14 @@ def _kinds(line: SpecLine, moves: LineMoves) -> dict[str, Kind]:
     """The four tables of ``line``, by the name the suites use."""
     running = (moves.run_created, RUN_STARTED)
     endings = (RUN_COMPLETED, moves.run_failed, moves.run_cancelled)
-    step_moves = (STEP_CREATED, STEP_STARTED, *moves.own_step_moves, STEP_RETRYING, STEP_COMPLETED)
-    step_moves += (moves.step_failed,)
+    step_moves = (
+        STEP_CREATED,
+        STEP_STARTED,
+        *moves.own_step_moves,
+        STEP_RETRYING,
+        STEP_COMPLETED,
+        moves.step_failed,
+    )
     lazily_started = tuple(_state(LAZILY_STARTED, *running, move) for move in moves.own_step_moves)
     runs = Kind(
         "runs",
@@ -223,6 +229,7 @@ def _kinds(line: SpecLine, moves: LineMoves) -> dict[str, Kind]:
             _state("cancelled", *running, moves.run_cancelled),
         ),
         lambda ids: Observation((ids.run,)),
+        line=line,
     )
     started = (*running, STEP_CREATED, STEP_STARTED)
     steps = Kind(
@@ -242,6 +249,7 @@ def _kinds(line: SpecLine, moves: LineMoves) -> dict[str, Kind]:
             {(state, "step_retrying") for state in ("running", LAZILY_STARTED, *_PENDING_STEP)}
             | {(state, move) for state in _PENDING_STEP for move in ("step_completed", "step_failed")}
         ),
+        line,
     )
     other_run_running = (moves.other_run_created, OTHER_RUN_STARTED)
     hooks = Kind(
@@ -254,6 +262,7 @@ def _kinds(line: SpecLine, moves: LineMoves) -> dict[str, Kind]:
         ),
         lambda ids: Observation((ids.run, ids.other_run), tokens=(ids.token,)),
         (RUN_COMPLETED, moves.run_cancelled),
+        line=line,
     )
     waits = Kind(
         "waits",
@@ -265,8 +274,9 @@ def _kinds(line: SpecLine, moves: LineMoves) -> dict[str, Kind]:
         ),
         lambda ids: Observation((ids.run,)),
         endings,
+        line=line,
     )
-    return {kind.name: replace(kind, line=line) for kind in (runs, steps, hooks, waits)}
+    return {kind.name: kind for kind in (runs, steps, hooks, waits)}
 
 
 KINDS = _kinds(SpecLine.LINE_4, LINE_4_MOVES)
