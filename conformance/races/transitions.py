@@ -27,11 +27,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from conformance.checks import make, make_line5
+from conformance.checks import make
 from conformance.model.calls import WorldCall
 from conformance.races.edge import Race, RaceFailure
 from conformance.races.interleaving import Mode, Round, accepts_pauses, record, run_round
 from conformance.races.linearizability import SETUP, History, check
+from conformance.races.requests import requests_of
 from conformance.races.results import Observation
 from conformance.reporting.profiles import Budget
 from conformance.reporting.records import Evidence
@@ -54,6 +55,9 @@ __all__ = [
 
 RESUME_AT = datetime(2999, 1, 1, tzinfo=UTC)
 """When raced waits resume: far enough ahead that no wait resumes during a race."""
+
+RACE_INPUT = b"devl\x00race"
+"""The input of the runs the tables create."""
 
 
 @dataclass(frozen=True)
@@ -139,21 +143,6 @@ class Kind:
         return own + [(move, ending) for move in chosen for ending in self.borrowed]
 
 
-@dataclass(frozen=True)
-class LineMoves:
-    """The calls of one line whose requests differ between the lines; the others (``run_started``,
-    ``run_completed``, the step, hook and wait events) are sent alike on both."""
-
-    run_created: Move
-    resilient_start: Move
-    run_failed: Move
-    run_cancelled: Move
-    step_failed: Move
-    other_run_created: Move
-    own_step_moves: tuple[Move, ...] = ()
-    """Step calls only this line has (the 5.x lazy ``step_started``)."""
-
-
 RUN_STARTED = _move("run_started", lambda ids: make.run_started())
 OTHER_RUN_STARTED = _move("run_started", lambda ids: make.run_started(), lambda ids: ids.other_run)
 RUN_COMPLETED = _move("run_completed", lambda ids: make.run_completed())
@@ -175,58 +164,44 @@ HOOK_DISPOSED = _move("hook_disposed", lambda ids: make.hook_disposed(ids.hook))
 WAIT_CREATED = _move("wait_created", lambda ids: make.wait_created(ids.wait, RESUME_AT))
 WAIT_COMPLETED = _move("wait_completed", lambda ids: make.wait_completed(ids.wait))
 
-LINE_4_MOVES = LineMoves(
-    run_created=_move("run_created", lambda ids: make.run_created(name=ids.workflow)),
-    resilient_start=_move(
-        "run_started (resilient)",
-        lambda ids: make.run_started(resilient=True, input=b"devl", name=ids.workflow),
-    ),
-    run_failed=_move("run_failed", lambda ids: make.run_failed()),
-    run_cancelled=_move("run_cancelled", lambda ids: make.run_cancelled()),
-    step_failed=_move("step_failed", lambda ids: make.step_failed(ids.step)),
-    other_run_created=_move("run_created", lambda ids: make.run_created(), lambda ids: ids.other_run),
-)
-LAZY_STEP_STARTED = _move("step_started (lazy)", lambda ids: make_line5.lazy_step_started(ids.step))
-LINE_5_MOVES = LineMoves(
-    run_created=_move("run_created", lambda ids: make_line5.run_created()),
-    resilient_start=_move("run_started (resilient)", lambda ids: make_line5.resilient_run_started()),
-    run_failed=_move("run_failed", lambda ids: make_line5.run_failed(b"devl\x00run-error")),
-    run_cancelled=_move("run_cancelled", lambda ids: make_line5.run_cancelled("raced")),
-    step_failed=_move("step_failed", lambda ids: make_line5.step_failed(ids.step, b"devl\x00step-error")),
-    other_run_created=_move("run_created", lambda ids: make_line5.run_created(), lambda ids: ids.other_run),
-    own_step_moves=(LAZY_STEP_STARTED,),
-)
-"""The 5.x requests: ``run_created`` and resilient starts with the 5.x eventData, errors sent as
-payloads, a cancel with its reason, and the lazy ``step_started`` that creates the step it starts."""
-
-
 LAZILY_STARTED = "running after a lazy start"
 _PENDING_STEP = ("pending", "retrying")
 """The states of a step that waits to be started: a fresh one, and one that is retrying."""
 
 
-def _kinds(line: SpecLine, moves: LineMoves) -> dict[str, Kind]:
-    """The four tables of ``line``, by the name the suites use."""
-    running = (moves.run_created, RUN_STARTED)
-    endings = (RUN_COMPLETED, moves.run_failed, moves.run_cancelled)
-    step_moves = (
-        STEP_CREATED,
-        STEP_STARTED,
-        *moves.own_step_moves,
-        STEP_RETRYING,
-        STEP_COMPLETED,
-        moves.step_failed,
+def _kinds(line: SpecLine) -> dict[str, Kind]:
+    """The four tables of ``line``, by the name the suites use, sending that line's requests
+    (``conformance.races.requests``); the lazy ``step_started`` where the line has it."""
+    requests = requests_of(line)
+    run_created = _move("run_created", lambda ids: requests.run_created(RACE_INPUT, ids.workflow))
+    resilient_start = _move(
+        "run_started (resilient)", lambda ids: requests.resilient_start(RACE_INPUT, ids.workflow)
     )
-    lazily_started = tuple(_state(LAZILY_STARTED, *running, move) for move in moves.own_step_moves)
+    run_failed = _move("run_failed", lambda ids: requests.run_failed())
+    run_cancelled = _move("run_cancelled", lambda ids: requests.run_cancelled())
+    step_failed = _move("step_failed", lambda ids: requests.step_failed(ids.step))
+    other_run_created = _move(
+        "run_created",
+        lambda ids: requests.run_created(RACE_INPUT, make.workflow_name()),
+        lambda ids: ids.other_run,
+    )
+    lazy_steps: tuple[Move, ...] = ()
+    lazy_start = requests.lazy_step_started
+    if lazy_start is not None:
+        lazy_steps = (_move("step_started (lazy)", lambda ids: lazy_start(ids.step)),)
+    running = (run_created, RUN_STARTED)
+    endings = (RUN_COMPLETED, run_failed, run_cancelled)
+    step_moves = (STEP_CREATED, STEP_STARTED, *lazy_steps, STEP_RETRYING, STEP_COMPLETED, step_failed)
+    lazily_started = tuple(_state(LAZILY_STARTED, *running, move) for move in lazy_steps)
     runs = Kind(
         "runs",
-        (moves.run_created, RUN_STARTED, moves.resilient_start, *endings),
+        (run_created, RUN_STARTED, resilient_start, *endings),
         (
             _state("missing"),
-            _state("pending", moves.run_created),
+            _state("pending", run_created),
             _state("running", *running),
-            _state("running after a resilient start", moves.resilient_start),
-            _state("cancelled", *running, moves.run_cancelled),
+            _state("running after a resilient start", resilient_start),
+            _state("cancelled", *running, run_cancelled),
         ),
         lambda ids: Observation((ids.run,)),
         line=line,
@@ -251,7 +226,7 @@ def _kinds(line: SpecLine, moves: LineMoves) -> dict[str, Kind]:
         ),
         line,
     )
-    other_run_running = (moves.other_run_created, OTHER_RUN_STARTED)
+    other_run_running = (other_run_created, OTHER_RUN_STARTED)
     hooks = Kind(
         "hooks",
         (HOOK_CREATED, HOOK_CREATED_ELSEWHERE, HOOK_RECEIVED, HOOK_DISPOSED),
@@ -261,7 +236,7 @@ def _kinds(line: SpecLine, moves: LineMoves) -> dict[str, Kind]:
             _state("disposed", *running, *other_run_running, HOOK_CREATED, HOOK_DISPOSED),
         ),
         lambda ids: Observation((ids.run, ids.other_run), tokens=(ids.token,)),
-        (RUN_COMPLETED, moves.run_cancelled),
+        (RUN_COMPLETED, run_cancelled),
         line=line,
     )
     waits = Kind(
@@ -279,13 +254,13 @@ def _kinds(line: SpecLine, moves: LineMoves) -> dict[str, Kind]:
     return {kind.name: kind for kind in (runs, steps, hooks, waits)}
 
 
-KINDS = _kinds(SpecLine.LINE_4, LINE_4_MOVES)
+KINDS = _kinds(SpecLine.LINE_4)
 """The four tables of the 4.x line, by the name the suites use.
 
 Once the run has ended, completing, failing or retrying a pending step, or retrying a running
 one, is refused only by a SHOULD (TERM-004), and §4.1 step 5 lets a World skip the run for
 ``step_completed`` and ``step_retrying``: those races are not judged."""
-LINE_5_KINDS = _kinds(SpecLine.LINE_5, LINE_5_MOVES)
+LINE_5_KINDS = _kinds(SpecLine.LINE_5)
 """The four tables of the 5.x line: the 4.x tables with the 5.x requests, and the lazy
 ``step_started`` among the step calls, raced in every step state and from a state of its own
 (a step a lazy start created). v7 §4.6 leaves the same step calls open after an ending as the
