@@ -300,7 +300,7 @@ class TransitionRace:
 
     def as_race(self) -> Race:
         """The race as ``RaceFailure`` names it."""
-        return Race(self.name, lambda rng, width, number: self.build(rng))
+        return Race(self.name, lambda rng, width, number, requests: self.build(rng), self.spec_version)
 
 
 async def _succeeds_alone(state: State, move: Move, spec_version: int) -> bool:
