@@ -56,9 +56,12 @@ def _spec(world: type[BrokenWorld]) -> WorldSpec:
 
 
 async def _race(world: type[BrokenWorld], ident: str, seed: int) -> bool:
+    """Whether the race catches the World, sent its line's requests and judged at its version."""
+    opened = world()
+    version = oracle_version(line_of(opened.spec_version), opened.spec_version)
     found = await races.hunt(
-        world(),
-        IN_PROCESS_RACES[ident],
+        opened,
+        IN_PROCESS_RACES[ident].at(version),
         rounds=CI.rounds,
         width=CI.width,
         rng=random.Random(seed),

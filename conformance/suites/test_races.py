@@ -41,10 +41,15 @@ def _draw(evidence: Evidence, violation: Violation, race_name: str) -> None:
     )
 
 
-async def _hunt(world: World, race: races.Race, profile: Profile, seed: int, evidence: Evidence) -> None:
+async def _hunt(
+    world: World, line: SpecLine, race: races.Race, profile: Profile, seed: int, evidence: Evidence
+) -> None:
+    """Hunt ``race`` on ``world``, sending the requests of ``line`` and judging at the World's
+    spec version (``oracle_version``)."""
+    inner = cast(World, unwrapped(world))
     failure = await races.hunt(
-        cast(World, unwrapped(world)),
-        race,
+        inner,
+        race.at(oracle_version(line, getattr(inner, "spec_version", None))),
         rounds=profile.rounds,
         width=profile.width,
         rng=random.Random(seed),
@@ -61,63 +66,68 @@ async def _hunt(world: World, race: races.Race, profile: Profile, seed: int, evi
         )
 
 
-@invariant("RS-005", lines=SpecLine.LINE_4, races=True)
+@invariant("RS-005", races=True)
 async def test_resilient_start_races(
-    world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
+    world: World, world_line: SpecLine, world_profile: Profile, world_seed: int, world_evidence: Evidence
 ) -> None:
     """N resilient ``run_started`` on a missing run, half the rounds with a ``run_created`` for
     the same id among them, raced: exactly one run, one ``run_created`` before ``run_started``,
-    the run ends running, and every caller sees the running run or a documented error."""
-    await _hunt(world, races.RESILIENT_START, world_profile, world_seed, world_evidence)
+    the run ends running, and every caller sees the running run or a documented error. On the
+    5.x line the starts carry the 5.x eventData, and the run's log must hold slots 1…n."""
+    await _hunt(world, world_line, races.RESILIENT_START, world_profile, world_seed, world_evidence)
 
 
-@invariant("HOOK-003", lines=SpecLine.LINE_4, races=True)
+@invariant("HOOK-003", races=True)
 async def test_hook_created_races_for_one_token(
-    world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
+    world: World, world_line: SpecLine, world_profile: Profile, world_seed: int, world_evidence: Evidence
 ) -> None:
     """N ``hook_created`` with one token, each on a run of its own, raced: one hook is
     created, the others get ``hook_conflict`` naming the winner's run, and the token has one
-    live holder."""
-    await _hunt(world, races.HOOK_TOKEN, world_profile, world_seed, world_evidence)
+    live holder. Judged alike on both lines (the 5.x runs made by 5.x ``run_created``)."""
+    await _hunt(world, world_line, races.HOOK_TOKEN, world_profile, world_seed, world_evidence)
 
 
-@invariant("HOOK-010", lines=SpecLine.LINE_4, races=True)
+@invariant("HOOK-010", races=True)
 async def test_hook_disposed_races_hook_received(
-    world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
+    world: World, world_line: SpecLine, world_profile: Profile, world_seed: int, world_evidence: Evidence
 ) -> None:
     """``hook_disposed`` raced against ``hook_received`` calls on one hook: each receive is
     ordered before the disposal or refused with ``HookNotFoundError``; no ``hook_received``
-    follows the ``hook_disposed`` in the log."""
-    await _hunt(world, races.DISPOSE_VS_RECEIVE, world_profile, world_seed, world_evidence)
+    follows the ``hook_disposed`` in the log. Judged alike on both lines."""
+    await _hunt(world, world_line, races.DISPOSE_VS_RECEIVE, world_profile, world_seed, world_evidence)
 
 
-@invariant("LIN-002", lines=SpecLine.LINE_4, races=True)
+@invariant("LIN-002", races=True)
 async def test_run_created_races_for_one_run_id(
-    world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
+    world: World, world_line: SpecLine, world_profile: Profile, world_seed: int, world_evidence: Evidence
 ) -> None:
     """N ``run_created`` with one client runId, raced: one succeeds, the rest get
-    ``EntityConflictError``, and the log holds one ``run_created``."""
-    await _hunt(world, races.RUN_CREATED, world_profile, world_seed, world_evidence)
+    ``EntityConflictError``, and the log holds one ``run_created``. On the 5.x line the
+    requests are 5.x ``run_created`` and the log must hold slots 1…n."""
+    await _hunt(world, world_line, races.RUN_CREATED, world_profile, world_seed, world_evidence)
 
 
-@invariant("LIN-003", lines=SpecLine.LINE_4, races=True)
+@invariant("LIN-003", races=True)
 async def test_step_completed_races_step_failed(
-    world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
+    world: World, world_line: SpecLine, world_profile: Profile, world_seed: int, world_evidence: Evidence
 ) -> None:
     """``step_completed`` and ``step_failed`` raced on one running step: one terminal event is
-    appended, every other call gets ``EntityConflictError``."""
-    await _hunt(world, races.STEP_TERMINAL, world_profile, world_seed, world_evidence)
+    appended, every other call gets ``EntityConflictError``. On the 5.x line ``step_failed``
+    sends its error as a payload and the log must hold slots 1…n."""
+    await _hunt(world, world_line, races.STEP_TERMINAL, world_profile, world_seed, world_evidence)
 
 
-@invariant("LIN-005", lines=SpecLine.LINE_4, races=True)
+@invariant("LIN-005", races=True)
 async def test_run_cancelled_races_completion(
-    world: World, world_profile: Profile, world_seed: int, world_evidence: Evidence
+    world: World, world_line: SpecLine, world_profile: Profile, world_seed: int, world_evidence: Evidence
 ) -> None:
     """``run_cancelled``, ``run_completed`` and ``step_completed`` (and in wider rounds
     ``run_failed``, ``step_failed``, another ``run_cancelled``) raced on a running run with a
     running step: one run transition wins, the step finishes at most once, and every outcome
-    fits one serial order (an in-flight step may still complete after the run ended, §4.6)."""
-    await _hunt(world, races.CANCEL_VS_COMPLETION, world_profile, world_seed, world_evidence)
+    fits one serial order (an in-flight step may still complete after the run ended, §4.6; v7
+    §4.6 keeps that). On the 5.x line the endings are the 5.x requests (a cancel with its
+    reason, errors as payloads) and the log must hold slots 1…n."""
+    await _hunt(world, world_line, races.CANCEL_VS_COMPLETION, world_profile, world_seed, world_evidence)
 
 
 @invariant("LIN-004", races=True)

@@ -24,7 +24,7 @@ from tests.broken_worlds.base import BrokenWorld, LineFiveBrokenWorld, Params
 from tests.shared_file_world import SharedFileWorld
 from worldspec.entities import ActiveRun
 from worldspec.events import EventRequest, EventResult
-from worldspec.line5.events import is_lazy_step_start
+from worldspec.line5.events import CREATABLE_EVENT_TYPES, is_lazy_step_start
 from worldspec.line5.slots import slot_to_event_id
 from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData
 from worldspec.resolve_data import strip_event
@@ -232,12 +232,18 @@ class WaitEventsWithoutLock(_UnlockedWrites, BrokenWorld, breaks={"LIN-010"}):
     unlocked = frozenset({"wait_created", "wait_completed"})
 
 
-class _DecidedUnlockedSlottedAtCommit(_UnlockedWrites, LineFiveBrokenWorld):
-    """A 5.x World whose creates of ``unlocked`` kinds decide from a read made without the lock,
-    then take the lock only to commit, at the next free slots (v7 §2.6: a position belongs to
-    the write that occupies it): the log stays dense, and only the stale decision is wrong. The
-    way a SQL backend goes wrong that inserts each event at the next position under a row lock
-    on the run, but checks the entity's state in an earlier read."""
+LAZY_START = "step_started (lazy)"
+
+
+class _DecidedUnlockedSlottedAtCommit(_UnlockedWrites):
+    """Mixed into a 5.x broken World: its creates of ``unlocked`` kinds (a lazy ``step_started``
+    is a kind of its own, ``step_started (lazy)``) decide from a read made without the lock, then
+    take the lock only to commit, at the next free slots (v7 §2.6: a position belongs to the
+    write that occupies it): the log stays dense, and only the stale decision is wrong. The way
+    a SQL backend goes wrong that inserts each event at the next position under a row lock on
+    the run, but checks the entity's state in an earlier read."""
+
+    memory_events: Any
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -254,6 +260,10 @@ class _DecidedUnlockedSlottedAtCommit(_UnlockedWrites, LineFiveBrokenWorld):
 
         storage.commit = commit_at_the_next_slots
 
+    def kind_of(self, event: EventRequest) -> str:
+        """A lazy start is ``step_started (lazy)``; any other create its eventType."""
+        return LAZY_START if is_lazy_step_start(event) else event.event_type  # type: ignore[arg-type]
+
 
 def _renumber(outcome: Outcome, taken: int) -> None:
     """Give ``outcome``'s events the slots after the ``taken`` ones, in the log and the result."""
@@ -266,7 +276,21 @@ def _renumber(outcome: Outcome, taken: int) -> None:
         outcome.result["event"] = moved[shown.event_id]
 
 
-class LineFiveStartDecidedBeforeThePreload(_DecidedUnlockedSlottedAtCommit, breaks={"LIN-007"}):
+class LineFiveCheckThenActWithoutLock(
+    _DecidedUnlockedSlottedAtCommit,
+    LineFiveBrokenWorld,
+    breaks={"RS-005", "HOOK-003", "HOOK-010", "LIN-002", "LIN-003", "LIN-005"}
+    | {"LIN-007", "LIN-008", "LIN-009", "LIN-010"},
+):
+    """Every 5.x create decides from a read made without the lock and commits under it at the
+    next free slot: ``CheckThenActWithoutLock`` of the 5.x line, with dense logs."""
+
+    unlocked = frozenset(CREATABLE_EVENT_TYPES) | {LAZY_START}
+
+
+class LineFiveStartDecidedBeforeThePreload(
+    _DecidedUnlockedSlottedAtCommit, LineFiveBrokenWorld, breaks={"LIN-007", "RS-005"}
+):
     """A 5.x ``run_started`` reads the run, then reads the log for the preload it returns, then
     commits ``running`` without looking at the status again: a start raced against an ending
     on a pending run writes ``running`` over the ended run (v7 §8: the start is ordered first
@@ -275,20 +299,20 @@ class LineFiveStartDecidedBeforeThePreload(_DecidedUnlockedSlottedAtCommit, brea
     unlocked = frozenset({"run_started"})
 
 
-class LineFiveLazyStartChecksTheStepUnlocked(_DecidedUnlockedSlottedAtCommit, breaks={"LIN-008"}):
+class LineFiveLazyStartChecksTheStepUnlocked(
+    _DecidedUnlockedSlottedAtCommit, LineFiveBrokenWorld, breaks={"LIN-008"}
+):
     """A lazy ``step_started`` looks the step up, finds it missing, and commits the step with its
     ``step_created`` and ``step_started`` without looking again: two lazy starts of one stepId,
     or a lazy start and a ``step_created``, both create the step (v7 §8: one creates it, the
     other gets ``EntityConflictError``). Bare starts decide under the lock."""
 
-    unlocked = frozenset({"step_started (lazy)"})
-
-    def kind_of(self, event: EventRequest) -> str:
-        """Lazy starts are a kind of their own."""
-        return "step_started (lazy)" if is_lazy_step_start(event) else event.event_type  # type: ignore[arg-type]
+    unlocked = frozenset({LAZY_START})
 
 
-class LineFiveReceiveChecksTheRunUnlocked(_DecidedUnlockedSlottedAtCommit, breaks={"LIN-009"}):
+class LineFiveReceiveChecksTheRunUnlocked(
+    _DecidedUnlockedSlottedAtCommit, LineFiveBrokenWorld, breaks={"LIN-009", "HOOK-010"}
+):
     """A 5.x ``hook_received`` checks that the hook is live on a live run, then commits the
     receive without looking again: raced against an ending, the receive lands after
     ``run_completed`` or ``run_cancelled`` (v7 §8: ordered first or refused), and raced against
@@ -297,7 +321,9 @@ class LineFiveReceiveChecksTheRunUnlocked(_DecidedUnlockedSlottedAtCommit, break
     unlocked = frozenset({"hook_received"})
 
 
-class LineFiveWaitCompletionChecksUnlocked(_DecidedUnlockedSlottedAtCommit, breaks={"LIN-010"}):
+class LineFiveWaitCompletionChecksUnlocked(
+    _DecidedUnlockedSlottedAtCommit, LineFiveBrokenWorld, breaks={"LIN-010"}
+):
     """A 5.x ``wait_completed`` finds the wait waiting, then commits the completion without
     looking again: two completions both succeed, and a completion raced against an ending lands
     after it."""
