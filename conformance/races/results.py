@@ -70,6 +70,9 @@ _RUNS = (
 )
 _STEPS = (entities.Step, line5_entities.Step)
 _HOOKS = (entities.Hook, line5_entities.Hook)
+NO_STEP = "no such step"
+"""A step read that was refused: both lines require a miss to be refused and only recommend
+``WorkflowWorldError`` (base §9, v7 §9), so a race does not judge the error's name."""
 MISPLACED_SLOT = "misplaced slot"
 """The first cell of the log row that marks a slot-numbered log whose k-th event is not slot k."""
 
@@ -251,7 +254,8 @@ async def outcome_of(call: Any, world: World) -> Outcome:
 @dataclass(frozen=True)
 class Observation:
     """A read of everything a race touched, made after every racing call returned: each
-    run's status and log, each step, the live hooks of each run, and each token's holder."""
+    run's status and log, each step (or ``NO_STEP`` when the read is refused, whatever the
+    error), the live hooks of each run, and each token's holder."""
 
     runs: tuple[str, ...]
     steps: tuple[tuple[str, str], ...] = ()
@@ -266,9 +270,8 @@ class Observation:
             hooks = await outcome_of(WorldCall("hooks.list", (), {"run_id": run_id}), world)
             seen[f"hooks {run_id}"] = hooks.value
         for run_id, step_id in self.steps:
-            seen[f"step {step_id}"] = (
-                await outcome_of(WorldCall("steps.get", (run_id, step_id)), world)
-            ).value
+            step = await outcome_of(WorldCall("steps.get", (run_id, step_id)), world)
+            seen[f"step {step_id}"] = NO_STEP if step.kind == "error" else step.value
         for token in self.tokens:
             holder = await outcome_of(WorldCall("hooks.get_by_token", (token,)), world)
             seen[f"token {token}"] = holder.value
