@@ -2,7 +2,8 @@
 
 A race judges ordering and outcomes, not payload fidelity (other invariants own that), so a
 result is summarised to what the races of §8 decide: which event was appended, which status
-an entity reached, which error name came back. Summaries are hashable and JSON-safe once
+an entity reached, which error name came back, and (5.x) whether a lazy start created its step.
+Summaries are hashable and JSON-safe once
 lists are read back as tuples, so they cross process boundaries (``conformance.races.worker``).
 
 Where §8 lets a concurrent loser choose, ``explains`` accepts either choice:
@@ -302,7 +303,6 @@ def explains(call: Any, observed: Outcome, expected: Outcome) -> bool:
     return False
 
 
-_RUN_ENDED = frozenset({"completed", "failed", "cancelled"})
 _LINE_5_CHOICES: dict[str, frozenset[str]] = {
     "run_started": frozenset({"RunExpiredError", "EntityConflictError"}),
     "hook_received": frozenset({"HookNotFoundError", "RunExpiredError"}),
@@ -319,7 +319,7 @@ def answers(call: Any, expected: Outcome, oracle: Oracle) -> frozenset[Outcome]:
     if not on_line_5 or expected.kind != "error" or expected.value not in choices:
         return frozenset({expected})
     found = oracle.state.runs.get(str(call.args[0]))
-    if found is None or found[1].status not in _RUN_ENDED:
+    if found is None or found[1].status not in entities.TERMINAL_RUN_STATUSES:
         return frozenset({expected})
     return frozenset(Outcome("error", name) for name in choices)
 
