@@ -46,16 +46,23 @@ def test_reference_memory_world_passes_everything() -> None:
 
 
 @pytest.fixture(scope="module")
-def kit_runs() -> dict[str, dict[str, Any]]:
-    """The kit's outcomes on every broken World, run a few at a time (each is its own process)."""
-    targets = [f"{world.__module__}:{world.__name__}" for world in BROKEN]
-
-    def run(world: type[BrokenWorld]) -> dict[str, Any]:
-        selection = ("-m", world.only) if world.only else ()
-        return run_kit(f"{world.__module__}:{world.__name__}", *selection)
-
+def kit_runs(request: pytest.FixtureRequest) -> dict[str, dict[str, Any]]:
+    """The kit's outcomes on every broken World this session selected (all of them unless
+    ``-k`` picks some), run a few at a time (each is its own process)."""
+    selected = [world for world in BROKEN if world in _selected_worlds(request.session)]
+    targets = [f"{world.__module__}:{world.__name__}" for world in selected]
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        return dict(zip(targets, pool.map(_run_kit_on, BROKEN), strict=True))
+        return dict(zip(targets, pool.map(_run_kit_on, selected), strict=True))
+
+
+def _selected_worlds(session: pytest.Session) -> list[type[BrokenWorld]]:
+    """The broken Worlds of the session's ``test_kit_fails_exactly_what_the_world_breaks`` items."""
+    return [
+        item.callspec.params["world"]
+        for item in session.items
+        if isinstance(item, pytest.Function)
+        and item.originalname == test_kit_fails_exactly_what_the_world_breaks.__name__
+    ]
 
 
 @pytest.mark.parametrize("world", BROKEN, ids=lambda cls: cls.__name__)

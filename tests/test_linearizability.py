@@ -4,13 +4,14 @@ how it explains a refusal."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
-from conformance.checks import make
+from conformance.checks import make, make_line5
 from conformance.model.calls import WorldCall
 from conformance.races.linearizability import OBSERVER, SETUP, History, Violation, check
-from conformance.races.results import Observation, Outcome
-from conformance.world.oracle import new_oracle
+from conformance.races.results import MISPLACED_SLOT, Observation, Outcome, log_summary
+from conformance.world.oracle import as_world, new_oracle, oracle_factory
 
 CREATED = Outcome("ok", (("event", "run_created", ""), ("run", "pending")))
 CONFLICT = Outcome("error", "EntityConflictError")
@@ -121,3 +122,112 @@ def test_setup_calls_stay_in_the_witness_as_context() -> None:
     assert violation is not None
     assert violation.anomaly == "double-terminal"
     assert [op.client for op in violation.witness] == [SETUP, SETUP, SETUP, "c1", "c2"]
+
+
+LINE_5 = oracle_factory(7)
+RUN_EXPIRED = Outcome("error", "RunExpiredError")
+
+
+def _create(run_id: str, request: Any) -> WorldCall:
+    return WorldCall("events.create", (run_id, request))
+
+
+def _ended_run_with_a_hook(run_id: str, hook_id: str) -> list[tuple[str, Any, int, int | None, Outcome]]:
+    """Setup calls (with the 5.x oracle's outcomes) that leave ``hook_id`` on ``run_id``, then end the run."""
+    token = f"token-{hook_id}"
+    return [
+        (SETUP, _create(run_id, make_line5.run_created()), 0, 1, CREATED),
+        (SETUP, _create(run_id, make.run_started()), 2, 3, Outcome("ok", (("run", "running"),))),
+        (
+            SETUP,
+            _create(run_id, make.hook_created(hook_id, token)),
+            4,
+            5,
+            Outcome("ok", (("event", "hook_created", hook_id), ("hook", hook_id, token))),
+        ),
+        (
+            SETUP,
+            _create(run_id, make.run_completed()),
+            6,
+            7,
+            Outcome("ok", (("event", "run_completed", ""), ("run", "completed"))),
+        ),
+    ]
+
+
+def test_on_the_5x_line_a_receive_on_an_ended_run_may_be_refused_as_expired() -> None:
+    """v7 §4.4 lets a World refuse it with ``RunExpiredError`` where the oracle says
+    ``HookNotFoundError``; the 4.x line allows only the latter."""
+    run_id, hook_id = make.new_id("wrun"), make.new_id("hook")
+    receive = ("c1", _create(run_id, make.hook_received(hook_id)), 8, 9, RUN_EXPIRED)
+    history = _history(*_ended_run_with_a_hook(run_id, hook_id), receive)
+    assert asyncio.run(check(history, LINE_5)) is None
+    on_line_4 = _check(history)
+    assert on_line_4 is not None
+    assert on_line_4.anomaly == "wrong-error"
+
+
+def test_on_the_5x_line_a_receive_on_a_live_run_is_not_expired() -> None:
+    """The choice is only the ended run's: a missing hook of a live run is ``HookNotFoundError``."""
+    run_id = make.new_id("wrun")
+    history = _history(
+        (SETUP, _create(run_id, make_line5.run_created()), 0, 1, CREATED),
+        ("c1", _create(run_id, make.hook_received(make.new_id("hook"))), 2, 3, RUN_EXPIRED),
+    )
+    violation = asyncio.run(check(history, LINE_5))
+    assert violation is not None
+    assert violation.anomaly == "wrong-error"
+    assert "HookNotFoundError" in violation.report()
+
+
+def test_on_the_5x_line_a_start_losing_to_an_ending_may_be_a_conflict() -> None:
+    """``run_started`` ∥ ``run_completed`` on a pending run, the start refused with
+    ``EntityConflictError`` and the log without it: v7 §4.2 allows it, the 4.x checker does not
+    (ordered after the ending, a start is ``RunExpiredError`` there)."""
+    run_id = make.new_id("wrun")
+    completed = Outcome("ok", (("event", "run_completed", ""), ("run", "completed")))
+    observed = (
+        (f"hooks {run_id}", ()),
+        (f"log {run_id}", (("run_created", ""), ("run_completed", ""))),
+        (f"status {run_id}", ("run", run_id, "completed")),
+    )
+    history = _history(
+        (SETUP, _create(run_id, make_line5.run_created()), 0, 1, CREATED),
+        ("c1", _create(run_id, make.run_completed()), 2, 10, completed),
+        ("c2", _create(run_id, make.run_started()), 3, 11, CONFLICT),
+        (OBSERVER, Observation((run_id,)), 12, 13, Outcome("ok", observed)),
+    )
+    assert asyncio.run(check(history, LINE_5)) is None
+    assert _check(history) is not None
+
+
+def test_a_slot_numbered_log_out_of_place_is_a_misplaced_slot() -> None:
+    """Two events of one run that took the same slot: the log summary says so, and the checker
+    names the anomaly from the state read afterwards."""
+
+    async def tampered_log() -> tuple[str, tuple[tuple[str, ...], ...]]:
+        world = as_world(await LINE_5())
+        result = await world.events.create(None, make_line5.run_created())
+        run_id = result.run.run_id
+        await world.events.create(
+            run_id, make.wait_created(make.new_id("wait"), datetime(2999, 1, 1, tzinfo=UTC))
+        )
+        events = (await world.events.list(run_id)).data
+        doubled = [events[0], events[1].model_copy(update={"event_id": events[0].event_id})]
+        return run_id, log_summary(doubled)
+
+    run_id, log = asyncio.run(tampered_log())
+    assert log[-1][0] == MISPLACED_SLOT
+    assert log[-1][1] == "2"
+    observed = (
+        (f"hooks {run_id}", ()),
+        (f"log {run_id}", log),
+        (f"status {run_id}", ("run", run_id, "pending")),
+    )
+    history = _history(
+        (SETUP, _create(run_id, make_line5.run_created()), 0, 1, CREATED),
+        (OBSERVER, Observation((run_id,)), 2, 3, Outcome("ok", observed)),
+    )
+    violation = asyncio.run(check(history, LINE_5))
+    assert violation is not None
+    assert violation.anomaly == "misplaced-slot"

@@ -26,8 +26,10 @@ from conformance.races.processes import Workers, hunt_with_workers, shared_optio
 from conformance.reporting.profiles import PROFILES
 from conformance.reporting.records import Evidence
 from conformance.world.loading import WorldSpec
+from conformance.world.oracle import oracle_version
 from tests.broken_worlds import BROKEN_WORLDS, BrokenWorld
 from tests.broken_worlds import races as racing_worlds
+from worldspec.lines import line_of
 
 CI = PROFILES["ci"]
 RUNS = 20
@@ -54,9 +56,12 @@ def _spec(world: type[BrokenWorld]) -> WorldSpec:
 
 
 async def _race(world: type[BrokenWorld], ident: str, seed: int) -> bool:
+    """Whether the race catches the World, sent its line's requests and judged at its version."""
+    opened = world()
+    version = oracle_version(line_of(opened.spec_version), opened.spec_version)
     found = await races.hunt(
-        world(),
-        IN_PROCESS_RACES[ident],
+        opened,
+        IN_PROCESS_RACES[ident].at(version),
         rounds=CI.rounds,
         width=CI.width,
         rng=random.Random(seed),
@@ -116,10 +121,13 @@ TRANSITION_TABLES = {"LIN-007": "runs", "LIN-008": "steps", "LIN-009": "hooks", 
 
 
 async def _transitions(world: type[BrokenWorld], ident: str, seed: int) -> bool:
-    kind = transitions.KINDS[TRANSITION_TABLES[ident]]
+    """Whether the tables of the World's line catch it, judged at its spec version."""
+    opened = world()
+    line = line_of(opened.spec_version)
+    kind = transitions.kinds_of(line)[TRANSITION_TABLES[ident]]
     found = await transitions.hunt_transitions(
-        world(),
-        await transitions.races_of(kind),
+        opened,
+        await transitions.races_of(kind, oracle_version(line, opened.spec_version)),
         rounds=CI.transition_rounds,
         rng=random.Random(seed),
         call_timeout=CI.call_timeout,

@@ -433,22 +433,22 @@ _TABLE: Final[tuple[tuple[str, Level, str], ...]] = (
     (
         "LIN-007",
         "MUST",
-        "Every pair of run transitions (`run_created`, plain and resilient `run_started`, the three endings) raced on one run, in every state it can meet them, is linearizable.",
+        "Every pair of run transitions (`run_created`, plain and resilient `run_started`, the three endings) raced on one run, in every state it can meet them, is linearizable, on either line (on 5.x with that line's rules, and slots 1…n in order).",
     ),
     (
         "LIN-008",
         "MUST",
-        "Every pair of step transitions, and each run ending against each step transition the contract binds after an ending, raced on one step in every state, is linearizable.",
+        "Every pair of step transitions (on 5.x the lazy `step_started` too), and each run ending against each step transition the contract binds after an ending, raced on one step in every state, is linearizable, on either line.",
     ),
     (
         "LIN-009",
         "MUST",
-        "Every pair of hook transitions (one hook id, one token wanted by two runs, `hook_received`, `hook_disposed`, run endings) raced in every hook state is linearizable.",
+        "Every pair of hook transitions (one hook id, one token wanted by two runs, `hook_received`, `hook_disposed`, run endings) raced in every hook state is linearizable, on either line.",
     ),
     (
         "LIN-010",
         "MUST",
-        "Every pair of wait transitions, and each run ending against each, raced on one wait in every state it can meet them, is linearizable.",
+        "Every pair of wait transitions, and each run ending against each, raced on one wait in every state it can meet them, is linearizable, on either line.",
     ),
     (
         "FAULT-001",

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from conformance.checks.make import DEPLOYMENT_ID, workflow_name
+from conformance.checks.make import DEPLOYMENT_ID
+from conformance.checks.make import workflow_name as unique_workflow_name
 from worldspec.events import EventRequest
 from worldspec.line5 import attributes, event_data, events
 from worldspec.wire_types import MISSING
@@ -33,11 +34,12 @@ def run_created(
     attributes: dict[str, str] | Any = MISSING,
     encryption_public_key: str | Any = MISSING,
     spec_version: int | Any = MISSING,
+    workflow_name: str | None = None,
 ) -> EventRequest:
-    """``run_created`` with a unique workflow name and the 5.x members given."""
+    """``run_created`` with the 5.x members given, under ``workflow_name`` or a unique one."""
     data = event_data.RunCreatedData(
         deployment_id=DEPLOYMENT_ID,
-        workflow_name=workflow_name(),
+        workflow_name=workflow_name or unique_workflow_name(),
         input=input,
         execution_context=execution_context,
         attributes=attributes,
@@ -47,11 +49,19 @@ def run_created(
 
 
 def resilient_run_started(
-    *, input: Any = b"devl\x00input", spec_version: int | Any = MISSING, attributes: Any = MISSING
+    *,
+    input: Any = b"devl\x00input",
+    spec_version: int | Any = MISSING,
+    attributes: Any = MISSING,
+    workflow_name: str | None = None,
 ) -> EventRequest:
-    """``run_started`` carrying the run's creation data, for a run that does not exist yet."""
+    """``run_started`` carrying the run's creation data, for a run that does not exist yet,
+    under ``workflow_name`` or a unique one."""
     data = event_data.RunStartedData(
-        input=input, deployment_id=DEPLOYMENT_ID, workflow_name=workflow_name(), attributes=attributes
+        input=input,
+        deployment_id=DEPLOYMENT_ID,
+        workflow_name=workflow_name or unique_workflow_name(),
+        attributes=attributes,
     )
     return cast(EventRequest, events.RunStartedRequest(event_data=data, spec_version=spec_version))
 

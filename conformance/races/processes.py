@@ -31,7 +31,7 @@ from conformance.races.worker import encode_call
 from conformance.reporting.profiles import Budget
 from conformance.reporting.records import Evidence
 from conformance.world.loading import WorldSpec
-from conformance.world.oracle import new_oracle
+from conformance.world.oracle import oracle_factory
 from worldspec import wire
 from worldspec.protocol import World
 
@@ -231,7 +231,7 @@ async def hunt_with_workers(
             return None
         evidence.attempts = number
         race = races[(number - 1) % len(races)]
-        built = race.build(rng, width, number)
+        built = race.round(rng, width, number)
         history = History()
         for call in built.setup:
             await record(history, SETUP, call, world, call_timeout)
@@ -244,7 +244,7 @@ async def hunt_with_workers(
         evidence.forced_rounds += any(paused for *_, paused in answers)
         if built.observation is not None:
             await record(history, OBSERVER, built.observation, world, call_timeout)
-        violation = await check(history, new_oracle)
+        violation = await check(history, oracle_factory(race.spec_version))
         if violation is not None:
             return RaceFailure(race, number, "processes", violation)
     return None

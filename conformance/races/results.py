@@ -2,7 +2,8 @@
 
 A race judges ordering and outcomes, not payload fidelity (other invariants own that), so a
 result is summarised to what the races of §8 decide: which event was appended, which status
-an entity reached, which error name came back. Summaries are hashable and JSON-safe once
+an entity reached, which error name came back, and (5.x) whether a lazy start created its step.
+Summaries are hashable and JSON-safe once
 lists are read back as tuples, so they cross process boundaries (``conformance.races.worker``).
 
 Where §8 lets a concurrent loser choose, ``explains`` accepts either choice:
@@ -13,8 +14,17 @@ Where §8 lets a concurrent loser choose, ``explains`` accepts either choice:
   ``EntityConflictError``;
 - ``hook_disposed`` losing to ``hook_disposed``: ``HookNotFoundError`` or ``EntityConflictError``.
 
+On the 5.x line (an oracle at spec version 6 or 7), v7 §4.2, §4.4 and §8 leave two more choices,
+which ``answers`` adds to the oracle's own:
+
+- ``run_started`` on a run that has ended: ``RunExpiredError`` or ``EntityConflictError``;
+- ``hook_received`` on a run that has ended: ``HookNotFoundError`` or ``RunExpiredError``.
+
 Logs in observations are summarised with repeated ``run_started`` and ``run_cancelled`` events
-dropped, for the same reason.
+dropped, for the same reason. Event ids and times are left out of every summary: they are the
+World's to mint. On the 5.x line the ids are slots, which a summary does check in one way that
+needs no serial order: a slot-numbered log whose k-th event is not slot k (a hole, a repeat, a
+slot taken out of order) gets a ``misplaced slot`` row, which no oracle log has.
 """
 
 from __future__ import annotations
@@ -25,9 +35,13 @@ from typing import Any, Literal
 
 from conformance.model.calls import WorldCall, brief
 from conformance.world.oracle import Oracle
-from worldspec.entities import ActiveRun, CancelledRun, CompletedRun, FailedRun, Hook, Step
+from worldspec import entities
 from worldspec.errors import WorkflowError
 from worldspec.events import EventResult
+from worldspec.line5 import entities as line5_entities
+from worldspec.line5.events import EventResult as LineFiveEventResult
+from worldspec.line5.slots import event_id_to_slot, is_slot_event_id
+from worldspec.lines import SpecLine, line_of
 from worldspec.pagination import PaginatedResponse, PaginationOptions
 from worldspec.protocol import World
 from worldspec.wire_types import MISSING
@@ -35,6 +49,7 @@ from worldspec.wire_types import MISSING
 __all__ = [
     "Observation",
     "Outcome",
+    "answers",
     "explains",
     "fingerprint",
     "from_json",
@@ -44,6 +59,23 @@ __all__ = [
 
 OutcomeKind = Literal["ok", "error", "unknown"]
 _COLLAPSED = ("run_started", "run_cancelled")
+_RUNS = (
+    entities.ActiveRun,
+    entities.CompletedRun,
+    entities.FailedRun,
+    entities.CancelledRun,
+    line5_entities.ActiveRun,
+    line5_entities.CompletedRun,
+    line5_entities.FailedRun,
+    line5_entities.CancelledRun,
+)
+_STEPS = (entities.Step, line5_entities.Step)
+_HOOKS = (entities.Hook, line5_entities.Hook)
+NO_STEP = "no such step"
+"""A step read that was refused: both lines require a miss to be refused and only recommend
+``WorkflowWorldError`` (base §9, v7 §9), so a race does not judge the error's name."""
+MISPLACED_SLOT = "misplaced slot"
+"""The first cell of the log row that marks a slot-numbered log whose k-th event is not slot k."""
 
 
 @dataclass(frozen=True)
@@ -120,13 +152,13 @@ def observation_lines(observed: Any, expected: Any | None = None) -> list[str]:
 
 def summarise(value: Any) -> Hashable:
     """The part of a World's answer a race judges (see the module docstring)."""
-    if isinstance(value, EventResult):
+    if isinstance(value, EventResult | LineFiveEventResult):
         return _summarise_result(value)
-    if isinstance(value, ActiveRun | CompletedRun | FailedRun | CancelledRun):
+    if isinstance(value, _RUNS):
         return ("run", value.run_id, value.status)
-    if isinstance(value, Step):
+    if isinstance(value, _STEPS):
         return ("step", value.step_id, value.status, int(value.attempt))
-    if isinstance(value, Hook):
+    if isinstance(value, _HOOKS):
         return ("hook", value.run_id, value.hook_id, value.token)
     if isinstance(value, PaginatedResponse):
         return tuple(summarise(item) for item in value.data)
@@ -137,7 +169,7 @@ def summarise(value: Any) -> Hashable:
     return value  # type: ignore[no-any-return]
 
 
-def _summarise_result(result: EventResult) -> Hashable:
+def _summarise_result(result: EventResult | LineFiveEventResult) -> Hashable:
     parts: list[tuple[Any, ...]] = []
     event = result.event
     if event is not MISSING and event.event_type != "run_started":
@@ -154,12 +186,15 @@ def _summarise_result(result: EventResult) -> Hashable:
         parts.append(("hook", result.hook.hook_id, result.hook.token))
     if result.wait is not MISSING:
         parts.append(("wait", result.wait.status))
+    if getattr(result, "step_created", MISSING) is True:
+        parts.append(("stepCreated",))
     return tuple(parts)
 
 
 def log_summary(events: Sequence[Any]) -> tuple[tuple[str, ...], ...]:
     """A log as ``(eventType, correlationId[, token])`` rows, repeats of ``run_started`` and
-    ``run_cancelled`` dropped (§8 lets concurrent losers append them)."""
+    ``run_cancelled`` dropped (§8 lets concurrent losers append them); a slot-numbered log whose
+    events do not hold slots 1…n in order ends with a ``misplaced slot`` row (v7 §2.6)."""
     rows: list[tuple[str, ...]] = []
     for event in events:
         if event.event_type in _COLLAPSED and any(row[0] == event.event_type for row in rows):
@@ -169,7 +204,21 @@ def log_summary(events: Sequence[Any]) -> tuple[tuple[str, ...], ...]:
         if event.event_type == "hook_created" and event.event_data is not MISSING:
             row += (event.event_data.token,)
         rows.append(row)
+    misplaced = _misplaced_slot(events)
+    if misplaced is not None:
+        rows.append(misplaced)
     return tuple(rows)
+
+
+def _misplaced_slot(events: Sequence[Any]) -> tuple[str, ...] | None:
+    """``(misplaced slot, position, eventId)`` of the first event of a slot-numbered log that is
+    not at its slot; ``None`` for a log in place, or one numbered by ULIDs (the 4.x line)."""
+    if not events or not is_slot_event_id(events[0].event_id):
+        return None
+    for position, event in enumerate(events, start=1):
+        if event_id_to_slot(event.event_id) != position:
+            return (MISPLACED_SLOT, str(position), str(event.event_id))
+    return None
 
 
 MAX_LOG_PAGES = 50
@@ -206,7 +255,8 @@ async def outcome_of(call: Any, world: World) -> Outcome:
 @dataclass(frozen=True)
 class Observation:
     """A read of everything a race touched, made after every racing call returned: each
-    run's status and log, each step, the live hooks of each run, and each token's holder."""
+    run's status and log, each step (or ``NO_STEP`` when the read is refused, whatever the
+    error), the live hooks of each run, and each token's holder."""
 
     runs: tuple[str, ...]
     steps: tuple[tuple[str, str], ...] = ()
@@ -221,9 +271,8 @@ class Observation:
             hooks = await outcome_of(WorldCall("hooks.list", (), {"run_id": run_id}), world)
             seen[f"hooks {run_id}"] = hooks.value
         for run_id, step_id in self.steps:
-            seen[f"step {step_id}"] = (
-                await outcome_of(WorldCall("steps.get", (run_id, step_id)), world)
-            ).value
+            step = await outcome_of(WorldCall("steps.get", (run_id, step_id)), world)
+            seen[f"step {step_id}"] = NO_STEP if step.kind == "error" else step.value
         for token in self.tokens:
             holder = await outcome_of(WorldCall("hooks.get_by_token", (token,)), world)
             seen[f"token {token}"] = holder.value
@@ -252,6 +301,27 @@ def explains(call: Any, observed: Outcome, expected: Outcome) -> bool:
             "error", "EntityConflictError"
         )
     return False
+
+
+_LINE_5_CHOICES: dict[str, frozenset[str]] = {
+    "run_started": frozenset({"RunExpiredError", "EntityConflictError"}),
+    "hook_received": frozenset({"HookNotFoundError", "RunExpiredError"}),
+}
+"""The refusals the 5.x line lets a World choose between once the call's run has ended."""
+
+
+def answers(call: Any, expected: Outcome, oracle: Oracle) -> frozenset[Outcome]:
+    """The outcomes a World may give ``call`` where ``oracle`` (in the state the call met)
+    gave ``expected``: ``expected`` itself, and on the 5.x line the other refusal v7 allows
+    once the run has ended (see the module docstring). ``explains`` then judges each."""
+    choices = _LINE_5_CHOICES.get(_event_type(call) or "", frozenset())
+    on_line_5 = line_of(oracle.spec_version) is SpecLine.LINE_5
+    if not on_line_5 or expected.kind != "error" or expected.value not in choices:
+        return frozenset({expected})
+    found = oracle.state.runs.get(str(call.args[0]))
+    if found is None or found[1].status not in entities.TERMINAL_RUN_STATUSES:
+        return frozenset({expected})
+    return frozenset(Outcome("error", name) for name in choices)
 
 
 def _event_type(call: Any) -> str | None:

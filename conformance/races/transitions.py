@@ -12,6 +12,11 @@ about ordering.
 Each race is run by the same mechanism as the edge races (``conformance.races.interleaving``):
 two clients released together, held at the World's pause points where it has the hook, the
 history then judged by the linearizability checker against fresh oracles.
+
+Each line has its four tables (``kinds_of``): the 5.x line sends its own requests and adds the
+lazy ``step_started``. A race is judged against oracles of the World's spec version
+(``conformance.world.oracle.oracle_version``), and which races a table keeps is decided on such
+an oracle too, so a table holds what succeeds alone under the rules of the World's line.
 """
 
 from __future__ import annotations
@@ -27,17 +32,32 @@ from conformance.model.calls import WorldCall
 from conformance.races.edge import Race, RaceFailure
 from conformance.races.interleaving import Mode, Round, accepts_pauses, record, run_round
 from conformance.races.linearizability import SETUP, History, check
+from conformance.races.requests import requests_of
 from conformance.races.results import Observation
 from conformance.reporting.profiles import Budget
 from conformance.reporting.records import Evidence
-from conformance.world.oracle import as_world, new_oracle
+from conformance.world.oracle import as_world, oracle_factory, oracle_version
 from worldspec.events import EventRequest
+from worldspec.lines import SpecLine, line_of
 from worldspec.protocol import World
 
-__all__ = ["KINDS", "Kind", "Move", "State", "TransitionRace", "hunt_transitions", "races_of"]
+__all__ = [
+    "KINDS",
+    "LINE_5_KINDS",
+    "Kind",
+    "Move",
+    "State",
+    "TransitionRace",
+    "hunt_transitions",
+    "kinds_of",
+    "races_of",
+]
 
 RESUME_AT = datetime(2999, 1, 1, tzinfo=UTC)
 """When raced waits resume: far enough ahead that no wait resumes during a race."""
+
+RACE_INPUT = b"devl\x00race"
+"""The input of the runs the tables create."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +133,8 @@ class Kind:
     left_open: frozenset[tuple[str, str]] = frozenset()
     """``(state, call)`` pairs not raced against the borrowed calls: where, once the run has
     ended, the contract lets the World accept or refuse the call, so no serial order binds it."""
+    line: SpecLine = SpecLine.LINE_4
+    """The line whose requests the calls send and whose rules judge them."""
 
     def pairs(self, state: State) -> list[tuple[Move, Move]]:
         """Every unordered pair of calls this kind races in ``state``, a call with itself too."""
@@ -121,22 +143,14 @@ class Kind:
         return own + [(move, ending) for move in chosen for ending in self.borrowed]
 
 
-RUN_CREATED = _move("run_created", lambda ids: make.run_created(name=ids.workflow))
 RUN_STARTED = _move("run_started", lambda ids: make.run_started())
-RESILIENT_START = _move(
-    "run_started (resilient)",
-    lambda ids: make.run_started(resilient=True, input=b"devl", name=ids.workflow),
-)
+OTHER_RUN_STARTED = _move("run_started", lambda ids: make.run_started(), lambda ids: ids.other_run)
 RUN_COMPLETED = _move("run_completed", lambda ids: make.run_completed())
-RUN_FAILED = _move("run_failed", lambda ids: make.run_failed())
-RUN_CANCELLED = _move("run_cancelled", lambda ids: make.run_cancelled())
-RUN_ENDINGS = (RUN_COMPLETED, RUN_FAILED, RUN_CANCELLED)
 
 STEP_CREATED = _move("step_created", lambda ids: make.step_created(ids.step))
 STEP_STARTED = _move("step_started", lambda ids: make.step_started(ids.step))
 STEP_RETRYING = _move("step_retrying", lambda ids: make.step_retrying(ids.step))
 STEP_COMPLETED = _move("step_completed", lambda ids: make.step_completed(ids.step))
-STEP_FAILED = _move("step_failed", lambda ids: make.step_failed(ids.step))
 
 HOOK_CREATED = _move("hook_created", lambda ids: make.hook_created(ids.hook, ids.token))
 HOOK_CREATED_ELSEWHERE = _move(
@@ -150,68 +164,114 @@ HOOK_DISPOSED = _move("hook_disposed", lambda ids: make.hook_disposed(ids.hook))
 WAIT_CREATED = _move("wait_created", lambda ids: make.wait_created(ids.wait, RESUME_AT))
 WAIT_COMPLETED = _move("wait_completed", lambda ids: make.wait_completed(ids.wait))
 
-OTHER_RUN_RUNNING = (
-    _move("run_created", lambda ids: make.run_created(), lambda ids: ids.other_run),
-    _move("run_started", lambda ids: make.run_started(), lambda ids: ids.other_run),
-)
-RUNNING = (RUN_CREATED, RUN_STARTED)
+LAZILY_STARTED = "running after a lazy start"
+_PENDING_STEP = ("pending", "retrying")
+"""The states of a step that waits to be started: a fresh one, and one that is retrying."""
 
-RUNS = Kind(
-    "runs",
-    (RUN_CREATED, RUN_STARTED, RESILIENT_START, *RUN_ENDINGS),
-    (
-        _state("missing"),
-        _state("pending", RUN_CREATED),
-        _state("running", *RUNNING),
-        _state("running after a resilient start", RESILIENT_START),
-        _state("cancelled", *RUNNING, RUN_CANCELLED),
-    ),
-    lambda ids: Observation((ids.run,)),
-)
-STEPS = Kind(
-    "steps",
-    (STEP_CREATED, STEP_STARTED, STEP_RETRYING, STEP_COMPLETED, STEP_FAILED),
-    (
-        _state("missing", *RUNNING),
-        _state("pending", *RUNNING, STEP_CREATED),
-        _state("running", *RUNNING, STEP_CREATED, STEP_STARTED),
-        _state("retrying", *RUNNING, STEP_CREATED, STEP_STARTED, STEP_RETRYING),
-        _state("completed", *RUNNING, STEP_CREATED, STEP_STARTED, STEP_COMPLETED),
-    ),
-    lambda ids: Observation((ids.run,), steps=((ids.run, ids.step),)),
-    RUN_ENDINGS,
-    frozenset(
-        {(state, "step_retrying") for state in ("pending", "running", "retrying")}
-        | {(state, move) for state in ("pending", "retrying") for move in ("step_completed", "step_failed")}
-    ),
-)
-"""Once the run has ended, completing, failing or retrying a pending step, or retrying a running
+
+def _kinds(line: SpecLine) -> dict[str, Kind]:
+    """The four tables of ``line``, by the name the suites use, sending that line's requests
+    (``conformance.races.requests``); the lazy ``step_started`` where the line has it."""
+    requests = requests_of(line)
+    run_created = _move("run_created", lambda ids: requests.run_created(RACE_INPUT, ids.workflow))
+    resilient_start = _move(
+        "run_started (resilient)", lambda ids: requests.resilient_start(RACE_INPUT, ids.workflow)
+    )
+    run_failed = _move("run_failed", lambda ids: requests.run_failed())
+    run_cancelled = _move("run_cancelled", lambda ids: requests.run_cancelled())
+    step_failed = _move("step_failed", lambda ids: requests.step_failed(ids.step))
+    other_run_created = _move(
+        "run_created",
+        lambda ids: requests.run_created(RACE_INPUT, make.workflow_name()),
+        lambda ids: ids.other_run,
+    )
+    lazy_steps: tuple[Move, ...] = ()
+    lazy_start = requests.lazy_step_started
+    if lazy_start is not None:
+        lazy_steps = (_move("step_started (lazy)", lambda ids: lazy_start(ids.step)),)
+    running = (run_created, RUN_STARTED)
+    endings = (RUN_COMPLETED, run_failed, run_cancelled)
+    step_moves = (STEP_CREATED, STEP_STARTED, *lazy_steps, STEP_RETRYING, STEP_COMPLETED, step_failed)
+    lazily_started = tuple(_state(LAZILY_STARTED, *running, move) for move in lazy_steps)
+    runs = Kind(
+        "runs",
+        (run_created, RUN_STARTED, resilient_start, *endings),
+        (
+            _state("missing"),
+            _state("pending", run_created),
+            _state("running", *running),
+            _state("running after a resilient start", resilient_start),
+            _state("cancelled", *running, run_cancelled),
+        ),
+        lambda ids: Observation((ids.run,)),
+        line=line,
+    )
+    started = (*running, STEP_CREATED, STEP_STARTED)
+    steps = Kind(
+        "steps",
+        step_moves,
+        (
+            _state("missing", *running),
+            _state("pending", *running, STEP_CREATED),
+            _state("running", *started),
+            *lazily_started,
+            _state("retrying", *started, STEP_RETRYING),
+            _state("completed", *started, STEP_COMPLETED),
+        ),
+        lambda ids: Observation((ids.run,), steps=((ids.run, ids.step),)),
+        endings,
+        frozenset(
+            {(state, "step_retrying") for state in ("running", LAZILY_STARTED, *_PENDING_STEP)}
+            | {(state, move) for state in _PENDING_STEP for move in ("step_completed", "step_failed")}
+        ),
+        line,
+    )
+    other_run_running = (other_run_created, OTHER_RUN_STARTED)
+    hooks = Kind(
+        "hooks",
+        (HOOK_CREATED, HOOK_CREATED_ELSEWHERE, HOOK_RECEIVED, HOOK_DISPOSED),
+        (
+            _state("missing", *running, *other_run_running),
+            _state("live", *running, *other_run_running, HOOK_CREATED),
+            _state("disposed", *running, *other_run_running, HOOK_CREATED, HOOK_DISPOSED),
+        ),
+        lambda ids: Observation((ids.run, ids.other_run), tokens=(ids.token,)),
+        (RUN_COMPLETED, run_cancelled),
+        line=line,
+    )
+    waits = Kind(
+        "waits",
+        (WAIT_CREATED, WAIT_COMPLETED),
+        (
+            _state("missing", *running),
+            _state("waiting", *running, WAIT_CREATED),
+            _state("completed", *running, WAIT_CREATED, WAIT_COMPLETED),
+        ),
+        lambda ids: Observation((ids.run,)),
+        endings,
+        line=line,
+    )
+    return {kind.name: kind for kind in (runs, steps, hooks, waits)}
+
+
+KINDS = _kinds(SpecLine.LINE_4)
+"""The four tables of the 4.x line, by the name the suites use.
+
+Once the run has ended, completing, failing or retrying a pending step, or retrying a running
 one, is refused only by a SHOULD (TERM-004), and §4.1 step 5 lets a World skip the run for
 ``step_completed`` and ``step_retrying``: those races are not judged."""
-HOOKS = Kind(
-    "hooks",
-    (HOOK_CREATED, HOOK_CREATED_ELSEWHERE, HOOK_RECEIVED, HOOK_DISPOSED),
-    (
-        _state("missing", *RUNNING, *OTHER_RUN_RUNNING),
-        _state("live", *RUNNING, *OTHER_RUN_RUNNING, HOOK_CREATED),
-        _state("disposed", *RUNNING, *OTHER_RUN_RUNNING, HOOK_CREATED, HOOK_DISPOSED),
-    ),
-    lambda ids: Observation((ids.run, ids.other_run), tokens=(ids.token,)),
-    (RUN_COMPLETED, RUN_CANCELLED),
-)
-WAITS = Kind(
-    "waits",
-    (WAIT_CREATED, WAIT_COMPLETED),
-    (
-        _state("missing", *RUNNING),
-        _state("waiting", *RUNNING, WAIT_CREATED),
-        _state("completed", *RUNNING, WAIT_CREATED, WAIT_COMPLETED),
-    ),
-    lambda ids: Observation((ids.run,)),
-    RUN_ENDINGS,
-)
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (RUNS, STEPS, HOOKS, WAITS)}
-"""The four tables, by the name the suites use."""
+LINE_5_KINDS = _kinds(SpecLine.LINE_5)
+"""The four tables of the 5.x line: the 4.x tables with the 5.x requests, and the lazy
+``step_started`` among the step calls, raced in every step state and from a state of its own
+(a step a lazy start created). v7 §4.6 leaves the same step calls open after an ending as the
+4.x line (SHOULD ``RunExpiredError``, MAY accept), so the same races are left out. Where the 5.x
+line lets a World pick between two refusals once the run has ended (``run_started``,
+``hook_received``), ``conformance.races.results.answers`` accepts either."""
+
+
+def kinds_of(line: SpecLine) -> dict[str, Kind]:
+    """The four tables that judge a World on ``line``."""
+    return LINE_5_KINDS if line is SpecLine.LINE_5 else KINDS
 
 
 @dataclass(frozen=True)
@@ -222,6 +282,8 @@ class TransitionRace:
     state: State
     first: Move
     second: Move
+    spec_version: int
+    """The spec version of the oracles that judge the race (one of ``kind``'s line)."""
 
     @property
     def name(self) -> str:
@@ -238,11 +300,11 @@ class TransitionRace:
 
     def as_race(self) -> Race:
         """The race as ``RaceFailure`` names it."""
-        return Race(self.name, lambda rng, width, number: self.build(rng))
+        return Race(self.name, lambda rng, width, number, requests: self.build(rng), self.spec_version)
 
 
-async def _succeeds_alone(state: State, move: Move) -> bool:
-    oracle = as_world(await new_oracle())
+async def _succeeds_alone(state: State, move: Move, spec_version: int) -> bool:
+    oracle = as_world(await oracle_factory(spec_version)())
     ids = Ids.fresh()
     history = History()
     for setup in state.setup:
@@ -251,21 +313,29 @@ async def _succeeds_alone(state: State, move: Move) -> bool:
     return history.ops[-1].outcome.kind == "ok"
 
 
-_TABLES: dict[str, list[TransitionRace]] = {}
+_TABLES: dict[tuple[SpecLine, str, int], list[TransitionRace]] = {}
 
 
-async def races_of(kind: Kind) -> list[TransitionRace]:
+async def races_of(kind: Kind, spec_version: int | None = None) -> list[TransitionRace]:
     """Every race of ``kind``: each unordered pair of its calls in each of its states, kept when
-    one of the two calls succeeds alone in that state (decided once per process, on the oracle)."""
-    if kind.name not in _TABLES:
+    one of the two calls succeeds alone in that state (decided once per process, on an oracle at
+    ``spec_version``, by default the version ``oracle_version`` picks for the kind's line).
+    A ``spec_version`` of another line than the kind's is a ``ValueError``."""
+    version = oracle_version(kind.line, None) if spec_version is None else spec_version
+    if line_of(version) is not kind.line:
+        raise ValueError(f"the {kind.line} tables are judged at a spec version of that line, not {version}")
+    key = (kind.line, kind.name, version)
+    if key not in _TABLES:
         table = []
         for state in kind.states:
-            alone = {move.name: await _succeeds_alone(state, move) for move in kind.moves + kind.borrowed}
+            alone = {
+                move.name: await _succeeds_alone(state, move, version) for move in kind.moves + kind.borrowed
+            }
             for first, second in kind.pairs(state):
                 if alone[first.name] or alone[second.name]:
-                    table.append(TransitionRace(kind, state, first, second))
-        _TABLES[kind.name] = table
-    return _TABLES[kind.name]
+                    table.append(TransitionRace(kind, state, first, second, version))
+        _TABLES[key] = table
+    return _TABLES[key]
 
 
 async def hunt_transitions(
@@ -279,8 +349,9 @@ async def hunt_transitions(
     evidence: Evidence,
 ) -> RaceFailure | None:
     """Run ``rounds`` rounds of every race in ``races`` on ``world`` (fewer when ``budget`` runs
-    out); the first non-linearizable round, if any. Rounds alternate rendezvous and shuffle
-    (``conformance.races.interleaving``); ``evidence`` counts every round and those forced."""
+    out); the first non-linearizable round, if any, judged against oracles at the race's spec
+    version. Rounds alternate rendezvous and shuffle (``conformance.races.interleaving``);
+    ``evidence`` counts every round and those forced."""
     evidence.forced = accepts_pauses(world)
     for race in races:
         for number in range(1, rounds + 1):
@@ -291,7 +362,7 @@ async def hunt_transitions(
             mode: Mode = "rendezvous" if number % 2 else "shuffle"
             played = await run_round(world, race.build(rng), rng, mode, call_timeout)
             evidence.forced_rounds += played.forced
-            violation = await check(played.history, new_oracle)
+            violation = await check(played.history, oracle_factory(race.spec_version))
             if violation is not None:
                 shown = mode if played.forced else "left to chance"
                 return RaceFailure(race.as_race(), number, shown, violation)

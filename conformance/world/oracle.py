@@ -8,22 +8,54 @@ This module is the one place the kit reaches into ``reference_worlds``: the orac
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import cast
 
 from reference_worlds.memory import MemoryWorld, system_clock
+from worldspec.lines import LINE_5_VERSIONS, SpecLine
 from worldspec.protocol import World
+from worldspec.spec_version import SPEC_VERSION_CURRENT
 
-__all__ = ["Oracle", "as_world", "new_oracle", "oracle_on", "system_clock"]
+__all__ = [
+    "Oracle",
+    "OracleFactory",
+    "as_world",
+    "new_oracle",
+    "oracle_factory",
+    "oracle_on",
+    "oracle_version",
+    "system_clock",
+]
 
 Oracle = MemoryWorld
 """The oracle's type."""
 
+OracleFactory = Callable[[], Awaitable[Oracle]]
+"""What makes fresh oracles, all of one spec version."""
+
 
 async def new_oracle() -> Oracle:
-    """A fresh, empty oracle on the system clock."""
+    """A fresh, empty oracle of the 4.x line on the system clock."""
     return MemoryWorld()
+
+
+def oracle_version(line: SpecLine, declared: object) -> int:
+    """The spec version of the oracle that judges a World on ``line`` declaring ``declared``: the
+    World's own on the 5.x line (6 or 7), else 7 (a World judged there by ``--world-spec``);
+    3 on the 4.x line, the only 4.x version the oracle speaks (the 4.x rules are one for 2 and 3)."""
+    if line is SpecLine.LINE_4:
+        return SPEC_VERSION_CURRENT
+    return declared if isinstance(declared, int) and declared in LINE_5_VERSIONS else max(LINE_5_VERSIONS)
+
+
+def oracle_factory(spec_version: int) -> OracleFactory:
+    """Fresh, empty oracles at ``spec_version`` on the system clock."""
+
+    async def fresh() -> Oracle:
+        return MemoryWorld(spec_version=spec_version)
+
+    return fresh
 
 
 def oracle_on(clock: Callable[[], datetime]) -> Oracle:

@@ -68,8 +68,10 @@ class LazyStartOnEndedRuns(LineFiveBrokenWorld, breaks={"LAZY-005"}):
             return await super().on_create(run_id, event, params)
 
 
-class StepCreatedFlagOnEveryStepResult(LineFiveBrokenWorld, breaks={"LAZY-006"}):
-    """Sets ``stepCreated: true`` on every result that carries a step."""
+class StepCreatedFlagOnEveryStepResult(LineFiveBrokenWorld, breaks={"LAZY-006", "LIN-003", "LIN-005"}):
+    """Sets ``stepCreated: true`` on every result that carries a step. The races that finish a
+    step (LIN-003, LIN-005) see it too: no serial order gives a ``step_completed`` that says it
+    created its step."""
 
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
         result = await super().on_create(run_id, event, params)

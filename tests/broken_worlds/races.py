@@ -2,6 +2,10 @@
 when they overlap, the way storage Worlds go wrong. Whatever their invariants' prefix, the race
 suite (conformance/suites/test_races.py) must catch every one of them in every ci-profile run
 (tests/test_race_detection.py runs each 20 times).
+
+The ``LineFive…`` Worlds are of the 5.x line (the memory World at spec version 7), judged by
+that line's transition tables. They take their slots at commit, so their logs stay dense and
+what the tables catch is the stale decision itself.
 """
 
 from __future__ import annotations
@@ -11,13 +15,17 @@ import contextlib
 import fcntl
 from collections import Counter
 from contextvars import ContextVar
+from datetime import datetime
 from typing import Any
 
 from reference_worlds.paging import decode_cursor, encode_cursor, limit_of, order_of
-from tests.broken_worlds.base import BrokenWorld, Params
+from reference_worlds.rules_line5 import Outcome
+from tests.broken_worlds.base import BrokenWorld, LineFiveBrokenWorld, Params
 from tests.shared_file_world import SharedFileWorld
 from worldspec.entities import ActiveRun
 from worldspec.events import EventRequest, EventResult
+from worldspec.line5.events import CREATABLE_EVENT_TYPES, is_lazy_step_start
+from worldspec.line5.slots import slot_to_event_id
 from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData
 from worldspec.resolve_data import strip_event
 from worldspec.wire_types import MISSING
@@ -167,7 +175,7 @@ class _LockSkippedFor:
 
 
 class _UnlockedWrites:
-    """Mixed into a broken World: its creates of ``unlocked`` event types skip the lock."""
+    """Mixed into a broken World: its creates of ``unlocked`` kinds (``kind_of``) skip the lock."""
 
     unlocked: frozenset[str] = frozenset()
     lock: Any
@@ -176,8 +184,12 @@ class _UnlockedWrites:
         super().__init__(**options)
         self.lock = _LockSkippedFor(self.lock, self.unlocked)
 
+    def kind_of(self, event: EventRequest) -> str:
+        """The kind of create ``unlocked`` names: its eventType."""
+        return event.event_type
+
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
-        token = _CREATING.set(event.event_type)
+        token = _CREATING.set(self.kind_of(event))
         try:
             return await super().on_create(run_id, event, params)  # type: ignore[misc]
         finally:
@@ -218,3 +230,102 @@ class WaitEventsWithoutLock(_UnlockedWrites, BrokenWorld, breaks={"LIN-010"}):
     ``wait_completed`` both find it waiting and both complete it."""
 
     unlocked = frozenset({"wait_created", "wait_completed"})
+
+
+LAZY_START = "step_started (lazy)"
+
+
+class _DecidedUnlockedSlottedAtCommit(_UnlockedWrites):
+    """Mixed into a 5.x broken World: its creates of ``unlocked`` kinds (a lazy ``step_started``
+    is a kind of its own, ``step_started (lazy)``) decide from a read made without the lock, then
+    take the lock only to commit, at the next free slots (v7 §2.6: a position belongs to the
+    write that occupies it): the log stays dense, and only the stale decision is wrong. The way
+    a SQL backend goes wrong that inserts each event at the next position under a row lock on
+    the run, but checks the entity's state in an earlier read."""
+
+    memory_events: Any
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        storage = self.memory_events._storage
+        commit, lock = storage.commit, self.lock._lock
+
+        async def commit_at_the_next_slots(outcome: Outcome, now: datetime) -> None:
+            if _CREATING.get() not in self.unlocked:
+                await commit(outcome, now)
+                return
+            async with lock:
+                _renumber(outcome, len(storage.state.events.get(outcome.run_id, [])))
+                await commit(outcome, now)
+
+        storage.commit = commit_at_the_next_slots
+
+    def kind_of(self, event: EventRequest) -> str:
+        """A lazy start is ``step_started (lazy)``; any other create its eventType."""
+        return LAZY_START if is_lazy_step_start(event) else event.event_type  # type: ignore[arg-type]
+
+
+def _renumber(outcome: Outcome, taken: int) -> None:
+    """Give ``outcome``'s events the slots after the ``taken`` ones, in the log and the result."""
+    moved = {}
+    for index, event in enumerate(outcome.events):
+        moved[event.event_id] = event.model_copy(update={"event_id": slot_to_event_id(taken + index + 1)})
+    outcome.events = [moved[event.event_id] for event in outcome.events]
+    shown = outcome.result.get("event")
+    if shown is not None and shown.event_id in moved:
+        outcome.result["event"] = moved[shown.event_id]
+
+
+class LineFiveCheckThenActWithoutLock(
+    _DecidedUnlockedSlottedAtCommit,
+    LineFiveBrokenWorld,
+    breaks={"RS-005", "HOOK-003", "HOOK-010", "LIN-002", "LIN-003", "LIN-005"}
+    | {"LIN-007", "LIN-008", "LIN-009", "LIN-010"},
+):
+    """Every 5.x create decides from a read made without the lock and commits under it at the
+    next free slot: ``CheckThenActWithoutLock`` of the 5.x line, with dense logs."""
+
+    unlocked = frozenset(CREATABLE_EVENT_TYPES) | {LAZY_START}
+
+
+class LineFiveStartDecidedBeforeThePreload(
+    _DecidedUnlockedSlottedAtCommit, LineFiveBrokenWorld, breaks={"LIN-007", "RS-005"}
+):
+    """A 5.x ``run_started`` reads the run, then reads the log for the preload it returns, then
+    commits ``running`` without looking at the status again: a start raced against an ending
+    on a pending run writes ``running`` over the ended run (v7 §8: the start is ordered first
+    or refused), and two resilient starts both create the run."""
+
+    unlocked = frozenset({"run_started"})
+
+
+class LineFiveLazyStartChecksTheStepUnlocked(
+    _DecidedUnlockedSlottedAtCommit, LineFiveBrokenWorld, breaks={"LIN-008"}
+):
+    """A lazy ``step_started`` looks the step up, finds it missing, and commits the step with its
+    ``step_created`` and ``step_started`` without looking again: two lazy starts of one stepId,
+    or a lazy start and a ``step_created``, both create the step (v7 §8: one creates it, the
+    other gets ``EntityConflictError``). Bare starts decide under the lock."""
+
+    unlocked = frozenset({LAZY_START})
+
+
+class LineFiveReceiveChecksTheRunUnlocked(
+    _DecidedUnlockedSlottedAtCommit, LineFiveBrokenWorld, breaks={"LIN-009", "HOOK-010"}
+):
+    """A 5.x ``hook_received`` checks that the hook is live on a live run, then commits the
+    receive without looking again: raced against an ending, the receive lands after
+    ``run_completed`` or ``run_cancelled`` (v7 §8: ordered first or refused), and raced against
+    ``hook_disposed`` after the disposal."""
+
+    unlocked = frozenset({"hook_received"})
+
+
+class LineFiveWaitCompletionChecksUnlocked(
+    _DecidedUnlockedSlottedAtCommit, LineFiveBrokenWorld, breaks={"LIN-010"}
+):
+    """A 5.x ``wait_completed`` finds the wait waiting, then commits the completion without
+    looking again: two completions both succeed, and a completion raced against an ending lands
+    after it."""
+
+    unlocked = frozenset({"wait_completed"})
