@@ -127,9 +127,7 @@ def _imports(calls: Sequence[Call], module: str, factory: str) -> list[str]:
     lines = [
         "import asyncio",
         "import datetime",
-        "",
-        "import worldspec.events",
-        "import worldspec.line5.events",
+        "import importlib",
         "",
         "from conformance.reporting.reproduce import delivered, drained, judge",
         "from worldspec import CreateEventParams, PaginationOptions, parse_event_request",

@@ -27,7 +27,14 @@ from conformance.checks.scenarios import (
 )
 from worldspec import errors
 from worldspec.capabilities import Capability
-from worldspec.events import CreateEventParams, Event, EventRequest, HookCreatedRequest, StepStartedRequest
+from worldspec.events import (
+    CreateEventParams,
+    Event,
+    EventRequest,
+    HookCreatedData,
+    HookCreatedRequest,
+    StepStartedRequest,
+)
 from worldspec.line5.slots import slot_to_event_id
 from worldspec.lines import SpecLine
 from worldspec.protocol import World
@@ -187,7 +194,7 @@ async def test_malformed_creates_are_refused_with_400(world: World) -> None:
         HookCreatedRequest,
         "hook_conflict",
         correlation_id=make.new_id("hook"),
-        event_data={"token": make.token()},
+        event_data=HookCreatedData(token=make.token()),
     )
     malformed: list[tuple[str | None, EventRequest, str]] = [
         (run_id, unknown_type, "an eventType no client may send (step_exploded)"),

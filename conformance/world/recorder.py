@@ -166,6 +166,25 @@ def _validates(request: BaseModel) -> bool:
     return True
 
 
+def _constructed(request: BaseModel, minted: dict[str, str]) -> str:
+    """Source that rebuilds a careless ``request`` as the kit built it: ``model_construct`` with
+    the same fields, each nested model validated into its own class."""
+    parts = []
+    for name, item in request.__dict__.items():
+        if isinstance(item, BaseModel):
+            wire = render(item.model_dump(by_alias=True, mode="python"), minted)
+            shown = f"{_class_path(item)}.model_validate({wire})"
+        else:
+            shown = render(item, minted)
+        parts.append(f"{name}={shown}")
+    return f"{_class_path(request)}.model_construct({', '.join(parts)})"
+
+
+def _class_path(model: BaseModel) -> str:
+    """An expression naming ``model``'s class, which needs only ``import importlib``."""
+    return f"importlib.import_module({type(model).__module__!r}).{type(model).__name__}"
+
+
 def render(value: Any, minted: dict[str, str]) -> str:
     """``value`` as Python source that rebuilds it; strings in ``minted`` become the variable
     names it maps them to (run ids a World minted while the calls were recorded). A function (a
@@ -181,8 +200,7 @@ def render(value: Any, minted: dict[str, str]) -> str:
         if name.endswith("Request"):
             if _validates(value):
                 return f"parse_event_request({render(wire, minted)})"
-            fields = value.model_dump(mode="python")
-            return f"{type(value).__module__}.{name}.model_construct(**{render(fields, minted)})"
+            return _constructed(value, minted)
         if name in ("WorkflowInvokePayload", "StepInvokePayload", "HealthCheckPayload"):
             return f"parse_queue_payload({render(wire, minted)})"
         return f"{name}.model_validate({render(wire, minted)})"

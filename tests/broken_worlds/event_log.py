@@ -149,7 +149,7 @@ class ResolveNoneKeepsEmptiedEventData(BrokenWorld, breaks={"EVT-005"}):
         )
 
 
-class CreateResultIgnoresResolveData(BrokenWorld, breaks={"EVT-006"}):
+class CreateResultIgnoresResolveData(BrokenWorld, breaks={"EVT-006"}, warns={"COH-005"}):
     """``events.create`` returns the whole event whatever ``params.resolveData`` says."""
 
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
@@ -179,7 +179,7 @@ class CorrelationListWithoutRunFindsNothing(BrokenWorld, breaks={"EVT-007"}):
         return found.model_copy(update={"data": [], "cursor": None, "has_more": False})
 
 
-class UnknownEventTypesIgnored(BrokenWorld, breaks={"EVT-008"}):
+class UnknownEventTypesIgnored(BrokenWorld, breaks={"EVT-008"}, warns={"STATUS-001"}):
     """Answers an eventType it cannot create with an empty result instead of refusing it."""
 
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:

@@ -93,7 +93,9 @@ class RunTakesWorldDeploymentId(BrokenWorld, breaks={"RUN-005"}):
         return result.model_copy(update={"run": run.model_copy(deep=True)})
 
 
-class StoresRunStartedEventData(BrokenWorld, breaks={"RUN-006", "RS-002", "RS-006", "EVT-006", "EVT-011"}):
+class StoresRunStartedEventData(
+    BrokenWorld, breaks={"RUN-006", "RS-002", "RS-006", "EVT-006", "EVT-011"}, warns={"COH-005"}
+):
     """Stores run_started with eventData (so its preload, taken before, disagrees with its log)."""
 
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:

@@ -121,7 +121,7 @@ class FinishedStepEventsAreNoOps(BrokenWorld, breaks={"LIN-003", "LIN-005", "STE
             return EventResult(step=step)
 
 
-class UnknownStepIsConflict(BrokenWorld, breaks={"STEP-009"}):
+class UnknownStepIsConflict(BrokenWorld, breaks={"STEP-009"}, warns={"STATUS-001"}):
     """Refuses events of an unknown step with EntityConflictError instead of WorkflowWorldError."""
 
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
