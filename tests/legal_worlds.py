@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from reference_worlds.memory import MemoryWorld
+from worldspec.entities import TERMINAL_RUN_STATUSES
+from worldspec.errors import HookNotFoundError, RunExpiredError
 from worldspec.events import CreateEventParams, EventRequest, EventResult
 from worldspec.wire_types import MISSING
 
@@ -41,5 +43,34 @@ class CreateResultWithoutSpecVersion(LegalWorld):
                 return result
             unversioned = result.event.model_copy(update={"spec_version": MISSING})
             return result.model_copy(update={"event": unversioned})
+
+        self.events.create = create  # type: ignore[method-assign]
+
+
+class ReceiveOnEndedRunExpires(LegalWorld):
+    """A 5.x World (spec 7) that refuses ``hook_received`` on a run that has ended with
+    ``RunExpiredError`` where MemoryWorld says ``HookNotFoundError``."""
+
+    freedom = (
+        "v7 §4.4 and §4.6: hook_received on a terminal run ⇒ HookNotFoundError or RunExpiredError "
+        "(HOOK-103). The runtime reads both as 'gone'; no published 5.x World is known to choose "
+        "RunExpiredError yet, so this World holds the model (LIN-001) and the races to the choice."
+    )
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**{"spec_version": 7, **options})
+        original = self.events.create
+
+        async def create(
+            run_id: str | None, event: EventRequest, params: CreateEventParams | None = None
+        ) -> EventResult:
+            try:
+                return await original(run_id, event, params)
+            except HookNotFoundError:
+                stored = self.state.runs.get(str(run_id))
+                ended = stored is not None and stored[1].status in TERMINAL_RUN_STATUSES
+                if event.event_type == "hook_received" and ended:
+                    raise RunExpiredError("the run has ended") from None
+                raise
 
         self.events.create = create  # type: ignore[method-assign]

@@ -108,7 +108,8 @@ async def _processes(world: type[BrokenWorld], seeds: list[int]) -> list[int]:
 def _model(world: type[BrokenWorld], seed: int) -> bool:
     loop = asyncio.new_event_loop()
     try:
-        machine = hypothesis_seed(seed)(model_factory(_spec(world), loop, CI.budget(), Evidence()))
+        line = line_of(world().spec_version)
+        machine = hypothesis_seed(seed)(model_factory(_spec(world), line, loop, CI.budget(), Evidence()))
         run_state_machine_as_test(machine, settings=settings(CI.model_settings(), database=None))
     except ModelDisagreement:
         return True

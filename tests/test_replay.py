@@ -12,15 +12,17 @@ from tests.child_environment import child_environment
 
 REPO = Path(__file__).resolve().parent.parent
 TIMESTAMP_CURSOR = "tests.broken_worlds.races:TimestampCursor"
+REFUSED_INSERT_TAKES_A_SLOT = "tests.broken_worlds.line5_log:RefusedInsertTakesASlot"
+"""A 5.x World whose log the model finds holed after a refused create."""
 
 
-def _kit(*options: str) -> str:
-    """The kit's output against TimestampCursor, with a fresh rootdir (so no example database
-    carries a failure from one run to the next)."""
+def _kit(*options: str, world: str = TIMESTAMP_CURSOR) -> str:
+    """The kit's output against ``world`` (a 4.x one unless given), with a fresh rootdir (so no
+    example database carries a failure from one run to the next)."""
     with tempfile.TemporaryDirectory() as scratch:
         process = subprocess.run(
             [
-                *(sys.executable, "-m", "pytest", f"--world={TIMESTAMP_CURSOR}", "-p", "no:cacheprovider"),
+                *(sys.executable, "-m", "pytest", f"--world={world}", "-p", "no:cacheprovider"),
                 *("--rootdir", scratch, "-k", "LIN-001", *options),
             ],
             cwd=REPO,
@@ -60,6 +62,21 @@ def test_the_profile_is_chosen_on_the_command_line() -> None:
 
 def test_the_printed_program_replays_the_disagreement() -> None:
     program = _program(_kit("--world-seed=99"))
+    assert program.endswith("line='4.x'))")
+    _replays(program)
+
+
+def test_the_printed_program_replays_a_disagreement_on_the_5x_line() -> None:
+    """The program names the line, and replayed alone the holed log shows again: the World's
+    event id is a slot past the oracle's."""
+    program = _program(_kit("--world-seed=99", world=REFUSED_INSERT_TAKES_A_SLOT))
+    assert program.endswith("line='5.x'))")
+    replayed = _replays(program)
+    assert re.search(r'\+ +"eventId": "evnt_0+\d+"', replayed), replayed
+
+
+def _replays(program: str) -> str:
+    """What ``program`` prints run on its own; it must reach a disagreement."""
     environment = child_environment(PYTHONPATH=str(REPO))
     replayed = subprocess.run(
         [sys.executable, "-c", program],
@@ -71,3 +88,4 @@ def test_the_printed_program_replays_the_disagreement() -> None:
     )
     assert replayed.returncode == 0, replayed.stderr[-3000:]
     assert "differs" in replayed.stdout, replayed.stdout
+    return replayed.stdout

@@ -403,7 +403,7 @@ _TABLE: Final[tuple[tuple[str, Level, str], ...]] = (
     (
         "LIN-001",
         "MUST",
-        "Random sequences of creates, reads and listings agree with the oracle: results, errors (by name), entities and logs, ids normalised.",
+        "Random sequences of creates, reads and listings agree with the oracle at the World's spec version: results, errors (by name), entities and logs (slot event ids included), minted ids normalised.",
     ),
     (
         "LIN-002",

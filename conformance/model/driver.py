@@ -6,6 +6,13 @@ token the model used: a World can answer a call correctly and still store someth
 
 Some operations are not judged, because the contract lets a World choose (§4.2, §4.6) or the
 World does not run on the kit's clock; they are skipped, and the reason is recorded.
+
+The World is judged on a line of the contract: the driver sends that line's requests
+(``operations.model_requests``) and compares with an oracle at the World's spec version
+(``oracle_version``). On the 5.x line a refusal the line leaves to the World once the run has
+ended (``run_started``: ``RunExpiredError`` or ``EntityConflictError``; ``hook_received``:
+``HookNotFoundError`` or ``RunExpiredError``, v7 §4.2, §4.4) agrees with the oracle's, as the
+races judge it (``ended_run_refusals``); ``normalise`` says what else is not compared.
 """
 
 from __future__ import annotations
@@ -20,13 +27,20 @@ from conformance.checks.make import new_id, workflow_name
 from conformance.checks.values import nasty_token
 from conformance.model import operations as ops
 from conformance.model.normalise import normalised
+from conformance.races.requests import LineRequests
+from conformance.races.results import ended_run_refusals
 from conformance.reporting.display import show
+from conformance.world.capabilities import declares_on_line_5, unwrapped
 from conformance.world.clock import ManualClock, open_world_with_clock
 from conformance.world.loading import WorldSpec, close_world
-from conformance.world.oracle import as_world, oracle_on, system_clock
+from conformance.world.oracle import Oracle, as_world, oracle_on, oracle_version, system_clock
+from conformance.world.spec_line import choose_line
 from worldspec.entities import TERMINAL_RUN_STATUSES
 from worldspec.errors import TooEarlyError, WorkflowError
 from worldspec.events import EventResult
+from worldspec.line5.capabilities import Capability as LineFiveCapability
+from worldspec.line5.events import EventResult as LineFiveEventResult
+from worldspec.lines import SpecLine
 from worldspec.protocol import World
 from worldspec.ulid import new_ulid
 from worldspec.wire_types import MISSING
@@ -44,6 +58,8 @@ _TIE_ORDERED_LISTINGS = (ops.ListRuns, ops.ListSteps, ops.ListHooks)
 """Listings ordered by creation time, where entities created in one millisecond (the kit's
 clock stands still) may come in any order: their items are compared as a set, each page by
 its size and ``hasMore``."""
+
+_EVENT_LISTINGS = (ops.ListEvents, ops.ListByCorrelation)
 
 _PRELOAD_KEYS = ("events", "cursor", "hasMore", "maxEvents")
 _PAYLOAD_KEYS = ("input", "output", "metadata")
@@ -104,6 +120,12 @@ def _without_order(pages: list[dict[str, Any]]) -> dict[str, Any]:
     return {"items (any order)": sorted(items, key=repr), "pages (size, hasMore)": shape}
 
 
+def _without_noop(pages: list[dict[str, Any]]) -> dict[str, Any]:
+    events = [item for page in pages for item in page.get("data", []) if item.get("eventType") != "noop"]
+    stopped = [page for page in pages if "stopped" in page]
+    return {"events in order (noop left out)": events, "stopped": stopped}
+
+
 def _indent(text: str) -> str:
     return "\n".join(f"    {line}" for line in text.splitlines())
 
@@ -125,12 +147,15 @@ class Performed:
 
 
 class _SharedNames:
-    """Ids for the non-run symbols, minted once and used on both Worlds, and the instant the
-    current operation runs at (read once, so both Worlds are sent the same times)."""
+    """Ids for the non-run symbols, minted once and used on both Worlds, the instant the
+    current operation runs at (read once, so both Worlds are sent the same times), and the
+    requests of the line both are judged on."""
 
-    def __init__(self, clock: Callable[[], datetime]) -> None:
+    def __init__(self, clock: Callable[[], datetime], line: SpecLine) -> None:
         self.minted: dict[str, str] = {}
         self.now = clock()
+        self.line = line
+        self.requests = ops.model_requests(line)
 
     def ident(self, symbol: str) -> str:
         if symbol not in self.minted:
@@ -161,35 +186,55 @@ class _Side:
     def at(self, seconds: int) -> datetime:
         return self.shared.now + timedelta(seconds=seconds)
 
+    @property
+    def line(self) -> SpecLine:
+        return self.shared.line
+
+    @property
+    def requests(self) -> LineRequests:
+        return self.shared.requests
+
     def symbols(self) -> dict[str, str]:
         return {run_id: symbol for symbol, run_id in self.runs.items()}
 
 
 class ModelDriver:
-    """Runs operations on ``world`` and ``oracle`` side by side.
+    """Runs operations on ``world`` and ``oracle`` side by side, judging ``world`` on ``line``.
 
     ``clock`` is the time both run on; ``movable`` says whether the World runs on the kit's
     ``ManualClock`` (then ``Tick`` moves it and ``TooEarlyError.retryAfter`` must match
     exactly), or on its own clock (then ``Tick`` is skipped and a second of drift is allowed).
     """
 
-    def __init__(self, world: World, oracle: World, clock: Callable[[], datetime], movable: bool) -> None:
-        self.shared = _SharedNames(clock)
+    def __init__(
+        self, world: World, oracle: Oracle, clock: Callable[[], datetime], movable: bool, line: SpecLine
+    ) -> None:
+        self.shared = _SharedNames(clock, line)
         self.world = _Side(world, self.shared)
-        self.oracle = _Side(oracle, self.shared)
+        self.oracle = _Side(as_world(oracle), self.shared)
+        self.oracle_world = oracle
         self.clock = clock
         self.movable = movable
+        self.line = line
+        self.sealed_log = line is SpecLine.LINE_5 and declares_on_line_5(world, LineFiveCapability.SEALED_LOG)
+        """A sealed log MAY fill a refused create's position with ``noop`` (v7 §2.6 item 3): its
+        event ids are not compared, and its event listings are compared as one sequence of
+        events with ``noop`` left out (page sizes then differ)."""
         self.tokens: list[str] = []
         self.performed: list[Performed] = []
 
     @classmethod
-    async def open(cls, spec: WorldSpec) -> ModelDriver:
+    async def open(cls, spec: WorldSpec, line: SpecLine | None) -> ModelDriver:
         """A driver over a fresh World of ``spec`` (on the kit's clock if it accepts one) and a
-        fresh oracle on the same clock."""
+        fresh oracle on the same clock, at the World's spec version on ``line`` (``None``: the
+        line of the version the World declares)."""
         kit_clock = ManualClock()
         world, on_kit_clock = await open_world_with_clock(spec, kit_clock)
         clock = kit_clock if on_kit_clock else system_clock
-        return cls(world, as_world(oracle_on(clock)), clock, on_kit_clock)
+        declared = getattr(unwrapped(world), "spec_version", None)
+        judged_on = choose_line(declared).line if line is None else line
+        oracle = oracle_on(clock, oracle_version(judged_on, declared))
+        return cls(world, oracle, clock, on_kit_clock, judged_on)
 
     async def close(self) -> None:
         """Close the World under test (the oracle holds nothing to release)."""
@@ -212,6 +257,9 @@ class ModelDriver:
         oracle_raw = await self._call(operation, self.oracle)
         self._bind_minted_run(operation, self.world, world_raw)
         self._bind_minted_run(operation, self.oracle, oracle_raw)
+        if isinstance(oracle_raw, Exception) and not isinstance(oracle_raw, WorkflowError):
+            failed = f"the oracle failed on {operation!r}, so the kit cannot judge it"
+            raise RuntimeError(failed) from oracle_raw
         world_answer = self._answer(operation, world_raw, self.world)
         oracle_answer = self._answer(operation, oracle_raw, self.oracle)
         self.performed.append(Performed(operation, world_answer, oracle_answer))
@@ -273,7 +321,7 @@ class ModelDriver:
     @staticmethod
     def _bind_minted_run(operation: ops.Operation, side: _Side, raw: Any) -> None:
         symbol = operation.run_symbol
-        minted = isinstance(raw, EventResult) and raw.run is not MISSING
+        minted = isinstance(raw, EventResult | LineFiveEventResult) and raw.run is not MISSING
         if isinstance(operation, ops.CreateRun) and symbol is not None and symbol not in side.runs and minted:
             side.runs[symbol] = raw.run.run_id
 
@@ -291,7 +339,7 @@ class ModelDriver:
             return Answer(error=raw.name)
         if isinstance(raw, Exception):
             return Answer(error=f"{type(raw).__name__} (not a contract error): {raw}")
-        if isinstance(raw, EventResult):
+        if isinstance(raw, EventResult | LineFiveEventResult):
             form = raw.to_wire()
             for key in _PRELOAD_KEYS:
                 form.pop(key, None)
@@ -300,9 +348,11 @@ class ModelDriver:
                     for key in _PAYLOAD_KEYS:
                         form.get(entity, {}).pop(key, None)
             raw = form
-        shown = normalised(raw, side.symbols())
+        shown = normalised(raw, side.symbols(), self.line, self.sealed_log)
         if isinstance(operation, _TIE_ORDERED_LISTINGS):
             shown = _without_order(shown)
+        elif self.sealed_log and isinstance(operation, _EVENT_LISTINGS):
+            shown = _without_noop(shown)
         return Answer(shown)
 
     def _agree(self, operation: ops.Operation, world: Answer, oracle: Answer) -> bool:
@@ -311,11 +361,20 @@ class ModelDriver:
         if isinstance(operation, ops.GetStep):
             return True
         if world.error != oracle.error:
-            return False
+            return {world.error, oracle.error} <= self._refusals_left_open(operation)
         if world.retry_after is None or oracle.retry_after is None:
             return world.retry_after == oracle.retry_after
         drift = 0 if self.movable else 1
         return abs(world.retry_after - oracle.retry_after) <= drift
+
+    def _refusals_left_open(self, operation: ops.Operation) -> frozenset[str]:
+        """The refusals of ``operation`` the World's line lets it choose between, as the oracle
+        holds the operation's run now (``ended_run_refusals``)."""
+        run_id = self.oracle.runs.get(operation.run_symbol or "")
+        if not isinstance(operation, ops.EventOperation) or run_id is None:
+            return frozenset()
+        event_type = operation.request(self.oracle).event_type
+        return ended_run_refusals(event_type, run_id, self.oracle_world)
 
     async def _compare_state(self, step: int, operation: ops.EventOperation) -> Disagreement | None:
         reads: list[tuple[str, str, ops.Operation]] = []

@@ -7,6 +7,9 @@ small pool (so tokens are reused and conflict), received, disposed; waits; clock
 reads and listings with random page sizes, orders and ``resolveData``. Entities are picked
 by slot (an integer taken modulo the number known), so shrinking moves towards the first one.
 
+On the 5.x line steps are also started lazily (``step_started`` that creates its step, new
+or already there), and a step is always read with its run (v7 §9 requires the runId).
+
 On a disagreement the machine fails with the explanation and a program that replays the
 operations (``snippet.program``). Before the final report the sequence is shortened by
 dropping operations (``shrink.shortest``), after Hypothesis's own shrinking where the profile
@@ -32,6 +35,7 @@ from conformance.model.snippet import program
 from conformance.reporting.profiles import Budget
 from conformance.reporting.records import Evidence
 from conformance.world.loading import WorldSpec
+from worldspec.lines import SpecLine
 
 __all__ = ["ModelDisagreement", "WorldModel", "model_factory"]
 
@@ -50,7 +54,12 @@ class WorldModel(RuleBasedStateMachine):
     """Drives one fresh World and one fresh oracle with the same operations."""
 
     def __init__(
-        self, spec: WorldSpec, loop: asyncio.AbstractEventLoop, budget: Budget, evidence: Evidence
+        self,
+        spec: WorldSpec,
+        line: SpecLine,
+        loop: asyncio.AbstractEventLoop,
+        budget: Budget,
+        evidence: Evidence,
     ) -> None:
         super().__init__()
         self.exhausted = budget.spent()
@@ -61,8 +70,9 @@ class WorldModel(RuleBasedStateMachine):
         else:
             evidence.attempts += 1
         self.spec = spec
+        self.line = line
         self.loop = loop
-        self.driver = None if self.exhausted else loop.run_until_complete(ModelDriver.open(spec))
+        self.driver = None if self.exhausted else loop.run_until_complete(ModelDriver.open(spec, line))
         self.movable = self.driver is not None and self.driver.movable
         self.counter = itertools.count()
         self.runs: list[str] = []
@@ -87,9 +97,9 @@ class WorldModel(RuleBasedStateMachine):
             operations = self.driver.operations()
             if current_build_context().is_final:
                 operations, disagreement = self.loop.run_until_complete(
-                    shortest(self.spec, operations, disagreement)
+                    shortest(self.spec, self.line, operations, disagreement)
                 )
-            replay = program(self.spec.target, self.spec.options, operations)
+            replay = program(self.spec.target, self.spec.options, self.line, operations)
             raise ModelDisagreement(
                 f"disagrees with the in-memory oracle: {disagreement.headline()}\n"
                 f"{disagreement.explain()}\n\n"
@@ -145,6 +155,17 @@ class WorldModel(RuleBasedStateMachine):
     def step_event(self, slot: int, event: type[ops.StartStep], resolve: str) -> None:
         run, step = self.steps[slot % len(self.steps)]
         self._perform(event(run, step, resolve=resolve))  # type: ignore[arg-type]
+
+    @precondition(lambda self: self.runs and self.line is SpecLine.LINE_5)
+    @rule(slot=SLOTS, again=st.booleans(), resolve=RESOLVE)
+    def start_a_step_lazily(self, slot: int, again: bool, resolve: str) -> None:
+        if again and self.steps:
+            run, step = self.steps[slot % len(self.steps)]
+            self._perform(ops.StartStepLazily(run, step, resolve=resolve))  # type: ignore[arg-type]
+            return
+        run, step = self.runs[slot % len(self.runs)], self._symbol("step")
+        self._perform(ops.StartStepLazily(run, step, resolve=resolve))  # type: ignore[arg-type]
+        self.steps.append((run, step))
 
     @precondition(lambda self: self.steps)
     @rule(slot=SLOTS, retry_in=st.sampled_from([None, -60, 1, 30, 3600]))
@@ -204,6 +225,7 @@ class WorldModel(RuleBasedStateMachine):
     @rule(slot=SLOTS, by_id_alone=st.booleans())
     def get_step(self, slot: int, by_id_alone: bool) -> None:
         run, step = self.steps[slot % len(self.steps)]
+        by_id_alone = by_id_alone and self.line is SpecLine.LINE_4
         self._perform(ops.GetStep(step, None if by_id_alone else run))
 
     @precondition(lambda self: self.hooks)
@@ -244,9 +266,9 @@ class WorldModel(RuleBasedStateMachine):
 
 
 def model_factory(
-    spec: WorldSpec, loop: asyncio.AbstractEventLoop, budget: Budget, evidence: Evidence
+    spec: WorldSpec, line: SpecLine, loop: asyncio.AbstractEventLoop, budget: Budget, evidence: Evidence
 ) -> Callable[[], WorldModel]:
-    """What ``run_state_machine_as_test`` calls for each example: a machine on ``spec``. Once
-    ``budget`` is spent, examples open no World and make no calls (``evidence`` counts the
-    sequences that ran and says the budget was reached)."""
-    return lambda: WorldModel(spec, loop, budget, evidence)
+    """What ``run_state_machine_as_test`` calls for each example: a machine on ``spec``, judged
+    on ``line``. Once ``budget`` is spent, examples open no World and make no calls
+    (``evidence`` counts the sequences that ran and says the budget was reached)."""
+    return lambda: WorldModel(spec, line, loop, budget, evidence)

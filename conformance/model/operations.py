@@ -4,21 +4,25 @@ replays on any pair of Worlds.
 An operation names runs, steps, hooks, waits, tokens and workflow names by symbol
 (``"run_0"``, ``"step_2"``, ``"token_1"``). ``Names`` turns symbols into the ids of the World it
 runs on: a run symbol is bound to the id the World minted (or a client id the kit chose), the
-others to fresh ids shared by the World under test and the oracle. ``repr`` of an operation is
-Python that builds it again, which is how a failing sequence is printed.
+others to fresh ids shared by the World under test and the oracle, and gives the requests of
+the line the World is judged on (``model_requests``): the calls whose shapes differ between
+the lines are built per line, and ``StartStepLazily`` exists only on the 5.x line. ``repr`` of
+an operation is Python that builds it again, which is how a failing sequence is printed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import MISSING as NO_DEFAULT
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from conformance.checks import make
+from conformance.checks import make, make_line5
+from conformance.races.requests import LineRequests, requests_of
 from worldspec.entities import RunStatus
-from worldspec.events import CreateEventParams, EventRequest
+from worldspec.events import EventRequest
+from worldspec.lines import SpecLine
 from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData, SortOrder
 from worldspec.protocol import World
 from worldspec.wire_types import MISSING
@@ -53,11 +57,28 @@ __all__ = [
     "RetryStep",
     "StartRun",
     "StartStep",
+    "StartStepLazily",
     "Tick",
+    "model_requests",
 ]
 
 MAX_PAGES = 100
 """Pages a listing follows before it stops."""
+
+
+def model_requests(line: SpecLine) -> LineRequests:
+    """The requests the model sends to a World judged on ``line``: the races' (``requests_of``),
+    but failures carry an ``errorCode`` (and on the 4.x line a ``stack``), so the model also
+    compares how a World keeps them."""
+    if line is SpecLine.LINE_5:
+        return replace(
+            requests_of(line), run_failed=lambda: make_line5.run_failed(b"devl\x00run-error", "MODEL")
+        )
+    return replace(
+        requests_of(line),
+        run_failed=lambda: make.run_failed({"message": "the run failed", "stack": "at model"}, "MODEL"),
+        step_failed=lambda step_id: make.step_failed(step_id, "step broke", stack="at model"),
+    )
 
 
 class Names(Protocol):
@@ -73,6 +94,16 @@ class Names(Protocol):
 
     def at(self, seconds: int) -> datetime:
         """The kit's clock, ``seconds`` from now."""
+        ...
+
+    @property
+    def line(self) -> SpecLine:
+        """The line the World is judged on."""
+        ...
+
+    @property
+    def requests(self) -> LineRequests:
+        """The requests of that line (``model_requests``)."""
         ...
 
 
@@ -122,7 +153,7 @@ class EventOperation(Operation):
         raise NotImplementedError
 
     async def perform(self, world: World, names: Names) -> Any:
-        params = CreateEventParams(resolve_data="none") if self.resolve == "none" else None
+        params = make.create_params(names.line, resolve_data="none") if self.resolve == "none" else None
         return await world.events.create(names.run(self.run), self.request(names), params)
 
 
@@ -134,7 +165,7 @@ class CreateRun(EventOperation):
     workflow: str = "workflow_0"
 
     def request(self, names: Names) -> EventRequest:
-        return make.run_created(input=_payload(self.run), name=names.ident(self.workflow))
+        return names.requests.run_created(_payload(self.run), names.ident(self.workflow))
 
 
 @dataclass(frozen=True, repr=False)
@@ -144,7 +175,7 @@ class ResilientStart(EventOperation):
     workflow: str = "workflow_0"
 
     def request(self, names: Names) -> EventRequest:
-        return make.run_started(resilient=True, input=_payload(self.run), name=names.ident(self.workflow))
+        return names.requests.resilient_start(_payload(self.run), names.ident(self.workflow))
 
 
 @dataclass(frozen=True, repr=False)
@@ -162,13 +193,13 @@ class CompleteRun(EventOperation):
 @dataclass(frozen=True, repr=False)
 class FailRun(EventOperation):
     def request(self, names: Names) -> EventRequest:
-        return make.run_failed({"message": f"{self.run} failed", "stack": "at model"}, "MODEL")
+        return names.requests.run_failed()
 
 
 @dataclass(frozen=True, repr=False)
 class CancelRun(EventOperation):
     def request(self, names: Names) -> EventRequest:
-        return make.run_cancelled()
+        return names.requests.run_cancelled()
 
 
 @dataclass(frozen=True, repr=False)
@@ -188,6 +219,20 @@ class StartStep(EventOperation):
 
 
 @dataclass(frozen=True, repr=False)
+class StartStepLazily(EventOperation):
+    """``step_started`` carrying ``stepName`` and ``input``, which creates the step it starts
+    (5.x line only, v7 §4.3)."""
+
+    step: str
+
+    def request(self, names: Names) -> EventRequest:
+        lazy = names.requests.lazy_step_started
+        if lazy is None:
+            raise ValueError("only the 5.x line has a step_started that creates its step")
+        return lazy(names.ident(self.step))
+
+
+@dataclass(frozen=True, repr=False)
 class CompleteStep(EventOperation):
     step: str
 
@@ -200,7 +245,7 @@ class FailStep(EventOperation):
     step: str
 
     def request(self, names: Names) -> EventRequest:
-        return make.step_failed(names.ident(self.step), "step broke", stack="at model")
+        return names.requests.step_failed(names.ident(self.step))
 
 
 @dataclass(frozen=True, repr=False)

@@ -8,6 +8,7 @@ from typing import Any
 from conformance.model.driver import Disagreement, ModelDriver
 from conformance.model.operations import Operation
 from conformance.world.loading import WorldSpec
+from worldspec.lines import SpecLine
 
 __all__ = ["replay"]
 
@@ -17,11 +18,15 @@ async def replay(
     options: dict[str, Any],
     operations: Sequence[Operation],
     *,
+    line: str | None = None,
     out: Callable[[str], Any] = print,
 ) -> Disagreement | None:
-    """Run ``operations`` on a fresh World of ``target`` and a fresh oracle, printing each
-    answer through ``out``; the first disagreement, also printed, or ``None``."""
-    driver = await ModelDriver.open(WorldSpec(target, options))
+    """Run ``operations`` on a fresh World of ``target`` and a fresh oracle, judged on ``line``
+    (``"4.x"``, ``"5.x"``; ``None``, as in programs printed before the model judged the 5.x
+    line: the line of the version the World declares), printing each answer through ``out``;
+    the first disagreement, also printed, or ``None``."""
+    judged_on = None if line is None else SpecLine(line)
+    driver = await ModelDriver.open(WorldSpec(target, options), judged_on)
     try:
         for operation in operations:
             disagreement = await driver.apply(operation)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from conformance.model.driver import Disagreement, ModelDriver
 from conformance.model.operations import Operation
 from conformance.world.loading import WorldSpec
+from worldspec.lines import SpecLine
 
 __all__ = ["MAX_PASSES", "first_disagreement", "shortest"]
 
@@ -21,9 +22,12 @@ MAX_PASSES = 4
 """Rounds of one-at-a-time drops before the shortest sequence so far is taken."""
 
 
-async def first_disagreement(spec: WorldSpec, operations: Sequence[Operation]) -> Disagreement | None:
-    """Replay ``operations`` on a fresh World of ``spec`` and a fresh oracle; the first disagreement."""
-    driver = await ModelDriver.open(spec)
+async def first_disagreement(
+    spec: WorldSpec, line: SpecLine, operations: Sequence[Operation]
+) -> Disagreement | None:
+    """Replay ``operations`` on a fresh World of ``spec`` and a fresh oracle, judged on ``line``;
+    the first disagreement."""
+    driver = await ModelDriver.open(spec, line)
     try:
         for operation in operations:
             disagreement = await driver.apply(operation)
@@ -43,17 +47,17 @@ def _same_kind(found: Disagreement | None, wanted: Disagreement) -> bool:
 
 
 async def shortest(
-    spec: WorldSpec, operations: Sequence[Operation], wanted: Disagreement
+    spec: WorldSpec, line: SpecLine, operations: Sequence[Operation], wanted: Disagreement
 ) -> tuple[list[Operation], Disagreement]:
-    """The shortest sequence found that still ends in a disagreement like ``wanted``, and its
-    disagreement."""
+    """The shortest sequence found that still ends in a disagreement like ``wanted`` on ``line``,
+    and its disagreement."""
     kept, found = list(operations[: wanted.step]), wanted
     for _ in range(MAX_PASSES):
         dropped_any = False
         index = len(kept) - 2
         while index >= 0:
             trial = kept[:index] + kept[index + 1 :]
-            disagreement = await first_disagreement(spec, trial)
+            disagreement = await first_disagreement(spec, line, trial)
             if disagreement is not None and _same_kind(disagreement, wanted):
                 kept, found, dropped_any = trial[: disagreement.step], disagreement, True
             index -= 1

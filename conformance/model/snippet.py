@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from conformance.model.operations import Operation
+from worldspec.lines import SpecLine
 
 __all__ = ["program"]
 
 
-def program(target: str, options: dict[str, Any], operations: Sequence[Operation]) -> str:
-    """A runnable program: the operations as data, replayed by ``conformance.model.replay``,
-    which prints each answer and where the World and the oracle part."""
+def program(target: str, options: dict[str, Any], line: SpecLine, operations: Sequence[Operation]) -> str:
+    """A runnable program: the operations as data, replayed by ``conformance.model.replay`` on
+    ``line``, which prints each answer and where the World and the oracle part."""
     used = sorted({type(operation).__name__ for operation in operations})
     lines = ["import asyncio", ""]
     if used:
@@ -24,6 +25,6 @@ def program(target: str, options: dict[str, Any], operations: Sequence[Operation
         *(f"    {operation!r}," for operation in operations),
         "]",
         "",
-        f"asyncio.run(replay({target!r}, {options!r}, OPERATIONS))",
+        f"asyncio.run(replay({target!r}, {options!r}, OPERATIONS, line={str(line)!r}))",
     ]
     return "\n".join(lines)

@@ -50,6 +50,7 @@ __all__ = [
     "Observation",
     "Outcome",
     "answers",
+    "ended_run_refusals",
     "explains",
     "fingerprint",
     "from_json",
@@ -314,14 +315,27 @@ def answers(call: Any, expected: Outcome, oracle: Oracle) -> frozenset[Outcome]:
     """The outcomes a World may give ``call`` where ``oracle`` (in the state the call met)
     gave ``expected``: ``expected`` itself, and on the 5.x line the other refusal v7 allows
     once the run has ended (see the module docstring). ``explains`` then judges each."""
-    choices = _LINE_5_CHOICES.get(_event_type(call) or "", frozenset())
-    on_line_5 = line_of(oracle.spec_version) is SpecLine.LINE_5
-    if not on_line_5 or expected.kind != "error" or expected.value not in choices:
+    event_type = _event_type(call)
+    if event_type is None or expected.kind != "error":
         return frozenset({expected})
-    found = oracle.state.runs.get(str(call.args[0]))
-    if found is None or found[1].status not in entities.TERMINAL_RUN_STATUSES:
+    choices = ended_run_refusals(event_type, str(call.args[0]), oracle)
+    if expected.value not in choices:
         return frozenset({expected})
     return frozenset(Outcome("error", name) for name in choices)
+
+
+def ended_run_refusals(event_type: str | None, run_id: str, oracle: Oracle) -> frozenset[str]:
+    """The error names a World may choose between when it refuses an ``event_type`` create on
+    ``run_id``, as ``oracle`` holds that run now: on the 5.x line, once the run has ended, the
+    pair v7 allows (see the module docstring); else none, and only the oracle's own refusal is
+    right."""
+    choices = _LINE_5_CHOICES.get(event_type or "", frozenset())
+    if not choices or line_of(oracle.spec_version) is not SpecLine.LINE_5:
+        return frozenset()
+    found = oracle.state.runs.get(run_id)
+    if found is None or found[1].status not in entities.TERMINAL_RUN_STATUSES:
+        return frozenset()
+    return choices
 
 
 def _event_type(call: Any) -> str | None:

@@ -27,6 +27,7 @@ __all__ = [
     "backdoor_of",
     "capabilities_of",
     "declared_capabilities",
+    "declares_on_line_5",
     "faults_of",
     "unwrapped",
 ]
@@ -54,6 +55,13 @@ def declared_capabilities(world: object) -> Capabilities:
             f"worldspec.line5.Capabilities), got {type(declared).__name__}"
         )
     return declared
+
+
+def declares_on_line_5(world: object, capability: line5.Capability) -> bool:
+    """Whether ``world`` declares ``capability`` of the 5.x line's vocabulary, for those the
+    kit's vocabulary lacks (``sealed_log``); ``False`` for a World that declares none."""
+    declared = getattr(unwrapped(world), "worldspec_capabilities", None)
+    return isinstance(declared, line5.Capabilities) and declared.has(capability)
 
 
 def _from_line_5(declared: line5.Capabilities) -> Capabilities:

@@ -58,9 +58,9 @@ def oracle_factory(spec_version: int) -> OracleFactory:
     return fresh
 
 
-def oracle_on(clock: Callable[[], datetime]) -> Oracle:
-    """A fresh, empty oracle whose time comes from ``clock``."""
-    return MemoryWorld(clock=clock)
+def oracle_on(clock: Callable[[], datetime], spec_version: int) -> Oracle:
+    """A fresh, empty oracle at ``spec_version`` whose time comes from ``clock``."""
+    return MemoryWorld(clock=clock, spec_version=spec_version)
 
 
 def as_world(oracle: Oracle) -> World:
