@@ -76,11 +76,15 @@ def _owned_values(mapping: dict[Any, Any]) -> dict[Any, Any]:
     return {key: item if type(item) in SHARED_LEAF_TYPES else _owned(item) for key, item in mapping.items()}
 
 
+_set_slot: Final = object.__setattr__
+"""Sets a model's slots past its ``frozen`` guard, as pydantic's own copies do."""
+
+
 def _owned_model(model: ModelT) -> ModelT:
     copied = type(model).__new__(type(model))
     extra = model.__pydantic_extra__
-    object.__setattr__(copied, "__dict__", _owned_values(model.__dict__))
-    object.__setattr__(copied, "__pydantic_extra__", None if extra is None else _owned_values(extra))
-    object.__setattr__(copied, "__pydantic_fields_set__", set(model.__pydantic_fields_set__))
-    object.__setattr__(copied, "__pydantic_private__", None)
+    _set_slot(copied, "__dict__", _owned_values(model.__dict__))
+    _set_slot(copied, "__pydantic_extra__", None if extra is None else _owned_values(extra))
+    _set_slot(copied, "__pydantic_fields_set__", model.__pydantic_fields_set__.copy())
+    _set_slot(copied, "__pydantic_private__", None)
     return copied
