@@ -134,7 +134,7 @@ class EventWriter:
 
     def _token_locks(self, fold: RunFold, request: EventRequest) -> list[Path]:
         tokens: set[str] = set()
-        if isinstance(request, HookCreatedRequest):
+        if request.event_type == "hook_created" and isinstance(request, HookCreatedRequest):
             tokens.add(request.event_data.token)
         elif request.event_type in TOKEN_RELEASING_TYPES:
             tokens.update(live.token for live in fold.hooks.values())
