@@ -49,6 +49,7 @@ from worldspec.events import CreateEventParams, Event, EventRequest, EventResult
 from worldspec.line5 import capabilities as line5_capabilities
 from worldspec.line5 import queue as line5_queue
 from worldspec.lines import SpecLine, line_of
+from worldspec.owned import owned_copy
 from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData
 from worldspec.queue import QueueOptions, QueuePayload, QueueResult
 from worldspec.resolve_data import strip_entity, strip_event
@@ -181,12 +182,13 @@ class _Events:
             _write(world.line4_state, outcome)
             if guard is MISSING:
                 world.line4_state.state_markers.advance(outcome.run_id, outcome.events)
-            result: dict[str, Any] = dict(outcome.result)
-            if "event" in result:
-                result["event"] = strip_event(result["event"], resolve)
+            result: dict[str, Any] = {
+                key: strip_event(value, resolve) if key == "event" else owned_copy(value)
+                for key, value in outcome.result.items()
+            }
             if outcome.preload:
                 result.update(world.preload(outcome.run_id, resolve))
-        return EventResult(**result).model_copy(deep=True)
+        return EventResult(**result)
 
     async def get(self, run_id: str, event_id: str, *, resolve_data: ResolveData = "all") -> Event:
         for event in self._world.line4_state.events.get(run_id, []):

@@ -26,6 +26,7 @@ from reference_worlds.local.store import RunStore, TokenIndex
 from worldspec import errors
 from worldspec.entities import Hook, Step, Wait, WorkflowRun
 from worldspec.events import CreateEventParams, EventRequest, EventResult, HookCreatedRequest
+from worldspec.owned import owned_copy
 from worldspec.pagination import ResolveData
 from worldspec.resolve_data import strip_event
 from worldspec.ulid import MonotonicUlid, decode_time
@@ -121,18 +122,19 @@ class EventWriter:
                 outcome = await rules.decide(view, run_id, request, self._context(fold))
                 if outcome.events:
                     fold = await self._commit(fold, outcome)
-            result: dict[str, Any] = dict(outcome.result)
-            if "event" in result:
-                result["event"] = strip_event(result["event"], resolve)
+            result: dict[str, Any] = {
+                key: strip_event(value, resolve) if key == "event" else owned_copy(value)
+                for key, value in outcome.result.items()
+            }
             if outcome.preload:
                 result["events"] = [strip_event(logged.event.model, resolve) for logged in fold.events]
                 result["cursor"] = None
                 result["has_more"] = False
-        return EventResult(**result).model_copy(deep=True)
+        return EventResult(**result)
 
     def _token_locks(self, fold: RunFold, request: EventRequest) -> list[Path]:
         tokens: set[str] = set()
-        if isinstance(request, HookCreatedRequest):
+        if request.event_type == "hook_created" and isinstance(request, HookCreatedRequest):
             tokens.add(request.event_data.token)
         elif request.event_type in TOKEN_RELEASING_TYPES:
             tokens.update(live.token for live in fold.hooks.values())

@@ -3,24 +3,23 @@
 Events lose the fields of the line's ``EVENT_DATA_REF_FIELDS`` (which adds ``run_started.input``
 and ``step_started.input`` to the 4.x table) and keep every other key; an eventData left empty
 is dropped. Runs and steps lose ``input`` and ``output`` (their ``error`` stays), hooks lose
-``metadata``.
+``metadata``. The copies are made as on the 4.x line (``worldspec.resolve_data``).
 """
 
 from __future__ import annotations
 
-from typing import Final, TypeVar
-
-from pydantic import TypeAdapter
+from typing import TypeVar
 
 from worldspec.base import WireModel
 from worldspec.line5.entities import Hook
 from worldspec.line5.events import EVENT_DATA_REF_FIELDS, Event
+from worldspec.owned import owned_copy
 from worldspec.pagination import ResolveData
+from worldspec.resolve_data import without_event_data_refs, without_fields
 
 __all__ = ["strip_entity", "strip_event"]
 
 EntityT = TypeVar("EntityT", bound=WireModel)
-_EVENT: Final = TypeAdapter[Event](Event)
 
 
 def strip_event(event: Event, resolve_data: ResolveData) -> Event:
@@ -29,22 +28,13 @@ def strip_event(event: Event, resolve_data: ResolveData) -> Event:
     ``'all'``. The kept values are Python values already and are not read as tagged JSON, so a
     legacy payload shaped like a tag stays what it is."""
     if resolve_data != "none":
-        return event.model_copy(deep=True)
-    wire = event.to_wire()
-    if "eventData" not in wire:
-        return event.model_copy(deep=True)
-    refs = EVENT_DATA_REF_FIELDS.get(event.event_type, ())
-    kept = {key: value for key, value in wire.pop("eventData").items() if key not in refs}
-    if kept:
-        wire["eventData"] = kept
-    return _EVENT.validate_python(wire, by_alias=True, by_name=False).model_copy(deep=True)
+        return owned_copy(event)
+    return without_event_data_refs(event, EVENT_DATA_REF_FIELDS.get(event.event_type, ()))
 
 
 def strip_entity(entity: EntityT, resolve_data: ResolveData) -> EntityT:
     """A copy the caller owns of a run, step or hook; for ``'none'`` a run or step without
     ``input``/``output``, a hook without ``metadata``."""
     if resolve_data != "none":
-        return entity.model_copy(deep=True)
-    dropped = ("metadata",) if isinstance(entity, Hook) else ("input", "output")
-    wire = {key: value for key, value in entity.to_wire().items() if key not in dropped}
-    return type(entity).model_validate(wire).model_copy(deep=True)
+        return owned_copy(entity)
+    return without_fields(entity, ("metadata",) if isinstance(entity, Hook) else ("input", "output"))
