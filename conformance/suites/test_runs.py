@@ -168,7 +168,11 @@ async def test_run_started_on_pending_starts_it(world: World) -> None:
     ``run.startedAt`` set, and stores the event without eventData."""
     run_id = await pending_run(world)
     started = await returns(world.events.create(run_id, make.run_started()), "run_started")
-    if started.run is MISSING or started.run.status != "running" or started.run.started_at is MISSING:
+    if (
+        started.run is MISSING
+        or started.run.status != "running"
+        or not isinstance(started.run.started_at, datetime)
+    ):
         fail("the result's run is running with startedAt set", "returned another run", ("result", started))
     if started.event is MISSING or started.event.event_type != "run_started":
         fail("the result carries the stored run_started event", "returned none", ("result", started))
@@ -225,7 +229,7 @@ async def test_terminal_run_events_end_the_run(world: World) -> None:
             status = kind.removeprefix("run_")
             action = f"{kind} on a {'running' if starting is started_run else 'pending'} run"
             for where, run in (("the result", result.run), ("runs.get", await run_of(world, run_id))):
-                if run is MISSING or run.status != status or run.completed_at is MISSING:
+                if run is MISSING or run.status != status or not isinstance(run.completed_at, datetime):
                     fail(
                         f"after {action}, {where} shows it {status} with completedAt", "did not", ("run", run)
                     )

@@ -133,7 +133,7 @@ async def test_attempt_counts_accepted_starts(clocked_world: ClockedWorld) -> No
     step_id = await created_step(world, run_id)
     first = await create(world, run_id, make.step_started(step_id))
     started_at = first.step.started_at if first.step is not MISSING else MISSING
-    if started_at is MISSING:
+    if not isinstance(started_at, datetime):
         fail("the first step_started sets startedAt", "left it unset", ("result", first))
     for attempt_number in (2, 3):
         await clocked.tick(1.0)
@@ -284,7 +284,7 @@ async def test_step_completed_records_output(world: World) -> None:
         step_id = await starting(world, run_id)
         result = await create(world, run_id, make.step_completed(step_id, result=payload))
         for where, step in (("the result", result.step), ("steps.get", await _step(world, run_id, step_id))):
-            if step is MISSING or step.status != "completed" or step.completed_at is MISSING:
+            if step is MISSING or step.status != "completed" or not isinstance(step.completed_at, datetime):
                 fail(f"{where} shows the step completed with completedAt", "did not", ("step", step))
             if not (isinstance(step.output, bytes) and step.output == payload):
                 fail(f"{where} holds the result bytes as output", "holds other output", ("step", step))

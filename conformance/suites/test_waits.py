@@ -3,6 +3,8 @@ with. A wait has no getter; the kit sees it in ``EventResult.wait`` and in the l
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from conformance.catalogue.marker import invariant
 from conformance.checks import make
 from conformance.checks.expect import fail, raises, returns
@@ -68,7 +70,11 @@ async def test_wait_completes_once(world: World) -> None:
     run_id = await started_run(world)
     correlation_id = await waiting_wait(world, run_id)
     result = await create(world, run_id, make.wait_completed(correlation_id))
-    if result.wait is MISSING or result.wait.status != "completed" or result.wait.completed_at is MISSING:
+    if (
+        result.wait is MISSING
+        or result.wait.status != "completed"
+        or not isinstance(result.wait.completed_at, datetime)
+    ):
         fail("wait_completed returns the wait completed, with completedAt", "did not", ("result", result))
     await raises(
         errors.EntityConflictError,

@@ -192,7 +192,7 @@ class RestartStampsStartedAt(BrokenWorld, breaks={"STEP-003"}):
         return result
 
 
-class StepFailedCompletedAtNull(BrokenWorld, breaks={"STEP-007", "COH-001"}):
+class StepFailedCompletedAtNull(BrokenWorld, breaks={"STEP-007"}):
     """``step_failed`` stores ``completedAt`` as null: the column is written from a variable
     the failure path never sets."""
 
@@ -205,3 +205,37 @@ class StepFailedCompletedAtNull(BrokenWorld, breaks={"STEP-007", "COH-001"}):
         key = (step.run_id, step.step_id)
         self.state.steps[key] = (self.state.steps[key][0], nulled)
         return result.model_copy(update={"step": nulled})
+
+
+def _store_step_time_as_null(
+    world: BrokenWorld, run_id: str | None, event: EventRequest, result: EventResult, field: str
+) -> EventResult:
+    """``result`` with the step's ``field`` stored and returned as null, as a column written from
+    a variable its path never sets."""
+    step = world.stored_step(run_id, str(event.correlation_id))
+    if step is None or result.step is MISSING:
+        return result
+    nulled = step.model_copy(update={field: None})
+    key = (step.run_id, step.step_id)
+    world.state.steps[key] = (world.state.steps[key][0], nulled)
+    return result.model_copy(update={"step": nulled})
+
+
+class FirstStartLeavesStartedAtNull(BrokenWorld, breaks={"STEP-003"}):
+    """``step_started`` stores ``startedAt`` as null."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if event.event_type != "step_started":
+            return result
+        return _store_step_time_as_null(self, run_id, event, result, "started_at")
+
+
+class StepCompletedAtNull(BrokenWorld, breaks={"STEP-006"}):
+    """``step_completed`` stores ``completedAt`` as null."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if event.event_type != "step_completed":
+            return result
+        return _store_step_time_as_null(self, run_id, event, result, "completed_at")
