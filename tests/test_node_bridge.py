@@ -95,6 +95,7 @@ def test_world_errors_keep_name_message_and_status() -> None:
 def test_a_malformed_result_is_a_malformed_answer_naming_the_field() -> None:
     """A result that fails the model check is a ``MalformedAnswer``: the World answered, so the
     kit never takes it for a refusal (a plain ``ValidationError`` is what a World raises)."""
+
     async def scenario() -> None:
         world = await _started()
         try:
@@ -132,17 +133,28 @@ def test_stream_chunks_arrive_and_a_non_bytes_chunk_is_refused() -> None:
     assert asyncio.run(scenario()) == [b"\x00\xff"]
 
 
+PRINTED = "fixture-world: created (a raw stdout write)"
+
+
 def test_printing_does_not_corrupt_the_channel_and_is_kept_for_reports() -> None:
+    """What the World prints reaches the report's diagnostics. Node's stderr is a pipe apart from
+    the calls' socket, read by a thread of its own, so a line printed before a reply may be read
+    after it: the test waits for the line (up to 10 s) rather than for the reply."""
+
     async def scenario() -> tuple[str, str]:
         world = await _started(config={"deploymentId": "dpl_printed"})
         try:
-            return await world.get_deployment_id(), world.worldspec_diagnostics()
+            deployment = await world.get_deployment_id()
+            deadline = time.monotonic() + 10
+            while PRINTED not in world.worldspec_diagnostics() and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
+            return deployment, world.worldspec_diagnostics()
         finally:
             await world.close()
 
     deployment, diagnostics = asyncio.run(scenario())
     assert deployment == "dpl_printed"
-    assert "fixture-world: created (a raw stdout write)" in diagnostics
+    assert PRINTED in diagnostics
 
 
 def test_config_gets_a_fresh_directory_per_world_and_env_reaches_node() -> None:
