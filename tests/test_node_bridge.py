@@ -219,6 +219,7 @@ _HOLDER = textwrap.dedent(
     signal.signal(signal.SIGINT, signal.default_int_handler)
     process = process_for(None, {})
     print(process.hello["pid"], flush=True)
+    sys.stdin.readline()  # the test has seen Node alive
     if sys.argv[1] == "exit":
         sys.exit(0)
     time.sleep(60)
@@ -236,11 +237,17 @@ def _alive(pid: int) -> bool:
 
 def _node_outlives(ending: str) -> bool:
     holder = subprocess.Popen(
-        [sys.executable, "-c", _HOLDER, ending], cwd=REPO, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", _HOLDER, ending],
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    assert holder.stdout is not None
+    assert holder.stdin is not None and holder.stdout is not None
     node_pid = int(holder.stdout.readline())
     assert _alive(node_pid)
+    holder.stdin.write("end\n")
+    holder.stdin.flush()
     if ending == "SIGKILL":
         holder.kill()
     elif ending == "SIGINT":

@@ -80,8 +80,11 @@ def _decode_base64_strings(value: Any) -> Any:
     return value
 
 
-class DecodesBase64Strings(BrokenWorld, breaks={"BIN-004", "LEG-007", "COH-001"}):
-    """Reads every non-empty string that is valid base64 back as bytes (runs.get)."""
+class DecodesBase64Strings(BrokenWorld, breaks={"BIN-004", "LEG-007", "COH-001"}, may_break={"BIN-001"}):
+    """Reads every non-empty string that is valid base64 back as bytes (runs.get).
+
+    BIN-001 catches it only when one of the strings it draws happens to be valid base64 (the
+    seed 2593979209 draws ``"0000"``): which seed does is chance, so BIN-001 is ``may_break``."""
 
     async def on_get_run(self, run_id: str, **options: Any) -> WorkflowRun:
         run = await super().on_get_run(run_id, **options)
