@@ -10,13 +10,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from conformance.model import operations as ops
-from conformance.model.driver import Disagreement, ModelDriver
+from conformance.model.driver import Disagreement
+from conformance.model.shrink import first_disagreement
 from conformance.world.loading import WorldSpec
 from reference_worlds.memory import MemoryWorld
 from worldspec.errors import EntityConflictError
 from worldspec.events import CreateEventParams, EventRequest, EventResult
 from worldspec.line5.events import NoopEvent
 from worldspec.line5.slots import slot_to_event_id
+from worldspec.lines import SpecLine
 
 SEQUENCE = [
     ops.CreateRun("run_0"),
@@ -61,15 +63,7 @@ def _sealing(declares_sealed_log: bool) -> Any:
 
 async def _first_disagreement(declares_sealed_log: bool) -> Disagreement | None:
     target = f"{__name__}:{'SEALED' if declares_sealed_log else 'UNDECLARED'}"
-    driver = await ModelDriver.open(WorldSpec(target), None)
-    try:
-        for operation in SEQUENCE:
-            found = await driver.apply(operation)
-            if found is not None:
-                return found
-        return None
-    finally:
-        await driver.close()
+    return await first_disagreement(WorldSpec(target), SpecLine.LINE_5, SEQUENCE)
 
 
 SEALED = _sealing(declares_sealed_log=True)

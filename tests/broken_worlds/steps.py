@@ -192,21 +192,6 @@ class RestartStampsStartedAt(BrokenWorld, breaks={"STEP-003"}):
         return result
 
 
-class StepFailedCompletedAtNull(BrokenWorld, breaks={"STEP-007"}):
-    """``step_failed`` stores ``completedAt`` as null: the column is written from a variable
-    the failure path never sets."""
-
-    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
-        result = await super().on_create(run_id, event, params)
-        step = self.stored_step(run_id, str(event.correlation_id))
-        if event.event_type != "step_failed" or step is None or result.step is MISSING:
-            return result
-        nulled = step.model_copy(update={"completed_at": None})
-        key = (step.run_id, step.step_id)
-        self.state.steps[key] = (self.state.steps[key][0], nulled)
-        return result.model_copy(update={"step": nulled})
-
-
 def _store_step_time_as_null(
     world: BrokenWorld, run_id: str | None, event: EventRequest, result: EventResult, field: str
 ) -> EventResult:
@@ -219,6 +204,16 @@ def _store_step_time_as_null(
     key = (step.run_id, step.step_id)
     world.state.steps[key] = (world.state.steps[key][0], nulled)
     return result.model_copy(update={"step": nulled})
+
+
+class StepFailedCompletedAtNull(BrokenWorld, breaks={"STEP-007"}):
+    """``step_failed`` stores ``completedAt`` as null."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if event.event_type != "step_failed":
+            return result
+        return _store_step_time_as_null(self, run_id, event, result, "completed_at")
 
 
 class FirstStartLeavesStartedAtNull(BrokenWorld, breaks={"STEP-003"}):
