@@ -47,7 +47,7 @@ from conformance.reporting.outcome import classify
 from conformance.reporting.profiles import DEFAULT_PROFILE, PROFILES, Profile, derive_seed, register_profiles
 from conformance.reporting.records import Evidence, InvariantRecord, RecordBook, refusal_document
 from conformance.reporting.rerun import RunIdentity, replay_command, rerun_command
-from conformance.world.capabilities import CapabilityDeclarationError, capabilities_of, unwrapped
+from conformance.world.capabilities import CapabilityDeclarationError, capabilities_of, faults_of, unwrapped
 from conformance.world.clock import KIT_CLOCK_LEAD, ClockedWorld, ManualClock, open_world_with_clock
 from conformance.world.deadlines import DEFAULT_CALL_TIMEOUT, WorldCallTimeout, abandon
 from conformance.world.harness import HarnessTimeout, WorldHarness
@@ -63,7 +63,8 @@ from conformance.world.loading import (
 from conformance.world.oracle import system_clock
 from conformance.world.recorder import Recorder
 from conformance.world.spec_line import LineChoice, LineRefused, choose_line, highest_version
-from worldspec.capabilities import Capabilities
+from worldspec.capabilities import Capabilities, Capability
+from worldspec.faults import Restartable
 from worldspec.lines import SpecLine
 from worldspec.protocol import World
 
@@ -415,9 +416,25 @@ def _opened_world(
     except (WorldLoadError, HarnessTimeout) as error:
         _facts(item)["timed_out"] = True
         pytest.fail(str(error), pytrace=False)
-    left = tasks + census.left_behind(ignore_threads=frozenset({harness.thread_ident}))
+    if _restarts_by_the_kit(item, opened):
+        left = tasks
+    else:
+        left = tasks + census.left_behind(ignore_threads=frozenset({harness.thread_ident}))
     if left:
         _facts(item)["left_behind"] = left
+
+
+def _restarts_by_the_kit(item: pytest.Item, world: World) -> bool:
+    """Whether the test kills and restarts the World's own process (a FAULT test of a
+    ``Restartable`` World): the process the restart started is the World's server from then
+    on, kept for later instances as the first one was, so the census would blame the World for
+    what the kit did."""
+    marked = _marked(item)
+    return (
+        marked is not None
+        and Capability.FAULTS in marked.requires
+        and isinstance(faults_of(world), Restartable)
+    )
 
 
 @pytest.fixture

@@ -63,6 +63,12 @@ def certify(
     assert not unexpected, f"failed, not a known failure: {sorted(unexpected)}\n{report}"
     assert expected_failures <= known, report
     assert process.returncode == 0, report
+    left = {
+        ident: record.left_behind
+        for ident, record in read_records(json.loads(kept.read_text())).items()
+        if record.left_behind
+    }
+    assert not left, f"the bridge left threads or processes running after close(): {left}\n{report}"
     _verdict_follows_the_findings(kept, known)
     return outcomes
 
