@@ -534,7 +534,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                     reason=f"known failure: {entry.reason} ({entry.link})", strict=entry.sometimes is None
                 )
             )
-        if found.races:
+        if found.races and config.pluginmanager.hasplugin("xdist"):
             item.add_marker(pytest.mark.xdist_group(name="worldspec-races"))
 
 

@@ -1,6 +1,7 @@
 """A user's kit run prints no warning of its own: the kit against MemoryWorld passes with every
-warning turned into an error, on whatever releases the dependency ranges installed, and finds
-nothing left running that the kit itself started."""
+warning turned into an error, on whatever releases the dependency ranges installed, with
+pytest-xdist loaded or not (``-p no:xdist``), and finds nothing left running that the kit
+itself started."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.child_environment import child_environment
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def test_kit_against_memory_world_raises_no_warning(tmp_path: Path) -> None:
+@pytest.mark.parametrize("xdist", [(), ("-p", "no:xdist")], ids=["xdist-loaded", "xdist-off"])
+def test_kit_against_memory_world_raises_no_warning(tmp_path: Path, xdist: tuple[str, ...]) -> None:
     environment = child_environment(PYTHONPATH=str(REPO))
     result = subprocess.run(
         [
@@ -28,6 +32,7 @@ def test_kit_against_memory_world_raises_no_warning(tmp_path: Path) -> None:
             "no:cacheprovider",
             "-q",
             "--world=reference_worlds.memory:MemoryWorld",
+            *xdist,
         ],
         cwd=tmp_path,
         capture_output=True,
