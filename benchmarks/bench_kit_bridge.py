@@ -1,6 +1,6 @@
 """The whole kit through the Node bridge against world-local: how long, and where the time goes.
 
-    python benchmarks/bench_kit_bridge.py [--rounds R] [--seed N] [--profile ci]
+    python benchmarks/bench_kit_bridge.py [--rounds R] [--seed N] [--profile ci] [--workers W]
 
 Runs ``pytest --world=reference_worlds.node:NodeWorld`` with world-local 4.4.1's known-failures
 file, ``--rounds`` times with one seed (the model and race tests draw their work from it), and
@@ -8,9 +8,12 @@ records for each test its wall time, the time Node spent inside World calls (``b
 overlapping calls each count in full, so a race can spend more World time than wall time) and
 the CPU time of the Python process. What is left of a test's wall time is waiting: the kit's
 and the World's timers, the round trips, Node's own work around the calls. Writes
-benchmarks/results/kit_bridge.json: the run's wall time (min/median/max over rounds), the
-load average, per family and for the slowest tests the median over rounds of each share. The
-target is the whole run, process start to exit, within 15 s on 2 cores.
+benchmarks/results/kit_bridge.json (``--workers W`` above 1: kit_bridge_nW.json): the run's
+wall time (min/median/max over rounds), the load average, per family and for the slowest tests
+the median over rounds of each share. The target is the whole run, process start to exit,
+within 15 s on 2 cores. ``--workers`` runs the kit as ``worldspec certify -n W`` does, on W
+pytest-xdist workers (``--dist loadgroup``: the racing tests stay on one worker), each with
+its own Node process; the per-test figures are then each worker's own.
 
 This module is also the pytest plugin (``-p bench_kit_bridge``) that takes the per-test figures.
 """
@@ -83,7 +86,8 @@ def pytest_runtest_protocol(
 # --- the script -----------------------------------------------------------------------------------
 
 
-def _kit_command(seed: int, profile: str) -> list[str]:
+def _kit_command(seed: int, profile: str, workers: int) -> list[str]:
+    spread = ["-n", str(workers), "--dist", "loadgroup"] if workers > 1 else []
     return [
         sys.executable,
         "-m",
@@ -98,10 +102,11 @@ def _kit_command(seed: int, profile: str) -> list[str]:
         "-q",
         "-p",
         "no:cacheprovider",
+        *spread,
     ]
 
 
-def run_kit(seed: int, profile: str) -> dict[str, Any]:
+def run_kit(seed: int, profile: str, workers: int) -> dict[str, Any]:
     """One run of the kit: its wall time, summary line, load, and per-test records."""
     with tempfile.TemporaryDirectory() as scratch:
         timings = Path(scratch) / "timings.jsonl"
@@ -113,7 +118,7 @@ def run_kit(seed: int, profile: str) -> dict[str, Any]:
         load = os.getloadavg()[0]
         started = time.perf_counter()
         done = subprocess.run(
-            [*_kit_command(seed, profile), "-p", "bench_kit_bridge"],
+            [*_kit_command(seed, profile, workers), "-p", "bench_kit_bridge"],
             cwd=REPO,
             env=environment,
             capture_output=True,
@@ -147,7 +152,14 @@ def _median_of(rows: list[dict[str, float]]) -> dict[str, float]:
     return {key: round(statistics.median(row[key] for row in rows), 2) for key in rows[0]}
 
 
-def summarize(runs: list[dict[str, Any]], seed: int, profile: str, rounds: int) -> dict[str, Any]:
+def results_file(workers: int) -> Path:
+    """Where a run on ``workers`` workers writes its figures."""
+    return RESULTS if workers == 1 else RESULTS.with_name(f"kit_bridge_n{workers}.json")
+
+
+def summarize(
+    runs: list[dict[str, Any]], seed: int, profile: str, rounds: int, workers: int
+) -> dict[str, Any]:
     walls = [run["wall"] for run in runs]
     loads = [value for run in runs for value in run["load"]]
     by_family: dict[str, list[dict[str, float]]] = defaultdict(list)
@@ -162,11 +174,15 @@ def summarize(runs: list[dict[str, Any]], seed: int, profile: str, rounds: int) 
     families_median = {family: _median_of(rows) for family, rows in by_family.items()}
     tests_median = {test: _median_of(rows) for test, rows in by_test.items()}
     slowest = sorted(tests_median.items(), key=lambda item: -item[1]["wall"])[:12]
-    command = f"python benchmarks/bench_kit_bridge.py --rounds {rounds} --seed {seed} --profile {profile}"
+    command = (
+        f"python benchmarks/bench_kit_bridge.py --rounds {rounds} --seed {seed} --profile {profile}"
+        f" --workers {workers}"
+    )
     return {
         "package": PACKAGE,
         "command": command,
-        "kit_command": " ".join(_kit_command(seed, profile)[1:]),
+        "kit_command": " ".join(_kit_command(seed, profile, workers)[1:]),
+        "workers": workers,
         "commit": subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=False
         ).stdout.strip(),
@@ -201,19 +217,25 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="runs of the whole kit")
     parser.add_argument("--seed", type=int, default=12345, help="--world-seed of every run")
     parser.add_argument("--profile", default="ci", help="--world-profile of every run")
-    parser.add_argument("--no-write", action="store_true", help=f"print only; leave {RESULTS.name} as it is")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="pytest-xdist workers, as certify -n W (default 1)"
+    )
+    parser.add_argument("--no-write", action="store_true", help="print only; leave the results file as it is")
     options = parser.parse_args()
+    if options.workers < 1:
+        parser.error("--workers must be at least 1")
     runs = []
     for number in range(options.rounds):
-        runs.append(run_kit(options.seed, options.profile))
+        runs.append(run_kit(options.seed, options.profile, options.workers))
         print(
             f"run {number + 1}/{options.rounds}: {runs[-1]['wall']:.1f} s, {runs[-1]['summary']}",
             file=sys.stderr,
         )
-    document = summarize(runs, options.seed, options.profile, options.rounds)
+    document = summarize(runs, options.seed, options.profile, options.rounds, options.workers)
     if not options.no_write:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps(document, indent=2) + "\n")
+        target = results_file(options.workers)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(document, indent=2) + "\n")
     print(json.dumps(document, indent=2))
 
 

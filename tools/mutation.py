@@ -4,13 +4,16 @@
     python tools/mutation.py [--workdir DIR] [--max-children 2] [--time-cap 4500] [--fresh]
     python tools/mutation.py --rerun-survivors   # after a kit change: retest the survivors only
     python tools/mutation.py --target plumbing   # the queue, streams and paging instead
+    python tools/mutation.py --target line5      # the 5.x line's rules and storage instead
 
 mutmut (pinned in the ``mutation`` extra; docs/decisions.md says why mutmut) mutates the files of
 one target: ``rules`` (the default: ``reference_worlds/rules.py`` and ``reference_worlds/memory.py``,
-the event rules) or ``plumbing`` (the in-process queue, the memory streams and the paging every
-list uses), and for every mutant runs the kit against the mutated ``MemoryWorld``
-(``--world=reference_worlds.memory:MemoryWorld --world-profile=quick``, only the invariant
-tests that reach the mutated function). A mutant
+the event rules), ``plumbing`` (the in-process queue, the memory streams and the paging every
+list uses) or ``line5`` (the 5.x line's rules, ``reference_worlds/rules_line5/``, and its
+storage in ``memory_line5*.py``), and for every mutant runs the kit against the mutated
+``MemoryWorld`` (``--world=reference_worlds.memory:MemoryWorld --world-profile=quick``, plus
+``--world-opt spec_version=7`` for ``line5``; only the invariant tests that reach the mutated
+function). A mutant
 the kit fails, or warns about (a broken SHOULD rule), is killed; one it passes survived, and is
 a rule the kit does not check or a change that alters no behaviour (triaged in
 docs/decisions.md). ``tools/mutation_probe.py`` makes the kit's exit status say so.
@@ -55,6 +58,18 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "reference_worlds/memory_streams.py",
         "reference_worlds/paging.py",
     ),
+    "line5": (
+        "reference_worlds/rules_line5/context.py",
+        "reference_worlds/rules_line5/decide.py",
+        "reference_worlds/rules_line5/hooks.py",
+        "reference_worlds/rules_line5/legacy.py",
+        "reference_worlds/rules_line5/runs.py",
+        "reference_worlds/rules_line5/steps.py",
+        "reference_worlds/rules_line5/waits.py",
+        "reference_worlds/memory_line5.py",
+        "reference_worlds/memory_line5_bulk.py",
+        "reference_worlds/memory_line5_state.py",
+    ),
 }
 """The files each target mutates."""
 KIT_ARGS = (
@@ -67,6 +82,13 @@ KIT_ARGS = (
     "-p",
     "mutation_probe",
 )
+TARGET_ARGS: dict[str, tuple[str, ...]] = {"line5": ("--world-opt", "spec_version=7")}
+"""What a target adds to ``KIT_ARGS``: the 5.x line's rules run in MemoryWorld at spec 7."""
+
+
+def kit_args(target: str) -> tuple[str, ...]:
+    """The kit's arguments for the mutants of ``target``."""
+    return KIT_ARGS + TARGET_ARGS.get(target, ())
 KILLED = ("killed", "timeout", "caught by type check", "segfault")
 
 
@@ -74,7 +96,7 @@ def _results_stem(target: str) -> str:
     return "mutation" if target == "rules" else f"mutation-{target}"
 
 
-def _mutmut_section(mutated: tuple[str, ...]) -> str:
+def _mutmut_section(mutated: tuple[str, ...], arguments: tuple[str, ...]) -> str:
     def toml_list(items: tuple[str, ...] | list[str]) -> str:
         return "[" + ", ".join(json.dumps(item) for item in items) + "]"
 
@@ -83,11 +105,11 @@ def _mutmut_section(mutated: tuple[str, ...]) -> str:
         'source_paths = ["reference_worlds"]\n'
         f"only_mutate = {toml_list(mutated)}\n"
         'also_copy = ["worldspec", "conformance", "mutation_probe.py"]\n'
-        f"pytest_add_cli_args = {toml_list(KIT_ARGS)}\n"
+        f"pytest_add_cli_args = {toml_list(arguments)}\n"
     )
 
 
-def prepare(workdir: Path, mutated: tuple[str, ...]) -> str:
+def prepare(workdir: Path, mutated: tuple[str, ...], arguments: tuple[str, ...]) -> str:
     """Export the committed tree into ``workdir`` with mutmut's configuration; the commit."""
     commit = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
@@ -105,7 +127,7 @@ def prepare(workdir: Path, mutated: tuple[str, ...]) -> str:
     (workdir / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
     (workdir / "mutation_probe.py").write_text((REPO / "tools" / "mutation_probe.py").read_text())
     with (workdir / "pyproject.toml").open("a") as pyproject:
-        pyproject.write(_mutmut_section(mutated))
+        pyproject.write(_mutmut_section(mutated, arguments))
     return commit
 
 
@@ -176,6 +198,7 @@ def summary(
     statuses: dict[str, str],
     *,
     mutated: tuple[str, ...],
+    arguments: tuple[str, ...],
     commit: str,
     cut: bool,
     seconds: float,
@@ -191,7 +214,7 @@ def summary(
         "tool": f"mutmut {version('mutmut')}",
         "commit": commit,
         "mutated": list(mutated),
-        "kitArguments": list(KIT_ARGS),
+        "kitArguments": list(arguments),
         "partial": cut or counts["not checked"] > 0,
         "cutByTimeCap": cut,
         "seconds": round(seconds),
@@ -201,12 +224,19 @@ def summary(
     }
 
 
+_TITLES: dict[str, str] = {"rules": "", "plumbing": ": its plumbing", "line5": ": the 5.x line"}
+
+
+def _target_of(mutated: list[str]) -> str:
+    return next(name for name, paths in TARGETS.items() if list(paths) == mutated)
+
+
 def write_markdown(document: dict[str, Any], path: Path) -> None:
     """The Markdown results: the figures and each survivor's diff."""
     score = document["score"]
     lines = [
         "# Mutation score of the kit against the reference World"
-        + ("" if document["mutated"] == list(TARGETS["rules"]) else ": its plumbing"),
+        + _TITLES[_target_of(document["mutated"])],
         "",
         f"Measured with {document['tool']} at commit `{document['commit'][:12]}` over "
         + ", ".join(f"`{path}`" for path in document["mutated"])
@@ -250,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         names = [name for name, status in read_results(args.workdir, mutated).items() if status == "survived"]
         previous = json.loads(run_file.read_text()) if run_file.exists() else {}
         carried: dict[str, Any] | None = previous.get("carried") if args.rerun_survivors else None
-        commit = prepare(args.workdir, mutated)
+        commit = prepare(args.workdir, mutated, kit_args(args.target))
         if args.rerun_survivors and not names:
             names, from_record = recorded_survivors(commit, args.target)
             carried = {"counts": dict(from_record), "rerun": names}
@@ -269,6 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     document = summary(
         statuses,
         mutated=mutated,
+        arguments=kit_args(args.target),
         commit=run["commit"],
         cut=run["cut"],
         seconds=run["seconds"],
