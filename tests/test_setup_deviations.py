@@ -51,6 +51,7 @@ def test_a_broken_setup_step_sends_the_reader_to_the_rule_that_judges_it(tmp_pat
     for record in unjudged.values():
         assert record["judged_by"] == "HOOK-002"
         assert "setup: hook_created" in record["reason"] and "raised EntityConflictError" in record["reason"]
+        assert record["details"].startswith("not judged: setup: hook_created"), record["details"][:300]
     failed = {ident for ident, record in records.items() if record["outcome"] == "fail"}
     assert not any(ident.startswith("EVT-") for ident in failed), failed
     assert "worldspec: not judged" in process.stdout

@@ -33,7 +33,10 @@ def _failure_reason(report: pytest.TestReport) -> str:
 
 
 def _details(report: pytest.TestReport) -> str:
-    parts = [report.longreprtext.strip()]
+    """The report's own text (a skip's reason, not pytest's ``(file, line, reason)`` tuple),
+    then the kit's sections."""
+    skip = report.skipped and isinstance(report.longrepr, tuple)
+    parts = [_skip_reason(report) if skip else report.longreprtext.strip()]
     parts += [
         f"--- {title} ---\n{text.strip()}" for title, text in report.sections if title.startswith("worldspec")
     ]
