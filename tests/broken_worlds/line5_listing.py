@@ -1,0 +1,50 @@
+"""Broken Worlds for listing on the 5.x line (LIST-101, LIST-102, LIST-103)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.broken_worlds.base import LineFiveBrokenWorld
+from worldspec.events import Event
+from worldspec.pagination import PaginatedResponse, PaginationOptions
+
+DEFAULT_PAGE = 100
+"""The page a World that reads no ``limit`` as "the default page" returns."""
+
+
+class EmptyStatusFilterListsAll(LineFiveBrokenWorld, breaks={"LIST-101"}):
+    """Builds its status filter with ``if (status?.length)``: ``status: []`` filters nothing and
+    lists every run."""
+
+    async def on_list_runs(self, **options: Any) -> PaginatedResponse[Any]:
+        if options.get("status") == []:
+            options = {**options, "status": None}
+        return await super().on_list_runs(**options)
+
+
+class CorrelationLookupAcrossRuns(LineFiveBrokenWorld, breaks={"LIST-102", "EVT-007"}):
+    """Keys its correlation index by correlationId alone: after the run's own matches, the last
+    page also carries the matching events of every other run that shares the correlationId."""
+
+    async def on_list_by_correlation_id(self, correlation_id: str, **options: Any) -> PaginatedResponse[Event]:
+        found = await super().on_list_by_correlation_id(correlation_id, **options)
+        if found.has_more:
+            return found
+        others = [
+            event
+            for run_id, log in self.state.events.items()
+            if run_id != options.get("run_id")
+            for event in log
+            if event.correlation_id == correlation_id
+        ]
+        return found.model_copy(update={"data": [*found.data, *others]})
+
+
+class UnlimitedListIsOnePage(LineFiveBrokenWorld, warns={"LIST-103"}):
+    """Reads a missing ``limit`` as its default page of 100, as the 4.x line allowed."""
+
+    async def on_list_events(self, run_id: str, **options: Any) -> PaginatedResponse[Event]:
+        pagination = options.get("pagination") or PaginationOptions()
+        if not isinstance(pagination.limit, int):
+            options = {**options, "pagination": pagination.model_copy(update={"limit": DEFAULT_PAGE})}
+        return await super().on_list_events(run_id, **options)
