@@ -26,7 +26,9 @@ class CorrelationLookupAcrossRuns(LineFiveBrokenWorld, breaks={"LIST-102", "EVT-
     """Keys its correlation index by correlationId alone: after the run's own matches, the last
     page also carries the matching events of every other run that shares the correlationId."""
 
-    async def on_list_by_correlation_id(self, correlation_id: str, **options: Any) -> PaginatedResponse[Event]:
+    async def on_list_by_correlation_id(
+        self, correlation_id: str, **options: Any
+    ) -> PaginatedResponse[Event]:
         found = await super().on_list_by_correlation_id(correlation_id, **options)
         if found.has_more:
             return found
