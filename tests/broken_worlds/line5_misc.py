@@ -18,7 +18,7 @@ UNIMPLEMENTED_PARAMS = ("replay_divergence_count", "via_step_dispatch")
 """The ``CreateEventParams`` members a World that validates params strictly has no column for."""
 
 
-class StoresClientHookConflict(LineFiveBrokenWorld, breaks={"EVT-104"}):
+class StoresClientHookConflict(LineFiveBrokenWorld, breaks={"EVT-104"}, warns={"STATUS-001"}):
     """Validates requests against its union of *stored* event types, which has ``hook_conflict``:
     a client's ``hook_conflict`` is appended to the log as sent."""
 

@@ -25,7 +25,6 @@ class EveryHookRetained(LineFiveBrokenWorld, breaks={"HOOK-101", "TERM-101"}):
         return result
 
 
-
 class AcceptsWaitsOnEndedRunsV7(LineFiveBrokenWorld, breaks={"TERM-001", "TERM-101"}):
     """Creates waits on runs that have ended (the terminal guard forgets wait_created)."""
 
