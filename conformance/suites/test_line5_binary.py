@@ -158,7 +158,7 @@ async def test_queue_payload_bytes_reach_the_handler(world: World) -> None:
             ),
         )
         for field, message in (("stepInput.input", step_message), ("hookInput.payload", hook_message)):
-            await returns(world.queue(f"__wkf_workflow_{make.workflow_name()}", message), "queue()")  # type: ignore[arg-type]
+            await returns(world.queue(f"__wkf_workflow_{make.new_id('wf')}", message), "queue()")  # type: ignore[arg-type]
             try:
                 got = await asyncio.wait_for(arrived.get(), DELIVERY_TIMEOUT)
             except TimeoutError:
