@@ -93,6 +93,7 @@ class StepAttrSetDeduplicated(LineFiveBrokenWorld, breaks={"ATTR-007"}):
         return await super().on_create(run_id, event, params)
 
 
+
 class AttrSetOnEndedRuns(LineFiveBrokenWorld, breaks={"ATTR-008"}):
     """Applies ``attr_set`` to runs that have ended (the terminal guard forgets it)."""
 
