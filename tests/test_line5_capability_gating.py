@@ -44,9 +44,7 @@ def test_the_upstream_member_is_the_declaration_of_hook_retention_and_dedup() ->
 
 def test_a_world_that_declares_none_is_skipped_for_each(tmp_path: Path) -> None:
     report = tmp_path / "report.json"
-    outcomes = run_kit(
-        f"{__name__}:MemoryWorldPromisingNothing", "-k", "RET- or DEDUP-", keep_report=report
-    )
+    outcomes = run_kit(f"{__name__}:MemoryWorldPromisingNothing", "-k", "RET- or DEDUP-", keep_report=report)
     process = outcomes["__process__"]
     assert process.returncode == 0, process.stdout + process.stderr
     skipped = {
