@@ -5,7 +5,7 @@ every payload. Judged only on a World that declares ``retention``."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 
@@ -17,6 +17,7 @@ from conformance.checks.scenarios import create, live_hook, pending_run
 from conformance.world.capabilities import capabilities_of
 from worldspec.capabilities import Capability
 from worldspec.errors import WorkflowError
+from worldspec.events import EventRequest
 from worldspec.line5.events import EVENT_DATA_REF_FIELDS
 from worldspec.protocol import World
 from worldspec.wire_types import MISSING
@@ -31,12 +32,12 @@ RUN_INPUT = b"devl\x00run-input"
 RUN_OUTPUT = b"devl\x00run-output"
 STEP_INPUT = b"devl\x00step-input"
 STEP_RESULT = b"devl\x00step-result"
-ENDINGS: dict[str, tuple[Any, str]] = {
-    "run_completed": (make.run_completed(RUN_OUTPUT), "completed"),
-    "run_failed": (make_line5.run_failed({"message": "devl", "stack": "s"}, "E_DEVL"), "failed"),
-    "run_cancelled": (make.run_cancelled(), "cancelled"),
+ENDINGS: dict[str, tuple[Callable[[], EventRequest], str]] = {
+    "run_completed": (lambda: make.run_completed(RUN_OUTPUT), "completed"),
+    "run_failed": (lambda: make_line5.run_failed({"message": "devl", "stack": "s"}, "E_DEVL"), "failed"),
+    "run_cancelled": (make.run_cancelled, "cancelled"),
 }
-"""Each terminal run event with the status it leaves."""
+"""Each terminal run event (a builder of a fresh request) with the status it leaves."""
 KEPT_VALUES = ("7", " 0 ", "0.0", "00", "-0", "default")
 """``$retention`` values that are not exactly ``'0'``: each keeps the run's data."""
 SENT_WITH_A_PAYLOAD = frozenset({"run_created", "step_created", "step_completed", "run_completed"})
@@ -90,7 +91,7 @@ async def test_a_zero_retention_run_ends_without_its_payloads(world: World) -> N
     for how, attributes, later in ways:
         for kind, (ending, status) in ENDINGS.items():
             run_id = await _running_with(world, attributes, later=later)
-            await create(world, run_id, ending)
+            await create(world, run_id, ending())
             run = await returns(
                 world.runs.get(run_id), f"runs.get of a run with $retention '0' ({how}) after {kind}"
             )
@@ -130,7 +131,7 @@ async def test_a_zero_retention_runs_records_stay_without_payloads(world: World)
         )
         await create(world, run_id, request)
     before = [event.event_id for event in await all_events(world, run_id)]
-    await create(world, run_id, ENDINGS["run_completed"][0])
+    await create(world, run_id, ENDINGS["run_completed"][0]())
     listed = await returns(world.steps.list(run_id), "steps.list of the purged run")
     shown = {step.step_id: step for step in listed.data}
     for step_id in sorted(steps):
@@ -191,7 +192,7 @@ async def test_any_other_retention_keeps_the_payloads(world: World) -> None:
     for label, attributes, later in cases:
         run_id = await _running_with(world, attributes, later=later)
         step_id = await _completed_step(world, run_id)
-        await create(world, run_id, ENDINGS["run_completed"][0])
+        await create(world, run_id, ENDINGS["run_completed"][0]())
         run = await returns(world.runs.get(run_id), f"runs.get of a run with {label}")
         step = await returns(world.steps.get(run_id, step_id), f"steps.get of a step of a run with {label}")
         emptied = [
@@ -255,7 +256,7 @@ async def test_a_zero_retention_runs_streams_read_empty(world: World) -> None:
                 await returns(streams.write(run_id, name, chunk), "streams.write")
             if state == "closed":
                 await returns(streams.close(run_id, name), "streams.close")
-        await create(world, run_id, ending)
+        await create(world, run_id, ending())
         for state, name in names.items():
             action = f"a stream left {state} by a run that ended by {kind} with $retention '0'"
             page = await _expired_or(streams.get_chunks(run_id, name), f"streams.getChunks of {action}")
