@@ -11,8 +11,8 @@ from typing import Any, TypeVar, cast
 
 from conformance.catalogue.marker import invariant
 from conformance.checks import make, make_line5
-from conformance.checks.expect import fail, returns
-from conformance.checks.reads import all_events
+from conformance.checks.expect import deviate, fail, returns
+from conformance.checks.reads import all_events, run_of
 from conformance.checks.scenarios import create, live_hook, pending_run
 from conformance.world.capabilities import capabilities_of
 from worldspec.capabilities import Capability
@@ -48,13 +48,23 @@ async def _running_with(
     world: World, attributes: dict[str, str], *, later: list[tuple[str, str | None]]
 ) -> str:
     """A started run created with ``attributes`` (framework keys allowed), whose attributes
-    then change by ``later`` (one ``attr_set`` from the workflow, ``None`` removing a key)."""
+    then change by ``later`` (one ``attr_set`` from the workflow, ``None`` removing a key). A run
+    that does not then show the ``$retention`` asked for is a deviation of the ATTR rule that
+    judges it, not a retention bug."""
     request = make_line5.run_created(input=RUN_INPUT, attributes=attributes, allow_reserved=True)
     run_id = await pending_run(world, request)  # type: ignore[arg-type]
     await create(world, run_id, make.run_started())
     if later:
         changes = make_line5.attr_set(later, correlation_id=make.new_id("attr"), allow_reserved=True)
         await create(world, run_id, changes)
+    expected = dict(attributes) | dict(later)
+    shown = (await run_of(world, run_id)).to_wire().get("attributes") or {}
+    if shown.get("$retention") != expected.get("$retention"):
+        deviate(
+            "the run's attributes after run_created" + (" and attr_set" if later else ""),
+            f"show $retention {shown.get('$retention')!r}, not {expected.get('$retention')!r}",
+            "ATTR-002" if later else "ATTR-001",
+        )
     return run_id
 
 
