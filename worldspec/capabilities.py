@@ -10,7 +10,9 @@ A World exposes ``worldspec_capabilities = Capabilities(...)`` naming the capabi
 default it changes; without one it gets the defaults. Where the kit can see a part for itself
 it ignores the declaration: ``legacy_seeding`` is true exactly when the World has a
 ``worldspec_backdoor``, ``write_to_stream_multi`` exactly when it has that method, ``faults``
-exactly when it has a ``worldspec_faults`` hook that fits a protocol of ``worldspec.faults``.
+exactly when it has a ``worldspec_faults`` hook that fits a protocol of ``worldspec.faults``,
+and ``hook_retention`` and ``hook_resume_dedup`` exactly as the World's upstream ``capabilities``
+member declares them (5.x line).
 """
 
 from __future__ import annotations
@@ -98,6 +100,30 @@ class Capability(StrEnum):
         "§12",
         "the stateUpdatedAt guard: a create older than the run's newest external event raises "
         "PreconditionFailedError",
+    )
+
+    RETENTION = (
+        "retention",
+        "MAY",
+        False,
+        "§12",
+        "purges a run's payloads when it ends with the attribute $retention '0' (5.x line)",
+    )
+    HOOK_RETENTION = (
+        "hook_retention",
+        "MAY",
+        False,
+        "§4.4",
+        "keeps a hook past its run's end until tokenRetentionUntil (5.x line; the World's "
+        "capabilities member declares hookRetention: {active: true})",
+    )
+    HOOK_RESUME_DEDUP = (
+        "hook_resume_dedup",
+        "MAY",
+        False,
+        "§4.4",
+        "writes one hook_received per resumeId (5.x line; the World's capabilities member "
+        "declares hookResumeDedup: true)",
     )
 
     def describe(self) -> str:

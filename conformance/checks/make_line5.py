@@ -9,6 +9,7 @@ returned as the 4.x ``EventRequest`` it stands in for.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, cast
 
 from conformance.checks.make import DEPLOYMENT_ID
@@ -19,6 +20,7 @@ from worldspec.wire_types import MISSING
 
 __all__ = [
     "attr_set",
+    "hook_created",
     "lazy_step_started",
     "resilient_run_started",
     "run_created",
@@ -35,8 +37,10 @@ def run_created(
     encryption_public_key: str | Any = MISSING,
     spec_version: int | Any = MISSING,
     workflow_name: str | None = None,
+    allow_reserved: bool = False,
 ) -> EventRequest:
-    """``run_created`` with the 5.x members given, under ``workflow_name`` or a unique one."""
+    """``run_created`` with the 5.x members given, under ``workflow_name`` or a unique one;
+    ``allow_reserved`` lets ``attributes`` hold framework keys (``$retention``)."""
     data = event_data.RunCreatedData(
         deployment_id=DEPLOYMENT_ID,
         workflow_name=workflow_name or unique_workflow_name(),
@@ -44,6 +48,7 @@ def run_created(
         execution_context=execution_context,
         attributes=attributes,
         encryption_public_key=encryption_public_key,
+        allow_reserved_attributes=True if allow_reserved else MISSING,
     )
     return cast(EventRequest, events.RunCreatedRequest(event_data=data, spec_version=spec_version))
 
@@ -110,6 +115,15 @@ def lazy_step_started(
     """``step_started`` carrying ``stepName`` and ``input``: it creates the step it starts."""
     data = event_data.StepStartedData(step_name=step_name, input=input)
     return cast(EventRequest, events.StepStartedRequest(correlation_id=step_id, event_data=data))
+
+
+def hook_created(
+    hook_id: str, token: str, *, retention_until: datetime | Any = MISSING, metadata: Any = MISSING
+) -> EventRequest:
+    """``hook_created`` asking the World to keep the hook until ``retention_until``
+    (``tokenRetentionUntil``) should its run end before then."""
+    data = event_data.HookCreatedData(token=token, token_retention_until=retention_until, metadata=metadata)
+    return cast(EventRequest, events.HookCreatedRequest(correlation_id=hook_id, event_data=data))
 
 
 def run_cancelled(cancel_reason: str) -> EventRequest:

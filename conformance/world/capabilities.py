@@ -12,7 +12,9 @@ the capabilities both lines share keep their declared values, ``state_guard`` is
 that line (always absent), and ``write_to_stream_multi`` is the presence of
 ``streams.write_multi``.
 A ``worldspec_faults`` hook that fits one of the protocols of ``worldspec.faults`` is the
-faults facility.
+faults facility. ``hook_retention`` and ``hook_resume_dedup`` are read from the World's upstream
+``capabilities`` member (``worldspec.line5.WorldCapabilities``), the one declaration the runtime
+acts on too, so a World is judged on exactly what it tells the runtime.
 """
 
 from __future__ import annotations
@@ -98,5 +100,21 @@ def capabilities_of(world: object) -> Capabilities:
             )
             or callable(getattr(getattr(unwrapped(world), "streams", None), "write_multi", None)),
             Capability.FAULTS.value: bool(fault_kinds(faults_of(world))),
+            **_upstream_capabilities(unwrapped(world)),
         }
     )
+
+
+def _upstream_capabilities(world: object) -> dict[str, bool]:
+    """``hook_retention`` and ``hook_resume_dedup`` as the World's upstream ``capabilities``
+    member declares them (``hookRetention: {active: true}``, ``hookResumeDedup: true``); a
+    World without the member, or with another value, has neither."""
+    declared = getattr(world, "capabilities", None)
+    if not isinstance(declared, line5.WorldCapabilities):
+        return {Capability.HOOK_RETENTION.value: False, Capability.HOOK_RESUME_DEDUP.value: False}
+    retention = declared.hook_retention
+    return {
+        Capability.HOOK_RETENTION.value: isinstance(retention, line5.HookRetention)
+        and retention.active is True,
+        Capability.HOOK_RESUME_DEDUP.value: declared.hook_resume_dedup is True,
+    }

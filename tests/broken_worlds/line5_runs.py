@@ -31,11 +31,11 @@ def _as_structured(error: Any) -> dict[str, Any]:
 
 class RunErrorNormalisedAs4x(LineFiveBrokenWorld, breaks={"RUN-102"}):
     """Still turns a run's ``error`` into ``{message}`` as the 4.x line did (the event keeps it
-    as sent)."""
+    as sent). A run whose error its zero retention purged has none to normalise."""
 
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
         result = await super().on_create(run_id, event, params)
-        if event.event_type != "run_failed" or result.run is MISSING:
+        if event.event_type != "run_failed" or result.run is MISSING or result.run.error is MISSING:
             return result
         run = self.patch_stored_run(result.run.run_id, error=_as_structured(result.run.error))
         return result.model_copy(update={"run": run.model_copy(deep=True)})

@@ -1,0 +1,129 @@
+"""Hook resume dedup on the 5.x line (world-contract-v7.md §4.4 "Resume dedup"): every
+``hook_received`` carrying one ``(runId, resumeId)`` converges on one logged event. Judged only
+on a World whose ``capabilities`` declare ``hookResumeDedup: true``."""
+
+from __future__ import annotations
+
+from conformance.catalogue.marker import invariant
+from conformance.checks import make
+from conformance.checks.expect import fail, returns
+from conformance.checks.reads import all_events
+from conformance.checks.scenarios import create, event_in, events_of, live_hook, race, started_run
+from worldspec.capabilities import Capability
+from worldspec.errors import HookNotFoundError, RunExpiredError, WorkflowError
+from worldspec.events import CreateEventParams
+from worldspec.lines import SpecLine
+from worldspec.protocol import World
+from worldspec.wire_types import MISSING
+
+WRITERS = 4
+"""How many writers send one resume at once."""
+
+
+def _resume(resume_id: str, digest: str | None = None) -> CreateEventParams:
+    """The create options carrying ``resumeId`` and, if given, ``resumePayloadDigest``."""
+    fields = (
+        {"resume_id": resume_id}
+        if digest is None
+        else {"resume_id": resume_id, "resume_payload_digest": digest}
+    )
+    return make.create_params(SpecLine.LINE_5, **fields)
+
+
+@invariant("DEDUP-001", requires=Capability.HOOK_RESUME_DEDUP, races=True)
+async def test_one_resume_is_logged_once(world: World) -> None:
+    """``hook_received`` with one ``resumeId`` sent by several writers at once, then again (with
+    its digest and without one), is logged once, and every call answers with that event."""
+    run_id = await started_run(world)
+    hook_id, _ = await live_hook(world, run_id)
+    resume_id = make.new_id("rsm")
+    sent = [
+        world.events.create(run_id, make.hook_received(hook_id), _resume(resume_id, "digest-1"))
+        for _ in range(WRITERS)
+    ]
+    raced = await race(sent)
+    later = [
+        await returns(
+            world.events.create(run_id, make.hook_received(hook_id), params), "a repeated hook_received"
+        )
+        for params in (_resume(resume_id, "digest-1"), _resume(resume_id))
+    ]
+    answered = [
+        event_in(result, "hook_received", "DEDUP-001").event_id for result in [*raced.results, *later]
+    ]
+    logged = [
+        event for event in await events_of(world, run_id, hook_id) if event.event_type == "hook_received"
+    ]
+    if len(raced.results) != WRITERS or len(logged) != 1 or set(answered) != {logged[0].event_id}:
+        fail(
+            f"{WRITERS} concurrent and 2 later hook_received with one resumeId log one event and "
+            "every call answers with it",
+            f"{len(raced.results)} of the concurrent calls succeeded ({sorted(raced.error_names())} "
+            f"raised), {len(logged)} hook_received were logged, the calls answered {answered}",
+            ("logged", logged),
+        )
+
+
+@invariant("DEDUP-002", requires=Capability.HOOK_RESUME_DEDUP)
+async def test_a_deduplicated_resume_shows_its_resume_id(world: World) -> None:
+    """The ``hook_received`` written with a ``resumeId`` carries it in ``events.list`` (with
+    ``resolveData`` ``all`` and ``none``) and ``events.get``."""
+    run_id = await started_run(world)
+    hook_id, _ = await live_hook(world, run_id)
+    resume_id = make.new_id("rsm")
+    result = await create(world, run_id, make.hook_received(hook_id))  # no resumeId: not deduplicated
+    written = await returns(
+        world.events.create(run_id, make.hook_received(hook_id), _resume(resume_id)),
+        "hook_received with a resumeId",
+    )
+    event_id = event_in(written, "hook_received", "DEDUP-002").event_id
+    listed = {event.event_id: event for event in await all_events(world, run_id)}
+    bare = await returns(world.events.list(run_id, resolve_data="none"), "events.list with resolveData none")
+    stripped = {event.event_id: event for event in bare.data}
+    got = await returns(world.events.get(run_id, event_id), "events.get of the resume")
+    shown = {
+        "events.list": getattr(listed.get(event_id), "resume_id", MISSING),
+        "events.list (resolveData none)": getattr(stripped.get(event_id), "resume_id", MISSING),
+        "events.get": getattr(got, "resume_id", MISSING),
+    }
+    if any(value != resume_id for value in shown.values()):
+        fail(
+            f"the hook_received written with resumeId {resume_id} carries it in every read",
+            f"read resumeId as {shown}",
+            ("first hook_received (no resumeId)", result.event),
+        )
+
+
+@invariant("DEDUP-003", requires=Capability.HOOK_RESUME_DEDUP)
+async def test_a_known_resume_id_for_another_hook_or_payload_is_refused(world: World) -> None:
+    """A ``resumeId`` already logged, sent again for another hook of the run or with another
+    ``resumePayloadDigest``, is refused with an error other than ``HookNotFoundError`` and
+    ``RunExpiredError``, and the log is unchanged."""
+    run_id = await started_run(world)
+    first, _ = await live_hook(world, run_id)
+    second, _ = await live_hook(world, run_id)
+    resume_id = make.new_id("rsm")
+    await returns(
+        world.events.create(run_id, make.hook_received(first), _resume(resume_id, "digest-1")),
+        "hook_received with a resumeId",
+    )
+    for label, hook_id, params in (
+        ("for another hook", second, _resume(resume_id)),
+        ("for another hook, with the same digest", second, _resume(resume_id, "digest-1")),
+        ("with another digest", first, _resume(resume_id, "digest-2")),
+    ):
+        before = await all_events(world, run_id)
+        action = f"hook_received with a known resumeId {label}"
+        try:
+            result = await world.events.create(run_id, make.hook_received(hook_id), params)
+        except WorkflowError as error:
+            if error.name in (HookNotFoundError.name, RunExpiredError.name):
+                fail(f"{action} is refused, not with {error.name}", f"raised {error.name}: {error}")
+        else:
+            fail(f"{action} is refused", "accepted it", ("result", result))
+        after = await all_events(world, run_id)
+        if after != before:
+            fail(
+                f"{action} is refused with nothing stored",
+                f"the log went from {len(before)} to {len(after)} events",
+            )
