@@ -37,6 +37,7 @@ from reference_worlds.postgres.run_state import (
 from reference_worlds.postgres.writes import params_of, refuse_unstorable, shape_of, statement_of
 from worldspec import errors
 from worldspec.events import CreateEventParams, EventRequest, EventResult, RunStartedRequest
+from worldspec.owned import owned_copy
 from worldspec.pagination import ResolveData
 from worldspec.resolve_data import strip_event
 from worldspec.spec_version import SPEC_VERSION_CURRENT
@@ -227,9 +228,12 @@ class EventCreator:
 
     @staticmethod
     def _result(outcome: rules.Outcome, resolve: ResolveData, earlier: list[Any]) -> EventResult:
-        result: dict[str, Any] = dict(outcome.result)
-        if "event" in result:
-            result["event"] = strip_event(result["event"], resolve)
+        """What the create returns: copies the caller owns of the outcome's parts (COPY-001),
+        since the run cache keeps the outcome's entities and the event shares their payloads."""
+        result: dict[str, Any] = {
+            key: strip_event(value, resolve) if key == "event" else owned_copy(value)
+            for key, value in outcome.result.items()
+        }
         if outcome.preload:
             result.update(
                 events=earlier + [strip_event(event, resolve) for event in outcome.events],
