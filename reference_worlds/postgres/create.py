@@ -120,7 +120,11 @@ class EventCreator:
         if params is not None and params.resolve_data is not MISSING:
             resolve = params.resolve_data
         token_lookups = False
-        async with self._pool.connection() as conn:
+        # getconn/putconn rather than the pool's connection() context, whose exit only adds a
+        # commit that is a no-op on these autocommit connections; putconn rolls back or replaces
+        # a connection returned inside a transaction or broken, as that context's exit would.
+        conn = await self._pool.getconn()
+        try:
             for attempt in range(OPTIMISTIC_ATTEMPTS + LOCKED_ATTEMPTS):
                 try:
                     if attempt < OPTIMISTIC_ATTEMPTS:
@@ -135,6 +139,8 @@ class EventCreator:
                     self._cache.drop(run_id)
                 except _TokenTaken:
                     token_lookups = True
+        finally:
+            await self._pool.putconn(conn)
         raise errors.WorkflowWorldError(
             f"{request.event_type} on run {run_id!r} lost {OPTIMISTIC_ATTEMPTS + LOCKED_ATTEMPTS} races "
             "in a row; try again",
