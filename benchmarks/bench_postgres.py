@@ -1,6 +1,6 @@
 """PostgresWorld throughput and latency; figures go to benchmarks/results/postgres.json.
 
-    python benchmarks/bench_postgres.py [--dsn DSN] [--seconds 5] [--out PATH]
+    python benchmarks/bench_postgres.py [--dsn DSN] [--seconds 5] [--no-upstream] [--out PATH]
 
 Measured, on the database the World finds (``reference_worlds.postgres.locate``):
 
@@ -8,19 +8,22 @@ Measured, on the database the World finds (``reference_worlds.postgres.locate``)
   step_started/step_completed, run_completed), each worker doing runs back to back, at
   concurrency 1, 10 and 50;
 * ``baseline_insert``: plain single-row INSERT commits (autocommit, one round trip each) with
-  psycopg from the same process at the same concurrency, the ceiling a World can approach,
-  measured in rounds alternating with the lifecycle's so that outside load hits both alike;
+  psycopg from the same process at the same concurrency, the ceiling a World can approach;
+* ``upstream_world_postgres``: the same lifecycle on @workflow/world-postgres@4.3.7, one run of
+  benchmarks/bench_upstream_postgres.mjs (a Node process, which npm-installs the package on
+  first use) per round, in a database of its own on the same server; ``--no-upstream`` skips it;
 * ``preload``: latency of the pending-to-running ``run_started`` on a run with 1000 earlier
   events, which returns those events;
 * ``events_list``: latency of paging through a 1000-event run's log at page size 100;
 * ``peak_rss_mib``: the process's peak resident memory.
 
-Each concurrency's ratio to the INSERT baseline is also given per round (min/median/max of
-``ROUNDS`` rounds, each pair seconds apart), with the 1-minute load average around the run and
-the command that reproduces it.
+At each concurrency the three are measured in ``ROUNDS`` alternating rounds (PostgresWorld,
+INSERT, upstream, each for ``seconds / ROUNDS``), so that load from elsewhere on the machine hits
+them alike; each ratio is given as the min/median/max of its per-round values, with the
+1-minute load average around the run and the command that reproduces it. Only one side holds
+connections while it is measured: the INSERT pool is opened for its round and closed after it.
 
-Never run by the tests. Add ``--upstream FILE`` to fold in the figures of
-benchmarks/bench_upstream_postgres.mjs (the same lifecycle on @workflow/world-postgres).
+Never run by the tests.
 """
 
 from __future__ import annotations
@@ -34,17 +37,20 @@ import resource
 import statistics
 import sys
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg_pool import AsyncConnectionPool
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from conformance.checks import make
 from reference_worlds.postgres import PostgresWorld
-from reference_worlds.postgres.locate import find_dsn
+from reference_worlds.postgres.locate import find_dsn, fresh_schema_name
 from worldspec.pagination import PaginationOptions
 
 CONCURRENCY = (1, 10, 50)
@@ -53,6 +59,9 @@ PAYLOAD = b"devl" + bytes(range(60))
 LONG_LOG = 1000
 REPEATS = 7
 ROUNDS = 5
+WARMUP_SECONDS = 1.0
+"""Unmeasured work at the start of every round, after its side opened its connections."""
+UPSTREAM_SCRIPT = Path(__file__).resolve().parent / "bench_upstream_postgres.mjs"
 
 
 async def _lifecycle(world: PostgresWorld) -> None:
@@ -90,8 +99,11 @@ class _Rate:
         }
 
 
-async def _measure(rate: _Rate, work: Any, concurrency: int, seconds: float, per_call: int) -> None:
-    """Run ``work()`` back to back in ``concurrency`` workers for ``seconds``; add to ``rate``."""
+async def _measure(
+    work: Callable[[], Awaitable[None]], concurrency: int, seconds: float, per_call: int
+) -> _Rate:
+    """Run ``work()`` back to back in ``concurrency`` workers for ``seconds``."""
+    rate = _Rate()
     deadline = time.perf_counter() + seconds
 
     async def worker() -> None:
@@ -101,7 +113,66 @@ async def _measure(rate: _Rate, work: Any, concurrency: int, seconds: float, per
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    rate.seconds += time.perf_counter() - started
+    rate.seconds = time.perf_counter() - started
+    return rate
+
+
+async def _warmed_up_measure(
+    work: Callable[[], Awaitable[None]], concurrency: int, seconds: float, per_call: int
+) -> _Rate:
+    await _measure(work, concurrency, WARMUP_SECONDS, per_call)
+    return await _measure(work, concurrency, seconds, per_call)
+
+
+class _Upstream:
+    """@workflow/world-postgres, measured by ``bench_upstream_postgres.mjs`` in a Node process
+    of its own for each round. ``dsn`` must be a URL (``postgresql://...``)."""
+
+    def __init__(self, dsn: str) -> None:
+        self._dsn = dsn
+        self.versions: dict[str, str] = {}
+
+    async def _run(self, *arguments: str) -> str:
+        process = await asyncio.create_subprocess_exec(
+            "node",
+            str(UPSTREAM_SCRIPT),
+            *arguments,
+            "--dsn",
+            self._dsn,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await process.communicate()
+        if process.returncode != 0:
+            raise RuntimeError(
+                f"node {UPSTREAM_SCRIPT.name} {' '.join(arguments)} exited with {process.returncode}:\n"
+                + err.decode(errors="replace")
+            )
+        return out.decode()
+
+    async def setup(self) -> None:
+        """Install the package if needed and make upstream's database."""
+        await self._run("setup")
+
+    async def drop(self) -> None:
+        await self._run("drop")
+
+    async def measure(self, concurrency: int, seconds: float) -> _Rate:
+        figures = json.loads(
+            await self._run(
+                "measure",
+                "--concurrency",
+                str(concurrency),
+                "--seconds",
+                f"{seconds:g}",
+                "--warmup",
+                f"{WARMUP_SECONDS:g}",
+            )
+        )
+        self.versions = {"package": figures["package"], "node": figures["node"]}
+        rate = _Rate()
+        rate.events, rate.seconds = figures["events"], figures["seconds"]
+        return rate
 
 
 async def _baseline_table(dsn: str, create: bool) -> None:
@@ -114,13 +185,24 @@ async def _baseline_table(dsn: str, create: bool) -> None:
             )
 
 
-async def _compare(dsn: str, concurrency: int, seconds: float) -> tuple[_Rate, _Rate, list[float]]:
-    """Lifecycle events/s and single-row INSERT commits/s at ``concurrency``, measured in
-    alternating rounds so that load from elsewhere on the machine hits both alike, and the
-    ratio of each round (lifecycle over INSERT, measured seconds apart)."""
-    world_rate, insert_rate = _Rate(), _Rate()
-    ratios: list[float] = []
-    await _baseline_table(dsn, create=True)
+async def _drop_schema(dsn: str, schema: str) -> None:
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+        await conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+async def _world_round(dsn: str, schema: str, concurrency: int, seconds: float) -> _Rate:
+    """The lifecycle on a PostgresWorld opened for this round over ``schema``, which the rounds
+    share (so the tables grow through the rounds, as upstream's and the INSERT table do)."""
+    async with PostgresWorld(dsn=dsn, schema=schema, pool_size=concurrency) as world:
+
+        async def lifecycle() -> None:
+            await _lifecycle(world)
+
+        return await _warmed_up_measure(lifecycle, concurrency, seconds, EVENTS_PER_RUN)
+
+
+async def _insert_round(dsn: str, concurrency: int, seconds: float) -> _Rate:
+    """Single-row INSERT commits through a pool opened for this round."""
     pool = AsyncConnectionPool(
         dsn, kwargs={"autocommit": True}, min_size=concurrency, max_size=concurrency, open=False
     )
@@ -135,24 +217,54 @@ async def _compare(dsn: str, concurrency: int, seconds: float) -> tuple[_Rate, _
             )
 
     try:
-        async with PostgresWorld(dsn=dsn, pool_size=concurrency) as world:
-
-            async def lifecycle() -> None:
-                await _lifecycle(world)
-
-            await _measure(_Rate(), lifecycle, concurrency, 1.0, EVENTS_PER_RUN)
-            await _measure(_Rate(), insert, concurrency, 1.0, 1)
-            for _ in range(ROUNDS):
-                world_round, insert_round = _Rate(), _Rate()
-                await _measure(world_round, lifecycle, concurrency, seconds / ROUNDS, EVENTS_PER_RUN)
-                await _measure(insert_round, insert, concurrency, seconds / ROUNDS, 1)
-                ratios.append(world_round.per_second() / insert_round.per_second())
-                world_rate.add(world_round)
-                insert_rate.add(insert_round)
+        return await _warmed_up_measure(insert, concurrency, seconds, 1)
     finally:
         await pool.close()
+
+
+def _spread(values: list[float], digits: int = 3) -> dict[str, float]:
+    return {
+        "min": round(min(values), digits),
+        "median": round(statistics.median(values), digits),
+        "max": round(max(values), digits),
+    }
+
+
+@dataclass
+class _Comparison:
+    """One concurrency's rates summed over its rounds, and each round's ratios."""
+
+    world: _Rate = field(default_factory=_Rate)
+    insert: _Rate = field(default_factory=_Rate)
+    upstream: _Rate = field(default_factory=_Rate)
+    to_insert: list[float] = field(default_factory=list)
+    to_upstream: list[float] = field(default_factory=list)
+
+
+async def _compare(dsn: str, concurrency: int, seconds: float, upstream: _Upstream | None) -> _Comparison:
+    """PostgresWorld, INSERT commits and (unless ``upstream`` is ``None``) world-postgres at
+    ``concurrency``, in alternating rounds of ``seconds / ROUNDS`` each. Each side opens its
+    connections for its round and closes them after it: at concurrency 50 the World's and the
+    INSERT pool's together would take every connection slot of a default server."""
+    comparison = _Comparison()
+    schema = fresh_schema_name()
+    per_round = seconds / ROUNDS
+    await _baseline_table(dsn, create=True)
+    try:
+        for _ in range(ROUNDS):
+            world_round = await _world_round(dsn, schema, concurrency, per_round)
+            insert_round = await _insert_round(dsn, concurrency, per_round)
+            comparison.world.add(world_round)
+            comparison.insert.add(insert_round)
+            comparison.to_insert.append(world_round.per_second() / insert_round.per_second())
+            if upstream is not None:
+                upstream_round = await upstream.measure(concurrency, per_round)
+                comparison.upstream.add(upstream_round)
+                comparison.to_upstream.append(world_round.per_second() / upstream_round.per_second())
+    finally:
         await _baseline_table(dsn, create=False)
-    return world_rate, insert_rate, ratios
+        await _drop_schema(dsn, schema)
+    return comparison
 
 
 def _latency(samples: list[float]) -> dict[str, float]:
@@ -204,8 +316,8 @@ async def _events_list(world: PostgresWorld) -> dict[str, float]:
 async def main(arguments: argparse.Namespace) -> dict[str, Any]:
     dsn = find_dsn(arguments.dsn)
     command = f"python benchmarks/bench_postgres.py --seconds {arguments.seconds:g}"
-    if arguments.upstream:
-        command += f" --upstream {arguments.upstream}"
+    if not arguments.upstream:
+        command += " --no-upstream"
     figures: dict[str, Any] = {
         "command": command,
         "lifecycle": {},
@@ -213,19 +325,29 @@ async def main(arguments: argparse.Namespace) -> dict[str, Any]:
         "lifecycle_to_baseline": {},
         "lifecycle_to_baseline_by_round": {},
     }
+    upstream = _Upstream(dsn) if arguments.upstream else None
+    if upstream is not None:
+        figures.update(upstream_world_postgres={"lifecycle": {}}, lifecycle_to_upstream={})
+        await upstream.setup()
     loads = [os.getloadavg()[0]]
-    for concurrency in CONCURRENCY:
-        world_rate, insert_rate, ratios = await _compare(dsn, concurrency, arguments.seconds)
-        loads.append(os.getloadavg()[0])
-        figures["lifecycle"][str(concurrency)] = world_rate.figures()
-        figures["baseline_insert"][str(concurrency)] = insert_rate.figures()
-        ratio = world_rate.figures()["events_per_second"] / insert_rate.figures()["events_per_second"]
-        figures["lifecycle_to_baseline"][str(concurrency)] = round(ratio, 3)
-        figures["lifecycle_to_baseline_by_round"][str(concurrency)] = {
-            "min": round(min(ratios), 3),
-            "median": round(statistics.median(ratios), 3),
-            "max": round(max(ratios), 3),
-        }
+    try:
+        for concurrency in CONCURRENCY:
+            comparison = await _compare(dsn, concurrency, arguments.seconds, upstream)
+            loads.append(os.getloadavg()[0])
+            level = str(concurrency)
+            figures["lifecycle"][level] = comparison.world.figures()
+            figures["baseline_insert"][level] = comparison.insert.figures()
+            overall = comparison.world.per_second() / comparison.insert.per_second()
+            figures["lifecycle_to_baseline"][level] = round(overall, 3)
+            figures["lifecycle_to_baseline_by_round"][level] = _spread(comparison.to_insert)
+            if upstream is not None:
+                figures["upstream_world_postgres"]["lifecycle"][level] = comparison.upstream.figures()
+                figures["lifecycle_to_upstream"][level] = _spread(comparison.to_upstream, 2)
+    finally:
+        if upstream is not None:
+            await upstream.drop()
+    if upstream is not None:
+        figures["upstream_world_postgres"].update(upstream.versions)
     async with PostgresWorld(dsn=dsn) as world:
         figures["preload_run_started_1000_events"] = await _preload(world)
         figures["events_list_1000_events_page_100"] = await _events_list(world)
@@ -238,19 +360,10 @@ async def main(arguments: argparse.Namespace) -> dict[str, Any]:
         "postgresql": version,
         "cpus": os.cpu_count(),
         "seconds_per_measurement": arguments.seconds,
-        "load_average_1min": {
-            "min": round(min(loads), 2),
-            "median": round(statistics.median(loads), 2),
-            "max": round(max(loads), 2),
-        },
+        "rounds": ROUNDS,
+        "warmup_seconds_per_round": WARMUP_SECONDS,
+        "load_average_1min": _spread(loads, 2),
     }
-    if arguments.upstream:
-        upstream = json.loads(Path(arguments.upstream).read_text())
-        figures["upstream_world_postgres"] = upstream
-        figures["lifecycle_to_upstream"] = {
-            level: round(rate["events_per_second"] / upstream["lifecycle"][level]["events_per_second"], 2)
-            for level, rate in figures["lifecycle"].items()
-        }
     return figures
 
 
@@ -258,10 +371,19 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--dsn", default=None)
-    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument(
+        "--dsn", default=None, help="a postgresql:// URL (upstream's driver takes no other form)"
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=5.0, help="measured seconds per side and concurrency"
+    )
     parser.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" / "postgres.json"))
-    parser.add_argument("--upstream", default=None, help="figures written by bench_upstream_postgres.mjs")
+    parser.add_argument(
+        "--no-upstream",
+        dest="upstream",
+        action="store_false",
+        help="skip @workflow/world-postgres (which needs node and npm)",
+    )
     args = parser.parse_args()
     results = asyncio.run(main(args))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -40,6 +40,7 @@ from worldspec.events import (
     RunCreatedRequest,
     RunStartedRequest,
 )
+from worldspec.owned import owned_copy
 from worldspec.spec_version import SPEC_VERSION_CURRENT, is_legacy_spec_version, requires_newer_world
 from worldspec.ulid import check_run_id
 from worldspec.wire_types import MISSING
@@ -140,8 +141,9 @@ async def decide(store: StoreView, run_id: str | None, request: EventRequest, ct
     """Decide ``events.create(run_id, request)`` against ``store``; raise if it is refused.
 
     The outcome holds copies of what ``request`` carries, never its objects: a caller that
-    changes its request afterwards changes nothing a World stores (COPY-001)."""
-    request = request.model_copy(deep=True)
+    changes its request afterwards changes nothing a World stores (COPY-001). The copy is an
+    ``owned_copy``, which shares only immutable leaves."""
+    request = owned_copy(request)
     version = request.spec_version if request.spec_version is not MISSING else SPEC_VERSION_CURRENT
     if request.event_type == "run_created":
         return await _run_created(store, run_id, request, ctx, version)

@@ -137,6 +137,33 @@ def test_current_columns_win_over_legacy_json_whatever_they_hold(legacy: Any) ->
     asyncio.run(scenario())
 
 
+def test_create_results_do_not_share_the_run_cache() -> None:
+    """The entity a create returns is the caller's (COPY-001): changing it changes neither the
+    state later creates decide on nor the entities they return. PostgresWorld caches each run's
+    state between creates, and returned the cached run itself until this was checked."""
+    postgres_dsn()
+    context = {"tags": ["x"], "nested": {"list": [1]}}
+
+    async def scenario() -> None:
+        async with PostgresWorld() as world:
+            created = await world.events.create(None, make.run_created(execution_context=dict(context)))
+            run_id = created.run.run_id
+            created.run.execution_context["tags"].append("scribbled")
+            created.event.event_data.execution_context["nested"]["list"].append(2)
+            started = await world.events.create(run_id, make.run_started())
+            assert started.run.execution_context == context
+            started.run.execution_context["tags"].append("scribbled")
+            step_id = make.new_id("step")
+            step = (await world.events.create(run_id, make.step_created(step_id, input=[1]))).step
+            step.input.append("scribbled")
+            assert (await world.events.create(run_id, make.step_started(step_id))).step.input == [1]
+            completed = await world.events.create(run_id, make.run_completed(output=b"done"))
+            assert completed.run.execution_context == context
+            assert (await world.runs.get(run_id)).execution_context == context
+
+    asyncio.run(scenario())
+
+
 def test_an_unreachable_database_is_reported_by_address() -> None:
     async def scenario() -> None:
         world = PostgresWorld(dsn="postgresql://postgres@127.0.0.1:1/nowhere")

@@ -6,6 +6,8 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from worldspec.ulid import (
     RUN_ID_FUTURE_WINDOW,
@@ -15,10 +17,17 @@ from worldspec.ulid import (
     decode_time,
     is_ulid,
     new_ulid,
+    successor,
 )
 
 NOW = datetime(2024, 1, 2, 3, 4, 5, 123000, tzinfo=UTC)
 MS = timedelta(milliseconds=1)
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def _digits(number: int) -> str:
+    """``number`` as 26 Crockford digits written one at a time: what every ULID must spell."""
+    return "".join(CROCKFORD[(number >> 5 * (25 - place)) & 31] for place in range(26))
 
 
 def test_monotonic_ids_strictly_increase_within_one_millisecond() -> None:
@@ -92,3 +101,15 @@ def test_check_run_id_windows(offset: timedelta, refusal: str | None) -> None:
 
 def test_check_run_id_refuses_what_is_not_a_ulid() -> None:
     assert check_run_id("wrun_nope", now=NOW) == 'Invalid runId: "wrun_nope" is not a valid ULID'
+
+
+@given(st.integers(min_value=0, max_value=(1 << 128) - 2))
+def test_successor_spells_the_next_number(number: int) -> None:
+    assert successor(_digits(number)) == _digits(number + 1)
+
+
+@given(st.datetimes(min_value=datetime(1970, 1, 2), timezones=st.just(UTC)))
+def test_a_minted_ulid_spells_its_millisecond_in_its_first_ten_digits(at: datetime) -> None:
+    millis = int(at.timestamp() * 1000)
+    for minted in (new_ulid(at), MonotonicUlid()(at)):
+        assert minted[:10] == _digits(millis)[16:]

@@ -35,12 +35,19 @@ RUN_ID_FUTURE_WINDOW = timedelta(minutes=5)
 """How far ahead of the World's clock a client-chosen runId's time may be."""
 
 
+_PAIRS = tuple(high + low for high in _ALPHABET for low in _ALPHABET)
+"""Every two-digit string, at the index of the 10-bit number it encodes."""
+_RANDOM_BITS = 80
+
+
 def _encode(number: int, length: int) -> str:
-    chars = []
-    for _ in range(length):
-        chars.append(_ALPHABET[number & 31])
-        number >>= 5
-    return "".join(reversed(chars))
+    """The low ``5 * length`` bits of ``number`` as ``length`` digits, most significant first.
+    Two digits per lookup: a ULID is minted for every event, and digit by digit took twice as long."""
+    pairs = length // 2
+    text = "".join([_PAIRS[(number >> shift) & 1023] for shift in range(10 * pairs - 10, -1, -10)])
+    if length % 2:
+        text = _ALPHABET[(number >> 10 * pairs) & 31] + text
+    return text
 
 
 def is_ulid(text: str) -> bool:
@@ -74,7 +81,7 @@ def successor(ulid: str) -> str:
 def new_ulid(at: datetime | None = None) -> str:
     """A fresh random ULID whose time part is ``at`` (default: now)."""
     millis = int((at or datetime.now(UTC)).timestamp() * 1000)
-    return _encode(millis, 10) + _encode(secrets.randbits(80), 16)
+    return _encode(millis << _RANDOM_BITS | secrets.randbits(_RANDOM_BITS), 26)
 
 
 class MonotonicUlid:
@@ -98,7 +105,8 @@ class MonotonicUlid:
             else:
                 self._last_millis = millis
                 self._last_random = secrets.randbits(79)
-            return _encode(millis, 10) + _encode(self._last_random, 16)
+            random_part = self._last_random & ((1 << _RANDOM_BITS) - 1)
+            return _encode(millis << _RANDOM_BITS | random_part, 26)
 
 
 def check_run_id(run_id: str, now: datetime | None = None) -> str | None:

@@ -37,6 +37,7 @@ from reference_worlds.postgres.run_state import (
 from reference_worlds.postgres.writes import params_of, refuse_unstorable, shape_of, statement_of
 from worldspec import errors
 from worldspec.events import CreateEventParams, EventRequest, EventResult, RunStartedRequest
+from worldspec.owned import owned_copy
 from worldspec.pagination import ResolveData
 from worldspec.resolve_data import strip_event
 from worldspec.spec_version import SPEC_VERSION_CURRENT
@@ -119,7 +120,11 @@ class EventCreator:
         if params is not None and params.resolve_data is not MISSING:
             resolve = params.resolve_data
         token_lookups = False
-        async with self._pool.connection() as conn:
+        # getconn/putconn rather than the pool's connection() context, whose exit only adds a
+        # commit that is a no-op on these autocommit connections; putconn rolls back or replaces
+        # a connection returned inside a transaction or broken, as that context's exit would.
+        conn = await self._pool.getconn()
+        try:
             for attempt in range(OPTIMISTIC_ATTEMPTS + LOCKED_ATTEMPTS):
                 try:
                     if attempt < OPTIMISTIC_ATTEMPTS:
@@ -134,6 +139,8 @@ class EventCreator:
                     self._cache.drop(run_id)
                 except _TokenTaken:
                     token_lookups = True
+        finally:
+            await self._pool.putconn(conn)
         raise errors.WorkflowWorldError(
             f"{request.event_type} on run {run_id!r} lost {OPTIMISTIC_ATTEMPTS + LOCKED_ATTEMPTS} races "
             "in a row; try again",
@@ -227,9 +234,12 @@ class EventCreator:
 
     @staticmethod
     def _result(outcome: rules.Outcome, resolve: ResolveData, earlier: list[Any]) -> EventResult:
-        result: dict[str, Any] = dict(outcome.result)
-        if "event" in result:
-            result["event"] = strip_event(result["event"], resolve)
+        """What the create returns: copies the caller owns of the outcome's parts (COPY-001),
+        since the run cache keeps the outcome's entities and the event shares their payloads."""
+        result: dict[str, Any] = {
+            key: strip_event(value, resolve) if key == "event" else owned_copy(value)
+            for key, value in outcome.result.items()
+        }
         if outcome.preload:
             result.update(
                 events=earlier + [strip_event(event, resolve) for event in outcome.events],
