@@ -94,7 +94,10 @@ async def test_changing_what_was_sent_or_received_changes_nothing_stored(world: 
     every read path; then the caller changes in place every list and dict it sent and every one
     the create results returned, and the reads must return what they returned before; then it
     changes everything those reads returned, and again the reads must not move. (Whether the
-    payloads equal what was sent is judged by RUN-005, LEG-004 and the BIN rules.)"""
+    payloads equal what was sent is judged by RUN-005, LEG-004 and the BIN rules.) Last, the
+    run whose create result was changed is started: the run that ``run_started`` returns must
+    carry the executionContext as stored, not the caller's edits (a World whose creates hand
+    out the objects of a run cache it keeps beside its storage)."""
     touched: list[Any] = []
     runs: list[str] = []
     for request, judge in (
@@ -121,3 +124,9 @@ async def test_changing_what_was_sent_or_received_changes_nothing_stored(world: 
         _scribble(value)
     second = await _read_back(world, runs[0], runs[1], failed_run)
     _judge(baseline, second, "changed the objects earlier reads returned")
+    later = run_in(await create(world, runs[0], make.run_started()), "run_started", "RUN-003")
+    _judge(
+        {"runs.get executionContext": baseline["runs.get executionContext"]},
+        {"runs.get executionContext": later.execution_context},
+        "changed the run a create returned, and a later create (run_started) returned the run again",
+    )

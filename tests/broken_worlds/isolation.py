@@ -33,3 +33,29 @@ class KeepsTheCallersContext(BrokenWorld, breaks={"COPY-001"}):
             if kept is not None:
                 self.state.put_run(kept.model_copy(update={"execution_context": sent}))
         return result
+
+
+
+_DECODED_ONCE = ("execution_context", "input")
+
+
+class CreatesHandOutTheirRunCache(BrokenWorld, breaks={"COPY-001"}):
+    """Keeps the run each create returned in a cache beside its storage, and builds the run of
+    the next create on it from the fresh row but with the cached run's decoded payloads, which
+    a create never changes (it saves decoding them again). Reads go to storage and stay right;
+    a caller that edits a create's run edits what later creates return."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._cache: dict[str, WorkflowRun] = {}
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if result.run is MISSING:
+            return result
+        cached = self._cache.get(result.run.run_id)
+        run = result.run
+        if cached is not None:
+            run = run.model_copy(update={name: getattr(cached, name) for name in _DECODED_ONCE})
+        self._cache[run.run_id] = run
+        return result.model_copy(update={"run": run})
