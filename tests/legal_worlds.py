@@ -7,12 +7,14 @@ the contract sentence it leans on and the published World that does the same.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, ClassVar
 
 from reference_worlds.memory import MemoryWorld
 from worldspec.entities import TERMINAL_RUN_STATUSES
 from worldspec.errors import HookNotFoundError, RunExpiredError
 from worldspec.events import CreateEventParams, EventRequest, EventResult
+from worldspec.line5 import capabilities as line5_capabilities
 from worldspec.wire_types import MISSING
 
 
@@ -74,3 +76,37 @@ class ReceiveOnEndedRunExpires(LegalWorld):
                 raise
 
         self.events.create = create  # type: ignore[method-assign]
+
+
+class _RequiredOnly:
+    """A namespace that shows only the members ``names`` of ``inner``."""
+
+    def __init__(self, inner: object, *names: str) -> None:
+        for name in names:
+            setattr(self, name, getattr(inner, name))
+
+
+class WithoutOptionalMembers(LegalWorld):
+    """A 5.x World (spec 7) with none of the line's optional members: no ``capabilities``, no
+    ``runs.getMany``, ``waitForTerminalStatus``, ``experimentalSetAttributes`` or
+    ``cancelMany``, no ``events.createBatch``, no ``createRunId``, and ``max_events`` not
+    declared."""
+
+    freedom = (
+        "v7 §12: every optional member is a MAY, declared by being present, and the kit tests "
+        "each only when the World has it. @workflow/world-local 5.0.0-beta.46 has no "
+        "runs.cancelMany, events.createBatch or createRunId."
+    )
+
+    create_run_id = None  # type: ignore[assignment]
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**{"spec_version": 7, **options})
+        del self.capabilities
+        self.runs = _RequiredOnly(self.runs, "get", "list")  # type: ignore[assignment]
+        self.events = _RequiredOnly(  # type: ignore[assignment]
+            self.events, "create", "get", "list", "list_by_correlation_id"
+        )
+        declared = self.worldspec_capabilities
+        assert isinstance(declared, line5_capabilities.Capabilities)
+        self.worldspec_capabilities = dataclasses.replace(declared, max_events=False)

@@ -77,6 +77,7 @@ def test_a_world_at_spec_7_is_spoken_to_in_the_5x_shape() -> None:
             "names": await world.streams.list("wrun_a"),
             "chunks": [chunk async for chunk in world.streams.get("wrun_a", "strm_b", 2)],
             "expired": await _raised(world.streams.get_info("wrun_a", "strm_b")),
+            "run_id": await world.create_run_id(),
         }
 
     seen = _started_then({"specVersion": 7}, look)
@@ -94,6 +95,7 @@ def test_a_world_at_spec_7_is_spoken_to_in_the_5x_shape() -> None:
         "strm_b",
         "1970-01-01T00:00:00.000Z",
     )
+    assert seen["run_id"] == "01ARZ3NDEKTSV4RRFFQ69G5FAV", "createRunId crosses the bridge"
     # the fixture has neither runs.getMany nor streams.writeMulti: absent members stay absent
     assert not isinstance(seen["runs"], SupportsGetMany)
     assert not isinstance(seen["streams"], SupportsWriteMulti)

@@ -11,8 +11,10 @@ default it changes; without one it gets the defaults. Where the kit can see a pa
 it ignores the declaration: ``legacy_seeding`` is true exactly when the World has a
 ``worldspec_backdoor``, ``write_to_stream_multi`` exactly when it has that method, ``faults``
 exactly when it has a ``worldspec_faults`` hook that fits a protocol of ``worldspec.faults``,
-and ``hook_retention`` and ``hook_resume_dedup`` exactly as the World's upstream ``capabilities``
-member declares them (5.x line).
+``hook_retention`` and ``hook_resume_dedup`` exactly as the World's upstream ``capabilities``
+member declares them, and each optional member of the 5.x line (``world_capabilities``,
+``get_many``, ``cancel_many``, ...) exactly when the World has it: on that line a member's
+presence is its declaration.
 """
 
 from __future__ import annotations
@@ -92,6 +94,63 @@ class Capability(StrEnum):
         "§8",
         "a worldspec_faults hook through which the kit kills the World's process, restarts it "
         "or cuts its connections (worldspec.faults)",
+    )
+    MAX_EVENTS = (
+        "max_events",
+        "MAY",
+        False,
+        "§12",
+        "returns maxEvents on run_started results (the 5.x line declares it; world-contract-v7.md §12)",
+    )
+    WORLD_CAPABILITIES = (
+        "world_capabilities",
+        "MAY",
+        False,
+        "§12",
+        "has the 5.x member capabilities (upstream's WorldCapabilities); the kit sets it itself "
+        "from whether the member exists",
+    )
+    WAIT_FOR_TERMINAL_STATUS = (
+        "wait_for_terminal_status",
+        "MAY",
+        False,
+        "§12",
+        "implements the 5.x runs.wait_for_terminal_status; the kit sets it itself from whether it exists",
+    )
+    GET_MANY = (
+        "get_many",
+        "MAY",
+        False,
+        "§12",
+        "implements the 5.x runs.get_many; the kit sets it itself from whether it exists",
+    )
+    CANCEL_MANY = (
+        "cancel_many",
+        "MAY",
+        False,
+        "§12",
+        "implements the 5.x runs.cancel_many; the kit sets it itself from whether it exists",
+    )
+    CREATE_BATCH = (
+        "create_batch",
+        "MAY",
+        False,
+        "§12",
+        "implements the 5.x events.create_batch; the kit sets it itself from whether it exists",
+    )
+    EXPERIMENTAL_SET_ATTRIBUTES = (
+        "experimental_set_attributes",
+        "MAY",
+        False,
+        "§12",
+        "implements the 5.x runs.experimental_set_attributes; the kit sets it itself from whether it exists",
+    )
+    CREATE_RUN_ID = (
+        "create_run_id",
+        "MAY",
+        False,
+        "§12",
+        "implements the 5.x create_run_id; the kit sets it itself from whether it exists",
     )
     STATE_GUARD = (
         "state_guard",

@@ -14,7 +14,9 @@ that line (always absent), and ``write_to_stream_multi`` is the presence of
 A ``worldspec_faults`` hook that fits one of the protocols of ``worldspec.faults`` is the
 faults facility. ``hook_retention`` and ``hook_resume_dedup`` are read from the World's upstream
 ``capabilities`` member (``worldspec.line5.WorldCapabilities``), the one declaration the runtime
-acts on too, so a World is judged on exactly what it tells the runtime.
+acts on too, so a World is judged on exactly what it tells the runtime. The optional members of
+the 5.x line (``runs.get_many``, ``events.create_batch``, ``create_run_id``, the
+``capabilities`` member, ...) are what the World has, whatever it declares.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ __all__ = [
     "declared_capabilities",
     "declares_on_line_5",
     "faults_of",
+    "optional_members_of",
     "unwrapped",
 ]
 
@@ -101,6 +104,7 @@ def capabilities_of(world: object) -> Capabilities:
             or callable(getattr(getattr(unwrapped(world), "streams", None), "write_multi", None)),
             Capability.FAULTS.value: bool(fault_kinds(faults_of(world))),
             **_upstream_capabilities(unwrapped(world)),
+            **optional_members_of(world),
         }
     )
 
@@ -118,3 +122,30 @@ def _upstream_capabilities(world: object) -> dict[str, bool]:
         and retention.active is True,
         Capability.HOOK_RESUME_DEDUP.value: declared.hook_resume_dedup is True,
     }
+
+
+_OPTIONAL_MEMBERS: dict[Capability, tuple[str | None, str]] = {
+    Capability.WAIT_FOR_TERMINAL_STATUS: ("runs", "wait_for_terminal_status"),
+    Capability.GET_MANY: ("runs", "get_many"),
+    Capability.CANCEL_MANY: ("runs", "cancel_many"),
+    Capability.EXPERIMENTAL_SET_ATTRIBUTES: ("runs", "experimental_set_attributes"),
+    Capability.CREATE_BATCH: ("events", "create_batch"),
+    Capability.CREATE_RUN_ID: (None, "create_run_id"),
+}
+"""Each optional method of the 5.x line: its namespace on the World (``None``: the World
+itself) and its name."""
+
+
+def optional_members_of(world: object) -> dict[str, bool]:
+    """Which optional members of the 5.x line ``world`` has, as capability keywords: a callable
+    method for each of ``_OPTIONAL_MEMBERS``, and a ``capabilities`` member that is not ``None``
+    (world-contract-v7.md §12: a member's presence is its declaration)."""
+    inner = unwrapped(world)
+    present = {
+        capability.value: callable(
+            getattr(inner if owner is None else getattr(inner, owner, None), name, None)
+        )
+        for capability, (owner, name) in _OPTIONAL_MEMBERS.items()
+    }
+    present[Capability.WORLD_CAPABILITIES.value] = getattr(inner, "capabilities", None) is not None
+    return present

@@ -275,6 +275,8 @@ class NodeWorld:
         self.steps = LineFiveSteps(self)
         self.hooks = Hooks(self, LINE_5_MEMBERS.hook)
         self.streams = NodeStreams(self, members)
+        if "createRunId" in members:
+            self.create_run_id = self._create_run_id
         world_capabilities = {} if declared is None else declared
         self.capabilities = results.model(
             line5_capabilities.WorldCapabilities, "the World's capabilities", world_capabilities
@@ -407,6 +409,11 @@ class NodeWorld:
 
         ident = self._channel.add_handler(deliver)
         await self.call("bridge.createQueueHandler", prefix, ident)
+
+    async def _create_run_id(self) -> str:
+        """``createRunId()`` of a 5.x World that has it (synchronous in Node, awaited across the
+        bridge: the kit awaits what this member returns when it is awaitable)."""
+        return results.text(await self.call("createRunId"), "createRunId result")
 
     # --- streams --------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ function lineFive() {
   const echo = (...args) => new TextEncoder().encode(args.join(' '));
   return {
     capabilities: { hookRetention: { active: true }, hookResumeDedup: true },
+    createRunId: () => '01ARZ3NDEKTSV4RRFFQ69G5FAV',
     streams: {
       write: async () => {},
       close: async () => {},

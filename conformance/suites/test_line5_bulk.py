@@ -1,0 +1,324 @@
+"""The bulk members of the 5.x line (world-contract-v7.md §12, OPT-004 to OPT-007):
+``runs.cancelMany`` and ``events.createBatch``.
+
+Both are optional and declared by their presence: each test requires the capability the kit
+derives from the member, so a World without it is skipped, never failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+from conformance.catalogue.marker import invariant
+from conformance.checks import make, make_line5
+from conformance.checks.expect import fail, rejects, returns
+from conformance.checks.reads import all_events, run_of
+from conformance.checks.scenarios import (
+    create,
+    created_step,
+    finish_run,
+    from_now,
+    live_hook,
+    pending_run,
+    running_step,
+    started_run,
+)
+from worldspec.capabilities import Capability
+from worldspec.errors import WorkflowError
+from worldspec.events import EventRequest, event_data_of
+from worldspec.line5.bulk import BULK_CANCEL_MAX_RUN_IDS, BatchEventRequest, BulkCancelWorkflowRunsRequest
+from worldspec.line5.protocol import SupportsCancelMany, SupportsCreateBatch
+from worldspec.line5.validation import parse_event_request
+from worldspec.protocol import World
+
+CANCEL_REASON_MAX = 512
+"""The longest ``cancelReason`` a ``cancelMany`` request may carry, in characters."""
+
+REASON = "swept by worldspec"
+
+SUMMARY_KEYS = {
+    "cancelled": "cancelled",
+    "already_cancelled": "alreadyCancelled",
+    "not_cancellable": "notCancellable",
+    "not_found": "notFound",
+    "failed": "failed",
+}
+"""Each outcome and the ``summary`` member that counts it."""
+
+
+async def _runs_in_every_state(world: World) -> list[tuple[str, dict[str, Any]]]:
+    """A run in every state and a missing id, each with the outcome ``cancelMany`` owes it."""
+    pending, running = await pending_run(world), await started_run(world)
+    cases: list[tuple[str, dict[str, Any]]] = [
+        (pending, {"outcome": "cancelled"}),
+        (running, {"outcome": "cancelled"}),
+    ]
+    for kind, status in (("run_completed", "completed"), ("run_failed", "failed")):
+        run_id = await started_run(world)
+        await finish_run(world, run_id, kind)
+        cases.append((run_id, {"outcome": "not_cancellable", "status": status}))
+    cancelled = await started_run(world)
+    await finish_run(world, cancelled, "run_cancelled")
+    cases.append((cancelled, {"outcome": "already_cancelled"}))
+    cases.append((make.new_id("wrun"), {"outcome": "not_found"}))
+    return cases
+
+
+@invariant("OPT-004", requires=Capability.CANCEL_MANY)
+async def test_cancel_many_reports_each_run_in_order(world: World) -> None:
+    """``runs.cancelMany`` answers one outcome per id in request order: ``cancelled`` for a
+    pending or running run (which is then cancelled, with a ``run_cancelled`` carrying the
+    request's ``cancelReason``), ``not_cancellable`` with the status for a completed or failed
+    run, ``already_cancelled``, ``not_found`` for a missing id; its ``summary`` counts them.
+    Runs not cancelled keep their log."""
+    cases = await _runs_in_every_state(world)
+    cases = cases[3:] + cases[:3]
+    asked = [run_id for run_id, _ in cases]
+    logs = {
+        run_id: len(await all_events(world, run_id))
+        for run_id, want in cases
+        if want["outcome"] != "not_found"
+    }
+    request = BulkCancelWorkflowRunsRequest(run_ids=asked, cancel_reason=REASON)
+    answered = await returns(cast(SupportsCancelMany, world.runs).cancel_many(request), "runs.cancelMany")
+    shown = answered.to_wire()
+    expected = [{"runId": run_id, **want} for run_id, want in cases]
+    outcomes = [entry.get("outcome") for entry in expected]
+    summary = {"requested": len(asked), **{key: outcomes.count(kind) for kind, key in SUMMARY_KEYS.items()}}
+    if shown.get("results") != expected or shown.get("summary") != summary:
+        fail(
+            "cancelMany answers each id's outcome in request order and a summary that counts them",
+            "answered otherwise",
+            ("expected", {"results": expected, "summary": summary}),
+            ("answered", shown),
+        )
+    for run_id, want in cases:
+        if want["outcome"] == "not_found":
+            continue
+        await _check_cancellation(world, run_id, logs[run_id], want["outcome"] == "cancelled")
+
+
+async def _check_cancellation(world: World, run_id: str, logged: int, cancelled: bool) -> None:
+    """A run ``cancelMany`` cancelled is cancelled with a ``run_cancelled`` carrying the reason
+    appended; any other run's log is as it was."""
+    log = await all_events(world, run_id)
+    if not cancelled:
+        if len(log) != logged:
+            fail("cancelMany leaves a run it does not cancel alone", "appended to its log", ("log", log))
+        return
+    added = log[logged:]
+    reasons = [(event_data_of(event) or {}).get("cancelReason") for event in added]
+    status = (await run_of(world, run_id)).status
+    if status != "cancelled" or [e.event_type for e in added] != ["run_cancelled"] or reasons != [REASON]:
+        fail(
+            f"a run cancelMany cancels is cancelled and logs one run_cancelled with cancelReason {REASON!r}",
+            f"left the run {status} and appended {[e.event_type for e in added]}",
+            ("appended", added),
+        )
+
+
+def _bad_requests(live: str) -> list[tuple[str, BulkCancelWorkflowRunsRequest]]:
+    """``cancelMany`` requests the contract refuses, each naming the live run first."""
+    others = [make.new_id("wrun") for _ in range(BULK_CANCEL_MAX_RUN_IDS)]
+    built = BulkCancelWorkflowRunsRequest.model_construct
+    return [
+        ("no run ids", built(run_ids=[], cancel_reason=REASON)),
+        (f"{BULK_CANCEL_MAX_RUN_IDS + 1} run ids", built(run_ids=[live, *others], cancel_reason=REASON)),
+        ("a run id given twice", built(run_ids=[live, others[0], live], cancel_reason=REASON)),
+        (
+            f"a cancelReason of {CANCEL_REASON_MAX + 1} characters",
+            built(run_ids=[live], cancel_reason="r" * (CANCEL_REASON_MAX + 1)),
+        ),
+    ]
+
+
+@invariant("OPT-005", requires=Capability.CANCEL_MANY)
+async def test_malformed_cancel_many_changes_no_run(world: World) -> None:
+    """``runs.cancelMany`` with no ids, more than 500, an id given twice, or a ``cancelReason``
+    over 512 characters is refused, and no run changes (the live run each names stays running
+    with its log as it was); exactly 500 ids and a reason of exactly 512 characters are taken."""
+    bulk = cast(SupportsCancelMany, world.runs)
+    live = await started_run(world)
+    logged = len(await all_events(world, live))
+    for what, request in _bad_requests(live):
+        await rejects(bulk.cancel_many(request), f"cancelMany with {what}")
+        status, log = (await run_of(world, live)).status, await all_events(world, live)
+        if status != "running" or len(log) != logged:
+            fail(
+                f"cancelMany with {what} is refused before any run changes",
+                f"left the live run {status} with {len(log) - logged} more events",
+                ("log", log),
+            )
+    at_limit = [await started_run(world), *(make.new_id("wrun") for _ in range(BULK_CANCEL_MAX_RUN_IDS - 1))]
+    longest = BulkCancelWorkflowRunsRequest(run_ids=[live], cancel_reason="r" * CANCEL_REASON_MAX)
+    for what, request in (
+        (f"exactly {BULK_CANCEL_MAX_RUN_IDS} run ids", BulkCancelWorkflowRunsRequest(run_ids=at_limit)),
+        (f"a cancelReason of exactly {CANCEL_REASON_MAX} characters", longest),
+    ):
+        answered = await returns(bulk.cancel_many(request), f"cancelMany with {what}")
+        if [entry.outcome for entry in answered.results][:1] != ["cancelled"]:
+            fail(
+                f"cancelMany with {what} is taken",
+                "did not cancel the run it names first",
+                ("answered", answered),
+            )
+
+
+def _batch(*requests: EventRequest) -> list[BatchEventRequest]:
+    """The batch of ``requests``, each read as the 5.x request it stands for."""
+    return [BatchEventRequest(event=parse_event_request(request.to_wire())) for request in requests]
+
+
+async def _refusal_of_single(world: World, run_id: str, request: EventRequest) -> WorkflowError | None:
+    """The error a single create of ``request`` raises now, or ``None`` when it would be taken
+    (it is then not sent)."""
+    try:
+        await world.events.create(run_id, request)
+    except WorkflowError as error:
+        return error
+    return None
+
+
+@invariant("OPT-006", requires=Capability.CREATE_BATCH)
+async def test_batch_commits_in_order_and_answers_as_single_creates(world: World) -> None:
+    """``events.createBatch`` answers one result per event in request order: an accepted event
+    ``{status: 200, event}`` with the entity its single create returns (``step``, ``wait``), a
+    refused one the status and error name its single create raises (a completed step completed
+    again, an unknown hook resumed), leaving nothing; the accepted events are the next slots of
+    the log in request order, stored as answered."""
+    run_id = await started_run(world)
+    done = await running_step(world, run_id)
+    await create(world, run_id, make.step_completed(done))
+    pending = await created_step(world, run_id)
+    fresh, wait_id = make.new_id("step"), make.new_id("wait")
+    refused_again = make.step_completed(done)
+    unknown_hook = make.hook_received(make.new_id("hook"))
+    requests: list[EventRequest] = [
+        refused_again,
+        make.step_created(fresh),
+        make.step_started(fresh),
+        unknown_hook,
+        make.step_started(pending),
+        make.wait_created(wait_id, from_now(3600)),
+    ]
+    before = await all_events(world, run_id)
+    answered = await returns(
+        cast(SupportsCreateBatch, world.events).create_batch(run_id, _batch(*requests)), "createBatch"
+    )
+    results = answered.to_wire().get("results", [])
+    if len(results) != len(requests):
+        fail(
+            "createBatch answers one result per event",
+            f"answered {len(results)} for {len(requests)}",
+            ("answered", answered),
+        )
+    accepted = [
+        (request, result)
+        for request, result in zip(requests, results, strict=True)
+        if result.get("status") == 200
+    ]
+    await _check_slots(world, run_id, before, accepted, answered)
+    entities = {
+        "step_created": ("step", "pending"),
+        "step_started": ("step", "running"),
+        "wait_created": ("wait", "waiting"),
+    }
+    for request, result in accepted:
+        kind, status = entities[str(request.event_type)]
+        entity = result.get(kind) or {}
+        if str(request.correlation_id) not in str(entity.get(f"{kind}Id")) or entity.get("status") != status:
+            fail(
+                f"createBatch answers an accepted {request.event_type} with the {kind} its single "
+                "create returns",
+                "answered otherwise",
+                ("result", result),
+            )
+    for request, position in ((refused_again, 0), (unknown_hook, 3)):
+        single = await _refusal_of_single(world, run_id, request)
+        result = results[position]
+        if single is None or result.get("status") == 200 or result.get("error") != single.name:
+            fail(
+                f"createBatch answers {request.event_type} ({request.correlation_id}) as its single create: "
+                f"refused with {single.name if single else '(taken)'}",
+                "answered otherwise",
+                ("result", result),
+            )
+
+
+async def _check_slots(
+    world: World,
+    run_id: str,
+    before: Sequence[Any],
+    accepted: Sequence[tuple[EventRequest, Any]],
+    answered: Any,
+) -> None:
+    """The accepted events were appended, in request order, as answered, and nothing else."""
+    after = await all_events(world, run_id)
+    appended = [event.to_wire() for event in after[len(before) :]]
+    shown = [result.get("event") or {} for _, result in accepted]
+    wanted = [(str(request.event_type), request.correlation_id) for request, _ in accepted]
+    if (
+        len(accepted) != 4
+        or [(e.get("eventType"), e.get("correlationId")) for e in appended] != wanted
+        or appended != shown
+    ):
+        fail(
+            "createBatch appends the four events its single creates would take, in request order at the next "
+            "slots, as it answers them, and nothing for the refused ones",
+            "stored otherwise",
+            ("appended", appended),
+            ("answered", answered),
+        )
+
+
+def _refused_batches(run_id: str, step_id: str, hook_id: str) -> list[tuple[str, list[EventRequest]]]:
+    """Batches no single write can express, each with a harmless event first."""
+    wait = make.wait_created(make.new_id("wait"), from_now(3600))
+    fresh = make.new_id("step")
+    forbidden: list[tuple[str, EventRequest]] = [
+        ("run_created", make.run_created()),
+        ("run_started", make.run_started()),
+        ("run_cancelled", make.run_cancelled()),
+        ("hook_created", make.hook_created(make.new_id("hook"), make.token())),
+        ("hook_disposed", make.hook_disposed(hook_id)),
+        ("attr_set", make_line5.attr_set([("k", "v")], correlation_id=make.new_id("attr"))),
+    ]
+    return [
+        *((f"a {kind}", [wait, request]) for kind, request in forbidden),
+        (
+            "step_created, step_started, step_completed of one step",
+            [make.step_created(fresh), make.step_started(fresh), make.step_completed(fresh)],
+        ),
+        (
+            "step_completed then step_failed of one step",
+            [make.step_completed(step_id), make.step_failed(step_id)],
+        ),
+        ("run_completed then run_failed", [make.run_completed(), make.run_failed()]),
+        (
+            "step_created then a step_started carrying input",
+            [make.step_created(fresh), make_line5.lazy_step_started(fresh)],
+        ),
+    ]
+
+
+@invariant("OPT-007", requires=Capability.CREATE_BATCH)
+async def test_batch_no_single_write_can_express_is_refused_whole(world: World) -> None:
+    """``events.createBatch`` holding a type a batch cannot hold (``run_created``,
+    ``run_started``, ``run_cancelled``, ``hook_created``, ``hook_disposed``, ``attr_set``) or
+    more than one event for one entity (bar ``step_created`` then a payload-free
+    ``step_started``) is refused as a whole: an error, and the log and the run as they were."""
+    run_id = await started_run(world)
+    step_id = await running_step(world, run_id)
+    hook_id, _ = await live_hook(world, run_id)
+    batch = cast(SupportsCreateBatch, world.events)
+    for what, requests in _refused_batches(run_id, step_id, hook_id):
+        before = (await all_events(world, run_id), (await run_of(world, run_id)).status)
+        await rejects(batch.create_batch(run_id, _batch(*requests)), f"createBatch with {what}")
+        after = (await all_events(world, run_id), (await run_of(world, run_id)).status)
+        if [e.event_id for e in after[0]] != [e.event_id for e in before[0]] or after[1] != before[1]:
+            fail(
+                f"createBatch with {what} is refused whole: nothing stored",
+                f"stored {[e.event_type for e in after[0][len(before[0]) :]]}",
+                ("log after", after[0]),
+            )

@@ -1,0 +1,182 @@
+"""Broken Worlds for the optional members of the 5.x line (OPT-001 to OPT-010): each member
+present, and wrong the way a backend author could plausibly get it wrong.
+
+Each replaces one member of the memory World in ``__init__`` (the optional members have no hook
+in ``base.HOOKS``) and is judged on the OPT family only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from reference_worlds.memory_line5_bulk import NOT_IN_A_BATCH
+from tests.broken_worlds.base import LineFiveBrokenWorld
+from worldspec.line5 import errors
+from worldspec.line5.attributes import AttributeChange, WorkflowWriter
+from worldspec.line5.bulk import (
+    BatchEventRequest,
+    BulkCancelWorkflowRunsRequest,
+    BulkCancelWorkflowRunsResult,
+    CreateEventBatchParams,
+    EventBatchResult,
+)
+from worldspec.line5.entities import TERMINAL_RUN_STATUSES, WorkflowRun
+from worldspec.line5.event_data import AttrSetData
+from worldspec.line5.events import AttrSetRequest
+from worldspec.pagination import ResolveData
+from worldspec.ulid import new_ulid
+from worldspec.wire_types import MISSING
+
+OPT = "optional_members"
+"""The family marker the kit is run on against these Worlds."""
+
+
+class HookRetentionAsAFlag(LineFiveBrokenWorld, breaks={"OPT-001"}, only=OPT):
+    """Declares ``capabilities`` as a plain object with ``hookRetention: true``, as if it were a
+    flag like the others, instead of ``{active: true}``."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.capabilities = {"hookRetention": True, "hookResumeDedup": True}  # type: ignore[assignment]
+
+
+class WaitTimesOutWithAnError(LineFiveBrokenWorld, breaks={"OPT-002"}, only=OPT):
+    """Raises when ``timeoutMs`` runs out before the run ends, instead of answering with the
+    run's snapshot."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.runs.wait_for_terminal_status = self._wait  # type: ignore[method-assign]
+
+    async def _wait(
+        self, run_id: str, *, timeout_ms: float | None = None, resolve_data: ResolveData = "all"
+    ) -> WorkflowRun:
+        found = await self.memory_runs.wait_for_terminal_status(
+            run_id, timeout_ms=timeout_ms, resolve_data=resolve_data
+        )
+        if found.status not in TERMINAL_RUN_STATUSES:
+            raise errors.WorkflowWorldError(f"run {run_id} did not end within {timeout_ms} ms", status=408)
+        return found
+
+
+class GetManySkipsMissingRuns(LineFiveBrokenWorld, breaks={"OPT-003"}, only=OPT):
+    """Answers ``getMany`` with the runs it found, leaving out the ids it has no run for (a
+    ``WHERE id IN (...)`` query returned as is)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.runs.get_many = self._get_many  # type: ignore[method-assign]
+
+    async def _get_many(
+        self, run_ids: Sequence[str], *, resolve_data: ResolveData = "all"
+    ) -> list[WorkflowRun | None]:
+        found = await self.memory_runs.get_many(run_ids, resolve_data=resolve_data)
+        return [run for run in found if run is not None]
+
+
+class CancelManyForgetsTheReason(LineFiveBrokenWorld, breaks={"OPT-004"}, only=OPT):
+    """Cancels each run of ``cancelMany`` with a bare ``run_cancelled``: the request's
+    ``cancelReason`` is not passed on to the events."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.runs.cancel_many = self._cancel_many  # type: ignore[method-assign]
+
+    async def _cancel_many(self, request: BulkCancelWorkflowRunsRequest) -> BulkCancelWorkflowRunsResult:
+        if request.cancel_reason is not MISSING and len(request.cancel_reason) <= 512:
+            request = request.model_copy(update={"cancel_reason": MISSING})
+        return await self.memory_runs.cancel_many(request)
+
+
+class CancelManyTakesRepeatedIds(LineFiveBrokenWorld, breaks={"OPT-005"}, only=OPT):
+    """Takes a ``cancelMany`` that names a run twice: it cancels the run, and answers the
+    repeat with the outcome of its first mention."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.runs.cancel_many = self._cancel_many  # type: ignore[method-assign]
+
+    async def _cancel_many(self, request: BulkCancelWorkflowRunsRequest) -> BulkCancelWorkflowRunsResult:
+        asked = list(request.run_ids)
+        unique = list(dict.fromkeys(asked))
+        if len(unique) == len(asked):
+            return await self.memory_runs.cancel_many(request)
+        once = await self.memory_runs.cancel_many(request.model_copy(update={"run_ids": unique}))
+        by_id = {entry.run_id: entry for entry in once.results}
+        results = [by_id[run_id] for run_id in asked]
+        summary = once.summary.model_copy(update={"requested": len(asked)})
+        return BulkCancelWorkflowRunsResult(summary=summary, results=results)
+
+
+class BatchAnswersOnlyWhatItStored(LineFiveBrokenWorld, breaks={"OPT-006"}, only=OPT):
+    """Answers ``createBatch`` with the results of the events it stored only: a refused event
+    has no entry, so the results no longer line up with the request."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.events.create_batch = self._create_batch  # type: ignore[method-assign]
+
+    async def _create_batch(
+        self, run_id: str, events: Sequence[BatchEventRequest], params: CreateEventBatchParams | None = None
+    ) -> EventBatchResult:
+        found = await self.memory_events.create_batch(run_id, events, params)
+        return EventBatchResult(results=[result for result in found.results if result.status == 200])
+
+
+class BatchOfEventsOneByOne(LineFiveBrokenWorld, breaks={"OPT-007"}, only=OPT):
+    """Refuses the types a batch cannot hold, but then writes the events one at a time: two
+    events for one entity are both applied, and a refusal halfway keeps what came before."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.events.create_batch = self._create_batch  # type: ignore[method-assign]
+
+    async def _create_batch(
+        self, run_id: str, events: Sequence[BatchEventRequest], params: CreateEventBatchParams | None = None
+    ) -> EventBatchResult:
+        if any(item.event.event_type in NOT_IN_A_BATCH for item in events):
+            return await self.memory_events.create_batch(run_id, events, params)
+        results = []
+        for item in events:
+            results.extend((await self.memory_events.create_batch(run_id, [item], params)).results)
+        return EventBatchResult(results=results)
+
+
+class SetAttributesThroughAttrSet(LineFiveBrokenWorld, breaks={"OPT-008"}, only=OPT):
+    """Implements ``experimentalSetAttributes`` by appending an ``attr_set`` event, so the
+    run's log grows with each call."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.runs.experimental_set_attributes = self._set  # type: ignore[method-assign]
+
+    async def _set(
+        self, run_id: str, changes: Sequence[AttributeChange], *, allow_reserved_attributes: bool = False
+    ) -> dict[str, str]:
+        data = AttrSetData.model_construct(
+            changes=list(changes),
+            writer=WorkflowWriter(),
+            allow_reserved_attributes=True if allow_reserved_attributes else MISSING,
+        )
+        request = AttrSetRequest.model_construct(
+            event_type="attr_set", correlation_id=f"attr_{new_ulid()}", event_data=data, spec_version=MISSING
+        )
+        await self.memory_events.create(run_id, request)
+        return dict((await self.memory_runs.get(run_id)).attributes)
+
+
+class RunIdsComePrefixed(LineFiveBrokenWorld, breaks={"OPT-009"}, only=OPT):
+    """Mints run ids with their ``wrun_`` prefix already on, so ``start()`` makes
+    ``wrun_wrun_...``."""
+
+    def create_run_id(self) -> str:
+        return f"wrun_{super().create_run_id()}"
+
+
+class MaxEventsZeroForUnlimited(LineFiveBrokenWorld, breaks={"OPT-010"}, only=OPT):
+    """Answers ``maxEvents: 0`` to mean "no limit", where the runtime expects a positive
+    integer."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**{"max_events": 0, **options})
