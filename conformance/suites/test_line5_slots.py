@@ -1,0 +1,416 @@
+"""Event identity by slots on the 5.x line (world-contract-v7.md §2.6, §2.7, §5.4, §8): a run's
+events fill slots 1 to n; a refused create takes none; concurrent and out-of-date writers
+commit at the next free slot and are told what they skipped; slot ids repeat across runs;
+``noop`` is the World's own filler, never a client's."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from conformance.catalogue.marker import invariant
+from conformance.checks import make, make_line5
+from conformance.checks.event_kinds import every_kind_of_event
+from conformance.checks.expect import deviate, fail, raises, rejects, returns, setup
+from conformance.checks.reads import all_events, run_of
+from conformance.checks.scenarios import (
+    attempt,
+    create,
+    created_step,
+    event_in,
+    from_now,
+    live_hook,
+    race,
+    started_run,
+    waiting_wait,
+)
+from conformance.world.capabilities import declares_on_line_5
+from worldspec.errors import WorkflowError, WorkflowWorldError
+from worldspec.events import Event, EventRequest, EventResult
+from worldspec.line5 import event_data
+from worldspec.line5 import events as line5_events
+from worldspec.line5.capabilities import Capability as LineFiveCapability
+from worldspec.line5.slots import event_id_to_slot
+from worldspec.lines import SpecLine
+from worldspec.protocol import World
+from worldspec.wire_types import MISSING
+
+CONCURRENT_CREATES = 8
+"""How many creates SLOT-004 sends at once on one run."""
+RACE_ROUNDS = 3
+
+
+def _slot(event: Event) -> int:
+    """The slot ``event`` names; 0 for an id that names none (SLOT-001 judges the format)."""
+    return event_id_to_slot(event.event_id) or 0
+
+
+def _ids(events: Sequence[Event]) -> list[str]:
+    return [event.event_id for event in events]
+
+
+def _seals(world: World) -> bool:
+    """Whether the World declares a sealed log, which MAY fill a refused create's position with
+    ``noop`` (v7 §2.6 item 3)."""
+    return declares_on_line_5(world, LineFiveCapability.SEALED_LOG)
+
+
+def _line5(**fields: object) -> line5_events.CreateEventParams:
+    return line5_events.CreateEventParams(**fields)  # type: ignore[arg-type]
+
+
+@invariant("SLOT-002")
+async def test_runs_fill_slots_one_to_n(world: World) -> None:
+    """The logs of runs holding every event type, of a resilient start, and of runs created at
+    specVersion 6 and 7, read ascending in pages of 2 and of 100, hold slots 1, 2, …, n in that
+    order, and slot 1 is the ``run_created``."""
+    run_ids = list(dict.fromkeys(entry.run_id for entry in await every_kind_of_event(world, line=SpecLine.LINE_5)))
+    resilient = make.new_id("wrun")
+    await create(world, resilient, make_line5.resilient_run_started())
+    run_ids.append(resilient)
+    for version in (6, 7):
+        result = await create(world, None, make_line5.run_created(spec_version=version))
+        run_id = event_in(result, "run_created", "RUN-001").run_id
+        await create(world, run_id, make.run_started())
+        await created_step(world, run_id)
+        await waiting_wait(world, run_id)
+        run_ids.append(run_id)
+    for run_id in run_ids:
+        for page_size in (2, 100):
+            log = await all_events(world, run_id, page_size=page_size)
+            slots = [_slot(event) for event in log]
+            if slots != list(range(1, len(log) + 1)) or not log or log[0].event_type != "run_created":
+                fail(
+                    f"the log of run {run_id}, listed in pages of {page_size}, holds slots 1…n in order, "
+                    "slot 1 its run_created",
+                    f"listed slots {slots}",
+                    ("log", [(event.event_id, event.event_type) for event in log]),
+                )
+
+
+async def _expect_next_slot(world: World, run_id: str, after: int, refused: str) -> int:
+    """Create a fresh step in ``run_id`` right after the refusal ``refused``; its event must take
+    slot ``after + 1`` (or, on a sealed log, ``after + 2`` with a ``noop`` at ``after + 1``).
+    Returns the slot it took."""
+    step_id = make.new_id("step")
+    result = await create(world, run_id, make.step_created(step_id))
+    slot = _slot(event_in(result, "step_created", "STEP-001"))
+    if slot == after + 1:
+        return slot
+    if _seals(world) and slot == after + 2:
+        log = await all_events(world, run_id)
+        if len(log) >= after + 1 and log[after].event_type == "noop":
+            return slot
+    fail(
+        f"after {refused} was refused, the run's next accepted create takes the next slot, "
+        f"{after + 1}" + (" (or a noop fills it and the create takes the one after)" if _seals(world) else ""),
+        f"gave it slot {slot}",
+        ("log", [(event.event_id, event.event_type) for event in await all_events(world, run_id)]),
+    )
+
+
+@invariant("SLOT-003")
+async def test_a_refused_create_takes_no_slot(world: World) -> None:
+    """In a running run, each refusal the contract names (a second ``run_created`` for its
+    runId; a duplicate ``step_created``, ``hook_created`` with a new token and ``wait_created``;
+    ``step_started`` on a completed step; ``hook_received`` of an unknown hook;
+    ``wait_completed`` of an unknown wait) is followed by an accepted ``step_created``, which
+    takes the slot right after the last accepted event: the refusal took none."""
+    run_id = await started_run(world)
+    done = await created_step(world, run_id)
+    await create(world, run_id, make.step_started(done))
+    await create(world, run_id, make.step_completed(done))
+    hook_id, _ = await live_hook(world, run_id)
+    wait_id = await waiting_wait(world, run_id)
+    last = len(await all_events(world, run_id))
+    refusals: list[tuple[str, EventRequest, str]] = [
+        ("a second run_created for the run's id", make.run_created(), "RUN-004"),
+        ("a duplicate step_created", make.step_created(done), "STEP-002"),
+        ("a duplicate hook_created (new token)", make.hook_created(hook_id, make.token()), "HOOK-004"),
+        ("a duplicate wait_created", make.wait_created(wait_id, from_now(3600)), "WAIT-002"),
+        ("step_started on a completed step", make.step_started(done), "STEP-008"),
+        ("hook_received of an unknown hook", make.hook_received(make.new_id("hook")), "HOOK-006"),
+        ("wait_completed of an unknown wait", make.wait_completed(make.new_id("wait")), "WAIT-004"),
+    ]
+    for refused, request, judged_by in refusals:
+        outcome = await attempt(world.events.create(run_id, request))
+        if not isinstance(outcome, WorkflowError):
+            deviate(refused, "accepted it", judged_by, ("result", outcome))
+        last = await _expect_next_slot(world, run_id, last, refused)
+
+
+def _racing_requests(count: int) -> list[EventRequest]:
+    """``count`` creates no entity rule refuses on a running run: new steps, waits and hooks."""
+    builders: list[Callable[[], EventRequest]] = [
+        lambda: make.step_created(make.new_id("step")),
+        lambda: make.wait_created(make.new_id("wait"), from_now(3600)),
+        lambda: make.hook_created(make.new_id("hook"), make.token()),
+    ]
+    return [builders[index % len(builders)]() for index in range(count)]
+
+
+@invariant("SLOT-004", races=True)
+async def test_concurrent_creates_take_consecutive_slots(world: World) -> None:
+    """Eight creates no entity rule refuses (new steps, waits, hooks), sent at once on one run
+    with the same ``eventCount`` (one snapshot), in three rounds: every one succeeds, their
+    events take distinct slots that continue the log without a gap, and the log then lists
+    exactly slots 1…n."""
+    run_id = await started_run(world)
+    for _ in range(RACE_ROUNDS):
+        held = len(await all_events(world, run_id))
+        params = make.create_params(SpecLine.LINE_5, event_count=held)
+        raced = await race(
+            [world.events.create(run_id, request, params) for request in _racing_requests(CONCURRENT_CREATES)]
+        )
+        refused = [outcome for outcome in raced.outcomes if isinstance(outcome, WorkflowError)]
+        if refused:
+            fail(
+                f"{CONCURRENT_CREATES} concurrent creates on one run all commit, none refused for its position",
+                f"refused {len(refused)}",
+                ("errors", [f"{error.name}: {error}" for error in refused]),
+            )
+        taken = sorted(_slot(event_in(result, "create", "SLOT-004")) for result in raced.results)
+        log = await all_events(world, run_id)
+        expected = list(range(held + 1, held + CONCURRENT_CREATES + 1))
+        if taken != expected or [_slot(event) for event in log] != list(range(1, len(log) + 1)):
+            fail(
+                f"{CONCURRENT_CREATES} concurrent creates after slot {held} take slots {expected[0]}…"
+                f"{expected[-1]}, one each, and the log lists slots 1…n",
+                f"gave them slots {taken}",
+                ("log", [(event.event_id, event.event_type) for event in log]),
+            )
+
+
+@invariant("SLOT-009")
+async def test_events_get_reads_the_slot_of_the_named_run(world: World) -> None:
+    """Three runs whose logs hold different events at the same slots: ``events.get(runId,
+    eventId)`` of every listed event of each run returns that run's event (its runId, type and
+    correlationId), and a slot id one run has and another lacks is not found in the other."""
+    first, second, short = await started_run(world), await started_run(world), await started_run(world)
+    step_id = await created_step(world, first)
+    await create(world, first, make.step_started(step_id))
+    await waiting_wait(world, first)
+    await live_hook(world, second)
+    await waiting_wait(world, second)
+    await created_step(world, second)
+    logs = {run_id: await all_events(world, run_id) for run_id in (first, second, short)}
+    for run_id, log in logs.items():
+        for listed in log:
+            got = await returns(world.events.get(run_id, listed.event_id), f"events.get of {listed.event_id}")
+            if (got.run_id, got.event_type, got.correlation_id) != (
+                run_id,
+                listed.event_type,
+                listed.correlation_id,
+            ):
+                fail(
+                    f"events.get({run_id!r}, {listed.event_id!r}) returns that run's "
+                    f"{listed.event_type}, the slot id being used by other runs too",
+                    "returned another event",
+                    ("listed", listed),
+                    ("got", got),
+                )
+    beyond = logs[first][len(logs[short])].event_id
+    await rejects(
+        world.events.get(short, beyond),
+        f"events.get({short!r}, {beyond!r}), a slot that run does not have (another run has)",
+    )
+
+
+def _client_noops() -> list[tuple[str, EventRequest]]:
+    """``noop`` as a careless client would send it: bare, sealed, with a correlationId."""
+    sealed = event_data.NoopData(sealed=True)
+    shapes: list[tuple[str, dict[str, object]]] = [
+        ("a bare noop", {}),
+        ("a noop with {sealed: true}", {"event_data": sealed}),
+        ("a noop with a correlationId", {"correlation_id": make.new_id("step"), "event_data": sealed}),
+    ]
+    return [
+        (label, make.careless(line5_events.RunStartedRequest, "noop", **fields)) for label, fields in shapes
+    ]
+
+
+@invariant("SLOT-011")
+async def test_client_noop_is_refused_and_stores_nothing(world: World) -> None:
+    """``events.create`` with eventType ``noop`` (bare, ``{sealed: true}``, with a correlationId)
+    on a running run is refused with ``WorkflowWorldError``; the log is unchanged and the run's
+    next accepted create takes the next slot. Sent with runId ``None`` it is refused too."""
+    run_id = await started_run(world)
+    await created_step(world, run_id)
+    for label, request in _client_noops():
+        before = _ids(await all_events(world, run_id))
+        await raises(WorkflowWorldError, world.events.create(run_id, request), f"{label} from a client")
+        after = await all_events(world, run_id)
+        if _ids(after) != before:
+            fail(
+                f"{label} from a client stores nothing",
+                "changed the log",
+                ("before", before),
+                ("after", [(event.event_id, event.event_type) for event in after]),
+            )
+        taken = _slot(event_in(await create(world, run_id, make.step_created(make.new_id("step"))), "", "STEP-001"))
+        if taken != len(before) + 1:
+            fail(
+                f"after {label} was refused, the next create takes slot {len(before) + 1}",
+                f"gave it slot {taken}",
+                ("log", [(event.event_id, event.event_type) for event in await all_events(world, run_id)]),
+            )
+    await raises(
+        WorkflowWorldError, world.events.create(None, _client_noops()[1][1]), "a noop with runId None"
+    )
+
+
+@invariant("SLOT-012")
+async def test_noop_events_are_fillers_of_v7_runs(world: World) -> None:
+    """Every ``noop`` in the logs the kit writes (runs at specVersion 6 and 7 with refused
+    creates among accepted ones, where a sealed log may fill positions, and runs holding every
+    event type) is in a run stored at specVersion 7 or more, has no correlationId and an
+    eventData that is absent or an object."""
+    run_ids = list(dict.fromkeys(entry.run_id for entry in await every_kind_of_event(world, line=SpecLine.LINE_5)))
+    for version in (6, 7):
+        result = await create(world, None, make_line5.run_created(spec_version=version))
+        run_id = event_in(result, "run_created", "RUN-001").run_id
+        await create(world, run_id, make.run_started())
+        step_id = await created_step(world, run_id)
+        for refused in (make.step_created(step_id), make.hook_received(make.new_id("hook"))):
+            await attempt(world.events.create(run_id, refused))
+            await created_step(world, run_id)
+        run_ids.append(run_id)
+    for run_id in run_ids:
+        noops = [event for event in await all_events(world, run_id) if event.event_type == "noop"]
+        if not noops:
+            continue
+        version = (await run_of(world, run_id)).spec_version
+        for noop in noops:
+            wire = noop.to_wire()
+            if (
+                not isinstance(version, int)
+                or version < 7
+                or "correlationId" in wire
+                or not isinstance(wire.get("eventData", {}), dict)
+            ):
+                fail(
+                    "a noop is only in runs at specVersion 7 or more, without correlationId, its "
+                    "eventData absent or an object",
+                    f"logged one in a run at specVersion {version}",
+                    ("noop", noop),
+                )
+
+
+@dataclass(frozen=True)
+class StaleWrite:
+    """A create sent with ``eventCount: held`` when the run's log already held ``logged``
+    events: what it returned (or raised), and the log right after."""
+
+    held: int
+    logged: int
+    outcome: EventResult | WorkflowError
+    log_after: list[Event]
+
+
+STALE_COUNTS = (1, 2, 5)
+"""How many events the out-of-date writers say they hold (each below the log's length)."""
+
+
+async def _stale_writes(world: World) -> tuple[str, list[StaleWrite]]:
+    """A run with eight events whose log another run interleaves with, then creates of every
+    kind no entity rule refuses, each with an ``eventCount`` of 1, 2 or 5 (out of date) and one
+    with the exact count; the run's id and the writes."""
+    run_id, other = await started_run(world), await started_run(world)
+    for _ in range(3):
+        await created_step(world, run_id)
+        await created_step(world, other)
+    await waiting_wait(world, run_id)
+    await live_hook(world, other)
+    writes: list[StaleWrite] = []
+    requests = _racing_requests(len(STALE_COUNTS) * 2)
+    counts = [*STALE_COUNTS, *STALE_COUNTS]
+    for held, request in zip(counts, requests, strict=True):
+        logged = len(await all_events(world, run_id))
+        params = make.create_params(SpecLine.LINE_5, event_count=held)
+        outcome = await attempt(world.events.create(run_id, request, params))
+        writes.append(StaleWrite(held, logged, outcome, await all_events(world, run_id)))
+        await created_step(world, other)
+    logged = len(await all_events(world, run_id))
+    params = make.create_params(SpecLine.LINE_5, event_count=logged)
+    outcome = await attempt(world.events.create(run_id, make.step_created(make.new_id("step")), params))
+    writes.append(StaleWrite(logged, logged, outcome, await all_events(world, run_id)))
+    return run_id, writes
+
+
+def _committed(write: StaleWrite) -> tuple[EventResult, int]:
+    """The result of a stale write SLOT-005 judged, and the slot its event took."""
+    outcome = write.outcome
+    if isinstance(outcome, WorkflowError):
+        deviate(
+            f"a create with eventCount {write.held} (log at {write.logged})",
+            f"raised {outcome.name}: {outcome}",
+            "SLOT-005",
+        )
+    return outcome, _slot(event_in(outcome, "create", "SLOT-005"))
+
+
+@invariant("SLOT-005")
+async def test_out_of_date_writer_commits_at_the_next_free_slot(world: World) -> None:
+    """Creates of new steps, waits and hooks sent with an ``eventCount`` of 1, 2 or 5 while the
+    run holds more events (and one with the exact count) all commit, each at the slot after the
+    log's last: an out-of-date count is no conflict."""
+    for write in (await _stale_writes(world))[1]:
+        action = f"a create with eventCount {write.held} while the log holds {write.logged} events"
+        if isinstance(write.outcome, WorkflowError):
+            fail(f"{action} commits", f"raised {write.outcome.name}: {write.outcome}")
+        slot = _slot(event_in(write.outcome, "create", "SLOT-005"))
+        listed = [event.event_id for event in write.log_after]
+        if slot != write.logged + 1 or listed[-1:] != [write.outcome.event.event_id]:  # type: ignore[union-attr]
+            fail(
+                f"{action} commits at slot {write.logged + 1}, the next free one",
+                f"committed it at slot {slot}",
+                ("log", [(event.event_id, event.event_type) for event in write.log_after]),
+            )
+
+
+@invariant("SLOT-006")
+async def test_out_of_date_writer_is_told_what_it_skipped(world: World) -> None:
+    """A create with ``eventCount: n`` that commits at slot c > n+1 returns, in
+    ``events``, the run's events of slots n+1 … c−1 in slot order with ``hasMore: false``
+    (or an ascending part of them with ``hasMore: true``), as the log lists them."""
+    for write in (await _stale_writes(world))[1]:
+        result, slot = _committed(write)
+        if slot <= write.held + 1:
+            continue
+        expected = _ids(write.log_after[write.held : slot - 1])
+        shown = [] if result.events is MISSING else result.events
+        reported = [event.event_id for event in shown if event.run_id == result.event.run_id and 0 < _slot(event) < slot]  # type: ignore[union-attr]
+        complete = result.has_more is False and reported == expected
+        partial = (
+            result.has_more is True
+            and all(ident in expected for ident in reported)
+            and reported == sorted(reported, key=expected.index)
+        )
+        if result.events is MISSING or not (complete or partial):
+            fail(
+                f"a create with eventCount {write.held} committed at slot {slot} reports slots "
+                f"{write.held + 1}…{slot - 1} in order (all with hasMore: false, or part with hasMore: true)",
+                "reported otherwise",
+                ("expected ids", expected),
+                ("events", "(absent)" if result.events is MISSING else _ids(result.events)),
+                ("hasMore", result.has_more),
+            )
+
+
+@invariant("SLOT-007")
+async def test_report_holds_only_lower_slots_of_the_run(world: World) -> None:
+    """Every event a create with ``eventCount`` returns in ``events`` (out of date or exact,
+    while another run's log grows beside it) is an event of the same run at a slot below the
+    one the create committed."""
+    run_id, writes = await _stale_writes(world)
+    for write in writes:
+        result, slot = _committed(write)
+        shown = [] if result.events is MISSING else result.events
+        strays = [event for event in shown if event.run_id != run_id or not 0 < _slot(event) < slot]
+        if strays:
+            fail(
+                f"the events reported to a create with eventCount {write.held} (committed at slot "
+                f"{slot}) are this run's, below slot {slot}",
+                f"reported {len(strays)} others",
+                ("others", strays),
+            )

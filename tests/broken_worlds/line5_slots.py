@@ -1,0 +1,230 @@
+"""Broken Worlds for event identity by slots on the 5.x line (SLOT-002 to SLOT-012): slot
+allocators a backend author could plausibly write, each wrong in one way."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from contextvars import ContextVar
+from dataclasses import replace
+from datetime import datetime
+from itertools import count
+from typing import Any
+
+from conformance.checks.scenarios import JUDGED_BY
+from tests.broken_worlds.base import LineFiveBrokenWorld, Params
+from worldspec.errors import EntityConflictError, WorkflowError
+from worldspec.events import Event, EventRequest, EventResult
+from worldspec.line5 import events as line5_events
+from worldspec.line5.events import NoopEvent
+from worldspec.line5.slots import event_id_to_slot, slot_to_event_id
+from worldspec.wire_types import MISSING
+
+
+CLIENT_TYPES = frozenset(JUDGED_BY) | {"attr_set"}
+"""The event types a client may send: a request of another type fails the schema check, before
+a World loads the run or draws a slot."""
+
+
+def _past_the_schema(run_id: str | None, event: EventRequest, runs: dict[str, Any]) -> bool:
+    """Whether a refused ``event`` got as far as loading its (existing) run."""
+    return bool(run_id) and str(run_id) in runs and event.event_type in CLIENT_TYPES
+
+
+def _moved(event: Event, slot: int) -> Event:
+    return event.model_copy(update={"event_id": slot_to_event_id(slot)})
+
+
+class OneSlotSequenceForAllRuns(LineFiveBrokenWorld, breaks={"SLOT-002"}, only="slots"):
+    """Numbers events from one sequence shared by every run (a single ``SERIAL`` column), so
+    ids are unique World-wide but each run's slots have gaps wherever another run wrote."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        storage = self.memory_events._storage
+        context = storage.context
+        shared = count(1)
+
+        def context_with_one_sequence(now: datetime, occurred_at: datetime | None = None) -> Any:
+            return replace(context(now, occurred_at), new_event_id=lambda _run_id: slot_to_event_id(next(shared)))
+
+        storage.context = context_with_one_sequence  # type: ignore[method-assign]
+
+
+class RefusalBurnsASlot(LineFiveBrokenWorld, breaks={"SLOT-003"}, only="slots"):
+    """Draws the slot from the run's counter as soon as the run is loaded, before the entity
+    checks, and never gives it back: every refused create on an existing run (a missing hook or
+    wait, a finished step, a duplicate) leaves a hole that the next accepted event skips."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.burnt: Counter[str] = Counter()
+        storage = self.memory_events._storage
+        commit = storage.commit
+
+        async def commit_past_the_burnt_slots(outcome: Any, now: datetime) -> None:
+            burnt = self.burnt[outcome.run_id]
+            if burnt:
+                outcome.events = [self._past(event, burnt) for event in outcome.events]
+                shown = outcome.result.get("event")
+                if shown is not None:
+                    outcome.result["event"] = self._past(shown, burnt)
+            await commit(outcome, now)
+
+        storage.commit = commit_past_the_burnt_slots
+
+    @staticmethod
+    def _past(event: Event, burnt: int) -> Event:
+        slot = event_id_to_slot(event.event_id)
+        return event if slot is None else _moved(event, slot + burnt)
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        try:
+            return await super().on_create(run_id, event, params)
+        except WorkflowError:
+            if _past_the_schema(run_id, event, self.state.runs):
+                self.burnt[str(run_id)] += 1
+            raise
+
+
+_PEEKED: ContextVar[int | None] = ContextVar("peeked_slot", default=None)
+
+
+class SlotFromAPeekBeforeTheInsert(LineFiveBrokenWorld, breaks={"SLOT-004"}, only="slots"):
+    """Reads the run's highest slot, then inserts at the one after in a separate statement
+    (no lock between): alone it is right, but two creates on one run at once read the same
+    slot, and the second insert fails on the ``(runId, eventId)`` key with
+    ``EntityConflictError``."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        storage = self.memory_events._storage
+        commit = storage.commit
+
+        async def commit_at_the_peeked_slot(outcome: Any, now: datetime) -> None:
+            peeked = _PEEKED.get()
+            if peeked is not None:
+                outcome.events = [_moved(event, peeked + 1 + i) for i, event in enumerate(outcome.events)]
+                taken = {stored.event_id for stored in self.state.events.get(outcome.run_id, [])}
+                if any(event.event_id in taken for event in outcome.events):
+                    raise EntityConflictError(f"duplicate key (runId, eventId) in run {outcome.run_id}")
+                shown = outcome.result.get("event")
+                if shown is not None:
+                    outcome.result["event"] = next(e for e in outcome.events if e.event_type == shown.event_type)
+            await commit(outcome, now)
+
+        storage.commit = commit_at_the_peeked_slot
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        log = self.state.events.get(str(run_id)) if run_id else None
+        token = _PEEKED.set(len(log) if log else None)
+        try:
+            await asyncio.sleep(0)
+            return await super().on_create(run_id, event, params)
+        finally:
+            _PEEKED.reset(token)
+
+
+class GetEventIgnoresRunId(LineFiveBrokenWorld, breaks={"SLOT-009"}, only="slots"):
+    """Looks an event up by its eventId alone (the key it had on the 4.x line, where ids were
+    ULIDs): with slot ids, ``events.get(runId, 'evnt_…03')`` returns slot 3 of the oldest run
+    that has one."""
+
+    async def on_get_event(self, run_id: str, event_id: str, **options: Any) -> Event:
+        for other in self.state.events:
+            if any(stored.event_id == event_id for stored in self.state.events[other]):
+                return await super().on_get_event(other, event_id, **options)
+        return await super().on_get_event(run_id, event_id, **options)
+
+
+class StoresClientNoop(LineFiveBrokenWorld, breaks={"SLOT-011"}, may_break={"LIN-001"}):
+    """Has a ``noop`` branch for its own sealed-log filler and lets a client's ``noop`` through
+    it: the filler is stored at the next slot and returned."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        if event.event_type != "noop" or not run_id or run_id not in self.state.runs:
+            return await super().on_create(run_id, event, params)
+        log = self.state.events[run_id]
+        filler = NoopEvent(run_id=run_id, event_id=slot_to_event_id(len(log) + 1), created_at=self.clock(), spec_version=7)
+        log.append(filler)
+        return line5_events.EventResult(event=filler)  # type: ignore[return-value]
+
+
+class SealsEveryRunWithTheRefusedId(LineFiveBrokenWorld, breaks={"SLOT-012"}, only="slots"):
+    """A sealed log that fills the position of each refused create with a ``noop`` (as it may),
+    but copies the refused request's correlationId onto it, and does so in runs at
+    specVersion 6 too, whose readers do not know ``noop``."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.worldspec_capabilities = replace(self.worldspec_capabilities, sealed_log=True)
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        try:
+            return await super().on_create(run_id, event, params)
+        except WorkflowError:
+            if run_id and _past_the_schema(run_id, event, self.state.runs):
+                log = self.state.events[run_id]
+                correlation_id = getattr(event, "correlation_id", MISSING)
+                log.append(
+                    NoopEvent(
+                        run_id=run_id,
+                        event_id=slot_to_event_id(len(log) + 1),
+                        created_at=self.clock(),
+                        correlation_id=correlation_id,
+                        spec_version=7,
+                    )
+                )
+            raise
+
+
+class EventCountAsVersionCheck(LineFiveBrokenWorld, breaks={"SLOT-004", "SLOT-005"}, only="slots"):
+    """Treats ``eventCount`` as an optimistic-concurrency token (the 4.x habit of a
+    compare-and-set): a create whose writer holds fewer events than the log is refused with
+    ``EntityConflictError`` instead of bumped to the next free slot."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        held = getattr(params, "event_count", MISSING)
+        logged = len(self.state.events.get(str(run_id), [])) if run_id else 0
+        if held is not MISSING and logged and held != logged:
+            raise EntityConflictError(f"run {run_id} has {logged} events, the writer holds {held}")
+        return await super().on_create(run_id, event, params)
+
+
+class _RewritesReports(LineFiveBrokenWorld):
+    """Builds the skipped-slot report (v7 §5.4 item 1) from the slots ``reported`` returns."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        storage = self.memory_events._storage
+
+        def report(result: Any, params: Any, resolve: Any) -> dict[str, Any] | None:
+            event, held = result.get("event"), params.event_count
+            if event is None or held is MISSING:
+                return None
+            committed = event_id_to_slot(event.event_id) or 0
+            if committed <= held + 1:
+                return None
+            log = self.state.events[event.run_id]
+            return {"events": self.reported(log, int(held), committed), "cursor": None, "has_more": False}
+
+        storage._report = report
+
+    def reported(self, log: list[Event], held: int, committed: int) -> list[Event]:
+        raise NotImplementedError("a _RewritesReports World says which events it reports")
+
+
+class ReportStartsOneSlotLate(_RewritesReports, breaks={"SLOT-006"}, only="slots"):
+    """Reports from slot ``eventCount + 2`` (it counts slots from 0 and then adds one): the
+    first event the writer missed is never reported, yet ``hasMore`` says the report is whole."""
+
+    def reported(self, log: list[Event], held: int, committed: int) -> list[Event]:
+        return log[held + 1 : committed - 1]
+
+
+class ReportIncludesTheCommittedEvent(_RewritesReports, breaks={"SLOT-007"}, only="slots"):
+    """Reports the slots from ``eventCount + 1`` through the one just committed (an inclusive
+    upper bound), so the writer is handed its own event as one it missed."""
+
+    def reported(self, log: list[Event], held: int, committed: int) -> list[Event]:
+        return log[held:committed]
