@@ -5,13 +5,16 @@ commit at the next free slot and are told what they skipped; slot ids repeat acr
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+import asyncio
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from conformance.catalogue.marker import invariant
 from conformance.checks import make, make_line5
+from conformance.checks.backdoor import backdoor
 from conformance.checks.event_kinds import every_kind_of_event
-from conformance.checks.expect import deviate, fail, raises, rejects, returns, setup
+from conformance.checks.expect import deviate, fail, raises, rejects, returns
 from conformance.checks.reads import all_events, run_of
 from conformance.checks.scenarios import (
     attempt,
@@ -24,7 +27,10 @@ from conformance.checks.scenarios import (
     started_run,
     waiting_wait,
 )
-from conformance.world.capabilities import declares_on_line_5
+from conformance.reporting.records import Evidence
+from conformance.world.capabilities import capabilities_of, declares_on_line_5
+from conformance.world.recorder import concurrently
+from worldspec.capabilities import Capability
 from worldspec.errors import WorkflowError, WorkflowWorldError
 from worldspec.events import Event, EventRequest, EventResult
 from worldspec.line5 import event_data
@@ -32,6 +38,7 @@ from worldspec.line5 import events as line5_events
 from worldspec.line5.capabilities import Capability as LineFiveCapability
 from worldspec.line5.slots import event_id_to_slot
 from worldspec.lines import SpecLine
+from worldspec.pagination import PaginationOptions
 from worldspec.protocol import World
 from worldspec.wire_types import MISSING
 
@@ -45,6 +52,11 @@ def _slot(event: Event) -> int:
     return event_id_to_slot(event.event_id) or 0
 
 
+def _is_noop(event: Event) -> bool:
+    """Whether ``event`` is a sealed log's filler (a type the 4.x event models lack)."""
+    return str(event.event_type) == "noop"
+
+
 def _ids(events: Sequence[Event]) -> list[str]:
     return [event.event_id for event in events]
 
@@ -55,16 +67,14 @@ def _seals(world: World) -> bool:
     return declares_on_line_5(world, LineFiveCapability.SEALED_LOG)
 
 
-def _line5(**fields: object) -> line5_events.CreateEventParams:
-    return line5_events.CreateEventParams(**fields)  # type: ignore[arg-type]
-
-
 @invariant("SLOT-002")
 async def test_runs_fill_slots_one_to_n(world: World) -> None:
     """The logs of runs holding every event type, of a resilient start, and of runs created at
     specVersion 6 and 7, read ascending in pages of 2 and of 100, hold slots 1, 2, …, n in that
     order, and slot 1 is the ``run_created``."""
-    run_ids = list(dict.fromkeys(entry.run_id for entry in await every_kind_of_event(world, line=SpecLine.LINE_5)))
+    run_ids = list(
+        dict.fromkeys(entry.run_id for entry in await every_kind_of_event(world, line=SpecLine.LINE_5))
+    )
     resilient = make.new_id("wrun")
     await create(world, resilient, make_line5.resilient_run_started())
     run_ids.append(resilient)
@@ -99,11 +109,12 @@ async def _expect_next_slot(world: World, run_id: str, after: int, refused: str)
         return slot
     if _seals(world) and slot == after + 2:
         log = await all_events(world, run_id)
-        if len(log) >= after + 1 and log[after].event_type == "noop":
+        if len(log) >= after + 1 and _is_noop(log[after]):
             return slot
     fail(
         f"after {refused} was refused, the run's next accepted create takes the next slot, "
-        f"{after + 1}" + (" (or a noop fills it and the create takes the one after)" if _seals(world) else ""),
+        f"{after + 1}"
+        + (" (or a noop fills it and the create takes the one after)" if _seals(world) else ""),
         f"gave it slot {slot}",
         ("log", [(event.event_id, event.event_type) for event in await all_events(world, run_id)]),
     )
@@ -165,7 +176,8 @@ async def test_concurrent_creates_take_consecutive_slots(world: World) -> None:
         refused = [outcome for outcome in raced.outcomes if isinstance(outcome, WorkflowError)]
         if refused:
             fail(
-                f"{CONCURRENT_CREATES} concurrent creates on one run all commit, none refused for its position",
+                f"{CONCURRENT_CREATES} concurrent creates on one run all commit, none refused for its "
+                "position",
                 f"refused {len(refused)}",
                 ("errors", [f"{error.name}: {error}" for error in refused]),
             )
@@ -247,7 +259,9 @@ async def test_client_noop_is_refused_and_stores_nothing(world: World) -> None:
                 ("before", before),
                 ("after", [(event.event_id, event.event_type) for event in after]),
             )
-        taken = _slot(event_in(await create(world, run_id, make.step_created(make.new_id("step"))), "", "STEP-001"))
+        taken = _slot(
+            event_in(await create(world, run_id, make.step_created(make.new_id("step"))), "", "STEP-001")
+        )
         if taken != len(before) + 1:
             fail(
                 f"after {label} was refused, the next create takes slot {len(before) + 1}",
@@ -265,7 +279,9 @@ async def test_noop_events_are_fillers_of_v7_runs(world: World) -> None:
     creates among accepted ones, where a sealed log may fill positions, and runs holding every
     event type) is in a run stored at specVersion 7 or more, has no correlationId and an
     eventData that is absent or an object."""
-    run_ids = list(dict.fromkeys(entry.run_id for entry in await every_kind_of_event(world, line=SpecLine.LINE_5)))
+    run_ids = list(
+        dict.fromkeys(entry.run_id for entry in await every_kind_of_event(world, line=SpecLine.LINE_5))
+    )
     for version in (6, 7):
         result = await create(world, None, make_line5.run_created(spec_version=version))
         run_id = event_in(result, "run_created", "RUN-001").run_id
@@ -276,22 +292,22 @@ async def test_noop_events_are_fillers_of_v7_runs(world: World) -> None:
             await created_step(world, run_id)
         run_ids.append(run_id)
     for run_id in run_ids:
-        noops = [event for event in await all_events(world, run_id) if event.event_type == "noop"]
+        noops = [event for event in await all_events(world, run_id) if _is_noop(event)]
         if not noops:
             continue
-        version = (await run_of(world, run_id)).spec_version
+        run_version = (await run_of(world, run_id)).spec_version
         for noop in noops:
             wire = noop.to_wire()
             if (
-                not isinstance(version, int)
-                or version < 7
+                not isinstance(run_version, int)
+                or run_version < 7
                 or "correlationId" in wire
                 or not isinstance(wire.get("eventData", {}), dict)
             ):
                 fail(
                     "a noop is only in runs at specVersion 7 or more, without correlationId, its "
                     "eventData absent or an object",
-                    f"logged one in a run at specVersion {version}",
+                    f"logged one in a run at specVersion {run_version}",
                     ("noop", noop),
                 )
 
@@ -358,9 +374,9 @@ async def test_out_of_date_writer_commits_at_the_next_free_slot(world: World) ->
         action = f"a create with eventCount {write.held} while the log holds {write.logged} events"
         if isinstance(write.outcome, WorkflowError):
             fail(f"{action} commits", f"raised {write.outcome.name}: {write.outcome}")
-        slot = _slot(event_in(write.outcome, "create", "SLOT-005"))
-        listed = [event.event_id for event in write.log_after]
-        if slot != write.logged + 1 or listed[-1:] != [write.outcome.event.event_id]:  # type: ignore[union-attr]
+        committed = event_in(write.outcome, "create", "SLOT-005")
+        slot = _slot(committed)
+        if slot != write.logged + 1 or _ids(write.log_after)[-1:] != [committed.event_id]:
             fail(
                 f"{action} commits at slot {write.logged + 1}, the next free one",
                 f"committed it at slot {slot}",
@@ -373,13 +389,14 @@ async def test_out_of_date_writer_is_told_what_it_skipped(world: World) -> None:
     """A create with ``eventCount: n`` that commits at slot c > n+1 returns, in
     ``events``, the run's events of slots n+1 … c−1 in slot order with ``hasMore: false``
     (or an ascending part of them with ``hasMore: true``), as the log lists them."""
-    for write in (await _stale_writes(world))[1]:
+    run_id, writes = await _stale_writes(world)
+    for write in writes:
         result, slot = _committed(write)
         if slot <= write.held + 1:
             continue
         expected = _ids(write.log_after[write.held : slot - 1])
         shown = [] if result.events is MISSING else result.events
-        reported = [event.event_id for event in shown if event.run_id == result.event.run_id and 0 < _slot(event) < slot]  # type: ignore[union-attr]
+        reported = [event.event_id for event in shown if event.run_id == run_id and 0 < _slot(event) < slot]
         complete = result.has_more is False and reported == expected
         partial = (
             result.has_more is True
@@ -414,3 +431,135 @@ async def test_report_holds_only_lower_slots_of_the_run(world: World) -> None:
                 f"reported {len(strays)} others",
                 ("others", strays),
             )
+
+
+def _appended_to_any_run() -> list[EventRequest]:
+    """Events of every kind for one run, in an order a runtime writes them; a legacy run
+    refuses some (v7 §6.1), which is no matter here."""
+    step_id, hook_id, wait_id = make.new_id("step"), make.new_id("hook"), make.new_id("wait")
+    return [
+        make.run_started(),
+        make.step_created(step_id),
+        make.step_started(step_id),
+        make.step_completed(step_id),
+        make.hook_created(hook_id, make.token()),
+        make.hook_received(hook_id),
+        make.wait_created(wait_id, from_now(3600)),
+        make.wait_completed(wait_id),
+        make.run_completed(),
+    ]
+
+
+def _seeded_ulid_run() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A running run as a World at spec 3 stored it (``Backdoor.seed_legacy_run``): its
+    ``run_created`` and ``run_started`` named by ULID event ids."""
+    run_id, stamp = make.new_id("wrun"), 1_700_000_000_000
+    data = {"deploymentId": make.DEPLOYMENT_ID, "workflowName": make.workflow_name()}
+    run = {"runId": run_id, "status": "running", "specVersion": 3, "createdAt": stamp, "updatedAt": stamp}
+    run.update(data, startedAt=stamp)
+    base = {"runId": run_id, "specVersion": 3}
+    events = [
+        {
+            **base,
+            "eventId": make.new_id("evnt"),
+            "eventType": "run_created",
+            "eventData": data,
+            "createdAt": stamp,
+        },
+        {**base, "eventId": make.new_id("evnt"), "eventType": "run_started", "createdAt": stamp + 1},
+    ]
+    return run, events
+
+
+def _schemes(log: Sequence[Event]) -> set[str]:
+    return {"slot" if event_id_to_slot(event.event_id) else "ULID" for event in log}
+
+
+@invariant("SLOT-010")
+async def test_a_run_keeps_one_id_scheme(world: World, world_evidence: Evidence) -> None:
+    """Runs created at specVersion 1, 2, 3, 5, 6 and 7, each then sent events of every kind
+    (those a legacy run refuses included), name all their events by one scheme, slots for 6 and
+    7. Where the World has a backdoor (``legacy_seeding``): a run stored with ULID event ids at
+    spec 3 keeps them, and the events it is then sent get ULID ids too."""
+    for version in (1, 2, 3, 5, 6, 7):
+        result = await create(world, None, make_line5.run_created(spec_version=version))
+        run_id = event_in(result, "run_created", "RUN-001").run_id
+        for request in _appended_to_any_run():
+            await attempt(world.events.create(run_id, request))
+        log = await all_events(world, run_id)
+        schemes = _schemes(log)
+        if len(schemes) != 1 or (version >= 6 and schemes != {"slot"}):
+            fail(
+                f"a run created at specVersion {version} names every event by one scheme"
+                + (" (slots)" if version >= 6 else " (slots or ULIDs)"),
+                f"used {sorted(schemes)}",
+                ("log", [(event.event_id, event.event_type) for event in log]),
+            )
+    if not capabilities_of(world).has(Capability.LEGACY_SEEDING):
+        world_evidence.notes.append("not judged: a run stored with ULID event ids (no backdoor)")
+        return
+    run, stored = _seeded_ulid_run()
+    await backdoor(world).seed_legacy_run(run, stored)
+    for request in _appended_to_any_run()[1:-1]:
+        await attempt(world.events.create(str(run["runId"]), request))
+    log = await all_events(world, str(run["runId"]))
+    if len(log) <= len(stored):
+        deviate("events sent to a run stored at spec 3", "accepted none of them", "LEG-105", ("log", log))
+    kept = [event.event_id for event in log][: len(stored)] == [event["eventId"] for event in stored]
+    if not kept or _schemes(log) != {"ULID"}:
+        fail(
+            "a run stored with ULID event ids keeps them, and the events it is sent get ULIDs",
+            "logged otherwise",
+            ("stored", [(event["eventId"], event["eventType"]) for event in stored]),
+            ("log", [(event.event_id, event.event_type) for event in log]),
+        )
+
+
+MAX_READS = 500
+"""How many reads a reader of SLOT-008 makes at most while the writers run (a bound for a World
+whose creates never end; readers stop as soon as the writers are done)."""
+
+
+async def _read_beside_writes(world: World, run_id: str, writing: asyncio.Event) -> list[list[int]]:
+    """Read the run's log (one page, and in pages of 2) until the writers are done; the slots
+    each read showed."""
+    seen: list[list[int]] = []
+    for _ in range(MAX_READS):
+        if writing.is_set():
+            break
+        page = await world.events.list(run_id, pagination=PaginationOptions(limit=1000, sort_order="asc"))
+        seen.append([_slot(event) for event in page.data])
+        seen.append([_slot(event) for event in await all_events(world, run_id, page_size=2)])
+        await asyncio.sleep(0)
+    return seen
+
+
+async def _write_at_once(world: World, run_id: str, done: asyncio.Event) -> None:
+    """Send eight creates no entity rule refuses at once on ``run_id``; set ``done`` when all
+    have answered."""
+    requests = _racing_requests(CONCURRENT_CREATES)
+    await asyncio.gather(*(attempt(world.events.create(run_id, request)) for request in requests))
+    done.set()
+
+
+@invariant("SLOT-008", races=True)
+async def test_reads_beside_writes_show_a_prefix(world: World) -> None:
+    """While eight creates run at once on one run (three rounds), two readers list its log over
+    and over (whole, and in pages of 2): every listing holds slots 1…k with none missing, never
+    a slot whose lower neighbour is still empty."""
+    run_id = await started_run(world)
+    for _ in range(RACE_ROUNDS):
+        done = asyncio.Event()
+
+        with concurrently():
+            _, *reads = await asyncio.gather(
+                _write_at_once(world, run_id, done),
+                _read_beside_writes(world, run_id, done),
+                _read_beside_writes(world, run_id, done),
+            )
+        for slots in (listing for reader in reads for listing in reader):
+            if slots != list(range(1, len(slots) + 1)):
+                fail(
+                    "a listing made while creates run shows a prefix of the log: slots 1…k, none missing",
+                    f"listed slots {slots}",
+                )

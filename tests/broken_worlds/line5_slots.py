@@ -13,13 +13,13 @@ from typing import Any
 
 from conformance.checks.scenarios import JUDGED_BY
 from tests.broken_worlds.base import LineFiveBrokenWorld, Params
-from worldspec.errors import EntityConflictError, WorkflowError
+from worldspec.errors import EntityConflictError, WorkflowError, WorkflowWorldError
 from worldspec.events import Event, EventRequest, EventResult
 from worldspec.line5 import events as line5_events
 from worldspec.line5.events import NoopEvent
 from worldspec.line5.slots import event_id_to_slot, slot_to_event_id
+from worldspec.pagination import PaginatedResponse
 from worldspec.wire_types import MISSING
-
 
 CLIENT_TYPES = frozenset(JUDGED_BY) | {"attr_set"}
 """The event types a client may send: a request of another type fails the schema check, before
@@ -35,7 +35,9 @@ def _moved(event: Event, slot: int) -> Event:
     return event.model_copy(update={"event_id": slot_to_event_id(slot)})
 
 
-class OneSlotSequenceForAllRuns(LineFiveBrokenWorld, breaks={"SLOT-002"}, only="slots"):
+class OneSlotSequenceForAllRuns(
+    LineFiveBrokenWorld, breaks={"SLOT-002", "SLOT-005", "SLOT-006", "SLOT-007"}, only="slots"
+):
     """Numbers events from one sequence shared by every run (a single ``SERIAL`` column), so
     ids are unique World-wide but each run's slots have gaps wherever another run wrote."""
 
@@ -46,7 +48,9 @@ class OneSlotSequenceForAllRuns(LineFiveBrokenWorld, breaks={"SLOT-002"}, only="
         shared = count(1)
 
         def context_with_one_sequence(now: datetime, occurred_at: datetime | None = None) -> Any:
-            return replace(context(now, occurred_at), new_event_id=lambda _run_id: slot_to_event_id(next(shared)))
+            return replace(
+                context(now, occurred_at), new_event_id=lambda _run_id: slot_to_event_id(next(shared))
+            )
 
         storage.context = context_with_one_sequence  # type: ignore[method-assign]
 
@@ -110,7 +114,9 @@ class SlotFromAPeekBeforeTheInsert(LineFiveBrokenWorld, breaks={"SLOT-004"}, onl
                     raise EntityConflictError(f"duplicate key (runId, eventId) in run {outcome.run_id}")
                 shown = outcome.result.get("event")
                 if shown is not None:
-                    outcome.result["event"] = next(e for e in outcome.events if e.event_type == shown.event_type)
+                    outcome.result["event"] = next(
+                        e for e in outcome.events if e.event_type == shown.event_type
+                    )
             await commit(outcome, now)
 
         storage.commit = commit_at_the_peeked_slot
@@ -145,7 +151,9 @@ class StoresClientNoop(LineFiveBrokenWorld, breaks={"SLOT-011"}, may_break={"LIN
         if event.event_type != "noop" or not run_id or run_id not in self.state.runs:
             return await super().on_create(run_id, event, params)
         log = self.state.events[run_id]
-        filler = NoopEvent(run_id=run_id, event_id=slot_to_event_id(len(log) + 1), created_at=self.clock(), spec_version=7)
+        filler = NoopEvent(
+            run_id=run_id, event_id=slot_to_event_id(len(log) + 1), created_at=self.clock(), spec_version=7
+        )
         log.append(filler)
         return line5_events.EventResult(event=filler)  # type: ignore[return-value]
 
@@ -228,3 +236,45 @@ class ReportIncludesTheCommittedEvent(_RewritesReports, breaks={"SLOT-007"}, onl
 
     def reported(self, log: list[Event], held: int, committed: int) -> list[Event]:
         return log[held:committed]
+
+
+class SlotsForEveryRun(LineFiveBrokenWorld, breaks={"SLOT-010"}, only="slots"):
+    """Names every new event by its slot, also in a run a 4.x World stored with ULID event ids:
+    such a run's log then mixes ULIDs and slot ids (and lists in the wrong order)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.memory_events._storage.state.uses_slots = lambda _run_id: True  # type: ignore[method-assign]
+
+
+class PublishesSlotsOutOfOrder(LineFiveBrokenWorld, breaks={"SLOT-008"}, only="slots"):
+    """Draws each slot under a lock, then writes the event outside it (a file per event, as a
+    filesystem World does), and lists whatever files exist: a writer slow to write slot k
+    leaves a listing with slot k+1 and a hole at k. Here every even slot is slow to appear."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.unwritten: set[str] = set()
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        committed = result.event
+        if committed is MISSING or (event_id_to_slot(committed.event_id) or 1) % 2:
+            return result
+        key = f"{committed.run_id}/{committed.event_id}"
+        self.unwritten.add(key)
+        try:
+            await asyncio.sleep(0.005)
+        finally:
+            self.unwritten.discard(key)
+        return result
+
+    async def on_list_events(self, run_id: str, **options: Any) -> PaginatedResponse[Event]:
+        found = await super().on_list_events(run_id, **options)
+        written = [event for event in found.data if f"{run_id}/{event.event_id}" not in self.unwritten]
+        return found.model_copy(update={"data": written})
+
+    async def on_get_event(self, run_id: str, event_id: str, **options: Any) -> Event:
+        if f"{run_id}/{event_id}" in self.unwritten:
+            raise WorkflowWorldError(f'Event "{event_id}" not found in run "{run_id}"', status=404)
+        return await super().on_get_event(run_id, event_id, **options)
