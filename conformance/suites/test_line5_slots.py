@@ -1,13 +1,11 @@
-"""Event identity by slots on the 5.x line (world-contract-v7.md §2.6, §2.7, §5.4, §8): a run's
-events fill slots 1 to n; a refused create takes none; concurrent and out-of-date writers
-commit at the next free slot and are told what they skipped; slot ids repeat across runs;
-``noop`` is the World's own filler, never a client's."""
+"""Event identity by slots on the 5.x line (world-contract-v7.md §2.6, §2.7): a run's events fill
+slots 1 to n; a refused create takes none; slot ids repeat across runs and a run keeps one id
+scheme; ``noop`` is the World's own filler, never a client's. The writers that race or fall
+behind are judged in ``test_line5_slot_writers``."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from conformance.catalogue.marker import invariant
@@ -23,42 +21,26 @@ from conformance.checks.scenarios import (
     event_in,
     from_now,
     live_hook,
-    race,
     started_run,
     waiting_wait,
 )
+from conformance.checks.slots import dense_log, ids, slot_of
 from conformance.reporting.records import Evidence
 from conformance.world.capabilities import capabilities_of, declares_on_line_5
-from conformance.world.recorder import concurrently
 from worldspec.capabilities import Capability
 from worldspec.errors import WorkflowError, WorkflowWorldError
-from worldspec.events import Event, EventRequest, EventResult
+from worldspec.events import Event, EventRequest
 from worldspec.line5 import event_data
 from worldspec.line5 import events as line5_events
 from worldspec.line5.capabilities import Capability as LineFiveCapability
-from worldspec.line5.slots import event_id_to_slot
+from worldspec.line5.slots import SLOT_EVENT_ID_PATTERN
 from worldspec.lines import SpecLine
-from worldspec.pagination import PaginationOptions
 from worldspec.protocol import World
-from worldspec.wire_types import MISSING
-
-CONCURRENT_CREATES = 8
-"""How many creates SLOT-004 sends at once on one run."""
-RACE_ROUNDS = 3
-
-
-def _slot(event: Event) -> int:
-    """The slot ``event`` names; 0 for an id that names none (SLOT-001 judges the format)."""
-    return event_id_to_slot(event.event_id) or 0
 
 
 def _is_noop(event: Event) -> bool:
     """Whether ``event`` is a sealed log's filler (a type the 4.x event models lack)."""
     return str(event.event_type) == "noop"
-
-
-def _ids(events: Sequence[Event]) -> list[str]:
-    return [event.event_id for event in events]
 
 
 def _seals(world: World) -> bool:
@@ -88,7 +70,7 @@ async def test_runs_fill_slots_one_to_n(world: World) -> None:
     for run_id in run_ids:
         for page_size in (2, 100):
             log = await all_events(world, run_id, page_size=page_size)
-            slots = [_slot(event) for event in log]
+            slots = [slot_of(event) for event in log]
             if slots != list(range(1, len(log) + 1)) or not log or log[0].event_type != "run_created":
                 fail(
                     f"the log of run {run_id}, listed in pages of {page_size}, holds slots 1…n in order, "
@@ -104,7 +86,7 @@ async def _expect_next_slot(world: World, run_id: str, after: int, refused: str)
     Returns the slot it took."""
     step_id = make.new_id("step")
     result = await create(world, run_id, make.step_created(step_id))
-    slot = _slot(event_in(result, "step_created", "STEP-001"))
+    slot = slot_of(event_in(result, "step_created", "STEP-001"))
     if slot == after + 1:
         return slot
     if _seals(world) and slot == after + 2:
@@ -133,7 +115,7 @@ async def test_a_refused_create_takes_no_slot(world: World) -> None:
     await create(world, run_id, make.step_completed(done))
     hook_id, _ = await live_hook(world, run_id)
     wait_id = await waiting_wait(world, run_id)
-    last = len(await all_events(world, run_id))
+    last = len(await dense_log(world, run_id))
     refusals: list[tuple[str, EventRequest, str]] = [
         ("a second run_created for the run's id", make.run_created(), "RUN-004"),
         ("a duplicate step_created", make.step_created(done), "STEP-002"),
@@ -148,49 +130,6 @@ async def test_a_refused_create_takes_no_slot(world: World) -> None:
         if not isinstance(outcome, WorkflowError):
             deviate(refused, "accepted it", judged_by, ("result", outcome))
         last = await _expect_next_slot(world, run_id, last, refused)
-
-
-def _racing_requests(count: int) -> list[EventRequest]:
-    """``count`` creates no entity rule refuses on a running run: new steps, waits and hooks."""
-    builders: list[Callable[[], EventRequest]] = [
-        lambda: make.step_created(make.new_id("step")),
-        lambda: make.wait_created(make.new_id("wait"), from_now(3600)),
-        lambda: make.hook_created(make.new_id("hook"), make.token()),
-    ]
-    return [builders[index % len(builders)]() for index in range(count)]
-
-
-@invariant("SLOT-004", races=True)
-async def test_concurrent_creates_take_consecutive_slots(world: World) -> None:
-    """Eight creates no entity rule refuses (new steps, waits, hooks), sent at once on one run
-    with the same ``eventCount`` (one snapshot), in three rounds: every one succeeds, their
-    events take distinct slots that continue the log without a gap, and the log then lists
-    exactly slots 1…n."""
-    run_id = await started_run(world)
-    for _ in range(RACE_ROUNDS):
-        held = len(await all_events(world, run_id))
-        params = make.create_params(SpecLine.LINE_5, event_count=held)
-        raced = await race(
-            [world.events.create(run_id, request, params) for request in _racing_requests(CONCURRENT_CREATES)]
-        )
-        refused = [outcome for outcome in raced.outcomes if isinstance(outcome, WorkflowError)]
-        if refused:
-            fail(
-                f"{CONCURRENT_CREATES} concurrent creates on one run all commit, none refused for its "
-                "position",
-                f"refused {len(refused)}",
-                ("errors", [f"{error.name}: {error}" for error in refused]),
-            )
-        taken = sorted(_slot(event_in(result, "create", "SLOT-004")) for result in raced.results)
-        log = await all_events(world, run_id)
-        expected = list(range(held + 1, held + CONCURRENT_CREATES + 1))
-        if taken != expected or [_slot(event) for event in log] != list(range(1, len(log) + 1)):
-            fail(
-                f"{CONCURRENT_CREATES} concurrent creates after slot {held} take slots {expected[0]}…"
-                f"{expected[-1]}, one each, and the log lists slots 1…n",
-                f"gave them slots {taken}",
-                ("log", [(event.event_id, event.event_type) for event in log]),
-            )
 
 
 @invariant("SLOT-009")
@@ -249,17 +188,17 @@ async def test_client_noop_is_refused_and_stores_nothing(world: World) -> None:
     run_id = await started_run(world)
     await created_step(world, run_id)
     for label, request in _client_noops():
-        before = _ids(await all_events(world, run_id))
+        before = ids(await dense_log(world, run_id))
         await raises(WorkflowWorldError, world.events.create(run_id, request), f"{label} from a client")
         after = await all_events(world, run_id)
-        if _ids(after) != before:
+        if ids(after) != before:
             fail(
                 f"{label} from a client stores nothing",
                 "changed the log",
                 ("before", before),
                 ("after", [(event.event_id, event.event_type) for event in after]),
             )
-        taken = _slot(
+        taken = slot_of(
             event_in(await create(world, run_id, make.step_created(make.new_id("step"))), "", "STEP-001")
         )
         if taken != len(before) + 1:
@@ -312,127 +251,6 @@ async def test_noop_events_are_fillers_of_v7_runs(world: World) -> None:
                 )
 
 
-@dataclass(frozen=True)
-class StaleWrite:
-    """A create sent with ``eventCount: held`` when the run's log already held ``logged``
-    events: what it returned (or raised), and the log right after."""
-
-    held: int
-    logged: int
-    outcome: EventResult | WorkflowError
-    log_after: list[Event]
-
-
-STALE_COUNTS = (1, 2, 5)
-"""How many events the out-of-date writers say they hold (each below the log's length)."""
-
-
-async def _stale_writes(world: World) -> tuple[str, list[StaleWrite]]:
-    """A run with eight events whose log another run interleaves with, then creates of every
-    kind no entity rule refuses, each with an ``eventCount`` of 1, 2 or 5 (out of date) and one
-    with the exact count; the run's id and the writes."""
-    run_id, other = await started_run(world), await started_run(world)
-    for _ in range(3):
-        await created_step(world, run_id)
-        await created_step(world, other)
-    await waiting_wait(world, run_id)
-    await live_hook(world, other)
-    writes: list[StaleWrite] = []
-    requests = _racing_requests(len(STALE_COUNTS) * 2)
-    counts = [*STALE_COUNTS, *STALE_COUNTS]
-    for held, request in zip(counts, requests, strict=True):
-        logged = len(await all_events(world, run_id))
-        params = make.create_params(SpecLine.LINE_5, event_count=held)
-        outcome = await attempt(world.events.create(run_id, request, params))
-        writes.append(StaleWrite(held, logged, outcome, await all_events(world, run_id)))
-        await created_step(world, other)
-    logged = len(await all_events(world, run_id))
-    params = make.create_params(SpecLine.LINE_5, event_count=logged)
-    outcome = await attempt(world.events.create(run_id, make.step_created(make.new_id("step")), params))
-    writes.append(StaleWrite(logged, logged, outcome, await all_events(world, run_id)))
-    return run_id, writes
-
-
-def _committed(write: StaleWrite) -> tuple[EventResult, int]:
-    """The result of a stale write SLOT-005 judged, and the slot its event took."""
-    outcome = write.outcome
-    if isinstance(outcome, WorkflowError):
-        deviate(
-            f"a create with eventCount {write.held} (log at {write.logged})",
-            f"raised {outcome.name}: {outcome}",
-            "SLOT-005",
-        )
-    return outcome, _slot(event_in(outcome, "create", "SLOT-005"))
-
-
-@invariant("SLOT-005")
-async def test_out_of_date_writer_commits_at_the_next_free_slot(world: World) -> None:
-    """Creates of new steps, waits and hooks sent with an ``eventCount`` of 1, 2 or 5 while the
-    run holds more events (and one with the exact count) all commit, each at the slot after the
-    log's last: an out-of-date count is no conflict."""
-    for write in (await _stale_writes(world))[1]:
-        action = f"a create with eventCount {write.held} while the log holds {write.logged} events"
-        if isinstance(write.outcome, WorkflowError):
-            fail(f"{action} commits", f"raised {write.outcome.name}: {write.outcome}")
-        committed = event_in(write.outcome, "create", "SLOT-005")
-        slot = _slot(committed)
-        if slot != write.logged + 1 or _ids(write.log_after)[-1:] != [committed.event_id]:
-            fail(
-                f"{action} commits at slot {write.logged + 1}, the next free one",
-                f"committed it at slot {slot}",
-                ("log", [(event.event_id, event.event_type) for event in write.log_after]),
-            )
-
-
-@invariant("SLOT-006")
-async def test_out_of_date_writer_is_told_what_it_skipped(world: World) -> None:
-    """A create with ``eventCount: n`` that commits at slot c > n+1 returns, in
-    ``events``, the run's events of slots n+1 … c−1 in slot order with ``hasMore: false``
-    (or an ascending part of them with ``hasMore: true``), as the log lists them."""
-    run_id, writes = await _stale_writes(world)
-    for write in writes:
-        result, slot = _committed(write)
-        if slot <= write.held + 1:
-            continue
-        expected = _ids(write.log_after[write.held : slot - 1])
-        shown = [] if result.events is MISSING else result.events
-        reported = [event.event_id for event in shown if event.run_id == run_id and 0 < _slot(event) < slot]
-        complete = result.has_more is False and reported == expected
-        partial = (
-            result.has_more is True
-            and all(ident in expected for ident in reported)
-            and reported == sorted(reported, key=expected.index)
-        )
-        if result.events is MISSING or not (complete or partial):
-            fail(
-                f"a create with eventCount {write.held} committed at slot {slot} reports slots "
-                f"{write.held + 1}…{slot - 1} in order (all with hasMore: false, or part with hasMore: true)",
-                "reported otherwise",
-                ("expected ids", expected),
-                ("events", "(absent)" if result.events is MISSING else _ids(result.events)),
-                ("hasMore", result.has_more),
-            )
-
-
-@invariant("SLOT-007")
-async def test_report_holds_only_lower_slots_of_the_run(world: World) -> None:
-    """Every event a create with ``eventCount`` returns in ``events`` (out of date or exact,
-    while another run's log grows beside it) is an event of the same run at a slot below the
-    one the create committed."""
-    run_id, writes = await _stale_writes(world)
-    for write in writes:
-        result, slot = _committed(write)
-        shown = [] if result.events is MISSING else result.events
-        strays = [event for event in shown if event.run_id != run_id or not 0 < _slot(event) < slot]
-        if strays:
-            fail(
-                f"the events reported to a create with eventCount {write.held} (committed at slot "
-                f"{slot}) are this run's, below slot {slot}",
-                f"reported {len(strays)} others",
-                ("others", strays),
-            )
-
-
 def _appended_to_any_run() -> list[EventRequest]:
     """Events of every kind for one run, in an order a runtime writes them; a legacy run
     refuses some (v7 §6.1), which is no matter here."""
@@ -472,7 +290,9 @@ def _seeded_ulid_run() -> tuple[dict[str, Any], list[dict[str, Any]]]:
 
 
 def _schemes(log: Sequence[Event]) -> set[str]:
-    return {"slot" if event_id_to_slot(event.event_id) else "ULID" for event in log}
+    """The id schemes of ``log``: ``slot`` for the ``evnt_0000000000…`` form (whichever number
+    it holds, SLOT-001 judges that), ``ULID`` for any other."""
+    return {"slot" if SLOT_EVENT_ID_PATTERN.match(event.event_id) else "ULID" for event in log}
 
 
 @invariant("SLOT-010")
@@ -513,53 +333,3 @@ async def test_a_run_keeps_one_id_scheme(world: World, world_evidence: Evidence)
             ("stored", [(event["eventId"], event["eventType"]) for event in stored]),
             ("log", [(event.event_id, event.event_type) for event in log]),
         )
-
-
-MAX_READS = 500
-"""How many reads a reader of SLOT-008 makes at most while the writers run (a bound for a World
-whose creates never end; readers stop as soon as the writers are done)."""
-
-
-async def _read_beside_writes(world: World, run_id: str, writing: asyncio.Event) -> list[list[int]]:
-    """Read the run's log (one page, and in pages of 2) until the writers are done; the slots
-    each read showed."""
-    seen: list[list[int]] = []
-    for _ in range(MAX_READS):
-        if writing.is_set():
-            break
-        page = await world.events.list(run_id, pagination=PaginationOptions(limit=1000, sort_order="asc"))
-        seen.append([_slot(event) for event in page.data])
-        seen.append([_slot(event) for event in await all_events(world, run_id, page_size=2)])
-        await asyncio.sleep(0)
-    return seen
-
-
-async def _write_at_once(world: World, run_id: str, done: asyncio.Event) -> None:
-    """Send eight creates no entity rule refuses at once on ``run_id``; set ``done`` when all
-    have answered."""
-    requests = _racing_requests(CONCURRENT_CREATES)
-    await asyncio.gather(*(attempt(world.events.create(run_id, request)) for request in requests))
-    done.set()
-
-
-@invariant("SLOT-008", races=True)
-async def test_reads_beside_writes_show_a_prefix(world: World) -> None:
-    """While eight creates run at once on one run (three rounds), two readers list its log over
-    and over (whole, and in pages of 2): every listing holds slots 1…k with none missing, never
-    a slot whose lower neighbour is still empty."""
-    run_id = await started_run(world)
-    for _ in range(RACE_ROUNDS):
-        done = asyncio.Event()
-
-        with concurrently():
-            _, *reads = await asyncio.gather(
-                _write_at_once(world, run_id, done),
-                _read_beside_writes(world, run_id, done),
-                _read_beside_writes(world, run_id, done),
-            )
-        for slots in (listing for reader in reads for listing in reader):
-            if slots != list(range(1, len(slots) + 1)):
-                fail(
-                    "a listing made while creates run shows a prefix of the log: slots 1…k, none missing",
-                    f"listed slots {slots}",
-                )

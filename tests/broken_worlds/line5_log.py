@@ -1,5 +1,5 @@
 """Broken Worlds for the event log of the 5.x line (SLOT-001, EVT-101, EVT-102, EVT-103, and
-slot density after a refused create, which the model, LIN-001, judges)."""
+slot density after a refused create, which SLOT-003 and the model, LIN-001, judge)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,14 @@
 """Broken Worlds for event identity by slots on the 5.x line (SLOT-002 to SLOT-012): slot
-allocators a backend author could plausibly write, each wrong in one way."""
+allocators a backend author could plausibly write, each wrong in one way.
+
+Most are judged on the slots family only (``only``): their bug also shows wherever else the kit
+reads slot ids (the races and the model compare whole logs), which other broken Worlds prove."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import replace
 from datetime import datetime
@@ -35,9 +39,7 @@ def _moved(event: Event, slot: int) -> Event:
     return event.model_copy(update={"event_id": slot_to_event_id(slot)})
 
 
-class OneSlotSequenceForAllRuns(
-    LineFiveBrokenWorld, breaks={"SLOT-002", "SLOT-005", "SLOT-006", "SLOT-007"}, only="slots"
-):
+class OneSlotSequenceForAllRuns(LineFiveBrokenWorld, breaks={"SLOT-002"}, only="slots"):
     """Numbers events from one sequence shared by every run (a single ``SERIAL`` column), so
     ids are unique World-wide but each run's slots have gaps wherever another run wrote."""
 
@@ -48,9 +50,14 @@ class OneSlotSequenceForAllRuns(
         shared = count(1)
 
         def context_with_one_sequence(now: datetime, occurred_at: datetime | None = None) -> Any:
-            return replace(
-                context(now, occurred_at), new_event_id=lambda _run_id: slot_to_event_id(next(shared))
-            )
+            own = context(now, occurred_at)
+
+            def next_id(run_id: str) -> str:
+                if not storage.state.uses_slots(run_id):
+                    return own.new_event_id(run_id)
+                return slot_to_event_id(next(shared))
+
+            return replace(own, new_event_id=next_id)
 
         storage.context = context_with_one_sequence  # type: ignore[method-assign]
 
@@ -199,43 +206,43 @@ class EventCountAsVersionCheck(LineFiveBrokenWorld, breaks={"SLOT-004", "SLOT-00
         return await super().on_create(run_id, event, params)
 
 
-class _RewritesReports(LineFiveBrokenWorld):
-    """Builds the skipped-slot report (v7 §5.4 item 1) from the slots ``reported`` returns."""
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        storage = self.memory_events._storage
-
-        def report(result: Any, params: Any, resolve: Any) -> dict[str, Any] | None:
-            event, held = result.get("event"), params.event_count
-            if event is None or held is MISSING:
-                return None
-            committed = event_id_to_slot(event.event_id) or 0
-            if committed <= held + 1:
-                return None
-            log = self.state.events[event.run_id]
-            return {"events": self.reported(log, int(held), committed), "cursor": None, "has_more": False}
-
-        storage._report = report
-
-    def reported(self, log: list[Event], held: int, committed: int) -> list[Event]:
-        raise NotImplementedError("a _RewritesReports World says which events it reports")
+Reported = Callable[[list[Event], int, int], list[Event]]
+"""Which events of a run's log a World reports, given ``eventCount`` and the committed slot."""
 
 
-class ReportStartsOneSlotLate(_RewritesReports, breaks={"SLOT-006"}, only="slots"):
+def _report_with(world: LineFiveBrokenWorld, reported: Reported) -> None:
+    """Make ``world`` build its skipped-slot report (v7 §5.4 item 1) from ``reported``."""
+    storage = world.memory_events._storage
+
+    def report(result: Any, params: Any, resolve: Any) -> dict[str, Any] | None:
+        event, held = result.get("event"), params.event_count
+        if event is None or held is MISSING:
+            return None
+        committed = event_id_to_slot(event.event_id) or 0
+        if committed <= held + 1:
+            return None
+        log = world.state.events[event.run_id]
+        return {"events": reported(log, int(held), committed), "cursor": None, "has_more": False}
+
+    storage._report = report
+
+
+class ReportStartsOneSlotLate(LineFiveBrokenWorld, breaks={"SLOT-006"}, only="slots"):
     """Reports from slot ``eventCount + 2`` (it counts slots from 0 and then adds one): the
     first event the writer missed is never reported, yet ``hasMore`` says the report is whole."""
 
-    def reported(self, log: list[Event], held: int, committed: int) -> list[Event]:
-        return log[held + 1 : committed - 1]
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        _report_with(self, lambda log, held, committed: log[held + 1 : committed - 1])
 
 
-class ReportIncludesTheCommittedEvent(_RewritesReports, breaks={"SLOT-007"}, only="slots"):
+class ReportIncludesTheCommittedEvent(LineFiveBrokenWorld, breaks={"SLOT-007"}, only="slots"):
     """Reports the slots from ``eventCount + 1`` through the one just committed (an inclusive
     upper bound), so the writer is handed its own event as one it missed."""
 
-    def reported(self, log: list[Event], held: int, committed: int) -> list[Event]:
-        return log[held:committed]
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        _report_with(self, lambda log, held, committed: log[held:committed])
 
 
 class SlotsForEveryRun(LineFiveBrokenWorld, breaks={"SLOT-010"}, only="slots"):
