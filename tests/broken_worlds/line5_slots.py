@@ -130,7 +130,7 @@ class SlotFromAPeekBeforeTheInsert(LineFiveBrokenWorld, breaks={"SLOT-004"}, onl
 
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
         log = self.state.events.get(str(run_id)) if run_id else None
-        token = _PEEKED.set(len(log) if log else None)
+        token = _PEEKED.set(len(log) if log and self.state.uses_slots(str(run_id)) else None)
         try:
             await asyncio.sleep(0)
             return await super().on_create(run_id, event, params)
