@@ -99,7 +99,7 @@ def test_memory_world_at_spec_7_passes_and_is_certified_on_the_5x_line(tmp_path:
     judged = {entry["id"] for entry in report["invariants"]}
     line_5 = set(invariants_of_line(SpecLine.LINE_5))
     assert judged <= line_5 and set(report["notChecked"]) == line_5 - judged
-    assert {"SLOT-002", "SLOT-003"} <= set(report["notChecked"]), "unchecked on this line, listed as such"
+    assert "SLOT-013" in report["notChecked"], "unchecked on this line, listed as such"
     assert {"RUN-101", "ATTR-002", "RUN-001"} <= judged and "RUN-005" not in report["notChecked"]
     assert ">worldspec 5.x</text>" in (tmp_path / "badge.svg").read_text()
     assert "judged on the 5.x line (contract spec version 7)" in (tmp_path / "report.md").read_text()

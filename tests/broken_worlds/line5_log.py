@@ -1,5 +1,5 @@
 """Broken Worlds for the event log of the 5.x line (SLOT-001, EVT-101, EVT-102, EVT-103, and
-slot density after a refused create, which the model, LIN-001, judges)."""
+slot density after a refused create, which SLOT-003 and the model, LIN-001, judge)."""
 
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ class EntityEventsStoredAtSpecThree(RewritesStoredEvents, breaks={"EVT-103"}):
 CREATIONS = frozenset({"run_created", "step_created", "hook_created", "wait_created"})
 
 
-class RefusedInsertTakesASlot(LineFiveBrokenWorld, breaks={"LIN-001"}):
+class RefusedInsertTakesASlot(LineFiveBrokenWorld, breaks={"LIN-001", "SLOT-003"}):
     """Takes each event's slot from a per-run counter that, like a database sequence, is not
     rolled back: a create refused because its entity exists (``EntityConflictError`` from the
     unique key of a run, step, hook or wait created twice, or of a lazy start of an existing

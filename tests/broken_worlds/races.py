@@ -239,9 +239,10 @@ class _DecidedUnlockedSlottedAtCommit(_UnlockedWrites):
     """Mixed into a 5.x broken World: its creates of ``unlocked`` kinds (a lazy ``step_started``
     is a kind of its own, ``step_started (lazy)``) decide from a read made without the lock, then
     take the lock only to commit, at the next free slots (v7 §2.6: a position belongs to the
-    write that occupies it): the log stays dense, and only the stale decision is wrong. The way
-    a SQL backend goes wrong that inserts each event at the next position under a row lock on
-    the run, but checks the entity's state in an earlier read."""
+    write that occupies it; a run stored with ULID ids keeps them): the log stays dense, and
+    only the stale decision is wrong. The way a SQL backend goes wrong that inserts each event
+    at the next position under a row lock on the run, but checks the entity's state in an
+    earlier read."""
 
     memory_events: Any
 
@@ -255,7 +256,8 @@ class _DecidedUnlockedSlottedAtCommit(_UnlockedWrites):
                 await commit(outcome, now)
                 return
             async with lock:
-                _renumber(outcome, len(storage.state.events.get(outcome.run_id, [])))
+                if storage.state.uses_slots(outcome.run_id):
+                    _renumber(outcome, len(storage.state.events.get(outcome.run_id, [])))
                 await commit(outcome, now)
 
         storage.commit = commit_at_the_next_slots
