@@ -19,7 +19,7 @@ from conformance.checks.reads import all_events
 from conformance.checks.scenarios import create, event_in, from_now, live_hook, started_run
 from worldspec.events import Event, EventRequest, EventResult
 from worldspec.lines import SpecLine
-from worldspec.pagination import PaginationOptions
+from worldspec.pagination import PaginationOptions, ResolveData
 from worldspec.protocol import World
 from worldspec.wire_types import MISSING
 
@@ -62,7 +62,7 @@ async def _cursor_after(world: World, run_id: str, count: int) -> str:
 
 
 async def _listed_from(
-    world: World, run_id: str, cursor: str, resolve: str = "all", limit: int | None = None
+    world: World, run_id: str, cursor: str, resolve: ResolveData = "all", limit: int | None = None
 ) -> dict[str, Any]:
     """What ``events.list({cursor, sortOrder: 'asc'})`` (with ``limit`` if given) returns now,
     as a page in wire form."""
@@ -104,7 +104,7 @@ async def _delta_write(
     page = _page_of(result)
     if page["events"] is MISSING:
         return result, None
-    resolve = str(params.get("resolve_data", "all"))
+    resolve: ResolveData = "none" if params.get("resolve_data") == "none" else "all"
     truncated = page["hasMore"] is True
     if truncated and not page["events"]:
         fail(f"{label}: a delta with hasMore true holds events", "returned none", ("result", result))
@@ -227,7 +227,7 @@ async def test_delta_wins_over_the_report(world: World) -> None:
 
 
 async def _preloading_receive(
-    world: World, run_id: str, hook_id: str, label: str, resolve: str = "all"
+    world: World, run_id: str, hook_id: str, label: str, resolve: ResolveData = "all"
 ) -> tuple[EventResult, str]:
     """``hook_received`` with ``preloadEvents`` and a fresh ``resumeId``; its result and the id."""
     resume_id = make.new_id("resume")
