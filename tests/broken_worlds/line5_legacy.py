@@ -31,12 +31,16 @@ class SixRefusesRunsAtSeven(LineFiveBrokenWorld, breaks={"LEG-102"}):
 
 
 class OldVersionsRaisedToSix(LineFiveBrokenWorld, breaks={"LEG-103"}):
-    """Stores a new run asked for at a version below 6 at 6 ("this World only writes slot
-    logs"), on the run and its ``run_created``."""
+    """Stores a new run asked for at versions 2 to 5 at 6 ("this World only writes slot logs"),
+    on the run and its ``run_created``; legacy runs (1) it keeps as asked."""
 
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
         version = event.spec_version
-        if event.event_type == "run_created" and isinstance(version, int) and version < FIRST_SLOT_VERSION:
+        if (
+            event.event_type == "run_created"
+            and isinstance(version, int)
+            and 2 <= version < FIRST_SLOT_VERSION
+        ):
             event = event.model_copy(update={"spec_version": FIRST_SLOT_VERSION})
         return await super().on_create(run_id, event, params)
 
@@ -55,13 +59,18 @@ class NewerVersionsTakenAsSeven(LineFiveBrokenWorld, warns={"LEG-104"}):
 
 
 class OlderRunsUpgradedOnWrite(LineFiveBrokenWorld, breaks={"LEG-105"}):
-    """Rewrites a stored run below spec 6 to the World's version at its first new event (a
-    lazy migration), so the run no longer reads at the version it was stored with."""
+    """Rewrites a stored run at spec 2 to 5 to the World's version at its first new event (a lazy
+    migration of event-sourced runs; legacy runs are left alone), so the run no longer reads at
+    the version it was stored with."""
 
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
         result = await super().on_create(run_id, event, params)
         run = self.stored_run(run_id)
-        if run is not None and isinstance(run.spec_version, int) and run.spec_version < FIRST_SLOT_VERSION:
+        if (
+            run is not None
+            and isinstance(run.spec_version, int)
+            and 2 <= run.spec_version < FIRST_SLOT_VERSION
+        ):
             self.patch_stored_run(run.run_id, spec_version=7)
         return result
 
