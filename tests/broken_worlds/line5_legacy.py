@@ -1,0 +1,91 @@
+"""Broken Worlds for spec versions and older runs on the 5.x line (LEG-102 to LEG-106): version
+checks against the wrong bound, and older runs "upgraded" in place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.broken_worlds.base import LineFiveBrokenWorld, Params
+from worldspec.entities import WorkflowRun
+from worldspec.events import EventRequest, EventResult
+from worldspec.line5 import errors
+
+FIRST_SLOT_VERSION = 6
+"""The first spec version whose runs name events by slot."""
+
+
+class SixRefusesRunsAtSeven(LineFiveBrokenWorld, breaks={"LEG-102"}):
+    """Declares spec version 6 and refuses every event on a run at a version above its own with
+    ``RunNotSupportedError`` (the check meant for runs from a newer contract line, compared with
+    the World's own version instead of the line's highest, 7): it creates runs at 7 but cannot
+    serve them."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**{**options, "spec_version": 6})
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        run = self.stored_run(run_id)
+        if run is not None and isinstance(run.spec_version, int) and run.spec_version > 6:
+            raise errors.RunNotSupportedError(run.spec_version, 6)
+        return await super().on_create(run_id, event, params)
+
+
+class OldVersionsRaisedToSix(LineFiveBrokenWorld, breaks={"LEG-103"}):
+    """Stores a new run asked for at versions 2 to 5 at 6 ("this World only writes slot logs"),
+    on the run and its ``run_created``; legacy runs (1) it keeps as asked."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        version = event.spec_version
+        if (
+            event.event_type == "run_created"
+            and isinstance(version, int)
+            and 2 <= version < FIRST_SLOT_VERSION
+        ):
+            event = event.model_copy(update={"spec_version": FIRST_SLOT_VERSION})
+        return await super().on_create(run_id, event, params)
+
+
+class NewerVersionsTakenAsSeven(LineFiveBrokenWorld, warns={"LEG-104"}):
+    """Takes a new run asked for at a version above 7 as a run at 7 instead of refusing it."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        version = event.spec_version
+        creates = event.event_type == "run_created" or (
+            event.event_type == "run_started" and self.stored_run(run_id) is None
+        )
+        if creates and isinstance(version, int) and version > 7:
+            event = event.model_copy(update={"spec_version": 7})
+        return await super().on_create(run_id, event, params)
+
+
+class OlderRunsUpgradedOnWrite(LineFiveBrokenWorld, breaks={"LEG-105"}):
+    """Rewrites a stored run at spec 2 to 5 to the World's version at its first new event (a lazy
+    migration of event-sourced runs; legacy runs are left alone), so the run no longer reads at
+    the version it was stored with."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        run = self.stored_run(run_id)
+        if (
+            run is not None
+            and isinstance(run.spec_version, int)
+            and 2 <= run.spec_version < FIRST_SLOT_VERSION
+        ):
+            self.patch_stored_run(run.run_id, spec_version=7)
+        return result
+
+
+class LegacyErrorReadAsItsMessage(LineFiveBrokenWorld, breaks={"LEG-106"}):
+    """Reads the ``error`` of a run stored below spec 6 through the 4.x converter, which keeps
+    only its ``message`` string."""
+
+    @staticmethod
+    def _converted(run: WorkflowRun) -> WorkflowRun:
+        error = run.error
+        older = isinstance(run.spec_version, int) and run.spec_version < FIRST_SLOT_VERSION
+        if not older or not isinstance(error, dict) or "message" not in error:
+            return run
+        return run.model_copy(update={"error": error["message"]})
+
+    async def on_get_run(self, run_id: str, **options: Any) -> WorkflowRun:
+        return self._converted(await super().on_get_run(run_id, **options))
