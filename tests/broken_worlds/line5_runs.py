@@ -29,9 +29,10 @@ def _as_structured(error: Any) -> dict[str, Any]:
     return {"message": error if isinstance(error, str) else "Unknown error"}
 
 
-class RunErrorNormalisedAs4x(LineFiveBrokenWorld, breaks={"RUN-102"}):
+class RunErrorNormalisedAs4x(LineFiveBrokenWorld, breaks={"RUN-102", "BIN-101"}):
     """Still turns a run's ``error`` into ``{message}`` as the 4.x line did (the event keeps it
-    as sent). A run whose error its zero retention purged has none to normalise."""
+    as sent), so a prefixed payload sent as the error is lost (BIN-101). A run whose error its
+    zero retention purged has none to normalise."""
 
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
         result = await super().on_create(run_id, event, params)

@@ -20,9 +20,9 @@ def _bare_start(event: EventRequest) -> bool:
     return event.event_type == "step_started" and getattr(data, "input", MISSING) is MISSING
 
 
-class StepErrorNormalisedAs4x(LineFiveBrokenWorld, breaks={"STEP-101"}):
+class StepErrorNormalisedAs4x(LineFiveBrokenWorld, breaks={"STEP-101", "BIN-101"}):
     """Still turns a failed step's ``error`` into ``{message}`` as the 4.x line did (the event
-    keeps it as sent)."""
+    keeps it as sent); a prefixed payload sent as the error is lost too (BIN-101)."""
 
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
         result = await super().on_create(run_id, event, params)

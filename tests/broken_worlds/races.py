@@ -282,11 +282,11 @@ class LineFiveCheckThenActWithoutLock(
     _DecidedUnlockedSlottedAtCommit,
     LineFiveBrokenWorld,
     breaks={"RS-005", "HOOK-003", "HOOK-010", "LIN-002", "LIN-003", "LIN-005"}
-    | {"LIN-007", "LIN-008", "LIN-009", "LIN-010", "LEG-105"},
+    | {"LIN-007", "LIN-008", "LIN-009", "LIN-010"},
 ):
     """Every 5.x create decides from a read made without the lock and commits under it at the
-    next free slot: ``CheckThenActWithoutLock`` of the 5.x line, with dense logs. Its commit
-    numbers by slot whatever the run, so a stored run with ULID ids gets slot ids (LEG-105)."""
+    next free slot: ``CheckThenActWithoutLock`` of the 5.x line, with dense logs (a stored run
+    with ULID ids keeps them, so LEG-105 holds)."""
 
     unlocked = frozenset(CREATABLE_EVENT_TYPES) | {LAZY_START}
 
