@@ -31,6 +31,7 @@ __all__ = [
     "judging",
     "raises",
     "rejects",
+    "rejects_invalid_attributes",
     "returns",
     "setup",
 ]
@@ -144,6 +145,19 @@ async def rejects(
     if answered is not None:
         fail(f"{action} is refused", str(answered))
     fail(f"{action} is refused with {kinds}", raised)
+
+
+async def rejects_invalid_attributes(call: Awaitable[Any], action: str) -> None:
+    """Await ``call``, which sends attributes outside the limits of v7 §4.7; it must be refused
+    with ``AttributeValidationError`` or with ``WorkflowWorldError`` status 400, the two ways
+    the 5.x line lets a World say so."""
+    refused = await rejects(call, action)
+    name, status = getattr(refused, "name", type(refused).__name__), getattr(refused, "status", None)
+    if name != "AttributeValidationError" and not (name == "WorkflowWorldError" and status == 400):
+        fail(
+            f"{action} ⇒ AttributeValidationError or WorkflowWorldError status 400",
+            f"raised {name} (status {status})",
+        )
 
 
 async def returns(call: Awaitable[T], action: str) -> T:

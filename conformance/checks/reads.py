@@ -1,4 +1,5 @@
-"""Reading what a World holds the way a runtime does: whole logs page by page, single runs.
+"""Reading what a World holds the way a runtime does: whole logs page by page, single runs, and
+everything a create may change about a run (to show that a refused create changed nothing).
 
 A listing that never ends (``hasMore: true`` with ever new cursors) fails the test after
 ``MAX_PAGES`` pages instead of looping forever.
@@ -6,13 +7,15 @@ A listing that never ends (``hasMore: true`` with ever new cursors) fails the te
 
 from __future__ import annotations
 
+from typing import Any
+
 from conformance.checks.expect import fail, returns
 from worldspec.entities import WorkflowRun
 from worldspec.events import Event
 from worldspec.pagination import PaginationOptions
 from worldspec.protocol import World
 
-__all__ = ["MAX_PAGES", "all_events", "run_of"]
+__all__ = ["MAX_PAGES", "all_events", "run_of", "run_state", "unchanged_since"]
 
 MAX_PAGES = 1000
 """More pages than any log a suite writes can fill at the page sizes suites ask for."""
@@ -48,3 +51,28 @@ async def all_events(world: World, run_id: str, *, page_size: int = 100) -> list
 async def run_of(world: World, run_id: str) -> WorkflowRun:
     """``runs.get(run_id)``, failing the test if the World cannot find it."""
     return await returns(world.runs.get(run_id), f"runs.get({run_id!r})")
+
+
+async def run_state(world: World, run_id: str) -> dict[str, Any]:
+    """Everything a create may change about a run, as wire data: its log, the run, its steps
+    and its hooks."""
+    page = PaginationOptions(limit=1000)
+    return {
+        "log": [event.to_wire() for event in await all_events(world, run_id)],
+        "run": (await run_of(world, run_id)).to_wire(),
+        "steps": [step.to_wire() for step in (await world.steps.list(run_id, pagination=page)).data],
+        "hooks": [hook.to_wire() for hook in (await world.hooks.list(run_id=run_id, pagination=page)).data],
+    }
+
+
+async def unchanged_since(world: World, run_id: str, before: dict[str, Any], action: str) -> None:
+    """Fail unless the run is as ``before`` (a ``run_state``) says: ``action`` was refused and
+    must have changed nothing."""
+    after = await run_state(world, run_id)
+    if after != before:
+        fail(
+            f"{action}, refused, changes nothing",
+            "changed the run's log or entities",
+            ("before", before),
+            ("after", after),
+        )

@@ -41,6 +41,7 @@ __all__ = [
     "live_hook",
     "pending_run",
     "race",
+    "requests_for_one_run",
     "run_in",
     "running_step",
     "started_run",
@@ -118,6 +119,24 @@ async def started_run(world: World) -> str:
     run_id = await pending_run(world)
     await create(world, run_id, make.run_started())
     return run_id
+
+
+def requests_for_one_run() -> list[EventRequest]:
+    """Requests of every kind a run is sent after ``run_created``, fresh ids, in an order a
+    runtime writes them: start, a step's life, a hook created and received, a wait created and
+    completed, then ``run_completed``."""
+    step_id, hook_id, wait_id = make.new_id("step"), make.new_id("hook"), make.new_id("wait")
+    return [
+        make.run_started(),
+        make.step_created(step_id),
+        make.step_started(step_id),
+        make.step_completed(step_id),
+        make.hook_created(hook_id, make.token()),
+        make.hook_received(hook_id),
+        make.wait_created(wait_id, from_now(3600)),
+        make.wait_completed(wait_id),
+        make.run_completed(),
+    ]
 
 
 def finishing_request(kind: str) -> EventRequest:

@@ -7,7 +7,7 @@ from typing import Any
 
 from conformance.catalogue.marker import invariant
 from conformance.checks import make, make_line5
-from conformance.checks.expect import fail, raises, returns
+from conformance.checks.expect import fail, raises, rejects_invalid_attributes, returns
 from conformance.checks.reads import all_events, run_of
 from conformance.checks.scenarios import create, finish_run, race, run_in, started_run
 from worldspec import errors
@@ -33,21 +33,7 @@ async def _refused_as_invalid(world: World, run_id: str, request: EventRequest, 
     """``request`` is refused with ``AttributeValidationError`` or a ``WorkflowWorldError`` with
     status 400, and neither the log nor the attributes change."""
     before = (len(await all_events(world, run_id)), await _attributes(world, run_id))
-    try:
-        await world.events.create(run_id, request)
-    except errors.WorkflowError as error:
-        status = getattr(error, "status", None)
-        if error.name != "AttributeValidationError" and not (
-            error.name == "WorkflowWorldError" and status == 400
-        ):
-            fail(
-                f"attr_set with {what} ⇒ AttributeValidationError or WorkflowWorldError status 400",
-                f"raised {error.name} (status {status})",
-            )
-    else:
-        fail(
-            f"attr_set with {what} ⇒ AttributeValidationError or WorkflowWorldError status 400", "accepted it"
-        )
+    await rejects_invalid_attributes(world.events.create(run_id, request), f"attr_set with {what}")
     after = (len(await all_events(world, run_id)), await _attributes(world, run_id))
     if after != before:
         fail(f"the refused attr_set with {what} stores nothing", "changed the run", ("before", before))

@@ -10,7 +10,7 @@ from conformance.catalogue.marker import invariant
 from conformance.checks import make
 from conformance.checks.event_kinds import RESUME_AT, Appended, every_kind_of_event, without_payloads
 from conformance.checks.expect import fail, rejects, returns
-from conformance.checks.reads import all_events, run_of
+from conformance.checks.reads import all_events, run_state, unchanged_since
 from conformance.checks.scenarios import pending_run
 from worldspec.errors import WorkflowError
 from worldspec.events import (
@@ -58,28 +58,6 @@ async def _one_page(world: World, run_id: str, order: SortOrder) -> list[dict[st
         f"events.list({run_id!r}, sortOrder={order!r})",
     )
     return [event.to_wire() for event in listed.data]
-
-
-async def _state(world: World, run_id: str) -> dict[str, Any]:
-    """Everything a create may change about a run, as wire data."""
-    page = PaginationOptions(limit=1000)
-    return {
-        "log": [event.to_wire() for event in await all_events(world, run_id)],
-        "run": (await run_of(world, run_id)).to_wire(),
-        "steps": [step.to_wire() for step in (await world.steps.list(run_id, pagination=page)).data],
-        "hooks": [hook.to_wire() for hook in (await world.hooks.list(run_id=run_id, pagination=page)).data],
-    }
-
-
-async def _unchanged(world: World, run_id: str, before: dict[str, Any], action: str) -> None:
-    after = await _state(world, run_id)
-    if after != before:
-        fail(
-            f"the refused {action} changes nothing",
-            "changed the run's log or entities",
-            ("before", before),
-            ("after", after),
-        )
 
 
 @invariant("EVT-001")
@@ -165,11 +143,11 @@ async def _refusals_change_nothing(world: World, run_id: str, requests: list[Eve
     """Send each request; a refused one must leave the run as it was. Whether each must be
     refused is judged by the invariants of its kind (RUN-004, STEP-002, ...), not here."""
     for request in requests:
-        before = await _state(world, run_id)
+        before = await run_state(world, run_id)
         try:
             await world.events.create(run_id, request)
         except Exception:
-            await _unchanged(world, run_id, before, request.event_type)
+            await unchanged_since(world, run_id, before, request.event_type)
 
 
 async def _read_without_payloads(world: World, event: Event) -> dict[str, Event | None]:
@@ -357,10 +335,10 @@ async def test_malformed_creates_are_refused(world: World) -> None:
         ("", make.hook_received(make.new_id("hook"))),
     ]
     for target, request in careless:
-        before = await _state(world, run_id)
+        before = await run_state(world, run_id)
         action = f"{request.event_type} on run {target!r}"
         await rejects(world.events.create(target, request), action, MALFORMED_REFUSALS)
-        await _unchanged(world, run_id, before, action)
+        await unchanged_since(world, run_id, before, action)
 
 
 @invariant("EVT-009")

@@ -4,19 +4,18 @@ payload field, errors included, and the bytes a queue message carries reach the 
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from conformance.catalogue.marker import invariant
 from conformance.checks import make, make_line5
 from conformance.checks.expect import fail, returns
+from conformance.checks.inbox import Inbox
 from conformance.checks.reads import all_events, run_of
 from conformance.checks.scenarios import create, pending_run
 from worldspec.capabilities import Capability
 from worldspec.events import EventRequest, EventResult, event_data_of
 from worldspec.line5 import queue as line5_queue
 from worldspec.protocol import World
-from worldspec.queue import MessageMeta
 from worldspec.wire_types import MISSING
 
 FORMAT_PREFIXES = (b"devl", b"encr", b"encp", b"gzip", b"zstd")
@@ -35,7 +34,8 @@ EDGE_BYTES: dict[str, bytes] = {
     "1 MiB": bytes(range(256)) * 4096,
 }
 """Shapes of the bytes a queue message carries."""
-DELIVERY_TIMEOUT = 10.0
+BYTES_DELIVERY_TIMEOUT = 10.0
+"""Seconds a World may take to deliver a message of up to 1 MiB."""
 
 
 def _check(where: str, got: Any, sent: bytes) -> None:
@@ -133,12 +133,8 @@ async def test_queue_payload_bytes_reach_the_handler(world: World) -> None:
     """A step execution message's ``stepInput.input`` and a hook resume message's
     ``hookInput.payload`` reach the handler byte-identical and as bytes, for empty, NUL-filled,
     non-UTF-8, format-prefixed and 1 MiB payloads."""
-    arrived: asyncio.Queue[Any] = asyncio.Queue()
-
-    async def handler(message: Any, meta: MessageMeta) -> None:
-        await arrived.put(message)
-
-    await world.create_queue_handler("__wkf_workflow_", handler)
+    inbox = Inbox()
+    await world.create_queue_handler("__wkf_workflow_", inbox.handler)
     for label, data in EDGE_BYTES.items():
         run_id = make.new_id("wrun")
         step_message = line5_queue.WorkflowInvokePayload(
@@ -159,10 +155,7 @@ async def test_queue_payload_bytes_reach_the_handler(world: World) -> None:
         )
         for field, message in (("stepInput.input", step_message), ("hookInput.payload", hook_message)):
             await returns(world.queue(f"__wkf_workflow_{make.new_id('wf')}", message), "queue()")  # type: ignore[arg-type]
-            try:
-                got = await asyncio.wait_for(arrived.get(), DELIVERY_TIMEOUT)
-            except TimeoutError:
-                fail(f"the message is delivered within {DELIVERY_TIMEOUT:.0f} s", "delivered nothing")
+            got: Any = (await inbox.next("the message is delivered", BYTES_DELIVERY_TIMEOUT)).message
             wire = got.to_wire() if hasattr(got, "to_wire") else got
             outer, inner = field.split(".")
             _check(f"the delivered {field} ({label})", (wire.get(outer) or {}).get(inner, MISSING), data)

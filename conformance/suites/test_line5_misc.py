@@ -10,14 +10,14 @@ from typing import Any, cast
 from conformance.catalogue.marker import invariant
 from conformance.checks import make, make_line5
 from conformance.checks.expect import fail, rejects, returns
-from conformance.checks.reads import all_events, run_of
+from conformance.checks.reads import all_events, run_of, run_state, unchanged_since
 from conformance.checks.scenarios import (
     attempt,
     create,
     finishing_request,
-    from_now,
     pending_run,
     race,
+    requests_for_one_run,
     started_run,
 )
 from worldspec import errors
@@ -33,25 +33,6 @@ RACE_ROUNDS = 8
 """Races of ``run_started`` against each ending, per starting state."""
 ASTRAL = "\U0001fa9d"
 """One code point, two UTF-16 units: the length rule counts it once (code points, as zod 4.5)."""
-
-
-async def _snapshot(world: World, run_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The run's log and the run, in wire form: what a refused create must leave as it was."""
-    log = [event.to_wire() for event in await all_events(world, run_id)]
-    return log, (await run_of(world, run_id)).to_wire()
-
-
-async def _unchanged(world: World, run_id: str, before: tuple[Any, Any], action: str) -> None:
-    after = await _snapshot(world, run_id)
-    if after != before:
-        fail(
-            f"{action} is refused and stores nothing: the log and the run are as before",
-            "changed them",
-            ("log before", before[0]),
-            ("log after", after[0]),
-            ("run before", before[1]),
-            ("run after", after[1]),
-        )
 
 
 def _client_conflict(hook_id: str, token: str, conflicting_run_id: Any) -> EventRequest:
@@ -79,9 +60,9 @@ async def test_client_hook_conflict_is_refused(world: World) -> None:
         }
         for label, request in requests.items():
             action = f"a client-sent hook_conflict {label}, on a {'running' if started else 'pending'} run"
-            before = await _snapshot(world, run_id)
+            before = await run_state(world, run_id)
             await rejects(world.events.create(run_id, request), action, (errors.WorkflowWorldError,))
-            await _unchanged(world, run_id, before, action)
+            await unchanged_since(world, run_id, before, action)
 
 
 ADVISORY_PARAMS: dict[str, Any] = {
@@ -112,19 +93,8 @@ async def test_unknown_params_are_ignored(world: World) -> None:
     ``events.get``, ``events.list``), nor in what the World stores when the kit can read it."""
     params = make.create_params(SpecLine.LINE_5, **ADVISORY_PARAMS)
     run_id = await pending_run(world)
-    step_id, hook_id, wait_id = make.new_id("step"), make.new_id("hook"), make.new_id("wait")
-    requests: list[EventRequest] = [
-        make.run_started(),
-        make.step_created(step_id),
-        make.step_started(step_id),
-        make.step_completed(step_id),
-        make.hook_created(hook_id, make.token()),
-        make.hook_received(hook_id),
-        make.wait_created(wait_id, from_now(3600)),
-        make.run_completed(),
-    ]
     shown: list[tuple[str, Any]] = []
-    for request in requests:
+    for request in requests_for_one_run():
         result = await returns(
             world.events.create(run_id, request, params), f"{request.event_type} with advisory params"
         )
@@ -184,7 +154,7 @@ async def test_schema_violations_are_refused_with_400(world: World) -> None:
         for label, reason in SCHEMA_VIOLATIONS:
             run_id = await (started_run(world) if started else pending_run(world))
             action = f"run_cancelled with {label} on a {state} run"
-            before = await _snapshot(world, run_id)
+            before = await run_state(world, run_id)
             error = await rejects(world.events.create(run_id, _long_cancellation(reason)), action)
             status = getattr(error, "status", None)
             if not isinstance(error, errors.WorkflowWorldError) or status != 400:
@@ -193,7 +163,7 @@ async def test_schema_violations_are_refused_with_400(world: World) -> None:
                     f"raised {type(error).__name__} with status {status}",
                     ("error", error),
                 )
-            await _unchanged(world, run_id, before, action)
+            await unchanged_since(world, run_id, before, action)
         for label, reason in LONGEST_REASONS:
             run_id = await (started_run(world) if started else pending_run(world))
             action = f"run_cancelled with {label} on a {state} run"

@@ -8,7 +8,7 @@ from typing import Any
 from conformance.catalogue.marker import invariant
 from conformance.checks import make, values
 from conformance.checks.expect import fail, returns
-from conformance.suites.test_queue import REDELIVERY_TIMEOUT, _Delivery, _Inbox
+from conformance.checks.inbox import REDELIVERY_TIMEOUT, Delivery, Inbox
 from worldspec.capabilities import Capability
 from worldspec.line5 import queue as line5_queue
 from worldspec.protocol import World
@@ -93,7 +93,7 @@ async def test_5x_payloads_arrive_deep_equal(world: World) -> None:
     ``stepName``, ``stepInput`` and ``runContext``; a hook resume with ``hookInput``; an
     ``invoke: true`` message with ``requestId`` and ``input``; a ``waitContinuation`` with a
     member no schema names) and a health check with ``runId`` reach the handler deep-equal."""
-    inbox = _Inbox()
+    inbox = Inbox()
     await world.create_queue_handler("__wkf_workflow_", inbox.handler)
     run_id = make.new_id("wrun")
     sent: list[tuple[str, str, Any]] = [
@@ -124,11 +124,11 @@ async def test_every_delivery_has_one_message_id(world: World) -> None:
     """A message whose handler throws twice, then succeeds, is delivered three times, each with
     the messageId ``queue()`` returned (or, when it returned none, one id for all three)."""
 
-    async def throw_twice(delivery: _Delivery) -> None:
+    async def throw_twice(delivery: Delivery) -> None:
         if delivery.meta.attempt <= 2:
             raise RuntimeError("the handler failed (deliberately, by worldspec)")
 
-    inbox = _Inbox(throw_twice)
+    inbox = Inbox(throw_twice)
     await world.create_queue_handler("__wkf_workflow_", inbox.handler)
     queued = await returns(world.queue(_workflow_queue(), _invocation(make.new_id("wrun"))), "queue()")  # type: ignore[arg-type]
     deliveries = [await inbox.next("the message is delivered")]

@@ -21,6 +21,7 @@ from conformance.checks.scenarios import (
     event_in,
     from_now,
     live_hook,
+    requests_for_one_run,
     started_run,
     waiting_wait,
 )
@@ -251,23 +252,6 @@ async def test_noop_events_are_fillers_of_v7_runs(world: World) -> None:
                 )
 
 
-def _appended_to_any_run() -> list[EventRequest]:
-    """Events of every kind for one run, in an order a runtime writes them; a legacy run
-    refuses some (v7 §6.1), which is no matter here."""
-    step_id, hook_id, wait_id = make.new_id("step"), make.new_id("hook"), make.new_id("wait")
-    return [
-        make.run_started(),
-        make.step_created(step_id),
-        make.step_started(step_id),
-        make.step_completed(step_id),
-        make.hook_created(hook_id, make.token()),
-        make.hook_received(hook_id),
-        make.wait_created(wait_id, from_now(3600)),
-        make.wait_completed(wait_id),
-        make.run_completed(),
-    ]
-
-
 def _seeded_ulid_run() -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """A running run as a World at spec 3 stored it (``Backdoor.seed_legacy_run``): its
     ``run_created`` and ``run_started`` named by ULID event ids."""
@@ -304,7 +288,7 @@ async def test_a_run_keeps_one_id_scheme(world: World, world_evidence: Evidence)
     for version in (1, 2, 3, 5, 6, 7):
         result = await create(world, None, make_line5.run_created(spec_version=version))
         run_id = event_in(result, "run_created", "RUN-001").run_id
-        for request in _appended_to_any_run():
+        for request in requests_for_one_run():
             await attempt(world.events.create(run_id, request))
         log = await all_events(world, run_id)
         schemes = _schemes(log)
@@ -320,7 +304,7 @@ async def test_a_run_keeps_one_id_scheme(world: World, world_evidence: Evidence)
         return
     run, stored = _seeded_ulid_run()
     await backdoor(world).seed_legacy_run(run, stored)
-    for request in _appended_to_any_run()[1:-1]:
+    for request in requests_for_one_run()[1:-1]:
         await attempt(world.events.create(str(run["runId"]), request))
     log = await all_events(world, str(run["runId"]))
     if len(log) <= len(stored):

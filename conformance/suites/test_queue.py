@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from conformance.catalogue.marker import invariant
 from conformance.checks import make
 from conformance.checks.expect import fail, rejects, returns
+from conformance.checks.inbox import DELIVERY_TIMEOUT, REDELIVERY_TIMEOUT, Delivery, Inbox
 from worldspec import errors
 from worldspec.capabilities import Capability
 from worldspec.lines import SpecLine
@@ -18,7 +17,6 @@ from worldspec.protocol import World
 from worldspec.queue import (
     HandlerTimeout,
     HealthCheckPayload,
-    MessageMeta,
     QueueOptions,
     QueuePayload,
     QueueResult,
@@ -27,11 +25,6 @@ from worldspec.queue import (
     WorkflowInvokePayload,
 )
 
-DELIVERY_TIMEOUT = 1.0
-"""Seconds a World may take to deliver a message to a registered handler."""
-REDELIVERY_TIMEOUT = 10.0
-"""Seconds a World may take to redeliver after a handler raised: the backoff is World-defined
-(world-local waits 5 s), so this is longer; only a World that never redelivers waits it out."""
 HOLD_SECONDS = 0.5
 """The ``timeoutSeconds`` a handler returns and the ``delaySeconds`` a message is queued with."""
 CLOCK_SLACK = 0.01
@@ -55,36 +48,6 @@ BAD_QUEUE_NAMES = (
 """Names outside ``^__(?:[a-z][a-z0-9]*_)?wkf_(?:workflow|step)_.+$``."""
 
 
-@dataclass(frozen=True)
-class _Delivery:
-    message: QueuePayload
-    meta: MessageMeta
-    at: float
-
-
-class _Inbox:
-    """A handler that records each delivery and answers with ``respond(delivery)``."""
-
-    def __init__(
-        self, respond: Callable[[_Delivery], Awaitable[HandlerTimeout | None]] | None = None
-    ) -> None:
-        self._respond = respond
-        self._arrived: asyncio.Queue[_Delivery] = asyncio.Queue()
-        self.all: list[_Delivery] = []
-
-    async def handler(self, message: QueuePayload, meta: MessageMeta) -> HandlerTimeout | None:
-        delivery = _Delivery(message, meta, asyncio.get_running_loop().time())
-        self.all.append(delivery)
-        await self._arrived.put(delivery)
-        return None if self._respond is None else await self._respond(delivery)
-
-    async def next(self, what: str, timeout: float = DELIVERY_TIMEOUT) -> _Delivery:
-        try:
-            return await asyncio.wait_for(self._arrived.get(), timeout)
-        except TimeoutError:
-            fail(f"{what} within {timeout:g} s", "delivered nothing")
-
-
 def _workflow_queue() -> str:
     return f"__wkf_workflow_{make.workflow_name()}"
 
@@ -93,7 +56,7 @@ def _message() -> WorkflowInvokePayload:
     return WorkflowInvokePayload(run_id=make.new_id("wrun"), trace_carrier={"traceparent": "00-abc-def-01"})
 
 
-def _check_same_message(first: _Delivery, again: _Delivery, why: str) -> None:
+def _check_same_message(first: Delivery, again: Delivery, why: str) -> None:
     if again.meta.message_id != first.meta.message_id or again.message.to_wire() != first.message.to_wire():
         fail(
             f"{why}, the same message comes again, with the same messageId",
@@ -149,7 +112,7 @@ async def test_handler_gets_payload_and_meta(world: World, world_line: SpecLine)
         ]
     else:
         cases.append(("__acme_wkf_workflow_", "__acme_wkf_workflow_flow//./worldspec//w", workflow))
-    inboxes = {prefix: _Inbox() for prefix, _, _ in cases}
+    inboxes = {prefix: Inbox() for prefix, _, _ in cases}
     for prefix, inbox in inboxes.items():
         await world.create_queue_handler(prefix, inbox.handler)
     for prefix, name, payload in cases:
@@ -183,10 +146,10 @@ async def test_handler_timeout_redelivers_later(world: World) -> None:
     """A handler returning ``{timeoutSeconds: 0.5}`` sees the same message, with the same
     messageId and ``attempt + 1``, again, and not before 0.5 s."""
 
-    async def later(delivery: _Delivery) -> HandlerTimeout | None:
+    async def later(delivery: Delivery) -> HandlerTimeout | None:
         return HandlerTimeout(timeout_seconds=HOLD_SECONDS) if delivery.meta.attempt == 1 else None
 
-    inbox = _Inbox(later)
+    inbox = Inbox(later)
     await world.create_queue_handler("__wkf_workflow_", inbox.handler)
     await returns(world.queue(_workflow_queue(), _message()), "queue()")
     first = await inbox.next("the message is delivered")
@@ -205,11 +168,11 @@ async def test_handler_timeout_redelivers_later(world: World) -> None:
 async def test_throwing_handler_gets_the_message_again(world: World) -> None:
     """A handler that raises sees the same message again, same messageId, ``attempt + 1``."""
 
-    async def fail_once(delivery: _Delivery) -> None:
+    async def fail_once(delivery: Delivery) -> None:
         if delivery.meta.attempt == 1:
             raise RuntimeError("the handler failed (deliberately, by worldspec)")
 
-    inbox = _Inbox(fail_once)
+    inbox = Inbox(fail_once)
     await world.create_queue_handler("__wkf_workflow_", inbox.handler)
     await returns(world.queue(_workflow_queue(), _message()), "queue()")
     first = await inbox.next("the message is delivered")
@@ -223,10 +186,10 @@ async def test_idempotency_key_adds_no_delivery(world: World) -> None:
     its handler still running), more ``queue()`` calls with that key deliver nothing more."""
     release = asyncio.Event()
 
-    async def hold(delivery: _Delivery) -> None:
+    async def hold(delivery: Delivery) -> None:
         await asyncio.wait_for(release.wait(), DELIVERY_TIMEOUT + SETTLE_SECONDS)
 
-    inbox = _Inbox(hold)
+    inbox = Inbox(hold)
     await world.create_queue_handler("__wkf_workflow_", inbox.handler)
     name, keyed = _workflow_queue(), QueueOptions(idempotency_key=make.new_id("step"))
     original, before, during = _message(), _message(), _message()
@@ -252,7 +215,7 @@ async def test_idempotency_key_adds_no_delivery(world: World) -> None:
 @invariant("Q-006", requires=(Capability.QUEUE_DELIVERY, Capability.DELAY))
 async def test_delay_seconds_holds_the_message(world: World) -> None:
     """(``delay``) A message queued with ``delaySeconds: 0.5`` is not delivered before 0.5 s."""
-    inbox = _Inbox()
+    inbox = Inbox()
     await world.create_queue_handler("__wkf_workflow_", inbox.handler)
     queued_at = asyncio.get_running_loop().time()
     await returns(
@@ -274,7 +237,7 @@ async def test_health_check_reaches_its_handler(world: World, world_line: SpecLi
     step queue)."""
     prefixes = ("__wkf_workflow_", "__wkf_step_") if world_line is SpecLine.LINE_4 else ("__wkf_workflow_",)
     for prefix in prefixes:
-        inbox = _Inbox()
+        inbox = Inbox()
         await world.create_queue_handler(prefix, inbox.handler)
         check = HealthCheckPayload(correlation_id=make.new_id("hc"))
         name = f"{prefix}health_check"

@@ -11,15 +11,19 @@ and warns on exactly those, so no invariant test is one that cannot fail.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from copy import copy
+from datetime import datetime
 from typing import Any, ClassVar, Final
 
 from reference_worlds.memory import MemoryWorld
 from worldspec.entities import TERMINAL_RUN_STATUSES, ActiveRun, Hook, Step, WorkflowRun
+from worldspec.errors import WorkflowError
 from worldspec.events import CreateEventParams, Event, EventRequest, EventResult
 from worldspec.line5 import entities as line5_entities
+from worldspec.line5.slots import event_id_to_slot, slot_to_event_id
 from worldspec.pagination import PaginatedResponse
 from worldspec.wire_types import MISSING
 
@@ -211,6 +215,44 @@ class LineFiveBrokenWorld(BrokenWorld):
         changed = step.model_copy(update=updates)
         self.state.steps[(run_id, step_id)] = (sequence, changed)
         return changed
+
+
+class LosesSlotsOnRefusal(LineFiveBrokenWorld):
+    """A 5.x World that takes each event's slot from a per-run counter which is not rolled back
+    when a create is refused (as a database sequence is not): every refusal ``loses_a_slot``
+    names leaves a hole, and the run's later events sit that many slots further on."""
+
+    def loses_a_slot(self, run_id: str, event: EventRequest, error: WorkflowError) -> bool:
+        raise NotImplementedError("a LosesSlotsOnRefusal World says which refusals took a slot")
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.lost: Counter[str] = Counter()
+        storage = self.memory_events._storage
+        commit = storage.commit
+
+        async def commit_past_the_lost_slots(outcome: Any, now: datetime) -> None:
+            outcome.events = [self._past_lost(event) for event in outcome.events]
+            shown = outcome.result.get("event")
+            if shown is not None:
+                outcome.result["event"] = self._past_lost(shown)
+            await commit(outcome, now)
+
+        storage.commit = commit_past_the_lost_slots
+
+    def _past_lost(self, event: Event) -> Event:
+        slot = event_id_to_slot(event.event_id)
+        if slot is None or not self.lost[event.run_id]:
+            return event
+        return event.model_copy(update={"event_id": slot_to_event_id(slot + self.lost[event.run_id])})
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        try:
+            return await super().on_create(run_id, event, params)
+        except WorkflowError as error:
+            if run_id and self.loses_a_slot(run_id, event, error):
+                self.lost[run_id] += 1
+            raise
 
 
 class RewritesStoredEvents(LineFiveBrokenWorld):

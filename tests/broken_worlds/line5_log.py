@@ -3,16 +3,15 @@ slot density after a refused create, which SLOT-003 and the model, LIN-001, judg
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from tests.broken_worlds.base import LineFiveBrokenWorld, Params, RewritesStoredEvents
+from tests.broken_worlds.base import LineFiveBrokenWorld, LosesSlotsOnRefusal, Params, RewritesStoredEvents
 from tests.broken_worlds.event_log import DescendingListIsAscending
-from worldspec.errors import EntityConflictError
+from worldspec.errors import EntityConflictError, WorkflowError
 from worldspec.events import Event, EventRequest, EventResult
 from worldspec.line5.events import is_lazy_step_start
-from worldspec.line5.slots import event_id_to_slot, slot_to_event_id
+from worldspec.line5.slots import event_id_to_slot
 from worldspec.pagination import PaginatedResponse
 from worldspec.wire_types import MISSING
 
@@ -90,7 +89,7 @@ class EntityEventsStoredAtSpecThree(RewritesStoredEvents, breaks={"EVT-103"}):
 CREATIONS = frozenset({"run_created", "step_created", "hook_created", "wait_created"})
 
 
-class RefusedInsertTakesASlot(LineFiveBrokenWorld, breaks={"LIN-001", "SLOT-003"}):
+class RefusedInsertTakesASlot(LosesSlotsOnRefusal, breaks={"LIN-001", "SLOT-003"}):
     """Takes each event's slot from a per-run counter that, like a database sequence, is not
     rolled back: a create refused because its entity exists (``EntityConflictError`` from the
     unique key of a run, step, hook or wait created twice, or of a lazy start of an existing
@@ -98,31 +97,6 @@ class RefusedInsertTakesASlot(LineFiveBrokenWorld, breaks={"LIN-001", "SLOT-003"
     and the log has a hole (v7 §2.6 item 3). Only a sequence shows it: a refused insert, then
     any accepted create in that run."""
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.leaked: Counter[str] = Counter()
-        storage = self.memory_events._storage
-        commit = storage.commit
-
-        async def commit_past_the_leaked_slots(outcome: Any, now: datetime) -> None:
-            outcome.events = [self._past_leaked(event) for event in outcome.events]
-            shown = outcome.result.get("event")
-            if shown is not None:
-                outcome.result["event"] = self._past_leaked(shown)
-            await commit(outcome, now)
-
-        storage.commit = commit_past_the_leaked_slots
-
-    def _past_leaked(self, event: Event) -> Event:
-        slot = event_id_to_slot(event.event_id)
-        if slot is None or not self.leaked[event.run_id]:
-            return event
-        return event.model_copy(update={"event_id": slot_to_event_id(slot + self.leaked[event.run_id])})
-
-    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
-        try:
-            return await super().on_create(run_id, event, params)
-        except EntityConflictError:
-            if run_id is not None and (event.event_type in CREATIONS or is_lazy_step_start(event)):
-                self.leaked[run_id] += 1
-            raise
+    def loses_a_slot(self, run_id: str, event: EventRequest, error: WorkflowError) -> bool:
+        creates = event.event_type in CREATIONS or is_lazy_step_start(event)
+        return isinstance(error, EntityConflictError) and creates

@@ -7,7 +7,6 @@ reads slot ids (the races and the model compare whole logs), which other broken 
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import replace
@@ -16,7 +15,7 @@ from itertools import count
 from typing import Any
 
 from conformance.checks.scenarios import JUDGED_BY
-from tests.broken_worlds.base import LineFiveBrokenWorld, Params
+from tests.broken_worlds.base import LineFiveBrokenWorld, LosesSlotsOnRefusal, Params
 from worldspec.errors import EntityConflictError, WorkflowError, WorkflowWorldError
 from worldspec.events import Event, EventRequest, EventResult
 from worldspec.line5 import events as line5_events
@@ -62,40 +61,13 @@ class OneSlotSequenceForAllRuns(LineFiveBrokenWorld, breaks={"SLOT-002"}, only="
         storage.context = context_with_one_sequence  # type: ignore[method-assign]
 
 
-class RefusalBurnsASlot(LineFiveBrokenWorld, breaks={"SLOT-003"}, only="slots"):
+class RefusalBurnsASlot(LosesSlotsOnRefusal, breaks={"SLOT-003"}, only="slots"):
     """Draws the slot from the run's counter as soon as the run is loaded, before the entity
     checks, and never gives it back: every refused create on an existing run (a missing hook or
     wait, a finished step, a duplicate) leaves a hole that the next accepted event skips."""
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.burnt: Counter[str] = Counter()
-        storage = self.memory_events._storage
-        commit = storage.commit
-
-        async def commit_past_the_burnt_slots(outcome: Any, now: datetime) -> None:
-            burnt = self.burnt[outcome.run_id]
-            if burnt:
-                outcome.events = [self._past(event, burnt) for event in outcome.events]
-                shown = outcome.result.get("event")
-                if shown is not None:
-                    outcome.result["event"] = self._past(shown, burnt)
-            await commit(outcome, now)
-
-        storage.commit = commit_past_the_burnt_slots
-
-    @staticmethod
-    def _past(event: Event, burnt: int) -> Event:
-        slot = event_id_to_slot(event.event_id)
-        return event if slot is None else _moved(event, slot + burnt)
-
-    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
-        try:
-            return await super().on_create(run_id, event, params)
-        except WorkflowError:
-            if _past_the_schema(run_id, event, self.state.runs):
-                self.burnt[str(run_id)] += 1
-            raise
+    def loses_a_slot(self, run_id: str, event: EventRequest, error: WorkflowError) -> bool:
+        return _past_the_schema(run_id, event, self.state.runs)
 
 
 _PEEKED: ContextVar[int | None] = ContextVar("peeked_slot", default=None)
