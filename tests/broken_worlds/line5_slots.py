@@ -229,7 +229,10 @@ class SlotsForEveryRun(LineFiveBrokenWorld, breaks={"SLOT-010"}, only="slots"):
 class PublishesSlotsOutOfOrder(LineFiveBrokenWorld, breaks={"SLOT-008"}, only="slots"):
     """Draws each slot under a lock, then writes the event outside it (a file per event, as a
     filesystem World does), and lists whatever files exist: a writer slow to write slot k
-    leaves a listing with slot k+1 and a hole at k. Here every even slot is slow to appear."""
+    leaves a listing with slot k+1 and a hole at k. Here every even slot is slow to appear: its
+    file takes three I/O steps (open, write, close) of 2 ms each, as a thread-pool write does.
+    (One 5 ms sleep was too short a window on a loaded machine: a process descheduled for the
+    whole of it woke with the write already done, and the kit's readers missed the hole.)"""
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -243,7 +246,8 @@ class PublishesSlotsOutOfOrder(LineFiveBrokenWorld, breaks={"SLOT-008"}, only="s
         key = f"{committed.run_id}/{committed.event_id}"
         self.unwritten.add(key)
         try:
-            await asyncio.sleep(0.005)
+            for _ in ("open", "write", "close"):
+                await asyncio.sleep(0.002)
         finally:
             self.unwritten.discard(key)
         return result
