@@ -60,14 +60,6 @@ def _run_kit_on(world: type[BrokenWorld]) -> dict[str, Any]:
     return run_kit(target, *world.kit_arguments, *deselect)
 
 
-def test_reference_memory_world_passes_everything() -> None:
-    outcomes = run_kit("reference_worlds.memory:MemoryWorld")
-    process = outcomes.pop("__process__")
-    assert process.returncode == 0, process.stdout[-3000:]
-    assert failed(outcomes) == set(), process.stdout[-3000:]
-    assert warned(outcomes) == set(), process.stdout[-3000:]
-
-
 @pytest.fixture(scope="module")
 def kit_runs(request: pytest.FixtureRequest) -> dict[str, dict[str, Any]]:
     """The kit's outcomes on every broken World this session selected (all of them unless
