@@ -413,6 +413,7 @@ def _opened_world(
     try:
         harness.run(close_world(opened, spec.close_timeout), spec.close_timeout + 5, "closing the World")
         tasks = harness.run(pending_tasks(), spec.close_timeout, "listing the World's tasks")
+        harness.release_default_executor()
     except (WorldLoadError, HarnessTimeout) as error:
         _facts(item)["timed_out"] = True
         pytest.fail(str(error), pytrace=False)

@@ -54,14 +54,19 @@ class EndlessEventPages(MemoryWorld):
 
 
 class BlocksTheLoop(MemoryWorld):
-    """``runs.get`` blocks the thread for an hour for some run ids (a synchronous driver call)."""
+    """The process's first ``runs.get`` blocks the thread for an hour (a synchronous driver call
+    on a connection that never answers); every later one works. Once, so that the kit's run has
+    exactly one test to give up on (each costs the whole test's deadline)."""
+
+    blocked = threading.Event()
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         original = self.runs.get
 
         async def get(run_id: str, *, resolve_data: ResolveData = "all") -> Any:
-            if _unlucky(run_id):
+            if not BlocksTheLoop.blocked.is_set():
+                BlocksTheLoop.blocked.set()
                 time.sleep(3600)
             return await original(run_id, resolve_data=resolve_data)
 
@@ -97,3 +102,28 @@ class LeavesAThreadRunning(MemoryWorld):
         self._stop = threading.Event()
         self._flusher = threading.Thread(target=self._stop.wait, name="flusher", daemon=False)
         self._flusher.start()
+
+
+class ResolvesInTheDefaultExecutor(MemoryWorld):
+    """``runs.get`` first does blocking work through ``run_in_executor(None, ...)``, as a driver
+    resolving a host name does: the loop's default executor starts a thread for it, and that
+    thread is the loop's, not something the World left running."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        original = self.runs.get
+
+        async def get(run_id: str, *, resolve_data: ResolveData = "all") -> Any:
+            await asyncio.get_running_loop().run_in_executor(None, time.sleep, 0.001)
+            return await original(run_id, resolve_data=resolve_data)
+
+        self.runs.get = get  # type: ignore[method-assign]
+
+
+class ClosesWithAnExecutorJobRunning(MemoryWorld):
+    """``close()`` returns while a job it handed to the loop's default executor still runs
+    (a flush it started and forgot to await): that thread is still the World's work."""
+
+    async def close(self) -> None:
+        asyncio.get_running_loop().run_in_executor(None, time.sleep, 2)
+        await super().close()

@@ -44,6 +44,8 @@ class WorldHarness:
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
+        self._executor = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="asyncio")
+        self.loop.set_default_executor(self._executor)
         self.abandoned = False
         """True once a coroutine outlived its deadline: the loop may be stuck."""
         self._thread = threading.Thread(target=self._serve, name="worldspec-world", daemon=True)
@@ -71,6 +73,14 @@ class WorldHarness:
             self.abandoned = True
             future.cancel()
             raise HarnessTimeout(what, deadline or 0) from None
+
+    def release_default_executor(self) -> None:
+        """Let the idle threads of the loop's default executor end, as ``asyncio.run`` does
+        before it closes its loop. Those threads are the loop's, started for the World's
+        ``run_in_executor(None, ...)`` calls (psycopg resolves host names there); idle, they
+        would wait for work forever, and a census of what the World left running would name
+        them. A job still running there keeps its thread until it ends, and is named."""
+        self._executor.shutdown(wait=False)
 
     def close(self) -> bool:
         """Cancel what is left on the loop, stop it and close it; ``False`` when the loop's thread
