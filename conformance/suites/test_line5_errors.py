@@ -40,6 +40,9 @@ async def _check_stream_expiry(world: World) -> None:
     await create(world, run_id, make.run_started())
     name = values.stream_name()
     await returns(streams.write(run_id, name, b"chunk"), "streams.write")
+    # Closed, so that a World that failed to purge (RET-004's business) shows the chunk and a
+    # close instead of keeping a reader waiting for more.
+    await returns(streams.close(run_id, name), "streams.close")
     await finish_run(world, run_id, "run_completed")
 
     async def read_all() -> list[bytes]:

@@ -16,7 +16,9 @@ def _is_attr_set(event: EventRequest) -> bool:
     return str(event.event_type) == "attr_set"
 
 
-class CreatedAttributesNotOnRun(LineFiveBrokenWorld, breaks={"ATTR-001", "ATTR-002", "RUN-101"}):
+class CreatedAttributesNotOnRun(
+    LineFiveBrokenWorld, breaks={"ATTR-001", "ATTR-002", "RUN-101", "OPT-008"}
+):
     """Logs ``run_created``'s attributes but starts every run with none (the column is filled
     only by ``attr_set``)."""
 

@@ -48,9 +48,10 @@ class StartUpsertsMissingSteps(LineFiveBrokenWorld, breaks={"STEP-103"}):
         return await super().on_create(run_id, event, params)
 
 
-class EndedRunRestartsRunningSteps(LineFiveBrokenWorld, breaks={"STEP-104"}):
+class EndedRunRestartsRunningSteps(LineFiveBrokenWorld, breaks={"STEP-104", "ERR-101"}):
     """Answers a bare ``step_started`` on a running step of an ended run with the step as it is
-    (an "idempotent" start), where the 5.x line expires every start on an ended run."""
+    (an "idempotent" start), where the 5.x line expires every start on an ended run (with
+    ``RunExpiredError``, whose status ERR-101 checks on that very start)."""
 
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
         run = self.stored_run(run_id)
