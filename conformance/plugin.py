@@ -36,6 +36,7 @@ from hypothesis import settings as hypothesis_settings
 
 import worldspec
 from conformance import suites
+from conformance.catalogue.docs import capabilities_judged_on
 from conformance.catalogue.entries import FAMILIES, INVARIANTS, invariant_by_id
 from conformance.catalogue.marker import MarkedInvariant, invariant_of
 from conformance.checks import values
@@ -227,10 +228,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_KNOWN] = known
     records_path = config.getoption("world_records")
     keeps_records = records_path and not _is_worker(config)
+    judged = {capability.value for capability in capabilities_judged_on(choice.line)}
     config.stash[_BOOK] = RecordBook(
         spec.target,
         spec.options,
-        capabilities.enabled(),
+        [name for name in capabilities.enabled() if name in judged],
         spec_version,
         profile.name,
         config.stash[_SEED],

@@ -61,6 +61,18 @@ def test_header_names_world_kit_spec_and_capabilities(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-3000:]
 
 
+def test_header_shows_only_the_capabilities_that_gate_tests_of_the_judged_line(tmp_path: Path) -> None:
+    """MemoryWorld has ``create_run_id`` on both lines; only the 5.x line has a test it gates."""
+    shown = {}
+    for line, arguments in {"4.x": (), "5.x": ("--world-opt", "spec_version=7")}.items():
+        result = run_pytest(tmp_path, f"--world={MEMORY}", *arguments, "-k", "RUN-002")
+        assert result.returncode == 0, result.stdout[-3000:]
+        header = next(row for row in result.stdout.splitlines() if "capabilities in force:" in row)
+        shown[line] = set(header.split("capabilities in force: ")[1].split(", "))
+    assert "create_run_id" in shown["5.x"] and "create_run_id" not in shown["4.x"], shown
+    assert {"streams", "queue_delivery", "state_guard"} <= shown["4.x"], shown
+
+
 @pytest.mark.parametrize(
     ("target", "message"),
     [
