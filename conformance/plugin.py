@@ -36,8 +36,8 @@ from hypothesis import settings as hypothesis_settings
 
 import worldspec
 from conformance import suites
-from conformance.catalogue.docs import capabilities_judged_on
 from conformance.catalogue.entries import FAMILIES, INVARIANTS, invariant_by_id
+from conformance.catalogue.implemented import capabilities_judged_on
 from conformance.catalogue.marker import MarkedInvariant, invariant_of
 from conformance.checks import values
 from conformance.checks.expect import SetupDeviation, judging

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.child_environment import child_environment
+from worldspec.capabilities import Capability
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -62,3 +63,14 @@ def warned(outcomes: dict[str, Any]) -> set[str]:
 
 def _with_outcome(outcomes: dict[str, Any], wanted: str) -> set[str]:
     return {ident for ident, outcome in outcomes.items() if ident != "__process__" and outcome == wanted}
+
+
+def passes_everything_it_declares(report: dict[str, Any], world: type[Any]) -> None:
+    """Every invariant of the kit's ``report`` (the ``--world-report`` document) passed, or was
+    skipped for a capability ``world`` does not declare: what a reference World must show
+    (a certification at level full would tolerate warnings)."""
+    declared = world.worldspec_capabilities
+    for entry in report["invariants"]:
+        assert entry["outcome"] in ("pass", "skip"), f"{entry['id']}: {entry['outcome']}: {entry['reason']}"
+        if entry["outcome"] == "skip":
+            assert not declared.has(Capability(entry["skipped_for"])), f"{entry['id']}: {entry['reason']}"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -11,7 +9,7 @@ from typing import Any
 import pytest
 
 from conformance.catalogue.entries import INVARIANTS
-from conformance.catalogue.marker import invariant_of
+from conformance.catalogue.implemented import implementing_tests
 from tests.broken_worlds import BROKEN_WORLDS, BrokenWorld, breaking
 from tests.broken_worlds.base import LineFiveBrokenWorld
 from tests.kit_runner import failed, run_kit, warned
@@ -99,22 +97,8 @@ def test_kit_fails_exactly_what_the_world_breaks(
 
 
 def test_every_invariant_test_has_a_broken_world() -> None:
-    from conformance import suites
-
-    implemented = set()
-    for module in _suite_modules(suites):
-        for _, function in inspect.getmembers(module, inspect.isfunction):
-            found = invariant_of(function)
-            if found is not None:
-                implemented.add(found.id)
+    implemented = set(implementing_tests())
     unproven = {ident for ident in implemented if not breaking(ident)}
     claimed = {ident for world in BROKEN for ident in world.breaks | world.warns}
     assert unproven == set(), "invariant tests no broken World makes fail"
     assert claimed - implemented == set(), "broken Worlds claim invariants no test checks"
-
-
-def _suite_modules(package: object) -> list[object]:
-    import pkgutil
-
-    path = package.__path__  # type: ignore[attr-defined]
-    return [importlib.import_module(f"conformance.suites.{info.name}") for info in pkgutil.iter_modules(path)]

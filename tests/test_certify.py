@@ -8,14 +8,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conformance.catalogue.docs import implementing_tests
 from conformance.catalogue.entries import INVARIANTS, invariants_of_line
+from conformance.catalogue.implemented import implementing_tests
 from reference_worlds.local import LocalWorld
 from reference_worlds.memory import MemoryWorld
 from tests.broken_worlds import TruncatedPreload
 from tests.child_environment import child_environment
+from tests.kit_runner import passes_everything_it_declares
 from tests.postgres_support import postgres_dsn
-from worldspec.capabilities import Capabilities, Capability
+from worldspec.capabilities import Capabilities
 from worldspec.lines import SpecLine
 
 REPO = Path(__file__).resolve().parent.parent
@@ -231,21 +232,11 @@ def test_a_world_declaring_nothing_reaches_the_level_its_passes_allow(tmp_path: 
     assert report["certification"]["reachedLevel"] == "full"
 
 
-def _passes_everything_it_declares(report: dict[str, Any], world: type[Any]) -> None:
-    """Every invariant of ``report`` passed, or was skipped for a capability ``world`` does not
-    declare: full certification tolerates warnings, a reference World must not have any."""
-    declared = world.worldspec_capabilities
-    for entry in report["invariants"]:
-        assert entry["outcome"] in ("pass", "skip"), f"{entry['id']}: {entry['outcome']}: {entry['reason']}"
-        if entry["outcome"] == "skip":
-            assert not declared.has(Capability(entry["skipped_for"])), f"{entry['id']}: {entry['reason']}"
-
-
 def test_local_world_is_certified_full_and_passes_everything(tmp_path: Path) -> None:
     process, report = certify(tmp_path, "reference_worlds.local:LocalWorld", "--level", "full")
     assert process.returncode == 0, process.stdout + process.stderr
     assert report["certification"]["reachedLevel"] == "full"
-    _passes_everything_it_declares(report, LocalWorld)
+    passes_everything_it_declares(report, LocalWorld)
 
 
 def test_postgres_world_is_certified_full_and_passes_everything(tmp_path: Path) -> None:
@@ -257,7 +248,7 @@ def test_postgres_world_is_certified_full_and_passes_everything(tmp_path: Path) 
     )
     assert process.returncode == 0, process.stdout + process.stderr
     assert report["certification"]["reachedLevel"] == "full"
-    _passes_everything_it_declares(report, PostgresWorld)
+    passes_everything_it_declares(report, PostgresWorld)
 
 
 def test_invariants_lists_the_whole_catalogue() -> None:

@@ -4,8 +4,8 @@ level full in tests/test_certify.py), and survives bad input."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
-import re
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -16,9 +16,8 @@ import pytest
 
 from conformance.checks import make
 from reference_worlds.local import LocalWorld
-from tests.kit_runner import run_kit
+from tests.kit_runner import passes_everything_it_declares, run_kit
 from worldspec import errors
-from worldspec.capabilities import Capability
 from worldspec.pagination import PaginationOptions
 
 TARGET = "reference_worlds.local:LocalWorld"
@@ -51,23 +50,17 @@ def _in_fresh_world(data_dir: Path, work: Callable[[LocalWorld], Awaitable[Any]]
     return asyncio.run(go())
 
 
-def _assert_passes(outcomes: dict[str, Any]) -> None:
-    process = outcomes.pop("__process__")
-    assert process.returncode == 0, process.stdout[-4000:]
-    declared = LocalWorld.worldspec_capabilities
-    for ident, outcome in outcomes.items():
-        assert outcome in ("pass", "skip"), f"{ident}: {outcome}\n{process.stdout[-4000:]}"
-    report = re.findall(r"World lacks capability (\w+)", process.stdout)
-    assert not [name for name in report if declared.has(Capability(name))]
-
-
 def test_two_kit_runs_sharing_one_data_dir_both_pass(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    reports = [tmp_path / f"report-{index}.json" for index in range(2)]
+    arguments = ("--world-opt", f"data_dir={data_dir}")
     with ThreadPoolExecutor(max_workers=2) as pool:
-        runs = [pool.submit(run_kit, TARGET, "-rs", "--world-opt", f"data_dir={tmp_path}") for _ in range(2)]
-        outcomes = [run.result() for run in runs]
-    for outcome in outcomes:
-        _assert_passes(outcome)
-    assert any((tmp_path / "runs").iterdir())
+        runs = [pool.submit(run_kit, TARGET, *arguments, keep_report=report) for report in reports]
+        processes = [run.result().pop("__process__") for run in runs]
+    for process, report in zip(processes, reports, strict=True):
+        assert process.returncode == 0, process.stdout[-4000:]
+        passes_everything_it_declares(json.loads(report.read_text()), LocalWorld)
+    assert any((data_dir / "runs").iterdir())
 
 
 def test_temporary_data_dir_is_removed_on_close_and_a_given_one_kept(tmp_path: Path) -> None:

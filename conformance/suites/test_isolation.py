@@ -100,7 +100,7 @@ async def test_changing_what_was_sent_or_received_changes_nothing_stored(world: 
     whose creates hand out the objects of a run cache it keeps beside its storage)."""
     touched: list[Any] = []
     runs: list[str] = []
-    returned_context: Any = None
+    returned_contexts: list[Any] = []
     for request, judge in (
         (make.run_created(execution_context=_context()), "RUN-005"),
         (make.run_created(input=_legacy_input(), spec_version=1), "LEG-004"),
@@ -109,8 +109,7 @@ async def test_changing_what_was_sent_or_received_changes_nothing_stored(world: 
         run = run_in(result, "run_created", judge)
         event = event_in(result, "run_created", judge)
         runs.append(run.run_id)
-        if returned_context is None:
-            returned_context = copy.deepcopy(run.execution_context)
+        returned_contexts.append(copy.deepcopy(run.execution_context))
         touched += [request.event_data.execution_context, request.event_data.input, run.input]
         touched += [run.execution_context, _data(event, "input"), _data(event, "execution_context")]
     failed_run = run_in(await create(world, None, make.run_created()), "run_created", "RUN-001").run_id
@@ -129,7 +128,7 @@ async def test_changing_what_was_sent_or_received_changes_nothing_stored(world: 
     _judge(baseline, second, "changed the objects earlier reads returned")
     later = run_in(await create(world, runs[0], make.run_started()), "run_started", "RUN-003")
     _judge(
-        {"run_created result executionContext": returned_context},
+        {"run_created result executionContext": returned_contexts[0]},
         {"run_created result executionContext": later.execution_context},
         "changed the run a create returned, and a later create (run_started) returned the run again",
     )
