@@ -264,6 +264,27 @@ def test_node_ends_when_python_ends(ending: str) -> None:
     assert not _node_outlives(ending), f"Node outlived its Python process ({ending})"
 
 
+def _blocked_signals(native_id: int) -> set[int]:
+    status = Path(f"/proc/self/task/{native_id}/status").read_text()
+    mask = int(next(line.split()[1] for line in status.splitlines() if line.startswith("SigBlk:")), 16)
+    return {number for number in range(1, 65) if mask >> (number - 1) & 1}
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads thread signal masks from /proc")
+def test_the_bridge_threads_leave_signals_to_the_main_thread() -> None:
+    """A Ctrl-C the kernel handed to the stderr reader would reach Python's handler only when the
+    main thread next ran bytecode: a main thread asleep would sleep on (seen once as a holder
+    that outlived its SIGINT by 30 s)."""
+    process_for(None, {})
+    readers = [thread for thread in threading.enumerate() if thread.name == "node-bridge-stderr"]
+    assert readers, "no stderr reader thread found"
+    for reader in readers:
+        assert reader.native_id is not None
+        blocked = _blocked_signals(reader.native_id)
+        assert {signal.SIGINT, signal.SIGTERM, signal.SIGALRM} <= blocked, sorted(blocked)
+    assert signal.SIGINT not in _blocked_signals(threading.main_thread().native_id or 0)
+
+
 class _Recording(channel.Channel):
     """A channel that only collects the frames it reads."""
 

@@ -23,7 +23,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -64,6 +64,35 @@ class _Log:
             return [line for number, line in self.lines if number > mark]
 
 
+MAIN_THREAD_SIGNALS: Final = frozenset(
+    getattr(signal, name)
+    for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGALRM")
+    if hasattr(signal, name)
+)
+"""Signals sent to the whole process that Python handles, and that should interrupt what the
+main thread is waiting for (Ctrl-C, a timeout plugin's alarm)."""
+
+
+def _start_deaf_thread(target: Callable[[], None], name: str) -> None:
+    """Start a daemon thread that never receives ``MAIN_THREAD_SIGNALS``.
+
+    Linux hands a signal sent to the process to any thread not blocking it. Python then runs the
+    handler in the main thread only at its next bytecode, so a main thread blocked in a sleep or
+    a read would not see Ctrl-C until that call returned. The thread is started with the signals
+    blocked (it inherits the mask), so the kernel always picks the main thread. Only for threads
+    that start no processes: a child inherits the mask too.
+    """
+    thread = threading.Thread(target=target, name=name, daemon=True)
+    if not hasattr(signal, "pthread_sigmask"):
+        thread.start()
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, MAIN_THREAD_SIGNALS)
+    try:
+        thread.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 class NodeProcess:
     """A running ``node bridge.mjs SOCKET [ENTRY]``.
 
@@ -88,7 +117,7 @@ class NodeProcess:
             env={**os.environ, **env},
             start_new_session=True,
         )
-        threading.Thread(target=self._follow_stderr, name="node-bridge-stderr", daemon=True).start()
+        _start_deaf_thread(self._follow_stderr, "node-bridge-stderr")
         try:
             self.hello: dict[str, Any] = self._read_hello()
         except BaseException:
