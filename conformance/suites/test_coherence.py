@@ -178,7 +178,8 @@ async def test_updated_at_moves_on_each_mutation(clocked_world: ClockedWorld) ->
     """Each event that changes a run, a step or a wait sets that entity's ``updatedAt`` to the
     time of the change, in the create result and in what ``get`` reads afterwards: run_created
     (``updatedAt = createdAt``), run_started, run_completed; step_created, step_started,
-    step_retrying, step_started again, step_completed; wait_created, wait_completed. On the
+    step_retrying, step_started again, step_completed, and another step's step_failed;
+    wait_created, wait_completed; and on two more runs, run_failed and run_cancelled. On the
     kit's clock, which moves between the events, the times are exact; a World on its own clock
     must give each change a later ``updatedAt`` than the one before, within 2 s of the call."""
     clocked, world = clocked_world, clocked_world.world
@@ -229,7 +230,19 @@ async def test_updated_at_moves_on_each_mutation(clocked_world: ClockedWorld) ->
     )
     for label, wait_event in wait_events:
         await judge(label, "wait", *await _mutation(clocked, run_id, wait_event, "wait"))
+    failing_step = make.new_id("step")
+    for label, request in (
+        ("step_created (a second step)", make.step_created(failing_step)),
+        ("step_started (the second step)", make.step_started(failing_step)),
+        ("step_failed", make.step_failed(failing_step)),
+    ):
+        await judge(label, "step 2", *await _mutation(clocked, run_id, request, "step"))
     await judge("run_completed", "run", *await _mutation(clocked, run_id, make.run_completed(), "run"))
+    for kind, ending in (("run_failed", make.run_failed()), ("run_cancelled", make.run_cancelled())):
+        other = run_in(await create(world, None, make.run_created()), "run_created", "RUN-005").run_id
+        started = await _mutation(clocked, other, make.run_started(), "run")
+        await judge(f"run_started (the run {kind} ends)", kind, *started)
+        await judge(kind, kind, *await _mutation(clocked, other, ending, "run"))
 
 
 CHILD_VERSIONS: dict[SpecLine, tuple[tuple[int, int | None], ...]] = {

@@ -42,6 +42,37 @@ class StepUpdatesKeepUpdatedAt(BrokenWorld, breaks={"COH-002"}):
         return result.model_copy(update={"step": kept})
 
 
+class StepFailedKeepsUpdatedAt(BrokenWorld, breaks={"COH-002"}):
+    """The one statement written apart from the other step moves, ``step_failed``'s, sets
+    status, error and completedAt but not ``updated_at``: started, retrying and completed steps
+    are stamped, a failed one keeps the stamp of its last start."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        step_id = str(getattr(event, "correlation_id", ""))
+        before = self.stored_step(run_id, step_id)
+        result = await super().on_create(run_id, event, params)
+        if event.event_type != "step_failed" or before is None or result.step is MISSING:
+            return result
+        kept = result.step.model_copy(update={"updated_at": before.updated_at})
+        key = (kept.run_id, kept.step_id)
+        self.state.steps[key] = (self.state.steps[key][0], kept)
+        return result.model_copy(update={"step": kept})
+
+
+class CancelKeepsUpdatedAt(BrokenWorld, breaks={"COH-002"}):
+    """Cancellation, an operator's path beside the runtime's, updates status and completedAt
+    only: a cancelled run keeps the ``updatedAt`` of its last change before the cancel."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        before = self.stored_run(run_id)
+        result = await super().on_create(run_id, event, params)
+        if event.event_type != "run_cancelled" or before is None or result.run is MISSING:
+            return result
+        kept = result.run.model_copy(update={"updated_at": before.updated_at})
+        self.state.put_run(kept)
+        return result.model_copy(update={"run": kept.model_copy(deep=True)})
+
+
 class ChildrenTakeTheRunsSpecVersion(BrokenWorld, breaks={"COH-003"}):
     """Stores a new step, hook or wait with its run's ``specVersion`` (read from the run row it
     locks anyway) instead of the creating event's."""
