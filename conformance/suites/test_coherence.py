@@ -231,11 +231,12 @@ async def test_updated_at_moves_on_each_mutation(clocked_world: ClockedWorld) ->
     for label, wait_event in wait_events:
         await judge(label, "wait", *await _mutation(clocked, run_id, wait_event, "wait"))
     failing_step = make.new_id("step")
-    for label, request in (
+    failing: tuple[tuple[str, EventRequest], ...] = (
         ("step_created (a second step)", make.step_created(failing_step)),
         ("step_started (the second step)", make.step_started(failing_step)),
         ("step_failed", make.step_failed(failing_step)),
-    ):
+    )
+    for label, request in failing:
         await judge(label, "step 2", *await _mutation(clocked, run_id, request, "step"))
     await judge("run_completed", "run", *await _mutation(clocked, run_id, make.run_completed(), "run"))
     for kind, ending in (("run_failed", make.run_failed()), ("run_cancelled", make.run_cancelled())):
