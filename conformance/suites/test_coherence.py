@@ -236,8 +236,8 @@ async def test_updated_at_moves_on_each_mutation(clocked_world: ClockedWorld) ->
         ("step_started (the second step)", make.step_started(failing_step)),
         ("step_failed", make.step_failed(failing_step)),
     )
-    for label, request in failing:
-        await judge(label, "step 2", *await _mutation(clocked, run_id, request, "step"))
+    for label, failing_event in failing:
+        await judge(label, "step 2", *await _mutation(clocked, run_id, failing_event, "step"))
     await judge("run_completed", "run", *await _mutation(clocked, run_id, make.run_completed(), "run"))
     for kind, ending in (("run_failed", make.run_failed()), ("run_cancelled", make.run_cancelled())):
         other = run_in(await create(world, None, make.run_created()), "run_created", "RUN-005").run_id
