@@ -8,6 +8,7 @@ derives from the member, so a World without it is skipped, never failed.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from conformance.catalogue.marker import invariant
@@ -27,9 +28,15 @@ from conformance.checks.scenarios import (
 from worldspec.capabilities import Capability
 from worldspec.errors import WorkflowError
 from worldspec.events import EventRequest, event_data_of
-from worldspec.line5.bulk import BULK_CANCEL_MAX_RUN_IDS, BatchEventRequest, BulkCancelWorkflowRunsRequest
+from worldspec.line5.bulk import (
+    BULK_CANCEL_MAX_RUN_IDS,
+    BatchEventRequest,
+    BulkCancelWorkflowRunsRequest,
+    CreateEventBatchParams,
+)
 from worldspec.line5.protocol import SupportsCancelMany, SupportsCreateBatch
 from worldspec.line5.validation import parse_event_request
+from worldspec.pagination import PaginationOptions
 from worldspec.protocol import World
 
 CANCEL_REASON_MAX = 512
@@ -186,7 +193,9 @@ async def test_batch_commits_in_order_and_answers_as_single_creates(world: World
     ``{status: 200, event}`` with the entity its single create returns (``step``, ``wait``), a
     refused one the status and error name its single create raises (a completed step completed
     again, an unknown hook resumed), leaving nothing; the accepted events are the next slots of
-    the log in request order, stored as answered."""
+    the log in request order, stored as answered. A batch that completes a step and then its run
+    under ``resolveData: 'none'`` stores each event with its ``occurredAt`` as ``createdAt``,
+    answers each event as the log reads it under ``'none'``, and answers the completed run."""
     run_id = await started_run(world)
     done = await running_step(world, run_id)
     await create(world, run_id, make.step_completed(done))
@@ -244,6 +253,60 @@ async def test_batch_commits_in_order_and_answers_as_single_creates(world: World
                 "answered otherwise",
                 ("result", result),
             )
+    await _check_ending_batch(world)
+
+
+async def _check_ending_batch(world: World) -> None:
+    """A batch that completes a step and then its run, sent with ``resolveData: 'none'`` and an
+    ``occurredAt`` on each event: each event is stored with its ``occurredAt`` as ``createdAt``,
+    answered as the log reads it under ``'none'``, and ``run_completed`` answers the completed
+    run, as its single create would."""
+    run_id = await started_run(world)
+    step_id = await running_step(world, run_id)
+    moments = [datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=minutes) for minutes in (7, 3)]
+    requests: list[EventRequest] = [make.step_completed(step_id), make.run_completed()]
+    items = [
+        BatchEventRequest(event=parse_event_request(request.to_wire()), occurred_at=moment)
+        for request, moment in zip(requests, moments, strict=True)
+    ]
+    before = len(await all_events(world, run_id))
+    answered = await returns(
+        cast(SupportsCreateBatch, world.events).create_batch(
+            run_id, items, CreateEventBatchParams(resolve_data="none")
+        ),
+        "createBatch of step_completed and run_completed, with occurredAt and resolveData 'none'",
+    )
+    stored = (await all_events(world, run_id))[before:]
+    bare = await returns(
+        world.events.list(run_id, pagination=PaginationOptions(limit=100), resolve_data="none"),
+        "events.list with resolveData 'none'",
+    )
+    bare_by_id = {event.event_id: event.to_wire() for event in bare.data}
+    results = answered.to_wire().get("results", [])
+    stamps = [event.created_at for event in stored]
+    if stamps != moments:
+        fail(
+            "createBatch stores each event with its occurredAt as createdAt",
+            f"stored createdAt {[stamp.isoformat() for stamp in stamps]}",
+            ("occurredAt sent", [moment.isoformat() for moment in moments]),
+            ("stored", stored),
+        )
+    shown = [result.get("event") for result in results]
+    wanted = [bare_by_id.get(event.event_id) for event in stored]
+    if len(stored) != len(requests) or shown != wanted:
+        fail(
+            "createBatch with resolveData 'none' answers each event as events.list reads it under 'none'",
+            "answered otherwise",
+            ("answered", shown),
+            ("events.list under 'none'", wanted),
+        )
+    ended = results[-1].get("run") if results else None
+    if not isinstance(ended, dict) or ended.get("status") != "completed" or ended.get("runId") != run_id:
+        fail(
+            "createBatch answers run_completed with the completed run, as its single create does",
+            "answered otherwise",
+            ("result", results[-1] if results else None),
+        )
 
 
 async def _check_slots(

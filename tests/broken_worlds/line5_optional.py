@@ -109,9 +109,9 @@ class CancelManyTakesRepeatedIds(LineFiveBrokenWorld, breaks={"OPT-005"}, only=O
         return BulkCancelWorkflowRunsResult(summary=summary, results=results)
 
 
-class BatchAnswersOnlyWhatItStored(LineFiveBrokenWorld, breaks={"OPT-006"}, only=OPT):
-    """Answers ``createBatch`` with the results of the events it stored only: a refused event
-    has no entry, so the results no longer line up with the request."""
+class OwnBatch(LineFiveBrokenWorld):
+    """A World whose ``events.createBatch`` is its own ``_create_batch`` (the memory World's is
+    ``memory_events.create_batch``)."""
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -120,17 +120,23 @@ class BatchAnswersOnlyWhatItStored(LineFiveBrokenWorld, breaks={"OPT-006"}, only
     async def _create_batch(
         self, run_id: str, events: Sequence[BatchEventRequest], params: CreateEventBatchParams | None = None
     ) -> EventBatchResult:
+        return await self.memory_events.create_batch(run_id, events, params)
+
+
+class BatchAnswersOnlyWhatItStored(OwnBatch, breaks={"OPT-006"}, only=OPT):
+    """Answers ``createBatch`` with the results of the events it stored only: a refused event
+    has no entry, so the results no longer line up with the request."""
+
+    async def _create_batch(
+        self, run_id: str, events: Sequence[BatchEventRequest], params: CreateEventBatchParams | None = None
+    ) -> EventBatchResult:
         found = await self.memory_events.create_batch(run_id, events, params)
         return EventBatchResult(results=[result for result in found.results if result.status == 200])
 
 
-class BatchOfEventsOneByOne(LineFiveBrokenWorld, breaks={"OPT-007"}, only=OPT):
+class BatchOfEventsOneByOne(OwnBatch, breaks={"OPT-007"}, only=OPT):
     """Refuses the types a batch cannot hold, but then writes the events one at a time: two
     events for one entity are both applied, and a refusal halfway keeps what came before."""
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.events.create_batch = self._create_batch  # type: ignore[method-assign]
 
     async def _create_batch(
         self, run_id: str, events: Sequence[BatchEventRequest], params: CreateEventBatchParams | None = None
@@ -140,6 +146,43 @@ class BatchOfEventsOneByOne(LineFiveBrokenWorld, breaks={"OPT-007"}, only=OPT):
         results = []
         for item in events:
             results.extend((await self.memory_events.create_batch(run_id, [item], params)).results)
+        return EventBatchResult(results=results)
+
+
+class BatchStampsCommitTime(OwnBatch, breaks={"OPT-006"}, only=OPT):
+    """Writes a batch in one transaction whose ``created_at`` column defaults to ``now()``: the
+    events' ``occurredAt`` is read, validated and dropped."""
+
+    async def _create_batch(
+        self, run_id: str, events: Sequence[BatchEventRequest], params: CreateEventBatchParams | None = None
+    ) -> EventBatchResult:
+        undated = [item.model_copy(update={"occurred_at": MISSING}) for item in events]
+        return await self.memory_events.create_batch(run_id, undated, params)
+
+
+class BatchAnswersFullEvents(OwnBatch, breaks={"OPT-006"}, only=OPT):
+    """Takes ``params`` for its request id only: the results carry every event whole, even when
+    the caller asked for ``resolveData: 'none'``."""
+
+    async def _create_batch(
+        self, run_id: str, events: Sequence[BatchEventRequest], params: CreateEventBatchParams | None = None
+    ) -> EventBatchResult:
+        whole = None if params is None else params.model_copy(update={"resolve_data": MISSING})
+        return await self.memory_events.create_batch(run_id, events, whole)
+
+
+class BatchAnswersStepsAndWaitsOnly(OwnBatch, breaks={"OPT-006"}, only=OPT):
+    """Builds each accepted result from the event and the step or wait it touched, the entities
+    a batch usually holds: a ``run_completed`` in a batch is answered without its run."""
+
+    async def _create_batch(
+        self, run_id: str, events: Sequence[BatchEventRequest], params: CreateEventBatchParams | None = None
+    ) -> EventBatchResult:
+        found = await self.memory_events.create_batch(run_id, events, params)
+        results = [
+            result.model_copy(update={"run": MISSING}) if result.status == 200 else result
+            for result in found.results
+        ]
         return EventBatchResult(results=results)
 
 
