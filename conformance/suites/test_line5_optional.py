@@ -123,9 +123,11 @@ async def test_wait_for_terminal_status(world: World) -> None:
     the run as ``runs.get`` shows it; a run that stays pending or running is answered about
     ``timeoutMs`` later with its snapshot, never an error; a run that ends while the call waits
     is never answered, well after its end, with a snapshot from before it; a missing run raises
-    ``WorkflowRunNotFoundError``. Bounds are judged loosely."""
+    ``WorkflowRunNotFoundError``; with ``resolveData: 'none'`` an ended run is answered as
+    ``runs.get`` shows it under ``'none'``. Bounds are judged loosely."""
     runs = cast(SupportsWaitForTerminalStatus, world.runs)
-    for run_id in await _ended_runs(world):
+    ended_runs = await _ended_runs(world)
+    for run_id in ended_runs:
         answered, took = await _timed(
             runs.wait_for_terminal_status(run_id, timeout_ms=LONG_TIMEOUT_MS),
             "waitForTerminalStatus on an ended run",
@@ -157,6 +159,19 @@ async def test_wait_for_terminal_status(world: World) -> None:
                 f"answered after {took:.2f} s with status {answered.status}",
                 ("answered", answered),
             )
+    ended = ended_runs[0]
+    answered = await returns(
+        runs.wait_for_terminal_status(ended, timeout_ms=LONG_TIMEOUT_MS, resolve_data="none"),
+        "waitForTerminalStatus on an ended run, resolveData 'none'",
+    )
+    bare = await returns(world.runs.get(ended, resolve_data="none"), "runs.get, resolveData 'none'")
+    if answered.to_wire() != bare.to_wire():
+        fail(
+            "waitForTerminalStatus with resolveData 'none' answers the run as runs.get shows it under 'none'",
+            "answered otherwise",
+            ("runs.get under 'none'", bare),
+            ("answered", answered),
+        )
     await _ends_while_waiting(world, runs)
     await raises(
         errors.WorkflowRunNotFoundError,
@@ -190,7 +205,8 @@ async def _ends_while_waiting(world: World, runs: SupportsWaitForTerminalStatus)
 async def test_get_many_answers_in_the_order_asked(world: World) -> None:
     """``runs.getMany`` answers one entry per id, in the order asked (a repeated id twice), each
     the run as ``runs.get`` shows it (pending, running, ended), ``null`` for an id with no run;
-    no ids, no entries."""
+    no ids, no entries. With ``resolveData: 'none'`` each run is as ``runs.get`` shows it under
+    ``'none'``."""
     runs = cast(SupportsGetMany, world.runs)
     pending, running = await pending_run(world), await started_run(world)
     ended = await started_run(world)
@@ -212,6 +228,21 @@ async def test_get_many_answers_in_the_order_asked(world: World) -> None:
         )
     if list(await returns(runs.get_many([]), "runs.getMany with no ids")) != []:
         fail("runs.getMany with no ids answers []", "answered entries")
+    bare = {
+        run_id: (
+            await returns(world.runs.get(run_id, resolve_data="none"), "runs.get, resolveData 'none'")
+        ).to_wire()
+        for run_id in known
+    }
+    answered = await returns(runs.get_many(asked, resolve_data="none"), "runs.getMany, resolveData 'none'")
+    shown = [None if run is None else run.to_wire() for run in answered]
+    if shown != [bare.get(run_id) for run_id in asked]:
+        fail(
+            "runs.getMany with resolveData 'none' answers each run as runs.get shows it under 'none'",
+            "answered otherwise",
+            ("runs.get under 'none'", [bare.get(run_id) for run_id in asked]),
+            ("answered", shown),
+        )
 
 
 INVALID_ATTRIBUTE_CHANGES: tuple[tuple[str, list[tuple[str, str | None]]], ...] = (

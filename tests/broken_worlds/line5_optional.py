@@ -75,6 +75,34 @@ class GetManySkipsMissingRuns(LineFiveBrokenWorld, breaks={"OPT-003"}, only=OPT)
         return [run for run in found if run is not None]
 
 
+class WaitAnswersWholeRuns(LineFiveBrokenWorld, breaks={"OPT-002"}, only=OPT):
+    """Waits by polling its own ``runs.get(runId)``, and forgets to pass ``resolveData`` on: the
+    run comes back with its input and output whatever the caller asked."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.runs.wait_for_terminal_status = self._wait  # type: ignore[method-assign]
+
+    async def _wait(
+        self, run_id: str, *, timeout_ms: float | None = None, resolve_data: ResolveData = "all"
+    ) -> WorkflowRun:
+        return await self.memory_runs.wait_for_terminal_status(run_id, timeout_ms=timeout_ms)
+
+
+class GetManyAnswersWholeRuns(LineFiveBrokenWorld, breaks={"OPT-003"}, only=OPT):
+    """Reads the runs with one ``SELECT * ... WHERE id IN (...)`` and returns the rows as they
+    are: ``resolveData: 'none'`` still brings every input and output."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.runs.get_many = self._get_many  # type: ignore[method-assign]
+
+    async def _get_many(
+        self, run_ids: Sequence[str], *, resolve_data: ResolveData = "all"
+    ) -> list[WorkflowRun | None]:
+        return await self.memory_runs.get_many(run_ids)
+
+
 class CancelManyForgetsTheReason(LineFiveBrokenWorld, breaks={"OPT-004"}, only=OPT):
     """Cancels each run of ``cancelMany`` with a bare ``run_cancelled``: the request's
     ``cancelReason`` is not passed on to the events."""
