@@ -81,13 +81,17 @@ class StaleWrite:
 
 
 STALE_COUNTS = (1, 2, 5)
-"""How many events the out-of-date writers say they hold (each below the log's length)."""
+"""How many events the far-behind writers say they hold (each below the log's length)."""
+
+STALE_LAGS = (1, 2)
+"""How many events other writers are behind the log: one (a single skipped slot, the smallest
+report) and two."""
 
 
 async def _stale_writes(world: World) -> tuple[str, list[StaleWrite]]:
     """A run with eight events whose log another run interleaves with, then creates of every
-    kind no entity rule refuses, each with an ``eventCount`` of 1, 2 or 5 (out of date) and one
-    with the exact count; the run's id and the writes."""
+    kind no entity rule refuses, each with an out-of-date ``eventCount`` (1, 2 or 5, or one or
+    two below the log's length) and one with the exact count; the run's id and the writes."""
     run_id, other = await started_run(world), await started_run(world)
     for _ in range(3):
         await created_step(world, run_id)
@@ -95,10 +99,11 @@ async def _stale_writes(world: World) -> tuple[str, list[StaleWrite]]:
     await waiting_wait(world, run_id)
     await live_hook(world, other)
     writes: list[StaleWrite] = []
-    requests = fresh_creates(len(STALE_COUNTS) * 2)
-    counts = [*STALE_COUNTS, *STALE_COUNTS]
-    for held, request in zip(counts, requests, strict=True):
+    behind: list[tuple[int, int]] = [(count, 0) for count in STALE_COUNTS] + [(0, lag) for lag in STALE_LAGS]
+    requests = fresh_creates(len(behind) * 2)
+    for (count, lag), request in zip(behind * 2, requests, strict=True):
         logged = len(await dense_log(world, run_id))
+        held = count or logged - lag
         params = make.create_params(SpecLine.LINE_5, event_count=held)
         outcome = await attempt(world.events.create(run_id, request, params))
         writes.append(StaleWrite(held, logged, outcome, await all_events(world, run_id)))
@@ -124,9 +129,9 @@ def _committed(write: StaleWrite) -> tuple[EventResult, int]:
 
 @invariant("SLOT-005")
 async def test_out_of_date_writer_commits_at_the_next_free_slot(world: World) -> None:
-    """Creates of new steps, waits and hooks sent with an ``eventCount`` of 1, 2 or 5 while the
-    run holds more events (and one with the exact count) all commit, each at the slot after the
-    log's last: an out-of-date count is no conflict."""
+    """Creates of new steps, waits and hooks sent with an ``eventCount`` of 1, 2 or 5, or one or
+    two below the log's length (and one with the exact count), all commit, each at the slot after
+    the log's last: an out-of-date count is no conflict."""
     for write in (await _stale_writes(world))[1]:
         action = f"a create with eventCount {write.held} while the log holds {write.logged} events"
         if isinstance(write.outcome, WorkflowError):
@@ -145,7 +150,8 @@ async def test_out_of_date_writer_commits_at_the_next_free_slot(world: World) ->
 async def test_out_of_date_writer_is_told_what_it_skipped(world: World) -> None:
     """A create with ``eventCount: n`` that commits at slot c > n+1 returns, in
     ``events``, the run's events of slots n+1 … c−1 in slot order with ``hasMore: false``
-    (or an ascending part of them with ``hasMore: true``), as the log lists them."""
+    (or an ascending part of them with ``hasMore: true``), as the log lists them: from a single
+    skipped slot (c = n+2) to all but ``run_created``."""
     run_id, writes = await _stale_writes(world)
     for write in writes:
         result, slot = _committed(write)

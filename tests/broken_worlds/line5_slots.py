@@ -182,8 +182,9 @@ Reported = Callable[[list[Event], int, int], list[Event]]
 """Which events of a run's log a World reports, given ``eventCount`` and the committed slot."""
 
 
-def _report_with(world: LineFiveBrokenWorld, reported: Reported) -> None:
-    """Make ``world`` build its skipped-slot report (v7 §5.4 item 1) from ``reported``."""
+def _report_with(world: LineFiveBrokenWorld, reported: Reported, fewest_skipped: int = 1) -> None:
+    """Make ``world`` build its skipped-slot report (v7 §5.4 item 1) from ``reported``, when at
+    least ``fewest_skipped`` slots were skipped."""
     storage = world.memory_events._storage
 
     def report(result: Any, params: Any, resolve: Any) -> dict[str, Any] | None:
@@ -191,7 +192,7 @@ def _report_with(world: LineFiveBrokenWorld, reported: Reported) -> None:
         if event is None or held is MISSING:
             return None
         committed = event_id_to_slot(event.event_id) or 0
-        if committed <= held + 1:
+        if committed - held - 1 < fewest_skipped:
             return None
         log = world.state.events[event.run_id]
         return {"events": reported(log, int(held), committed), "cursor": None, "has_more": False}
@@ -206,6 +207,15 @@ class ReportStartsOneSlotLate(LineFiveBrokenWorld, breaks={"SLOT-006"}, only="sl
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         _report_with(self, lambda log, held, committed: log[held + 1 : committed - 1])
+
+
+class NoReportForOneSkippedSlot(LineFiveBrokenWorld, breaks={"SLOT-006"}, only="slots"):
+    """Reports only when the committed slot is more than two past ``eventCount`` (it counted
+    the written event among the skipped ones): a writer one event behind is told nothing."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        _report_with(self, lambda log, held, committed: log[held : committed - 1], fewest_skipped=2)
 
 
 class ReportIncludesTheCommittedEvent(LineFiveBrokenWorld, breaks={"SLOT-007"}, only="slots"):
