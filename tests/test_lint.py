@@ -31,3 +31,24 @@ def test_static_checks_pass(tool: str) -> None:
         pytest.fail(f"{tool} is not installed: pip install -e '.[dev]'")
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+
+
+CONFLICT_MARKERS = ("<<<<<<< ", "=======\n", ">>>>>>> ")
+"""The lines git writes around both sides of a conflict it could not merge."""
+
+
+def test_no_file_holds_an_unresolved_merge_conflict() -> None:
+    """A conflict committed by mistake (docs/writing-a-factory.md once held one) renders as
+    both sides and three marker lines, and no other check looks at prose."""
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True, timeout=60
+    ).stdout.decode()
+    found = []
+    for name in filter(None, tracked.split("\0")):
+        path = REPO / name
+        if not path.is_file() or path.suffix not in {".md", ".py", ".toml", ".json", ".mjs", ".yml", ".cfg"}:
+            continue
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(keepends=True), 1):
+            if line.startswith(CONFLICT_MARKERS):
+                found.append(f"{name}:{number}: {line.rstrip()}")
+    assert found == [], "unresolved merge conflicts:\n" + "\n".join(found)

@@ -160,6 +160,14 @@ class Capability(StrEnum):
         "the stateUpdatedAt guard: a create older than the run's newest external event raises "
         "PreconditionFailedError",
     )
+    OCCURRED_AT = (
+        "occurred_at",
+        "MAY",
+        False,
+        "§12",
+        "stores a create's params.occurredAt and returns it as the event's occurredAt, beside "
+        "its own createdAt",
+    )
 
     RETENTION = (
         "retention",

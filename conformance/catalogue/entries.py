@@ -502,6 +502,12 @@ _TABLE: Final[tuple[tuple[str, Level, str], ...]] = (
         "A `run_started` preload honours `resolveData`: with `'none'` it equals `events.list` with `'none'`.",
     ),
     (
+        "COH-006",
+        "MAY",
+        "(`occurred-at`) A create's `params.occurredAt` is stored: the result and every read of the event "
+        "show it as `occurredAt`, and `createdAt` is still the time of the write.",
+    ),
+    (
         "STATUS-001",
         "SHOULD",
         "A malformed create (an unknown `eventType`, a client-sent `hook_conflict`, an event other than "

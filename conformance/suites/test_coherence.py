@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from conformance.catalogue.marker import invariant
 from conformance.checks import make, values
 from conformance.checks.expect import deviate, fail, returns
-from conformance.checks.scenarios import create, pending_run, run_in
+from conformance.checks.scenarios import create, event_in, pending_run, run_in
 from conformance.world.clock import ClockedWorld
+from worldspec.capabilities import Capability
 from worldspec.events import EventRequest
 from worldspec.lines import SpecLine
 from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData
@@ -444,3 +445,64 @@ def _key(item: Any) -> str:
         if hasattr(item, name):
             return str(getattr(item, name))
     raise TypeError(f"no id on {type(item).__name__}")
+
+
+OCCURRED_BEFORE = timedelta(minutes=10)
+"""How long before the call the first ``occurredAt`` the kit sends lies (far enough that no
+World's ``createdAt`` could equal it)."""
+
+
+@invariant("COH-006", requires=Capability.OCCURRED_AT)
+async def test_occurred_at_is_kept_beside_created_at(world: World, world_line: SpecLine) -> None:
+    """(``occurred_at``) A run_created without a runId, run_started, step_created and
+    step_completed, each sent with its own ``params.occurredAt`` minutes in the past: the create
+    result, ``events.get``, ``events.list`` and ``listByCorrelationId`` show each event's
+    ``occurredAt`` as sent, and its ``createdAt`` is not that moment (it is the time of the
+    write, which EVT-010 and EVT-102 judge)."""
+    first = datetime.now(UTC).replace(microsecond=0) - OCCURRED_BEFORE
+    moments = [first + timedelta(seconds=7 * index) for index in range(4)]
+    step_id = make.new_id("step")
+    requests: list[EventRequest] = [
+        make.run_created(),
+        make.run_started(),
+        make.step_created(step_id),
+        make.step_completed(step_id),
+    ]
+    run_id: str | None = None
+    sent: dict[str, datetime] = {}
+    for request, moment in zip(requests, moments, strict=True):
+        params = make.create_params(world_line, occurred_at=moment)
+        action = f"{request.event_type} with occurredAt {moment.isoformat()}"
+        result = await returns(world.events.create(run_id, request, params), action)
+        event = event_in(result, action, "EVT-001")
+        run_id = event.run_id
+        sent[event.event_id] = moment
+        _occurred_as_sent(event, moment, f"the result of {action}")
+    assert run_id is not None
+    for event_id, moment in sent.items():
+        got = await returns(world.events.get(run_id, event_id), "events.get")
+        _occurred_as_sent(got, moment, "events.get")
+    listed = await returns(world.events.list(run_id, pagination=PaginationOptions(limit=100)), "events.list")
+    by_step = await returns(
+        world.events.list_by_correlation_id(step_id, run_id=run_id, pagination=PaginationOptions(limit=100)),
+        "events.listByCorrelationId",
+    )
+    for label, page in (("events.list", listed), ("events.listByCorrelationId", by_step)):
+        for event in page.data:
+            if event.event_id in sent:
+                _occurred_as_sent(event, sent[event.event_id], label)
+
+
+def _occurred_as_sent(event: Any, moment: datetime, where: str) -> None:
+    """``event`` shows ``occurredAt`` = ``moment`` and a ``createdAt`` of its own."""
+    if event.occurred_at != moment or event.created_at == moment:
+        fail(
+            f"{where} shows the {event.event_type} with occurredAt {moment.isoformat()} as sent, and "
+            "createdAt the time of the write",
+            f"showed occurredAt {_stamp(event.occurred_at)} and createdAt {_stamp(event.created_at)}",
+            ("event", event),
+        )
+
+
+def _stamp(value: Any) -> str:
+    return value.isoformat() if isinstance(value, datetime) else "(absent)"

@@ -73,6 +73,38 @@ class CancelKeepsUpdatedAt(BrokenWorld, breaks={"COH-002"}):
         return result.model_copy(update={"run": kept.model_copy(deep=True)})
 
 
+def _patch_stored_event(world: BrokenWorld, run_id: str, event_id: str, **updates: Any) -> None:
+    """Change the stored event ``event_id`` of ``run_id`` as a buggy write would have left it."""
+    log = world.state.events[run_id]
+    for index, stored in enumerate(log):
+        if stored.event_id == event_id:
+            log[index] = stored.model_copy(update=updates)
+
+
+class OccurredAtNeverStored(LineFiveBrokenWorld, breaks={"COH-006"}, only="coherence"):
+    """Answers a create with the event it built from the request, ``occurredAt`` included, but
+    its events table has no column for it: every later read of the event lacks it."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if result.event is not MISSING and result.event.occurred_at is not MISSING:
+            _patch_stored_event(self, result.event.run_id, result.event.event_id, occurred_at=MISSING)
+        return result
+
+
+class OccurredAtTakenForCreatedAt(LineFiveBrokenWorld, breaks={"COH-006"}, only="coherence"):
+    """Reads ``params.occurredAt`` as the time the event happened and stores it as the event's
+    ``createdAt``, which it otherwise takes from the clock; no ``occurredAt`` is kept."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if result.event is MISSING or result.event.occurred_at is MISSING:
+            return result
+        moved = {"created_at": result.event.occurred_at, "occurred_at": MISSING}
+        _patch_stored_event(self, result.event.run_id, result.event.event_id, **moved)
+        return result.model_copy(update={"event": result.event.model_copy(update=moved)})
+
+
 class ChildrenTakeTheRunsSpecVersion(BrokenWorld, breaks={"COH-003"}):
     """Stores a new step, hook or wait with its run's ``specVersion`` (read from the run row it
     locks anyway) instead of the creating event's."""
