@@ -62,10 +62,11 @@ async def test_lazy_start_creates_and_starts_the_step(world: World) -> None:
 @invariant("LAZY-002")
 async def test_lazy_start_logs_step_created_first(world: World) -> None:
     """The lazy start logs ``step_created {stepName, input}`` (input byte-exact) at a lower slot
-    than its ``step_started``, and the ``step_started`` is stored without ``input``."""
+    than its ``step_started``, and the ``step_started`` is stored without ``input``; the
+    result's ``event`` is that ``step_started``, as the log shows it."""
     run_id = await started_run(world)
     step_id = make.new_id("step")
-    await create(world, run_id, make_line5.lazy_step_started(step_id, LAZY_INPUT, STEP_NAME))
+    result = await create(world, run_id, make_line5.lazy_step_started(step_id, LAZY_INPUT, STEP_NAME))
     mine = [event for event in await all_events(world, run_id) if event.correlation_id == step_id]
     kinds = [event.event_type for event in mine]
     if kinds != ["step_created", "step_started"]:
@@ -84,6 +85,14 @@ async def test_lazy_start_logs_step_created_first(world: World) -> None:
         )
     if not slots[0] < slots[1]:
         fail("step_created is at a lower slot than step_started", f"slots {slots}")
+    answered = result.event.to_wire() if result.event is not MISSING else None
+    if answered != mine[1].to_wire():
+        fail(
+            "the lazy start answers with the step_started it logged as its event",
+            "answered another event" if answered else "answered no event",
+            ("answered", answered),
+            ("logged step_started", mine[1]),
+        )
 
 
 @invariant("LAZY-003")

@@ -35,6 +35,23 @@ class LazyStartOnlyCreates(LineFiveBrokenWorld, breaks={"LAZY-001", "LAZY-002"})
         return result.model_copy(update={"step_created": True})
 
 
+class LazyStartAnswersItsStepCreated(LineFiveBrokenWorld, breaks={"LAZY-002"}):
+    """Writes both events of a lazy start right, but answers with the first one it wrote, the
+    ``step_created``, as the result's ``event``."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if not _lazy(event) or result.event is MISSING:
+            return result
+        log = self.state.events[result.event.run_id]
+        created = next(
+            stored
+            for stored in log
+            if stored.event_type == "step_created" and stored.correlation_id == result.event.correlation_id
+        )
+        return result.model_copy(update={"event": created.model_copy(deep=True)})
+
+
 class LazyStartKeepsInputOnStart(RewritesStoredEvents, breaks={"LAZY-002"}):
     """Stores the lazy ``step_started`` with its ``input`` as well as the ``step_created``."""
 
