@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from conformance.catalogue.marker import invariant
-from conformance.checks import make, values
+from conformance.checks import make, make_line5, values
 from conformance.checks.expect import deviate, fail, returns
 from conformance.checks.scenarios import create, event_in, pending_run, run_in
 from conformance.world.clock import ClockedWorld
@@ -175,14 +175,15 @@ async def _mutation(
 
 
 @invariant("COH-002")
-async def test_updated_at_moves_on_each_mutation(clocked_world: ClockedWorld) -> None:
+async def test_updated_at_moves_on_each_mutation(clocked_world: ClockedWorld, world_line: SpecLine) -> None:
     """Each event that changes a run, a step or a wait sets that entity's ``updatedAt`` to the
     time of the change, in the create result and in what ``get`` reads afterwards: run_created
     (``updatedAt = createdAt``), run_started, run_completed; step_created, step_started,
     step_retrying, step_started again, step_completed, and another step's step_failed;
-    wait_created, wait_completed; and on two more runs, run_failed and run_cancelled. On the
-    kit's clock, which moves between the events, the times are exact; a World on its own clock
-    must give each change a later ``updatedAt`` than the one before, within 2 s of the call."""
+    wait_created, wait_completed; on the 5.x line attr_set; and on two more runs, run_failed
+    and run_cancelled. On the kit's clock, which moves between the events, the times are exact;
+    a World on its own clock must give each change a later ``updatedAt`` than the one before,
+    within 2 s of the call."""
     clocked, world = clocked_world, clocked_world.world
     stamps: dict[str, datetime] = {}
 
@@ -239,6 +240,9 @@ async def test_updated_at_moves_on_each_mutation(clocked_world: ClockedWorld) ->
     )
     for label, failing_event in failing:
         await judge(label, "step 2", *await _mutation(clocked, run_id, failing_event, "step"))
+    if world_line is SpecLine.LINE_5:
+        attr_set = make_line5.attr_set([("stage", "coherence")], correlation_id=make.new_id("attr"))
+        await judge("attr_set", "run", *await _mutation(clocked, run_id, attr_set, "run"))
     await judge("run_completed", "run", *await _mutation(clocked, run_id, make.run_completed(), "run"))
     for kind, ending in (("run_failed", make.run_failed()), ("run_cancelled", make.run_cancelled())):
         other = run_in(await create(world, None, make.run_created()), "run_created", "RUN-005").run_id

@@ -73,6 +73,19 @@ class CancelKeepsUpdatedAt(BrokenWorld, breaks={"COH-002"}):
         return result.model_copy(update={"run": kept.model_copy(deep=True)})
 
 
+class AttrSetKeepsUpdatedAt(LineFiveBrokenWorld, breaks={"COH-002"}):
+    """Merges an ``attr_set`` into the run's attributes column alone: the run's ``updatedAt``
+    stays at its last status change."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        before = self.stored_run(run_id)
+        result = await super().on_create(run_id, event, params)
+        if event.event_type != "attr_set" or before is None or result.run is MISSING:
+            return result
+        kept = self.patch_stored_run(result.run.run_id, updated_at=before.updated_at)
+        return result.model_copy(update={"run": kept.model_copy(deep=True)})
+
+
 def _patch_stored_event(world: BrokenWorld, run_id: str, event_id: str, **updates: Any) -> None:
     """Change the stored event ``event_id`` of ``run_id`` as a buggy write would have left it."""
     log = world.state.events[run_id]
