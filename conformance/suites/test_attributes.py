@@ -12,6 +12,11 @@ from conformance.checks.reads import all_events, run_of
 from conformance.checks.scenarios import create, finish_run, race, run_in, started_run
 from worldspec import errors
 from worldspec.events import EventRequest, event_data_of
+from worldspec.line5.attributes import (
+    ATTRIBUTE_EVENT_DATA_MAX_BYTES,
+    ATTRIBUTE_VALUE_MAX_BYTES,
+    attribute_event_data_size,
+)
 from worldspec.protocol import World
 from worldspec.wire_types import MISSING
 
@@ -84,7 +89,8 @@ async def test_run_created_attributes_become_the_runs(world: World) -> None:
 async def test_attr_set_merges(world: World) -> None:
     """``attr_set`` sets string values, removes keys sent with ``null``, leaves keys it does not
     name alone, and returns ``{event, run}`` with the merged attributes, which ``runs.get`` then
-    shows."""
+    shows. An ``attr_set`` whose eventData is exactly 8192 UTF-8 JSON bytes, the size above
+    which §4.1 lets a World refuse one, is merged too."""
     result = await create(
         world, None, make_line5.run_created(attributes={"keep": "1", "drop": "2", "change": "3"})
     )
@@ -102,6 +108,43 @@ async def test_attr_set_merges(world: World) -> None:
         )
     if await _attributes(world, run_id) != expected:
         fail("runs.get shows the merged attributes", "shows others", ("expected", expected))
+    largest = _attr_set_of_size(ATTRIBUTE_EVENT_DATA_MAX_BYTES)
+    taken = await returns(
+        world.events.create(run_id, largest),
+        f"attr_set whose eventData is exactly {ATTRIBUTE_EVENT_DATA_MAX_BYTES} UTF-8 JSON bytes",
+    )
+    wanted = {**expected, **{str(key): str(value) for key, value in _changes_of(largest)}}
+    if taken.run is MISSING or taken.run.to_wire().get("attributes") != wanted:
+        fail(
+            f"an attr_set of exactly {ATTRIBUTE_EVENT_DATA_MAX_BYTES} bytes (the most §4.1 lets a World "
+            "refuse above) is merged like any other",
+            "returned otherwise",
+            ("result", taken),
+        )
+
+
+def _changes_of(request: EventRequest) -> list[tuple[Any, Any]]:
+    data = request.to_wire()["eventData"]
+    return [(change["key"], change["value"]) for change in data["changes"]]
+
+
+def _attr_set_of_size(size: int) -> EventRequest:
+    """A valid ``attr_set`` (keys ``big00``…, ASCII values of at most 256 bytes) whose eventData
+    is exactly ``size`` UTF-8 JSON bytes, as ``JSON.stringify`` writes it."""
+    changes: list[tuple[str, str | None]] = []
+
+    def missing() -> int:
+        request = make_line5.attr_set(changes, correlation_id=make.new_id("attr"))
+        return size - attribute_event_data_size(request.to_wire()["eventData"])
+
+    while missing() > 100:
+        changes.append((f"big{len(changes):02d}", "v" * 128))
+    if missing() > 0 and len(str(changes[-1][1])) + missing() > ATTRIBUTE_VALUE_MAX_BYTES:
+        changes.append((f"big{len(changes):02d}", "v"))
+    key, value = changes[-1]
+    changes[-1] = (key, str(value) + "v" * missing())
+    assert missing() == 0, "the attr_set the kit built is not of the size it wanted"
+    return make_line5.attr_set(changes, correlation_id=make.new_id("attr"))
 
 
 @invariant("ATTR-003")

@@ -9,6 +9,7 @@ from tests.broken_worlds.base import LineFiveBrokenWorld, Params
 from worldspec import errors
 from worldspec.events import EventRequest, EventResult
 from worldspec.line5 import events as line5_events
+from worldspec.line5.attributes import ATTRIBUTE_EVENT_DATA_MAX_BYTES, attribute_event_data_size
 from worldspec.wire_types import MISSING
 
 
@@ -16,9 +17,7 @@ def _is_attr_set(event: EventRequest) -> bool:
     return str(event.event_type) == "attr_set"
 
 
-class CreatedAttributesNotOnRun(
-    LineFiveBrokenWorld, breaks={"ATTR-001", "ATTR-002", "RUN-101", "OPT-008"}
-):
+class CreatedAttributesNotOnRun(LineFiveBrokenWorld, breaks={"ATTR-001", "ATTR-002", "RUN-101", "OPT-008"}):
     """Logs ``run_created``'s attributes but starts every run with none (the column is filled
     only by ``attr_set``)."""
 
@@ -95,7 +94,6 @@ class StepAttrSetDeduplicated(LineFiveBrokenWorld, breaks={"ATTR-007"}):
         return await super().on_create(run_id, event, params)
 
 
-
 class AttrSetOnEndedRuns(LineFiveBrokenWorld, breaks={"ATTR-008"}):
     """Applies ``attr_set`` to runs that have ended (the terminal guard forgets it)."""
 
@@ -118,3 +116,15 @@ class RefusedAttrSetUsesItsId(LineFiveBrokenWorld, breaks={"ATTR-009"}):
             if _is_attr_set(event) and run_id is not None and cid is not MISSING:
                 self.state.attribute_ids.add((run_id, str(cid)))
             raise
+
+
+class AttrSetCapIncludesTheLimit(LineFiveBrokenWorld, breaks={"ATTR-002"}):
+    """Enforces the 8192-byte cap on ``attr_set`` eventData with ``>=`` where ``>`` was meant:
+    an ``attr_set`` of exactly 8192 bytes is refused with 400."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        if _is_attr_set(event):
+            size = attribute_event_data_size(event.to_wire()["eventData"])
+            if size >= ATTRIBUTE_EVENT_DATA_MAX_BYTES:
+                raise errors.WorkflowWorldError(f"attr_set eventData is {size} bytes, too large", status=400)
+        return await super().on_create(run_id, event, params)
