@@ -191,11 +191,12 @@ async def _refusal_of_single(world: World, run_id: str, request: EventRequest) -
 async def test_batch_commits_in_order_and_answers_as_single_creates(world: World) -> None:
     """``events.createBatch`` answers one result per event in request order: an accepted event
     ``{status: 200, event}`` with the entity its single create returns (``step``, ``wait``), a
-    refused one the status and error name its single create raises (a completed step completed
-    again, an unknown hook resumed), leaving nothing; the accepted events are the next slots of
-    the log in request order, stored as answered. A batch that completes a step and then its run
-    under ``resolveData: 'none'`` stores each event with its ``occurredAt`` as ``createdAt``,
-    answers each event as the log reads it under ``'none'``, and answers the completed run."""
+    refused one the error name its single create raises and that error's HTTP status (a
+    completed step completed again, an unknown hook resumed), leaving nothing; the accepted
+    events are the next slots of the log in request order, stored as answered. A batch that
+    completes a step and then its run under ``resolveData: 'none'`` stores each event with its
+    ``occurredAt`` as ``createdAt``, answers each event as the log reads it under ``'none'``,
+    and answers the completed run."""
     run_id = await started_run(world)
     done = await running_step(world, run_id)
     await create(world, run_id, make.step_completed(done))
@@ -246,10 +247,16 @@ async def test_batch_commits_in_order_and_answers_as_single_creates(world: World
     for request, position in ((refused_again, 0), (unknown_hook, 3)):
         single = await _refusal_of_single(world, run_id, request)
         result = results[position]
-        if single is None or result.get("status") == 200 or result.get("error") != single.name:
+        status = None if single is None else getattr(single, "status", None) or single.http_status
+        if (
+            single is None
+            or result.get("status") == 200
+            or result.get("error") != single.name
+            or (status is not None and result.get("status") != status)
+        ):
             fail(
                 f"createBatch answers {request.event_type} ({request.correlation_id}) as its single create: "
-                f"refused with {single.name if single else '(taken)'}",
+                f"refused with {single.name if single else '(taken)'}, status {status}",
                 "answered otherwise",
                 ("result", result),
             )

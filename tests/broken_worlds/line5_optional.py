@@ -177,6 +177,21 @@ class BatchOfEventsOneByOne(OwnBatch, breaks={"OPT-007"}, only=OPT):
         return EventBatchResult(results=results)
 
 
+class BatchRefusalsAreBadRequests(OwnBatch, breaks={"OPT-006"}, only=OPT):
+    """Reports every event a batch refuses with status 400, whatever the error: the name is
+    right, the status is not the one its single create's error carries."""
+
+    async def _create_batch(
+        self, run_id: str, events: Sequence[BatchEventRequest], params: CreateEventBatchParams | None = None
+    ) -> EventBatchResult:
+        found = await self.memory_events.create_batch(run_id, events, params)
+        results = [
+            result.model_copy(update={"status": 400}) if result.status != 200 else result
+            for result in found.results
+        ]
+        return EventBatchResult(results=results)
+
+
 class BatchStampsCommitTime(OwnBatch, breaks={"OPT-006"}, only=OPT):
     """Writes a batch in one transaction whose ``created_at`` column defaults to ``now()``: the
     events' ``occurredAt`` is read, validated and dropped."""
