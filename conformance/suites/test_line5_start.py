@@ -48,7 +48,8 @@ def _resilient_start(**members: Any) -> EventRequest:
 async def test_resilient_start_keeps_attributes_and_key(world: World) -> None:
     """A resilient ``run_started`` with ``attributes`` and ``encryptionPublicKey`` makes a run that
     has both (in the result and from ``runs.get``), and its ``run_created`` eventData carries
-    both as sent, the input byte-exact."""
+    both as sent, the input byte-exact. With ``allowReservedAttributes: true`` a ``$``-prefixed
+    attribute is kept too."""
     run_id = make.new_id("wrun")
     request = _resilient_start(attributes=ATTRIBUTES, encryption_public_key=ENCRYPTION_KEY)
     result = await returns(
@@ -71,6 +72,21 @@ async def test_resilient_start_keeps_attributes_and_key(world: World) -> None:
             "eventData (input byte-exact)",
             f"lost them in {wrong or ['the input']}",
             *shown.items(),
+        )
+    reserved_id = make.new_id("wrun")
+    reserved = {**ATTRIBUTES, "$retention": "7"}
+    flagged = _resilient_start(attributes=reserved, allow_reserved_attributes=True)
+    started = await returns(
+        world.events.create(reserved_id, flagged),
+        "resilient run_started with a reserved attribute and allowReservedAttributes: true",
+    )
+    kept = (await run_of(world, reserved_id)).to_wire().get("attributes")
+    if started.run is MISSING or started.run.to_wire().get("attributes") != reserved or kept != reserved:
+        fail(
+            "a resilient start with allowReservedAttributes: true keeps its reserved attributes, as "
+            "run_created does",
+            f"made a run with attributes {kept}",
+            ("result", started),
         )
 
 

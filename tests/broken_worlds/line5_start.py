@@ -47,6 +47,20 @@ class ResilientStartSkipsAttributeChecks(LineFiveBrokenWorld, breaks={"RS-103"})
         return result.model_copy(update={"run": run.model_copy(deep=True)})
 
 
+class ResilientStartIgnoresAllowReserved(LineFiveBrokenWorld, breaks={"RS-102"}):
+    """Validates a resilient start's attributes as if ``allowReservedAttributes`` were never
+    sent (only ``run_created``'s flag is read): a ``$``-prefixed attribute refuses the start."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        data = getattr(event, "event_data", MISSING)
+        attributes = getattr(data, "attributes", MISSING)
+        if _is_resilient_start(event) and attributes is not MISSING and self.stored_run(run_id) is None:
+            reserved = sorted(key for key in attributes if key.startswith("$"))
+            if reserved:
+                raise errors.AttributeValidationError(f"reserved attribute keys {reserved}")
+        return await super().on_create(run_id, event, params)
+
+
 class RestartPreloadWithoutCursor(LineFiveBrokenWorld, breaks={"RS-104"}):
     """Returns the first page of the log on ``run_started`` for a running run, ``hasMore`` set,
     but drops the cursor on that path (only the pending-to-running path passes it on)."""
