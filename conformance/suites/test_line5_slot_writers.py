@@ -91,7 +91,8 @@ report) and two."""
 async def _stale_writes(world: World) -> tuple[str, list[StaleWrite]]:
     """A run with eight events whose log another run interleaves with, then creates of every
     kind no entity rule refuses, each with an out-of-date ``eventCount`` (1, 2 or 5, or one or
-    two below the log's length) and one with the exact count; the run's id and the writes."""
+    two below the log's length), a ``hook_received`` with a ``resumeId`` (and no
+    ``preloadEvents``) two behind, and one with the exact count; the run's id and the writes."""
     run_id, other = await started_run(world), await started_run(world)
     for _ in range(3):
         await created_step(world, run_id)
@@ -108,6 +109,11 @@ async def _stale_writes(world: World) -> tuple[str, list[StaleWrite]]:
         outcome = await attempt(world.events.create(run_id, request, params))
         writes.append(StaleWrite(held, logged, outcome, await all_events(world, run_id)))
         await created_step(world, other)
+    hook_id, _ = await live_hook(world, run_id)
+    logged = len(await dense_log(world, run_id))
+    resumed = make.create_params(SpecLine.LINE_5, event_count=logged - 2, resume_id=make.new_id("resume"))
+    outcome = await attempt(world.events.create(run_id, make.hook_received(hook_id), resumed))
+    writes.append(StaleWrite(logged - 2, logged, outcome, await all_events(world, run_id)))
     logged = len(await dense_log(world, run_id))
     params = make.create_params(SpecLine.LINE_5, event_count=logged)
     outcome = await attempt(world.events.create(run_id, make.step_created(make.new_id("step")), params))
@@ -130,8 +136,9 @@ def _committed(write: StaleWrite) -> tuple[EventResult, int]:
 @invariant("SLOT-005")
 async def test_out_of_date_writer_commits_at_the_next_free_slot(world: World) -> None:
     """Creates of new steps, waits and hooks sent with an ``eventCount`` of 1, 2 or 5, or one or
-    two below the log's length (and one with the exact count), all commit, each at the slot after
-    the log's last: an out-of-date count is no conflict."""
+    two below the log's length, a resumed ``hook_received`` two behind (and one with the exact
+    count), all commit, each at the slot after the log's last: an out-of-date count is no
+    conflict."""
     for write in (await _stale_writes(world))[1]:
         action = f"a create with eventCount {write.held} while the log holds {write.logged} events"
         if isinstance(write.outcome, WorkflowError):
@@ -151,7 +158,8 @@ async def test_out_of_date_writer_is_told_what_it_skipped(world: World) -> None:
     """A create with ``eventCount: n`` that commits at slot c > n+1 returns, in
     ``events``, the run's events of slots n+1 … c−1 in slot order with ``hasMore: false``
     (or an ascending part of them with ``hasMore: true``), as the log lists them: from a single
-    skipped slot (c = n+2) to all but ``run_created``."""
+    skipped slot (c = n+2) to all but ``run_created``; a ``hook_received`` that carries a
+    ``resumeId`` but no ``preloadEvents`` is answered with the report, not the whole log."""
     run_id, writes = await _stale_writes(world)
     for write in writes:
         result, slot = _committed(write)

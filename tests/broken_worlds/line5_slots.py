@@ -218,6 +218,18 @@ class NoReportForOneSkippedSlot(LineFiveBrokenWorld, breaks={"SLOT-006"}, only="
         _report_with(self, lambda log, held, committed: log[held : committed - 1], fewest_skipped=2)
 
 
+class ResumesAlwaysPreload(LineFiveBrokenWorld, breaks={"SLOT-006", "SLOT-007"}, only="slots"):
+    """Answers every ``hook_received`` that carries a ``resumeId`` with the whole log, as if
+    ``preloadEvents`` had been sent: a resumer behind the log gets slots it holds and its own
+    event instead of the report of what it missed."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        resumed = getattr(params, "resume_id", MISSING) is not MISSING
+        if event.event_type == "hook_received" and resumed and params is not None:
+            params = params.model_copy(update={"preload_events": True})
+        return await super().on_create(run_id, event, params)
+
+
 class ReportIncludesTheCommittedEvent(LineFiveBrokenWorld, breaks={"SLOT-007"}, only="slots"):
     """Reports the slots from ``eventCount + 1`` through the one just committed (an inclusive
     upper bound), so the writer is handed its own event as one it missed."""
