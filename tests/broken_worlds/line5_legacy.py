@@ -9,6 +9,8 @@ from tests.broken_worlds.base import LineFiveBrokenWorld, Params
 from worldspec.entities import WorkflowRun
 from worldspec.events import EventRequest, EventResult
 from worldspec.line5 import errors
+from worldspec.line5.slots import slot_to_event_id
+from worldspec.wire_types import MISSING
 
 FIRST_SLOT_VERSION = 6
 """The first spec version whose runs name events by slot."""
@@ -73,6 +75,23 @@ class OlderRunsUpgradedOnWrite(LineFiveBrokenWorld, breaks={"LEG-105"}):
         ):
             self.patch_stored_run(run.run_id, spec_version=7)
         return result
+
+
+class LazyStartNumbersItsStartBySlot(LineFiveBrokenWorld, breaks={"LEG-105"}):
+    """Its lazy start writes ``step_created`` through the common append, which keeps a stored
+    run's ULID ids, but names the ``step_started`` it adds with the slot allocator the lazy path
+    was written against: on a run stored with ULID ids that event gets a slot id."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if getattr(result, "step_created", None) is not True or result.event is MISSING or run_id is None:
+            return result
+        log = self.state.events[run_id]
+        if self.state.uses_slots(run_id) or log[-1].event_id != result.event.event_id:
+            return result
+        renamed = log[-1].model_copy(update={"event_id": slot_to_event_id(len(log))})
+        log[-1] = renamed
+        return result.model_copy(update={"event": renamed.model_copy(deep=True)})
 
 
 class LegacyErrorReadAsItsMessage(LineFiveBrokenWorld, breaks={"LEG-106"}):
