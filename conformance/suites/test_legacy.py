@@ -303,6 +303,37 @@ async def _follows_legacy_rules(world: World, run_id: str, params: CreateEventPa
             fail(f"{attempt} on {label} leaves it cancelled", "left it otherwise", ("run", run))
 
 
+ENDED_LEGACY_RUNS: tuple[tuple[str, str, Any], ...] = (
+    ("completed", "output", {"total": 0, "items": [], "note": ""}),
+    ("failed", "error", {"message": "legacy failure"}),
+)
+"""Ended states a legacy run can be stored in, with the payload field only that state carries."""
+
+
+async def _ended_legacy_runs_cancel_cleanly(world: World, line: SpecLine) -> None:
+    """§6.2 lets ``run_cancelled`` cancel a legacy run whatever its status: a completed or
+    failed one becomes cancelled and, as any cancelled run, carries neither ``output`` nor
+    ``error``."""
+    for status, field, value in ENDED_LEGACY_RUNS:
+        run, log = _seeded_pending_run(None)
+        run.update(status=status, completedAt=run["createdAt"], startedAt=run["createdAt"], **{field: value})
+        await backdoor(world).seed_legacy_run(run, log)
+        label = f"a {status} run stored without specVersion"
+        result = await returns(
+            world.events.create(run["runId"], make.run_cancelled(), make.create_params(line)),
+            f"run_cancelled on {label}",
+        )
+        shown = (await run_of(world, run["runId"])).to_wire()
+        answered = result.run.to_wire() if result.run is not MISSING else {}
+        if any(view.get("status") != "cancelled" or field in view for view in (shown, answered)):
+            fail(
+                f"run_cancelled on {label} makes it cancelled, without the {field} only a {status} run has",
+                "showed otherwise",
+                ("runs.get", shown),
+                ("result", result),
+            )
+
+
 async def _seeded_live_hook(world: World, door: LegacyHookSeeding, run_id: str, label: str) -> dict[str, Any]:
     """A live hook of the legacy run ``run_id``, stored through the backdoor as an older World
     version stored hooks (no ``hook_created`` behind it, no specVersion, JSON metadata), and
@@ -366,7 +397,8 @@ async def test_stored_version_selects_legacy_rules(
     the cancelled run, other events are refused; on a current run, ``v1Compat: true`` and
     specVersion 1 change nothing. Where the backdoor can also give the seeded run a live hook
     (``seed_legacy_hook``), run_cancelled deletes it: ``hooks.get``, ``getByToken`` and
-    ``hooks.list`` miss it, and another run can create a hook with its token. What a World
+    ``hooks.list`` miss it, and another run can create a hook with its token; seeded completed
+    and failed legacy runs are cancelled too, and lose their output and error. What a World
     without these parts of the backdoor could not show is named in the record's evidence."""
     created = await returns(
         world.events.create(None, make.run_created(input={"legacy": True}, spec_version=1)),
@@ -389,6 +421,7 @@ async def test_stored_version_selects_legacy_rules(
             )
         else:
             await _hook_is_gone(world, hook, label)
+        await _ended_legacy_runs_cancel_cleanly(world, world_line)
     else:
         world_evidence.notes.append("not judged: a run stored without specVersion (no backdoor)")
     current = await pending_run(world)

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reference_worlds.memory import MemoryBackdoor
-from tests.broken_worlds.base import BrokenWorld, Params
+from tests.broken_worlds.base import BrokenWorld, LineFiveBrokenWorld, Params
 from worldspec import errors
 from worldspec.events import Event, EventRequest, EventResult
 from worldspec.pagination import PaginatedResponse
@@ -47,6 +47,35 @@ class LegacyWaitCompletionLooksUpTheWait(BrokenWorld, breaks={"LEG-003"}):
             ):
                 raise errors.WorkflowWorldError(f'Wait "{wait_id}" not found', status=404)
         return await super().on_create(run_id, event, params)
+
+
+class LegacyCancelFlipsTheStatusOnly(BrokenWorld, breaks={"LEG-003"}):
+    """Cancels a legacy run with one ``UPDATE runs SET status = 'cancelled'``: a legacy run that
+    had completed or failed keeps its ``output`` or ``error`` under its new status."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        before = self.stored_run(run_id)
+        result = await super().on_create(run_id, event, params)
+        if before is None or event.event_type != "run_cancelled" or result.run is MISSING:
+            return result
+        kept = {
+            field: getattr(before, field)
+            for field in ("output", "error")
+            if getattr(before, field, MISSING) is not MISSING
+        }
+        if not kept or not is_legacy_spec_version(
+            None if before.spec_version is MISSING else before.spec_version
+        ):
+            return result
+        run = result.run.model_copy(update=kept)
+        self.state.put_run(run)
+        return result.model_copy(update={"run": run.model_copy(deep=True)})
+
+
+class LineFiveLegacyCancelFlipsTheStatusOnly(
+    LegacyCancelFlipsTheStatusOnly, LineFiveBrokenWorld, breaks={"LEG-003"}
+):
+    """The same slip on the 5.x line, whose legacy rules (v7 §6.1) keep base §6.2's cancel."""
 
 
 class LegacyInputAsBytes(BrokenWorld, breaks={"LEG-004", "LEG-005", "BIN-004"}):
