@@ -107,10 +107,21 @@ async def test_a_retained_hooks_token_stays_taken(world: World) -> None:
 async def test_a_retained_hook_goes_when_its_retention_ends(world: World) -> None:
     """Once ``tokenRetentionUntil`` has passed, a hook that outlived its run is gone:
     ``hooks.get`` and ``getByToken`` raise ``HookNotFoundError``, ``hooks.list`` omits it, and
-    ``hook_created`` with its token in another run creates the hook."""
+    ``hook_created`` with its token in another run creates the hook. The token is asked for
+    first, of a second such hook no read has touched since it expired: the runtime creates a
+    hook without reading the old one, so a World that lets a hook go only when a read sweeps
+    it must not pass."""
     run_id, hook_id, token = await _retained_hook(world, "run_completed", SHORT_RETENTION)
+    _, _, untouched_token = await _retained_hook(world, "run_failed", SHORT_RETENTION)
     await returns(world.hooks.get(hook_id), "hooks.get of the hook while it is retained")
     await asyncio.sleep(SHORT_RETENTION.total_seconds() + PAST_IT)
+    logged, data = await _conflict_or_hook(world, untouched_token)
+    if logged != "hook_created":
+        fail(
+            "after tokenRetentionUntil a retained hook's token is free, before any read of the hook",
+            f"hook_created with the token logged {logged}",
+            ("eventData", data),
+        )
     await raises(HookNotFoundError, world.hooks.get(hook_id), "hooks.get after tokenRetentionUntil")
     await raises(
         HookNotFoundError, world.hooks.get_by_token(token), "hooks.getByToken after tokenRetentionUntil"

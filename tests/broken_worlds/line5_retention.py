@@ -142,6 +142,23 @@ class RetentionMeasuredFromTheEnd(LineFiveBrokenWorld, breaks={"HRET-003"}):
         state.is_held = is_held  # type: ignore[method-assign]
 
 
+class ExpiredHooksSweptByReads(LineFiveBrokenWorld, breaks={"HRET-003"}):
+    """Lets a retained hook go when a read meets it expired (the reads filter and delete), but
+    its token index only forgets deleted hooks: a ``hook_created`` that comes before any read
+    finds the token held and logs a ``hook_conflict``."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        if event.event_type != "hook_created":
+            return await super().on_create(run_id, event, params)
+        state = self.state
+        swept_on_read = state.is_held
+        state.is_held = lambda hook, now: hook.run_id in state.runs  # type: ignore[method-assign]
+        try:
+            return await super().on_create(run_id, event, params)
+        finally:
+            state.is_held = swept_on_read  # type: ignore[method-assign]
+
+
 class DisposalOfRetainedHookKeepsIt(LineFiveBrokenWorld, breaks={"HRET-004"}):
     """Logs ``hook_disposed`` on a retained hook, but its delete only looks at live runs' hooks:
     the hook and its token stay."""
