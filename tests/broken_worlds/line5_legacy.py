@@ -94,6 +94,22 @@ class LazyStartNumbersItsStartBySlot(LineFiveBrokenWorld, breaks={"LEG-105"}):
         return result.model_copy(update={"event": renamed.model_copy(deep=True)})
 
 
+class OneUlidPerCreateOnOlderRuns(LineFiveBrokenWorld, breaks={"LEG-105"}):
+    """Mints the event id of a run stored with ULID ids once per create, from the create's own
+    time: the two events of a lazy start on such a run share one id."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if getattr(result, "step_created", None) is not True or result.event is MISSING or run_id is None:
+            return result
+        log = self.state.events[run_id]
+        if self.state.uses_slots(run_id) or log[-1].event_id != result.event.event_id:
+            return result
+        shared = log[-1].model_copy(update={"event_id": log[-2].event_id})
+        log[-1] = shared
+        return result.model_copy(update={"event": shared.model_copy(deep=True)})
+
+
 class LegacyErrorReadAsItsMessage(LineFiveBrokenWorld, breaks={"LEG-106"}):
     """Reads the ``error`` of a run stored below spec 6 through the 4.x converter, which keeps
     only its ``message`` string."""
