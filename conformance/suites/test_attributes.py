@@ -14,6 +14,7 @@ from worldspec import errors
 from worldspec.events import EventRequest, event_data_of
 from worldspec.line5.attributes import (
     ATTRIBUTE_EVENT_DATA_MAX_BYTES,
+    ATTRIBUTE_MAX_PER_RUN,
     ATTRIBUTE_VALUE_MAX_BYTES,
     attribute_event_data_size,
 )
@@ -192,12 +193,43 @@ async def test_reserved_keys_need_the_flag(world: World) -> None:
 @invariant("ATTR-005")
 async def test_attribute_limits(world: World) -> None:
     """``attr_set`` with an empty key, a key over 256 characters, a value over 256 UTF-8 bytes,
-    a key given twice, or more than 64 keys once merged is refused as invalid and stores nothing."""
+    a key given twice, or more than 64 keys once merged is refused as invalid and stores nothing.
+    The merge counts the run's keys too: on a run created with 60, five new keys are refused,
+    while four (64 in all), or five of which one removes an existing key, are taken."""
     run_id = await started_run(world)
     for what, changes in INVALID_CHANGES:
         await _refused_as_invalid(
             world, run_id, make_line5.attr_set(changes, correlation_id=make.new_id("attr")), what
         )
+    held = {f"held{index:02d}": "v" for index in range(ATTRIBUTE_MAX_PER_RUN - 4)}
+    full = run_in(
+        await create(world, None, make_line5.run_created(attributes=held)), "run_created", "ATTR-001"
+    )
+    await create(world, full.run_id, make.run_started())
+    fresh: list[tuple[str, str | None]] = [(f"new{index}", "v") for index in range(5)]
+    await _refused_as_invalid(
+        world,
+        full.run_id,
+        make_line5.attr_set(fresh, correlation_id=make.new_id("attr")),
+        f"5 new keys on a run with {len(held)}",
+    )
+    for what, changes in (
+        (f"4 new keys on a run with {len(held)}", fresh[:4]),
+        ("a new key and the removal of another", [("new4", "v"), ("held00", None)]),
+    ):
+        taken = await returns(
+            world.events.create(
+                full.run_id, make_line5.attr_set(changes, correlation_id=make.new_id("attr"))
+            ),
+            f"attr_set of {what}",
+        )
+        count = len(taken.run.to_wire().get("attributes", {})) if taken.run is not MISSING else None
+        if count != ATTRIBUTE_MAX_PER_RUN:
+            fail(
+                f"attr_set of {what} is taken, leaving the run {ATTRIBUTE_MAX_PER_RUN} keys",
+                f"answered a run with {count}",
+                ("result", taken),
+            )
 
 
 @invariant("ATTR-006")
@@ -232,14 +264,28 @@ async def test_workflow_writes_are_deduplicated(world: World) -> None:
 
 @invariant("ATTR-007")
 async def test_step_writes_are_never_deduplicated(world: World) -> None:
-    """Three identical ``attr_set`` from one step attempt are all appended to the log."""
+    """Three identical ``attr_set`` from one step attempt are all appended to the log, and so
+    are three that also carry one correlationId (§4.7: a step writer is never deduplicated)."""
     run_id = await started_run(world)
-    request = make_line5.attr_set([("progress", "half")], step=(make.new_id("step"), 1))
-    for _ in range(3):
-        await create(world, run_id, request)
-    logged = [event for event in await all_events(world, run_id) if str(event.event_type) == "attr_set"]
-    if len(logged) != 3:
-        fail("every attr_set from a step writer is appended", f"logged {len(logged)} of 3")
+    step = (make.new_id("step"), 1)
+    requests = (
+        ("without a correlationId", make_line5.attr_set([("progress", "half")], step=step)),
+        (
+            "with one correlationId",
+            make_line5.attr_set([("progress", "most")], step=step, correlation_id=make.new_id("attr")),
+        ),
+    )
+    for what, request in requests:
+        before = len(await all_events(world, run_id))
+        for _ in range(3):
+            await returns(world.events.create(run_id, request), f"attr_set from a step writer {what}")
+        logged = [
+            event
+            for event in (await all_events(world, run_id))[before:]
+            if str(event.event_type) == "attr_set"
+        ]
+        if len(logged) != 3:
+            fail(f"every attr_set from a step writer {what} is appended", f"logged {len(logged)} of 3")
 
 
 @invariant("ATTR-008")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from reference_worlds.rules_line5 import runs as run_rules
 from tests.broken_worlds.base import LineFiveBrokenWorld, Params
 from worldspec import errors
 from worldspec.events import EventRequest, EventResult
@@ -127,4 +128,36 @@ class AttrSetCapIncludesTheLimit(LineFiveBrokenWorld, breaks={"ATTR-002"}):
             size = attribute_event_data_size(event.to_wire()["eventData"])
             if size >= ATTRIBUTE_EVENT_DATA_MAX_BYTES:
                 raise errors.WorkflowWorldError(f"attr_set eventData is {size} bytes, too large", status=400)
+        return await super().on_create(run_id, event, params)
+
+
+class AttributeCapCountsTheRequestOnly(LineFiveBrokenWorld, breaks={"ATTR-005"}):
+    """Checks the 64-key cap against the keys an ``attr_set`` names, not against the run's keys
+    merged with them: a run can grow past 64 attributes a few at a time."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        if not _is_attr_set(event):
+            return await super().on_create(run_id, event, params)
+        checked = run_rules.validate_attribute_changes
+
+        def without_the_run(changes: Any, existing: Any = (), *, allow_reserved: bool = False) -> None:
+            checked(changes, (), allow_reserved=allow_reserved)
+
+        run_rules.validate_attribute_changes = without_the_run  # type: ignore[assignment]
+        try:
+            return await super().on_create(run_id, event, params)
+        finally:
+            run_rules.validate_attribute_changes = checked
+
+
+class StepWritesDeduplicatedByCorrelationId(LineFiveBrokenWorld, breaks={"ATTR-007"}):
+    """Deduplicates every ``attr_set`` that carries a correlationId, whatever its writer: a step
+    that repeats one is refused with ``EntityConflictError``."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        correlation = getattr(event, "correlation_id", MISSING)
+        if _is_attr_set(event) and correlation is not MISSING and run_id is not None:
+            logged = self.state.events.get(run_id, [])
+            if any(str(e.event_type) == "attr_set" and e.correlation_id == correlation for e in logged):
+                raise errors.EntityConflictError(f"attr_set {correlation} is already in run {run_id}")
         return await super().on_create(run_id, event, params)
