@@ -33,7 +33,8 @@ def _resume(resume_id: str, digest: str | None = None) -> CreateEventParams:
 @invariant("DEDUP-001", requires=Capability.HOOK_RESUME_DEDUP, races=True)
 async def test_one_resume_is_logged_once(world: World) -> None:
     """``hook_received`` with one ``resumeId`` sent by several writers at once, then again (with
-    its digest and without one), is logged once, and every call answers with that event."""
+    its digest and without one), is logged once, and every call answers with that event; a
+    ``resumeId`` first sent without a digest and then with one is logged once too."""
     run_id = await started_run(world)
     hook_id, _ = await live_hook(world, run_id)
     resume_id = make.new_id("rsm")
@@ -61,6 +62,28 @@ async def test_one_resume_is_logged_once(world: World) -> None:
             f"{len(raced.results)} of the concurrent calls succeeded ({sorted(raced.error_names())} "
             f"raised), {len(logged)} hook_received were logged, the calls answered {answered}",
             ("logged", logged),
+        )
+    undigested = make.new_id("rsm")
+    answers = [
+        event_in(
+            await returns(world.events.create(run_id, make.hook_received(hook_id), params), action),
+            action,
+            "DEDUP-001",
+        ).event_id
+        for action, params in (
+            ("hook_received with a resumeId and no digest", _resume(undigested)),
+            ("its repeat with a digest", _resume(undigested, "digest-2")),
+        )
+    ]
+    logged_now = [
+        event for event in await events_of(world, run_id, hook_id) if event.event_type == "hook_received"
+    ]
+    if len(logged_now) != 2 or answers[0] != answers[1]:
+        fail(
+            "a resume first sent without a digest and repeated with one is logged once (§4.4 refuses "
+            "a repeat only when both carry a digest)",
+            f"logged {len(logged_now) - 1} hook_received for it; the calls answered {answers}",
+            ("logged", logged_now),
         )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from reference_worlds.memory_line5 import HOOK_RETENTION_LIMIT
 from tests.broken_worlds.base import LineFiveBrokenWorld, Params
 from worldspec.entities import TERMINAL_RUN_STATUSES, Hook
-from worldspec.errors import WorkflowWorldError
+from worldspec.errors import EntityConflictError, WorkflowWorldError
 from worldspec.events import Event, EventRequest, EventResult
 from worldspec.pagination import PaginatedResponse
 from worldspec.wire_types import MISSING
@@ -225,6 +225,21 @@ class ResumeDedupByReadThenWrite(LineFiveBrokenWorld, breaks={"DEDUP-001"}):
         await asyncio.sleep(0.01)
         if seen is None:
             self.state.resume_claims.pop(key, None)
+        return await super().on_create(run_id, event, params)
+
+
+class ResumeDigestStoredAsEmpty(LineFiveBrokenWorld, breaks={"DEDUP-001"}):
+    """Stores a resume claim's digest in a NOT NULL column, as ``''`` when the first writer sent
+    none, and compares it with ``!=``: a repeat that carries a digest is taken for another
+    payload and refused with ``EntityConflictError``."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        resume_id = _resume_id(params)
+        if event.event_type == "hook_received" and resume_id is not MISSING:
+            claim = self.state.resume_claims.get((str(run_id), str(resume_id)))
+            digest = getattr(params, "resume_payload_digest", MISSING)
+            if claim is not None and digest is not MISSING and (claim.payload_digest or "") != digest:
+                raise EntityConflictError(f"resumeId {resume_id} is recorded with another payload")
         return await super().on_create(run_id, event, params)
 
 
