@@ -298,6 +298,14 @@ async def _follows_legacy_rules(world: World, run_id: str, params: CreateEventPa
         result = await returns(world.events.create(run_id, make.run_cancelled(), params), action)
         if result.run is MISSING or result.run.status != "cancelled":
             fail(f"{action} returns the cancelled run", "returned otherwise", ("result", result))
+        logged = [event.event_id for event in await all_events(world, run_id)]
+        if result.event is not MISSING and result.event.event_id not in logged:
+            fail(
+                f"{action} answers with an event only when it stored one (§6.2: storing none, it "
+                "answers the run alone)",
+                "answered an event the log does not hold",
+                ("result", result),
+            )
         run = await run_of(world, run_id)
         if run.status != "cancelled":
             fail(f"{attempt} on {label} leaves it cancelled", "left it otherwise", ("run", run))

@@ -78,6 +78,27 @@ class LineFiveLegacyCancelFlipsTheStatusOnly(
     """The same slip on the 5.x line, whose legacy rules (v7 §6.1) keep base §6.2's cancel."""
 
 
+class LegacyCancelAnswersAnUnstoredEvent(BrokenWorld, breaks={"LEG-003"}):
+    """Its legacy branch of ``run_cancelled`` updates the run and answers ``{event, run}`` with
+    the event it built, but never inserts that event: the log lacks what the answer shows."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        before = self.stored_run(run_id)
+        result = await super().on_create(run_id, event, params)
+        if before is None or event.event_type != "run_cancelled" or result.event is MISSING:
+            return result
+        if is_legacy_spec_version(None if before.spec_version is MISSING else before.spec_version):
+            log = self.state.events[str(run_id)]
+            log[:] = [stored for stored in log if stored.event_id != result.event.event_id]
+        return result
+
+
+class LineFiveLegacyCancelAnswersAnUnstoredEvent(
+    LegacyCancelAnswersAnUnstoredEvent, LineFiveBrokenWorld, breaks={"LEG-003"}
+):
+    """The same slip on the 5.x line."""
+
+
 class LegacyInputAsBytes(BrokenWorld, breaks={"LEG-004", "LEG-005", "BIN-004"}):
     """Stores a spec-1 run's JSON input as UTF-8 bytes of its JSON text."""
 
