@@ -247,16 +247,16 @@ async def test_batch_commits_in_order_and_answers_as_single_creates(world: World
     for request, position in ((refused_again, 0), (unknown_hook, 3)):
         single = await _refusal_of_single(world, run_id, request)
         result = results[position]
-        status = None if single is None else getattr(single, "status", None) or single.http_status
+        refused_status = None if single is None else getattr(single, "status", None) or single.http_status
         if (
             single is None
             or result.get("status") == 200
             or result.get("error") != single.name
-            or (status is not None and result.get("status") != status)
+            or (refused_status is not None and result.get("status") != refused_status)
         ):
             fail(
                 f"createBatch answers {request.event_type} ({request.correlation_id}) as its single create: "
-                f"refused with {single.name if single else '(taken)'}, status {status}",
+                f"refused with {single.name if single else '(taken)'}, status {refused_status}",
                 "answered otherwise",
                 ("result", result),
             )
