@@ -12,7 +12,7 @@ and warns on exactly those, so no invariant test is one that cannot fail.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from copy import copy
 from datetime import datetime
@@ -23,6 +23,7 @@ from worldspec.entities import TERMINAL_RUN_STATUSES, ActiveRun, Hook, Step, Wor
 from worldspec.errors import WorkflowError
 from worldspec.events import CreateEventParams, Event, EventRequest, EventResult
 from worldspec.line5 import entities as line5_entities
+from worldspec.line5.bulk import BatchEventRequest, CreateEventBatchParams, EventBatchResult
 from worldspec.line5.slots import event_id_to_slot, slot_to_event_id
 from worldspec.pagination import PaginatedResponse
 from worldspec.wire_types import MISSING
@@ -279,3 +280,17 @@ class RewritesStoredEvents(LineFiveBrokenWorld):
                 for item in result.events
             ]
         return result.model_copy(update=shown)
+
+
+class OwnBatch(LineFiveBrokenWorld):
+    """A World whose ``events.createBatch`` is its own ``_create_batch`` (the memory World's is
+    ``memory_events.create_batch``)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.events.create_batch = self._create_batch  # type: ignore[method-assign]
+
+    async def _create_batch(
+        self, run_id: str, events: Sequence[BatchEventRequest], params: CreateEventBatchParams | None = None
+    ) -> EventBatchResult:
+        return await self.memory_events.create_batch(run_id, events, params)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from reference_worlds.memory_line5_bulk import NOT_IN_A_BATCH
-from tests.broken_worlds.base import LineFiveBrokenWorld
+from tests.broken_worlds.base import LineFiveBrokenWorld, OwnBatch
 from worldspec.line5 import errors
 from worldspec.line5.attributes import AttributeChange, WorkflowWriter
 from worldspec.line5.bulk import (
@@ -135,20 +135,6 @@ class CancelManyTakesRepeatedIds(LineFiveBrokenWorld, breaks={"OPT-005"}, only=O
         results = [by_id[run_id] for run_id in asked]
         summary = once.summary.model_copy(update={"requested": len(asked)})
         return BulkCancelWorkflowRunsResult(summary=summary, results=results)
-
-
-class OwnBatch(LineFiveBrokenWorld):
-    """A World whose ``events.createBatch`` is its own ``_create_batch`` (the memory World's is
-    ``memory_events.create_batch``)."""
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.events.create_batch = self._create_batch  # type: ignore[method-assign]
-
-    async def _create_batch(
-        self, run_id: str, events: Sequence[BatchEventRequest], params: CreateEventBatchParams | None = None
-    ) -> EventBatchResult:
-        return await self.memory_events.create_batch(run_id, events, params)
 
 
 class BatchAnswersOnlyWhatItStored(OwnBatch, breaks={"OPT-006"}, only=OPT):
