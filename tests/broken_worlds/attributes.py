@@ -46,14 +46,22 @@ class AttrSetReplacesAttributes(LineFiveBrokenWorld, breaks={"ATTR-002", "ATTR-0
 
 
 class ReservedKeysAlwaysAllowed(LineFiveBrokenWorld, breaks={"ATTR-004"}):
-    """Passes ``allowReservedAttributes: true`` on every ``attr_set`` (an internal default
-    leaking to clients)."""
+    """Validates every ``attr_set`` as if it carried ``allowReservedAttributes: true`` (an
+    internal default leaking to clients); the stored event is as sent."""
 
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
-        if _is_attr_set(event):
-            data = event.event_data.model_copy(update={"allow_reserved_attributes": True})  # type: ignore[union-attr]
-            event = event.model_copy(update={"event_data": data})
-        return await super().on_create(run_id, event, params)
+        if not _is_attr_set(event):
+            return await super().on_create(run_id, event, params)
+        checked = run_rules.validate_attribute_changes
+
+        def reserved_allowed(changes: Any, existing: Any = (), *, allow_reserved: bool = False) -> None:
+            checked(changes, existing, allow_reserved=True)
+
+        run_rules.validate_attribute_changes = reserved_allowed  # type: ignore[assignment]
+        try:
+            return await super().on_create(run_id, event, params)
+        finally:
+            run_rules.validate_attribute_changes = checked
 
 
 class InvalidAttributesDropped(LineFiveBrokenWorld, breaks={"ATTR-004", "ATTR-005", "ATTR-009"}):
