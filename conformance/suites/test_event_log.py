@@ -8,6 +8,7 @@ from typing import Any
 
 from conformance.catalogue.marker import invariant
 from conformance.checks import make
+from conformance.checks.event_ids import is_ulid_event_id
 from conformance.checks.event_kinds import RESUME_AT, Appended, every_kind_of_event, without_payloads
 from conformance.checks.expect import fail, rejects, returns
 from conformance.checks.reads import all_events, run_state, unchanged_since
@@ -26,11 +27,9 @@ from worldspec.lines import SpecLine
 from worldspec.pagination import PaginationOptions, SortOrder
 from worldspec.protocol import World
 from worldspec.spec_version import SPEC_VERSION_CURRENT
-from worldspec.ulid import decode_time, is_ulid
+from worldspec.ulid import decode_time
 from worldspec.wire_types import MISSING
 
-EVENT_ID_PREFIXES = ("evnt", "wevt")
-"""§2.1: ``evnt_`` is documented and preferred; ``wevt_`` is in use too."""
 ULID_CLOCK_TOLERANCE = timedelta(seconds=2)
 """How far an eventId's ULID time may lie from its createdAt (see docs/decisions.md)."""
 MALFORMED_REFUSALS: tuple[type[Exception], ...] = (WorkflowError, ValueError, TypeError)
@@ -68,8 +67,7 @@ async def test_events_have_ids_and_times(world: World) -> None:
         log = await all_events(world, run_id)
         seen: set[str] = set()
         for event in log:
-            prefix, _, ulid = event.event_id.partition("_")
-            if prefix not in EVENT_ID_PREFIXES or not is_ulid(ulid):
+            if not is_ulid_event_id(event.event_id):
                 fail(
                     "eventId is evnt_<ULID> (or wevt_<ULID>)", f"stored {event.event_id!r}", ("event", event)
                 )

@@ -13,6 +13,7 @@ from typing import Any
 from conformance.catalogue.marker import invariant
 from conformance.checks import make, make_line5
 from conformance.checks.backdoor import backdoor
+from conformance.checks.event_ids import is_ulid_event_id
 from conformance.checks.expect import fail, raises, returns
 from conformance.checks.reads import all_events, run_of
 from conformance.checks.scenarios import create, live_hook, run_in
@@ -20,7 +21,7 @@ from worldspec import errors
 from worldspec.capabilities import Capability
 from worldspec.pagination import PaginationOptions
 from worldspec.protocol import World
-from worldspec.ulid import MonotonicUlid, is_ulid
+from worldspec.ulid import MonotonicUlid
 from worldspec.wire_types import MISSING
 
 STORED_AT = 1_700_000_000_000
@@ -124,10 +125,6 @@ def _stored_run(version: int, status: str, **fields: Any) -> tuple[dict[str, Any
     return run, log
 
 
-def _is_ulid_event_id(event_id: str) -> bool:
-    return event_id.startswith("evnt_") and is_ulid(event_id.removeprefix("evnt_"))
-
-
 LAZILY_STARTED_AT = 5
 """The stored version whose run's step is started lazily in LEG-105: a non-legacy run below 6
 follows every 5.x rule but slots (§6.5), lazy start included."""
@@ -138,8 +135,8 @@ async def test_stored_older_runs_stay_as_stored(world: World) -> None:
     """A running run stored by a World at spec 2, 3 or 5 (ULID event ids) reads back with its
     version and events as stored; it takes a step through its life (at spec 5 started lazily,
     one create that appends two events), a hook and its completion, each new event with an id
-    of its own, ``evnt_`` and a ULID (never a slot), listed after the stored ones; its version,
-    and the ids and versions of the stored events, never change."""
+    of its own, ``evnt_`` (or ``wevt_``) and a ULID (never a slot), listed after the stored
+    ones; its version, and the ids and versions of the stored events, never change."""
     door = backdoor(world)
     for version in (2, 3, 5):
         run, seeded = _stored_run(version, "running")
@@ -163,7 +160,7 @@ async def test_stored_older_runs_stay_as_stored(world: World) -> None:
         if (
             kept != stored
             or len(added) != 5
-            or not all(_is_ulid_event_id(event_id) for event_id in added)
+            or not all(is_ulid_event_id(event_id) for event_id in added)
             or len({event.event_id for event in log}) != len(log)
             or [event.event_id for event in log] != sorted(event.event_id for event in log)
             or shown.spec_version != version

@@ -23,9 +23,15 @@ from worldspec.entities import TERMINAL_RUN_STATUSES, ActiveRun, Hook, Step, Wor
 from worldspec.errors import WorkflowError
 from worldspec.events import CreateEventParams, Event, EventRequest, EventResult
 from worldspec.line5 import entities as line5_entities
-from worldspec.line5.bulk import BatchEventRequest, CreateEventBatchParams, EventBatchResult
+from worldspec.line5.bulk import (
+    BatchEventRequest,
+    BulkCancelWorkflowRunsRequest,
+    BulkCancelWorkflowRunsResult,
+    CreateEventBatchParams,
+    EventBatchResult,
+)
 from worldspec.line5.slots import event_id_to_slot, slot_to_event_id
-from worldspec.pagination import PaginatedResponse
+from worldspec.pagination import PaginatedResponse, ResolveData
 from worldspec.wire_types import MISSING
 
 Params = CreateEventParams | None
@@ -294,3 +300,43 @@ class OwnBatch(LineFiveBrokenWorld):
         self, run_id: str, events: Sequence[BatchEventRequest], params: CreateEventBatchParams | None = None
     ) -> EventBatchResult:
         return await self.memory_events.create_batch(run_id, events, params)
+
+
+class OwnWaitForTerminalStatus(LineFiveBrokenWorld):
+    """A World whose ``runs.waitForTerminalStatus`` is its own ``_wait`` (the memory World's is
+    ``memory_runs.wait_for_terminal_status``)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.runs.wait_for_terminal_status = self._wait  # type: ignore[method-assign]
+
+    async def _wait(
+        self, run_id: str, *, timeout_ms: float | None = None, resolve_data: ResolveData = "all"
+    ) -> line5_entities.WorkflowRun:
+        return await self.memory_runs.wait_for_terminal_status(
+            run_id, timeout_ms=timeout_ms, resolve_data=resolve_data
+        )
+
+
+class OwnGetMany(LineFiveBrokenWorld):
+    """A World whose ``runs.getMany`` is its own ``_get_many``."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.runs.get_many = self._get_many  # type: ignore[method-assign]
+
+    async def _get_many(
+        self, run_ids: Sequence[str], *, resolve_data: ResolveData = "all"
+    ) -> list[line5_entities.WorkflowRun | None]:
+        return await self.memory_runs.get_many(run_ids, resolve_data=resolve_data)
+
+
+class OwnCancelMany(LineFiveBrokenWorld):
+    """A World whose ``runs.cancelMany`` is its own ``_cancel_many``."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.runs.cancel_many = self._cancel_many  # type: ignore[method-assign]
+
+    async def _cancel_many(self, request: BulkCancelWorkflowRunsRequest) -> BulkCancelWorkflowRunsResult:
+        return await self.memory_runs.cancel_many(request)

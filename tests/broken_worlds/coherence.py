@@ -3,7 +3,7 @@ of one entity that drift apart."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from tests.broken_worlds.base import BrokenWorld, LineFiveBrokenWorld, Params
 from worldspec.entities import Hook, WorkflowRun
@@ -30,11 +30,14 @@ class StepUpdatesKeepUpdatedAt(BrokenWorld, breaks={"COH-002"}):
     """The statement that moves a step (started, retrying, completed, failed) sets its status,
     attempt and times but not ``updated_at``, which keeps the value ``step_created`` gave it."""
 
+    kept_on: ClassVar[frozenset[str]] = STEP_UPDATES
+    """The step events whose statement forgets ``updated_at``."""
+
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
         step_id = str(getattr(event, "correlation_id", ""))
         before = self.stored_step(run_id, step_id)
         result = await super().on_create(run_id, event, params)
-        if event.event_type not in STEP_UPDATES or before is None or result.step is MISSING:
+        if event.event_type not in self.kept_on or before is None or result.step is MISSING:
             return result
         kept = result.step.model_copy(update={"updated_at": before.updated_at})
         key = (kept.run_id, kept.step_id)
@@ -42,21 +45,19 @@ class StepUpdatesKeepUpdatedAt(BrokenWorld, breaks={"COH-002"}):
         return result.model_copy(update={"step": kept})
 
 
-class StepFailedKeepsUpdatedAt(BrokenWorld, breaks={"COH-002"}):
+class StepFailedKeepsUpdatedAt(StepUpdatesKeepUpdatedAt, breaks={"COH-002"}):
     """The one statement written apart from the other step moves, ``step_failed``'s, sets
     status, error and completedAt but not ``updated_at``: started, retrying and completed steps
     are stamped, a failed one keeps the stamp of its last start."""
 
-    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
-        step_id = str(getattr(event, "correlation_id", ""))
-        before = self.stored_step(run_id, step_id)
-        result = await super().on_create(run_id, event, params)
-        if event.event_type != "step_failed" or before is None or result.step is MISSING:
-            return result
-        kept = result.step.model_copy(update={"updated_at": before.updated_at})
-        key = (kept.run_id, kept.step_id)
-        self.state.steps[key] = (self.state.steps[key][0], kept)
-        return result.model_copy(update={"step": kept})
+    kept_on = frozenset({"step_failed"})
+
+
+def _keeps_run_updated_at(world: BrokenWorld, before: WorkflowRun, result: EventResult) -> EventResult:
+    """``result`` with its run (and the stored run) back at ``before``'s ``updatedAt``."""
+    kept = result.run.model_copy(update={"updated_at": before.updated_at})
+    world.state.put_run(kept)
+    return result.model_copy(update={"run": kept.model_copy(deep=True)})
 
 
 class CancelKeepsUpdatedAt(BrokenWorld, breaks={"COH-002"}):
@@ -68,9 +69,7 @@ class CancelKeepsUpdatedAt(BrokenWorld, breaks={"COH-002"}):
         result = await super().on_create(run_id, event, params)
         if event.event_type != "run_cancelled" or before is None or result.run is MISSING:
             return result
-        kept = result.run.model_copy(update={"updated_at": before.updated_at})
-        self.state.put_run(kept)
-        return result.model_copy(update={"run": kept.model_copy(deep=True)})
+        return _keeps_run_updated_at(self, before, result)
 
 
 class AttrSetKeepsUpdatedAt(LineFiveBrokenWorld, breaks={"COH-002"}):
@@ -82,8 +81,7 @@ class AttrSetKeepsUpdatedAt(LineFiveBrokenWorld, breaks={"COH-002"}):
         result = await super().on_create(run_id, event, params)
         if event.event_type != "attr_set" or before is None or result.run is MISSING:
             return result
-        kept = self.patch_stored_run(result.run.run_id, updated_at=before.updated_at)
-        return result.model_copy(update={"run": kept.model_copy(deep=True)})
+        return _keeps_run_updated_at(self, before, result)
 
 
 def _patch_stored_event(world: BrokenWorld, run_id: str, event_id: str, **updates: Any) -> None:

@@ -3,11 +3,12 @@ checks against the wrong bound, and older runs "upgraded" in place."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from tests.broken_worlds.base import LineFiveBrokenWorld, Params
 from worldspec.entities import WorkflowRun
-from worldspec.events import EventRequest, EventResult
+from worldspec.events import Event, EventRequest, EventResult
 from worldspec.line5 import errors
 from worldspec.line5.slots import slot_to_event_id
 from worldspec.wire_types import MISSING
@@ -77,6 +78,21 @@ class OlderRunsUpgradedOnWrite(LineFiveBrokenWorld, breaks={"LEG-105"}):
         return result
 
 
+def _renamed_lazy_start(
+    world: LineFiveBrokenWorld, run_id: str | None, result: EventResult, name: Callable[[list[Event]], str]
+) -> EventResult:
+    """``result`` with the ``step_started`` a lazy start appended to a run stored with ULID ids
+    renamed ``name(log)``, in the log too; any other result as it is."""
+    if getattr(result, "step_created", None) is not True or result.event is MISSING or run_id is None:
+        return result
+    log = world.state.events[run_id]
+    if world.state.uses_slots(run_id) or log[-1].event_id != result.event.event_id:
+        return result
+    renamed = log[-1].model_copy(update={"event_id": name(log)})
+    log[-1] = renamed
+    return result.model_copy(update={"event": renamed.model_copy(deep=True)})
+
+
 class LazyStartNumbersItsStartBySlot(LineFiveBrokenWorld, breaks={"LEG-105"}):
     """Its lazy start writes ``step_created`` through the common append, which keeps a stored
     run's ULID ids, but names the ``step_started`` it adds with the slot allocator the lazy path
@@ -84,14 +100,7 @@ class LazyStartNumbersItsStartBySlot(LineFiveBrokenWorld, breaks={"LEG-105"}):
 
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
         result = await super().on_create(run_id, event, params)
-        if getattr(result, "step_created", None) is not True or result.event is MISSING or run_id is None:
-            return result
-        log = self.state.events[run_id]
-        if self.state.uses_slots(run_id) or log[-1].event_id != result.event.event_id:
-            return result
-        renamed = log[-1].model_copy(update={"event_id": slot_to_event_id(len(log))})
-        log[-1] = renamed
-        return result.model_copy(update={"event": renamed.model_copy(deep=True)})
+        return _renamed_lazy_start(self, run_id, result, lambda log: slot_to_event_id(len(log)))
 
 
 class OneUlidPerCreateOnOlderRuns(LineFiveBrokenWorld, breaks={"LEG-105"}):
@@ -100,14 +109,7 @@ class OneUlidPerCreateOnOlderRuns(LineFiveBrokenWorld, breaks={"LEG-105"}):
 
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
         result = await super().on_create(run_id, event, params)
-        if getattr(result, "step_created", None) is not True or result.event is MISSING or run_id is None:
-            return result
-        log = self.state.events[run_id]
-        if self.state.uses_slots(run_id) or log[-1].event_id != result.event.event_id:
-            return result
-        shared = log[-1].model_copy(update={"event_id": log[-2].event_id})
-        log[-1] = shared
-        return result.model_copy(update={"event": shared.model_copy(deep=True)})
+        return _renamed_lazy_start(self, run_id, result, lambda log: log[-2].event_id)
 
 
 class LegacyErrorReadAsItsMessage(LineFiveBrokenWorld, breaks={"LEG-106"}):

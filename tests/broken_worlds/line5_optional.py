@@ -11,7 +11,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from reference_worlds.memory_line5_bulk import NOT_IN_A_BATCH
-from tests.broken_worlds.base import LineFiveBrokenWorld, OwnBatch
+from tests.broken_worlds.base import (
+    LineFiveBrokenWorld,
+    OwnBatch,
+    OwnCancelMany,
+    OwnGetMany,
+    OwnWaitForTerminalStatus,
+)
 from worldspec.line5 import errors
 from worldspec.line5.attributes import AttributeChange, WorkflowWriter
 from worldspec.line5.bulk import (
@@ -41,13 +47,9 @@ class HookRetentionAsAFlag(LineFiveBrokenWorld, breaks={"OPT-001"}, only=OPT):
         self.capabilities = {"hookRetention": True, "hookResumeDedup": True}  # type: ignore[assignment]
 
 
-class WaitTimesOutWithAnError(LineFiveBrokenWorld, breaks={"OPT-002"}, only=OPT):
+class WaitTimesOutWithAnError(OwnWaitForTerminalStatus, breaks={"OPT-002"}, only=OPT):
     """Raises when ``timeoutMs`` runs out before the run ends, instead of answering with the
     run's snapshot."""
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.runs.wait_for_terminal_status = self._wait  # type: ignore[method-assign]
 
     async def _wait(
         self, run_id: str, *, timeout_ms: float | None = None, resolve_data: ResolveData = "all"
@@ -60,13 +62,9 @@ class WaitTimesOutWithAnError(LineFiveBrokenWorld, breaks={"OPT-002"}, only=OPT)
         return found
 
 
-class GetManySkipsMissingRuns(LineFiveBrokenWorld, breaks={"OPT-003"}, only=OPT):
+class GetManySkipsMissingRuns(OwnGetMany, breaks={"OPT-003"}, only=OPT):
     """Answers ``getMany`` with the runs it found, leaving out the ids it has no run for (a
     ``WHERE id IN (...)`` query returned as is)."""
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.runs.get_many = self._get_many  # type: ignore[method-assign]
 
     async def _get_many(
         self, run_ids: Sequence[str], *, resolve_data: ResolveData = "all"
@@ -75,13 +73,9 @@ class GetManySkipsMissingRuns(LineFiveBrokenWorld, breaks={"OPT-003"}, only=OPT)
         return [run for run in found if run is not None]
 
 
-class WaitAnswersWholeRuns(LineFiveBrokenWorld, breaks={"OPT-002"}, only=OPT):
+class WaitAnswersWholeRuns(OwnWaitForTerminalStatus, breaks={"OPT-002"}, only=OPT):
     """Waits by polling its own ``runs.get(runId)``, and forgets to pass ``resolveData`` on: the
     run comes back with its input and output whatever the caller asked."""
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.runs.wait_for_terminal_status = self._wait  # type: ignore[method-assign]
 
     async def _wait(
         self, run_id: str, *, timeout_ms: float | None = None, resolve_data: ResolveData = "all"
@@ -89,13 +83,9 @@ class WaitAnswersWholeRuns(LineFiveBrokenWorld, breaks={"OPT-002"}, only=OPT):
         return await self.memory_runs.wait_for_terminal_status(run_id, timeout_ms=timeout_ms)
 
 
-class GetManyAnswersWholeRuns(LineFiveBrokenWorld, breaks={"OPT-003"}, only=OPT):
+class GetManyAnswersWholeRuns(OwnGetMany, breaks={"OPT-003"}, only=OPT):
     """Reads the runs with one ``SELECT * ... WHERE id IN (...)`` and returns the rows as they
     are: ``resolveData: 'none'`` still brings every input and output."""
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.runs.get_many = self._get_many  # type: ignore[method-assign]
 
     async def _get_many(
         self, run_ids: Sequence[str], *, resolve_data: ResolveData = "all"
@@ -103,13 +93,9 @@ class GetManyAnswersWholeRuns(LineFiveBrokenWorld, breaks={"OPT-003"}, only=OPT)
         return await self.memory_runs.get_many(run_ids)
 
 
-class CancelManyForgetsTheReason(LineFiveBrokenWorld, breaks={"OPT-004"}, only=OPT):
+class CancelManyForgetsTheReason(OwnCancelMany, breaks={"OPT-004"}, only=OPT):
     """Cancels each run of ``cancelMany`` with a bare ``run_cancelled``: the request's
     ``cancelReason`` is not passed on to the events."""
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.runs.cancel_many = self._cancel_many  # type: ignore[method-assign]
 
     async def _cancel_many(self, request: BulkCancelWorkflowRunsRequest) -> BulkCancelWorkflowRunsResult:
         if request.cancel_reason is not MISSING and len(request.cancel_reason) <= 512:
@@ -117,13 +103,9 @@ class CancelManyForgetsTheReason(LineFiveBrokenWorld, breaks={"OPT-004"}, only=O
         return await self.memory_runs.cancel_many(request)
 
 
-class CancelManyTakesRepeatedIds(LineFiveBrokenWorld, breaks={"OPT-005"}, only=OPT):
+class CancelManyTakesRepeatedIds(OwnCancelMany, breaks={"OPT-005"}, only=OPT):
     """Takes a ``cancelMany`` that names a run twice: it cancels the run, and answers the
     repeat with the outcome of its first mention."""
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.runs.cancel_many = self._cancel_many  # type: ignore[method-assign]
 
     async def _cancel_many(self, request: BulkCancelWorkflowRunsRequest) -> BulkCancelWorkflowRunsResult:
         asked = list(request.run_ids)
