@@ -36,11 +36,18 @@ from hypothesis import settings as hypothesis_settings
 
 import worldspec
 from conformance import suites
-from conformance.catalogue.entries import FAMILIES, INVARIANTS, invariant_by_id
+from conformance.catalogue.entries import FAMILIES, invariant_by_id
 from conformance.catalogue.implemented import capabilities_judged_on
 from conformance.catalogue.marker import MarkedInvariant, invariant_of
 from conformance.checks import values
 from conformance.checks.expect import SetupDeviation, judging
+from conformance.parallel import (
+    SCHEDULED_DISTRIBUTIONS,
+    KitScheduling,
+    invariant_in_node_id,
+    lengthy_first,
+    racing_invariants,
+)
 from conformance.reporting.blame import explain_unexpected
 from conformance.reporting.failure import failure_sections
 from conformance.reporting.known_failures import KnownFailure, KnownFailuresError, load_known_failures
@@ -301,16 +308,8 @@ class _Workers:
 
 
 def _invariant_ids(node_ids: list[str]) -> list[str]:
-    """The invariant IDs in suite node ids (``…::test_x[RUN-014]``), in order. Under
-    ``--dist loadgroup`` xdist appends the group to a grouped test's id
-    (``…::test_x[LIN-002]@worldspec-races``); that suffix is not part of the invariant."""
-    found = []
-    for node_id in node_ids:
-        parameters = node_id.rpartition("[")[2]
-        ident = parameters.rpartition("]")[0] if "]" in parameters else parameters
-        if ident in INVARIANTS:
-            found.append(ident)
-    return found
+    """The invariant IDs in suite node ids, in order (``invariant_in_node_id``)."""
+    return [ident for node_id in node_ids if (ident := invariant_in_node_id(node_id)) is not None]
 
 
 @pytest.hookimpl(trylast=True)
@@ -517,8 +516,8 @@ def _marked(item: pytest.Item) -> MarkedInvariant | None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests that do not judge the World's line are deselected; known failures run as strict
-    expected failures; races run on one xdist worker, one after another (``xdist_group``), so
-    parallel runs do not make them compete for the cores."""
+    expected failures; on xdist workers the racing and the lengthy tests come first
+    (``conformance.parallel.lengthy_first``)."""
     if _KNOWN not in config.stash:
         return
     _deselect_other_lines(config, items)
@@ -537,8 +536,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                     reason=f"known failure: {entry.reason} ({entry.link})", strict=entry.sometimes is None
                 )
             )
-        if found.races and config.pluginmanager.hasplugin("xdist"):
-            item.add_marker(pytest.mark.xdist_group(name="worldspec-races"))
+    if _is_worker(config):
+        lengthy_first(items, _marked)
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> KitScheduling | None:
+    """On the xdist controller, for ``--dist load`` (what ``-n`` implies) and ``loadgroup``:
+    the kit's scheduling, all racing tests on one worker one after another
+    (``conformance.parallel``). Other ``--dist`` modes are xdist's."""
+    if _KNOWN not in config.stash or config.getvalue("dist") not in SCHEDULED_DISTRIBUTIONS:
+        return None
+    return KitScheduling(config, log, racing_invariants())
 
 
 def _deselect_other_lines(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -39,6 +39,11 @@ class MarkedInvariant:
     itself: under pytest-xdist all such tests run on one worker, one after another."""
     lines: frozenset[SpecLine] = frozenset(SpecLine)
     """The lines the test judges a World on: a subset of the entry's lines."""
+    lengthy: bool = False
+    """The test takes long by construction, whatever the World: it waits out a timer of the
+    contract (a redelivery backoff, a kill and restart) or builds a fixture past a size
+    boundary (a page of 1,000). Under pytest-xdist such tests are handed out first, so no
+    worker is left with one of them after the others have finished."""
 
     def judges(self, line: SpecLine) -> bool:
         """Whether this test judges a World on ``line``."""
@@ -56,19 +61,22 @@ def invariant(
     requires: Capability | tuple[Capability, ...] = (),
     races: bool = False,
     lines: SpecLine | None = None,
+    lengthy: bool = False,
 ) -> Callable[[F], F]:
     """Mark a test as the check of invariant ``ident``: selectable with ``-k <ID>`` and with
     ``-m <family marker>``, reported with the invariant's statement on failure, skipped (before
     it runs) for a World that lacks a capability in ``requires``, and, with ``races``, scheduled
     alone among the racing tests when the kit runs on several workers. ``lines`` names the one
     line the test judges when the entry applies to more (default: every line of the entry);
-    a line the entry does not apply to is a ``TypeError``."""
+    a line the entry does not apply to is a ``TypeError``. ``lengthy`` declares a test that
+    takes long whatever the World (``MarkedInvariant.lengthy``), handed out first to xdist
+    workers."""
     entry = invariant_by_id(ident)
     needed = (requires,) if isinstance(requires, Capability) else requires
     judged = entry.lines if lines is None else frozenset({lines})
     if not judged <= entry.lines:
         raise TypeError(f"{ident} applies to the {entry.lines_label} line(s) only, not to {lines}")
-    found = MarkedInvariant(entry, needed, races, judged)
+    found = MarkedInvariant(entry, needed, races, judged, lengthy)
 
     def mark(test: F) -> F:
         if not (test.__doc__ or "").strip():

@@ -50,7 +50,8 @@ class KitRequest:
         if self.timeout is not None:
             arguments.append(f"--world-timeout={self.timeout:g}")
         if self.workers > 1:
-            arguments += ["-n", str(self.workers), "--dist", "loadgroup"]
+            # xdist's load distribution, scheduled by the kit (conformance.parallel)
+            arguments += ["-n", str(self.workers)]
         if self.spec is not None:
             arguments.append(f"--world-spec={self.spec}")
         return arguments

@@ -127,7 +127,7 @@ async def _round_trip_everywhere(world: World, data: Any) -> None:
         )
 
 
-@invariant("BIN-001")
+@invariant("BIN-001", lengthy=True)
 @_SETTINGS
 @given(data=st.binary(max_size=2048) | values.payloads())
 @example(data=values.nested_payload())

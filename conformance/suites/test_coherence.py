@@ -367,7 +367,7 @@ async def _collections(world: World) -> tuple[list[tuple[str, Read, int]], set[s
     return collections, hook_ids
 
 
-@invariant("COH-004")
+@invariant("COH-004", lengthy=True)
 async def test_every_list_honours_limit_and_cursor(world: World) -> None:
     """Every list method (runs.list by workflowName and by status too, hooks.list by run and of
     all runs, listByCorrelationId; LIST-007 judges events.list and steps.list) over a

@@ -155,7 +155,7 @@ async def _catalogue_in_pages_of_1000(world: World) -> list[tuple[_Listing, list
     return [(listing, _ids(await _walk(listing, 1000))) for listing in await _catalogue(world)]
 
 
-@invariant("LIST-001")
+@invariant("LIST-001", lengthy=True)
 @_SETTINGS
 @given(page_size=st.integers(1, 1000))
 @example(page_size=1)
@@ -432,7 +432,7 @@ async def _large_run(world: World) -> str:
     return run_id
 
 
-@invariant("LIST-007")
+@invariant("LIST-007", lengthy=True)
 @_SETTINGS
 @given(limit=st.integers(1, 1000))
 @example(limit=1)

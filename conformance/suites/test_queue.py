@@ -164,7 +164,7 @@ async def test_handler_timeout_redelivers_later(world: World) -> None:
         )
 
 
-@invariant("Q-004", requires=Capability.QUEUE_DELIVERY)
+@invariant("Q-004", requires=Capability.QUEUE_DELIVERY, lengthy=True)
 async def test_throwing_handler_gets_the_message_again(world: World) -> None:
     """A handler that raises sees the same message again, same messageId, ``attempt + 1``."""
 
