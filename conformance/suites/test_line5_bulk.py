@@ -290,6 +290,12 @@ async def _check_ending_batch(world: World) -> None:
     )
     bare_by_id = {event.event_id: event.to_wire() for event in bare.data}
     results = answered.to_wire().get("results", [])
+    if len(stored) != len(requests):
+        fail(
+            f"createBatch of {len(requests)} accepted events stores {len(requests)}",
+            f"stored {len(stored)}",
+            ("stored", stored),
+        )
     stamps = [event.created_at for event in stored]
     if stamps != moments:
         fail(
@@ -300,7 +306,7 @@ async def _check_ending_batch(world: World) -> None:
         )
     shown = [result.get("event") for result in results]
     wanted = [bare_by_id.get(event.event_id) for event in stored]
-    if len(stored) != len(requests) or shown != wanted:
+    if shown != wanted:
         fail(
             "createBatch with resolveData 'none' answers each event as events.list reads it under 'none'",
             "answered otherwise",
