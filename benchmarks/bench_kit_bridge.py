@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cached_bytecode import kit_environment
 
 from reference_worlds.node.channel import open_channel
 from reference_worlds.node.process import NodeProcess, live_processes
@@ -109,15 +110,10 @@ def _kit_command(seed: int, profile: str, workers: int) -> list[str]:
 
 
 def _environment(**extra: str) -> dict[str, str]:
-    """This process's environment for the kit, minus ``PYTHONDONTWRITEBYTECODE``: a user's kit
-    imports from bytecode it cached on an earlier run; without the cache every worker compiles
-    the kit and its dependencies again (about 1.5 s of CPU a process on this machine)."""
-    inherited = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
-    return {
-        **inherited,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])),
-        **extra,
-    }
+    """The kit's environment (``cached_bytecode``), with this directory importable for the
+    plugin."""
+    path = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
+    return kit_environment(PYTHONPATH=path, **extra)
 
 
 def warm_up(seed: int, profile: str) -> None:
