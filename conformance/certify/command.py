@@ -72,7 +72,9 @@ def add_certify_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
         type=int,
         default=1,
         metavar="N",
-        help="run the kit on N pytest-xdist worker processes (default 1); racing tests stay on one worker",
+        help="run the kit on N pytest-xdist worker processes (default 1); racing tests stay on one "
+        "worker. An npm World through the bridge keeps the cores busiest with twice as many workers "
+        "as cores",
     )
     certify.add_argument(
         "--timeout",
