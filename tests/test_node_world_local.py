@@ -37,9 +37,13 @@ def test_world_local_passes_the_kit_except_its_known_failures(tmp_path: Path) ->
     # through the bridge ("LIN-007 to LIN-010").
     # A Node process killed mid-create tears it only when the kill lands between its two writes
     # (docs/findings/world-local.md, "FAULT-002, FAULT-003"). RUN-011's concurrent endings are
-    # left to chance too, and so are STEP-003's concurrent starts; each passed in one run.
+    # left to chance too, and so are STEP-003's concurrent starts; each passed in one run. So did
+    # LIN-005 (RUN-011 raced as cancel against completion) and HOOK-010 ("Timing-dependent
+    # entries"), on several xdist workers.
     assert sometimes_failing(KNOWN) == {
         "RUN-011",
+        "LIN-005",
+        "HOOK-010",
         "STEP-002",
         "STEP-003",
         "WAIT-002",
