@@ -111,7 +111,7 @@ async def test_a_retained_hooks_token_stays_taken(world: World) -> None:
             )
 
 
-@invariant("HRET-003", requires=Capability.HOOK_RETENTION)
+@invariant("HRET-003", requires=Capability.HOOK_RETENTION, lengthy=True)
 async def test_a_retained_hook_goes_when_its_retention_ends(world: World) -> None:
     """Once ``tokenRetentionUntil`` has passed, a hook that outlived its run is gone:
     ``hooks.get`` and ``getByToken`` raise ``HookNotFoundError``, ``hooks.list`` omits it, and
@@ -170,7 +170,7 @@ async def test_disposing_a_retained_hook_frees_it_or_is_refused(world: World) ->
         await _token_is_free(world, token, "an accepted hook_disposed on a retained hook frees its token")
 
 
-@invariant("HRET-005", requires=Capability.HOOK_RETENTION)
+@invariant("HRET-005", requires=Capability.HOOK_RETENTION, lengthy=True)
 async def test_a_live_runs_hook_keeps_its_token_past_its_retention(world: World) -> None:
     """A hook of a run still running keeps its token after its ``tokenRetentionUntil``: it is
     returned by ``getByToken``, receives ``hook_received``, and ``hook_created`` with its token in

@@ -119,7 +119,7 @@ async def test_5x_payloads_arrive_deep_equal(world: World) -> None:
             )
 
 
-@invariant("Q-102", requires=Capability.QUEUE_DELIVERY)
+@invariant("Q-102", requires=Capability.QUEUE_DELIVERY, lengthy=True)
 async def test_every_delivery_has_one_message_id(world: World) -> None:
     """A message whose handler throws twice, then succeeds, is delivered three times, each with
     the messageId ``queue()`` returned (or, when it returned none, one id for all three)."""
