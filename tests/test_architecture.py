@@ -49,3 +49,25 @@ def test_importing_worldspec_loads_neither_the_kit_nor_pytest() -> None:
         [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=60
     )
     assert shown.stdout.strip() == "[]", shown.stderr
+
+
+XUNIT_NAMES = ("setup", "teardown", "setup_module", "teardown_module", "setUpModule", "tearDownModule")
+"""Module-level names pytest calls around a module's tests; ``setup`` and ``teardown`` only
+while its nose support lasted (pytest 8.0, inside the ``pytest>=8`` we declare)."""
+
+
+def test_no_suite_module_binds_a_name_pytest_calls_as_module_setup() -> None:
+    # conformance.checks.expect.setup imported by name into test_isolation made pytest 8.0 call
+    # it as the module's setup, and COPY-001 errored before it ran
+    import importlib
+    import pkgutil
+
+    from conformance import suites
+
+    bound = [
+        f"conformance.suites.{info.name}.{name}"
+        for info in pkgutil.iter_modules(suites.__path__)
+        for name in XUNIT_NAMES
+        if hasattr(importlib.import_module(f"conformance.suites.{info.name}"), name)
+    ]
+    assert bound == []

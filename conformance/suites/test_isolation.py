@@ -12,8 +12,8 @@ import copy
 from typing import Any
 
 from conformance.catalogue.marker import invariant
-from conformance.checks import make
-from conformance.checks.expect import fail, setup
+from conformance.checks import expect, make
+from conformance.checks.expect import fail
 from conformance.checks.scenarios import create, event_in, run_in
 from worldspec.protocol import World
 
@@ -56,22 +56,22 @@ async def _read_back(world: World, current: str, legacy: str, failed: str) -> di
         ("executionContext", current, "execution_context"),
         ("legacy input", legacy, "input"),
     ):
-        run = await setup(world.runs.get(run_id), "runs.get", "RUN-002")
+        run = await expect.setup(world.runs.get(run_id), "runs.get", "RUN-002")
         found[f"runs.get {label}"] = getattr(run, field)
-        listed = await setup(
+        listed = await expect.setup(
             world.runs.list(workflow_name=run.workflow_name), "runs.list(workflowName)", "LIST-005"
         )
         for item in listed.data:
             found[f"runs.list {label}"] = getattr(item, field)
-        log = await setup(world.events.list(run_id), "events.list", "EVT-002")
+        log = await expect.setup(world.events.list(run_id), "events.list", "EVT-002")
         first = log.data[0]
         found[f"events.list run_created {label}"] = _data(first, field)
-        single = await setup(world.events.get(run_id, first.event_id), "events.get", "EVT-003")
+        single = await expect.setup(world.events.get(run_id, first.event_id), "events.get", "EVT-003")
         found[f"events.get run_created {label}"] = _data(single, field)
-    log = await setup(world.events.list(failed), "events.list", "EVT-002")
+    log = await expect.setup(world.events.list(failed), "events.list", "EVT-002")
     last = log.data[-1]
     found["events.list run_failed error"] = _data(last, "error")
-    single = await setup(world.events.get(failed, last.event_id), "events.get", "EVT-003")
+    single = await expect.setup(world.events.get(failed, last.event_id), "events.get", "EVT-003")
     found["events.get run_failed error"] = _data(single, "error")
     return found
 
