@@ -25,7 +25,11 @@ def _kit(project: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     environment = child_environment()
     return subprocess.run(
         [str(Path(sys.executable).with_name("pytest")), "-p", "no:cacheprovider", *arguments],
-        cwd=project, capture_output=True, text=True, env=environment, timeout=300,
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
     )
 
 

@@ -1,4 +1,4 @@
-"""ruff and mypy --strict hold on the shipped packages."""
+"""ruff (lint and format) and mypy --strict hold on the shipped packages."""
 
 from __future__ import annotations
 
@@ -10,6 +10,16 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+FORMATTED = ("worldspec", "conformance", "reference_worlds", "tests", "benchmarks", "tools")
+"""The folders ``ruff format`` keeps (the pinned ruff, so a new release cannot redden them)."""
+
+
+def test_code_is_formatted() -> None:
+    command = [sys.executable, "-m", "ruff", "format", "--check", *FORMATTED]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
 
 
 @pytest.mark.parametrize("tool", ["ruff", "mypy"])

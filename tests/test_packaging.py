@@ -52,7 +52,11 @@ def installed_kit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installe
     # sdist leaves out is missing from the wheel too.
     subprocess.run(
         [sys.executable, "-m", "build", "--outdir", str(dist), str(REPO)],
-        check=True, capture_output=True, text=True, timeout=300, env=_clean_environment(),
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=_clean_environment(),
     )
     (wheel,) = dist.glob("*.whl")
     environment = root / "venv"
@@ -60,7 +64,11 @@ def installed_kit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installe
     bin_dir = environment / "bin"
     subprocess.run(
         [str(bin_dir / "python"), "-m", "pip", "install", "-q", str(wheel)],
-        check=True, capture_output=True, text=True, timeout=300, env=_clean_environment(),
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=_clean_environment(),
     )
     yield InstalledKit(wheel, bin_dir)
 
@@ -79,9 +87,20 @@ def test_the_installed_kit_certifies_the_oracle_from_an_empty_folder(
     installed_kit: InstalledKit, tmp_path: Path
 ) -> None:
     finished = subprocess.run(
-        [str(installed_kit.bin / "worldspec"), "certify", "reference_worlds.memory:MemoryWorld",
-         "--profile", "quick", "--out", "certification"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600, env=_clean_environment(),
+        [
+            str(installed_kit.bin / "worldspec"),
+            "certify",
+            "reference_worlds.memory:MemoryWorld",
+            "--profile",
+            "quick",
+            "--out",
+            "certification",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=_clean_environment(),
     )
     assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
     assert "Certified at core" in finished.stdout
@@ -110,13 +129,31 @@ def test_the_kit_runs_at_the_floor_of_every_declared_range(
     bin_dir = environment / "bin"
     subprocess.run(
         [str(bin_dir / "python"), "-m", "pip", "install", "-q", str(installed_kit.wheel), *_floors()],
-        check=True, capture_output=True, text=True, timeout=300, env=_clean_environment(),
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=_clean_environment(),
     )
     for line, options in (("4.x", []), ("5.x", ["--opt", "spec_version=7"])):
         finished = subprocess.run(
-            [str(bin_dir / "worldspec"), "certify", "reference_worlds.memory:MemoryWorld", *options,
-             "--profile", "quick", "-n", "2", "--out", f"certification-{line}"],
-            cwd=tmp_path, capture_output=True, text=True, timeout=600, env=_clean_environment(),
+            [
+                str(bin_dir / "worldspec"),
+                "certify",
+                "reference_worlds.memory:MemoryWorld",
+                *options,
+                "--profile",
+                "quick",
+                "-n",
+                "2",
+                "--out",
+                f"certification-{line}",
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env=_clean_environment(),
         )
         assert finished.returncode == 0, line + finished.stdout[-3000:] + finished.stderr[-3000:]
 
@@ -134,7 +171,11 @@ def test_a_folder_named_worldspec_in_the_current_directory_is_explained(tmp_path
     )
     finished = subprocess.run(
         [sys.executable, "-c", shadowing],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60, env=_clean_environment(),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_clean_environment(),
     )
     last_line = finished.stderr.strip().splitlines()[-1]
     assert finished.returncode != 0

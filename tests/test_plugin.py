@@ -237,9 +237,20 @@ def test_the_factory_module_is_found_in_the_directory_pytest_runs_from(tmp_path:
     project = _user_project(tmp_path)
     environment = child_environment()
     found = subprocess.run(
-        [_console_script("pytest"), "-p", "no:cacheprovider", "--world=sqlite_world.world:SQLiteWorld",
-         "-k", "RUN-014", "-q"],
-        cwd=project, capture_output=True, text=True, env=environment, timeout=300,
+        [
+            _console_script("pytest"),
+            "-p",
+            "no:cacheprovider",
+            "--world=sqlite_world.world:SQLiteWorld",
+            "-k",
+            "RUN-014",
+            "-q",
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
     )
     assert found.returncode == 0, found.stdout[-3000:] + found.stderr[-3000:]
     assert "1 passed" in found.stdout
@@ -254,7 +265,11 @@ def test_a_module_found_nowhere_is_one_sentence_from_pytest_and_certify(tmp_path
     from_pytest = run_pytest(tmp_path, "--world=sqlite_world.world:SQLiteWorld")
     from_certify = subprocess.run(
         [_console_script("worldspec"), "certify", "sqlite_world.world:SQLiteWorld", "--out", "certification"],
-        cwd=tmp_path, capture_output=True, text=True, env=environment, timeout=300,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
     )
     assert from_pytest.returncode == pytest.ExitCode.USAGE_ERROR
     assert expected in from_pytest.stderr

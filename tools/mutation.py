@@ -89,6 +89,8 @@ TARGET_ARGS: dict[str, tuple[str, ...]] = {"line5": ("--world-opt", "spec_versio
 def kit_args(target: str) -> tuple[str, ...]:
     """The kit's arguments for the mutants of ``target``."""
     return KIT_ARGS + TARGET_ARGS.get(target, ())
+
+
 KILLED = ("killed", "timeout", "caught by type check", "segfault")
 
 
@@ -140,8 +142,9 @@ def run_mutmut(workdir: Path, max_children: int, time_cap: float, names: list[st
     command = ["nice", "-n", "19", "mutmut", "run", "--max-children", str(max_children), *names]
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     log = (workdir / "mutmut.log").open("a")
-    process = subprocess.Popen(command, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        command, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     try:
         process.wait(timeout=time_cap)
         cut = False
@@ -182,7 +185,10 @@ def recorded_survivors(commit: str, target: str) -> tuple[list[str], Counter[str
     mutated = tuple(record["mutated"])
     changed = subprocess.run(
         ["git", "diff", "--name-only", record["commit"], commit, "--", *mutated],
-        cwd=REPO, capture_output=True, text=True, check=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     if changed:
         raise SystemExit(
@@ -232,8 +238,7 @@ def write_markdown(document: dict[str, Any], path: Path, target: str) -> None:
     """The Markdown results: the figures and each survivor's diff."""
     score = document["score"]
     lines = [
-        "# Mutation score of the kit against the reference World"
-        + _TITLES[target],
+        "# Mutation score of the kit against the reference World" + _TITLES[target],
         "",
         f"Measured with {document['tool']} at commit `{document['commit'][:12]}` over "
         + ", ".join(f"`{path}`" for path in document["mutated"])
@@ -245,7 +250,7 @@ def write_markdown(document: dict[str, Any], path: Path, target: str) -> None:
         f"- ran {document['seconds']} s"
         + (" and was cut by the time cap: **partial**" if document["cutByTimeCap"] else ""),
         "",
-        "Triage of the survivors: docs/decisions.md, \"Mutation testing\".",
+        'Triage of the survivors: docs/decisions.md, "Mutation testing".',
         "",
         "## Survivors",
         "",
@@ -263,9 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-cap", type=float, default=4500.0, help="seconds before the run is cut")
     parser.add_argument("--fresh", action="store_true", help="start over instead of resuming")
     parser.add_argument("--report-only", action="store_true", help="report the last run in --workdir again")
-    parser.add_argument(
-        "--rerun-survivors", action="store_true", help="retest the last run's survivors only"
-    )
+    parser.add_argument("--rerun-survivors", action="store_true", help="retest the last run's survivors only")
     args = parser.parse_args(argv)
     mutated = TARGETS[args.target]
     if args.workdir is None:

@@ -126,9 +126,7 @@ class Played:
     """True when a racing call reached a pause point of the World while the kit held them."""
 
 
-async def run_round(
-    world: World, race: Round, rng: random.Random, mode: Mode, call_timeout: float
-) -> Played:
+async def run_round(world: World, race: Round, rng: random.Random, mode: Mode, call_timeout: float) -> Played:
     """Run ``race`` on ``world`` with the interleaving ``mode`` where the World allows pauses."""
     history = History()
     for call in race.setup:

@@ -32,8 +32,11 @@ def concurrent_blocks(calls: Sequence[Call]) -> list[list[tuple[int, Call]]]:
     latest_end = 0
     for number, call in enumerate(calls, start=1):
         previous = blocks[-1][-1][1] if blocks else None
-        joins = previous is not None and not call.synchronous and not previous.synchronous and (
-            (call.group is not None and call.group == previous.group) or call.started < latest_end
+        joins = (
+            previous is not None
+            and not call.synchronous
+            and not previous.synchronous
+            and ((call.group is not None and call.group == previous.group) or call.started < latest_end)
         )
         if joins:
             blocks[-1].append((number, call))

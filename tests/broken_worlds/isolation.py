@@ -35,7 +35,6 @@ class KeepsTheCallersContext(BrokenWorld, breaks={"COPY-001"}):
         return result
 
 
-
 _DECODED_ONCE = ("execution_context", "input")
 
 

@@ -73,7 +73,6 @@ class LazyStartOfExistingStepSucceeds(LineFiveBrokenWorld, breaks={"LAZY-003", "
         return await super().on_create(run_id, event, params)
 
 
-
 class LazyStartOnEndedRuns(LineFiveBrokenWorld, breaks={"LAZY-005"}):
     """Creates and starts steps lazily on runs that have ended (the terminal guard covers
     ``step_created`` only)."""
