@@ -176,6 +176,7 @@ class _Events:
                 new_event_id=lambda: f"evnt_{world.mint(now)}",
                 new_run_id=lambda: f"wrun_{world.mint(now)}",
                 world_spec_version=SPEC_VERSION_CURRENT,
+                occurred_at=None if params is None or params.occurred_at is MISSING else params.occurred_at,
             )
             outcome = await rules.decide(_View(world.line4_state), run_id, event, ctx)
             await world.pause("create:decided")
@@ -382,7 +383,12 @@ class MemoryWorld(QueueAndStreams):
 
     spec_version: int | None = SPEC_VERSION_CURRENT
     worldspec_capabilities: Capabilities | line5_capabilities.Capabilities = Capabilities(
-        legacy_seeding=True, legacy_codec=True, delay=True, write_to_stream_multi=True, state_guard=True
+        legacy_seeding=True,
+        legacy_codec=True,
+        delay=True,
+        write_to_stream_multi=True,
+        state_guard=True,
+        occurred_at=True,
     )
     state: _State | LineFiveState
     events: _Events | LineFiveEvents

@@ -72,6 +72,9 @@ class Context:
     new_event_id: Callable[[], str]
     new_run_id: Callable[[], str]
     world_spec_version: int = SPEC_VERSION_CURRENT
+    occurred_at: datetime | None = None
+    """``params.occurredAt`` of the create, kept on each event it stores (capability
+    ``occurred_at``, §12); ``None`` where the World does not keep it or none was sent."""
 
 
 @dataclass
@@ -111,6 +114,8 @@ def _stored(run_id: str, request: EventRequest | RunCreatedRequest, ctx: Context
     (``{"$bytes": ...}`` in a legacy payload) into something else."""
     wire = request.to_wire()
     wire.update(runId=run_id, eventId=ctx.new_event_id(), createdAt=ctx.now, specVersion=version)
+    if ctx.occurred_at is not None:
+        wire["occurredAt"] = ctx.occurred_at
     if wire["eventType"] == "run_started":
         wire.pop("eventData", None)
     return _EVENT.validate_python(wire)

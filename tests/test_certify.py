@@ -23,10 +23,9 @@ REPO = Path(__file__).resolve().parent.parent
 REPORT_FILES = ("report.json", "report.md", "report.html", "badge.svg")
 BROKEN = TruncatedPreload
 BROKEN_TARGET = f"{BROKEN.__module__}:{BROKEN.__name__}"
-MEMORY_WORLD_SKIPS = {"LIN-006", "FAULT-001", "FAULT-002", "FAULT-003", "FAULT-004", "COH-006"}
-"""Invariants the memory World skips: it is not shared between processes, it has no fault
-hook (what would a kill leave of a World that keeps nothing?), and on the 4.x line it does not
-keep ``params.occurredAt`` (the optional ``occurred_at``; its 5.x line does)."""
+MEMORY_WORLD_SKIPS = {"LIN-006", "FAULT-001", "FAULT-002", "FAULT-003", "FAULT-004"}
+"""Invariants the memory World skips: it is not shared between processes, and it has no fault
+hook (what would a kill leave of a World that keeps nothing?)."""
 
 
 class MemoryWorldWithoutStreams(MemoryWorld):

@@ -103,17 +103,29 @@ class OccurredAtNeverStored(LineFiveBrokenWorld, breaks={"COH-006"}, only="coher
         return result
 
 
+def _occurred_at_as_created_at(world: BrokenWorld, result: EventResult) -> EventResult:
+    """``result`` and its stored event with ``occurredAt`` moved into ``createdAt``."""
+    if result.event is MISSING or result.event.occurred_at is MISSING:
+        return result
+    moved = {"created_at": result.event.occurred_at, "occurred_at": MISSING}
+    _patch_stored_event(world, result.event.run_id, result.event.event_id, **moved)
+    return result.model_copy(update={"event": result.event.model_copy(update=moved)})
+
+
 class OccurredAtTakenForCreatedAt(LineFiveBrokenWorld, breaks={"COH-006"}, only="coherence"):
     """Reads ``params.occurredAt`` as the time the event happened and stores it as the event's
     ``createdAt``, which it otherwise takes from the clock; no ``occurredAt`` is kept."""
 
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
-        result = await super().on_create(run_id, event, params)
-        if result.event is MISSING or result.event.occurred_at is MISSING:
-            return result
-        moved = {"created_at": result.event.occurred_at, "occurred_at": MISSING}
-        _patch_stored_event(self, result.event.run_id, result.event.event_id, **moved)
-        return result.model_copy(update={"event": result.event.model_copy(update=moved)})
+        return _occurred_at_as_created_at(self, await super().on_create(run_id, event, params))
+
+
+class OccurredAtTakenForCreatedAtOnFourX(BrokenWorld, breaks={"COH-006"}, only="coherence"):
+    """The same bug in a 4.x World that declares ``occurred_at``: the event's ``createdAt``
+    becomes the ``occurredAt`` the runtime sent, and no ``occurredAt`` is kept."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        return _occurred_at_as_created_at(self, await super().on_create(run_id, event, params))
 
 
 class ChildrenTakeTheRunsSpecVersion(BrokenWorld, breaks={"COH-003"}):
