@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 RACES_UNIT = "worldspec-races"
-"""The unit of work every racing test belongs to (and xdist's group name for them)."""
+"""The unit of work every racing test belongs to."""
 
 SCHEDULED_DISTRIBUTIONS = frozenset({"load", "loadgroup"})
 """The ``--dist`` modes the kit schedules itself; the others (``each``, ``loadscope``,
@@ -45,8 +45,8 @@ SCHEDULED_DISTRIBUTIONS = frozenset({"load", "loadgroup"})
 
 def invariant_in_node_id(node_id: str) -> str | None:
     """The invariant ID a suite test's node id carries (``…::test_x[RUN-014]``), or ``None``
-    for any other test. A suffix xdist's ``loadgroup`` appends on pytest before 9.2
-    (``…[LIN-002]@worldspec-races``) is not part of it."""
+    for any other test. The group suffix xdist's ``loadgroup`` appends (on pytest before 9.2)
+    to a test someone marked ``xdist_group`` (``…[LIN-002]@mine``) is not part of it."""
     parameters = node_id.rpartition("[")[2]
     ident = parameters.rpartition("]")[0] if "]" in parameters else parameters
     return ident if ident in INVARIANTS else None

@@ -51,7 +51,7 @@ def test_races_run_on_one_worker_and_long_units_come_first(tmp_path: Path, dist:
     ("node_id", "expected"),
     [
         ("conformance/suites/test_races.py::test_race[LIN-002]", "LIN-002"),
-        ("conformance/suites/test_races.py::test_race[LIN-002]@worldspec-races", "LIN-002"),
+        ("conformance/suites/test_races.py::test_race[LIN-002]@mine", "LIN-002"),
         ("tests/test_x.py::test_y[a@b]", None),
         ("conformance/suites/test_runs.py::test_z", None),
     ],
