@@ -31,7 +31,7 @@ from worldspec.line5.bulk import (
     EventBatchResult,
 )
 from worldspec.line5.slots import event_id_to_slot, slot_to_event_id
-from worldspec.pagination import PaginatedResponse, ResolveData
+from worldspec.pagination import PaginatedResponse
 from worldspec.wire_types import MISSING
 
 Params = CreateEventParams | None
@@ -49,8 +49,14 @@ HOOKS: Final[dict[str, tuple[str, str]]] = {
     "on_get_hook": ("hooks", "get"),
     "on_get_hook_by_token": ("hooks", "get_by_token"),
     "on_list_hooks": ("hooks", "list"),
+    "on_create_batch": ("events", "create_batch"),
+    "on_wait_for_terminal_status": ("runs", "wait_for_terminal_status"),
+    "on_get_many": ("runs", "get_many"),
+    "on_cancel_many": ("runs", "cancel_many"),
+    "on_set_attributes": ("runs", "experimental_set_attributes"),
 }
-"""Each hook and the ``namespace.method`` of the World it stands in for."""
+"""Each hook and the ``namespace.method`` of the World it stands in for (the last five are
+optional members of the 5.x line, for broken Worlds of that line to override)."""
 
 
 class BrokenWorld(MemoryWorld):
@@ -171,6 +177,25 @@ class BrokenWorld(MemoryWorld):
     async def on_list_hooks(self, **options: Any) -> PaginatedResponse[Hook]:
         return await self.memory_hooks.list(**options)
 
+    async def on_create_batch(
+        self, run_id: str, events: Sequence[BatchEventRequest], params: CreateEventBatchParams | None = None
+    ) -> EventBatchResult:
+        return await self.memory_events.create_batch(run_id, events, params)  # type: ignore[union-attr]
+
+    async def on_wait_for_terminal_status(self, run_id: str, **options: Any) -> line5_entities.WorkflowRun:
+        return await self.memory_runs.wait_for_terminal_status(run_id, **options)  # type: ignore[union-attr]
+
+    async def on_get_many(
+        self, run_ids: Sequence[str], **options: Any
+    ) -> list[line5_entities.WorkflowRun | None]:
+        return await self.memory_runs.get_many(run_ids, **options)  # type: ignore[union-attr]
+
+    async def on_cancel_many(self, request: BulkCancelWorkflowRunsRequest) -> BulkCancelWorkflowRunsResult:
+        return await self.memory_runs.cancel_many(request)  # type: ignore[union-attr]
+
+    async def on_set_attributes(self, run_id: str, changes: Any, **options: Any) -> dict[str, str]:
+        return await self.memory_runs.experimental_set_attributes(run_id, changes, **options)  # type: ignore[union-attr]
+
 
 class RewritesAppendedEvents(BrokenWorld):
     """A World that stores every event a create appends with the field updates ``rewrite``
@@ -286,57 +311,3 @@ class RewritesStoredEvents(LineFiveBrokenWorld):
                 for item in result.events
             ]
         return result.model_copy(update=shown)
-
-
-class OwnBatch(LineFiveBrokenWorld):
-    """A World whose ``events.createBatch`` is its own ``_create_batch`` (the memory World's is
-    ``memory_events.create_batch``)."""
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.events.create_batch = self._create_batch  # type: ignore[method-assign]
-
-    async def _create_batch(
-        self, run_id: str, events: Sequence[BatchEventRequest], params: CreateEventBatchParams | None = None
-    ) -> EventBatchResult:
-        return await self.memory_events.create_batch(run_id, events, params)
-
-
-class OwnWaitForTerminalStatus(LineFiveBrokenWorld):
-    """A World whose ``runs.waitForTerminalStatus`` is its own ``_wait`` (the memory World's is
-    ``memory_runs.wait_for_terminal_status``)."""
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.runs.wait_for_terminal_status = self._wait  # type: ignore[method-assign]
-
-    async def _wait(
-        self, run_id: str, *, timeout_ms: float | None = None, resolve_data: ResolveData = "all"
-    ) -> line5_entities.WorkflowRun:
-        return await self.memory_runs.wait_for_terminal_status(
-            run_id, timeout_ms=timeout_ms, resolve_data=resolve_data
-        )
-
-
-class OwnGetMany(LineFiveBrokenWorld):
-    """A World whose ``runs.getMany`` is its own ``_get_many``."""
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.runs.get_many = self._get_many  # type: ignore[method-assign]
-
-    async def _get_many(
-        self, run_ids: Sequence[str], *, resolve_data: ResolveData = "all"
-    ) -> list[line5_entities.WorkflowRun | None]:
-        return await self.memory_runs.get_many(run_ids, resolve_data=resolve_data)
-
-
-class OwnCancelMany(LineFiveBrokenWorld):
-    """A World whose ``runs.cancelMany`` is its own ``_cancel_many``."""
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.runs.cancel_many = self._cancel_many  # type: ignore[method-assign]
-
-    async def _cancel_many(self, request: BulkCancelWorkflowRunsRequest) -> BulkCancelWorkflowRunsResult:
-        return await self.memory_runs.cancel_many(request)

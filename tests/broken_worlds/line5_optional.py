@@ -11,13 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from reference_worlds.memory_line5_bulk import NOT_IN_A_BATCH
-from tests.broken_worlds.base import (
-    LineFiveBrokenWorld,
-    OwnBatch,
-    OwnCancelMany,
-    OwnGetMany,
-    OwnWaitForTerminalStatus,
-)
+from tests.broken_worlds.base import LineFiveBrokenWorld
 from worldspec.line5 import errors
 from worldspec.line5.attributes import AttributeChange, WorkflowWriter
 from worldspec.line5.bulk import (
@@ -47,11 +41,11 @@ class HookRetentionAsAFlag(LineFiveBrokenWorld, breaks={"OPT-001"}, only=OPT):
         self.capabilities = {"hookRetention": True, "hookResumeDedup": True}  # type: ignore[assignment]
 
 
-class WaitTimesOutWithAnError(OwnWaitForTerminalStatus, breaks={"OPT-002"}, only=OPT):
+class WaitTimesOutWithAnError(LineFiveBrokenWorld, breaks={"OPT-002"}, only=OPT):
     """Raises when ``timeoutMs`` runs out before the run ends, instead of answering with the
     run's snapshot."""
 
-    async def _wait(
+    async def on_wait_for_terminal_status(
         self, run_id: str, *, timeout_ms: float | None = None, resolve_data: ResolveData = "all"
     ) -> WorkflowRun:
         found = await self.memory_runs.wait_for_terminal_status(
@@ -62,52 +56,52 @@ class WaitTimesOutWithAnError(OwnWaitForTerminalStatus, breaks={"OPT-002"}, only
         return found
 
 
-class GetManySkipsMissingRuns(OwnGetMany, breaks={"OPT-003"}, only=OPT):
+class GetManySkipsMissingRuns(LineFiveBrokenWorld, breaks={"OPT-003"}, only=OPT):
     """Answers ``getMany`` with the runs it found, leaving out the ids it has no run for (a
     ``WHERE id IN (...)`` query returned as is)."""
 
-    async def _get_many(
+    async def on_get_many(
         self, run_ids: Sequence[str], *, resolve_data: ResolveData = "all"
     ) -> list[WorkflowRun | None]:
         found = await self.memory_runs.get_many(run_ids, resolve_data=resolve_data)
         return [run for run in found if run is not None]
 
 
-class WaitAnswersWholeRuns(OwnWaitForTerminalStatus, breaks={"OPT-002"}, only=OPT):
+class WaitAnswersWholeRuns(LineFiveBrokenWorld, breaks={"OPT-002"}, only=OPT):
     """Waits by polling its own ``runs.get(runId)``, and forgets to pass ``resolveData`` on: the
     run comes back with its input and output whatever the caller asked."""
 
-    async def _wait(
+    async def on_wait_for_terminal_status(
         self, run_id: str, *, timeout_ms: float | None = None, resolve_data: ResolveData = "all"
     ) -> WorkflowRun:
         return await self.memory_runs.wait_for_terminal_status(run_id, timeout_ms=timeout_ms)
 
 
-class GetManyAnswersWholeRuns(OwnGetMany, breaks={"OPT-003"}, only=OPT):
+class GetManyAnswersWholeRuns(LineFiveBrokenWorld, breaks={"OPT-003"}, only=OPT):
     """Reads the runs with one ``SELECT * ... WHERE id IN (...)`` and returns the rows as they
     are: ``resolveData: 'none'`` still brings every input and output."""
 
-    async def _get_many(
+    async def on_get_many(
         self, run_ids: Sequence[str], *, resolve_data: ResolveData = "all"
     ) -> list[WorkflowRun | None]:
         return await self.memory_runs.get_many(run_ids)
 
 
-class CancelManyForgetsTheReason(OwnCancelMany, breaks={"OPT-004"}, only=OPT):
+class CancelManyForgetsTheReason(LineFiveBrokenWorld, breaks={"OPT-004"}, only=OPT):
     """Cancels each run of ``cancelMany`` with a bare ``run_cancelled``: the request's
     ``cancelReason`` is not passed on to the events."""
 
-    async def _cancel_many(self, request: BulkCancelWorkflowRunsRequest) -> BulkCancelWorkflowRunsResult:
+    async def on_cancel_many(self, request: BulkCancelWorkflowRunsRequest) -> BulkCancelWorkflowRunsResult:
         if request.cancel_reason is not MISSING and len(request.cancel_reason) <= 512:
             request = request.model_copy(update={"cancel_reason": MISSING})
         return await self.memory_runs.cancel_many(request)
 
 
-class CancelManyTakesRepeatedIds(OwnCancelMany, breaks={"OPT-005"}, only=OPT):
+class CancelManyTakesRepeatedIds(LineFiveBrokenWorld, breaks={"OPT-005"}, only=OPT):
     """Takes a ``cancelMany`` that names a run twice: it cancels the run, and answers the
     repeat with the outcome of its first mention."""
 
-    async def _cancel_many(self, request: BulkCancelWorkflowRunsRequest) -> BulkCancelWorkflowRunsResult:
+    async def on_cancel_many(self, request: BulkCancelWorkflowRunsRequest) -> BulkCancelWorkflowRunsResult:
         asked = list(request.run_ids)
         unique = list(dict.fromkeys(asked))
         if len(unique) == len(asked):
@@ -119,22 +113,22 @@ class CancelManyTakesRepeatedIds(OwnCancelMany, breaks={"OPT-005"}, only=OPT):
         return BulkCancelWorkflowRunsResult(summary=summary, results=results)
 
 
-class BatchAnswersOnlyWhatItStored(OwnBatch, breaks={"OPT-006"}, only=OPT):
+class BatchAnswersOnlyWhatItStored(LineFiveBrokenWorld, breaks={"OPT-006"}, only=OPT):
     """Answers ``createBatch`` with the results of the events it stored only: a refused event
     has no entry, so the results no longer line up with the request."""
 
-    async def _create_batch(
+    async def on_create_batch(
         self, run_id: str, events: Sequence[BatchEventRequest], params: CreateEventBatchParams | None = None
     ) -> EventBatchResult:
         found = await self.memory_events.create_batch(run_id, events, params)
         return EventBatchResult(results=[result for result in found.results if result.status == 200])
 
 
-class BatchOfEventsOneByOne(OwnBatch, breaks={"OPT-007"}, only=OPT):
+class BatchOfEventsOneByOne(LineFiveBrokenWorld, breaks={"OPT-007"}, only=OPT):
     """Refuses the types a batch cannot hold, but then writes the events one at a time: two
     events for one entity are both applied, and a refusal halfway keeps what came before."""
 
-    async def _create_batch(
+    async def on_create_batch(
         self, run_id: str, events: Sequence[BatchEventRequest], params: CreateEventBatchParams | None = None
     ) -> EventBatchResult:
         if any(item.event.event_type in NOT_IN_A_BATCH for item in events):
@@ -145,11 +139,11 @@ class BatchOfEventsOneByOne(OwnBatch, breaks={"OPT-007"}, only=OPT):
         return EventBatchResult(results=results)
 
 
-class BatchRefusalsAreBadRequests(OwnBatch, breaks={"OPT-006"}, only=OPT):
+class BatchRefusalsAreBadRequests(LineFiveBrokenWorld, breaks={"OPT-006"}, only=OPT):
     """Reports every event a batch refuses with status 400, whatever the error: the name is
     right, the status is not the one its single create's error carries."""
 
-    async def _create_batch(
+    async def on_create_batch(
         self, run_id: str, events: Sequence[BatchEventRequest], params: CreateEventBatchParams | None = None
     ) -> EventBatchResult:
         found = await self.memory_events.create_batch(run_id, events, params)
@@ -160,33 +154,33 @@ class BatchRefusalsAreBadRequests(OwnBatch, breaks={"OPT-006"}, only=OPT):
         return EventBatchResult(results=results)
 
 
-class BatchStampsCommitTime(OwnBatch, breaks={"OPT-006"}, only=OPT):
+class BatchStampsCommitTime(LineFiveBrokenWorld, breaks={"OPT-006"}, only=OPT):
     """Writes a batch in one transaction whose ``created_at`` column defaults to ``now()``: the
     events' ``occurredAt`` is read, validated and dropped."""
 
-    async def _create_batch(
+    async def on_create_batch(
         self, run_id: str, events: Sequence[BatchEventRequest], params: CreateEventBatchParams | None = None
     ) -> EventBatchResult:
         undated = [item.model_copy(update={"occurred_at": MISSING}) for item in events]
         return await self.memory_events.create_batch(run_id, undated, params)
 
 
-class BatchAnswersFullEvents(OwnBatch, breaks={"OPT-006"}, only=OPT):
+class BatchAnswersFullEvents(LineFiveBrokenWorld, breaks={"OPT-006"}, only=OPT):
     """Takes ``params`` for its request id only: the results carry every event whole, even when
     the caller asked for ``resolveData: 'none'``."""
 
-    async def _create_batch(
+    async def on_create_batch(
         self, run_id: str, events: Sequence[BatchEventRequest], params: CreateEventBatchParams | None = None
     ) -> EventBatchResult:
         whole = None if params is None else params.model_copy(update={"resolve_data": MISSING})
         return await self.memory_events.create_batch(run_id, events, whole)
 
 
-class BatchAnswersStepsAndWaitsOnly(OwnBatch, breaks={"OPT-006"}, only=OPT):
+class BatchAnswersStepsAndWaitsOnly(LineFiveBrokenWorld, breaks={"OPT-006"}, only=OPT):
     """Builds each accepted result from the event and the step or wait it touched, the entities
     a batch usually holds: a ``run_completed`` in a batch is answered without its run."""
 
-    async def _create_batch(
+    async def on_create_batch(
         self, run_id: str, events: Sequence[BatchEventRequest], params: CreateEventBatchParams | None = None
     ) -> EventBatchResult:
         found = await self.memory_events.create_batch(run_id, events, params)
@@ -201,11 +195,7 @@ class SetAttributesThroughAttrSet(LineFiveBrokenWorld, breaks={"OPT-008"}, only=
     """Implements ``experimentalSetAttributes`` by appending an ``attr_set`` event, so the
     run's log grows with each call."""
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.runs.experimental_set_attributes = self._set  # type: ignore[method-assign]
-
-    async def _set(
+    async def on_set_attributes(
         self, run_id: str, changes: Sequence[AttributeChange], *, allow_reserved_attributes: bool = False
     ) -> dict[str, str]:
         data = AttrSetData.model_construct(
