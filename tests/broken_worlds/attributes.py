@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from reference_worlds.rules_line5 import runs as run_rules
@@ -16,6 +18,30 @@ from worldspec.wire_types import MISSING
 
 def _is_attr_set(event: EventRequest) -> bool:
     return str(event.event_type) == "attr_set"
+
+
+_VALIDATE_CHANGES = run_rules.validate_attribute_changes
+"""The reference rules' check of an ``attr_set``'s changes, as its module defines it."""
+
+
+@contextmanager
+def _changes_validated_by(check: Callable[..., None]) -> Iterator[None]:
+    """Within the block the reference rules check an ``attr_set``'s changes with ``check``;
+    after it with their own check again (never with another block's ``check``, should the
+    blocks of concurrent creates overlap)."""
+    run_rules.validate_attribute_changes = check
+    try:
+        yield
+    finally:
+        run_rules.validate_attribute_changes = _VALIDATE_CHANGES
+
+
+def _reserved_allowed(changes: Any, existing: Any = (), *, allow_reserved: bool = False) -> None:
+    _VALIDATE_CHANGES(changes, existing, allow_reserved=True)
+
+
+def _without_the_runs_keys(changes: Any, existing: Any = (), *, allow_reserved: bool = False) -> None:
+    _VALIDATE_CHANGES(changes, (), allow_reserved=allow_reserved)
 
 
 class CreatedAttributesNotOnRun(LineFiveBrokenWorld, breaks={"ATTR-001", "ATTR-002", "RUN-101", "OPT-008"}):
@@ -52,16 +78,8 @@ class ReservedKeysAlwaysAllowed(LineFiveBrokenWorld, breaks={"ATTR-004"}):
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
         if not _is_attr_set(event):
             return await super().on_create(run_id, event, params)
-        checked = run_rules.validate_attribute_changes
-
-        def reserved_allowed(changes: Any, existing: Any = (), *, allow_reserved: bool = False) -> None:
-            checked(changes, existing, allow_reserved=True)
-
-        run_rules.validate_attribute_changes = reserved_allowed  # type: ignore[assignment]
-        try:
+        with _changes_validated_by(_reserved_allowed):
             return await super().on_create(run_id, event, params)
-        finally:
-            run_rules.validate_attribute_changes = checked
 
 
 class InvalidAttributesDropped(LineFiveBrokenWorld, breaks={"ATTR-004", "ATTR-005", "ATTR-009"}):
@@ -146,16 +164,8 @@ class AttributeCapCountsTheRequestOnly(LineFiveBrokenWorld, breaks={"ATTR-005"})
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
         if not _is_attr_set(event):
             return await super().on_create(run_id, event, params)
-        checked = run_rules.validate_attribute_changes
-
-        def without_the_run(changes: Any, existing: Any = (), *, allow_reserved: bool = False) -> None:
-            checked(changes, (), allow_reserved=allow_reserved)
-
-        run_rules.validate_attribute_changes = without_the_run  # type: ignore[assignment]
-        try:
+        with _changes_validated_by(_without_the_runs_keys):
             return await super().on_create(run_id, event, params)
-        finally:
-            run_rules.validate_attribute_changes = checked
 
 
 class StepWritesDeduplicatedByCorrelationId(LineFiveBrokenWorld, breaks={"ATTR-007"}):
