@@ -16,7 +16,7 @@ the long units start while every worker is busy and the short tests fill the end
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -52,10 +52,9 @@ def invariant_in_node_id(node_id: str) -> str | None:
     return ident if ident in INVARIANTS else None
 
 
-def racing_invariants(tests: Iterable[Callable[..., Any]] | None = None) -> frozenset[str]:
-    """The IDs whose tests race (``races=True``), read from the suites' declarations
-    (``tests``: every suite test, by default)."""
-    marked = (invariant_of(test) for test in (implementing_tests().values() if tests is None else tests))
+def racing_invariants() -> frozenset[str]:
+    """The IDs whose suite tests race (``races=True``), read from their declarations."""
+    marked = (invariant_of(test) for test in implementing_tests().values())
     return frozenset(found.id for found in marked if found is not None and found.races)
 
 
