@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cached_bytecode import kit_environment
+from cached_bytecode import kit_environment, warm_up
 
 from reference_worlds.node.channel import open_channel
 from reference_worlds.node.process import NodeProcess, live_processes
@@ -114,18 +114,6 @@ def _environment(**extra: str) -> dict[str, str]:
     plugin."""
     path = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
     return kit_environment(PYTHONPATH=path, **extra)
-
-
-def warm_up(seed: int, profile: str) -> None:
-    """Collect the kit once, untimed: Python caches the bytecode of everything it imports, and
-    npm installs the package if this machine has not yet."""
-    subprocess.run(
-        [*_kit_command(seed, profile, 1), "--collect-only"],
-        cwd=REPO,
-        env=_environment(),
-        capture_output=True,
-        check=False,
-    )
 
 
 def run_kit(seed: int, profile: str, workers: int, *, measured: bool) -> dict[str, Any]:
@@ -263,7 +251,7 @@ def main() -> None:
     options = parser.parse_args()
     if options.workers < 1:
         parser.error("--workers must be at least 1")
-    warm_up(options.seed, options.profile)
+    warm_up(_kit_command(options.seed, options.profile, 1), REPO, _environment())
     plain: list[dict[str, Any]] = []
     measured: list[dict[str, Any]] = []
     for number in range(options.rounds):

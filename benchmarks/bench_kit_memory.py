@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from cached_bytecode import kit_environment
+from cached_bytecode import kit_environment, warm_up
 
 REPO = Path(__file__).resolve().parent.parent
 RESULT = REPO / "benchmarks" / "results" / "kit_memory.json"
@@ -35,13 +35,6 @@ KIT = [
     "-p",
     "no:cacheprovider",
 ]
-
-
-def warm_up() -> None:
-    """Collect the kit once, untimed, so its bytecode is cached (``cached_bytecode``)."""
-    subprocess.run(
-        [*KIT, "--collect-only"], cwd=REPO, env=kit_environment(), capture_output=True, check=False
-    )
 
 
 def one_run() -> tuple[float, dict[str, int]]:
@@ -78,7 +71,7 @@ def main() -> int:
     timings: list[float] = []
     loads = [os.getloadavg()[0]]
     counts: dict[str, int] = {}
-    warm_up()
+    warm_up(KIT, REPO, kit_environment())
     for _ in range(args.runs):
         elapsed, counts = one_run()
         timings.append(round(elapsed, 3))
