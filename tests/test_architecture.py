@@ -4,9 +4,13 @@ only through its oracle."""
 from __future__ import annotations
 
 import ast
+import importlib
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path
+
+from conformance import suites
 
 REPO = Path(__file__).resolve().parent.parent
 ORACLE = REPO / "conformance" / "world" / "oracle.py"
@@ -59,11 +63,6 @@ while its nose support lasted (pytest 8.0, inside the ``pytest>=8`` we declare).
 def test_no_suite_module_binds_a_name_pytest_calls_as_module_setup() -> None:
     # conformance.checks.expect.setup imported by name into test_isolation made pytest 8.0 call
     # it as the module's setup, and COPY-001 errored before it ran
-    import importlib
-    import pkgutil
-
-    from conformance import suites
-
     bound = [
         f"conformance.suites.{info.name}.{name}"
         for info in pkgutil.iter_modules(suites.__path__)

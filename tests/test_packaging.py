@@ -44,33 +44,54 @@ def _clean_environment() -> dict[str, str]:
     return environment
 
 
+def _run(
+    command: list[str], cwd: Path | None = None, *, check: bool = False, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """``command`` in the clean environment, its output captured."""
+    return subprocess.run(
+        command,
+        cwd=cwd,
+        check=check,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=_clean_environment(),
+    )
+
+
+def _environment_with(root: Path, *requirements: str) -> Path:
+    """A fresh virtual environment under ``root`` with ``requirements`` pip-installed; its bin
+    folder."""
+    venv.create(root / "venv", with_pip=True, system_site_packages=False)
+    bin_dir = root / "venv" / "bin"
+    _run([str(bin_dir / "python"), "-m", "pip", "install", "-q", *requirements], check=True, timeout=300)
+    return bin_dir
+
+
+def _certify(bin_dir: Path, cwd: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """The installed ``worldspec certify`` of the oracle, profile quick, run in ``cwd``."""
+    return _run(
+        [
+            str(bin_dir / "worldspec"),
+            "certify",
+            "reference_worlds.memory:MemoryWorld",
+            "--profile",
+            "quick",
+            *options,
+        ],
+        cwd,
+    )
+
+
 @pytest.fixture(scope="module")
 def installed_kit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InstalledKit]:
     root = tmp_path_factory.mktemp("packaging")
     dist = root / "dist"
     # No --wheel/--sdist: build makes the sdist, then the wheel from the sdist, so a file the
     # sdist leaves out is missing from the wheel too.
-    subprocess.run(
-        [sys.executable, "-m", "build", "--outdir", str(dist), str(REPO)],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=_clean_environment(),
-    )
+    _run([sys.executable, "-m", "build", "--outdir", str(dist), str(REPO)], check=True, timeout=300)
     (wheel,) = dist.glob("*.whl")
-    environment = root / "venv"
-    venv.create(environment, with_pip=True, system_site_packages=False)
-    bin_dir = environment / "bin"
-    subprocess.run(
-        [str(bin_dir / "python"), "-m", "pip", "install", "-q", str(wheel)],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=_clean_environment(),
-    )
-    yield InstalledKit(wheel, bin_dir)
+    yield InstalledKit(wheel, _environment_with(root, str(wheel)))
 
 
 def test_the_wheel_holds_every_file_the_kit_ships(installed_kit: InstalledKit) -> None:
@@ -86,22 +107,7 @@ def test_the_wheel_holds_every_file_the_kit_ships(installed_kit: InstalledKit) -
 def test_the_installed_kit_certifies_the_oracle_from_an_empty_folder(
     installed_kit: InstalledKit, tmp_path: Path
 ) -> None:
-    finished = subprocess.run(
-        [
-            str(installed_kit.bin / "worldspec"),
-            "certify",
-            "reference_worlds.memory:MemoryWorld",
-            "--profile",
-            "quick",
-            "--out",
-            "certification",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=_clean_environment(),
-    )
+    finished = _certify(installed_kit.bin, tmp_path, "--out", "certification")
     assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
     assert "Certified at core" in finished.stdout
     assert (tmp_path / "certification" / "report.json").is_file()
@@ -124,37 +130,9 @@ def test_the_kit_runs_at_the_floor_of_every_declared_range(
     """A range promises its lowest version works: the wheel with every runtime dependency at its
     floor certifies both lines of the oracle on two workers (pytest 8.0 ran a name the suites
     imported as a module setup; hypothesis before 6.108 lacked an error the model imports)."""
-    environment = tmp_path / "venv"
-    venv.create(environment, with_pip=True, system_site_packages=False)
-    bin_dir = environment / "bin"
-    subprocess.run(
-        [str(bin_dir / "python"), "-m", "pip", "install", "-q", str(installed_kit.wheel), *_floors()],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=_clean_environment(),
-    )
+    bin_dir = _environment_with(tmp_path, str(installed_kit.wheel), *_floors())
     for line, options in (("4.x", []), ("5.x", ["--opt", "spec_version=7"])):
-        finished = subprocess.run(
-            [
-                str(bin_dir / "worldspec"),
-                "certify",
-                "reference_worlds.memory:MemoryWorld",
-                *options,
-                "--profile",
-                "quick",
-                "-n",
-                "2",
-                "--out",
-                f"certification-{line}",
-            ],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            env=_clean_environment(),
-        )
+        finished = _certify(bin_dir, tmp_path, *options, "-n", "2", "--out", f"certification-{line}")
         assert finished.returncode == 0, line + finished.stdout[-3000:] + finished.stderr[-3000:]
 
 
@@ -169,14 +147,7 @@ def test_a_folder_named_worldspec_in_the_current_directory_is_explained(tmp_path
         "sys.modules['worldspec'] = importlib.util.module_from_spec(spec); "
         "import conformance.cli"
     )
-    finished = subprocess.run(
-        [sys.executable, "-c", shadowing],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=_clean_environment(),
-    )
+    finished = _run([sys.executable, "-c", shadowing], tmp_path, timeout=60)
     last_line = finished.stderr.strip().splitlines()[-1]
     assert finished.returncode != 0
     assert f"'worldspec' resolves to the folder {tmp_path / 'worldspec'}, not to the installed" in last_line
