@@ -106,6 +106,6 @@ def test_every_invariant_test_has_a_broken_world() -> None:
 
 def test_every_broken_world_names_what_it_breaks() -> None:
     """A class in a family module that names nothing is a base that belongs in ``base.py``: the
-    matrix would run it as a World the kit must pass (``OwnBatch`` once sat there)."""
+    matrix would run it as a World the kit must pass (a base for createBatch once sat there)."""
     silent = sorted(world.__name__ for world in BROKEN if not world.breaks | world.warns | world.may_break)
     assert silent == [], f"broken Worlds that name no invariant: {silent}"
