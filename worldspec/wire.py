@@ -20,7 +20,7 @@ from typing import Any, Final
 
 from pydantic import BaseModel
 
-from worldspec.wire_types import MISSING, coerce_js_date
+from worldspec.wire_types import MISSING, coerce_js_date, from_epoch_milliseconds
 
 __all__ = ["from_json", "from_tagged", "to_json", "to_tagged"]
 
@@ -31,8 +31,19 @@ def _is_tag_shaped(value: dict[Any, Any]) -> bool:
     return len(value) == 1 and isinstance(next(iter(value)), str) and next(iter(value)).startswith("$")
 
 
+_SCALARS: Final = frozenset({str, int, float, bool, type(None)})
+"""Exact types ``to_tagged`` keeps as they are (JSON's own scalars)."""
+
+
 def to_tagged(value: Any) -> Any:
     """``value`` as plain JSON data in the tagged form. Models are dumped to wire form first."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict:
+        return _tag_object(value)
+    if kind is list or kind is tuple:
+        return [item if type(item) in _SCALARS else to_tagged(item) for item in value]
     if isinstance(value, BaseModel):
         value = value.model_dump(by_alias=True, mode="python")
     if isinstance(value, bytes | bytearray | memoryview):
@@ -42,13 +53,21 @@ def to_tagged(value: Any) -> Any:
     if value is MISSING:
         return {"$undefined": True}
     if isinstance(value, dict):
-        encoded = {str(key): to_tagged(item) for key, item in value.items() if item is not MISSING}
-        return {"$object": encoded} if _is_tag_shaped(encoded) else encoded
+        return _tag_object(value)
     if isinstance(value, list | tuple):
         return [to_tagged(item) for item in value]
     if value is None or isinstance(value, str | int | float | bool):
         return value
     raise TypeError(f"cannot put a {type(value).__name__} into tagged JSON")
+
+
+def _tag_object(value: dict[Any, Any]) -> dict[str, Any]:
+    encoded = {
+        str(key): item if type(item) in _SCALARS else to_tagged(item)
+        for key, item in value.items()
+        if item is not MISSING
+    }
+    return {"$object": encoded} if _is_tag_shaped(encoded) else encoded
 
 
 _PLAIN: Final = frozenset({str, int, float, bool, type(None), bytes})
@@ -58,16 +77,27 @@ _PLAIN: Final = frozenset({str, int, float, bool, type(None), bytes})
 def _untag_object(value: dict[str, Any]) -> dict[str, Any]:
     decoded: dict[str, Any] = {}
     for key, item in value.items():
-        if type(item) in _PLAIN:
+        kind = type(item)
+        if kind in _PLAIN:
             decoded[key] = item
             continue
-        item = from_tagged(item)
+        if kind is dict and len(item) == 1:
+            # from_tagged's one-key case, inlined: most tagged values are one-key objects
+            ((tag, body),) = item.items()
+            if isinstance(tag, str) and tag.startswith("$"):
+                item = _untag_tag(tag, body, item)
+            else:
+                item = _untag_object(item)
+        else:
+            item = from_tagged(item)
         if item is not MISSING:
             decoded[key] = item
     return decoded
 
 
 def _untag_tag(tag: str, body: Any, value: dict[str, Any]) -> Any:
+    if tag == "$timestampMs" and type(body) is int:
+        return from_epoch_milliseconds(body)
     if tag == "$bytes" and isinstance(body, str):
         try:
             return base64.b64decode(body, validate=True)
@@ -90,9 +120,10 @@ def from_tagged(value: Any) -> Any:
 
     Raises ``ValueError`` for a malformed tag (``$bytes`` that is not base64, ...).
     """
-    if isinstance(value, list):
+    kind = type(value)
+    if kind is list or (kind is not dict and isinstance(value, list)):
         return [item if type(item) in _PLAIN else from_tagged(item) for item in value]
-    if not isinstance(value, dict):
+    if kind is not dict and not isinstance(value, dict):
         return value
     if len(value) == 1:
         ((tag, body),) = value.items()
