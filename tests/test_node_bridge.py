@@ -157,6 +157,35 @@ def test_printing_does_not_corrupt_the_channel_and_is_kept_for_reports() -> None
     assert PRINTED in diagnostics
 
 
+def test_the_deployment_id_is_asked_once_per_world_and_a_failure_is_not_remembered() -> None:
+    """docs/decisions.md, "The deployment id through the bridge": the first answer is kept for
+    the World's life; a call that failed is asked again; a closed World answers nothing."""
+
+    async def world_calls(world: NodeWorld) -> int:
+        stats = await world.call("bridge.stats")
+        return int(stats["worldCalls"])
+
+    async def scenario() -> tuple[str, list[str], int, str]:
+        world = await _started(config={"deploymentId": "dpl_once", "deploymentIdFailures": 1})
+        try:
+            with pytest.raises(errors.WorkflowError, match="DEPLOYMENT_ID is not set") as failed:
+                await world.get_deployment_id()
+            before = await world_calls(world)
+            answers = [await world.get_deployment_id() for _ in range(3)]
+            asked = await world_calls(world) - before
+        finally:
+            await world.close()
+        with pytest.raises(BridgeError, match="not started") as closed:
+            await world.get_deployment_id()
+        return str(failed.value), answers, asked, str(closed.value)
+
+    failure, answers, asked, closed = asyncio.run(scenario())
+    assert "DEPLOYMENT_ID is not set" in failure
+    assert answers == ["dpl_once"] * 3
+    assert asked == 1, f"three calls after the failed one reached the World {asked} times, expected 1"
+    assert "getDeploymentId" in closed
+
+
 def test_config_gets_a_fresh_directory_per_world_and_env_reaches_node() -> None:
     async def scenario() -> tuple[list[str], str, bool]:
         world = await _started(config={"dataDir": "{fresh_dir}"}, env={"FIXTURE_DEPLOYMENT_ID": "dpl_env"})

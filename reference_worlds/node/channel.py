@@ -44,6 +44,8 @@ RECEIVE_BUFFER: Final = 65536
 _END: Final = object()
 _ENCODER: Final = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 """Built once: json.dumps with any non-default option builds an encoder per call."""
+_DECODER: Final = json.JSONDecoder()
+"""Frames are decoded from text: ``json.loads`` of bytes first guesses their encoding."""
 
 
 @dataclass(slots=True)
@@ -89,6 +91,9 @@ class Channel(asyncio.BufferedProtocol):
         self._ids = itertools.count(1)
         self._lost = False
         self._closing = False
+        self.connected = True
+        """False once the connection is lost or closed (a plain attribute: read on every cached
+        answer, see ``NodeWorld.get_deployment_id``)."""
         self._watch: asyncio.TimerHandle | None = None
         self.rebuild_error: Callable[[str, str, dict[str, Any]], WorkflowError] = error_from_name
         """Turns an error Node described back into the class of its name: the 4.x line's table
@@ -126,7 +131,7 @@ class Channel(asyncio.BufferedProtocol):
             end = start + 4 + int.from_bytes(received[start : start + 4], "big")
             if self._filled < end:
                 break
-            frame = json.loads(received[start + 4 : end])
+            frame = _DECODER.decode(received[start + 4 : end].decode("utf-8"))
             start = end
             self._dispatch(frame)
         if start:
@@ -136,6 +141,7 @@ class Channel(asyncio.BufferedProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._lost = True
+        self.connected = False
         if self._watch is not None:
             self._watch.cancel()
             self._watch = None
@@ -163,14 +169,16 @@ class Channel(asyncio.BufferedProtocol):
 
     def send(self, frame: dict[str, Any]) -> None:
         """Write ``frame``; Node checks it against the protocol."""
-        if self._transport is None or not self._open:
+        transport = self._transport
+        if transport is None or self._lost or transport.is_closing():
             raise BridgeError(self.process.explain(f"{self.process.describe_end()}; cannot send"))
         body = _ENCODER.encode(frame).encode("utf-8")
-        self._transport.write(len(body).to_bytes(4, "big") + body)
+        transport.write(len(body).to_bytes(4, "big") + body)
 
     def close(self) -> None:
         """Close the connection; Node closes the Worlds it still holds for it."""
         self._closing = True
+        self.connected = False
         if self._watch is not None:
             self._watch.cancel()
             self._watch = None

@@ -8,8 +8,8 @@ tagged (``bytes``, ``datetime`` and ``MISSING`` stand for Uint8Array, Date and u
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
@@ -58,28 +58,66 @@ def _type_of(value: object) -> str:
     return type(value).__name__
 
 
-@cache
-def _union(type_union: str) -> frozenset[str]:
-    return frozenset(type_union.split("|"))
+@dataclass(frozen=True, slots=True)
+class _Field:
+    """One field of a frame or error: its name, whether it may be absent, the types it takes."""
+
+    name: str
+    optional: bool
+    type: str
+    accepts: frozenset[str]
 
 
-def _fits(value: object, type_union: str) -> bool:
-    wanted = _union(type_union)
-    got = _type_of(value)
-    if got in wanted or "any" in wanted or (got == "integer" and "number" in wanted):
+@dataclass(frozen=True, slots=True)
+class _Signature:
+    """One method's arguments: how many are required, and the types each takes."""
+
+    required: int
+    types: tuple[str, ...]
+    accepts: tuple[frozenset[str], ...]
+
+
+def _accepted(type_union: str) -> frozenset[str]:
+    return frozenset(type_union.removesuffix("?").split("|"))
+
+
+def _fields(fields: dict[str, str]) -> tuple[_Field, ...]:
+    return tuple(
+        _Field(name.removesuffix("?"), name.endswith("?"), type_union, _accepted(type_union))
+        for name, type_union in fields.items()
+    )
+
+
+_ERROR_FIELDS: Final = _fields(PROTOCOL["error"]["fields"])
+_FRAMES: Final = {kind: _fields(spec["fields"]) for kind, spec in PROTOCOL["frames"].items()}
+_METHODS: Final = {
+    method: _Signature(
+        required=len([t for t in spec["args"] if not t.endswith("?")]),
+        types=tuple(t.removesuffix("?") for t in spec["args"]),
+        accepts=tuple(_accepted(t) for t in spec["args"]),
+    )
+    for method, spec in PROTOCOL["methods"].items()
+}
+"""``protocol.json`` compiled once: the checks below run on every frame and call."""
+
+
+def _fits(value: object, accepts: frozenset[str]) -> bool:
+    if "any" in accepts:
         return True
-    return "error" in wanted and got == "object" and not _field_problems(value, PROTOCOL["error"]["fields"])
+    got = _TYPE_NAMES.get(type(value)) or _type_of(value)
+    if got in accepts or (got == "integer" and "number" in accepts):
+        return True
+    return "error" in accepts and got == "object" and not _field_problems(value, _ERROR_FIELDS)
 
 
-def _field_problems(container: Any, fields: dict[str, str]) -> list[str]:
+def _field_problems(container: Any, fields: tuple[_Field, ...]) -> list[str]:
     problems = []
-    for raw_name, type_union in fields.items():
-        name = raw_name.removesuffix("?")
-        if name not in container:
-            if not raw_name.endswith("?"):
-                problems.append(f"{name}: required, but absent")
-        elif not _fits(container[name], type_union):
-            problems.append(f"{name}: expected {type_union}, got {_type_of(container[name])}")
+    for field in fields:
+        if field.name not in container:
+            if not field.optional:
+                problems.append(f"{field.name}: required, but absent")
+        elif not _fits(container[field.name], field.accepts):
+            problems.append(f"{field.name}: expected {field.type}, got {_type_of(container[field.name])}")
     return problems
 
 
@@ -87,23 +125,21 @@ def frame_problems(frame: Any) -> list[str]:
     """What is wrong with ``frame`` (JSON data) under the protocol; empty when it fits."""
     if not isinstance(frame, dict):
         return [f"a frame is an object, got {_type_of(frame)}"]
-    spec = PROTOCOL["frames"].get(frame.get("kind"))
-    if spec is None:
+    fields = _FRAMES.get(frame.get("kind"))
+    if fields is None:
         return [f"unknown frame kind {frame.get('kind')!r}"]
-    return [f"{frame['kind']}.{problem}" for problem in _field_problems(frame, spec["fields"])]
+    return [f"{frame['kind']}.{problem}" for problem in _field_problems(frame, fields)]
 
 
 def argument_problems(method: str, args: list[Any]) -> list[str]:
     """What is wrong with ``args`` (Python values) as the arguments of ``method``."""
-    spec = PROTOCOL["methods"].get(method)
-    if spec is None:
+    signature = _METHODS.get(method)
+    if signature is None:
         return [f"unknown method {method!r}"]
-    types: list[str] = spec["args"]
-    required = len([t for t in types if not t.endswith("?")])
-    if not required <= len(args) <= len(types):
-        return [f"{method} takes {required}..{len(types)} arguments, got {len(args)}"]
+    if not signature.required <= len(args) <= len(signature.types):
+        return [f"{method} takes {signature.required}..{len(signature.types)} arguments, got {len(args)}"]
     return [
-        f"{method} argument {index + 1}: expected {types[index].removesuffix('?')}, got {_type_of(arg)}"
+        f"{method} argument {index + 1}: expected {signature.types[index]}, got {_type_of(arg)}"
         for index, arg in enumerate(args)
-        if not _fits(arg, types[index].removesuffix("?"))
+        if not _fits(arg, signature.accepts[index])
     ]

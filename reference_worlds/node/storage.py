@@ -6,7 +6,7 @@ Each method turns its Python arguments into the TypeScript call of ``@workflow/w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Generic, Protocol, TypeVar
 
 from reference_worlds.node import results
@@ -21,7 +21,7 @@ __all__ = ["Events", "Hooks", "Runs", "Steps", "list_params"]
 
 
 class _Caller(Protocol):
-    async def call(self, method: str, *args: Any) -> Any: ...
+    def call(self, method: str, *args: Any) -> Awaitable[Any]: ...
 
 
 def list_params(

@@ -11,7 +11,7 @@ because on this line a member's presence is its declaration.
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Sequence
 from typing import Any, Protocol
 
 from reference_worlds.node import results
@@ -54,7 +54,7 @@ LINE_5_MEMBERS = results.LineParsers(
 
 
 class _Caller(Protocol):
-    async def call(self, method: str, *args: Any) -> Any: ...
+    def call(self, method: str, *args: Any) -> Awaitable[Any]: ...
 
     def stream(self, method: str, *args: Any) -> AsyncGenerator[Any]: ...
 

@@ -21,7 +21,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -187,6 +187,7 @@ class NodeWorld:
         self._fresh_database: str | None = None
         self._log_mark = 0
         self._entry: Path | None = None
+        self._deployment_id: str | None = None
 
     def _use_preset(self, preset: Preset) -> None:
         """Take ``preset``'s defaults wherever no option was given."""
@@ -244,6 +245,7 @@ class NodeWorld:
 
     async def _build(self) -> None:
         assert self._channel is not None
+        self._deployment_id = None
         config = self._materialize(self.config)
         created = await self._channel.call("bridge.create", None, [self.export, config])
         self._world_id = int(created["world"])
@@ -370,17 +372,25 @@ class NodeWorld:
             raise BridgeError(f"{method}: the NodeWorld is not started (or already closed)")
         return self._channel.stream(method, self._world_id, list(args))
 
-    async def call(self, method: str, *args: Any) -> Any:
+    def call(self, method: str, *args: Any) -> Coroutine[Any, Any, Any]:
         """Call ``method`` of protocol.json on this World in Node, arguments in TypeScript order;
-        its value as tagged JSON data (decode it once: ``results.py``, ``worldspec.wire``)."""
+        await it for its value as tagged JSON data (decode it once: ``results.py``,
+        ``worldspec.wire``). Not a coroutine itself: one frame less on every call."""
         if self._channel is None or self._world_id is None:
             raise BridgeError(f"{method}: the NodeWorld is not started (or already closed)")
-        return await self._channel.call(method, self._world_id, list(args))
+        return self._channel.call(method, self._world_id, list(args))
 
     # --- queue ----------------------------------------------------------------------------------
 
     async def get_deployment_id(self) -> str:
-        return results.text(await self.call("getDeploymentId"), "getDeploymentId")
+        """The World's ``getDeploymentId()``, asked once per World instance and then answered
+        from memory while its connection is up (docs/decisions.md, "The deployment id through the
+        bridge"). A failed answer is not remembered: the next call asks again."""
+        known, channel = self._deployment_id, self._channel
+        if known is not None and channel is not None and channel.connected:
+            return known
+        self._deployment_id = results.text(await self.call("getDeploymentId"), "getDeploymentId")
+        return self._deployment_id
 
     async def queue(
         self,

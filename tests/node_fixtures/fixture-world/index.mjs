@@ -42,6 +42,7 @@ function conflict(message) {
 
 export function createWorld(config = {}) {
   process.stdout.write('fixture-world: created (a raw stdout write)\n');
+  let deploymentIdCalls = 0;
   const notImplemented = async () => {
     throw new Error('fixture-world does not implement this');
   };
@@ -77,7 +78,11 @@ export function createWorld(config = {}) {
     },
     steps: { get: notImplemented, list: notImplemented },
     hooks: { get: notImplemented, getByToken: notImplemented, list: notImplemented },
-    getDeploymentId: async () => config.deploymentId ?? process.env.FIXTURE_DEPLOYMENT_ID ?? 'dpl_fixture',
+    getDeploymentId: async () => {
+      // config.deploymentIdFailures: how many first calls throw, as world-vercel's does without its variable
+      if ((config.deploymentIdFailures ?? 0) > deploymentIdCalls++) throw new Error('DEPLOYMENT_ID is not set');
+      return config.deploymentId ?? process.env.FIXTURE_DEPLOYMENT_ID ?? 'dpl_fixture';
+    },
     queue: notImplemented,
     createQueueHandler: () => notImplemented,
     writeToStream: notImplemented,
