@@ -1,6 +1,6 @@
 """World calls per second through the Node bridge, as a share of the same calls made inside Node.
 
-    python benchmarks/bench_bridge.py [--calls N] [--rounds R]
+    python benchmarks/bench_bridge.py [--calls N] [--rounds R] [--warm-up W]
 
 Both sides build the same data in their own ``@workflow/world-local@4.4.1`` (a run with 20
 steps and a hook, a closed stream of 20 chunks, a queue handler that counts deliveries) and make
@@ -8,8 +8,13 @@ the same sequential calls, one in flight at a time: every World method, through 
 one side (arguments tagged, results parsed into worldspec's models), in ``bench_in_node.mjs``
 on the other. The machine is shared and its load moves, so each operation is measured on both
 sides back to back, their order alternating, in every round; a round's ratio compares two
-measurements taken a second apart. After the queue() calls, both sides wait (untimed) for
-their deliveries, so a backlog never slows the next measurement. Writes
+measurements taken a second apart. Before the first round, each side makes W untimed calls of
+every operation that stores nothing: V8 compiles the hot paths of world-local and of the bridge
+only after some thousands of calls (``runs.get`` through the bridge took 184 us over its first
+5,000 calls and 133 us after), so the rounds compare two warm processes. The writes are not
+warmed up that way: each would grow what later operations read (``listStreamsByRunId`` lists
+every stream ``closeStream`` made). After the queue() calls, both sides
+wait (untimed) for their deliveries, so a backlog never slows the next measurement. Writes
 benchmarks/results/bridge.json: per operation the min/median/max over rounds of each rate and
 of the ratio, the load average during the run, and the command that reproduces it; and, per
 operation, where a call through the bridge spent its wall time (Python's CPU, the Node
@@ -125,6 +130,8 @@ OPERATIONS: dict[str, Operation] = {
     "readFromStream": _read_all,
 }
 """Every World method, with the arguments bench_in_node.mjs passes to the same method."""
+STORING = frozenset({"events.create", "writeToStream", "closeStream"})
+"""The operations that add to what others read: never called in the warm-up."""
 
 
 async def build_fixture() -> Fixture:
@@ -278,7 +285,9 @@ def _git_commit() -> str:
     return done.stdout.strip() + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
 
 
-async def measure(calls: int, rounds: int, operations: list[str], command: str) -> dict[str, Any]:
+async def measure(
+    calls: int, rounds: int, warm_up: int, operations: list[str], command: str
+) -> dict[str, Any]:
     in_node = InNode()
     fixture = await build_fixture()
     rates: dict[str, dict[str, list[float]]] = {name: {"node": [], "bridge": []} for name in operations}
@@ -286,6 +295,11 @@ async def measure(calls: int, rounds: int, operations: list[str], command: str) 
     loads = [os.getloadavg()[0]]
     echo: list[float] = []
     try:
+        if warm_up:
+            for operation in (name for name in operations if name not in STORING):
+                in_node.seconds(operation, warm_up)
+                await through_bridge(fixture, operation, warm_up)
+            print(f"warmed up: {warm_up} untimed calls of each read on both sides", file=sys.stderr)
         for round_number in range(rounds):
             for index, operation in enumerate(operations):
                 order = ["node", "bridge"] if (round_number + index) % 2 == 0 else ["bridge", "node"]
@@ -322,6 +336,7 @@ async def measure(calls: int, rounds: int, operations: list[str], command: str) 
         "commit": _git_commit(),
         "calls_per_measurement": calls,
         "rounds": rounds,
+        "warm_up_calls": warm_up,
         "statistic": "min/median/max over rounds; a round's ratio divides the bridge's rate by the "
         "in-Node rate measured right before or after it",
         "target": f"ratio >= {TARGET} for every operation (median over rounds)",
@@ -346,13 +361,23 @@ def main() -> None:
     parser.add_argument(
         "--rounds", type=int, default=7, help="rounds; each measures every operation on both sides"
     )
+    parser.add_argument(
+        "--warm-up",
+        type=int,
+        default=2000,
+        help="untimed calls of each operation that stores nothing, on both sides, before the rounds",
+    )
     parser.add_argument("--only", nargs="*", choices=sorted(OPERATIONS), help="measure these operations only")
     parser.add_argument("--no-write", action="store_true", help=f"print only; leave {RESULTS.name} as it is")
     options = parser.parse_args()
-    command = f"python benchmarks/bench_bridge.py --calls {options.calls} --rounds {options.rounds}"
+    command = (
+        f"python benchmarks/bench_bridge.py --calls {options.calls} --rounds {options.rounds}"
+        f" --warm-up {options.warm_up}"
+    )
     if options.only:
         command += f" --only {' '.join(options.only)}"
-    document = asyncio.run(measure(options.calls, options.rounds, options.only or list(OPERATIONS), command))
+    operations = options.only or list(OPERATIONS)
+    document = asyncio.run(measure(options.calls, options.rounds, options.warm_up, operations, command))
     if not options.no_write:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(document, indent=2) + "\n")
