@@ -64,6 +64,17 @@ function membersOf(world) {
   });
 }
 
+const MEMBER_PATHS = new Map(); // 'events.create' -> ['events', 'create'], split once
+
+function memberPath(method) {
+  let path = MEMBER_PATHS.get(method);
+  if (path === undefined) {
+    path = method.split('.');
+    MEMBER_PATHS.set(method, path);
+  }
+  return path;
+}
+
 function pickExport(module, exportName) {
   const names = Object.keys(module);
   if (exportName !== null) {
@@ -217,14 +228,17 @@ class Bridge {
       default:
         break;
     }
-    const [head, tail] = method.split('.');
+    const [head, tail] = memberPath(method);
     const owner = tail === undefined ? world : world[head];
     const member = owner?.[tail ?? head];
     if (typeof member !== 'function') {
       throw new TypeError(`world.${method} is not a function: the World lacks this member of the interface`);
     }
     const value = await this.inWorld(() => member.apply(owner, args));
-    if (method === 'queue') this.routes.remember(value?.messageId, entry.key);
+    // Only a World delivering over HTTP needs its messages' owner looked up (delivery.mjs).
+    if (method === 'queue' && typeof world.registerHandler !== 'function') {
+      this.routes.remember(value?.messageId, entry.key);
+    }
     return value;
   }
 

@@ -42,8 +42,11 @@ RECEIVE_BUFFER: Final = 65536
 """Bytes of the buffer replies are read into; it doubles while a frame does not fit."""
 
 _END: Final = object()
-_ENCODER: Final = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-"""Built once: json.dumps with any non-default option builds an encoder per call."""
+_ENCODER: Final = json.JSONEncoder(
+    ensure_ascii=False, allow_nan=False, separators=(",", ":"), check_circular=False
+)
+"""Built once: json.dumps with any non-default option builds an encoder per call. No circular
+check: a frame's values come from ``to_tagged``, which never returns a cycle."""
 _DECODER: Final = json.JSONDecoder()
 """Frames are decoded from text: ``json.loads`` of bytes first guesses their encoding."""
 

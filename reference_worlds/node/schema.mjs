@@ -66,7 +66,8 @@ export function frameProblems(frame) {
   if (typeOf(frame) !== 'object') return [`a frame is an object, got ${typeOf(frame)}`];
   const fields = FRAMES.get(frame.kind);
   if (fields === undefined) return [`unknown frame kind ${JSON.stringify(frame.kind)}`];
-  return problemsOf(frame, fields).map((problem) => `${frame.kind}.${problem}`);
+  const problems = problemsOf(frame, fields);
+  return problems.length === 0 ? problems : problems.map((problem) => `${frame.kind}.${problem}`);
 }
 
 /** The problems of a call's decoded arguments against the method's signature. */
@@ -76,8 +77,12 @@ export function argumentProblems(method, args) {
   if (args.length < spec.required || args.length > spec.args.length) {
     return [`${method} takes ${spec.required}..${spec.args.length} arguments, got ${args.length}`];
   }
-  return args.flatMap((arg, index) => {
+  const problems = [];
+  for (let index = 0; index < args.length; index++) {
     const { type, accepts } = spec.args[index];
-    return fits(arg, accepts) ? [] : [`${method} argument ${index + 1}: expected ${type}, got ${typeOf(arg)}`];
-  });
+    if (!fits(args[index], accepts)) {
+      problems.push(`${method} argument ${index + 1}: expected ${type}, got ${typeOf(args[index])}`);
+    }
+  }
+  return problems;
 }
