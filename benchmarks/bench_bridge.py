@@ -1,25 +1,29 @@
 """World calls per second through the Node bridge, as a share of the same calls made inside Node.
 
-    python benchmarks/bench_bridge.py [--calls N] [--rounds R] [--warm-up W]
+    python benchmarks/bench_bridge.py [--seconds S] [--rounds R] [--warm-up W]
 
 Both sides build the same data in their own ``@workflow/world-local@4.4.1`` (a run with 20
-steps and a hook, a closed stream of 20 chunks, a queue handler that counts deliveries) and make
-the same sequential calls, one in flight at a time: every World method, through NodeWorld on
-one side (arguments tagged, results parsed into worldspec's models), in ``bench_in_node.mjs``
-on the other. The machine is shared and its load moves, so each operation is measured on both
-sides back to back, their order alternating, in every round; a round's ratio compares two
-measurements taken a second apart. Before the first round, each side makes W untimed calls of
-every operation that stores nothing: V8 compiles the hot paths of world-local and of the bridge
-only after some thousands of calls (``runs.get`` through the bridge took 184 us over its first
-5,000 calls and 133 us after), so the rounds compare two warm processes. The writes are not
-warmed up that way: each would grow what later operations read (``listStreamsByRunId`` lists
-every stream ``closeStream`` made). After the queue() calls, both sides
-wait (untimed) for their deliveries, so a backlog never slows the next measurement. Writes
-benchmarks/results/bridge.json: per operation the min/median/max over rounds of each rate and
-of the ratio, the load average during the run, and the command that reproduces it; and, per
-operation, where a call through the bridge spent its wall time (Python's CPU, the Node
-process's CPU with the World's own work, and the rest: waiting for the other process and for
-a CPU after each wake-up). The target is a ratio of at least 0.5.
+steps and a hook, a closed stream of 20 chunks, a queue handler that counts deliveries) and
+make the same sequential calls, one in flight at a time: every World method, through NodeWorld
+on one side (arguments tagged, results parsed into worldspec's models), in
+``bench_in_node.mjs`` on the other. Each measurement makes as many calls as take about S
+seconds through the bridge (timed once, on 20 calls, before the rounds; at least 20, at most
+5,000, at most 200 for a write), the same number on both sides: a fixed count made the cheap
+reads' measurements last 25 ms, short enough for one descheduling to move a ratio by a tenth,
+and the slow stream calls' last minutes. The machine is shared and its load moves, so each
+operation is measured on both sides back to back, their order alternating, in every round; a
+round's ratio compares two measurements taken a second apart. Before the first round, each side
+makes W untimed calls of every operation that stores nothing: V8 compiles the hot paths of
+world-local and of the bridge only after some thousands of calls (``runs.get`` through the
+bridge took 184 us over its first 5,000 calls and 133 us after), so the rounds compare two warm
+processes. The writes are not warmed up that way: each would grow what later operations read
+(``listStreamsByRunId`` lists every stream ``closeStream`` made). After the queue() calls, both
+sides wait (untimed) for their deliveries, so a backlog never slows the next measurement.
+Writes benchmarks/results/bridge.json: per operation the min/median/max over rounds of each
+rate and of the ratio, the load average during the run, and the command that reproduces it;
+and, per operation, where a call through the bridge spent its wall time (Python's CPU, the Node
+process's CPU with the World's own work, and the rest: waiting for the other process and for a
+CPU after each wake-up). The target is a ratio of at least 0.5.
 """
 
 from __future__ import annotations
@@ -285,8 +289,24 @@ def _git_commit() -> str:
     return done.stdout.strip() + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
 
 
+CALIBRATION_CALLS = 20
+MOST_CALLS = 5000
+
+
+MOST_STORING_CALLS = 200
+
+
+async def calls_lasting(fixture: Fixture, operation: str, seconds: float) -> int:
+    """How many calls of ``operation`` take about ``seconds`` through the bridge; a write makes
+    at most MOST_STORING_CALLS, since world-local's stream reads list every chunk file the
+    writes leave in one directory."""
+    spent = await through_bridge(fixture, operation, CALIBRATION_CALLS)
+    most = MOST_STORING_CALLS if operation in STORING else MOST_CALLS
+    return max(CALIBRATION_CALLS, min(most, round(seconds / (spent.wall / CALIBRATION_CALLS))))
+
+
 async def measure(
-    calls: int, rounds: int, warm_up: int, operations: list[str], command: str
+    seconds: float, rounds: int, warm_up: int, operations: list[str], command: str
 ) -> dict[str, Any]:
     in_node = InNode()
     fixture = await build_fixture()
@@ -300,18 +320,20 @@ async def measure(
                 in_node.seconds(operation, warm_up)
                 await through_bridge(fixture, operation, warm_up)
             print(f"warmed up: {warm_up} untimed calls of each read on both sides", file=sys.stderr)
+        calls = {operation: await calls_lasting(fixture, operation, seconds) for operation in operations}
         for round_number in range(rounds):
             for index, operation in enumerate(operations):
                 order = ["node", "bridge"] if (round_number + index) % 2 == 0 else ["bridge", "node"]
                 for side in order:
+                    count = calls[operation]
                     if side == "node":
-                        seconds = in_node.seconds(operation, calls)
+                        took = in_node.seconds(operation, count)
                     else:
-                        spent = await through_bridge(fixture, operation, calls)
+                        spent = await through_bridge(fixture, operation, count)
                         splits[operation].append(spent.per_call_microseconds())
-                        seconds = spent.wall
-                    rates[operation][side].append(calls / seconds)
-            echo.append(await round_trip_seconds(fixture, calls))
+                        took = spent.wall
+                    rates[operation][side].append(count / took)
+            echo.append(await round_trip_seconds(fixture, MOST_CALLS))
             loads.append(os.getloadavg()[0])
             print(f"round {round_number + 1}/{rounds} done, load {loads[-1]:.2f}", file=sys.stderr)
     finally:
@@ -321,6 +343,7 @@ async def measure(
     for operation, sides in rates.items():
         ratios = [bridge / node for node, bridge in zip(sides["node"], sides["bridge"], strict=True)]
         results[operation] = {
+            "calls_per_measurement": calls[operation],
             "in_node_per_second": _spread(sides["node"], 1),
             "through_bridge_per_second": _spread(sides["bridge"], 1),
             "ratio": _spread(ratios, 3),
@@ -334,7 +357,7 @@ async def measure(
         "package": PACKAGE,
         "command": command,
         "commit": _git_commit(),
-        "calls_per_measurement": calls,
+        "seconds_per_measurement": seconds,
         "rounds": rounds,
         "warm_up_calls": warm_up,
         "statistic": "min/median/max over rounds; a round's ratio divides the bridge's rate by the "
@@ -357,7 +380,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--calls", type=int, default=200, help="calls per measurement")
+    parser.add_argument(
+        "--seconds", type=float, default=0.25, help="about how long each measurement lasts through the bridge"
+    )
     parser.add_argument(
         "--rounds", type=int, default=7, help="rounds; each measures every operation on both sides"
     )
@@ -371,13 +396,13 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help=f"print only; leave {RESULTS.name} as it is")
     options = parser.parse_args()
     command = (
-        f"python benchmarks/bench_bridge.py --calls {options.calls} --rounds {options.rounds}"
+        f"python benchmarks/bench_bridge.py --seconds {options.seconds} --rounds {options.rounds}"
         f" --warm-up {options.warm_up}"
     )
     if options.only:
         command += f" --only {' '.join(options.only)}"
     operations = options.only or list(OPERATIONS)
-    document = asyncio.run(measure(options.calls, options.rounds, options.warm_up, operations, command))
+    document = asyncio.run(measure(options.seconds, options.rounds, options.warm_up, operations, command))
     if not options.no_write:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(document, indent=2) + "\n")
