@@ -48,7 +48,8 @@ _ENCODER: Final = json.JSONEncoder(
 """Built once: json.dumps with any non-default option builds an encoder per call. No circular
 check: a frame's values come from ``to_tagged``, which never returns a cycle."""
 _DECODER: Final = json.JSONDecoder()
-"""Frames are decoded from text: ``json.loads`` of bytes first guesses their encoding."""
+"""Frames are decoded from text: ``json.loads`` of bytes first guesses their encoding, and its
+``decode`` skips whitespace around the value, which Node's ``JSON.stringify`` never writes."""
 
 
 @dataclass(slots=True)
@@ -134,7 +135,10 @@ class Channel(asyncio.BufferedProtocol):
             end = start + 4 + int.from_bytes(received[start : start + 4], "big")
             if self._filled < end:
                 break
-            frame = _DECODER.decode(received[start + 4 : end].decode("utf-8"))
+            text = received[start + 4 : end].decode("utf-8")
+            frame, parsed = _DECODER.raw_decode(text)
+            if parsed != len(text):
+                raise json.JSONDecodeError("extra data after a frame", text, parsed)
             start = end
             self._dispatch(frame)
         if start:
