@@ -186,6 +186,30 @@ def test_the_deployment_id_is_asked_once_per_world_and_a_failure_is_not_remember
     assert "getDeploymentId" in closed
 
 
+def test_a_world_works_on_uvloop_whose_transports_are_not_asyncio_s() -> None:
+    """An application on uvloop (or a kit run on it) gets a working NodeWorld: calls, tagged
+    values, a stream. uvloop's transports are not asyncio.Transport subclasses."""
+    uvloop = pytest.importorskip("uvloop")
+
+    async def scenario() -> tuple[str, datetime, list[bytes]]:
+        world = await _started(config={"deploymentId": "dpl_uvloop"})
+        try:
+            run = await world.runs.get("wrun_tagged")
+            chunks: list[bytes] = []
+            with pytest.raises(MalformedAnswer):
+                async for chunk in world.read_from_stream("strm_x"):
+                    chunks.append(chunk)
+            return await world.get_deployment_id(), run.created_at, chunks
+        finally:
+            await world.close()
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        deployment, created_at, chunks = runner.run(scenario())
+    assert deployment == "dpl_uvloop"
+    assert created_at == datetime(1970, 1, 1, tzinfo=UTC)
+    assert chunks == [bytes([0, 255])], "the first chunk arrived before the one that is not bytes"
+
+
 def test_config_gets_a_fresh_directory_per_world_and_env_reaches_node() -> None:
     async def scenario() -> tuple[list[str], str, bool]:
         world = await _started(config={"dataDir": "{fresh_dir}"}, env={"FIXTURE_DEPLOYMENT_ID": "dpl_env"})

@@ -18,7 +18,7 @@ import itertools
 import json
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Protocol, cast
 
 from reference_worlds.node.process import BridgeError, NodeProcess
 from reference_worlds.node.schema import PROTOCOL_VERSION, argument_problems, frame_problems
@@ -50,6 +50,16 @@ check: a frame's values come from ``to_tagged``, which never returns a cycle."""
 _DECODER: Final = json.JSONDecoder()
 """Frames are decoded from text: ``json.loads`` of bytes first guesses their encoding, and its
 ``decode`` skips whitespace around the value, which Node's ``JSON.stringify`` never writes."""
+
+
+class _StreamTransport(Protocol):
+    """What the channel uses of its loop's transport."""
+
+    def write(self, data: bytes) -> None: ...
+
+    def is_closing(self) -> bool: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass(slots=True)
@@ -85,7 +95,7 @@ class Channel(asyncio.BufferedProtocol):
     def __init__(self, process: NodeProcess, loop: asyncio.AbstractEventLoop) -> None:
         self.process = process
         self._loop = loop
-        self._transport: asyncio.Transport | None = None
+        self._transport: _StreamTransport | None = None
         self._received = bytearray(RECEIVE_BUFFER)
         self._filled = 0
         self._pending: dict[int, _Pending] = {}
@@ -115,8 +125,9 @@ class Channel(asyncio.BufferedProtocol):
     # --- asyncio.Protocol -----------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # A stream transport of whichever loop runs the World: uvloop's are not subclasses of
+        # asyncio.Transport, and the channel needs only write, close and is_closing.
+        self._transport = cast(_StreamTransport, transport)
 
     def get_buffer(self, sizehint: int) -> memoryview:
         free = len(self._received) - self._filled
