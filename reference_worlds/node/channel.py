@@ -105,9 +105,6 @@ class Channel(asyncio.BufferedProtocol):
         self._ids = itertools.count(1)
         self._lost = False
         self._closing = False
-        self.connected = True
-        """False once the connection is lost or closed (a plain attribute: read on every cached
-        answer, see ``NodeWorld.get_deployment_id``)."""
         self._watch: asyncio.TimerHandle | None = None
         self.rebuild_error: Callable[[str, str, dict[str, Any]], WorkflowError] = error_from_name
         """Turns an error Node described back into the class of its name: the 4.x line's table
@@ -118,9 +115,14 @@ class Channel(asyncio.BufferedProtocol):
         return not self._lost and self._transport is not None and not self._transport.is_closing()
 
     @property
+    def connected(self) -> bool:
+        """Neither lost nor closed (the process may still have died unnoticed)."""
+        return not self._lost and not self._closing
+
+    @property
     def usable(self) -> bool:
         """Connected, not closed, and the process is neither dead nor killed."""
-        return not self._lost and not self._closing and self.process.alive
+        return self.connected and self.process.alive
 
     # --- asyncio.Protocol -----------------------------------------------------------------------
 
@@ -159,7 +161,6 @@ class Channel(asyncio.BufferedProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._lost = True
-        self.connected = False
         if self._watch is not None:
             self._watch.cancel()
             self._watch = None
@@ -187,16 +188,14 @@ class Channel(asyncio.BufferedProtocol):
 
     def send(self, frame: dict[str, Any]) -> None:
         """Write ``frame``; Node checks it against the protocol."""
-        transport = self._transport
-        if transport is None or self._lost or transport.is_closing():
+        if self._transport is None or not self._open:
             raise BridgeError(self.process.explain(f"{self.process.describe_end()}; cannot send"))
         body = _ENCODER.encode(frame).encode("utf-8")
-        transport.write(len(body).to_bytes(4, "big") + body)
+        self._transport.write(len(body).to_bytes(4, "big") + body)
 
     def close(self) -> None:
         """Close the connection; Node closes the Worlds it still holds for it."""
         self._closing = True
-        self.connected = False
         if self._watch is not None:
             self._watch.cancel()
             self._watch = None
