@@ -10,6 +10,7 @@ from typing import Any
 
 from conformance.catalogue.entries import INVARIANTS, invariants_of_line
 from conformance.catalogue.implemented import implementing_tests
+from conformance.certify.command import usable_cores
 from reference_worlds.local import LocalWorld
 from reference_worlds.memory import MemoryWorld
 from tests.broken_worlds import TruncatedPreload
@@ -193,6 +194,8 @@ def test_usage_errors_exit_2_with_one_line_and_no_traceback(tmp_path: Path) -> N
         ["reference_worlds.memory:MemoryWorld", "--opt", "not-a-pair"],
         ["reference_worlds.memory:MemoryWorld", "--opt", "unexpected=1"],
         ["reference_worlds.memory:MemoryWorld", "--timeout", "0"],
+        ["reference_worlds.memory:MemoryWorld", "-n", "0"],
+        ["reference_worlds.memory:MemoryWorld", "-n", "many"],
     ):
         process = worldspec("certify", "--out", str(tmp_path), *arguments)
         assert process.returncode == 2, (arguments, process.stdout, process.stderr)
@@ -200,6 +203,17 @@ def test_usage_errors_exit_2_with_one_line_and_no_traceback(tmp_path: Path) -> N
         assert len(process.stderr.strip().splitlines()) == 1, process.stderr
         assert process.stderr.startswith("worldspec certify: error: ")
         assert not (tmp_path / "report.json").exists()
+
+
+def test_auto_workers_run_one_worker_per_core_for_a_world_in_python(tmp_path: Path) -> None:
+    memory = "reference_worlds.memory:MemoryWorld"
+    process, report = certify(tmp_path, memory, "--profile", "quick", "-n", "auto")
+    assert process.returncode == 0, process.stdout + process.stderr
+    cores = usable_cores()
+    if cores > 1:
+        assert f"-n={cores}" in report["run"]["command"], report["run"]["command"]
+    else:
+        assert "-n=" not in report["run"]["command"], "one core: one process, no xdist"
 
 
 def test_the_report_names_the_profile_that_ran(tmp_path: Path) -> None:

@@ -9,6 +9,8 @@ import pytest
 
 from conformance.catalogue import INVARIANTS
 from conformance.certify.badge import BADGE_COLOURS, badge_svg
+from conformance.certify.command import worker_count
+from conformance.certify.identity import Package
 from conformance.certify.levels import LEVELS, highest_reached, judge
 from conformance.certify.masking import MASK, Masker, mask_url
 from conformance.certify.progress import ProgressDisplay
@@ -206,3 +208,27 @@ def test_a_record_for_an_invariant_the_collection_did_not_announce_is_still_judg
         lambda message: None,
     )
     assert set(run.checked) == {"BIN-003", "RUN-004"}
+
+
+@pytest.mark.parametrize(
+    ("requested", "package", "workers"),
+    [
+        ("auto", None, 2),
+        ("auto", Package("python", "my-world", "1.0"), 2),
+        ("auto", Package("npm", "@workflow/world-local", "4.4.1"), 4),
+        ("3", Package("npm", "@workflow/world-local", "4.4.1"), 3),
+        ("1", None, 1),
+    ],
+)
+def test_auto_workers_are_one_per_core_or_two_for_a_bridged_world(
+    requested: str, package: Package | None, workers: int
+) -> None:
+    assert worker_count(requested, package, cores=2) == workers
+
+
+@pytest.mark.parametrize(
+    ("requested", "message"), [("0", "at least 1, got 0"), ("all", "or auto, got 'all'")]
+)
+def test_worker_counts_other_than_a_positive_number_or_auto_are_refused(requested: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        worker_count(requested, None, cores=2)

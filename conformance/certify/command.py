@@ -9,12 +9,13 @@ the kit could not judge the World (it crashed, collected nothing, or was interru
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from conformance.certify.badge import badge_svg
-from conformance.certify.identity import WorldIdentity, environment, package_of
+from conformance.certify.identity import Package, WorldIdentity, environment, package_of
 from conformance.certify.levels import LEVELS
 from conformance.certify.masking import Masker
 from conformance.certify.pictures import write_pictures
@@ -69,12 +70,11 @@ def add_certify_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
     certify.add_argument(
         "-n",
         "--workers",
-        type=int,
-        default=1,
-        metavar="N",
+        default="1",
+        metavar="N|auto",
         help="run the kit on N pytest-xdist worker processes (default 1); racing tests stay on one "
-        "worker. An npm World through the bridge keeps the cores busiest with twice as many workers "
-        "as cores",
+        "worker. auto: one per core, or two per core for an npm World through the bridge, which "
+        "keeps the cores busiest that way",
     )
     certify.add_argument(
         "--timeout",
@@ -96,6 +96,29 @@ def add_certify_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
         "--out", type=Path, default=Path("certification"), metavar="DIR", help="report directory"
     )
     certify.set_defaults(run=certify_command)
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity, where the system tells)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def worker_count(requested: str, package: Package | None, cores: int) -> int:
+    """``-n``'s value as a number of workers. ``auto`` is one per core, or two per core for a
+    World from an npm package: each of its workers waits while its Node process works, and the
+    other way round (docs/certify.md). ``ValueError`` names what is wrong with any other value."""
+    if requested == "auto":
+        per_core = 2 if package is not None and package.kind == "npm" else 1
+        return per_core * cores
+    try:
+        count = int(requested)
+    except ValueError:
+        raise ValueError(f"-n takes a number of workers or auto, got {requested!r}") from None
+    if count < 1:
+        raise ValueError(f"-n must be at least 1, got {count}")
+    return count
 
 
 def _usage_error(message: str) -> int:
@@ -129,10 +152,12 @@ def certify_command(args: argparse.Namespace) -> int:
     world = WorldIdentity(args.world, masker.mask(options), package_of(args.world, options))
     if args.timeout is not None and args.timeout <= 0:
         return _usage_error(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
-    if args.workers < 1:
-        return _usage_error(f"-n must be at least 1, got {args.workers}")
+    try:
+        workers = worker_count(args.workers, world.package, usable_cores())
+    except ValueError as error:
+        return _usage_error(str(error))
     request = KitRequest(
-        args.world, tuple(args.opt), args.xfail, args.profile, args.timeout, args.workers, args.spec
+        args.world, tuple(args.opt), args.xfail, args.profile, args.timeout, workers, args.spec
     )
     shown_options = " ".join(masker.option_argument(key, value) for key, value in options.items())
     print(f"worldspec certify: {args.world} {shown_options}".rstrip() + f" (level {args.level})")
