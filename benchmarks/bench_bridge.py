@@ -423,15 +423,14 @@ def main() -> None:
         f"python benchmarks/bench_bridge.py --seconds {options.seconds} --rounds {options.rounds}"
         f" --warm-up {options.warm_up}"
     )
+    if options.uvloop:
+        command += " --uvloop"
     if options.only:
         command += f" --only {' '.join(options.only)}"
     operations = options.only or list(OPERATIONS)
     with asyncio.Runner(loop_factory=_loop_factory(options.uvloop)) as runner:
         document = runner.run(measure(options.seconds, options.rounds, options.warm_up, operations, command))
     document["event_loop"] = "uvloop" if options.uvloop else "asyncio"
-    if options.uvloop:
-        command += " --uvloop"
-        document["command"] = command
     if not options.no_write:
         results = RESULTS_UVLOOP if options.uvloop else RESULTS
         results.parent.mkdir(parents=True, exist_ok=True)

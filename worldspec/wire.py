@@ -81,18 +81,19 @@ def _untag_object(value: dict[str, Any]) -> dict[str, Any]:
         if kind in _PLAIN:
             decoded[key] = item
             continue
-        if kind is dict and len(item) == 1:
-            # from_tagged's one-key case, inlined: most tagged values are one-key objects
-            ((tag, body),) = item.items()
-            if isinstance(tag, str) and tag.startswith("$"):
-                item = _untag_tag(tag, body, item)
-            else:
-                item = _untag_object(item)
-        else:
-            item = from_tagged(item)
+        item = _untag_one_key(item) if kind is dict and len(item) == 1 else from_tagged(item)
         if item is not MISSING:
             decoded[key] = item
     return decoded
+
+
+def _untag_one_key(value: dict[str, Any]) -> Any:
+    """A one-key object: a tag, or a plain object whose key is not one (most tagged values are
+    one-key objects, so ``_untag_object`` comes here directly)."""
+    ((tag, body),) = value.items()
+    if isinstance(tag, str) and tag.startswith("$"):
+        return _untag_tag(tag, body, value)
+    return _untag_object(value)
 
 
 def _untag_tag(tag: str, body: Any, value: dict[str, Any]) -> Any:
@@ -125,11 +126,7 @@ def from_tagged(value: Any) -> Any:
         return [item if type(item) in _PLAIN else from_tagged(item) for item in value]
     if kind is not dict and not isinstance(value, dict):
         return value
-    if len(value) == 1:
-        ((tag, body),) = value.items()
-        if isinstance(tag, str) and tag.startswith("$"):
-            return _untag_tag(tag, body, value)
-    return _untag_object(value)
+    return _untag_one_key(value) if len(value) == 1 else _untag_object(value)
 
 
 def to_json(value: Any, *, indent: int | None = None) -> str:

@@ -10,7 +10,7 @@
 import net from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { decode, encode } from './tagged.mjs';
-import { DeliveryRoutes, WORLD_HEADER } from './delivery.mjs';
+import { DeliveryRoutes, deliversInProcess, WORLD_HEADER } from './delivery.mjs';
 import { argumentProblems, frameProblems, PROTOCOL } from './schema.mjs';
 
 // Only the hello frame may reach stdout: everything else anyone prints goes to stderr.
@@ -220,7 +220,7 @@ class Bridge {
       case 'bridge.streamsGet':
         return this.sendStream(connection, id, () => world.streams.get(...args));
       case 'queue':
-        if (typeof world.registerHandler !== 'function') {
+        if (!deliversInProcess(world)) {
           const options = args[2] ?? {};
           args[2] = { ...options, headers: { ...options.headers, [WORLD_HEADER]: entry.key } };
         }
@@ -236,7 +236,7 @@ class Bridge {
     }
     const value = await this.inWorld(() => member.apply(owner, args));
     // Only a World delivering over HTTP needs its messages' owner looked up (delivery.mjs).
-    if (method === 'queue' && typeof world.registerHandler !== 'function') {
+    if (method === 'queue' && !deliversInProcess(world)) {
       this.routes.remember(value?.messageId, entry.key);
     }
     return value;

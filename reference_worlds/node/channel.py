@@ -112,7 +112,7 @@ class Channel(asyncio.BufferedProtocol):
 
     @property
     def _open(self) -> bool:
-        return not self._lost and self._transport is not None and not self._transport.is_closing()
+        return self.connected and self._transport is not None and not self._transport.is_closing()
 
     @property
     def connected(self) -> bool:

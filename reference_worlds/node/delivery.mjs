@@ -17,6 +17,11 @@ import { Readable } from 'node:stream';
 /** Header the bridge adds to each queued message of an HTTP-delivered World: the World it came from. */
 export const WORLD_HEADER = 'x-worldspec-world';
 
+/** Whether `world` calls its queue handlers itself (`registerHandler`) rather than over HTTP. */
+export function deliversInProcess(world) {
+  return typeof world.registerHandler === 'function';
+}
+
 export class DeliveryRoutes {
   constructor() {
     this.routes = new Map(); // worldKey -> Map(prefix -> httpHandler)
@@ -43,7 +48,7 @@ export class DeliveryRoutes {
 
   /** Mounts `httpHandler` for messages of World `worldKey` whose queue name starts with `prefix`. */
   mount(world, worldKey, prefix, httpHandler) {
-    if (typeof world.registerHandler === 'function') {
+    if (deliversInProcess(world)) {
       world.registerHandler(prefix, httpHandler);
       return 'direct';
     }

@@ -59,32 +59,39 @@ def _type_of(value: object) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class _Type:
+    """A protocol type as written (``string|null``) and the type names it accepts."""
+
+    label: str
+    accepts: frozenset[str]
+
+    @classmethod
+    def of(cls, written: str) -> _Type:
+        label = written.removesuffix("?")
+        return cls(label, frozenset(label.split("|")))
+
+
+@dataclass(frozen=True, slots=True)
 class _Field:
-    """One field of a frame or error: its name, whether it may be absent, the types it takes."""
+    """One field of a frame or error: its name, whether it may be absent, its type."""
 
     name: str
     optional: bool
-    type: str
-    accepts: frozenset[str]
+    type: _Type
 
 
 @dataclass(frozen=True, slots=True)
 class _Signature:
-    """One method's arguments: how many are required, and the types each takes."""
+    """One method's arguments: how many are required, and the type of each."""
 
     required: int
-    types: tuple[str, ...]
-    accepts: tuple[frozenset[str], ...]
-
-
-def _accepted(type_union: str) -> frozenset[str]:
-    return frozenset(type_union.removesuffix("?").split("|"))
+    arguments: tuple[_Type, ...]
 
 
 def _fields(fields: dict[str, str]) -> tuple[_Field, ...]:
     return tuple(
-        _Field(name.removesuffix("?"), name.endswith("?"), type_union, _accepted(type_union))
-        for name, type_union in fields.items()
+        _Field(name.removesuffix("?"), name.endswith("?"), _Type.of(written))
+        for name, written in fields.items()
     )
 
 
@@ -92,19 +99,19 @@ _ERROR_FIELDS: Final = _fields(PROTOCOL["error"]["fields"])
 _FRAMES: Final = {kind: _fields(spec["fields"]) for kind, spec in PROTOCOL["frames"].items()}
 _METHODS: Final = {
     method: _Signature(
-        required=len([t for t in spec["args"] if not t.endswith("?")]),
-        types=tuple(t.removesuffix("?") for t in spec["args"]),
-        accepts=tuple(_accepted(t) for t in spec["args"]),
+        required=len([written for written in spec["args"] if not written.endswith("?")]),
+        arguments=tuple(_Type.of(written) for written in spec["args"]),
     )
     for method, spec in PROTOCOL["methods"].items()
 }
 """``protocol.json`` compiled once: the checks below run on every frame and call."""
 
 
-def _fits(value: object, accepts: frozenset[str]) -> bool:
+def _fits(value: object, wanted: _Type) -> bool:
+    accepts = wanted.accepts
     if "any" in accepts:
         return True
-    got = _TYPE_NAMES.get(type(value)) or _type_of(value)
+    got = _type_of(value)
     if got in accepts or (got == "integer" and "number" in accepts):
         return True
     return "error" in accepts and got == "object" and not _field_problems(value, _ERROR_FIELDS)
@@ -116,8 +123,10 @@ def _field_problems(container: Any, fields: tuple[_Field, ...]) -> list[str]:
         if field.name not in container:
             if not field.optional:
                 problems.append(f"{field.name}: required, but absent")
-        elif not _fits(container[field.name], field.accepts):
-            problems.append(f"{field.name}: expected {field.type}, got {_type_of(container[field.name])}")
+        elif not _fits(container[field.name], field.type):
+            problems.append(
+                f"{field.name}: expected {field.type.label}, got {_type_of(container[field.name])}"
+            )
     return problems
 
 
@@ -136,10 +145,11 @@ def argument_problems(method: str, args: list[Any]) -> list[str]:
     signature = _METHODS.get(method)
     if signature is None:
         return [f"unknown method {method!r}"]
-    if not signature.required <= len(args) <= len(signature.types):
-        return [f"{method} takes {signature.required}..{len(signature.types)} arguments, got {len(args)}"]
+    most = len(signature.arguments)
+    if not signature.required <= len(args) <= most:
+        return [f"{method} takes {signature.required}..{most} arguments, got {len(args)}"]
     return [
-        f"{method} argument {index + 1}: expected {signature.types[index]}, got {_type_of(arg)}"
-        for index, arg in enumerate(args)
-        if not _fits(arg, signature.accepts[index])
+        f"{method} argument {index + 1}: expected {wanted.label}, got {_type_of(arg)}"
+        for index, (arg, wanted) in enumerate(zip(args, signature.arguments, strict=False))
+        if not _fits(arg, wanted)
     ]
