@@ -1,6 +1,6 @@
 """World calls per second through the Node bridge, as a share of the same calls made inside Node.
 
-    python benchmarks/bench_bridge.py [--seconds S] [--rounds R] [--warm-up W]
+    python benchmarks/bench_bridge.py [--seconds S] [--rounds R] [--warm-up W] [--spread-only]
 
 Both sides build the same data in their own ``@workflow/world-local@4.4.1`` (a run with 20
 steps and a hook, a closed stream of 20 chunks, a queue handler that counts deliveries) and
@@ -19,6 +19,12 @@ bridge took 184 us over its first 5,000 calls and 133 us after), so the rounds c
 processes. The writes are not warmed up that way: each would grow what later operations read
 (``listStreamsByRunId`` lists every stream ``closeStream`` made). After the queue() calls, both
 sides wait (untimed) for their deliveries, so a backlog never slows the next measurement.
+Every measurement is taken twice in a round, under two placements: spread (every process may
+run on every CPU the benchmark started with) and one CPU (Python, its Node process and the
+in-Node process pinned to one; Linux only; ``--spread-only`` skips it). A wake-up on another
+CPU can cost more than the call it wakes for on a virtual machine, and it hits the two sides
+unequally, so an operation's ratio divides, per round, the bridge's best rate by the in-Node
+best; each placement's own rates and ratio are kept beside it.
 Writes benchmarks/results/bridge.json: per operation the min/median/max over rounds of each
 rate and of the ratio, the load average during the run, and the command that reproduces it;
 and, per operation, where a call through the bridge spent its wall time (Python's CPU, the Node
