@@ -384,7 +384,9 @@ async def measure(
     (node_process,) = live_processes()
     pids = [os.getpid(), node_process.pid, in_node.pid]
     started_on = frozenset(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-    rates = {name: {place: {"node": [], "bridge": []} for place in where} for name in operations}
+    rates: dict[str, dict[str, dict[str, list[float]]]] = {
+        name: {place: {"node": [], "bridge": []} for place in where} for name in operations
+    }
     splits: dict[str, dict[str, list[dict[str, float]]]] = {
         name: {place: [] for place in where} for name in operations
     }
