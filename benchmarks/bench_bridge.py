@@ -208,14 +208,17 @@ class Spent:
         return {name: seconds / self.calls * 1e6 for name, seconds in shares.items()}
 
 
+def _threads_of(pid: int) -> list[Path]:
+    """The ``/proc`` directories of process ``pid``'s threads (one may end while it is read)."""
+    return list(Path(f"/proc/{pid}/task").iterdir())
+
+
 def _process_cpu_seconds(pid: int) -> float:
     """CPU time of process ``pid``, all its threads, in nanoseconds' resolution (schedstat)."""
     total = 0
-    for thread in Path(f"/proc/{pid}/task").iterdir():
-        try:
+    for thread in _threads_of(pid):
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
             total += int((thread / "schedstat").read_text().split()[0])
-        except (FileNotFoundError, ProcessLookupError):
-            continue
     return total / 1e9
 
 
@@ -314,8 +317,6 @@ def _git_commit() -> str:
 
 CALIBRATION_CALLS = 20
 MOST_CALLS = 5000
-
-
 MOST_STORING_CALLS = 200
 
 
@@ -329,7 +330,7 @@ async def calls_lasting(fixture: Fixture, operation: str, seconds: float) -> int
 
 
 Placement = frozenset[int] | None
-"""The CPUs every process of the benchmark may run on, or ``None`` for all it started with."""
+"""The CPUs every process of the benchmark may run on; ``None`` where the system cannot pin."""
 
 
 def placements(one_cpu: bool) -> dict[str, Placement]:
@@ -339,19 +340,23 @@ def placements(one_cpu: bool) -> dict[str, Placement]:
     thread pool) or for the other process, every wake-up on another CPU costs a cross-CPU
     interrupt, which on a virtual machine can cost more than the work woken for: on one, the
     in-Node ``runs.get`` ran 2.3 times as fast pinned as spread, and the bridge's 1.05 times."""
-    chosen: dict[str, Placement] = {"spread": None}
-    if one_cpu and not hasattr(os, "sched_setaffinity"):
-        print("this system cannot pin a process to a CPU: measuring spread only", file=sys.stderr)
-    elif one_cpu:
-        chosen["one_cpu"] = frozenset({max(os.sched_getaffinity(0))})
-    return chosen
+    if not hasattr(os, "sched_setaffinity"):
+        if one_cpu:
+            print("this system cannot pin a process to a CPU: measuring spread only", file=sys.stderr)
+        return {"spread": None}
+    started_on = frozenset(os.sched_getaffinity(0))
+    return (
+        {"spread": started_on, "one_cpu": frozenset({max(started_on)})} if one_cpu else {"spread": started_on}
+    )
 
 
-def _place(pids: list[int], cpus: frozenset[int]) -> None:
+def _place(pids: list[int], cpus: Placement) -> None:
     """Every thread of every process in ``pids`` may run on ``cpus`` only (threads they start
-    later inherit it from the thread that starts them)."""
+    later inherit it from the thread that starts them); nothing where ``cpus`` is ``None``."""
+    if cpus is None:
+        return
     for pid in pids:
-        for thread in Path(f"/proc/{pid}/task").iterdir():
+        for thread in _threads_of(pid):
             with contextlib.suppress(FileNotFoundError, ProcessLookupError):
                 os.sched_setaffinity(int(thread.name), cpus)
 
@@ -383,7 +388,6 @@ async def measure(
     fixture = await build_fixture()
     (node_process,) = live_processes()
     pids = [os.getpid(), node_process.pid, in_node.pid]
-    started_on = frozenset(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     rates: dict[str, dict[str, dict[str, list[float]]]] = {
         name: {place: {"node": [], "bridge": []} for place in where} for name in operations
     }
@@ -401,15 +405,12 @@ async def measure(
         calls = {operation: await calls_lasting(fixture, operation, seconds) for operation in operations}
         for round_number in range(rounds):
             for index, operation in enumerate(operations):
-                ordered = list(where.items())
-                if (round_number + index) % 2:
-                    ordered.reverse()
-                for place, cpus in ordered:
-                    if started_on is not None:
-                        _place(pids, cpus or started_on)
-                    order = ["node", "bridge"] if (round_number + index) % 2 == 0 else ["bridge", "node"]
-                    for side in order:
-                        count = calls[operation]
+                # Alternate which placement and which side go first, round by round.
+                flipped = (round_number + index) % 2 == 1
+                for place in reversed(where) if flipped else where:
+                    _place(pids, where[place])
+                    count = calls[operation]
+                    for side in ("bridge", "node") if flipped else ("node", "bridge"):
                         if side == "node":
                             took = in_node.seconds(operation, count)
                         else:
@@ -417,8 +418,7 @@ async def measure(
                             splits[operation][place].append(spent.per_call_microseconds())
                             took = spent.wall
                         rates[operation][place][side].append(count / took)
-            if started_on is not None:
-                _place(pids, started_on)
+            _place(pids, where["spread"])
             echo.append(await round_trip_seconds(fixture, MOST_CALLS))
             loads.append(os.getloadavg()[0])
             print(f"round {round_number + 1}/{rounds} done, load {loads[-1]:.2f}", file=sys.stderr)
@@ -455,7 +455,9 @@ async def measure(
         "seconds_per_measurement": seconds,
         "rounds": rounds,
         "warm_up_calls": warm_up,
-        "placements": {place: "every CPU" if cpus is None else sorted(cpus) for place, cpus in where.items()},
+        "placements": {
+            place: "not pinned" if cpus is None else sorted(cpus) for place, cpus in where.items()
+        },
         "statistic": "min/median/max over rounds. Per placement, a round's ratio divides the bridge's "
         "rate by the in-Node rate measured right before or after it; an operation's ratio divides, "
         "per round, the bridge's best rate over the placements by the in-Node best",
