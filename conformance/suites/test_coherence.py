@@ -322,6 +322,8 @@ def _creating_version(world: World, line: SpecLine, sent: int | None, event: Any
 COLLECTION_SIZE = 105
 """Items in each collection COH-004 pages: past 10 (where text ordering of numbers breaks) and
 past 100, the larger default page size in use."""
+NOISE_EVERY = 4
+"""After every fourth item of a collection the test creates one its filter leaves out."""
 LIMITS = (11, 104, 105)
 """Ten pages and more; two pages; one page that holds exactly every item (``hasMore`` false)."""
 
@@ -329,39 +331,59 @@ LIMITS = (11, 104, 105)
 Read = Callable[[PaginationOptions], Awaitable[PaginatedResponse[Any]]]
 
 
-async def _collections(world: World) -> tuple[list[tuple[str, Read, int]], set[str]]:
+async def _collections(world: World) -> tuple[list[tuple[str, Read, frozenset[str]]], set[str]]:
     """One collection per list method of the World but ``events.list`` and ``steps.list`` (which
     LIST-007 pages over 1,000 items) and ``hooks.list`` of all runs (whose size other users of
     the World's storage change, see ``_page_every_hook``), each of about ``COLLECTION_SIZE``
-    items; and the ids of the hooks it created."""
-    name = make.workflow_name()
-    run_ids = [await pending_run(world, make.run_created(name=name)) for _ in range(COLLECTION_SIZE)]
-    run_id = run_ids[0]
+    items; and the ids of the hooks it created. Items the filter leaves out (runs of another
+    workflow, hooks of another run, another step's events) are created between them, so a
+    World that filters after cutting the page, or forgets the filter once given a cursor,
+    shows it."""
+    name, elsewhere_name = make.workflow_name(), make.workflow_name()
+    run_ids: list[str] = []
+    elsewhere: list[str] = []
+    for index in range(COLLECTION_SIZE):
+        run_ids.append(await pending_run(world, make.run_created(name=name)))
+        if index % NOISE_EVERY == 0:
+            elsewhere.append(await pending_run(world, make.run_created(name=elsewhere_name)))
+    run_id, other_run = run_ids[0], elsewhere[0]
     await create(world, run_id, make.run_started())
-    hook_ids = {make.new_id("hook") for _ in range(COLLECTION_SIZE - 1)}
-    for hook_id in sorted(hook_ids):
-        await create(world, run_id, make.hook_created(hook_id, make.token()))
-    busy = make.new_id("step")
-    await create(world, run_id, make.step_created(busy))
-    for _ in range((COLLECTION_SIZE - 1) // 2):
-        await create(world, run_id, make.step_started(busy))
-        await create(world, run_id, make.step_retrying(busy))
-    collections: list[tuple[str, Read, int]] = [
+    await create(world, other_run, make.run_started())
+    minted = sorted(
+        {make.new_id("hook") for _ in range(COLLECTION_SIZE - 1 + COLLECTION_SIZE // NOISE_EVERY)}
+    )
+    hook_ids: set[str] = set()
+    for index, hook_id in enumerate(minted):
+        noise = index % (NOISE_EVERY + 1) == NOISE_EVERY and len(hook_ids) > 0
+        if not noise and len(hook_ids) < COLLECTION_SIZE - 1:
+            hook_ids.add(hook_id)
+            await create(world, run_id, make.hook_created(hook_id, make.token()))
+        else:
+            await create(world, other_run, make.hook_created(hook_id, make.token()))
+    busy, beside = make.new_id("step"), make.new_id("step")
+    busy_events = {_key((await create(world, run_id, make.step_created(busy))).event)}
+    await create(world, run_id, make.step_created(beside))
+    for index in range((COLLECTION_SIZE - 1) // 2):
+        for request in (make.step_started, make.step_retrying):
+            busy_events.add(_key((await create(world, run_id, request(busy))).event))
+            if index % NOISE_EVERY == 0:
+                await create(world, run_id, request(beside))
+    collections: list[tuple[str, Read, frozenset[str]]] = [
         (
             "runs.list(workflowName)",
             lambda p: world.runs.list(workflow_name=name, pagination=p),
-            COLLECTION_SIZE,
+            frozenset(run_ids),
         ),
         (
             "runs.list(workflowName, status)",
             lambda p: world.runs.list(workflow_name=name, status="pending", pagination=p),
-            COLLECTION_SIZE - 1,
+            frozenset(run_ids[1:]),
         ),
-        ("hooks.list(runId)", lambda p: world.hooks.list(run_id=run_id, pagination=p), COLLECTION_SIZE - 1),
+        ("hooks.list(runId)", lambda p: world.hooks.list(run_id=run_id, pagination=p), frozenset(hook_ids)),
         (
             "events.listByCorrelationId",
             lambda p: world.events.list_by_correlation_id(busy, run_id=run_id, pagination=p),
-            COLLECTION_SIZE,
+            frozenset(busy_events),
         ),
     ]
     return collections, hook_ids
@@ -373,11 +395,14 @@ async def test_every_list_honours_limit_and_cursor(world: World) -> None:
     all runs, listByCorrelationId; LIST-007 judges events.list and steps.list) over a
     collection past 100 items, paged with limits 11, 104 and 105: each page holds exactly
     ``limit`` items while more remain, ``hasMore`` says whether they do, and following the
-    cursors yields every item once in ``ceil(total / limit)`` pages. hooks.list of all runs,
+    cursors yields every matching item once in ``ceil(total / limit)`` pages, among items the
+    filter leaves out (runs of another workflow, hooks of another run, another step's events)
+    created between them, none of which is listed. hooks.list of all runs,
     whose size other users of the storage change, is held to the rules that hold whatever they
     do (``_page_every_hook``)."""
     collections, ours = await _collections(world)
-    for label, read, total in collections:
+    for label, read, expected in collections:
+        total = len(expected)
         for limit in LIMITS:
             seen: list[str] = []
             cursor: str | None = None
@@ -393,10 +418,14 @@ async def test_every_list_honours_limit_and_cursor(world: World) -> None:
                     )
                 seen += [_key(item) for item in page.data]
                 cursor = page.cursor
-            if len(set(seen)) != total:
+            if len(set(seen)) != total or set(seen) != expected:
                 fail(
-                    f"paging {label} by {limit} yields each of its {total} items once",
-                    f"yielded {len(set(seen))} distinct items in {len(seen)}",
+                    f"paging {label} by {limit} yields each of its {total} items once, and no "
+                    "item the filter leaves out",
+                    f"yielded {len(set(seen))} distinct items in {len(seen)}, "
+                    f"{len(set(seen) - expected)} of them left out by the filter",
+                    ("not matching the filter", sorted(set(seen) - expected)[:10]),
+                    ("missing", sorted(expected - set(seen))[:10]),
                 )
     for limit in LIMITS:
         await _page_every_hook(world, limit, ours)

@@ -168,3 +168,20 @@ class AllHooksListIgnoresLimit(BrokenWorld, breaks={"COH-004"}):
         if run_id is not None:
             return await super().on_list_hooks(run_id=run_id, pagination=pagination, **options)
         return await super().on_list_hooks(pagination=PaginationOptions(limit=1000), **options)
+
+
+class RunListForgetsTheNameAfterACursor(BrokenWorld, breaks={"COH-004"}):
+    """``runs.list`` builds its query from the cursor alone once one is given (the author wrote
+    ``if cursor: WHERE id < $cursor else: WHERE workflow_name = $name``), so the pages after the
+    first hold runs of every workflow."""
+
+    async def on_list_runs(
+        self,
+        *,
+        workflow_name: str | None = None,
+        pagination: PaginationOptions | None = None,
+        **options: Any,
+    ) -> PaginatedResponse[WorkflowRun]:
+        if pagination is not None and pagination.cursor is not MISSING:
+            workflow_name = None
+        return await super().on_list_runs(workflow_name=workflow_name, pagination=pagination, **options)
