@@ -64,6 +64,12 @@ def _check_same_message(first: Delivery, again: Delivery, why: str) -> None:
             ("first", first),
             ("again", again),
         )
+    if again.meta.queue_name != first.meta.queue_name:
+        fail(
+            f"{why}, the redelivery's meta names the queue the message was queued to",
+            f"named {again.meta.queue_name!r}",
+            ("first delivery", first.meta.queue_name),
+        )
     if again.meta.attempt != first.meta.attempt + 1:
         fail(
             f"{why}, the redelivery has attempt {first.meta.attempt + 1}",
@@ -144,7 +150,7 @@ async def test_handler_gets_payload_and_meta(world: World, world_line: SpecLine)
 @invariant("Q-003", requires=Capability.QUEUE_DELIVERY)
 async def test_handler_timeout_redelivers_later(world: World) -> None:
     """A handler returning ``{timeoutSeconds: 0.5}`` sees the same message, with the same
-    messageId and ``attempt + 1``, again, and not before 0.5 s."""
+    messageId and queueName and ``attempt + 1``, again, and not before 0.5 s."""
 
     async def later(delivery: Delivery) -> HandlerTimeout | None:
         return HandlerTimeout(timeout_seconds=HOLD_SECONDS) if delivery.meta.attempt == 1 else None
@@ -166,7 +172,8 @@ async def test_handler_timeout_redelivers_later(world: World) -> None:
 
 @invariant("Q-004", requires=Capability.QUEUE_DELIVERY, lengthy=True)
 async def test_throwing_handler_gets_the_message_again(world: World) -> None:
-    """A handler that raises sees the same message again, same messageId, ``attempt + 1``."""
+    """A handler that raises sees the same message again, same messageId and queueName,
+    ``attempt + 1``."""
 
     async def fail_once(delivery: Delivery) -> None:
         if delivery.meta.attempt == 1:
@@ -183,7 +190,9 @@ async def test_throwing_handler_gets_the_message_again(world: World) -> None:
 @invariant("Q-005", requires=Capability.QUEUE_DELIVERY)
 async def test_idempotency_key_adds_no_delivery(world: World) -> None:
     """While the message queued with an idempotency key is unhandled (not yet delivered, or
-    its handler still running), more ``queue()`` calls with that key deliver nothing more."""
+    its handler still running), more ``queue()`` calls with that key deliver nothing more; and
+    the key holds back only its own messages: one queued meanwhile with another key (minted
+    just after, so the two share a long prefix) and two queued without a key are delivered."""
     release = asyncio.Event()
 
     async def hold(delivery: Delivery) -> None:
@@ -191,25 +200,55 @@ async def test_idempotency_key_adds_no_delivery(world: World) -> None:
 
     inbox = Inbox(hold)
     await world.create_queue_handler("__wkf_workflow_", inbox.handler)
-    name, keyed = _workflow_queue(), QueueOptions(idempotency_key=make.new_id("step"))
+    key, other_key = make.new_id("step"), make.new_id("step")
+    name, keyed = _workflow_queue(), QueueOptions(idempotency_key=key)
     original, before, during = _message(), _message(), _message()
     await returns(world.queue(name, original, keyed), "queue() with an idempotency key")
     await returns(world.queue(name, before, keyed), "queue() again with that key, before delivery")
     first = await inbox.next("the message is delivered")
     await returns(world.queue(name, during, keyed), "queue() again with that key, while it is handled")
+    others = {
+        f"a message queued with another key ({other_key!r})": (
+            _message(),
+            QueueOptions(idempotency_key=other_key),
+        ),
+        "a message queued without a key": (_message(), None),
+        "a second message queued without a key": (_message(), None),
+    }
+    for what, (message, options) in others.items():
+        await returns(world.queue(name, message, options), f"queue() of {what}, while the key is held")
     release.set()
     await asyncio.sleep(SETTLE_SECONDS)
+    for what, (message, _) in others.items():
+        if not any(d.message.to_wire() == message.to_wire() for d in inbox.all):
+            try:
+                await asyncio.wait_for(_arrival(inbox, message), DELIVERY_TIMEOUT)
+            except TimeoutError:
+                fail(
+                    f"an idempotency key holds back only the messages queued with it: {what}, "
+                    f"while the message with key {key!r} was unhandled, is delivered",
+                    f"delivered nothing of it within {SETTLE_SECONDS + DELIVERY_TIMEOUT:g} s",
+                    ("deliveries", [(d.meta, d.message) for d in inbox.all]),
+                )
+    unkeyed = [message.to_wire() for message, _ in others.values()]
     extra = [
         d
         for d in inbox.all
-        if d.message.to_wire() != original.to_wire() or d.meta.message_id != first.meta.message_id
+        if d.message.to_wire() not in unkeyed
+        and (d.message.to_wire() != original.to_wire() or d.meta.message_id != first.meta.message_id)
     ]
     if first.message.to_wire() != original.to_wire() or extra:
         fail(
             "only the first message with the key is delivered (redeliveries of it aside)",
-            f"delivered {len(inbox.all)} times, {len(extra)} of them other messages",
+            f"delivered {len(inbox.all)} times, {len(extra)} of them other messages with the key",
             ("deliveries", [(d.meta, d.message) for d in inbox.all]),
         )
+
+
+async def _arrival(inbox: Inbox, message: QueuePayload) -> None:
+    """Returns once ``message`` has reached ``inbox``."""
+    while not any(d.message.to_wire() == message.to_wire() for d in inbox.all):
+        await asyncio.sleep(0.01)
 
 
 @invariant("Q-006", requires=(Capability.QUEUE_DELIVERY, Capability.DELAY))

@@ -94,3 +94,30 @@ class SpecVersionOneMessagesDropped(BrokenWorld, breaks={"Q-007"}):
         if options is not None and options.spec_version == 1:
             return QueueResult(message_id=f"msg_{self.mint()}")
         return await super().queue(queue_name, message, options)
+
+
+class UnkeyedMessagesShareOneKey(BrokenWorld, breaks={"Q-005"}):
+    """Keeps its unhandled idempotency keys in a map keyed by ``String(options.idempotencyKey)``,
+    so every message queued without a key is held as key ``"undefined"``: while one such
+    message is unhandled, the next one without a key is dropped."""
+
+    async def queue(
+        self, queue_name: str, message: QueuePayload, options: QueueOptions | None = None
+    ) -> QueueResult:
+        if options is None or options.idempotency_key is MISSING:
+            options = (options or QueueOptions()).model_copy(update={"idempotency_key": "undefined"})
+        return await super().queue(queue_name, message, options)
+
+
+class RedeliveryNamesThePrefix(BrokenWorld, breaks={"Q-003", "Q-004"}):
+    """Gives the first delivery the full queue name but a redelivery (after a throw or a
+    ``timeoutSeconds``) the prefix of the handler it was routed to, which its retry path keeps
+    in place of the name."""
+
+    async def create_queue_handler(self, prefix: str, handler: QueueHandler) -> None:
+        async def misnaming(message: QueuePayload, meta: MessageMeta) -> HandlerTimeout | None:
+            if meta.attempt > 1:
+                meta = meta.model_copy(update={"queue_name": prefix})
+            return await handler(message, meta)
+
+        await super().create_queue_handler(prefix, misnaming)
