@@ -5,47 +5,72 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
+import math
+from typing import Any, cast
 
 from conformance.catalogue.marker import invariant
 from conformance.checks import make, values
 from conformance.checks.expect import fail, returns
 from conformance.checks.stream_calls import StreamCalls
+from conformance.world.capabilities import capabilities_of
 from worldspec.capabilities import Capability
 from worldspec.lines import SpecLine
 from worldspec.protocol import World
 
 READ_TIMEOUT = 10.0
+TEXT_ORDER_CHUNKS = 12
+"""Chunks STRM-003 writes before its last: past index 10, where text order differs from number
+order."""
 
 
 @invariant("STRM-003", requires=Capability.STREAMS)
 async def test_read_returns_chunks_byte_exact_in_order(world: World, world_line: SpecLine) -> None:
     """``read_from_stream`` without a start index yields the non-empty chunks byte-exact
-    (strings as UTF-8), from the first, in write order, and ends at close."""
+    (strings as UTF-8), from the first, in write order, and ends at close; past index 10 too,
+    where ordering chunk indices as text puts chunk 10 before chunk 2. On the 4.x line, a World
+    with ``write_to_stream_multi`` is read the same after writing all but the first and last
+    chunk in one ``write_to_stream_multi`` (the 5.x line judges ``writeMulti`` by STRM-102)."""
     streams = StreamCalls(world, world_line)
-    name, run_id = f"strm_{make.new_id('s')}", make.new_id("wrun")
-    chunks: list[str | bytes] = [b"\x00", bytes(range(256)), "héllo ✓", b"\xff" * 70_000, b"", b"end"]
-    for chunk in chunks:
-        await returns(streams.write(name, run_id, chunk), streams.names["write"])
-    await returns(streams.close(name, run_id), streams.names["close"])
+    chunks: list[str | bytes] = [b"\x00", bytes(range(256)), "héllo ✓", b"\xff" * 70_000, b""]
+    chunks += [f"chunk {index}".encode() for index in range(len(chunks), TEXT_ORDER_CHUNKS)] + [b"end"]
     expected = [c.encode() if isinstance(c, str) else c for c in chunks if c]
+    ways = ["one write_to_stream a chunk"]
+    if world_line is SpecLine.LINE_4 and capabilities_of(world).has(Capability.WRITE_TO_STREAM_MULTI):
+        ways.append("write_to_stream_multi for all but the first and last chunk")
+    for way in ways:
+        name, run_id = f"strm_{make.new_id('s')}", make.new_id("wrun")
+        if way == ways[0]:
+            for chunk in chunks:
+                await returns(streams.write(name, run_id, chunk), streams.names["write"])
+        else:
+            multi: Any = cast(Any, world).write_to_stream_multi
+            await returns(streams.write(name, run_id, chunks[0]), streams.names["write"])
+            await returns(multi(name, run_id, chunks[1:-1]), "write_to_stream_multi")
+            await returns(streams.write(name, run_id, chunks[-1]), streams.names["write"])
+        await returns(streams.close(name, run_id), streams.names["close"])
+        got = await _read_closed(streams, name, run_id)
+        if b"".join(got) != b"".join(expected):
+            fail(
+                f"the chunks come back byte-exact and in order (written with {way})",
+                "returned other bytes",
+                ("written", expected),
+                ("read", got),
+            )
+        if any(not chunk for chunk in got):
+            fail("zero-length chunks are not emitted", "emitted one", ("read", got))
+
+
+async def _read_closed(streams: StreamCalls, name: str, run_id: str) -> list[bytes]:
+    """Every chunk of a closed stream, read without a start index; it must end in
+    ``READ_TIMEOUT``."""
 
     async def read_all() -> list[bytes]:
         return [chunk async for chunk in streams.read(name, run_id)]
 
     try:
-        got = await asyncio.wait_for(read_all(), READ_TIMEOUT)
+        return await asyncio.wait_for(read_all(), READ_TIMEOUT)
     except TimeoutError:
         fail(f"reading a closed stream ends within {READ_TIMEOUT:.0f} s", "kept the reader waiting")
-    if b"".join(got) != b"".join(expected):
-        fail(
-            "the chunks come back byte-exact and in order",
-            "returned other bytes",
-            ("written", expected),
-            ("read", got),
-        )
-    if any(not chunk for chunk in got):
-        fail("zero-length chunks are not emitted", "emitted one", ("read", got))
 
 
 LIVE_TIMEOUT = 1.0
@@ -126,26 +151,71 @@ async def test_tail_index_and_close(world: World, world_line: SpecLine) -> None:
 
 @invariant("STRM-004", requires=Capability.STREAMS)
 async def test_read_from_a_start_index(world: World, world_line: SpecLine) -> None:
-    """On a closed stream of n chunks, ``read_from_stream`` from ``-k`` yields the chunks from
-    ``max(0, n-k)``, from ``i`` the chunks from ``i``, and from ``i >= n`` nothing; it ends.
-    (Their order is STRM-003's.)"""
+    """On a closed stream of n chunks, two of them zero-length, ``read_from_stream`` from ``-k``
+    yields the non-empty chunks from index ``max(0, n-k)``, from ``i`` those from index ``i``,
+    and from ``i >= n`` nothing; it ends. Zero-length chunks count for the indices, though not
+    emitted. On a stream still open, a reader from ``i`` (an index already written) yields the
+    chunks from ``i`` and those written after, and ends at close. (Their order is STRM-003's.)"""
     streams = StreamCalls(world, world_line)
     name, run_id = _stream_name(), make.new_id("wrun")
-    chunks = [f"chunk {index}".encode() for index in range(5)]
+    chunks = [b"chunk 0", b"", b"chunk 2", b"chunk 3", b"", b"chunk 5", b"chunk 6"]
     for chunk in chunks:
         await returns(streams.write(name, run_id, chunk), streams.names["write"])
+    open_name = _stream_name()
+    for chunk in chunks:
+        await returns(streams.write(open_name, run_id, chunk), streams.names["write"])
     await returns(streams.close(name, run_id), streams.names["close"])
-    for start in (-2, -5, -9, 0, 3, 5, 7):
-        expected = chunks[max(0, len(chunks) + start) :] if start < 0 else chunks[start:]
+    for start in (-2, -3, -5, -7, -9, 0, 1, 2, 4, 6, 7, 9):
+        first = max(0, len(chunks) + start) if start < 0 else start
+        expected = [chunk for chunk in chunks[first:] if chunk]
         got = await _read(streams, name, run_id, start)
-        if sorted(got) != expected:
+        if sorted(got) != sorted(expected):
             fail(
-                f"{streams.names['read']} from {start} on a closed stream of {len(chunks)} chunks yields "
-                f"chunks {len(chunks) - len(expected)}..{len(chunks) - 1}",
+                f"{streams.names['read']} from {start} on a closed stream of {len(chunks)} chunks "
+                f"(indices 1 and 4 zero-length) yields the non-empty chunks from index {first}",
                 "yielded others",
+                ("written", chunks),
                 ("expected", expected),
                 ("read", got),
             )
+    later = [b"chunk 7", b"", b"chunk 9"]
+    readers = {start: asyncio.create_task(_read_all(streams, open_name, run_id, start)) for start in (2, 5)}
+    try:
+        await asyncio.sleep(0.05)
+        for chunk in later:
+            await returns(streams.write(open_name, run_id, chunk), streams.names["write"])
+        await returns(streams.close(open_name, run_id), streams.names["close"])
+        for start, reader in readers.items():
+            try:
+                got = await asyncio.wait_for(asyncio.shield(reader), LIVE_TIMEOUT)
+            except TimeoutError:
+                fail(
+                    f"{streams.names['read']} from {start}, opened while the stream was open, ends "
+                    f"within {LIVE_TIMEOUT:.0f} s of close",
+                    "kept the reader waiting",
+                )
+            expected = [chunk for chunk in (chunks + later)[start:] if chunk]
+            if sorted(got) != sorted(expected):
+                fail(
+                    f"{streams.names['read']} from {start}, opened on a stream of {len(chunks)} chunks "
+                    f"still open, yields the non-empty chunks from index {start} and the ones written "
+                    "after",
+                    "yielded others",
+                    ("written before", chunks),
+                    ("written after", later),
+                    ("expected", expected),
+                    ("read", got),
+                )
+    finally:
+        for reader in readers.values():
+            reader.cancel()
+        for reader in readers.values():
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await reader
+
+
+async def _read_all(streams: StreamCalls, name: str, run_id: str, start_index: int) -> list[bytes]:
+    return [chunk async for chunk in streams.read(name, run_id, start_index)]
 
 
 @invariant("STRM-005", requires=Capability.STREAMS)
@@ -199,11 +269,13 @@ DEFAULT_CHUNK_PAGE = 100
 @invariant("STRM-006", requires=Capability.STREAMS)
 async def test_chunk_pages_join_to_all_chunks(world: World, world_line: SpecLine) -> None:
     """On a stream of 106 chunks (past 10, where ordering indices as text breaks, and past the
-    default page of 100), the chunk listing paged by 7 and 100 (and by 1 once closed) joins to
-    every chunk, zero-length ones included, with indices 0..n-1; each page holds ``limit``
-    chunks, the last at most that, and without a limit a page holds 100; ``hasMore`` comes with
-    a cursor; the last page has ``hasMore: false``, ``cursor: null`` and ``done`` false while
-    open, true once closed. A stream nothing was written to lists as one empty, open page."""
+    default page of 100), the chunk listing paged by 7 and 100 (and by 1, 53 and 106 once
+    closed) joins to every chunk, zero-length ones included, with indices 0..n-1; each page
+    holds ``limit`` chunks, the last at most that, and without a limit a page holds 100;
+    ``hasMore`` comes with a cursor; the last page has ``hasMore: false``, ``cursor: null`` and
+    ``done`` false while open, true once closed. Once closed, limits 53 and 106 fill their pages
+    exactly, and no page says ``hasMore`` when no chunk remains (``ceil(n / limit)`` pages). A
+    stream nothing was written to lists as one empty, open page."""
     streams = StreamCalls(world, world_line)
     name, run_id = _stream_name(), make.new_id("wrun")
     unwritten = await returns(
@@ -230,8 +302,16 @@ async def test_chunk_pages_join_to_all_chunks(world: World, world_line: SpecLine
                 "chunks, hasMore",
                 f"returned {len(first.data)}, hasMore: {str(first.has_more).lower()}",
             )
-        for limit in (1, 7, 100) if closed else (7, 100):
+        for limit in (1, 7, 53, 100, CHUNKS) if closed else (7, 100):
             pages = await _chunk_pages(streams, name, run_id, limit, len(chunks))
+            if closed and len(pages) != math.ceil(len(chunks) / limit):
+                fail(
+                    f"the chunks of a closed stream of {len(chunks)} come in "
+                    f"{math.ceil(len(chunks) / limit)} pages of limit {limit}: a page says hasMore "
+                    "only while chunks remain",
+                    f"came in {len(pages)}",
+                    ("pages", pages),
+                )
             joined = [(chunk.index, chunk.data) for page in pages for chunk in page.data]
             last = pages[-1]
             sizes = [len(page.data) for page in pages]
@@ -271,16 +351,18 @@ async def _chunk_pages(streams: StreamCalls, name: str, run_id: str, limit: int,
 
 @invariant("STRM-007", requires=Capability.STREAMS)
 async def test_streams_listed_by_run(world: World, world_line: SpecLine) -> None:
-    """Listing a run's streams lists those written or only closed with that runId, and an
-    unknown runId lists nothing. On the 4.x line a stream is keyed by name, so one written with
-    two runIds is listed under both and holds the chunks of both writes; the 5.x line lets a
-    World key it by runId and name, so there no name is shared by two runIds. Names that differ
-    only in case, Unicode normal form, a prefix or suffix, or a wildcard character name
-    different streams."""
+    """Listing a run's streams lists those written or only closed with that runId, each name once
+    however many chunks were written to it, and an unknown runId lists nothing. On the 4.x line
+    a stream is keyed by name, so one written with two runIds is listed under both and holds
+    the chunks of both writes; the 5.x line lets a World key it by runId and name, so there no
+    name is shared by two runIds. Names that differ only in case, Unicode normal form, a prefix
+    or suffix, or a wildcard character name different streams."""
     streams = StreamCalls(world, world_line)
     first, second = make.new_id("wrun"), make.new_id("wrun")
     written, closed_only, elsewhere, shared = (_stream_name() for _ in range(4))
-    await returns(streams.write(written, first, b"w"), streams.names["write"])
+    for chunk in (b"w", b"", "w"):
+        await returns(streams.write(written, first, chunk), streams.names["write"])
+    await returns(streams.close(written, first), streams.names["close"])
     await returns(streams.close(closed_only, first), streams.names["close"])
     await returns(streams.write(elsewhere, second, b"e"), streams.names["write"])
     expected = {first: {written, closed_only}, second: {elsewhere}, make.new_id("wrun"): set()}
@@ -292,8 +374,11 @@ async def test_streams_listed_by_run(world: World, world_line: SpecLine) -> None
         expected[second].add(shared)
     for run_id, names in expected.items():
         listed = await returns(streams.list(run_id), streams.names["list"])
-        if set(listed) != names:
-            fail(f"{streams.names['list']}({run_id!r}) lists {sorted(names)}", f"listed {sorted(listed)}")
+        if set(listed) != names or len(listed) != len(set(listed)):
+            fail(
+                f"{streams.names['list']}({run_id!r}) lists {sorted(names)}, each once",
+                f"listed {sorted(listed)}",
+            )
     if streams.names_share_a_stream:
         read = await _read(streams, shared, second)
         if sorted(read) != [b"from the first run", b"from the second run"]:

@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import AsyncIterator
 from typing import Any
 
+from reference_worlds.paging import encode_cursor
 from tests.broken_worlds.base import BrokenWorld
 from worldspec.streams import StreamChunk, StreamChunksResponse, StreamInfoResponse
 
@@ -51,9 +52,10 @@ class NegativeStartReadsFromTheBeginning(BrokenWorld, breaks={"STRM-004"}):
         return super().read_from_stream(name, max(0, start_index))
 
 
-class ReaderSeesOnlyChunksPresentAtOpen(BrokenWorld, breaks={"STRM-005"}):
+class ReaderSeesOnlyChunksPresentAtOpen(BrokenWorld, breaks={"STRM-004", "STRM-005"}):
     """``read_from_stream`` yields the chunks present when it was opened, once the stream is
-    closed: a reader that came first sees nothing live."""
+    closed: a reader that came first sees nothing live, and one opened from an index of a
+    stream still open never sees the chunks written after (STRM-004)."""
 
     def read_from_stream(self, name: str, start_index: int = 0) -> AsyncIterator[bytes]:
         return self._snapshot_reader(name, start_index)
@@ -116,16 +118,33 @@ class StreamNamesNormalised(BrokenWorld, breaks={"STRM-007"}):
         return await super().get_stream_info(self.stored(name), run_id)
 
 
-class ChunksOrderedAsText(BrokenWorld, breaks={"STRM-006"}):
-    """Keeps each chunk in a file named for its index and pages ``get_stream_chunks`` through
-    the directory listing sorted by name, so chunk 10 comes before chunk 2 (the read path
-    follows the tail index and is right)."""
+class ChunksOrderedAsText(BrokenWorld, breaks={"STRM-003", "STRM-006"}):
+    """Keeps each chunk in a file named for its index and reads a closed stream, and pages
+    ``get_stream_chunks``, through the directory listing sorted by name, so chunk 10 comes
+    before chunk 2 (a stream still open is read as it is written, and is right)."""
+
+    async def _by_file_name(self, name: str, run_id: str) -> tuple[list[StreamChunk], bool]:
+        everything = await super().get_stream_chunks(name, run_id, limit=1000)
+        return sorted(everything.data, key=lambda chunk: f"chunk-{chunk.index}"), everything.done
+
+    def read_from_stream(self, name: str, start_index: int = 0) -> AsyncIterator[bytes]:
+        return self._read_listing(name, start_index)
+
+    async def _read_listing(self, name: str, start_index: int) -> AsyncIterator[bytes]:
+        listing, done = await self._by_file_name(name, "")
+        if not done:
+            async for chunk in super().read_from_stream(name, start_index):
+                yield chunk
+            return
+        start = max(0, len(listing) + start_index) if start_index < 0 else start_index
+        for chunk in listing[start:]:
+            if chunk.data:
+                yield chunk.data
 
     async def get_stream_chunks(
         self, name: str, run_id: str, *, limit: int | None = None, cursor: str | None = None
     ) -> StreamChunksResponse:
-        everything = await super().get_stream_chunks(name, run_id, limit=1000)
-        by_file_name = sorted(everything.data, key=lambda chunk: f"chunk-{chunk.index}")
+        by_file_name, done = await self._by_file_name(name, run_id)
         start, size = int(cursor or 0), limit or 100
         page = by_file_name[start : start + size]
         more = start + size < len(by_file_name)
@@ -133,7 +152,7 @@ class ChunksOrderedAsText(BrokenWorld, breaks={"STRM-006"}):
             data=[StreamChunk(index=start + offset, data=chunk.data) for offset, chunk in enumerate(page)],
             cursor=str(start + size) if more else None,
             has_more=more,
-            done=everything.done,
+            done=done,
         )
 
 
@@ -165,3 +184,57 @@ class ReadsStartAtOneByDefault(BrokenWorld, breaks={"STRM-003", "STRM-005"}):
 
     def read_from_stream(self, name: str, start_index: int = 1) -> AsyncIterator[bytes]:
         return super().read_from_stream(name, start_index)
+
+
+class StartIndexCountsOnlyDataChunks(BrokenWorld, breaks={"STRM-004"}):
+    """``read_from_stream`` skips zero-length chunks before it applies the start index (its
+    query filters ``length(data) > 0`` and then offsets), so on a stream holding empty chunks
+    a start index, negative or not, lands later than the chunk of that index."""
+
+    def read_from_stream(self, name: str, start_index: int = 0) -> AsyncIterator[bytes]:
+        return self._skipping(name, start_index)
+
+    async def _skipping(self, name: str, start_index: int) -> AsyncIterator[bytes]:
+        present = [chunk for chunk in getattr(self._streams._streams.get(name), "chunks", []) if chunk]
+        skip = max(0, len(present) + start_index) if start_index < 0 else start_index
+        async for chunk in super().read_from_stream(name, 0):
+            if skip > 0:
+                skip -= 1
+                continue
+            yield chunk
+
+
+class ChunkPagesSayHasMoreWhenFull(BrokenWorld, breaks={"STRM-006"}):
+    """``get_stream_chunks`` computes ``hasMore`` as ``len(page) == limit``, so a page that
+    ends exactly at the last chunk of a closed stream says more remain (with a cursor and
+    ``done: false``) and the caller fetches one more, empty, page."""
+
+    async def get_stream_chunks(
+        self, name: str, run_id: str, *, limit: int | None = None, cursor: str | None = None
+    ) -> StreamChunksResponse:
+        page = await super().get_stream_chunks(name, run_id, limit=limit, cursor=cursor)
+        if page.has_more or len(page.data) != (limit or 100):
+            return page
+        after = encode_cursor(page.data[-1].index)
+        return page.model_copy(update={"has_more": True, "cursor": after, "done": False})
+
+
+class StreamNamesListedPerWrite(BrokenWorld, breaks={"STRM-007"}):
+    """``list_streams_by_run_id`` selects the stream name of every chunk row written with the
+    runId (no ``DISTINCT``), so a stream written three times is listed three times."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.rows: dict[str, list[str]] = {}
+
+    async def write_to_stream(self, name: str, run_id: str, chunk: str | bytes) -> None:
+        self.rows.setdefault(run_id, []).append(name)
+        await super().write_to_stream(name, run_id, chunk)
+
+    async def close_stream(self, name: str, run_id: str) -> None:
+        if name not in self.rows.get(run_id, []):
+            self.rows.setdefault(run_id, []).append(name)
+        await super().close_stream(name, run_id)
+
+    async def list_streams_by_run_id(self, run_id: str) -> list[str]:
+        return list(self.rows.get(run_id, []))
