@@ -148,36 +148,41 @@ async def test_bytes_round_trip_on_every_path(world: World, data: Any) -> None:
 @invariant("BIN-003", requires=Capability.QUEUE_DELIVERY)
 async def test_queue_delivers_nested_bytes(world: World) -> None:
     """A queued workflow message arrives deep-equal: ``runInput.input`` and
-    ``runInput.executionContext`` hold bytes of every shape, nested, and arrive intact."""
+    ``runInput.executionContext`` hold bytes of every shape, nested, and arrive intact; so does
+    a message whose ``runInput.input`` is just over 1 MiB of bytes (whole, not cut short)."""
     arrived: asyncio.Queue[QueuePayload] = asyncio.Queue()
 
     async def handler(message: QueuePayload, meta: MessageMeta) -> None:
         await arrived.put(message)
 
     name = make.workflow_name()
-    sent = WorkflowInvokePayload(
-        run_id=make.new_id("wrun"),
-        run_input=RunInput(
-            input=values.nested_payload(),
-            deployment_id=make.DEPLOYMENT_ID,
-            workflow_name=name,
-            spec_version=3,
-            execution_context={"nested": values.nested_payload()},
-        ),
-    )
     await world.create_queue_handler("__wkf_workflow_", handler)
-    await returns(world.queue(f"__wkf_workflow_{name.rsplit('//', 1)[-1]}", sent), "queue()")
-    try:
-        got = await asyncio.wait_for(arrived.get(), DELIVERY_TIMEOUT)
-    except TimeoutError:
-        fail(f"the message is delivered within {DELIVERY_TIMEOUT:.0f} s", "delivered nothing")
-    if got.to_wire() != sent.to_wire():
-        fail(
-            "the handler receives the payload deep-equal, bytes intact",
-            "delivered another payload",
-            ("sent", sent),
-            ("delivered", got),
+    for label, data, context in (
+        ("bytes of every shape, nested", values.nested_payload(), {"nested": values.nested_payload()}),
+        (f"{len(values.LARGE_BYTES)} bytes", values.LARGE_BYTES, {}),
+    ):
+        sent = WorkflowInvokePayload(
+            run_id=make.new_id("wrun"),
+            run_input=RunInput(
+                input=data,
+                deployment_id=make.DEPLOYMENT_ID,
+                workflow_name=name,
+                spec_version=3,
+                execution_context=context,
+            ),
         )
+        await returns(world.queue(f"__wkf_workflow_{name.rsplit('//', 1)[-1]}", sent), f"queue() ({label})")
+        try:
+            got = await asyncio.wait_for(arrived.get(), DELIVERY_TIMEOUT)
+        except TimeoutError:
+            fail(f"the message ({label}) is delivered within {DELIVERY_TIMEOUT:.0f} s", "delivered nothing")
+        if got.to_wire() != sent.to_wire():
+            fail(
+                f"the handler receives the payload ({label}) deep-equal, bytes intact",
+                "delivered another payload",
+                ("sent", sent),
+                ("delivered", got),
+            )
 
 
 @invariant("BIN-004")
