@@ -9,6 +9,7 @@ two readers of one storage disagree.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import Any
 
 from conformance.catalogue.marker import invariant
@@ -47,11 +48,35 @@ def _scribble(value: Any) -> None:
         value.append("scribbled")
 
 
-async def _read_back(world: World, current: str, legacy: str, failed: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Children:
+    """A running run with a step whose input and a hook whose metadata are JSON objects."""
+
+    run_id: str
+    step_id: str
+    hook_id: str
+    token: str
+
+
+async def _read_back(
+    world: World, current: str, legacy: str, failed: str, children: _Children
+) -> dict[str, Any]:
     """``path → what the World returned there`` for every read path of the mutable payloads. The
     values are the World's answers themselves, so the caller can change them afterwards. Each
     read is a setup step: a World that cannot answer it is judged by that read's own rule."""
     found: dict[str, Any] = {}
+    step = await expect.setup(world.steps.get(children.run_id, children.step_id), "steps.get", "STEP-001")
+    found["steps.get input"] = step.input
+    steps = await expect.setup(world.steps.list(children.run_id), "steps.list", "LIST-005")
+    for listed_step in steps.data:
+        found["steps.list input"] = listed_step.input
+    hook = await expect.setup(world.hooks.get(children.hook_id), "hooks.get", "HOOK-001")
+    found["hooks.get metadata"] = hook.metadata
+    by_token = await expect.setup(world.hooks.get_by_token(children.token), "hooks.get_by_token", "HOOK-001")
+    found["hooks.get_by_token metadata"] = by_token.metadata
+    hooks = await expect.setup(world.hooks.list(run_id=children.run_id), "hooks.list", "LIST-005")
+    for listed_hook in hooks.data:
+        found["hooks.list metadata"] = listed_hook.metadata
     for label, run_id, field in (
         ("executionContext", current, "execution_context"),
         ("legacy input", legacy, "input"),
@@ -89,15 +114,17 @@ def _judge(before: dict[str, Any], after: dict[str, Any], changed: str) -> None:
 
 @invariant("COPY-001")
 async def test_changing_what_was_sent_or_received_changes_nothing_stored(world: World) -> None:
-    """A run with an executionContext of nested lists and dicts, a legacy (spec 1) run with a
-    JSON input, and a run failed with an error object. The kit reads every payload back on
-    every read path; then the caller changes in place every list and dict it sent and every one
-    the create results returned, and the reads must return what they returned before; then it
-    changes everything those reads returned, and again the reads must not move. (Whether the
-    payloads equal what was sent is judged by RUN-005, LEG-004 and the BIN rules.) Last, the
-    run whose create result was changed is started: the run that ``run_started`` returns must
-    carry the executionContext its ``run_created`` returned, not the caller's edits (a World
-    whose creates hand out the objects of a run cache it keeps beside its storage)."""
+    """A run with an executionContext of nested lists and dicts, a legacy (spec 1) run with a JSON
+    input, a run failed with an error object, and a step and a hook whose input and metadata
+    are JSON objects (steps.get and list, hooks.get, list and get_by_token read them). The
+    kit reads every payload back on every read path; then the caller changes in place every
+    list and dict it sent and every one the create results returned, and the reads must
+    return what they returned before; then it changes everything those reads returned, and
+    again the reads must not move. (Whether the payloads equal what was sent is judged by
+    RUN-005, LEG-004 and the BIN rules.) Last, the run whose create result was changed is
+    started: the run that ``run_started`` returns must carry the executionContext its
+    ``run_created`` returned, not the caller's edits (a World whose creates hand out the
+    objects of a run cache it keeps beside its storage)."""
     touched: list[Any] = []
     runs: list[str] = []
     returned_contexts: list[Any] = []
@@ -112,19 +139,28 @@ async def test_changing_what_was_sent_or_received_changes_nothing_stored(world: 
         returned_contexts.append(copy.deepcopy(run.execution_context))
         touched += [request.event_data.execution_context, request.event_data.input, run.input]
         touched += [run.execution_context, _data(event, "input"), _data(event, "execution_context")]
+    holder = run_in(await create(world, None, make.run_created()), "run_created", "RUN-001").run_id
+    await create(world, holder, make.run_started())
+    children = _Children(holder, make.new_id("step"), make.new_id("hook"), make.token())
+    step_request = make.step_created(children.step_id, input=_context())
+    hook_request = make.hook_created(children.hook_id, children.token, metadata=_context())
+    step_result = await create(world, holder, step_request)
+    hook_result = await create(world, holder, hook_request)
+    touched += [step_request.event_data.input, hook_request.event_data.metadata]
+    touched += [getattr(step_result.step, "input", None), getattr(hook_result.hook, "metadata", None)]
     failed_run = run_in(await create(world, None, make.run_created()), "run_created", "RUN-001").run_id
     await create(world, failed_run, make.run_started())
     failure = make.run_failed(error=_error())
     failed = await create(world, failed_run, failure)
     touched += [failure.event_data.error, _data(event_in(failed, "run_failed", "RUN-009"), "error")]
-    baseline = copy.deepcopy(await _read_back(world, runs[0], runs[1], failed_run))
+    baseline = copy.deepcopy(await _read_back(world, runs[0], runs[1], failed_run, children))
     for value in touched:
         _scribble(value)
-    first = await _read_back(world, runs[0], runs[1], failed_run)
+    first = await _read_back(world, runs[0], runs[1], failed_run, children)
     _judge(baseline, first, "changed the objects it had sent and the create results")
     for value in first.values():
         _scribble(value)
-    second = await _read_back(world, runs[0], runs[1], failed_run)
+    second = await _read_back(world, runs[0], runs[1], failed_run, children)
     _judge(baseline, second, "changed the objects earlier reads returned")
     later = run_in(await create(world, runs[0], make.run_started()), "run_started", "RUN-003")
     _judge(

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from tests.broken_worlds.base import BrokenWorld, LineFiveBrokenWorld, Params
 from worldspec.entities import Hook, WorkflowRun
 from worldspec.events import EventRequest, EventResult
+from worldspec.owned import owned_copy
 from worldspec.pagination import PaginatedResponse, PaginationOptions
 from worldspec.wire_types import MISSING
 
@@ -148,7 +149,7 @@ class ChildrenTakeTheRunsSpecVersion(BrokenWorld, breaks={"COH-003"}):
             self.state.hooks[key] = (self.state.hooks[key][0], changed)
         else:
             self.state.waits[changed.wait_id] = changed
-        return result.model_copy(update={str(kind): changed})
+        return result.model_copy(update={str(kind): owned_copy(changed)})
 
 
 class LineFiveChildrenTakeTheRunsSpecVersion(

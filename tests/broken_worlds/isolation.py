@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from tests.broken_worlds.base import BrokenWorld, Params
-from worldspec.entities import WorkflowRun
+from worldspec.entities import Step, WorkflowRun
 from worldspec.events import EventRequest, EventResult
+from worldspec.pagination import PaginatedResponse
 from worldspec.wire_types import MISSING
 
 
@@ -58,3 +59,23 @@ class CreatesHandOutTheirRunCache(BrokenWorld, breaks={"COPY-001"}):
             run = run.model_copy(update={name: getattr(cached, name) for name in _DECODED_ONCE})
         self._cache[run.run_id] = run
         return result.model_copy(update={"run": run})
+
+
+class HandsOutItsOwnSteps(BrokenWorld, breaks={"COPY-001"}):
+    """``steps.get`` and ``steps.list`` return the step objects they keep (a cache of steps by
+    id, handed out as is), so a caller that edits a step's input edits the stored step. Runs
+    are copied, as a World that fixed ``HandsOutItsOwnRuns`` in one place only would."""
+
+    def _kept(self, step: Step) -> Step:
+        found = self.state.steps.get((step.run_id, step.step_id))
+        return step if found is None else found[1]
+
+    async def on_get_step(self, run_id: str | None, step_id: str, **options: Any) -> Step:
+        step = await super().on_get_step(run_id, step_id, **options)
+        return self._kept(step) if options.get("resolve_data", "all") == "all" else step
+
+    async def on_list_steps(self, run_id: str, **options: Any) -> PaginatedResponse[Step]:
+        page = await super().on_list_steps(run_id, **options)
+        if options.get("resolve_data", "all") != "all":
+            return page
+        return page.model_copy(update={"data": [self._kept(step) for step in page.data]})
