@@ -58,7 +58,11 @@ class QueueSendsBase64(BrokenWorld, breaks={"BIN-003"}):
 
     async def create_queue_handler(self, prefix: str, handler: QueueHandler) -> None:
         async def corrupting(message: QueuePayload, meta: MessageMeta) -> Any:
-            if isinstance(message, WorkflowInvokePayload) and message.run_input is not MISSING:
+            if (
+                isinstance(message, WorkflowInvokePayload)
+                and message.run_input is not MISSING
+                and isinstance(message.run_input.input, bytes)
+            ):
                 wire = message.to_wire()
                 wire["runInput"]["input"] = base64.b64encode(wire["runInput"]["input"]).decode()
                 message = parse_queue_payload(wire)
