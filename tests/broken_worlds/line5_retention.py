@@ -266,3 +266,18 @@ class ResumeIdAloneDeduplicates(LineFiveBrokenWorld, breaks={"DEDUP-003"}):
         with contextlib.suppress(AttributeError):
             params = params.model_copy(update={"resume_payload_digest": claim.payload_digest or MISSING})
         return await super().on_create(run_id, same, params)
+
+
+class ResumeIdUniqueAcrossRuns(LineFiveBrokenWorld, breaks={"DEDUP-001"}):
+    """Keeps resume claims under a unique index on ``resumeId`` alone, not ``(runId,
+    resumeId)``: a resumeId already claimed in one run is refused in every other run."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        resume_id = _resume_id(params)
+        if event.event_type == "hook_received" and resume_id is not MISSING:
+            owners = {
+                claimed_run for claimed_run, claimed in self.state.resume_claims if claimed == resume_id
+            }
+            if owners - {str(run_id)}:
+                raise EntityConflictError(f"resumeId {resume_id} is already claimed")
+        return await super().on_create(run_id, event, params)
