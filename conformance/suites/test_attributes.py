@@ -36,10 +36,14 @@ UNUSUAL_PAIRS: tuple[tuple[str, str], ...] = (
     ("\u00e9" * 256, "\u00e9" * 128),
     ("zero", "0"),
     ("null", "null"),
+    ("KEEP", "cased"),
+    ("cafe", "plain"),
+    ("caf\u00e9", "accented"),
 )
 """Valid attributes a store can mishandle: an empty value (a value, not a removal), a key a
 JSON path would split, a key of 256 UTF-16 units (512 UTF-8 bytes) with a value of exactly 256
-UTF-8 bytes, and values that read as falsy or as null once parsed."""
+UTF-8 bytes, values that read as falsy or as null once parsed, and keys a case- or
+accent-insensitive collation would take for ``keep`` or for each other."""
 
 RESERVED_KEYS = ("$retention", "$worldspec", "$")
 """Keys with the reserved prefix: a framework key, one no framework uses, the prefix alone."""
