@@ -30,6 +30,25 @@ INVALID_CHANGES: tuple[tuple[str, list[tuple[str, str | None]]], ...] = (
 )
 
 
+UNUSUAL_PAIRS: tuple[tuple[str, str], ...] = (
+    ("empty", ""),
+    ("a.b[0] $x", "v"),
+    ("\u00e9" * 256, "\u00e9" * 128),
+    ("zero", "0"),
+    ("null", "null"),
+    ("KEEP", "cased"),
+    ("cafe", "plain"),
+    ("caf\u00e9", "accented"),
+)
+"""Valid attributes a store can mishandle: an empty value (a value, not a removal), a key a
+JSON path would split, a key of 256 UTF-16 units (512 UTF-8 bytes) with a value of exactly 256
+UTF-8 bytes, values that read as falsy or as null once parsed, and keys a case- or
+accent-insensitive collation would take for ``keep`` or for each other."""
+
+RESERVED_KEYS = ("$retention", "$worldspec", "$")
+"""Keys with the reserved prefix: a framework key, one no framework uses, the prefix alone."""
+
+
 async def _attributes(world: World, run_id: str) -> dict[str, str]:
     run = await run_of(world, run_id)
     return dict(run.to_wire().get("attributes", {}))
@@ -88,18 +107,27 @@ async def test_run_created_attributes_become_the_runs(world: World) -> None:
 
 @invariant("ATTR-002")
 async def test_attr_set_merges(world: World) -> None:
-    """``attr_set`` sets string values, removes keys sent with ``null``, leaves keys it does not
-    name alone, and returns ``{event, run}`` with the merged attributes, which ``runs.get`` then
-    shows. An ``attr_set`` whose eventData is exactly 8192 UTF-8 JSON bytes, the size above
+    """``attr_set`` sets string values (the empty string and keys and values of unusual
+    shapes included: only ``null`` removes a key), removes keys sent with ``null``, leaves keys
+    it does not name alone, and returns ``{event, run}`` with the merged attributes, which
+    ``runs.get`` then shows. An ``attr_set`` whose eventData is exactly 8192 UTF-8 JSON bytes, the size above
     which §4.1 lets a World refuse one, is merged too."""
     result = await create(
         world, None, make_line5.run_created(attributes={"keep": "1", "drop": "2", "change": "3"})
     )
     run_id = run_in(result, "run_created", "RUN-001").run_id
     await create(world, run_id, make.run_started())
-    changes: list[tuple[str, str | None]] = [("change", "30"), ("drop", None), ("new", "4")]
-    merged = await create(world, run_id, make_line5.attr_set(changes, correlation_id=make.new_id("attr")))
-    expected = {"keep": "1", "change": "30", "new": "4"}
+    changes: list[tuple[str, str | None]] = [
+        ("change", "30"),
+        ("drop", None),
+        ("new", "4"),
+        *UNUSUAL_PAIRS,
+    ]
+    merged = await returns(
+        world.events.create(run_id, make_line5.attr_set(changes, correlation_id=make.new_id("attr"))),
+        "attr_set of valid changes (an empty value, a key of 256 UTF-16 units, a value of 256 UTF-8 bytes)",
+    )
+    expected = {"keep": "1", "change": "30", "new": "4", **dict(UNUSUAL_PAIRS)}
     returned = merged.run.to_wire().get("attributes") if merged.run is not MISSING else MISSING
     if merged.event is MISSING or str(merged.event.event_type) != "attr_set" or returned != expected:
         fail(
@@ -177,17 +205,51 @@ async def test_attributes_are_the_fold_of_the_log(world: World) -> None:
 
 @invariant("ATTR-004")
 async def test_reserved_keys_need_the_flag(world: World) -> None:
-    """An ``attr_set`` with a ``$``-prefixed key and no ``allowReservedAttributes: true`` is
-    refused as invalid and stores nothing; with the flag it is accepted."""
+    """An ``attr_set`` or a ``run_created`` with a ``$``-prefixed key (a framework key, any
+    other, the prefix alone) and no ``allowReservedAttributes: true`` is refused as invalid and
+    stores nothing; with the flag it is accepted."""
     run_id = await started_run(world)
-    request = make_line5.attr_set([("$retention", "0")], correlation_id=make.new_id("attr"))
-    await _refused_as_invalid(world, run_id, request, "a reserved key and no allowReservedAttributes")
-    flagged = make_line5.attr_set(
-        [("$retention", "1")], correlation_id=make.new_id("attr"), allow_reserved=True
+    for key in RESERVED_KEYS:
+        request = make_line5.attr_set([(key, "0")], correlation_id=make.new_id("attr"))
+        what = f"the reserved key {key!r} and no allowReservedAttributes"
+        await _refused_as_invalid(world, run_id, request, what)
+        flagged = make_line5.attr_set([(key, "1")], correlation_id=make.new_id("attr"), allow_reserved=True)
+        await returns(
+            world.events.create(run_id, flagged),
+            f"attr_set of the reserved key {key!r} with allowReservedAttributes",
+        )
+    for key in RESERVED_KEYS:
+        await _run_created_refused(world, {"team": "a", key: "1"}, f"the reserved key {key!r}")
+        flagged = make_line5.run_created(attributes={key: "1"}, allow_reserved=True)
+        made = run_in(await create(world, None, flagged), "run_created", "ATTR-001")
+        if await _attributes(world, made.run_id) != {key: "1"}:
+            fail(
+                f"run_created with the reserved key {key!r} and allowReservedAttributes keeps it",
+                "made a run without it",
+                ("run", await run_of(world, made.run_id)),
+            )
+
+
+async def _run_created_refused(world: World, attributes: dict[str, str], what: str) -> None:
+    """``run_created`` with ``attributes`` (invalid: ``what``) and no ``allowReservedAttributes``
+    is refused as invalid, and neither a run nor an event exists for its runId."""
+    run_id = make.new_id("wrun")
+    await rejects_invalid_attributes(
+        world.events.create(run_id, make_line5.run_created(attributes=attributes)),
+        f"run_created with attributes holding {what}",
     )
-    await returns(
-        world.events.create(run_id, flagged), "attr_set of a reserved key with allowReservedAttributes"
-    )
+    try:
+        run: Any = await world.runs.get(run_id)
+    except errors.WorkflowRunNotFoundError:
+        run = None
+    logged = await all_events(world, run_id) if run is not None else []
+    if run is not None:
+        fail(
+            f"the refused run_created with attributes holding {what} stores nothing",
+            "made the run",
+            ("run", run),
+            ("log", logged),
+        )
 
 
 @invariant("ATTR-005")
@@ -195,7 +257,10 @@ async def test_attribute_limits(world: World) -> None:
     """``attr_set`` with an empty key, a key over 256 characters, a value over 256 UTF-8 bytes,
     a key given twice, or more than 64 keys once merged is refused as invalid and stores nothing.
     The merge counts the run's keys too: on a run created with 60, five new keys are refused,
-    while four (64 in all) are taken, and then a new key with the removal of another."""
+    while four (64 in all) are taken, and then a new key with the removal of another; removing a
+    key the run does not have frees no room. ``run_created`` whose attributes break a limit is
+    refused too (and makes no run). Keys of 256 UTF-16 units and values of exactly 256 UTF-8
+    bytes are taken (ATTR-002)."""
     run_id = await started_run(world)
     for what, changes in INVALID_CHANGES:
         await _refused_as_invalid(
@@ -225,6 +290,15 @@ async def test_attribute_limits(world: World) -> None:
             ),
             f"attr_set of {what}",
         )
+    await _refused_as_invalid(
+        world,
+        full.run_id,
+        make_line5.attr_set([("new5", "v"), ("never-set", None)], correlation_id=make.new_id("attr")),
+        "a new key and the removal of a key the run does not have, on a run with 64",
+    )
+    for what, changes in INVALID_CHANGES:
+        if len({key for key, _ in changes}) == len(changes):
+            await _run_created_refused(world, {str(k): str(v) for k, v in changes}, what)
 
 
 @invariant("ATTR-006")
@@ -286,7 +360,8 @@ async def test_step_writes_are_never_deduplicated(world: World) -> None:
 @invariant("ATTR-008")
 async def test_attr_set_needs_a_live_run(world: World) -> None:
     """``attr_set`` on a run that does not exist raises ``WorkflowRunNotFoundError``; on a
-    completed run ``EntityConflictError``, and the run's log and attributes do not change."""
+    completed, failed or cancelled run ``EntityConflictError``, and the run's log and
+    attributes do not change."""
     await raises(
         errors.WorkflowRunNotFoundError,
         world.events.create(
@@ -294,16 +369,20 @@ async def test_attr_set_needs_a_live_run(world: World) -> None:
         ),
         "attr_set on a missing run",
     )
-    run_id = await started_run(world)
-    await finish_run(world, run_id, "run_completed")
-    before = len(await all_events(world, run_id))
-    await raises(
-        errors.EntityConflictError,
-        world.events.create(run_id, make_line5.attr_set([("k", "v")], correlation_id=make.new_id("attr"))),
-        "attr_set on a completed run",
-    )
-    if len(await all_events(world, run_id)) != before or await _attributes(world, run_id):
-        fail("the refused attr_set on a completed run stores nothing", "changed the run")
+    ended = (("run_completed", "completed"), ("run_failed", "failed"), ("run_cancelled", "cancelled"))
+    for kind, status in ended:
+        run_id = await started_run(world)
+        await finish_run(world, run_id, kind)
+        before = len(await all_events(world, run_id))
+        await raises(
+            errors.EntityConflictError,
+            world.events.create(
+                run_id, make_line5.attr_set([("k", "v")], correlation_id=make.new_id("attr"))
+            ),
+            f"attr_set on a {status} run",
+        )
+        if len(await all_events(world, run_id)) != before or await _attributes(world, run_id):
+            fail(f"the refused attr_set on a {status} run stores nothing", "changed the run")
 
 
 @invariant("ATTR-009")

@@ -56,13 +56,25 @@ def _present(listed: list[Any], key: str, expected: set[str], label: str, judged
         deviate(label, f"lacks {sorted(expected - found)}", judged_by, ("listed", listed))
 
 
-async def _scene(world: World) -> tuple[str, list[str], str, list[str], str]:
+SCENE_ATTRIBUTES = {"team": "payments", "Team": "cased", "caf\u00e9": "accented"}
+"""Attributes of the 5.x scene's running run: keys a case- or accent-blind store would merge."""
+
+
+async def _scene(world: World, line: SpecLine) -> tuple[str, list[str], str, list[str], str]:
     """Runs of one workflow in every status, legacy among them; the running one holds steps in
-    every status, a live hook and a wait, all carrying nested payloads. Returns the workflow
-    name, every run, the running run, its steps and its hook."""
+    every status, a live hook and a wait, all carrying nested payloads (and on the 5.x line
+    attributes, set by ``run_created`` and by ``attr_set``). Returns the workflow name, every
+    run, the running run, its steps and its hook."""
     name = make.workflow_name()
     payload = values.nested_payload()
-    running = await pending_run(world, make.run_created(name=name, input=payload, execution_context=payload))
+    creating = (
+        make_line5.run_created(
+            workflow_name=name, input=payload, execution_context=payload, attributes=SCENE_ATTRIBUTES
+        )
+        if line is SpecLine.LINE_5
+        else make.run_created(name=name, input=payload, execution_context=payload)
+    )
+    running = await pending_run(world, creating)  # type: ignore[arg-type]
     legacy = await pending_run(
         world, make.run_created(name=name, input={"legacy": ["json", 1, None]}, spec_version=1)
     )
@@ -82,6 +94,10 @@ async def _scene(world: World) -> tuple[str, list[str], str, list[str], str]:
         make.hook_received(hook_id, payload=payload),
         make.wait_created(make.new_id("wait"), datetime.fromisoformat("2099-01-01T00:00:00+00:00")),
     ]
+    if line is SpecLine.LINE_5:
+        history.append(
+            make_line5.attr_set([("stage", "coherence"), ("Team", None)], correlation_id=make.new_id("attr"))
+        )
     for request in history:
         await create(world, running, request)
     for finish in (make.run_completed(output=payload), make.run_failed(error={"message": "m"})):
@@ -98,13 +114,14 @@ async def started_run_of(world: World, name: str) -> str:
 
 
 @invariant("COH-001")
-async def test_list_read_equals_get_read(world: World) -> None:
+async def test_list_read_equals_get_read(world: World, world_line: SpecLine) -> None:
     """Every run (current and legacy, in every status), step (in every status), hook and event
     that a list returns equals what the matching get returns for it, field for field, with
     ``resolveData`` ``'all'`` and ``'none'``: runs.list against runs.get, steps.list against
     steps.get, hooks.list against hooks.get, events.list and listByCorrelationId against
-    events.get. Payloads are nested values with bytes of every shape."""
-    name, runs, running, steps, hook_id = await _scene(world)
+    events.get. Payloads are nested values with bytes of every shape; on the 5.x line the
+    running run also carries attributes."""
+    name, runs, running, steps, hook_id = await _scene(world, world_line)
     for resolve in RESOLVE:
         listed_runs = (
             await returns(

@@ -22,12 +22,15 @@ from conformance.checks.scenarios import (
     from_now,
     live_hook,
     pending_run,
+    run_in,
     running_step,
     started_run,
+    waiting_wait,
 )
 from worldspec.capabilities import Capability
 from worldspec.errors import WorkflowError
 from worldspec.events import EventRequest, event_data_of
+from worldspec.line5.attributes import RETENTION_ATTRIBUTE
 from worldspec.line5.bulk import (
     BULK_CANCEL_MAX_RUN_IDS,
     BatchEventRequest,
@@ -78,7 +81,9 @@ async def test_cancel_many_reports_each_run_in_order(world: World) -> None:
     pending or running run (which is then cancelled, with a ``run_cancelled`` carrying the
     request's ``cancelReason``), ``not_cancellable`` with the status for a completed or failed
     run, ``already_cancelled``, ``not_found`` for a missing id; its ``summary`` counts them.
-    Runs not cancelled keep their log."""
+    Runs not cancelled keep their log. A run cancelled by ``cancelMany`` ends as one cancelled
+    by ``run_cancelled``: the same members (``completedAt``, and with ``$retention: '0'`` the
+    same purge), steps, events, no hook holding its token, no wait."""
     cases = await _runs_in_every_state(world)
     cases = cases[3:] + cases[:3]
     asked = [run_id for run_id, _ in cases]
@@ -104,6 +109,71 @@ async def test_cancel_many_reports_each_run_in_order(world: World) -> None:
         if want["outcome"] == "not_found":
             continue
         await _check_cancellation(world, run_id, logs[run_id], want["outcome"] == "cancelled")
+    for attributes in ({}, {RETENTION_ATTRIBUTE: "0"}):
+        await _check_twins(world, attributes)
+
+
+async def _twin(world: World, attributes: dict[str, str]) -> tuple[str, str, str]:
+    """A running run with ``attributes``, a completed step, a live hook with metadata and a
+    waiting wait; ``(runId, hook token, wait correlationId)``."""
+    created = await create(world, None, make_line5.run_created(attributes=attributes, allow_reserved=True))
+    run_id = run_in(created, "run_created", "RUN-001").run_id
+    await create(world, run_id, make.run_started())
+    await create(world, run_id, make.step_completed(await running_step(world, run_id)))
+    _, token = await live_hook(world, run_id, metadata=b"devl\x00hook-metadata")
+    return run_id, token, await waiting_wait(world, run_id)
+
+
+def _outline(wire: dict[str, Any], kept: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``wire`` with each member but ``kept`` reduced to whether it is there."""
+    return {key: value if key in kept else "(present)" for key, value in wire.items() if value is not None}
+
+
+async def _aftermath(world: World, run_id: str, token: str, wait_id: str) -> dict[str, Any]:
+    """What a cancellation left of a twin: the run's members (status and attributes by value),
+    its steps' and events' members, whether its hook's token still finds a hook, and what a
+    ``wait_completed`` for its wait now does."""
+    run = (await run_of(world, run_id)).to_wire()
+    steps = await returns(world.steps.list(run_id, pagination=PaginationOptions(limit=100)), "steps.list")
+    try:
+        hook: Any = (await world.hooks.get_by_token(token)).to_wire().get("runId") == run_id
+    except WorkflowError as error:
+        hook = error.name
+    try:
+        await world.events.create(run_id, make.wait_completed(wait_id))
+        wait: Any = "taken"
+    except WorkflowError as error:
+        wait = error.name
+    return {
+        "run": _outline(run, ("status", "attributes")),
+        "steps": [_outline(step.to_wire(), ("status",)) for step in steps.data],
+        "events": [
+            (event.event_type, sorted((event_data_of(event) or {}).keys()))
+            for event in await all_events(world, run_id)
+        ],
+        "hook found by its token": hook,
+        "wait_completed for its wait": wait,
+    }
+
+
+async def _check_twins(world: World, attributes: dict[str, str]) -> None:
+    """Two runs built alike (``attributes``, a completed step, a hook, a wait), one cancelled by
+    ``run_cancelled``, the other by ``cancelMany``, end alike: the same run members, steps,
+    events, hooks (a cancelled run's hook is gone and its token free, §4.2) and waits, whatever
+    the run's retention."""
+    single, batched = await _twin(world, attributes), await _twin(world, attributes)
+    await create(world, single[0], make_line5.run_cancelled(REASON))
+    request = BulkCancelWorkflowRunsRequest(run_ids=[batched[0]], cancel_reason=REASON)
+    await returns(cast(SupportsCancelMany, world.runs).cancel_many(request), "runs.cancelMany")
+    by_event, by_many = await _aftermath(world, *single), await _aftermath(world, *batched)
+    if by_event != by_many:
+        fail(
+            f"a run cancelMany cancels ends as run_cancelled ends it (attributes {attributes}): same run "
+            "members, steps, events, hooks and waits",
+            "ended otherwise",
+            ("cancelled by run_cancelled", by_event),
+            ("cancelled by cancelMany", by_many),
+        )
 
 
 async def _check_cancellation(world: World, run_id: str, logged: int, cancelled: bool) -> None:
@@ -196,7 +266,8 @@ async def test_batch_commits_in_order_and_answers_as_single_creates(world: World
     events are the next slots of the log in request order, stored as answered. A batch that
     completes a step and then its run under ``resolveData: 'none'`` stores each event with its
     ``occurredAt`` as ``createdAt``, answers each event as the log reads it under ``'none'``,
-    and answers the completed run."""
+    and answers the completed run. A batch that completes its run and then creates a step and a
+    wait refuses those two as their single creates on the ended run are refused."""
     run_id = await started_run(world)
     done = await running_step(world, run_id)
     await create(world, run_id, make.step_completed(done))
@@ -261,6 +332,43 @@ async def test_batch_commits_in_order_and_answers_as_single_creates(world: World
                 ("result", result),
             )
     await _check_ending_batch(world)
+    await _check_batch_past_its_end(world)
+
+
+async def _check_batch_past_its_end(world: World) -> None:
+    """A batch that completes its run and then creates a step and a wait: each event is decided
+    after the ones before it, as single creates in that order would be, so the run is completed
+    and the step and the wait are refused as their single creates now are, leaving nothing."""
+    run_id = await started_run(world)
+    requests: list[EventRequest] = [
+        make.run_completed(),
+        make.step_created(make.new_id("step")),
+        make.wait_created(make.new_id("wait"), from_now(3600)),
+    ]
+    before = len(await all_events(world, run_id))
+    answered = await returns(
+        cast(SupportsCreateBatch, world.events).create_batch(run_id, _batch(*requests)),
+        "createBatch of run_completed, then step_created and wait_created",
+    )
+    results = answered.to_wire().get("results", [])
+    appended = [event.event_type for event in (await all_events(world, run_id))[before:]]
+    singles = [await _refusal_of_single(world, run_id, request) for request in requests[1:]]
+    shown = [(result.get("status"), result.get("error")) for result in results]
+    wanted = [
+        (200, None),
+        *(
+            (getattr(e, "status", None) or getattr(e, "http_status", None), getattr(e, "name", None))
+            for e in singles
+        ),
+    ]
+    if appended != ["run_completed"] or None in singles or shown != wanted:
+        fail(
+            "createBatch decides each event after the ones before it: run_completed is taken, the "
+            "step_created and wait_created after it are refused as their single creates on the ended run",
+            f"stored {appended} and answered {shown}",
+            ("single creates now", [single.name if single else "(taken)" for single in singles]),
+            ("answered", answered),
+        )
 
 
 async def _check_ending_batch(world: World) -> None:

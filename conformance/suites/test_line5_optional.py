@@ -204,16 +204,27 @@ async def _ends_while_waiting(world: World, runs: SupportsWaitForTerminalStatus)
 @invariant("OPT-003", requires=Capability.GET_MANY)
 async def test_get_many_answers_in_the_order_asked(world: World) -> None:
     """``runs.getMany`` answers one entry per id, in the order asked (a repeated id twice), each
-    the run as ``runs.get`` shows it (pending, running, ended), ``null`` for an id with no run;
+    the run as ``runs.get`` shows it (pending, running, ended, with attributes), ``null`` for an
+    id with no run;
     no ids, no entries. With ``resolveData: 'none'`` each run is as ``runs.get`` shows it under
     ``'none'``."""
     runs = cast(SupportsGetMany, world.runs)
     pending, running = await pending_run(world), await started_run(world)
     ended = await started_run(world)
     await finish_run(world, ended, "run_completed")
+    attributed = run_in(
+        await create(world, None, make_line5.run_created(attributes={"team": "payments"})),
+        "run_created",
+        "RUN-001",
+    ).run_id
+    await create(
+        world, attributed, make_line5.attr_set([("stage", "many")], correlation_id=make.new_id("attr"))
+    )
     missing = make.new_id("wrun")
-    asked = [running, missing, ended, pending, running, make.new_id("wrun")]
-    known = {run_id: (await run_of(world, run_id)).to_wire() for run_id in (pending, running, ended)}
+    asked = [running, missing, ended, attributed, pending, running, make.new_id("wrun")]
+    known = {
+        run_id: (await run_of(world, run_id)).to_wire() for run_id in (pending, running, ended, attributed)
+    }
     expected = [known.get(run_id) for run_id in asked]
     answered = await returns(runs.get_many(asked), "runs.getMany")
     shown = [None if run is None else run.to_wire() for run in answered]

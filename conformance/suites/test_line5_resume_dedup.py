@@ -4,6 +4,8 @@ on a World whose ``capabilities`` declare ``hookResumeDedup: true``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from conformance.catalogue.marker import invariant
 from conformance.checks import make
 from conformance.checks.expect import fail, returns
@@ -11,7 +13,7 @@ from conformance.checks.reads import all_events
 from conformance.checks.scenarios import create, event_in, events_of, live_hook, race, started_run
 from worldspec.capabilities import Capability
 from worldspec.errors import HookNotFoundError, RunExpiredError, WorkflowError
-from worldspec.events import CreateEventParams
+from worldspec.events import CreateEventParams, Event
 from worldspec.lines import SpecLine
 from worldspec.protocol import World
 from worldspec.wire_types import MISSING
@@ -34,7 +36,9 @@ def _resume(resume_id: str, digest: str | None = None) -> CreateEventParams:
 async def test_one_resume_is_logged_once(world: World) -> None:
     """``hook_received`` with one ``resumeId`` sent by several writers at once, then again (with
     its digest and without one), is logged once, and every call answers with that event; a
-    ``resumeId`` first sent without a digest and then with one is logged once too."""
+    ``resumeId`` first sent without a digest and then with one is logged once too. Only that
+    ``(runId, resumeId)`` converges: a new resumeId with a used digest, or a used resumeId on
+    another run's hook, logs its own event."""
     run_id = await started_run(world)
     hook_id, _ = await live_hook(world, run_id)
     resume_id = make.new_id("rsm")
@@ -84,6 +88,47 @@ async def test_one_resume_is_logged_once(world: World) -> None:
             "a repeat only when both carry a digest)",
             f"logged {len(logged_now) - 1} hook_received for it; the calls answered {answers}",
             ("logged", logged_now),
+        )
+    await _other_resumes_stay_apart(world, run_id, hook_id, resume_id, logged_now)
+
+
+async def _other_resumes_stay_apart(
+    world: World, run_id: str, hook_id: str, resume_id: str, logged: Sequence[Event]
+) -> None:
+    """Only one ``(runId, resumeId)`` converges: a new resumeId carrying a digest already seen,
+    on the same hook, is a new resume and logs its own event; the used resumeId on another run's
+    hook is that run's own resume and logs its event there."""
+    digest_again = await returns(
+        world.events.create(run_id, make.hook_received(hook_id), _resume(make.new_id("rsm"), "digest-1")),
+        "hook_received with a new resumeId and a digest already used",
+    )
+    other_run = await started_run(world)
+    other_hook, _ = await live_hook(world, other_run)
+    other = await returns(
+        world.events.create(other_run, make.hook_received(other_hook), _resume(resume_id, "digest-1")),
+        "hook_received on another run's hook with a resumeId used in the first run",
+    )
+    seen = {event.event_id for event in logged}
+    mine = [event for event in await events_of(world, run_id, hook_id) if event.event_type == "hook_received"]
+    theirs = [
+        event
+        for event in await events_of(world, other_run, other_hook)
+        if event.event_type == "hook_received"
+    ]
+    new_here = event_in(digest_again, "hook_received", "DEDUP-001")
+    there = event_in(other, "hook_received", "DEDUP-001")
+    if (
+        len(mine) != len(logged) + 1
+        or new_here.event_id in seen
+        or [(e.run_id, e.event_id) for e in theirs] != [(other_run, there.event_id)]
+    ):
+        fail(
+            "resumes converge per (runId, resumeId) only: a new resumeId with a digest seen before logs "
+            "a new event, and a used resumeId on another run's hook logs that run's own event",
+            f"logged {len(mine) - len(logged)} new hook_received here, {len(theirs)} in the other run",
+            ("answered in the first run", new_here),
+            ("answered in the other run", there),
+            ("the other run's hook_received", theirs),
         )
 
 

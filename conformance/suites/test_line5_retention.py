@@ -93,7 +93,8 @@ def _ref_fields_left(event: Any) -> list[str]:
 async def test_a_zero_retention_run_ends_without_its_payloads(world: World) -> None:
     """A run whose ``$retention`` is ``'0'`` when it ends (set at ``run_created`` or by a later
     ``attr_set``), ended by each terminal event, reads from ``runs.get`` with its terminal status,
-    no ``input``, ``output`` or ``error``, and an ``expiredAt`` no later than now."""
+    no ``input``, ``output`` or ``error``, and an ``expiredAt`` no later than now; its attributes
+    are not payloads and stay as they were."""
     ways: list[tuple[str, dict[str, str], list[tuple[str, str | None]]]] = [
         ("set by run_created", {"$retention": "0"}, []),
         ("set by a later attr_set", {}, [("$retention", "0")]),
@@ -112,11 +113,13 @@ async def test_a_zero_retention_run_ends_without_its_payloads(world: World) -> N
             }
             expired = run.to_wire().get("expiredAt", MISSING)
             late = not isinstance(run.expired_at, datetime) or run.expired_at > datetime.now(UTC) + CLOCK_SKEW
-            if run.status != status or leaked or late:
+            held = {**attributes, **{key: value for key, value in later if value is not None}}
+            kept = run.to_wire().get("attributes") or {}
+            if run.status != status or leaked or late or kept != held:
                 fail(
                     f"a run whose $retention is '0' ({how}) that ends by {kind} reads as {status}, "
-                    "without input, output or error, with expiredAt no later than now",
-                    f"read with status {run.status!r}, expiredAt {expired!r}"
+                    "without input, output or error, with expiredAt no later than now, its attributes kept",
+                    f"read with status {run.status!r}, expiredAt {expired!r}, attributes {kept!r}"
                     + (f" and still has {sorted(leaked)}" if leaked else ""),
                     ("run", run),
                 )
@@ -190,14 +193,16 @@ async def test_a_zero_retention_runs_records_stay_without_payloads(world: World)
 async def test_any_other_retention_keeps_the_payloads(world: World) -> None:
     """A run ending with ``$retention`` other than exactly ``'0'`` (``'7'``, ``' 0 '``,
     ``'0.0'``, ``'00'``, ``'-0'``, ``'default'``; ``'0'`` changed to ``'7'`` or removed before the
-    end) keeps its input and output, gets no ``expiredAt``, and its steps and events keep their
-    payloads."""
+    end; ``'0'`` under another key, ``$Retention`` or ``retention``) keeps its input and output,
+    gets no ``expiredAt``, and its steps and events keep their payloads."""
     cases: list[tuple[str, dict[str, str], list[tuple[str, str | None]]]] = [
         (f"$retention {value!r}", {"$retention": value}, []) for value in KEPT_VALUES
     ]
     cases += [
         ("$retention '0' changed to '7'", {"$retention": "0"}, [("$retention", "7")]),
         ("$retention '0' removed", {"$retention": "0"}, [("$retention", None)]),
+        ("'0' under the key $Retention", {"$Retention": "0"}, []),
+        ("'0' under the key retention", {"retention": "0"}, []),
     ]
     for label, attributes, later in cases:
         run_id = await _running_with(world, attributes, later=later)

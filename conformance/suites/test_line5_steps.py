@@ -153,7 +153,8 @@ async def test_step_retrying_keeps_the_latest_error_as_sent(world: World) -> Non
 async def test_step_and_wait_ids_repeat_across_runs(world: World) -> None:
     """One stepId and one waitId used in two runs make two steps and two waits: completing the
     step and the wait in one run leaves the other run's pending step and waiting wait as they
-    were, and each run's log holds only its own events."""
+    were, and each run's log holds only its own events. A lazy ``step_started`` for that stepId
+    in a third run creates the third run's step."""
     first, second = await started_run(world), await started_run(world)
     step_id, wait_id = make.new_id("step"), make.new_id("wait")
     for run_id in (first, second):
@@ -168,6 +169,17 @@ async def test_step_and_wait_ids_repeat_across_runs(world: World) -> None:
     await returns(
         world.events.create(second, make.wait_completed(wait_id)), "wait_completed in the second run"
     )
+    third = await started_run(world)
+    lazy = await returns(
+        world.events.create(third, make_line5.lazy_step_started(step_id)),
+        "a lazy step_started in a third run, for a stepId the other two runs use",
+    )
+    if lazy.to_wire().get("stepCreated") is not True or lazy.step is MISSING or lazy.step.run_id != third:
+        fail(
+            "a lazy step_started creates the step in its own run even when another run has that stepId",
+            "answered otherwise",
+            ("result", lazy),
+        )
     for run_id in (first, second):
         kinds = [
             e.event_type for e in await all_events(world, run_id) if e.correlation_id in (step_id, wait_id)

@@ -5,14 +5,21 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar
 
 from reference_worlds.rules_line5 import runs as run_rules
 from tests.broken_worlds.base import LineFiveBrokenWorld, Params
 from worldspec import errors
 from worldspec.events import EventRequest, EventResult
 from worldspec.line5 import events as line5_events
-from worldspec.line5.attributes import ATTRIBUTE_EVENT_DATA_MAX_BYTES, attribute_event_data_size
+from worldspec.line5.attributes import (
+    ATTRIBUTE_EVENT_DATA_MAX_BYTES,
+    ATTRIBUTE_KEY_MAX_LENGTH,
+    ATTRIBUTE_MAX_PER_RUN,
+    attribute_event_data_size,
+)
+from worldspec.line5.errors import AttributeValidationError
+from worldspec.line5.js_strings import utf8_length
 from worldspec.wire_types import MISSING
 
 
@@ -44,7 +51,9 @@ def _without_the_runs_keys(changes: Any, existing: Any = (), *, allow_reserved: 
     _VALIDATE_CHANGES(changes, (), allow_reserved=allow_reserved)
 
 
-class CreatedAttributesNotOnRun(LineFiveBrokenWorld, breaks={"ATTR-001", "ATTR-002", "RUN-101", "OPT-008"}):
+class CreatedAttributesNotOnRun(
+    LineFiveBrokenWorld, breaks={"ATTR-001", "ATTR-002", "ATTR-004", "RUN-101", "OPT-008"}
+):
     """Logs ``run_created``'s attributes but starts every run with none (the column is filled
     only by ``attr_set``)."""
 
@@ -56,7 +65,7 @@ class CreatedAttributesNotOnRun(LineFiveBrokenWorld, breaks={"ATTR-001", "ATTR-0
         return result.model_copy(update={"run": run.model_copy(deep=True)})
 
 
-class AttrSetReplacesAttributes(LineFiveBrokenWorld, breaks={"ATTR-002", "ATTR-003"}):
+class AttrSetReplacesAttributes(LineFiveBrokenWorld, breaks={"ATTR-002", "ATTR-003", "ATTR-005"}):
     """``attr_set`` replaces the run's attributes with the changes it carries, dropping the keys
     it does not name."""
 
@@ -179,3 +188,103 @@ class StepWritesDeduplicatedByCorrelationId(LineFiveBrokenWorld, breaks={"ATTR-0
             if any(str(e.event_type) == "attr_set" and e.correlation_id == correlation for e in logged):
                 raise errors.EntityConflictError(f"attr_set {correlation} is already in run {run_id}")
         return await super().on_create(run_id, event, params)
+
+
+FRAMEWORK_KEYS = frozenset({"$rootRunId", "$parentRunId", "$retention"})
+"""The reserved keys the framework itself writes."""
+
+
+def _framework_keys_only(changes: Any, existing: Any = (), *, allow_reserved: bool = False) -> None:
+    if not allow_reserved and any(change.key in FRAMEWORK_KEYS for change in changes):
+        raise AttributeValidationError("framework attributes need allowReservedAttributes")
+    _VALIDATE_CHANGES(changes, existing, allow_reserved=True)
+
+
+def _removals_make_room(changes: Any, existing: Any = (), *, allow_reserved: bool = False) -> None:
+    _VALIDATE_CHANGES(changes, (), allow_reserved=allow_reserved)
+    held = set(existing)
+    added = sum(1 for change in changes if change.value is not None and change.key not in held)
+    removed = sum(1 for change in changes if change.value is None)
+    if len(held) + added - removed > ATTRIBUTE_MAX_PER_RUN:
+        raise AttributeValidationError(f"more than {ATTRIBUTE_MAX_PER_RUN} attributes")
+
+
+def _keys_measured_in_bytes(changes: Any, existing: Any = (), *, allow_reserved: bool = False) -> None:
+    if any(utf8_length(change.key) > ATTRIBUTE_KEY_MAX_LENGTH for change in changes):
+        raise AttributeValidationError(f"an attribute key has more than {ATTRIBUTE_KEY_MAX_LENGTH} bytes")
+    _VALIDATE_CHANGES(changes, existing, allow_reserved=allow_reserved)
+
+
+def _unchecked(changes: Any, existing: Any = (), *, allow_reserved: bool = False) -> None:
+    return None
+
+
+class _ValidatesWith(LineFiveBrokenWorld):
+    """Checks attributes (of ``run_created``, a resilient start and ``attr_set``) with ``check``."""
+
+    check: ClassVar[Callable[..., None]]
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        with _changes_validated_by(type(self).check):
+            return await super().on_create(run_id, event, params)
+
+
+class ReservedMeansFrameworkKeys(_ValidatesWith, breaks={"ATTR-004"}):
+    """Refuses only the framework's own ``$`` keys without ``allowReservedAttributes``: any
+    other ``$``-prefixed key passes."""
+
+    check = staticmethod(_framework_keys_only)
+
+
+class RemovalsMakeRoom(_ValidatesWith, breaks={"ATTR-005"}):
+    """Counts the keys after an ``attr_set`` as held + added - removed, so removing a key the
+    run does not have makes room for a 65th."""
+
+    check = staticmethod(_removals_make_room)
+
+
+class KeyLengthInBytes(_ValidatesWith, breaks={"ATTR-002"}):
+    """Measures an attribute key in UTF-8 bytes (a ``VARCHAR(256)`` byte column) instead of
+    UTF-16 units: a key of 256 accented letters is refused."""
+
+    check = staticmethod(_keys_measured_in_bytes)
+
+
+class RunCreatedAttributesUnchecked(LineFiveBrokenWorld, breaks={"ATTR-004", "ATTR-005"}):
+    """Validates attributes on ``attr_set`` only: ``run_created`` stores whatever it carries
+    (reserved keys, empty keys, 65 keys)."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        if event.event_type != "run_created":
+            return await super().on_create(run_id, event, params)
+        with _changes_validated_by(_unchecked):
+            return await super().on_create(run_id, event, params)
+
+
+class EmptyValueRemovesTheKey(LineFiveBrokenWorld, breaks={"ATTR-002"}):
+    """Merges with ``if value: set else: delete``, so an ``attr_set`` to the empty string
+    removes the key instead of storing ``''``."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if not _is_attr_set(event) or result.run is MISSING:
+            return result
+        changes = event.to_wire()["eventData"]["changes"]
+        emptied = {change["key"] for change in changes if change["value"] == ""}
+        if not emptied:
+            return result
+        kept = {key: value for key, value in result.run.attributes.items() if key not in emptied}
+        run = self.patch_stored_run(result.run.run_id, attributes=kept)
+        return result.model_copy(update={"run": run.model_copy(deep=True)})
+
+
+class AttrSetGuardKnowsOnlyCompleted(LineFiveBrokenWorld, breaks={"ATTR-008"}):
+    """Refuses ``attr_set`` on a run whose status is ``completed`` only: failed and cancelled
+    runs still take attribute writes."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        run = self.stored_run(run_id)
+        if not (_is_attr_set(event) and run is not None and run.status in ("failed", "cancelled")):
+            return await super().on_create(run_id, event, params)
+        with self.shown_running(run_id):
+            return await super().on_create(run_id, event, params)

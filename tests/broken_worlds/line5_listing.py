@@ -50,3 +50,13 @@ class UnlimitedListIsOnePage(LineFiveBrokenWorld, warns={"LIST-103"}):
         if not isinstance(pagination.limit, int):
             options = {**options, "pagination": pagination.model_copy(update={"limit": DEFAULT_PAGE})}
         return await super().on_list_events(run_id, **options)
+
+
+class RunListingWithoutAttributes(LineFiveBrokenWorld, breaks={"COH-001"}):
+    """Lists runs from a summary query that leaves the attributes column out: every listed run
+    shows ``attributes: {}`` while ``runs.get`` shows the run's own."""
+
+    async def on_list_runs(self, **options: Any) -> PaginatedResponse[Any]:
+        found = await super().on_list_runs(**options)
+        bare = [run.model_copy(update={"attributes": {}}) for run in found.data]
+        return found.model_copy(update={"data": bare})

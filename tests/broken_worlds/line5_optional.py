@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from reference_worlds.memory_line5_bulk import NOT_IN_A_BATCH
+from reference_worlds.memory_line5_bulk import _check_batch as check_batch
+from reference_worlds.rules_line5 import validated_request
 from tests.broken_worlds.base import LineFiveBrokenWorld
 from worldspec.line5 import errors
 from worldspec.line5.attributes import AttributeChange, WorkflowWriter
@@ -113,6 +115,33 @@ class CancelManyTakesRepeatedIds(LineFiveBrokenWorld, breaks={"OPT-005"}, only=O
         return BulkCancelWorkflowRunsResult(summary=summary, results=results)
 
 
+class CancelManyLeavesHooksLive(LineFiveBrokenWorld, breaks={"OPT-004"}, only=OPT):
+    """Cancels the runs of ``cancelMany`` with one status update and their ``run_cancelled``
+    events, skipping the release the single ``run_cancelled`` does: their hooks stay live and
+    keep their tokens."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.unreleased: set[str] = set()
+        released = self.state.is_held
+
+        def is_held(hook: Any, now: Any) -> bool:
+            return hook.run_id in self.unreleased or released(hook, now)
+
+        self.state.is_held = is_held  # type: ignore[method-assign]
+
+    async def on_cancel_many(self, request: BulkCancelWorkflowRunsRequest) -> BulkCancelWorkflowRunsResult:
+        hooks, tokens = dict(self.state.hooks), dict(self.state.tokens)
+        answered = await self.memory_runs.cancel_many(request)
+        for entry in answered.results:
+            if entry.outcome != "cancelled":
+                continue
+            self.unreleased.add(entry.run_id)
+            self.state.hooks.update({key: hook for key, hook in hooks.items() if key[0] == entry.run_id})
+            self.state.tokens.update({token: key for token, key in tokens.items() if key[0] == entry.run_id})
+        return answered
+
+
 class BatchAnswersOnlyWhatItStored(LineFiveBrokenWorld, breaks={"OPT-006"}, only=OPT):
     """Answers ``createBatch`` with the results of the events it stored only: a refused event
     has no entry, so the results no longer line up with the request."""
@@ -137,6 +166,26 @@ class BatchOfEventsOneByOne(LineFiveBrokenWorld, breaks={"OPT-007"}, only=OPT):
         for item in events:
             results.extend((await self.memory_events.create_batch(run_id, [item], params)).results)
         return EventBatchResult(results=results)
+
+
+class BatchChecksTheRunOnce(LineFiveBrokenWorld, breaks={"OPT-006"}, only=OPT):
+    """Checks the run's status once, when the batch starts: events after a ``run_completed``
+    or ``run_failed`` in the same batch still pass the terminal guard and are stored."""
+
+    async def on_create_batch(
+        self, run_id: str, events: Sequence[BatchEventRequest], params: CreateEventBatchParams | None = None
+    ) -> EventBatchResult:
+        ending = [
+            i for i, item in enumerate(events) if item.event.event_type in ("run_completed", "run_failed")
+        ]
+        if not ending or ending[0] == len(events) - 1:
+            return await self.memory_events.create_batch(run_id, events, params)
+        check_batch([validated_request(item.event) for item in events])
+        cut = ending[0] + 1
+        first = await self.memory_events.create_batch(run_id, events[:cut], params)
+        with self.shown_running(run_id):
+            rest = await self.memory_events.create_batch(run_id, events[cut:], params)
+        return EventBatchResult(results=[*first.results, *rest.results])
 
 
 class BatchRefusalsAreBadRequests(LineFiveBrokenWorld, breaks={"OPT-006"}, only=OPT):

@@ -266,3 +266,51 @@ class ResumeIdAloneDeduplicates(LineFiveBrokenWorld, breaks={"DEDUP-003"}):
         with contextlib.suppress(AttributeError):
             params = params.model_copy(update={"resume_payload_digest": claim.payload_digest or MISSING})
         return await super().on_create(run_id, same, params)
+
+
+class ResumeIdUniqueAcrossRuns(LineFiveBrokenWorld, breaks={"DEDUP-001"}):
+    """Keeps resume claims under a unique index on ``resumeId`` alone, not ``(runId,
+    resumeId)``: a resumeId already claimed in one run is refused in every other run."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        resume_id = _resume_id(params)
+        if event.event_type == "hook_received" and resume_id is not MISSING:
+            owners = {
+                claimed_run for claimed_run, claimed in self.state.resume_claims if claimed == resume_id
+            }
+            if owners - {str(run_id)}:
+                raise EntityConflictError(f"resumeId {resume_id} is already claimed")
+        return await super().on_create(run_id, event, params)
+
+
+class PurgeTakesTheAttributes(LineFiveBrokenWorld, breaks={"RET-001"}):
+    """Purges a zero-retention run by clearing every user column, attributes included: the
+    ended run reads with ``attributes: {}``."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if event.event_type not in _RUN_ENDINGS or result.run is MISSING or result.run.expired_at is MISSING:
+            return result
+        run = self.patch_stored_run(result.run.run_id, attributes={})
+        return result.model_copy(update={"run": run.model_copy(deep=True)})
+
+
+class RetentionKeyFoundCaseBlind(LineFiveBrokenWorld, breaks={"RET-003"}):
+    """Reads the run's retention with a case-blind key lookup (a case-insensitive collation):
+    ``$Retention: '0'`` purges the run as ``$retention: '0'`` does."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        run = self.stored_run(run_id)
+        if event.event_type not in _RUN_ENDINGS or run is None or "$retention" in run.attributes:
+            return await super().on_create(run_id, event, params)
+        blind = {key.lower(): value for key, value in run.attributes.items()}
+        if "$retention" not in blind:
+            return await super().on_create(run_id, event, params)
+        self.patch_stored_run(str(run_id), attributes={**run.attributes, "$retention": blind["$retention"]})
+        try:
+            result = await super().on_create(run_id, event, params)
+        finally:
+            self.patch_stored_run(str(run_id), attributes=run.attributes)
+        if result.run is MISSING:
+            return result
+        return result.model_copy(update={"run": result.run.model_copy(update={"attributes": run.attributes})})

@@ -113,3 +113,14 @@ class RetriedStartWithoutStartedAt(LineFiveBrokenWorld, breaks={"STEP-003", "STE
         if event.event_type != "step_started" or result.step is MISSING or result.step.attempt < 2:
             return result
         return result.model_copy(update={"step": result.step.model_copy(update={"started_at": MISSING})})
+
+
+class LazyStartLooksUpTheStepIdAlone(LineFiveBrokenWorld, breaks={"STEP-106"}):
+    """Guards the lazy start with ``SELECT 1 FROM steps WHERE step_id = ?``, leaving the runId
+    out: a stepId any other run uses is refused with ``EntityConflictError``."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        lazy = event.event_type == "step_started" and not _bare_start(event)
+        if lazy and any(step_id == event.correlation_id for _, step_id in self.state.steps):
+            raise errors.EntityConflictError(f"step {event.correlation_id} already exists")
+        return await super().on_create(run_id, event, params)
