@@ -484,7 +484,8 @@ _TABLE: Final[tuple[tuple[str, Level, str], ...]] = (
     (
         "COH-002",
         "MUST",
-        "Each mutation of a run, step or wait sets its `updatedAt` to the time of that mutation (exactly, on the kit's clock).",
+        "Each mutation of a run, step or wait sets its `updatedAt` to the time of that mutation (exactly, on the kit's clock) "
+        "and leaves its `createdAt`, and a `startedAt` once set, unchanged.",
     ),
     (
         "COH-003",

@@ -171,6 +171,11 @@ async def test_list_read_equals_get_read(world: World, world_line: SpecLine) -> 
                     _differ(event, event_got, where, resolve)
 
 
+SET_ONCE = {"created_at": "createdAt", "started_at": "startedAt"}
+"""The times a mutation never moves once an entity shows them (a run's startedAt is set by
+run_started, a step's by its first step_started). A step's startedAt is judged from its
+latest start on: what the starts themselves do to it is STEP-003's to judge."""
+
 STEP_SECONDS = 1.5
 """How far the kit's clock moves between two mutations (a World on its own clock is given a few
 milliseconds instead)."""
@@ -194,7 +199,9 @@ async def _mutation(
 @invariant("COH-002")
 async def test_updated_at_moves_on_each_mutation(clocked_world: ClockedWorld, world_line: SpecLine) -> None:
     """Each event that changes a run, a step or a wait sets that entity's ``updatedAt`` to the
-    time of the change, in the create result and in what ``get`` reads afterwards: run_created
+    time of the change, and leaves its ``createdAt``, and a ``startedAt`` once set, as they
+    were (a step's later starts are STEP-003's to judge), in the create result and in what
+    ``get`` reads afterwards: run_created
     (``updatedAt = createdAt``), run_started, run_completed; step_created, step_started,
     step_retrying, step_started again, step_completed, and another step's step_failed;
     wait_created, wait_completed; on the 5.x line attr_set; and on two more runs, run_failed
@@ -203,15 +210,32 @@ async def test_updated_at_moves_on_each_mutation(clocked_world: ClockedWorld, wo
     within 2 s of the call."""
     clocked, world = clocked_world, clocked_world.world
     stamps: dict[str, datetime] = {}
+    first_shown: dict[tuple[str, str], datetime] = {}
 
     async def judge(label: str, key: str, entity: Any, before: datetime, after: datetime) -> None:
         stamp = entity.updated_at
-        readings = [stamp]
+        shown = [("the result", entity)]
         if key.startswith("run"):
-            readings.append((await returns(world.runs.get(entity.run_id), "runs.get")).updated_at)
+            shown.append(("runs.get", await returns(world.runs.get(entity.run_id), "runs.get")))
         elif key.startswith("step"):
             got = await returns(world.steps.get(entity.run_id, entity.step_id), "steps.get")
-            readings.append(got.updated_at)
+            shown.append(("steps.get", got))
+        for where, read in shown:
+            for field, name in SET_ONCE.items():
+                value = getattr(read, field, MISSING)
+                if field == "started_at" and label.startswith("step_started"):
+                    first_shown.pop((key, field), None)
+                first = first_shown.get((key, field))
+                if first is None:
+                    if value is not MISSING:
+                        first_shown[(key, field)] = value
+                elif value != first:
+                    fail(
+                        f"after {label}, {where} keeps the {key}'s {name} {first.isoformat()}",
+                        f"showed {value.isoformat() if isinstance(value, datetime) else value}",
+                        ("entity", read),
+                    )
+        readings = [read.updated_at for _, read in shown]
         previous = stamps.get(key)
         for reading in readings:
             moved = previous is None or reading > previous

@@ -31,11 +31,27 @@ async def _listed_hook_ids(world: World, run_id: str) -> list[str]:
     return [hook.hook_id for hook in listed.data]
 
 
+HOOK_FIELDS = (
+    "runId",
+    "hookId",
+    "token",
+    "ownerId",
+    "projectId",
+    "environment",
+    "metadata",
+    "createdAt",
+    "specVersion",
+    "isWebhook",
+)
+"""Every field of a hook on the 4.x line (the 5.x line's own are judged by its HOOK-1xx)."""
+
+
 @invariant("HOOK-001")
 async def test_hook_created_returns_and_finds_the_hook(world: World) -> None:
     """``hook_created`` returns the hook with its runId, hookId, token, metadata (byte-exact)
     and ``isWebhook`` as sent (``true`` and ``false``); ``hooks.get(hookId)`` and
-    ``hooks.getByToken(token)`` return the same."""
+    ``hooks.getByToken(token)`` return the same hook, every field as the result shows it
+    (``createdAt`` and ``specVersion`` included)."""
     run_id = await started_run(world)
     metadata = b"devl\x00" + bytes(range(256))
     for is_webhook in (True, False):
@@ -61,6 +77,15 @@ async def test_hook_created_returns_and_finds_the_hook(world: World) -> None:
                     "shows otherwise",
                     ("expected", expected),
                     ("hook", hook),
+                )
+        returned = wire_fields(result.hook, *HOOK_FIELDS)
+        for where, hook in found[1:]:
+            if wire_fields(hook, *HOOK_FIELDS) != returned:
+                fail(
+                    f"{where} returns the hook the hook_created result returned, field for field",
+                    "returned another",
+                    ("result", result.hook),
+                    (where, hook),
                 )
 
 

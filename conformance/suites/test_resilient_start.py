@@ -161,16 +161,32 @@ async def test_resilient_run_takes_the_event_spec_version(world: World) -> None:
 @invariant("RS-004")
 async def test_resilient_data_never_changes_an_existing_run(world: World) -> None:
     """Once a run exists, ``run_created`` for it raises ``EntityConflictError``, and resilient
-    ``run_started`` data changes nothing but the status."""
-    original = make.run_created(input=b"devl\x00original")
+    ``run_started`` data (another input, workflowName and executionContext) changes nothing but
+    the status, neither on the pending run nor, sent again, on the running one: the
+    executionContext is the run_created one, not the sent one nor the two merged."""
+    original = make.run_created(
+        input=b"devl\x00original", execution_context={"trace": "original", "kept": [1]}
+    )
     run_id = await pending_run(world, original)
     before = await run_of(world, run_id)
-    other = make.run_started(resilient=True, input=b"devl\x00other", name="workflow//./worldspec//other")
-    await returns(world.events.create(run_id, other), "resilient run_started on an existing run")
-    after = await run_of(world, run_id)
+    other = make.run_started(
+        resilient=True,
+        input=b"devl\x00other",
+        name="workflow//./worldspec//other",
+        execution_context={"trace": "other", "added": True},
+    )
     unchanged = ("input", "workflow_name", "deployment_id", "execution_context", "spec_version", "created_at")
-    if any(getattr(before, name) != getattr(after, name) for name in unchanged):
-        fail("the run keeps its run_created fields", "changed them", ("before", before), ("after", after))
+    for state in ("pending", "running"):
+        action = f"resilient run_started on an existing {state} run"
+        await returns(world.events.create(run_id, other), action)
+        after = await run_of(world, run_id)
+        if any(getattr(before, name) != getattr(after, name) for name in unchanged):
+            fail(
+                f"after {action}, the run keeps its run_created fields",
+                "changed them",
+                ("before", before),
+                ("after", after),
+            )
     creations = [e for e in await all_events(world, run_id) if e.event_type == "run_created"]
     if len(creations) != 1:
         fail("the log holds one run_created", f"holds {len(creations)}", ("run_created events", creations))

@@ -188,16 +188,29 @@ async def test_run_started_on_pending_starts_it(world: World) -> None:
 
 
 @invariant("RUN-007")
-async def test_run_started_on_running_appends_nothing(world: World) -> None:
-    """``run_started`` on a running run returns the running run and appends no event."""
+async def test_run_started_on_running_appends_nothing(clocked_world: ClockedWorld) -> None:
+    """``run_started`` on a running run, a moment later, returns the running run, changes
+    nothing in it (not ``startedAt``, not ``updatedAt``: ``runs.get`` afterwards equals
+    ``runs.get`` before) and appends no event."""
+    world = clocked_world.world
     run_id = await started_run(world)
+    await clocked_world.tick(1)
     before = await all_events(world, run_id)
+    run_before = await run_of(world, run_id)
     again = await returns(world.events.create(run_id, make.run_started()), "run_started on a running run")
     after = await all_events(world, run_id)
     if again.run is MISSING or again.run.status != "running":
         fail("the result carries the running run", "returned otherwise", ("result", again))
     if len(after) != len(before):
         fail("no event is appended", f"appended {len(after) - len(before)}", ("log", after))
+    run_after = await run_of(world, run_id)
+    if run_after.to_wire() != run_before.to_wire():
+        fail(
+            "runs.get shows the run unchanged",
+            "showed it changed",
+            ("before", run_before),
+            ("after", run_after),
+        )
 
 
 @invariant("RUN-008")
@@ -245,10 +258,21 @@ async def test_terminal_run_events_end_the_run(world: World) -> None:
 RUN_FAILED_ERRORS: tuple[tuple[str, Any, Any, dict[str, Any]], ...] = (
     ("a string", "it broke", MISSING, {"message": "it broke"}),
     (
-        "an Error object and an errorCode",
-        {"name": "TypeError", "message": "x is undefined", "stack": "TypeError: x\n    at f (w.js:1:1)"},
+        "an Error object with a code of its own, and an errorCode",
+        {
+            "name": "TypeError",
+            "message": "x is undefined",
+            "stack": "TypeError: x\n    at f (w.js:1:1)",
+            "code": "ERR_OWN",
+        },
         "USER_ERROR",
         {"message": "x is undefined", "stack": "TypeError: x\n    at f (w.js:1:1)", "code": "USER_ERROR"},
+    ),
+    (
+        "an Error object with a code of its own, and no errorCode",
+        {"message": "m", "code": "ERR_OWN", "cause": {"message": "under", "code": "ERR_CAUSE"}},
+        MISSING,
+        {"message": "m"},
     ),
     ("an object without message", {"name": "Odd"}, MISSING, {"message": "Unknown error"}),
     ("a number", 42, MISSING, {"message": "Unknown error"}),
@@ -260,8 +284,8 @@ RUN_FAILED_ERRORS: tuple[tuple[str, Any, Any, dict[str, Any]], ...] = (
 async def test_run_failed_records_structured_error(world: World) -> None:
     """``run_failed`` sets the run's ``error`` to ``{message, stack?, code?}``: ``message`` is the
     error if it is a string, else its ``message``, else ``'Unknown error'``; ``stack`` is the
-    error's ``stack``; ``code`` is ``errorCode``; absent parts stay absent. In the result and
-    from ``runs.get``."""
+    error's ``stack``; ``code`` is ``errorCode``, never a ``code`` the error object carries itself;
+    absent parts stay absent. In the result and from ``runs.get``."""
     for what, error, error_code, expected in RUN_FAILED_ERRORS:
         run_id = await started_run(world)
         result = await create(world, run_id, make.run_failed(error, error_code))

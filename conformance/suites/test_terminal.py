@@ -13,6 +13,7 @@ from conformance.checks.scenarios import (
     finish_run,
     from_now,
     kinds_logged_after_the_end,
+    live_hook,
     running_step,
     started_run,
     waiting_wait,
@@ -28,19 +29,23 @@ STEP_EVENTS = frozenset({"step_started", "step_completed", "step_failed", "step_
 @invariant("TERM-001")
 async def test_ended_run_creates_nothing(world: World) -> None:
     """Once a run has completed, failed or been cancelled, ``step_created``, ``hook_created`` and
-    ``wait_created`` raise ``EntityConflictError`` and create nothing: no step, and the hook's
-    token stays free."""
+    ``wait_created`` raise ``EntityConflictError`` and create nothing: no step, the hook's
+    token stays free. That holds for a ``hook_created`` whose token another run's live hook
+    holds too: the terminal guard comes before the token check (§4.1), so the answer is the
+    error, not a ``hook_conflict``."""
+    _, held = await live_hook(world, await started_run(world))
     for kind in TERMINAL_RUN_EVENTS:
         run_id = await started_run(world)
         await finish_run(world, run_id, kind)
         step_id, hook_id, token = make.new_id("step"), make.new_id("hook"), make.token()
-        creates: list[EventRequest] = [
-            make.step_created(step_id),
-            make.hook_created(hook_id, token),
-            make.wait_created(make.new_id("wait"), from_now(60)),
+        creates: list[tuple[str, EventRequest]] = [
+            ("step_created", make.step_created(step_id)),
+            ("hook_created", make.hook_created(hook_id, token)),
+            ("wait_created", make.wait_created(make.new_id("wait"), from_now(60))),
+            ("hook_created with another run's live token", make.hook_created(make.new_id("hook"), held)),
         ]
-        for request in creates:
-            action = f"{request.event_type} after {kind}"
+        for what, request in creates:
+            action = f"{what} after {kind}"
             await raises(errors.EntityConflictError, world.events.create(run_id, request), action)
         await rejects(world.steps.get(run_id, step_id), f"steps.get of the step refused after {kind}")
         await rejects(world.hooks.get_by_token(token), f"hooks.getByToken of the token refused after {kind}")

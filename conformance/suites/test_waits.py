@@ -97,13 +97,26 @@ async def test_wait_completes_once(world: World) -> None:
 @invariant("WAIT-004")
 async def test_unknown_wait_completed_is_not_found(world: World) -> None:
     """``wait_completed`` for a wait never created in the run raises ``WorkflowWorldError`` (not
-    found)."""
+    found), also when another run has a waiting wait of that correlationId (a wait is
+    ``"<runId>-<correlationId>"``, not the correlationId alone); that other wait stays waiting,
+    and its own run completes it afterwards."""
     run_id = await started_run(world)
     await waiting_wait(world, run_id)
     await raises(
         errors.WorkflowWorldError,
         world.events.create(run_id, make.wait_completed(make.new_id("wait"))),
         "wait_completed for a wait never created",
+    )
+    other_run = await started_run(world)
+    others = await waiting_wait(world, other_run)
+    await raises(
+        errors.WorkflowWorldError,
+        world.events.create(run_id, make.wait_completed(others)),
+        "wait_completed for a wait of that correlationId in another run only",
+    )
+    await returns(
+        world.events.create(other_run, make.wait_completed(others)),
+        "wait_completed of the other run's wait, in its own run, afterwards",
     )
 
 

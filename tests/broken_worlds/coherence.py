@@ -85,6 +85,33 @@ class AttrSetKeepsUpdatedAt(LineFiveBrokenWorld, breaks={"COH-002"}):
         return _keeps_run_updated_at(self, before, result)
 
 
+class StepStartRewritesCreatedAt(BrokenWorld, breaks={"COH-002"}):
+    """``step_started`` is an upsert on ``(runId, stepId)`` that stamps ``created_at`` and
+    ``updated_at`` alike: a started step's createdAt is its latest start."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if event.event_type != "step_started" or result.step is MISSING:
+            return result
+        restamped = result.step.model_copy(update={"created_at": result.step.updated_at})
+        key = (restamped.run_id, restamped.step_id)
+        self.state.steps[key] = (self.state.steps[key][0], restamped)
+        return result.model_copy(update={"step": restamped.model_copy(deep=True)})
+
+
+class RunEndStampsStartedAt(BrokenWorld, breaks={"COH-002"}):
+    """Sets ``started_at = now()`` on every move out of pending, ``run_completed`` and
+    ``run_failed`` of a running run included: an ended run shows when it ended as its start."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if event.event_type not in ("run_completed", "run_failed") or result.run is MISSING:
+            return result
+        restamped = result.run.model_copy(update={"started_at": result.run.updated_at})
+        self.state.put_run(restamped)
+        return result.model_copy(update={"run": restamped.model_copy(deep=True)})
+
+
 def _patch_stored_event(world: BrokenWorld, run_id: str, event_id: str, **updates: Any) -> None:
     """Change the stored event ``event_id`` of ``run_id`` as a buggy write would have left it."""
     log = world.state.events[run_id]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from tests.broken_worlds.base import BrokenWorld, Params
@@ -147,3 +148,17 @@ class TokensCompareWithoutCase(BrokenWorld, breaks={"HOOK-002"}):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.state.tokens = _FoldedKeys()
+
+
+class HookResultStampedByTheAppClock(BrokenWorld, breaks={"HOOK-001"}):
+    """Answers ``hook_created`` with the hook it built in code, ``createdAt`` from the
+    application's clock, while the row takes the database's ``now()``, 3 ms later."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if result.hook is not MISSING:
+            key = (result.hook.run_id, result.hook.hook_id)
+            sequence, hook = self.state.hooks[key]
+            later = hook.created_at + timedelta(milliseconds=3)
+            self.state.hooks[key] = (sequence, hook.model_copy(update={"created_at": later}))
+        return result

@@ -96,3 +96,27 @@ class PreloadIgnoresResolveData(BrokenWorld, warns={"COH-005"}):
 
     def preload(self, run_id: str, resolve_data: ResolveData) -> dict[str, Any]:
         return super().preload(run_id, "all")
+
+
+class StartDataMergesExecutionContext(BrokenWorld, breaks={"RS-004"}):
+    """Merges the ``executionContext`` of resilient ``run_started`` data into an existing run's
+    (``{...run.executionContext, ...eventData.executionContext}``), as a start path that
+    refreshes the trace context would."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        before = self.stored_run(run_id)
+        result = await super().on_create(run_id, event, params)
+        if event.event_type != "run_started" or before is None:
+            return result
+        data = getattr(event, "event_data", MISSING)
+        sent = MISSING if data is MISSING else data.execution_context
+        if sent is MISSING:
+            return result
+        run = self.stored_run(run_id)
+        assert run is not None
+        kept = {} if run.execution_context is MISSING else run.execution_context
+        run = run.model_copy(update={"execution_context": {**kept, **sent}})
+        self.state.put_run(run)
+        if result.run is MISSING:
+            return result
+        return result.model_copy(update={"run": run.model_copy(deep=True)})

@@ -229,3 +229,36 @@ class CancellingACancelledRunReturnsNothing(
         if event.event_type == "run_cancelled" and run is not None and run.status == "cancelled":
             return EventResult()
         return await super().on_create(run_id, event, params)
+
+
+class RunFailedTakesTheErrorsOwnCode(BrokenWorld, breaks={"RUN-010"}):
+    """Records a failed run's ``code`` as ``errorCode ?? error.code``: an error object's own
+    ``code`` stands in when no ``errorCode`` was sent."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if event.event_type != "run_failed" or result.run is MISSING or result.run.error is MISSING:
+            return result
+        sent: Any = event.event_data.error  # type: ignore[union-attr]
+        if result.run.error.code is not MISSING or not isinstance(sent, dict) or "code" not in sent:
+            return result
+        error = result.run.error.model_copy(update={"code": str(sent["code"])})
+        run = result.run.model_copy(update={"error": error})
+        self.state.put_run(run)
+        return result.model_copy(update={"run": run.model_copy(deep=True)})
+
+
+class RestartingARunningRunRestamps(BrokenWorld, breaks={"RUN-007"}):
+    """``run_started`` on a running run appends nothing but still runs the start's
+    ``UPDATE runs SET started_at = now(), updated_at = now()`` (only the event insert is
+    guarded by the status)."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        before = self.stored_run(run_id)
+        result = await super().on_create(run_id, event, params)
+        if event.event_type != "run_started" or before is None or before.status != "running":
+            return result
+        now = self.clock()
+        run = before.model_copy(update={"started_at": now, "updated_at": now})
+        self.state.put_run(run)
+        return result.model_copy(update={"run": run.model_copy(deep=True)})

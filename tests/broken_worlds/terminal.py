@@ -42,3 +42,22 @@ class AcceptsPendingStepEventsAfterEnd(BrokenWorld, warns={"TERM-004"}, may_brea
             return await super().on_create(run_id, event, params)
         with self.shown_running(run_id):
             return await super().on_create(run_id, event, params)
+
+
+class TokenCheckedBeforeTheTerminalGuard(BrokenWorld, breaks={"TERM-001"}):
+    """Looks a new hook's token up before the terminal guard: on an ended run, a
+    ``hook_created`` whose token another run's live hook holds gets (and logs) a
+    ``hook_conflict`` instead of ``EntityConflictError``."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        run = self.stored_run(run_id)
+        token = getattr(getattr(event, "event_data", None), "token", None)
+        if (
+            event.event_type == "hook_created"
+            and run is not None
+            and run.status in TERMINAL_RUN_STATUSES
+            and token in self.state.tokens
+        ):
+            with self.shown_running(run_id):
+                return await super().on_create(run_id, event, params)
+        return await super().on_create(run_id, event, params)

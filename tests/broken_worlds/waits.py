@@ -82,3 +82,27 @@ class WaitCompletedMovesResumeAt(BrokenWorld, breaks={"WAIT-005"}):
         wait = result.wait.model_copy(update={"resume_at": data.resume_at})
         self.state.waits[wait.wait_id] = wait
         return result.model_copy(update={"wait": wait})
+
+
+class WaitsFoundByCorrelationIdAlone(BrokenWorld, breaks={"WAIT-004"}):
+    """Looks a wait up by its correlationId alone (``WHERE correlation_id = $1``, the run
+    forgotten): ``wait_completed`` in one run completes another run's wait of that id."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        own = f"{run_id}-{event.correlation_id}"
+        suffix = f"-{event.correlation_id}"
+        found = next((wait for wait in self.state.waits.values() if wait.wait_id.endswith(suffix)), None)
+        if event.event_type != "wait_completed" or own in self.state.waits or found is None:
+            return await super().on_create(run_id, event, params)
+        self.state.waits[own] = found.model_copy(update={"wait_id": own, "run_id": run_id})
+        try:
+            result = await super().on_create(run_id, event, params)
+        finally:
+            stand_in = self.state.waits.pop(own)
+        moved = {
+            "status": stand_in.status,
+            "completed_at": stand_in.completed_at,
+            "updated_at": stand_in.updated_at,
+        }
+        self.state.waits[found.wait_id] = found.model_copy(update=moved)
+        return result
