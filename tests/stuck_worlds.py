@@ -127,3 +127,22 @@ class ClosesWithAnExecutorJobRunning(MemoryWorld):
     async def close(self) -> None:
         asyncio.get_running_loop().run_in_executor(None, time.sleep, 2)
         await super().close()
+
+
+class _RestartWaitsForever:
+    """Faults of a World whose restart waits, synchronously, for a server that never comes up."""
+
+    async def crash(self) -> None:
+        """Nothing to end: the memory World has no process of its own."""
+
+    async def restart(self) -> None:
+        time.sleep(3600)
+
+
+class RestartNeverReturns(MemoryWorld):
+    """Can be crashed and restarted (``Restartable``), and its restart blocks the event loop for
+    an hour: the session's fault campaign never finishes."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.worldspec_faults = _RestartWaitsForever()

@@ -130,3 +130,20 @@ def test_threads_a_world_leaves_running_are_named_and_do_not_hang_the_run(tmp_pa
     assert all("thread 'flusher' (not a daemon" in " ".join(r["left_behind"]) for r in records.values())
     assert "worldspec: left running after close()" in process.stdout
     assert "the kit ends the process now" in process.stderr
+
+
+def test_a_fault_campaign_that_never_finishes_times_out_once(tmp_path: Path) -> None:
+    """The FAULT tests share one campaign per session: the test that began it times out at its
+    deadline, and every later one is not judged at once instead of waiting as long again."""
+    started = time.monotonic()
+    process, records = _kit(tmp_path, "RestartNeverReturns", "--world-profile=quick", "-m", "faults")
+    faults = {ident: record for ident, record in records.items() if ident.startswith("FAULT-")}
+    assert len(faults) >= 2, process.stdout[-3000:]
+    first, *later = sorted(faults)
+    assert faults[first]["timed_out"] and faults[first]["outcome"] == "fail", faults[first]
+    for ident in later:
+        assert faults[ident]["outcome"] == "unjudged", faults[ident]
+        assert f"the test of {first} began it and timed out" in faults[ident]["reason"], faults[ident]
+    assert process.returncode == 1
+    deadline = 10 * 1 + 20  # ten calls of --world-timeout=1 and the quick profile's budget
+    assert time.monotonic() - started < 2 * deadline + 15, "a later FAULT test waited out a deadline too"

@@ -82,6 +82,11 @@ def fail(rule: str, did: str, *shown: tuple[str, Any]) -> NoReturn:
     pytest.fail("\n".join(lines), pytrace=False)
 
 
+def judged_invariant() -> str | None:
+    """The rule under test in this block (``judging``), if any."""
+    return _JUDGED.get()
+
+
 def deviate(action: str, did: str, judged_by: str, *shown: tuple[str, Any]) -> NoReturn:
     """A setup step (``action``) went wrong: the World ``did`` this. When the rule under test is
     ``judged_by`` itself, that is a plain failure of it; otherwise the test is not judged."""

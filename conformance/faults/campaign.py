@@ -14,6 +14,7 @@ import random
 from dataclasses import dataclass, field
 from typing import cast
 
+from conformance.checks.expect import deviate, judged_invariant
 from conformance.faults.clients import Kill
 from conformance.faults.connections import connection_round
 from conformance.faults.restarts import restart_round
@@ -66,16 +67,39 @@ class Campaign:
         return text + "".join(f"; {fault}" for fault in missed)
 
 
-_CAMPAIGNS: dict[tuple[str, str, str, int], Campaign] = {}
+_CampaignKey = tuple[str, str, str, int]
+_CAMPAIGNS: dict[_CampaignKey, Campaign] = {}
+_UNFINISHED: dict[_CampaignKey, str] = {}
+"""Campaigns begun and neither finished nor failed, by the invariant whose test began them: one
+the harness gave up on (cancelled, or blocked in the World's code) stays here."""
 
 
 async def campaign_for(world: World, spec: WorldSpec, profile: Profile, seed: int) -> Campaign:
     """The session's campaign against the World ``spec`` opens, run on first use over the
-    storage of ``world``."""
+    storage of ``world``. A campaign an earlier test of the session began and never finished
+    (the harness gave up on it: the World blocked) is not begun again, which would cost every
+    FAULT test the whole deadline: the test is not judged, and names the one that timed out."""
     key = (spec.target, repr(sorted(spec.options.items())), profile.name, seed)
-    if key not in _CAMPAIGNS:
-        _CAMPAIGNS[key] = await _run(world, spec, profile, seed)
-    return _CAMPAIGNS[key]
+    if key in _CAMPAIGNS:
+        return _CAMPAIGNS[key]
+    began = _UNFINISHED.get(key)
+    if began is not None:
+        deviate(
+            "the session's fault campaign",
+            f"never finished: the test of {began} began it and timed out, so it is not run again",
+            began,
+        )
+    _UNFINISHED[key] = judged_invariant() or "an earlier FAULT test"
+    try:
+        campaign = await _run(world, spec, profile, seed)
+    except Exception:
+        # A campaign that failed is begun again by the next test, which reports the failure
+        # too; one cancelled (the harness gave up on it) or still blocked stays unfinished.
+        del _UNFINISHED[key]
+        raise
+    del _UNFINISHED[key]
+    _CAMPAIGNS[key] = campaign
+    return campaign
 
 
 async def _run(world: World, spec: WorldSpec, profile: Profile, seed: int) -> Campaign:
