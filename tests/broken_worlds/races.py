@@ -232,6 +232,61 @@ class WaitEventsWithoutLock(_UnlockedWrites, BrokenWorld, breaks={"LIN-010"}):
     unlocked = frozenset({"wait_created", "wait_completed"})
 
 
+class _RunDocument(BrokenWorld):
+    """A World that keeps each run's entities of one kind (``table``, a dict of the memory
+    state keyed by ``(runId, id)``) in one document per run: a create of ``kinds`` reads the
+    document, is decided and logged under the lock, then writes the whole document back from
+    its copy with only its own entity changed. Right one call at a time; two creates on
+    different entities of one run, overlapping, lose the first one's write."""
+
+    table = ""
+    kinds: frozenset[str] = frozenset()
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        if event.event_type not in self.kinds or not run_id:
+            return await super().on_create(run_id, event, params)
+        stored: dict[tuple[str, str], Any] = getattr(self.state, self.table)
+        document = {key: value for key, value in stored.items() if key[0] == run_id}
+        await self.pause("document-read")
+        result = await super().on_create(run_id, event, params)
+        key = (run_id, event.correlation_id)
+        mine = stored.get(key)
+        for other in [other for other in stored if other[0] == run_id]:
+            del stored[other]
+        stored.update(document)
+        if mine is not None:
+            stored[key] = mine
+        else:
+            stored.pop(key, None)
+        self.written_back(run_id)
+        return result
+
+    def written_back(self, run_id: str) -> None:
+        """Bring what depends on the document into line with it once it is written back."""
+
+
+class StepsKeptInOneDocument(_RunDocument, breaks={"LIN-008"}):
+    """A run's steps are one document each step event rewrites whole from the copy it read:
+    ``step_created`` of one step overlapping any write to another step of the run undoes it."""
+
+    table = "steps"
+    kinds = frozenset({"step_created", "step_started", "step_retrying", "step_completed", "step_failed"})
+
+
+class HooksKeptInOneDocument(_RunDocument, breaks={"LIN-009"}):
+    """A run's live hooks are one document each hook event rewrites whole from the copy it
+    read: ``hook_created`` of one hook overlapping a write to another hook of the run undoes it
+    (and the token index follows the document)."""
+
+    table = "hooks"
+    kinds = frozenset({"hook_created", "hook_received", "hook_disposed"})
+
+    def written_back(self, run_id: str) -> None:
+        for token, holder in list(self.state.tokens.items()):
+            if holder[0] == run_id and holder not in self.state.hooks:
+                del self.state.tokens[token]
+
+
 LAZY_START = "step_started (lazy)"
 
 
