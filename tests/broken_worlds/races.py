@@ -287,6 +287,57 @@ class HooksKeptInOneDocument(_RunDocument, breaks={"LIN-009"}):
                 del self.state.tokens[token]
 
 
+_NEXT_EVENT_ID: ContextVar[str | None] = ContextVar("broken_world_next_event_id", default=None)
+"""The eventId the create in flight in this task was given before it took the lock."""
+
+
+class EventIdFollowsTheLastOne(
+    BrokenWorld,
+    breaks={"HOOK-010", "LIN-005", "LIN-007", "LIN-008", "LIN-009", "LIN-010"},
+):
+    """Each event's id is the run's last eventId plus one, read before the lock: two creates on
+    one run that overlap append two events with one eventId (§8: ids are never reused)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        mint = self.mint
+
+        def minting(now: datetime | None = None) -> str:
+            chosen = _NEXT_EVENT_ID.get()
+            if chosen is not None:
+                _NEXT_EVENT_ID.set(None)
+                return chosen
+            return mint(now) if now is not None else mint()
+
+        self.mint = minting  # type: ignore[assignment]
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        log = self.state.events.get(str(run_id))
+        if not log:
+            return await super().on_create(run_id, event, params)
+        last = _ulid_number(log[-1].event_id.removeprefix("evnt_"))
+        await self.pause("last-event-id-read")
+        token = _NEXT_EVENT_ID.set(_ulid_text(last + 1))
+        try:
+            return await super().on_create(run_id, event, params)
+        finally:
+            _NEXT_EVENT_ID.reset(token)
+
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def _ulid_number(text: str) -> int:
+    number = 0
+    for char in text.upper():
+        number = number * 32 + _CROCKFORD.index(char)
+    return number
+
+
+def _ulid_text(number: int) -> str:
+    return "".join(_CROCKFORD[(number >> shift) & 31] for shift in range(125, -1, -5))
+
+
 LAZY_START = "step_started (lazy)"
 
 
