@@ -49,8 +49,10 @@ __all__ = [
     "State",
     "TransitionRace",
     "hunt_transitions",
+    "is_section_8_row",
     "kinds_of",
     "races_of",
+    "section_8_rows",
 ]
 
 RESUME_AT = datetime(2999, 1, 1, tzinfo=UTC)
@@ -319,6 +321,25 @@ class TransitionRace:
     def as_race(self) -> Race:
         """The race as ``RaceFailure`` names it."""
         return Race(self.name, lambda rng, width, number, requests: self.build(rng), self.spec_version)
+
+
+def is_section_8_row(race: TransitionRace) -> bool:
+    """Whether ``race`` is one of the rows of §8's table of concurrent calls: a call raced
+    against itself (N × the same call), or a create raced against a run ending."""
+    created = race.first.name.split(" ")[0].endswith("_created")
+    return race.first is race.second or (created and race.second in race.kind.borrowed)
+
+
+async def section_8_rows(line: SpecLine, spec_version: int) -> list[Race]:
+    """The races of ``line``'s tables that are rows of §8's table (``is_section_8_row``), judged
+    at ``spec_version``: the races LIN-006 runs across processes after its own (on the 4.x
+    line, whose requests its workers read)."""
+    return [
+        race.as_race()
+        for kind in kinds_of(line).values()
+        for race in await races_of(kind, spec_version)
+        if is_section_8_row(race)
+    ]
 
 
 async def _succeeds_alone(state: State, move: Move, spec_version: int) -> bool:

@@ -152,6 +152,25 @@ _CREATING: ContextVar[str | None] = ContextVar("broken_world_creating", default=
 """The eventType of the ``events.create`` the current task is making, if any."""
 
 
+class StepAndWaitWritesUnderTheProcessLockOnly(SharedFileWorld, BrokenWorld, breaks={"LIN-006"}):
+    """A ``SharedFileWorld`` whose step and wait creates take only the process's asyncio lock,
+    not the file lock: right within one process, but two processes that create one step or
+    wait both create it, and two that start one step count one attempt."""
+
+    unlocked = frozenset({"step_created", "step_started", "wait_created", "wait_completed"})
+
+    def take_file_lock(self, handle: Any, mode: int) -> None:
+        if mode != fcntl.LOCK_EX or _CREATING.get() not in self.unlocked:
+            super().take_file_lock(handle, mode)
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        token = _CREATING.set(event.event_type)
+        try:
+            return await super().on_create(run_id, event, params)
+        finally:
+            _CREATING.reset(token)
+
+
 class _LockSkippedFor:
     """The World's lock, except around creates of the event types in ``kinds``, which decide
     and write without it: a backend whose other writes are serialised but whose writes of
