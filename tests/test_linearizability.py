@@ -10,7 +10,7 @@ from typing import Any
 from conformance.checks import make, make_line5
 from conformance.model.calls import WorldCall
 from conformance.races.linearizability import OBSERVER, SETUP, History, Violation, check
-from conformance.races.results import MISPLACED_SLOT, Observation, Outcome, log_summary
+from conformance.races.results import MISPLACED_SLOT, REPEATED_EVENT_ID, Observation, Outcome, log_summary
 from conformance.world.oracle import as_world, new_oracle, oracle_factory
 
 CREATED = Outcome("ok", (("event", "run_created", ""), ("run", "pending")))
@@ -199,6 +199,37 @@ def test_on_the_5x_line_a_start_losing_to_an_ending_may_be_a_conflict() -> None:
     )
     assert asyncio.run(check(history, LINE_5)) is None
     assert _check(history) is not None
+
+
+def test_a_log_with_one_event_id_twice_is_a_reused_event_id() -> None:
+    """Two events of one 4.x run under one eventId (each create took the id after the one it
+    read last): the log summary marks it, and the checker names the anomaly from the state."""
+
+    async def tampered_log() -> tuple[str, tuple[tuple[str, ...], ...]]:
+        world = as_world(await new_oracle())
+        result = await world.events.create(None, make.run_created())
+        run_id = result.run.run_id
+        await world.events.create(run_id, make.step_created(make.new_id("step")))
+        await world.events.create(run_id, make.step_created(make.new_id("step")))
+        events = (await world.events.list(run_id)).data
+        doubled = [*events[:2], events[2].model_copy(update={"event_id": events[1].event_id})]
+        return run_id, log_summary(doubled)
+
+    run_id, log = asyncio.run(tampered_log())
+    assert log[-1][0] == REPEATED_EVENT_ID
+    assert log[-1][1] == "3"
+    observed = (
+        (f"hooks {run_id}", ()),
+        (f"log {run_id}", log),
+        (f"status {run_id}", ("run", run_id, "pending")),
+    )
+    history = _history(
+        (SETUP, _create(run_id, make.run_created()), 0, 1, CREATED),
+        (OBSERVER, Observation((run_id,)), 2, 3, Outcome("ok", observed)),
+    )
+    violation = _check(history)
+    assert violation is not None
+    assert violation.anomaly == "reused-event-id"
 
 
 def test_a_slot_numbered_log_out_of_place_is_a_misplaced_slot() -> None:

@@ -29,7 +29,7 @@ from conformance.world.loading import WorldSpec
 from conformance.world.oracle import oracle_version
 from tests.broken_worlds import BROKEN_WORLDS, BrokenWorld
 from tests.broken_worlds import races as racing_worlds
-from worldspec.lines import line_of
+from worldspec.lines import SpecLine, line_of
 
 CI = PROFILES["ci"]
 RUNS = 20
@@ -82,21 +82,28 @@ async def _paging(world: type[BrokenWorld], ident: str, seed: int) -> bool:
 async def _processes(world: type[BrokenWorld], seeds: list[int]) -> list[int]:
     """The seeds that escape, each a whole LIN-006 hunt; the workers are started once."""
     instance = world()
+    rows = await transitions.section_8_rows(SpecLine.LINE_4, oracle_version(SpecLine.LINE_4, None))
     workers = await Workers.start(_spec(world).target, shared_options(instance, _spec(world)), CI.width)
     escaped = []
     try:
         for seed in seeds:
-            found = await hunt_with_workers(
-                instance,
-                workers,
-                PROCESS_RACES,
-                rounds=max(len(PROCESS_RACES), CI.rounds // 2),
-                width=CI.width,
-                rng=random.Random(seed),
-                call_timeout=CI.call_timeout,
-                budget=CI.budget(),
-                evidence=Evidence(),
-            )
+            rng = random.Random(seed)
+            found = None
+            for races_, rounds in (
+                (PROCESS_RACES, max(len(PROCESS_RACES), CI.rounds // 2)),
+                (rows, len(rows)),
+            ):
+                found = found or await hunt_with_workers(
+                    instance,
+                    workers,
+                    races_,
+                    rounds=rounds,
+                    width=CI.width,
+                    rng=rng,
+                    call_timeout=CI.call_timeout,
+                    budget=CI.budget(),
+                    evidence=Evidence(),
+                )
             if found is None:
                 escaped.append(seed)
     finally:

@@ -26,6 +26,7 @@ from typing import Any
 
 from conformance.races.results import (
     MISPLACED_SLOT,
+    REPEATED_EVENT_ID,
     Outcome,
     answers,
     explains,
@@ -50,6 +51,7 @@ ANOMALIES: dict[str, str] = {
     "state-mismatch": "every call is explained, but not the state read afterwards",
     "misplaced-slot": "a run's events do not hold slots 1…n in log order (5.x line)",
     "non-linearizable": "no serial order explains the outcomes together",
+    "reused-event-id": "two events of a run's log share one eventId",
 }
 """Stable anomaly names and what each means. Names are public: never renamed or reused."""
 
@@ -284,6 +286,8 @@ def _state_anomaly(observed: dict[str, Any]) -> str | None:
         created = [row for row in log if row[0].endswith("_created")]
         if any(row[0] == MISPLACED_SLOT for row in log):
             return "misplaced-slot"
+        if any(row[0] == REPEATED_EVENT_ID for row in log):
+            return "reused-event-id"
         if kinds.count("run_created") > 1 or len(set(created)) < len(created):
             return "duplicate-create"
         if kinds and kinds[0] != "run_created":

@@ -173,25 +173,30 @@ async def hunt_across_processes(
     call_timeout: float,
     budget: Budget,
     evidence: Evidence,
+    then_once: Sequence[Race] = (),
 ) -> RaceFailure | None:
     """Run up to ``rounds`` rounds (fewer when ``budget`` runs out), cycling through ``races``,
-    with racing calls from ``width`` worker processes; the first round whose history is not
-    linearizable, if any."""
+    then one round of each race of ``then_once``, with racing calls from ``width`` worker
+    processes; the first round whose history is not linearizable, if any."""
     options = shared_options(world, spec)
     workers = await Workers.start(spec.target, options, width)
     try:
         await check_shared_storage(world, workers, options, width, call_timeout)
-        return await hunt_with_workers(
-            world,
-            workers,
-            races,
-            rounds=rounds,
-            width=width,
-            rng=rng,
-            call_timeout=call_timeout,
-            budget=budget,
-            evidence=evidence,
-        )
+        for chosen, count in ((races, rounds), (then_once, len(then_once))):
+            failure = await hunt_with_workers(
+                world,
+                workers,
+                chosen,
+                rounds=count,
+                width=width,
+                rng=rng,
+                call_timeout=call_timeout,
+                budget=budget,
+                evidence=evidence,
+            )
+            if failure is not None:
+                return failure
+        return None
     finally:
         await workers.close()
 
@@ -229,7 +234,7 @@ async def hunt_with_workers(
         if budget.spent():
             evidence.budget_reached = True
             return None
-        evidence.attempts = number
+        evidence.attempts += 1
         race = races[(number - 1) % len(races)]
         built = race.round(rng, width, number)
         history = History()

@@ -77,6 +77,8 @@ NO_STEP = "no such step"
 ``WorkflowWorldError`` (base §9, v7 §9), so a race does not judge the error's name."""
 MISPLACED_SLOT = "misplaced slot"
 """The first cell of the log row that marks a slot-numbered log whose k-th event is not slot k."""
+REPEATED_EVENT_ID = "repeated eventId"
+"""The first cell of the log row that marks a log in which two events share one eventId."""
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,9 @@ def _summarise_result(result: EventResult | LineFiveEventResult) -> Hashable:
 def log_summary(events: Sequence[Any]) -> tuple[tuple[str, ...], ...]:
     """A log as ``(eventType, correlationId[, token])`` rows, repeats of ``run_started`` and
     ``run_cancelled`` dropped (§8 lets concurrent losers append them); a slot-numbered log whose
-    events do not hold slots 1…n in order ends with a ``misplaced slot`` row (v7 §2.6)."""
+    events do not hold slots 1…n in order ends with a ``misplaced slot`` row (v7 §2.6), and any
+    other log in which two events share an eventId (ids are never reused, §8) with a
+    ``repeated eventId`` row; no oracle log has either."""
     rows: list[tuple[str, ...]] = []
     for event in events:
         if event.event_type in _COLLAPSED and any(row[0] == event.event_type for row in rows):
@@ -208,7 +212,22 @@ def log_summary(events: Sequence[Any]) -> tuple[tuple[str, ...], ...]:
     misplaced = _misplaced_slot(events)
     if misplaced is not None:
         rows.append(misplaced)
+    repeated = None if misplaced is not None else _repeated_event_id(events)
+    if repeated is not None:
+        rows.append(repeated)
     return tuple(rows)
+
+
+def _repeated_event_id(events: Sequence[Any]) -> tuple[str, ...] | None:
+    """``(repeated eventId, position, eventId)`` of the first event whose eventId an earlier
+    event of the log already has; ``None`` when every eventId is the log's only one."""
+    seen: set[str] = set()
+    for position, event in enumerate(events, start=1):
+        event_id = str(event.event_id)
+        if event_id in seen:
+            return (REPEATED_EVENT_ID, str(position), event_id)
+        seen.add(event_id)
+    return None
 
 
 def _misplaced_slot(events: Sequence[Any]) -> tuple[str, ...] | None:

@@ -49,8 +49,10 @@ __all__ = [
     "State",
     "TransitionRace",
     "hunt_transitions",
+    "is_section_8_row",
     "kinds_of",
     "races_of",
+    "section_8_rows",
 ]
 
 RESUME_AT = datetime(2999, 1, 1, tzinfo=UTC)
@@ -95,6 +97,11 @@ def _main_run(ids: Ids) -> str:
     return ids.run
 
 
+def _other_step(ids: Ids) -> str:
+    """A second step of the raced run, created while the raced step's call runs."""
+    return f"{ids.step}x"
+
+
 @dataclass(frozen=True)
 class Move:
     """One call that can meet the raced entity, named as the table shows it."""
@@ -135,12 +142,18 @@ class Kind:
     ended, the contract lets the World accept or refuse the call, so no serial order binds it."""
     line: SpecLine = SpecLine.LINE_4
     """The line whose requests the calls send and whose rules judge them."""
+    siblings: tuple[Move, ...] = ()
+    """Creates of a second entity of this kind on the same run: raced against each of this
+    kind's own calls, so a World that writes one entity of a run by rewriting what it read of
+    the others (a document per run, a read-modify-write of a list) loses the other write."""
 
     def pairs(self, state: State) -> list[tuple[Move, Move]]:
-        """Every unordered pair of calls this kind races in ``state``, a call with itself too."""
+        """Every unordered pair of calls this kind races in ``state``, a call with itself too,
+        each own call against each ending it borrows and each sibling create."""
         own = list(itertools.combinations_with_replacement(self.moves, 2))
         chosen = [move for move in self.moves if (state.name, move.name) not in self.left_open]
-        return own + [(move, ending) for move in chosen for ending in self.borrowed]
+        siblings = [(move, sibling) for move in self.moves for sibling in self.siblings]
+        return own + [(move, ending) for move in chosen for ending in self.borrowed] + siblings
 
 
 RUN_STARTED = _move("run_started", lambda ids: make.run_started())
@@ -151,12 +164,17 @@ STEP_CREATED = _move("step_created", lambda ids: make.step_created(ids.step))
 STEP_STARTED = _move("step_started", lambda ids: make.step_started(ids.step))
 STEP_RETRYING = _move("step_retrying", lambda ids: make.step_retrying(ids.step))
 STEP_COMPLETED = _move("step_completed", lambda ids: make.step_completed(ids.step))
+OTHER_STEP_CREATED = _move("step_created (another step)", lambda ids: make.step_created(_other_step(ids)))
 
 HOOK_CREATED = _move("hook_created", lambda ids: make.hook_created(ids.hook, ids.token))
 HOOK_CREATED_ELSEWHERE = _move(
     "hook_created (same token, other run)",
     lambda ids: make.hook_created(f"{ids.hook}x", ids.token),
     lambda ids: ids.other_run,
+)
+OTHER_HOOK_CREATED = _move(
+    "hook_created (another hook and token)",
+    lambda ids: make.hook_created(f"{ids.hook}y", f"{ids.token}y"),
 )
 HOOK_RECEIVED = _move("hook_received", lambda ids: make.hook_received(ids.hook))
 HOOK_DISPOSED = _move("hook_disposed", lambda ids: make.hook_disposed(ids.hook))
@@ -218,13 +236,14 @@ def _kinds(line: SpecLine) -> dict[str, Kind]:
             _state("retrying", *started, STEP_RETRYING),
             _state("completed", *started, STEP_COMPLETED),
         ),
-        lambda ids: Observation((ids.run,), steps=((ids.run, ids.step),)),
+        lambda ids: Observation((ids.run,), steps=((ids.run, ids.step), (ids.run, _other_step(ids)))),
         endings,
         frozenset(
             {(state, "step_retrying") for state in ("running", LAZILY_STARTED, *_PENDING_STEP)}
             | {(state, move) for state in _PENDING_STEP for move in ("step_completed", "step_failed")}
         ),
         line,
+        (OTHER_STEP_CREATED,),
     )
     other_run_running = (other_run_created, OTHER_RUN_STARTED)
     hooks = Kind(
@@ -235,9 +254,10 @@ def _kinds(line: SpecLine) -> dict[str, Kind]:
             _state("live", *running, *other_run_running, HOOK_CREATED),
             _state("disposed", *running, *other_run_running, HOOK_CREATED, HOOK_DISPOSED),
         ),
-        lambda ids: Observation((ids.run, ids.other_run), tokens=(ids.token,)),
+        lambda ids: Observation((ids.run, ids.other_run), tokens=(ids.token, f"{ids.token}y")),
         (RUN_COMPLETED, run_cancelled),
         line=line,
+        siblings=(OTHER_HOOK_CREATED,),
     )
     waits = Kind(
         "waits",
@@ -303,6 +323,25 @@ class TransitionRace:
         return Race(self.name, lambda rng, width, number, requests: self.build(rng), self.spec_version)
 
 
+def is_section_8_row(race: TransitionRace) -> bool:
+    """Whether ``race`` is one of the rows of §8's table of concurrent calls: a call raced
+    against itself (N × the same call), or a create raced against a run ending."""
+    created = race.first.name.split(" ")[0].endswith("_created")
+    return race.first is race.second or (created and race.second in race.kind.borrowed)
+
+
+async def section_8_rows(line: SpecLine, spec_version: int) -> list[Race]:
+    """The races of ``line``'s tables that are rows of §8's table (``is_section_8_row``), judged
+    at ``spec_version``: the races LIN-006 runs across processes after its own (on the 4.x
+    line, whose requests its workers read)."""
+    return [
+        race.as_race()
+        for kind in kinds_of(line).values()
+        for race in await races_of(kind, spec_version)
+        if is_section_8_row(race)
+    ]
+
+
 async def _succeeds_alone(state: State, move: Move, spec_version: int) -> bool:
     oracle = as_world(await oracle_factory(spec_version)())
     ids = Ids.fresh()
@@ -318,7 +357,8 @@ _TABLES: dict[tuple[SpecLine, str, int], list[TransitionRace]] = {}
 
 async def races_of(kind: Kind, spec_version: int | None = None) -> list[TransitionRace]:
     """Every race of ``kind``: each unordered pair of its calls in each of its states, kept when
-    one of the two calls succeeds alone in that state (decided once per process, on an oracle at
+    one of the two calls succeeds alone in that state (a pair with a sibling create, when the
+    kind's own call does: only two writes can lose one) (decided once per process, on an oracle at
     ``spec_version``, by default the version ``oracle_version`` picks for the kind's line).
     A ``spec_version`` of another line than the kind's is a ``ValueError``."""
     version = oracle_version(kind.line, None) if spec_version is None else spec_version
@@ -332,7 +372,11 @@ async def races_of(kind: Kind, spec_version: int | None = None) -> list[Transiti
                 move.name: await _succeeds_alone(state, move, version) for move in kind.moves + kind.borrowed
             }
             for first, second in kind.pairs(state):
-                if alone[first.name] or alone[second.name]:
+                if second in kind.siblings:
+                    kept = alone[first.name]
+                else:
+                    kept = alone[first.name] or alone[second.name]
+                if kept:
                     table.append(TransitionRace(kind, state, first, second, version))
         _TABLES[key] = table
     return _TABLES[key]

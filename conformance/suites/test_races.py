@@ -158,12 +158,13 @@ async def test_paging_while_events_are_appended(
 async def test_races_across_processes(
     world: World, world_spec: WorldSpec, world_profile: Profile, world_seed: int, world_evidence: Evidence
 ) -> None:
-    """The races of RS-005, HOOK-003, HOOK-010 and LIN-002/003/005 with each racing call made
-    by a separate OS process (``python -m conformance.races.worker``) over the same storage,
-    released together, half the rounds paused at the World's pause points: every history is
-    linearizable. Only for Worlds that declare ``multi_process``; the workers must first find a
-    run the test's World created (``worldspec_shared_options`` says how to open the same
-    storage)."""
+    """The races of RS-005, HOOK-003, HOOK-010 and LIN-002/003/005, then once each the rows of
+    §8's table from the 4.x transition tables (every call raced against itself, every create
+    against each run ending, in every state), with each racing call made by a separate OS
+    process (``python -m conformance.races.worker``) over the same storage, released together,
+    half the rounds paused at the World's pause points: every history is linearizable. Only for
+    Worlds that declare ``multi_process``; the workers must first find a run the test's World
+    created (``worldspec_shared_options`` says how to open the same storage)."""
     all_races = [
         races.RUN_CREATED,
         races.RESILIENT_START,
@@ -172,9 +173,11 @@ async def test_races_across_processes(
         races.DISPOSE_VS_RECEIVE,
         races.CANCEL_VS_COMPLETION,
     ]
+    inner = cast(World, unwrapped(world))
+    rows = await transitions.section_8_rows(SpecLine.LINE_4, oracle_version(SpecLine.LINE_4, None))
     try:
         failure = await hunt_across_processes(
-            cast(World, unwrapped(world)),
+            inner,
             world_spec,
             all_races,
             rounds=max(len(all_races), world_profile.rounds // 2),
@@ -183,6 +186,7 @@ async def test_races_across_processes(
             call_timeout=world_profile.call_timeout,
             budget=world_profile.budget(),
             evidence=world_evidence,
+            then_once=rows,
         )
     except UnsharedStorageError as error:
         fail("Worlds opened in worker processes share the storage of the test's World", str(error))

@@ -152,6 +152,25 @@ _CREATING: ContextVar[str | None] = ContextVar("broken_world_creating", default=
 """The eventType of the ``events.create`` the current task is making, if any."""
 
 
+class StepAndWaitWritesUnderTheProcessLockOnly(SharedFileWorld, BrokenWorld, breaks={"LIN-006"}):
+    """A ``SharedFileWorld`` whose step and wait creates take only the process's asyncio lock,
+    not the file lock: right within one process, but two processes that create one step or
+    wait both create it, and two that start one step count one attempt."""
+
+    unlocked = frozenset({"step_created", "step_started", "wait_created", "wait_completed"})
+
+    def take_file_lock(self, handle: Any, mode: int) -> None:
+        if mode != fcntl.LOCK_EX or _CREATING.get() not in self.unlocked:
+            super().take_file_lock(handle, mode)
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        token = _CREATING.set(event.event_type)
+        try:
+            return await super().on_create(run_id, event, params)
+        finally:
+            _CREATING.reset(token)
+
+
 class _LockSkippedFor:
     """The World's lock, except around creates of the event types in ``kinds``, which decide
     and write without it: a backend whose other writes are serialised but whose writes of
@@ -230,6 +249,112 @@ class WaitEventsWithoutLock(_UnlockedWrites, BrokenWorld, breaks={"LIN-010"}):
     ``wait_completed`` both find it waiting and both complete it."""
 
     unlocked = frozenset({"wait_created", "wait_completed"})
+
+
+class _RunDocument(BrokenWorld):
+    """A World that keeps each run's entities of one kind (``table``, a dict of the memory
+    state keyed by ``(runId, id)``) in one document per run: a create of ``kinds`` reads the
+    document, is decided and logged under the lock, then writes the whole document back from
+    its copy with only its own entity changed. Right one call at a time; two creates on
+    different entities of one run, overlapping, lose the first one's write."""
+
+    table = ""
+    kinds: frozenset[str] = frozenset()
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        if event.event_type not in self.kinds or not run_id:
+            return await super().on_create(run_id, event, params)
+        stored: dict[tuple[str, str], Any] = getattr(self.state, self.table)
+        document = {key: value for key, value in stored.items() if key[0] == run_id}
+        await self.pause("document-read")
+        result = await super().on_create(run_id, event, params)
+        key = (run_id, event.correlation_id)
+        mine = stored.get(key)
+        for other in [other for other in stored if other[0] == run_id]:
+            del stored[other]
+        stored.update(document)
+        if mine is not None:
+            stored[key] = mine
+        else:
+            stored.pop(key, None)
+        self.written_back(run_id)
+        return result
+
+    def written_back(self, run_id: str) -> None:
+        """Bring what depends on the document into line with it once it is written back."""
+
+
+class StepsKeptInOneDocument(_RunDocument, breaks={"LIN-008"}):
+    """A run's steps are one document each step event rewrites whole from the copy it read:
+    ``step_created`` of one step overlapping any write to another step of the run undoes it."""
+
+    table = "steps"
+    kinds = frozenset({"step_created", "step_started", "step_retrying", "step_completed", "step_failed"})
+
+
+class HooksKeptInOneDocument(_RunDocument, breaks={"LIN-009"}):
+    """A run's live hooks are one document each hook event rewrites whole from the copy it
+    read: ``hook_created`` of one hook overlapping a write to another hook of the run undoes it
+    (and the token index follows the document)."""
+
+    table = "hooks"
+    kinds = frozenset({"hook_created", "hook_received", "hook_disposed"})
+
+    def written_back(self, run_id: str) -> None:
+        for token, holder in list(self.state.tokens.items()):
+            if holder[0] == run_id and holder not in self.state.hooks:
+                del self.state.tokens[token]
+
+
+_NEXT_EVENT_ID: ContextVar[str | None] = ContextVar("broken_world_next_event_id", default=None)
+"""The eventId the create in flight in this task was given before it took the lock."""
+
+
+class EventIdFollowsTheLastOne(
+    BrokenWorld,
+    breaks={"HOOK-010", "LIN-005", "LIN-007", "LIN-008", "LIN-009", "LIN-010"},
+):
+    """Each event's id is the run's last eventId plus one, read before the lock: two creates on
+    one run that overlap append two events with one eventId (§8: ids are never reused)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        mint = self.mint
+
+        def minting(now: datetime | None = None) -> str:
+            chosen = _NEXT_EVENT_ID.get()
+            if chosen is not None:
+                _NEXT_EVENT_ID.set(None)
+                return chosen
+            return mint(now) if now is not None else mint()
+
+        self.mint = minting  # type: ignore[assignment]
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        log = self.state.events.get(str(run_id))
+        if not log:
+            return await super().on_create(run_id, event, params)
+        last = _ulid_number(log[-1].event_id.removeprefix("evnt_"))
+        await self.pause("last-event-id-read")
+        token = _NEXT_EVENT_ID.set(_ulid_text(last + 1))
+        try:
+            return await super().on_create(run_id, event, params)
+        finally:
+            _NEXT_EVENT_ID.reset(token)
+
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def _ulid_number(text: str) -> int:
+    number = 0
+    for char in text.upper():
+        number = number * 32 + _CROCKFORD.index(char)
+    return number
+
+
+def _ulid_text(number: int) -> str:
+    return "".join(_CROCKFORD[(number >> shift) & 31] for shift in range(125, -1, -5))
 
 
 LAZY_START = "step_started (lazy)"
