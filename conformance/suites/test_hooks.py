@@ -19,6 +19,7 @@ from conformance.checks.scenarios import (
 )
 from worldspec import errors
 from worldspec.events import event_data_of
+from worldspec.lines import SpecLine
 from worldspec.pagination import PaginationOptions
 from worldspec.protocol import World
 from worldspec.wire_types import MISSING
@@ -209,9 +210,12 @@ async def test_hook_received_appends_the_payload(world: World) -> None:
 
 
 @invariant("HOOK-006")
-async def test_missing_hook_receives_nothing(world: World) -> None:
+async def test_missing_hook_receives_nothing(world: World, world_line: SpecLine) -> None:
     """``hook_received`` and ``hook_disposed`` for a hookId never created in the run, or for a
-    disposed hook, raise ``HookNotFoundError``."""
+    disposed hook, raise ``HookNotFoundError``. On the 4.x line so do they for a hookId only
+    another run's live hook has (a hook is ``(runId, hookId)``, not the hookId alone), and that
+    hook stays live in its run: its own run receives on it afterwards and its token still finds
+    it. (On the 5.x line HOOK-104 judges another run's hook.)"""
     run_id = await started_run(world)
     disposed, _ = await live_hook(world, run_id)
     await create(world, run_id, make.hook_disposed(disposed))
@@ -222,6 +226,29 @@ async def test_missing_hook_receives_nothing(world: World) -> None:
                 world.events.create(run_id, request),
                 f"{request.event_type} for a hook {what}",
             )
+    if world_line is not SpecLine.LINE_4:
+        return
+    other_run = await started_run(world)
+    others, token = await live_hook(world, other_run)
+    for request in (make.hook_received(others), make.hook_disposed(others)):
+        await raises(
+            errors.HookNotFoundError,
+            world.events.create(run_id, request),
+            f"{request.event_type} for a hookId only another run's live hook has",
+        )
+    await returns(
+        world.events.create(other_run, make.hook_received(others)),
+        "hook_received of the other run's hook, in its own run, afterwards",
+    )
+    held = await returns(
+        world.hooks.get_by_token(token), "hooks.getByToken of the other run's hook's token afterwards"
+    )
+    if held.run_id != other_run or held.hook_id != others:
+        fail(
+            "the other run's hook still holds its token afterwards",
+            "getByToken returns another hook",
+            ("returned", held),
+        )
 
 
 @invariant("HOOK-007")

@@ -68,6 +68,28 @@ class ReceivedOnMissingHookIsWorldError(BrokenWorld, breaks={"HOOK-006", "HOOK-0
             raise errors.WorkflowWorldError(str(error), status=404) from None
 
 
+class HooksFoundByHookIdAlone(BrokenWorld, breaks={"HOOK-006"}):
+    """Finds the hook of hook_received and hook_disposed by its hookId alone (one record per
+    hookId, the run forgotten): a run receives on, or disposes of, another run's hook."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        own = (str(run_id), str(event.correlation_id))
+        found = next((key for key in self.state.hooks if key[1] == event.correlation_id), None)
+        if event.event_type not in ("hook_received", "hook_disposed") or own in self.state.hooks or not found:
+            return await super().on_create(run_id, event, params)
+        sequence, hook = self.state.hooks[found]
+        self.state.hooks[own] = (sequence, hook.model_copy(update={"run_id": str(run_id)}))
+        try:
+            result = await super().on_create(run_id, event, params)
+        finally:
+            self.state.hooks.pop(own, None)
+        if event.event_type == "hook_disposed":
+            self.state.hooks.pop(found, None)
+            if self.state.tokens.get(hook.token) == found:
+                del self.state.tokens[hook.token]
+        return result
+
+
 class HooksGetFindsDisposed(BrokenWorld, breaks={"HOOK-007"}):
     """``hooks.get`` still returns a hook after its hook_disposed (read from an archive)."""
 
