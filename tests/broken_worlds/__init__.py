@@ -31,10 +31,14 @@ BROKEN_WORLDS: Final[dict[str, type[BrokenWorld]]] = dict(
         (world.__name__, world)
         for module in FAMILY_MODULES
         for world in vars(module).values()
-        if isinstance(world, type) and issubclass(world, BrokenWorld) and world.__module__ == module.__name__
+        if isinstance(world, type)
+        and issubclass(world, BrokenWorld)
+        and world.__module__ == module.__name__
+        and not world.__name__.startswith("_")
     )
 )
-"""Every broken World, by class name."""
+"""Every broken World, by class name; a class whose name starts with ``_`` is a base that
+several broken Worlds of its module share, not a World of its own."""
 
 
 def breaking(invariant_id: str) -> list[type[BrokenWorld]]:

@@ -152,10 +152,14 @@ _CREATING: ContextVar[str | None] = ContextVar("broken_world_creating", default=
 """The eventType of the ``events.create`` the current task is making, if any."""
 
 
-class StepAndWaitWritesUnderTheProcessLockOnly(SharedFileWorld, BrokenWorld, breaks={"LIN-006"}):
+class StepAndWaitWritesUnderTheProcessLockOnly(
+    SharedFileWorld, BrokenWorld, breaks={"LIN-006"}, only="linearizability"
+):
     """A ``SharedFileWorld`` whose step and wait creates take only the process's asyncio lock,
     not the file lock: right within one process, but two processes that create one step or
-    wait both create it, and two that start one step count one attempt."""
+    wait both create it, and two that start one step count one attempt. Judged on its family
+    only: within one process it is ``SharedFileWorld``, which ``LocklessFileWorld``'s whole-kit
+    run already shows passes the rest."""
 
     unlocked = frozenset({"step_created", "step_started", "wait_created", "wait_completed"})
 
@@ -312,10 +316,12 @@ _NEXT_EVENT_ID: ContextVar[str | None] = ContextVar("broken_world_next_event_id"
 
 class EventIdFollowsTheLastOne(
     BrokenWorld,
-    breaks={"HOOK-010", "LIN-005", "LIN-007", "LIN-008", "LIN-009", "LIN-010"},
+    breaks={"HOOK-010", "LIN-005", "LIN-008", "LIN-009", "LIN-010"},
+    may_break={"LIN-007"},
 ):
     """Each event's id is the run's last eventId plus one, read before the lock: two creates on
-    one run that overlap append two events with one eventId (§8: ids are never reused)."""
+    one run that overlap append two events with one eventId (§8: ids are never reused). LIN-007's
+    run tables catch it in most runs, not all (1 seed of 20 escaped in CI)."""
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
