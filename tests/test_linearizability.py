@@ -201,6 +201,20 @@ def test_on_the_5x_line_a_start_losing_to_an_ending_may_be_a_conflict() -> None:
     assert _check(history) is not None
 
 
+def _created_then_observed(run_id: str, created: Any, log: tuple[tuple[str, ...], ...]) -> History:
+    """A history in which ``created`` makes the pending run ``run_id``, then an observer reads
+    ``log`` as its log and no hooks."""
+    observed = (
+        (f"hooks {run_id}", ()),
+        (f"log {run_id}", log),
+        (f"status {run_id}", ("run", run_id, "pending")),
+    )
+    return _history(
+        (SETUP, _create(run_id, created), 0, 1, CREATED),
+        (OBSERVER, Observation((run_id,)), 2, 3, Outcome("ok", observed)),
+    )
+
+
 def test_a_log_with_one_event_id_twice_is_a_reused_event_id() -> None:
     """Two events of one 4.x run under one eventId (each create took the id after the one it
     read last): the log summary marks it, and the checker names the anomaly from the state."""
@@ -218,16 +232,7 @@ def test_a_log_with_one_event_id_twice_is_a_reused_event_id() -> None:
     run_id, log = asyncio.run(tampered_log())
     assert log[-1][0] == REPEATED_EVENT_ID
     assert log[-1][1] == "3"
-    observed = (
-        (f"hooks {run_id}", ()),
-        (f"log {run_id}", log),
-        (f"status {run_id}", ("run", run_id, "pending")),
-    )
-    history = _history(
-        (SETUP, _create(run_id, make.run_created()), 0, 1, CREATED),
-        (OBSERVER, Observation((run_id,)), 2, 3, Outcome("ok", observed)),
-    )
-    violation = _check(history)
+    violation = _check(_created_then_observed(run_id, make.run_created(), log))
     assert violation is not None
     assert violation.anomaly == "reused-event-id"
 
@@ -250,15 +255,6 @@ def test_a_slot_numbered_log_out_of_place_is_a_misplaced_slot() -> None:
     run_id, log = asyncio.run(tampered_log())
     assert log[-1][0] == MISPLACED_SLOT
     assert log[-1][1] == "2"
-    observed = (
-        (f"hooks {run_id}", ()),
-        (f"log {run_id}", log),
-        (f"status {run_id}", ("run", run_id, "pending")),
-    )
-    history = _history(
-        (SETUP, _create(run_id, make_line5.run_created()), 0, 1, CREATED),
-        (OBSERVER, Observation((run_id,)), 2, 3, Outcome("ok", observed)),
-    )
-    violation = asyncio.run(check(history, LINE_5))
+    violation = asyncio.run(check(_created_then_observed(run_id, make_line5.run_created(), log), LINE_5))
     assert violation is not None
     assert violation.anomaly == "misplaced-slot"

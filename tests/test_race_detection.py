@@ -87,23 +87,18 @@ async def _processes(world: type[BrokenWorld], seeds: list[int]) -> list[int]:
     escaped = []
     try:
         for seed in seeds:
-            rng = random.Random(seed)
-            found = None
-            for races_, rounds in (
-                (PROCESS_RACES, max(len(PROCESS_RACES), CI.rounds // 2)),
-                (rows, len(rows)),
-            ):
-                found = found or await hunt_with_workers(
-                    instance,
-                    workers,
-                    races_,
-                    rounds=rounds,
-                    width=CI.width,
-                    rng=rng,
-                    call_timeout=CI.call_timeout,
-                    budget=CI.budget(),
-                    evidence=Evidence(),
-                )
+            found = await hunt_with_workers(
+                instance,
+                workers,
+                PROCESS_RACES,
+                rounds=max(len(PROCESS_RACES), CI.rounds // 2),
+                width=CI.width,
+                rng=random.Random(seed),
+                call_timeout=CI.call_timeout,
+                budget=CI.budget(),
+                evidence=Evidence(),
+                then_once=rows,
+            )
             if found is None:
                 escaped.append(seed)
     finally:

@@ -182,21 +182,18 @@ async def hunt_across_processes(
     workers = await Workers.start(spec.target, options, width)
     try:
         await check_shared_storage(world, workers, options, width, call_timeout)
-        for chosen, count in ((races, rounds), (then_once, len(then_once))):
-            failure = await hunt_with_workers(
-                world,
-                workers,
-                chosen,
-                rounds=count,
-                width=width,
-                rng=rng,
-                call_timeout=call_timeout,
-                budget=budget,
-                evidence=evidence,
-            )
-            if failure is not None:
-                return failure
-        return None
+        return await hunt_with_workers(
+            world,
+            workers,
+            races,
+            rounds=rounds,
+            width=width,
+            rng=rng,
+            call_timeout=call_timeout,
+            budget=budget,
+            evidence=evidence,
+            then_once=then_once,
+        )
     finally:
         await workers.close()
 
@@ -227,15 +224,16 @@ async def hunt_with_workers(
     call_timeout: float,
     budget: Budget,
     evidence: Evidence,
+    then_once: Sequence[Race] = (),
 ) -> RaceFailure | None:
     """``hunt_across_processes`` with workers already started over ``world``'s storage."""
     evidence.forced = accepts_pauses(world)
-    for number in range(1, rounds + 1):
+    cycled = [(number, races[(number - 1) % len(races)]) for number in range(1, rounds + 1)]
+    for number, race in [*cycled, *enumerate(then_once, start=1)]:
         if budget.spent():
             evidence.budget_reached = True
             return None
         evidence.attempts += 1
-        race = races[(number - 1) % len(races)]
         built = race.round(rng, width, number)
         history = History()
         for call in built.setup:
