@@ -9,7 +9,7 @@ from typing import Any
 
 from conformance.checks import make, make_line5
 from conformance.model.calls import WorldCall
-from conformance.races.linearizability import OBSERVER, SETUP, History, Violation, check
+from conformance.races.linearizability import OBSERVER, READER, SETUP, History, Violation, check
 from conformance.races.results import MISPLACED_SLOT, REPEATED_EVENT_ID, Observation, Outcome, log_summary
 from conformance.world.oracle import as_world, new_oracle, oracle_factory
 
@@ -103,6 +103,23 @@ def test_the_state_read_afterwards_must_be_explained_too() -> None:
     assert violation.anomaly == "duplicate-create"
     assert any(op.client == OBSERVER for op in violation.witness)
     assert "state read afterwards differs" in violation.report()
+
+
+def test_reads_made_during_the_race_are_shown_not_judged() -> None:
+    """A read overlapping the creates saw a run no serial order holds at any point: §8 does not
+    bind reads, so the history stays linearizable; with a duplicate create beside it, the
+    report lists the read and says it was not judged."""
+    run_id = make.new_id("wrun")
+    impossible = Outcome("ok", (("run", run_id, "completed"),))
+    read = (READER, WorldCall("runs.get", (run_id,)), 2, 8, impossible)
+    assert _check(_history(("c1", _created(run_id), 0, 10, CREATED), read)) is None
+    violation = _check(
+        _history(("c1", _created(run_id), 0, 10, CREATED), read, ("c2", _created(run_id), 1, 11, CREATED))
+    )
+    assert violation is not None
+    assert all(op.client != READER for op in violation.witness)
+    assert "[reader] calls were reads made during the race; they are shown, not judged." in violation.report()
+    assert "[reader] runs.get" in violation.report()
 
 
 def test_setup_calls_stay_in_the_witness_as_context() -> None:

@@ -2,7 +2,11 @@
 
 A round runs its setup calls one by one, then starts one asyncio task per client and releases
 them together (one ``asyncio.Event``), then makes the final observation. Every call is recorded
-in a ``History``.
+in a ``History``. A round may also hold reads, made by one more task (``READER``) released with
+the clients: §8 binds creates, not reads, so the reads' outcomes are shown but never judged;
+they are there for what they may leave behind (a cache filled with what a read found before a
+create), which the observation, made once every call has returned, then shows. The reads are
+made again while any client is still busy (at most ``READ_PASSES`` times).
 
 A World that allows pauses exposes ``worldspec_interleave`` (see docs/writing-a-factory.md):
 for the round, the kit sets it to an ``Interleaver``, which the World awaits at each of its
@@ -34,15 +38,28 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from conformance.races.linearizability import OBSERVER, SETUP, History
+from conformance.races.linearizability import OBSERVER, READER, SETUP, History
 from conformance.races.results import Outcome, outcome_of
 from conformance.world.capabilities import unwrapped
 from worldspec.protocol import World
 
-__all__ = ["MAX_YIELDS", "Interleaver", "Played", "Round", "accepts_pauses", "record", "run_round"]
+__all__ = [
+    "MAX_YIELDS",
+    "READ_PASSES",
+    "Interleaver",
+    "Played",
+    "Round",
+    "accepts_pauses",
+    "record",
+    "run_round",
+]
 
 MAX_YIELDS = 64
 """Event-loop turns a rendezvous waits for a task that does not arrive."""
+
+READ_PASSES = 8
+"""How many times, at most, a round's reads are made while its clients race: again, an
+event-loop turn later, while any client is still busy, so that some read straddles each write."""
 
 Mode = Literal["rendezvous", "shuffle"]
 
@@ -115,6 +132,9 @@ class Round:
     setup: Sequence[Any]
     clients: Sequence[Sequence[Any]]
     observation: Any | None
+    reads: Sequence[Any] = ()
+    """Reads made while the clients race, never judged (see the module docstring). Only
+    ``run_round`` makes them: a round raced across processes has none."""
 
 
 @dataclass(frozen=True)
@@ -147,8 +167,21 @@ async def run_round(world: World, race: Round, rng: random.Random, mode: Mode, c
             if interleaver is not None:
                 interleaver.finished(number)
 
+    async def reader(warmup: int) -> None:
+        await release.wait()
+        for _ in range(warmup):
+            await asyncio.sleep(0)
+        for _ in range(READ_PASSES):
+            for call in race.reads:
+                await record(history, READER, call, world, call_timeout)
+            if all(task.done() for task in tasks[: len(race.clients)]):
+                return
+            await asyncio.sleep(0)
+
     warmups = [0 if interleaver else rng.randint(0, len(race.clients)) for _ in race.clients]
     tasks = [asyncio.create_task(client(n, calls, warmups[n])) for n, calls in enumerate(race.clients)]
+    if race.reads:
+        tasks.append(asyncio.create_task(reader(rng.randint(0, len(race.clients)))))
     inner = unwrapped(world)
     if interleaver is not None:
         setattr(inner, "worldspec_interleave", interleaver)  # noqa: B010 - the World reads it as an attribute

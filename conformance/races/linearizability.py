@@ -15,6 +15,9 @@ dropping calls one at a time while no call becomes unexplained that was explaine
 final observation first, then refused calls (they changed nothing), then, only if the
 observation could go, the other calls. Setup calls stay as context. It is named with a stable
 anomaly name (``ANOMALIES``), as Elle names them.
+
+Calls of the ``READER`` client are reads made during the race: §8 does not bind them, so the
+search leaves them out; a report shows them in the full history.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from conformance.races.results import (
 )
 from conformance.world.oracle import Oracle, OracleFactory, as_world
 
-__all__ = ["ANOMALIES", "History", "Op", "Violation", "check"]
+__all__ = ["ANOMALIES", "OBSERVER", "READER", "SETUP", "History", "Op", "Violation", "check"]
 
 ANOMALIES: dict[str, str] = {
     "duplicate-create": "one entity was created twice: two creates succeeded, or the log holds two",
@@ -57,6 +60,7 @@ ANOMALIES: dict[str, str] = {
 
 SETUP = "setup"
 OBSERVER = "observer"
+READER = "reader"
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,8 @@ class Violation:
         if observed:
             lines += ["", "state read afterwards:"]
             lines += [f"  {line}" for line in observation_lines(observed[0].outcome.value)]
+        if any(op.client == READER for op in self.history.ops):
+            lines += ["", f"[{READER}] calls were reads made during the race; they are shown, not judged."]
         if len(self.witness) < len(self.history.ops):
             lines += ["", f"full history ({len(self.history.ops)} calls):", self.history.describe()]
         return "\n".join(lines)
@@ -191,10 +197,11 @@ class _Search:
 async def check(history: History, new_oracle: OracleFactory) -> Violation | None:
     """``None`` if ``history`` is linearizable against oracles from ``new_oracle``; else the
     violation, explained by its smallest witness."""
-    search = _Search(history.ops, new_oracle)
+    judged = [op for op in history.ops if op.client != READER]
+    search = _Search(judged, new_oracle)
     if await search.linearizable():
         return None
-    witness, allowed = await _smallest_witness(history.ops, search, new_oracle)
+    witness, allowed = await _smallest_witness(judged, search, new_oracle)
     frozen = {index: frozenset(outcomes) for index, outcomes in allowed.items()}
     return Violation(_anomaly(witness, history, frozen), tuple(witness), history, frozen)
 

@@ -298,6 +298,15 @@ class Observation:
             seen[f"token {token}"] = holder.value
         return tuple(sorted(seen.items()))
 
+    def reads(self) -> tuple[WorldCall, ...]:
+        """The single-entity reads of the observation (each run, step and token), the ones a
+        World most often answers from a cache."""
+        return (
+            *(WorldCall("runs.get", (run_id,)) for run_id in self.runs),
+            *(WorldCall("steps.get", step) for step in self.steps),
+            *(WorldCall("hooks.get_by_token", (token,)) for token in self.tokens),
+        )
+
     def describe(self) -> str:
         """``observe(runs, steps, tokens)`` with ids shortened."""
         shown = [brief(run_id) for run_id in self.runs] + [brief(step) for _, step in self.steps]

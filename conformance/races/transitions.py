@@ -312,11 +312,13 @@ class TransitionRace:
 
     def build(self, rng: random.Random) -> Round:
         """A round with fresh ids: the state's setup, one client per call (in random order),
-        and the observation of everything the two calls touch."""
+        the observation's single-entity reads, made during the race, and the observation of
+        everything the two calls touch."""
         ids = Ids.fresh()
         clients = [[self.first.call(ids)], [self.second.call(ids)]]
         rng.shuffle(clients)
-        return Round([move.call(ids) for move in self.state.setup], clients, self.kind.observe(ids))
+        observation = self.kind.observe(ids)
+        return Round([move.call(ids) for move in self.state.setup], clients, observation, observation.reads())
 
     def as_race(self) -> Race:
         """The race as ``RaceFailure`` names it."""

@@ -14,15 +14,17 @@ import asyncio
 import contextlib
 import fcntl
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from reference_worlds.paging import decode_cursor, encode_cursor, limit_of, order_of
 from reference_worlds.rules_line5 import Outcome
 from tests.broken_worlds.base import BrokenWorld, LineFiveBrokenWorld, Params
 from tests.shared_file_world import SharedFileWorld
-from worldspec.entities import ActiveRun
+from worldspec.entities import ActiveRun, Step, WorkflowRun
 from worldspec.events import EventRequest, EventResult
 from worldspec.line5.events import CREATABLE_EVENT_TYPES, is_lazy_step_start
 from worldspec.line5.slots import slot_to_event_id
@@ -463,3 +465,40 @@ class LineFiveWaitCompletionChecksUnlocked(
     after it."""
 
     unlocked = frozenset({"wait_completed"})
+
+
+class ReadCacheFilledAfterTheRead(
+    BrokenWorld, breaks={"LIN-008"}, may_break={"LIN-007", "LIN-009", "LIN-010"}
+):
+    """A read-through cache in front of ``runs.get`` and ``steps.get`` (a Redis beside the
+    database): a miss reads the database, then fills the cache in a second round trip; a
+    create writes the database, then deletes the cached entries. One at a time every read is
+    right, but a read that missed before a create and fills after the create's delete leaves
+    the old entity cached for every later read. The transition tables catch it by reading
+    while they race (the reads unjudged) and judging the reads made once every call has
+    returned; a step's race has two cached entities to go stale and catches it in every run,
+    the other tables in about nine runs in ten each."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.cached: dict[tuple[str, ...], Any] = {}
+
+    async def _through_cache(self, key: tuple[str, ...], read: Callable[[], Awaitable[Any]]) -> Any:
+        if key not in self.cached:
+            found = await read()
+            await asyncio.sleep(0)
+            self.cached[key] = found.model_copy(deep=True)
+        return self.cached[key].model_copy(deep=True)
+
+    async def on_get_run(self, run_id: str, **options: Any) -> WorkflowRun:
+        key = ("run", run_id, str(options.get("resolve_data", "all")))
+        return await self._through_cache(key, partial(super().on_get_run, run_id, **options))  # type: ignore[no-any-return]
+
+    async def on_get_step(self, run_id: str | None, step_id: str, **options: Any) -> Step:
+        key = ("step", step_id, str(options.get("resolve_data", "all")))
+        return await self._through_cache(key, partial(super().on_get_step, run_id, step_id, **options))  # type: ignore[no-any-return]
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        self.cached.clear()
+        return result
