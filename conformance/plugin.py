@@ -37,7 +37,7 @@ from hypothesis import settings as hypothesis_settings
 import worldspec
 from conformance import suites
 from conformance.catalogue.entries import FAMILIES, invariant_by_id
-from conformance.catalogue.implemented import capabilities_judged_on
+from conformance.catalogue.implemented import capabilities_judged_on, implementing_tests
 from conformance.catalogue.marker import MarkedInvariant, invariant_of
 from conformance.checks import values
 from conformance.checks.expect import SetupDeviation, judging
@@ -88,6 +88,7 @@ _CAPABILITIES = pytest.StashKey[Capabilities]()
 _LINE = pytest.StashKey[LineChoice]()
 _KNOWN = pytest.StashKey[dict[str, KnownFailure]]()
 _UNMATCHED = pytest.StashKey[list[str]]()
+_UNSELECTED = pytest.StashKey[list[str]]()
 _BOOK = pytest.StashKey[RecordBook]()
 _PROFILE = pytest.StashKey[Profile]()
 _SEED = pytest.StashKey[int]()
@@ -574,11 +575,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def _note_stale_known_failures(config: pytest.Config, collected: list[str]) -> None:
-    """Keep the known failures no collected test checks: a file listing them has gone stale
-    (the invariant left the kit, or the file is passed to a run of other suites), and the run
-    fails so that it cannot stay stale unnoticed."""
-    known = config.stash.get(_KNOWN, {})
-    config.stash[_UNMATCHED] = sorted(set(known) - set(collected))
+    """Keep the known failures no test of the kit judges on the session's line: a file listing
+    them has gone stale (the invariant left the kit, or belongs to the other line), and the run
+    fails so that it cannot stay stale unnoticed. Keep apart the entries whose test the kit has
+    but this run did not select (``-k``, ``-m``, a path): they are not judged, and say so."""
+    known = set(config.stash[_KNOWN]) if _KNOWN in config.stash else set()
+    judged_on_line = set(implementing_tests(config.stash[_LINE].line))
+    config.stash[_UNMATCHED] = sorted(known - judged_on_line)
+    config.stash[_UNSELECTED] = sorted((known & judged_on_line) - set(collected))
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -775,8 +779,17 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     unmatched = config.stash.get(_UNMATCHED, [])
     if unmatched:
         terminalreporter.section("worldspec: stale known failures", red=True)
+        line = config.stash[_LINE].line
         for ident in unmatched:
-            terminalreporter.line(f"{ident} is listed in --world-xfail but no collected test checks it")
+            terminalreporter.line(
+                f"{ident} is listed in --world-xfail but no test of the kit judges it on the {line} line"
+            )
+    unselected = config.stash.get(_UNSELECTED, [])
+    if unselected:
+        terminalreporter.section("worldspec: known failures not judged", yellow=True)
+        terminalreporter.line(
+            f"{', '.join(unselected)}: listed in --world-xfail, but their tests were not selected in this run"
+        )
     book = config.stash.get(_BOOK, None)
     if book is None:
         return

@@ -6,7 +6,9 @@
     link = "https://github.com/acme/world/issues/12"
 
 Listed invariants run as expected failures. An entry whose test now passes fails the run
-(strict xfail), and so does an entry that names no collected test: the file cannot go stale.
+(strict xfail), and so does an entry no test of the kit judges on the World's line: the file
+cannot go stale. An entry whose test the run did not select (``-k``, ``-m``, a path) is named
+as not judged and fails nothing.
 
 A race a World loses only in some runs carries the rate it was seen at::
 
