@@ -579,7 +579,8 @@ def _note_stale_known_failures(config: pytest.Config, collected: list[str]) -> N
     them has gone stale (the invariant left the kit, or belongs to the other line), and the run
     fails so that it cannot stay stale unnoticed. Keep apart the entries whose test the kit has
     but this run did not select (``-k``, ``-m``, a path): they are not judged, and say so."""
-    known = set(config.stash[_KNOWN]) if _KNOWN in config.stash else set()
+    listed: dict[str, KnownFailure] = config.stash.get(_KNOWN, {})
+    known = set(listed)
     judged_on_line = set(implementing_tests(config.stash[_LINE].line))
     config.stash[_UNMATCHED] = sorted(known - judged_on_line)
     config.stash[_UNSELECTED] = sorted((known & judged_on_line) - set(collected))
