@@ -60,16 +60,28 @@ SCENE_ATTRIBUTES = {"team": "payments", "Team": "cased", "caf\u00e9": "accented"
 """Attributes of the 5.x scene's running run: keys a case- or accent-blind store would merge."""
 
 
+SCENE_PUBLIC_KEY = "bm90LWEtcmVhbC1rZXktb25seS1hLXNjZW5lLWtleQ=="
+"""The ``encryptionPublicKey`` of the 5.x scene's running run (base64, as upstream's are)."""
+
+SCENE_ERROR_CODE = "E_WORLDSPEC_SCENE"
+"""The ``errorCode`` the 5.x scene's failed run ends with."""
+
+
 async def _scene(world: World, line: SpecLine) -> tuple[str, list[str], str, list[str], str]:
     """Runs of one workflow in every status, legacy among them; the running one holds steps in
     every status, a live hook and a wait, all carrying nested payloads (and on the 5.x line
-    attributes, set by ``run_created`` and by ``attr_set``). Returns the workflow name, every
+    attributes, set by ``run_created`` and by ``attr_set``, and an ``encryptionPublicKey``; the
+    failed run has an ``errorCode``). Returns the workflow name, every
     run, the running run, its steps and its hook."""
     name = make.workflow_name()
     payload = values.nested_payload()
     creating = (
         make_line5.run_created(
-            workflow_name=name, input=payload, execution_context=payload, attributes=SCENE_ATTRIBUTES
+            workflow_name=name,
+            input=payload,
+            execution_context=payload,
+            attributes=SCENE_ATTRIBUTES,
+            encryption_public_key=SCENE_PUBLIC_KEY,
         )
         if line is SpecLine.LINE_5
         else make.run_created(name=name, input=payload, execution_context=payload)
@@ -100,7 +112,12 @@ async def _scene(world: World, line: SpecLine) -> tuple[str, list[str], str, lis
         )
     for request in history:
         await create(world, running, request)
-    for finish in (make.run_completed(output=payload), make.run_failed(error={"message": "m"})):
+    failing = (
+        make_line5.run_failed({"message": "m"}, SCENE_ERROR_CODE)
+        if line is SpecLine.LINE_5
+        else make.run_failed(error={"message": "m"})
+    )
+    for finish in (make.run_completed(output=payload), failing):
         ended = await started_run_of(world, name)
         await create(world, ended, finish)
         runs.append(ended)
@@ -120,7 +137,8 @@ async def test_list_read_equals_get_read(world: World, world_line: SpecLine) -> 
     ``resolveData`` ``'all'`` and ``'none'``: runs.list against runs.get, steps.list against
     steps.get, hooks.list against hooks.get, events.list and listByCorrelationId against
     events.get. Payloads are nested values with bytes of every shape; on the 5.x line the
-    running run also carries attributes."""
+    running run also carries attributes and an ``encryptionPublicKey``, and the failed one an
+    ``errorCode``, the members a list query written for 4.x leaves out."""
     name, runs, running, steps, hook_id = await _scene(world, world_line)
     for resolve in RESOLVE:
         listed_runs = (
