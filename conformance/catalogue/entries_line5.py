@@ -386,7 +386,8 @@ LINE_5_TABLE: Final[tuple[tuple[str, _Level, str], ...]] = (
     (
         "DEDUP-002",
         "MAY",
-        "(`hookResumeDedup`) That event shows its `resumeId` in `events.list` and `events.get`.",
+        "(`hookResumeDedup`) That event shows its `resumeId` in `events.list`, `events.get` and "
+        "`events.listByCorrelationId`.",
     ),
     (
         "DEDUP-003",
