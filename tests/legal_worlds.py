@@ -110,3 +110,26 @@ class WithoutOptionalMembers(LegalWorld):
         declared = self.worldspec_capabilities
         assert isinstance(declared, line5_capabilities.Capabilities)
         self.worldspec_capabilities = dataclasses.replace(declared, max_events=False)
+
+
+class DefaultsToTheOtherVersion(LegalWorld):
+    """A 5.x World declaring spec 7 that stamps every request sent without ``specVersion`` 6."""
+
+    freedom = (
+        "v7 §2.4: the default D of a request without specVersion MUST be 6 or 7 and only SHOULD "
+        "equal world.specVersion, so a World declaring 7 may create runs and events at 6 "
+        "(RUN-101, RS-101, EVT-103 allow either)."
+    )
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**{"spec_version": 7, **options})
+        original = self.events.create
+
+        async def create(
+            run_id: str | None, event: EventRequest, params: CreateEventParams | None = None
+        ) -> EventResult:
+            if event.spec_version is MISSING or event.spec_version is None:
+                event = event.model_copy(update={"spec_version": 6})
+            return await original(run_id, event, params)
+
+        self.events.create = create  # type: ignore[method-assign]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from conformance.catalogue.marker import invariant
 from conformance.checks import make
@@ -125,11 +126,10 @@ async def test_created_at_lies_within_the_create_call(world: World) -> None:
 async def test_stored_event_echoes_the_5x_request(world: World) -> None:
     """The stored event echoes the request's eventType, correlationId and eventData (every
     optional field of the line included; ``run_started`` is stored without eventData), and its
-    specVersion is the request's, or the World's default (its own version, 6 or 7)."""
-    declared = getattr(world, "spec_version", None)
-    defaults = (
-        {declared} if isinstance(declared, int) and declared in LINE_5_VERSIONS else set(LINE_5_VERSIONS)
-    )
+    specVersion is the request's, or the World's default D: 6 or 7, one value for every request
+    sent without a version (that D should be the World's own is not judged)."""
+    defaults = set(LINE_5_VERSIONS)
+    stamped: dict[Any, list[str]] = defaultdict(list)
     by_run: dict[str, list[Appended]] = defaultdict(list)
     for entry in await every_kind_of_event(world, line=SpecLine.LINE_5):
         by_run[entry.run_id].append(entry)
@@ -141,6 +141,8 @@ async def test_stored_event_echoes_the_5x_request(world: World) -> None:
             stored = await returns(world.events.get(entry.run_id, entry.event.event_id), "events.get")
             expected_data = None if request.event_type == "run_started" else event_data_of(request)
             versions = defaults if request.spec_version is MISSING else {request.spec_version}
+            if request.spec_version is MISSING:
+                stamped[stored.spec_version].append(f"{request.event_type} {stored.event_id}")
             if (
                 stored.event_type != request.event_type
                 or stored.correlation_id != request.correlation_id
@@ -154,3 +156,9 @@ async def test_stored_event_echoes_the_5x_request(world: World) -> None:
                     ("sent", request),
                     ("stored", stored),
                 )
+    if len(stamped) > 1:
+        fail(
+            "every request sent without specVersion is stamped with the one default D of the World",
+            f"stamped them with {sorted(stamped, key=str)}",
+            ("stamped events by version", dict(stamped)),
+        )
