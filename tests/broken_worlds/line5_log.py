@@ -86,6 +86,18 @@ class EntityEventsStoredAtSpecThree(RewritesStoredEvents, breaks={"EVT-103"}):
         return {}
 
 
+class StartStoredAsItsColumns(RewritesStoredEvents, breaks={"EVT-103"}):
+    """Keeps a ``step_started``'s eventData in the columns its 4.x table had (``stepName``,
+    ``attempt``, ``workflowName``) and rebuilds it from them: the ``ownerMessageId`` of the
+    5.x line is never stored."""
+
+    def rewrite(self, event: Event, request: EventRequest) -> dict[str, Any]:
+        data = event.event_data
+        if event.event_type != "step_started" or getattr(data, "owner_message_id", MISSING) is MISSING:
+            return {}
+        return {"event_data": data.model_copy(update={"owner_message_id": MISSING})}
+
+
 CREATIONS = frozenset({"run_created", "step_created", "hook_created", "wait_created"})
 
 
