@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from reference_worlds.memory import MemoryWorld
 from worldspec.entities import TERMINAL_RUN_STATUSES
-from worldspec.errors import HookNotFoundError, RunExpiredError
+from worldspec.errors import HookNotFoundError, RunExpiredError, RunNotSupportedError
 from worldspec.events import CreateEventParams, EventRequest, EventResult
 from worldspec.line5 import capabilities as line5_capabilities
 from worldspec.wire_types import MISSING
@@ -110,3 +110,50 @@ class WithoutOptionalMembers(LegalWorld):
         declared = self.worldspec_capabilities
         assert isinstance(declared, line5_capabilities.Capabilities)
         self.worldspec_capabilities = dataclasses.replace(declared, max_events=False)
+
+
+class DefaultsToTheOtherVersion(LegalWorld):
+    """A 5.x World declaring spec 7 that stamps every request sent without ``specVersion`` 6."""
+
+    freedom = (
+        "v7 §2.4: the default D of a request without specVersion MUST be 6 or 7 and only SHOULD "
+        "equal world.specVersion, so a World declaring 7 may create runs and events at 6 "
+        "(RUN-101, RS-101, EVT-103 allow either)."
+    )
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**{"spec_version": 7, **options})
+        original = self.events.create
+
+        async def create(
+            run_id: str | None, event: EventRequest, params: CreateEventParams | None = None
+        ) -> EventResult:
+            if event.spec_version is MISSING or event.spec_version is None:
+                event = event.model_copy(update={"spec_version": 6})
+            return await original(run_id, event, params)
+
+        self.events.create = create  # type: ignore[method-assign]
+
+
+class SixNamesTheHighestVersionItReads(LegalWorld):
+    """A 5.x World declaring spec 6 whose ``RunNotSupportedError`` names 7 as its version."""
+
+    freedom = (
+        "v7 §2.4: a World declaring 6 reads runs up to 7, and RunNotSupportedError carries a "
+        "worldSpecVersion the contract does not pin; world-local with WORKFLOW_SEALED_LOG=0 "
+        "declares 6 and reports SPEC_VERSION_CURRENT, 7 (LEG-002)."
+    )
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**{"spec_version": 6, **options})
+        original = self.events.create
+
+        async def create(
+            run_id: str | None, event: EventRequest, params: CreateEventParams | None = None
+        ) -> EventResult:
+            try:
+                return await original(run_id, event, params)
+            except RunNotSupportedError as error:
+                raise RunNotSupportedError(error.run_spec_version, 7) from None
+
+        self.events.create = create  # type: ignore[method-assign]

@@ -272,7 +272,7 @@ LINE_5_TABLE: Final[tuple[tuple[str, _Level, str], ...]] = (
         "LAZY-002",
         "MUST",
         "That start logs `step_created {stepName, input}` (byte-identical) at a lower slot than its "
-        "`step_started`, which is stored without `input`.",
+        "`step_started` and at the start's `specVersion`; the `step_started` is stored without `input`.",
     ),
     (
         "LAZY-003",
@@ -386,7 +386,8 @@ LINE_5_TABLE: Final[tuple[tuple[str, _Level, str], ...]] = (
     (
         "DEDUP-002",
         "MAY",
-        "(`hookResumeDedup`) That event shows its `resumeId` in `events.list` and `events.get`.",
+        "(`hookResumeDedup`) That event shows its `resumeId` in `events.list`, `events.get` and "
+        "`events.listByCorrelationId`.",
     ),
     (
         "DEDUP-003",

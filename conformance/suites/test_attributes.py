@@ -80,13 +80,23 @@ def _fold(log: list[Any]) -> dict[str, str]:
     return attributes
 
 
+OLDER_EVENT_SOURCED_VERSIONS = (2, 3, 5)
+"""Versions below the 5.x line's own at which a run is event-sourced, not legacy (§6.5), two
+of them below ``SPEC_VERSION_SUPPORTS_ATTRIBUTES`` (4)."""
+
+
 @invariant("ATTR-001")
 async def test_run_created_attributes_become_the_runs(world: World) -> None:
     """``run_created`` with ``attributes`` gives the run exactly those (in the result and from
-    ``runs.get``) and its stored event keeps them; without them the run has ``{}``."""
+    ``runs.get``) and its stored event keeps them; without them the run has ``{}``. Also on runs
+    created at specVersion 2, 3 and 5: attributes apply to runs of any version (§6.5), not only
+    to those at 4 and above, where upstream's version table first names them."""
     sent = {"team": "payments", "region": "eu"}
-    for attributes in (sent, MISSING):
-        result = await create(world, None, make_line5.run_created(attributes=attributes))
+    cases: list[tuple[Any, Any]] = [(sent, MISSING), (MISSING, MISSING)]
+    cases += [(sent, version) for version in OLDER_EVENT_SOURCED_VERSIONS]
+    for attributes, version in cases:
+        request = make_line5.run_created(attributes=attributes, spec_version=version)
+        result = await create(world, None, request)
         run_id = run_in(result, "run_created", "RUN-001").run_id
         expected = sent if attributes is not MISSING else {}
         shown = (
@@ -97,7 +107,8 @@ async def test_run_created_attributes_become_the_runs(world: World) -> None:
         kept = (event_data_of(created) or {}).get("attributes", MISSING)
         if shown != (expected, expected) or kept != attributes:
             fail(
-                "run.attributes are run_created's attributes ({} when none) and the event keeps them",
+                "run.attributes are run_created's attributes ({} when none) and the event keeps them"
+                + ("" if version is MISSING else f", on a run at specVersion {version} too"),
                 "showed otherwise",
                 ("sent", attributes),
                 ("result, runs.get", shown),
@@ -111,7 +122,8 @@ async def test_attr_set_merges(world: World) -> None:
     shapes included: only ``null`` removes a key), removes keys sent with ``null``, leaves keys
     it does not name alone, and returns ``{event, run}`` with the merged attributes, which
     ``runs.get`` then shows. An ``attr_set`` whose eventData is exactly 8192 UTF-8 JSON bytes, the size above
-    which §4.1 lets a World refuse one, is merged too."""
+    which §4.1 lets a World refuse one, is merged too, and so is one on runs at specVersion 2, 3
+    and 5 (§6.5: attributes apply to runs of any version)."""
     result = await create(
         world, None, make_line5.run_created(attributes={"keep": "1", "drop": "2", "change": "3"})
     )
@@ -149,6 +161,32 @@ async def test_attr_set_merges(world: World) -> None:
             "refuse above) is merged like any other",
             "returned otherwise",
             ("result", taken),
+        )
+    for version in OLDER_EVENT_SOURCED_VERSIONS:
+        await _attr_set_on_an_older_run(world, version)
+
+
+async def _attr_set_on_an_older_run(world: World, version: int) -> None:
+    """An ``attr_set`` on a running run created at ``version`` merges as on any other run."""
+    request = make_line5.run_created(attributes={"keep": "1"}, spec_version=version)
+    created = await create(world, None, request)
+    run_id = run_in(created, "run_created", "RUN-001").run_id
+    await create(world, run_id, make.run_started())
+    merged = await returns(
+        world.events.create(
+            run_id, make_line5.attr_set([("stage", "older")], correlation_id=make.new_id("attr"))
+        ),
+        f"attr_set on a run at specVersion {version}",
+    )
+    expected = {"keep": "1", "stage": "older"}
+    returned = merged.run.to_wire().get("attributes") if merged.run is not MISSING else MISSING
+    if returned != expected or await _attributes(world, run_id) != expected:
+        fail(
+            f"attr_set on a run at specVersion {version} merges as on any run (attributes apply to "
+            "runs of every version)",
+            "returned or stored otherwise",
+            ("expected", expected),
+            ("result", merged),
         )
 
 

@@ -60,16 +60,28 @@ SCENE_ATTRIBUTES = {"team": "payments", "Team": "cased", "caf\u00e9": "accented"
 """Attributes of the 5.x scene's running run: keys a case- or accent-blind store would merge."""
 
 
+SCENE_PUBLIC_KEY = "bm90LWEtcmVhbC1rZXktb25seS1hLXNjZW5lLWtleQ=="
+"""The ``encryptionPublicKey`` of the 5.x scene's running run (base64, as upstream's are)."""
+
+SCENE_ERROR_CODE = "E_WORLDSPEC_SCENE"
+"""The ``errorCode`` the 5.x scene's failed run ends with."""
+
+
 async def _scene(world: World, line: SpecLine) -> tuple[str, list[str], str, list[str], str]:
     """Runs of one workflow in every status, legacy among them; the running one holds steps in
     every status, a live hook and a wait, all carrying nested payloads (and on the 5.x line
-    attributes, set by ``run_created`` and by ``attr_set``). Returns the workflow name, every
+    attributes, set by ``run_created`` and by ``attr_set``, and an ``encryptionPublicKey``; the
+    failed run has an ``errorCode``). Returns the workflow name, every
     run, the running run, its steps and its hook."""
     name = make.workflow_name()
     payload = values.nested_payload()
     creating = (
         make_line5.run_created(
-            workflow_name=name, input=payload, execution_context=payload, attributes=SCENE_ATTRIBUTES
+            workflow_name=name,
+            input=payload,
+            execution_context=payload,
+            attributes=SCENE_ATTRIBUTES,
+            encryption_public_key=SCENE_PUBLIC_KEY,
         )
         if line is SpecLine.LINE_5
         else make.run_created(name=name, input=payload, execution_context=payload)
@@ -100,7 +112,12 @@ async def _scene(world: World, line: SpecLine) -> tuple[str, list[str], str, lis
         )
     for request in history:
         await create(world, running, request)
-    for finish in (make.run_completed(output=payload), make.run_failed(error={"message": "m"})):
+    failing = (
+        make_line5.run_failed({"message": "m"}, SCENE_ERROR_CODE)
+        if line is SpecLine.LINE_5
+        else make.run_failed(error={"message": "m"})
+    )
+    for finish in (make.run_completed(output=payload), failing):
         ended = await started_run_of(world, name)
         await create(world, ended, finish)
         runs.append(ended)
@@ -120,7 +137,8 @@ async def test_list_read_equals_get_read(world: World, world_line: SpecLine) -> 
     ``resolveData`` ``'all'`` and ``'none'``: runs.list against runs.get, steps.list against
     steps.get, hooks.list against hooks.get, events.list and listByCorrelationId against
     events.get. Payloads are nested values with bytes of every shape; on the 5.x line the
-    running run also carries attributes."""
+    running run also carries attributes and an ``encryptionPublicKey``, and the failed one an
+    ``errorCode``, the members a list query written for 4.x leaves out."""
     name, runs, running, steps, hook_id = await _scene(world, world_line)
     for resolve in RESOLVE:
         listed_runs = (
@@ -306,8 +324,9 @@ async def test_child_spec_version_is_its_creating_events(world: World, world_lin
     run's or the World's: on the 4.x line the sent one or 3, on runs at specVersion 2 and 3 with
     children created at 3, unsent and 2; on the 5.x line the sent one or the World's default D
     (as its creating event was stamped), on runs at 6 and 7 with children created at 7, unsent
-    and 6. Judged in the create result, ``get`` and the lists. (An entity that shows no
-    specVersion at all is allowed: §2.2 lets returned objects omit it.)"""
+    and 6, a step made by a lazy ``step_started`` taking that event's version. Judged in the
+    create result, ``get`` and the lists. (An entity that shows no specVersion at all is
+    allowed: §2.2 lets returned objects omit it.)"""
     for run_version, child_version in CHILD_VERSIONS[world_line]:
         run_id = run_in(
             await create(world, None, make.run_created(spec_version=run_version)), "run_created", "RUN-005"
@@ -319,6 +338,10 @@ async def test_child_spec_version_is_its_creating_events(world: World, world_lin
             ("hook", make.hook_created(hook_id, make.token())),
             ("wait", make.wait_created(wait_id, datetime.fromisoformat("2099-01-01T00:00:00+00:00"))),
         ]
+        step_ids = [step_id]
+        if world_line is SpecLine.LINE_5:
+            step_ids.append(make.new_id("step"))
+            children.append(("lazy step", make_line5.lazy_step_started(step_ids[1])))
         shown: list[tuple[str, str, Any]] = []
         expected: dict[str, Any] = {}
         for kind, request in children:
@@ -326,14 +349,15 @@ async def test_child_spec_version_is_its_creating_events(world: World, world_lin
                 request = request.model_copy(update={"spec_version": child_version})
             result = await create(world, run_id, request)
             expected[kind] = _creating_version(world, world_line, child_version, result.event)
-            shown.append((kind, f"the {kind}_created result", getattr(result, kind)))
-        shown += [
-            ("step", "steps.get", await returns(world.steps.get(run_id, step_id), "steps.get")),
-            ("hook", "hooks.get", await returns(world.hooks.get(hook_id), "hooks.get")),
-        ]
+            where = "the lazy step_started result" if kind == "lazy step" else f"the {kind}_created result"
+            shown.append((kind, where, getattr(result, kind.split()[-1])))
+        step_kinds = dict(zip(step_ids, ("step", "lazy step"), strict=False))
+        for child, kind in step_kinds.items():
+            shown.append((kind, "steps.get", await returns(world.steps.get(run_id, child), "steps.get")))
+        shown.append(("hook", "hooks.get", await returns(world.hooks.get(hook_id), "hooks.get")))
         listed_steps = await returns(world.steps.list(run_id, pagination=PAGE), "steps.list")
         listed_hooks = await returns(world.hooks.list(run_id=run_id, pagination=PAGE), "hooks.list")
-        shown += [("step", "steps.list", step) for step in listed_steps.data]
+        shown += [(step_kinds.get(step.step_id, "step"), "steps.list", step) for step in listed_steps.data]
         shown += [("hook", "hooks.list", hook) for hook in listed_hooks.data]
         for kind, where, entity in shown:
             found = getattr(entity, "spec_version", MISSING)

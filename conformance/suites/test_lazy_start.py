@@ -62,11 +62,14 @@ async def test_lazy_start_creates_and_starts_the_step(world: World) -> None:
 @invariant("LAZY-002")
 async def test_lazy_start_logs_step_created_first(world: World) -> None:
     """The lazy start logs ``step_created {stepName, input}`` (input byte-exact) at a lower slot
-    than its ``step_started``, and the ``step_started`` is stored without ``input``; the
+    than its ``step_started`` and at the start's ``specVersion`` (sent here as the line's version
+    the World does not default to), and the ``step_started`` is stored without ``input``; the
     result's ``event`` is that ``step_started``, as the log shows it."""
     run_id = await started_run(world)
     step_id = make.new_id("step")
-    result = await create(world, run_id, make_line5.lazy_step_started(step_id, LAZY_INPUT, STEP_NAME))
+    sent_version = 6 if getattr(world, "spec_version", None) == 7 else 7
+    starting = make_line5.lazy_step_started(step_id, LAZY_INPUT, STEP_NAME)
+    result = await create(world, run_id, starting.model_copy(update={"spec_version": sent_version}))
     mine = [event for event in await all_events(world, run_id) if event.correlation_id == step_id]
     kinds = [event.event_type for event in mine]
     if kinds != ["step_created", "step_started"]:
@@ -85,6 +88,14 @@ async def test_lazy_start_logs_step_created_first(world: World) -> None:
         )
     if not slots[0] < slots[1]:
         fail("step_created is at a lower slot than step_started", f"slots {slots}")
+    versions = [event.spec_version for event in mine]
+    if any(version not in (sent_version, MISSING, None) for version in versions):
+        fail(
+            f"a lazy step_started sent at specVersion {sent_version} logs its step_created and itself "
+            "at that version",
+            f"logged them at {versions}",
+            ("events", mine),
+        )
     answered = result.event.to_wire() if result.event is not MISSING else None
     if answered != mine[1].to_wire():
         fail(

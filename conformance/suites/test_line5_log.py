@@ -7,14 +7,17 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from conformance.catalogue.marker import invariant
-from conformance.checks import make
+from conformance.checks import make, make_line5
 from conformance.checks.event_kinds import Appended, every_kind_of_event
 from conformance.checks.expect import fail, returns
 from conformance.checks.reads import all_events
 from conformance.checks.scenarios import create, event_in, judge_of
 from worldspec.events import EventRequest, event_data_of
+from worldspec.line5 import event_data as line5_data
+from worldspec.line5 import events as line5_events
 from worldspec.line5.slots import event_id_to_slot
 from worldspec.lines import LINE_5_VERSIONS, SpecLine
 from worldspec.pagination import PaginationOptions
@@ -121,17 +124,38 @@ async def test_created_at_lies_within_the_create_call(world: World) -> None:
                 )
 
 
+async def _five_x_members(world: World) -> list[Appended]:
+    """A run whose ``run_created`` and ``step_started`` carry the members only the 5.x line has
+    (``attributes``, ``encryptionPublicKey``; ``ownerMessageId``), which the walk of every
+    kind of event, shared with the 4.x line, does not send."""
+    creating = make_line5.run_created(attributes={"team": "log"}, encryption_public_key="a2V5LWxvZw==")
+    appended: list[Appended] = []
+    run_id: str | None = None
+    step_id = make.new_id("step")
+    owned = line5_events.StepStartedRequest(
+        correlation_id=step_id,
+        event_data=line5_data.StepStartedData(
+            step_name="step//./worldspec//owned", attempt=1, owner_message_id=make.new_id("msg")
+        ),
+    )
+    for request in (creating, make.run_started(), make.step_created(step_id), cast(EventRequest, owned)):
+        result = await create(world, run_id, request)
+        event = event_in(result, request.event_type, judge_of(run_id, request))
+        run_id = event.run_id
+        appended.append(Appended(run_id, request, event))
+    return appended
+
+
 @invariant("EVT-103")
 async def test_stored_event_echoes_the_5x_request(world: World) -> None:
     """The stored event echoes the request's eventType, correlationId and eventData (every
     optional field of the line included; ``run_started`` is stored without eventData), and its
-    specVersion is the request's, or the World's default (its own version, 6 or 7)."""
-    declared = getattr(world, "spec_version", None)
-    defaults = (
-        {declared} if isinstance(declared, int) and declared in LINE_5_VERSIONS else set(LINE_5_VERSIONS)
-    )
+    specVersion is the request's, or the World's default D: 6 or 7, one value for every request
+    sent without a version (that D should be the World's own is not judged)."""
+    defaults = set(LINE_5_VERSIONS)
+    stamped: dict[Any, list[str]] = defaultdict(list)
     by_run: dict[str, list[Appended]] = defaultdict(list)
-    for entry in await every_kind_of_event(world, line=SpecLine.LINE_5):
+    for entry in [*await every_kind_of_event(world, line=SpecLine.LINE_5), *await _five_x_members(world)]:
         by_run[entry.run_id].append(entry)
     for entries in by_run.values():
         for entry in entries:
@@ -141,6 +165,8 @@ async def test_stored_event_echoes_the_5x_request(world: World) -> None:
             stored = await returns(world.events.get(entry.run_id, entry.event.event_id), "events.get")
             expected_data = None if request.event_type == "run_started" else event_data_of(request)
             versions = defaults if request.spec_version is MISSING else {request.spec_version}
+            if request.spec_version is MISSING:
+                stamped[stored.spec_version].append(f"{request.event_type} {stored.event_id}")
             if (
                 stored.event_type != request.event_type
                 or stored.correlation_id != request.correlation_id
@@ -154,3 +180,9 @@ async def test_stored_event_echoes_the_5x_request(world: World) -> None:
                     ("sent", request),
                     ("stored", stored),
                 )
+    if len(stamped) > 1:
+        fail(
+            "every request sent without specVersion is stamped with the one default D of the World",
+            f"stamped them with {sorted(stamped, key=str)}",
+            ("stamped events by version", dict(stamped)),
+        )

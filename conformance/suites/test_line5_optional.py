@@ -100,12 +100,36 @@ async def test_capabilities_members_have_their_types(world: World) -> None:
         )
 
 
+FIVE_X_ATTRIBUTES = {"team": "payments"}
+FIVE_X_PUBLIC_KEY = "d29ybGRzcGVjLW9wdGlvbmFsLW1lbWJlcnMta2V5"
+FIVE_X_ERROR_CODE = "E_WORLDSPEC_OPTIONAL"
+"""What the runs these members are asked for carry of the 5.x run members (``attributes``,
+``encryptionPublicKey``, a failed run's ``errorCode``): a member that reads runs through a query
+written for 4.x leaves them out."""
+
+
+async def _run_with_5x_members(world: World) -> str:
+    """A new running run created with attributes and an ``encryptionPublicKey``; its id."""
+    created = await create(
+        world,
+        None,
+        make_line5.run_created(attributes=FIVE_X_ATTRIBUTES, encryption_public_key=FIVE_X_PUBLIC_KEY),
+    )
+    run_id = run_in(created, "run_created", "RUN-001").run_id
+    await create(world, run_id, make.run_started())
+    return run_id
+
+
 async def _ended_runs(world: World) -> list[str]:
-    """One run ended each way (completed, failed, cancelled); their ids."""
+    """One run with the 5.x members ended each way (completed, failed with an ``errorCode``,
+    cancelled); their ids."""
     ended = []
     for kind in ("run_completed", "run_failed", "run_cancelled"):
-        run_id = await started_run(world)
-        await finish_run(world, run_id, kind)
+        run_id = await _run_with_5x_members(world)
+        if kind == "run_failed":
+            await create(world, run_id, make_line5.run_failed(b"devl\x00failed", FIVE_X_ERROR_CODE))
+        else:
+            await finish_run(world, run_id, kind)
         ended.append(run_id)
     return ended
 
@@ -119,8 +143,9 @@ async def _timed(call: Any, action: str) -> tuple[Any, float]:
 
 @invariant("OPT-002", requires=Capability.WAIT_FOR_TERMINAL_STATUS)
 async def test_wait_for_terminal_status(world: World) -> None:
-    """``runs.waitForTerminalStatus``: a run already ended (each way) is answered at once with
-    the run as ``runs.get`` shows it; a run that stays pending or running is answered about
+    """``runs.waitForTerminalStatus``: a run already ended (each way, carrying attributes, an
+    ``encryptionPublicKey`` and, failed, an ``errorCode``) is answered at once with the run as
+    ``runs.get`` shows it; a run that stays pending or running is answered about
     ``timeoutMs`` later with its snapshot, never an error; a run that ends while the call waits
     is never answered, well after its end, with a snapshot from before it; a missing run raises
     ``WorkflowRunNotFoundError``; with ``resolveData: 'none'`` an ended run is answered as
@@ -204,14 +229,13 @@ async def _ends_while_waiting(world: World, runs: SupportsWaitForTerminalStatus)
 @invariant("OPT-003", requires=Capability.GET_MANY)
 async def test_get_many_answers_in_the_order_asked(world: World) -> None:
     """``runs.getMany`` answers one entry per id, in the order asked (a repeated id twice), each
-    the run as ``runs.get`` shows it (pending, running, ended, with attributes), ``null`` for an
-    id with no run;
+    the run as ``runs.get`` shows it (pending, running, completed, failed with an ``errorCode``,
+    with attributes and an ``encryptionPublicKey``), ``null`` for an id with no run;
     no ids, no entries. With ``resolveData: 'none'`` each run is as ``runs.get`` shows it under
     ``'none'``."""
     runs = cast(SupportsGetMany, world.runs)
     pending, running = await pending_run(world), await started_run(world)
-    ended = await started_run(world)
-    await finish_run(world, ended, "run_completed")
+    ended, failed, _ = await _ended_runs(world)
     attributed = run_in(
         await create(world, None, make_line5.run_created(attributes={"team": "payments"})),
         "run_created",
@@ -221,9 +245,10 @@ async def test_get_many_answers_in_the_order_asked(world: World) -> None:
         world, attributed, make_line5.attr_set([("stage", "many")], correlation_id=make.new_id("attr"))
     )
     missing = make.new_id("wrun")
-    asked = [running, missing, ended, attributed, pending, running, make.new_id("wrun")]
+    asked = [running, missing, ended, attributed, failed, pending, running, make.new_id("wrun")]
     known = {
-        run_id: (await run_of(world, run_id)).to_wire() for run_id in (pending, running, ended, attributed)
+        run_id: (await run_of(world, run_id)).to_wire()
+        for run_id in (pending, running, ended, attributed, failed)
     }
     expected = [known.get(run_id) for run_id in asked]
     answered = await returns(runs.get_many(asked), "runs.getMany")

@@ -135,7 +135,8 @@ async def _other_resumes_stay_apart(
 @invariant("DEDUP-002", requires=Capability.HOOK_RESUME_DEDUP)
 async def test_a_deduplicated_resume_shows_its_resume_id(world: World) -> None:
     """The ``hook_received`` written with a ``resumeId`` carries it in ``events.list`` (with
-    ``resolveData`` ``all`` and ``none``) and ``events.get``."""
+    ``resolveData`` ``all`` and ``none``), ``events.get`` and ``events.listByCorrelationId``
+    of its hook."""
     run_id = await started_run(world)
     hook_id, _ = await live_hook(world, run_id)
     resume_id = make.new_id("rsm")
@@ -149,10 +150,15 @@ async def test_a_deduplicated_resume_shows_its_resume_id(world: World) -> None:
     bare = await returns(world.events.list(run_id, resolve_data="none"), "events.list with resolveData none")
     stripped = {event.event_id: event for event in bare.data}
     got = await returns(world.events.get(run_id, event_id), "events.get of the resume")
+    by_hook = await returns(
+        world.events.list_by_correlation_id(hook_id, run_id=run_id), "events.listByCorrelationId of the hook"
+    )
+    correlated = {event.event_id: event for event in by_hook.data}
     shown = {
         "events.list": getattr(listed.get(event_id), "resume_id", MISSING),
         "events.list (resolveData none)": getattr(stripped.get(event_id), "resume_id", MISSING),
         "events.get": getattr(got, "resume_id", MISSING),
+        "events.listByCorrelationId": getattr(correlated.get(event_id), "resume_id", MISSING),
     }
     if any(value != resume_id for value in shown.values()):
         fail(

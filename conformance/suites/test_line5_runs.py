@@ -27,9 +27,9 @@ RUN_FAILED_ERRORS: tuple[tuple[str, Any, Any], ...] = (
 )
 
 
-def _default_version(declared: object) -> set[int]:
-    """The versions a run may default to: the World's own when it declares one of the line's."""
-    return {declared} if isinstance(declared, int) and declared in LINE_5_VERSIONS else set(LINE_5_VERSIONS)
+DEFAULT_VERSIONS = set(LINE_5_VERSIONS)
+"""The versions a request without ``specVersion`` may be stamped with (the World's default D,
+§2.4): 6 or 7. That D should be the World's declared version is a SHOULD no invariant states."""
 
 
 @invariant("RUN-101")
@@ -37,7 +37,8 @@ async def test_created_run_echoes_the_5x_fields(world: World) -> None:
     """``run_created`` with every 5.x member makes a run that repeats deploymentId, workflowName,
     executionContext, attributes, encryptionPublicKey and the sent specVersion, input byte-exact;
     without attributes and specVersion the run has ``attributes: {}`` and the World's default
-    version (its own, 6 or 7). In the result and from ``runs.get``."""
+    version D (6 or 7; it should be the World's own, which is not judged). In the result and
+    from ``runs.get``."""
     full = make_line5.run_created(
         input=INPUT,
         execution_context=CONTEXT,
@@ -46,7 +47,7 @@ async def test_created_run_echoes_the_5x_fields(world: World) -> None:
         spec_version=6,
     )
     bare = make_line5.run_created(input=INPUT)
-    defaults = _default_version(getattr(world, "spec_version", None))
+    defaults = DEFAULT_VERSIONS
     for request, label in ((full, "with every member"), (bare, "with none of the optional ones")):
         sent = event_data_of(request) or {}
         result = await create(world, None, request)
@@ -107,9 +108,9 @@ async def test_run_failed_keeps_the_error_as_sent(world: World) -> None:
 @invariant("RS-101")
 async def test_resilient_run_takes_the_event_version_or_the_default(world: World) -> None:
     """A resilient ``run_started`` for a missing run gives the run and its ``run_created`` the
-    event's specVersion (6 here), or, when the event has none, the World's default (its own
-    version, 6 or 7)."""
-    defaults = _default_version(getattr(world, "spec_version", None))
+    event's specVersion (6 here), or, when the event has none, the World's default D (6 or
+    7)."""
+    defaults = DEFAULT_VERSIONS
     for sent in (6, MISSING):
         run_id = make.new_id("wrun")
         await create(world, run_id, make_line5.resilient_run_started(input=INPUT, spec_version=sent))

@@ -288,3 +288,25 @@ class AttrSetGuardKnowsOnlyCompleted(LineFiveBrokenWorld, breaks={"ATTR-008"}):
             return await super().on_create(run_id, event, params)
         with self.shown_running(run_id):
             return await super().on_create(run_id, event, params)
+
+
+SUPPORTS_ATTRIBUTES = 4
+"""``SPEC_VERSION_SUPPORTS_ATTRIBUTES``: the version upstream's table first names attributes at."""
+
+
+class AttributesOnlyFromSpecFour(LineFiveBrokenWorld, breaks={"ATTR-001", "ATTR-002"}):
+    """Reads upstream's version table as a gate: a run created below spec 4 gets no attributes
+    (they are dropped from its ``run_created``), and ``attr_set`` on such a run is refused as
+    a bad request, although attributes apply to runs of every version."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        version = event.spec_version
+        if event.event_type == "run_created" and isinstance(version, int) and version < SUPPORTS_ATTRIBUTES:
+            data = event.event_data.model_copy(update={"attributes": MISSING})
+            event = event.model_copy(update={"event_data": data})
+        stored = self.stored_run(run_id)
+        stored_version = stored.spec_version if stored is not None else None
+        older = isinstance(stored_version, int) and stored_version < SUPPORTS_ATTRIBUTES
+        if str(event.event_type) == "attr_set" and older:
+            raise errors.WorkflowWorldError("attributes need a run at spec version 4 or later", status=400)
+        return await super().on_create(run_id, event, params)

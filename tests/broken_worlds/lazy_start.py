@@ -111,3 +111,20 @@ class StepCreatedAfterLazyStartAccepted(LineFiveBrokenWorld, breaks={"LAZY-007"}
         if _lazy(event):
             self.lazily_created.add(key)
         return result
+
+
+class LazyStartStampsItsDefault(LineFiveBrokenWorld, breaks={"LAZY-002", "COH-003"}):
+    """Its lazy path builds the ``step_created`` it writes as a fresh request without a
+    ``specVersion``, so that event and the step made from it take the World's default version
+    instead of the one the ``step_started`` was sent at."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if getattr(result, "step_created", None) is not True or run_id is None:
+            return result
+        log = self.state.events[run_id]
+        for index, stored in enumerate(log):
+            if stored.event_type == "step_created" and stored.correlation_id == event.correlation_id:
+                log[index] = stored.model_copy(update={"spec_version": self.spec_version})
+        step = self.patch_stored_step(run_id, str(event.correlation_id), spec_version=self.spec_version)
+        return result.model_copy(update={"step": step.model_copy(deep=True)})

@@ -7,6 +7,7 @@ from typing import Any
 from tests.broken_worlds.base import LineFiveBrokenWorld
 from worldspec.events import Event
 from worldspec.pagination import PaginatedResponse, PaginationOptions
+from worldspec.wire_types import MISSING
 
 DEFAULT_PAGE = 100
 """The page a World that reads no ``limit`` as "the default page" returns."""
@@ -60,3 +61,17 @@ class RunListingWithoutAttributes(LineFiveBrokenWorld, breaks={"COH-001"}):
         found = await super().on_list_runs(**options)
         bare = [run.model_copy(update={"attributes": {}}) for run in found.data]
         return found.model_copy(update={"data": bare})
+
+
+class RunListingWithout5xColumns(LineFiveBrokenWorld, breaks={"COH-001"}):
+    """Its ``runs.list`` query was written for the 4.x table and still selects only the columns
+    that table had: ``encryptionPublicKey`` and ``errorCode`` are stored (``runs.get`` shows
+    them) but never appear on a listed run."""
+
+    async def on_list_runs(self, **options: Any) -> PaginatedResponse[Any]:
+        found = await super().on_list_runs(**options)
+        older = [
+            run.model_copy(update={"encryption_public_key": MISSING, "error_code": MISSING})
+            for run in found.data
+        ]
+        return found.model_copy(update={"data": older})

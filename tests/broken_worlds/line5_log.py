@@ -86,6 +86,18 @@ class EntityEventsStoredAtSpecThree(RewritesStoredEvents, breaks={"EVT-103"}):
         return {}
 
 
+class StartStoredAsItsColumns(RewritesStoredEvents, breaks={"EVT-103"}):
+    """Keeps a ``step_started``'s eventData in the columns its 4.x table had (``stepName``,
+    ``attempt``, ``workflowName``) and rebuilds it from them: the ``ownerMessageId`` of the
+    5.x line is never stored."""
+
+    def rewrite(self, event: Event, request: EventRequest) -> dict[str, Any]:
+        data = event.event_data
+        if event.event_type != "step_started" or getattr(data, "owner_message_id", MISSING) is MISSING:
+            return {}
+        return {"event_data": data.model_copy(update={"owner_message_id": MISSING})}
+
+
 CREATIONS = frozenset({"run_created", "step_created", "hook_created", "wait_created"})
 
 
@@ -100,3 +112,14 @@ class RefusedInsertTakesASlot(LosesSlotsOnRefusal, breaks={"LIN-001", "SLOT-003"
     def loses_a_slot(self, run_id: str, event: EventRequest, error: WorkflowError) -> bool:
         creates = event.event_type in CREATIONS or is_lazy_step_start(event)
         return isinstance(error, EntityConflictError) and creates
+
+
+class TwoDefaultVersions(LineFiveBrokenWorld, breaks={"EVT-103"}):
+    """Stamps a new run sent without ``specVersion`` with the version of its settings (6) and
+    every later event sent without one with the constant of the package it was built against
+    (7): the World has two defaults, and a run's own events disagree with it."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        if event.event_type == "run_created" and event.spec_version in (MISSING, None):
+            event = event.model_copy(update={"spec_version": 6})
+        return await super().on_create(run_id, event, params)

@@ -8,7 +8,7 @@ in ``base.HOOKS``) and is judged on the OPT family only.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from reference_worlds.memory_line5_bulk import NOT_IN_A_BATCH
 from reference_worlds.memory_line5_bulk import _check_batch as check_batch
@@ -273,3 +273,36 @@ class MaxEventsZeroForUnlimited(LineFiveBrokenWorld, breaks={"OPT-010"}, only=OP
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**{"max_events": 0, **options})
+
+
+def _as_4x_row(run: WorkflowRun | None) -> WorkflowRun | None:
+    """The run as a row of the 4.x runs table reads: no ``encryptionPublicKey``, no ``errorCode``."""
+    if run is None:
+        return None
+    return run.model_copy(update={"encryption_public_key": MISSING, "error_code": MISSING})
+
+
+class GetManyWith4xColumns(LineFiveBrokenWorld, breaks={"OPT-003"}, only=OPT):
+    """Answers ``getMany`` from one ``SELECT ... WHERE id IN (...)`` whose column list was copied
+    from the 4.x list query: the runs come back without ``encryptionPublicKey`` and
+    ``errorCode``, which ``runs.get`` shows."""
+
+    async def on_get_many(
+        self, run_ids: Sequence[str], *, resolve_data: ResolveData = "all"
+    ) -> list[WorkflowRun | None]:
+        found = await self.memory_runs.get_many(run_ids, resolve_data=resolve_data)
+        return [_as_4x_row(run) for run in found]
+
+
+class WaitAnswersFromTheStatusFeed(LineFiveBrokenWorld, breaks={"OPT-002"}, only=OPT):
+    """``waitForTerminalStatus`` answers with the row its status-change feed delivers, a feed
+    set up for 4.x runs whose payload lacks the 5.x columns: the run comes back without
+    ``encryptionPublicKey`` and ``errorCode``."""
+
+    async def on_wait_for_terminal_status(
+        self, run_id: str, *, timeout_ms: float | None = None, resolve_data: ResolveData = "all"
+    ) -> WorkflowRun:
+        found = await self.memory_runs.wait_for_terminal_status(
+            run_id, timeout_ms=timeout_ms, resolve_data=resolve_data
+        )
+        return cast(WorkflowRun, _as_4x_row(found))

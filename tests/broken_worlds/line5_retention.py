@@ -252,6 +252,19 @@ class GetOmitsResumeId(LineFiveBrokenWorld, breaks={"DEDUP-002"}):
         return found.model_copy(update={"resume_id": MISSING}) if hasattr(found, "resume_id") else found
 
 
+class CorrelationListingOmitsResumeId(LineFiveBrokenWorld, breaks={"DEDUP-002"}):
+    """Its ``listByCorrelationId`` is a query of its own, written before resume dedup, and does
+    not select ``resumeId``: the hook's events listed by correlation lack it (``events.list``
+    and ``events.get`` show it)."""
+
+    async def on_list_by_correlation_id(
+        self, correlation_id: str, **options: Any
+    ) -> PaginatedResponse[Event]:
+        found = await super().on_list_by_correlation_id(correlation_id, **options)
+        older = [event.model_copy(update={"resume_id": MISSING}) for event in found.data]
+        return found.model_copy(update={"data": older})
+
+
 class ResumeIdAloneDeduplicates(LineFiveBrokenWorld, breaks={"DEDUP-003"}):
     """Deduplicates on ``resumeId`` alone: a known one answers with its recorded event whatever
     hook or payload digest the new call names."""
