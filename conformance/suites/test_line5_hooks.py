@@ -77,7 +77,8 @@ async def test_hook_created_keeps_its_5x_members(world: World) -> None:
     ``hooks.list``). ``tokenRetentionUntil`` is judged on Worlds declaring ``hookRetention``
     (others MAY ignore it, §4.4)."""
     retains = _retains_hooks(world)
-    until: Any = from_now(3600) if retains else MISSING
+    # Milliseconds that are never zero: a World keeping whole seconds must not pass by chance.
+    until: Any = from_now(3600).replace(microsecond=371_000) if retains else MISSING
     cases = (
         (True, True, until),
         (False, False, MISSING),

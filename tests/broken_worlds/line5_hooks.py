@@ -35,6 +35,25 @@ class HookDropsIsSystem(LineFiveBrokenWorld, breaks={"HOOK-102"}):
         return result.model_copy(update={"hook": stored.model_copy(deep=True)})
 
 
+class HookRetentionInWholeSeconds(LineFiveBrokenWorld, breaks={"HOOK-102"}):
+    """Keeps a hook's ``tokenRetentionUntil`` in a column of whole seconds (a Unix timestamp, as
+    a Redis key's expiry is), so the hook reads back without the milliseconds it was sent with;
+    the event keeps what was sent."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if event.event_type != "hook_created" or result.hook is MISSING:
+            return result
+        until = getattr(result.hook, "token_retention_until", MISSING)
+        if until is MISSING or until is None:
+            return result
+        key = (result.hook.run_id, result.hook.hook_id)
+        sequence, hook = self.state.hooks[key]
+        stored = hook.model_copy(update={"token_retention_until": until.replace(microsecond=0)})
+        self.state.hooks[key] = (sequence, stored)
+        return result.model_copy(update={"hook": stored.model_copy(deep=True)})
+
+
 class ReceiveOnEndedRunConflicts(LineFiveBrokenWorld, breaks={"HOOK-103"}):
     """Refuses ``hook_received`` on an ended run with ``EntityConflictError``, the error its
     terminal guard gives every other event (the runtime then treats the resume as a duplicate)."""
