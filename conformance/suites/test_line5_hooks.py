@@ -20,11 +20,11 @@ from conformance.checks.scenarios import (
     race,
     started_run,
 )
-from conformance.world.capabilities import unwrapped
+from conformance.world.capabilities import capabilities_of
 from worldspec import errors
+from worldspec.capabilities import Capability
 from worldspec.events import EventRequest, event_data_of
 from worldspec.line5 import event_data, events
-from worldspec.line5.capabilities import WorldCapabilities
 from worldspec.pagination import PaginationOptions
 from worldspec.protocol import World
 from worldspec.wire_types import MISSING
@@ -43,14 +43,6 @@ def _hook_created(
         token=token, is_webhook=is_webhook, is_system=is_system, token_retention_until=until
     )
     return cast(EventRequest, events.HookCreatedRequest(correlation_id=hook_id, event_data=data))
-
-
-def _retains_hooks(world: World) -> bool:
-    """Whether the World declares ``capabilities.hookRetention.active`` (§12)."""
-    declared = getattr(unwrapped(world), "capabilities", None)
-    if not isinstance(declared, WorldCapabilities) or declared.hook_retention is MISSING:
-        return False
-    return declared.hook_retention.active is True
 
 
 def _shows(shown: dict[str, Any], sent: dict[str, Any]) -> bool:
@@ -76,7 +68,7 @@ async def test_hook_created_keeps_its_5x_members(world: World) -> None:
     ``events.get``, ``events.list``) and on the hook (result, ``hooks.get``, ``getByToken``,
     ``hooks.list``). ``tokenRetentionUntil`` is judged on Worlds declaring ``hookRetention``
     (others MAY ignore it, §4.4)."""
-    retains = _retains_hooks(world)
+    retains = capabilities_of(world).has(Capability.HOOK_RETENTION)
     # Milliseconds that are never zero: a World keeping whole seconds must not pass by chance.
     until: Any = from_now(3600).replace(microsecond=371_000) if retains else MISSING
     cases = (
