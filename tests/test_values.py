@@ -144,3 +144,12 @@ def test_stream_names_avoid_what_a_world_may_refuse_and_turns_restart() -> None:
     first = [values.workflow_name().split(" ")[1:-1] for _ in range(5)]
     values.restart_rotation()
     assert [values.workflow_name().split(" ")[1:-1] for _ in range(5)] == first
+
+
+def test_json_payload_is_the_nested_payload_without_bytes() -> None:
+    leaves = _leaves(values.json_payload())
+    assert not any(isinstance(leaf, bytes) for leaf in leaves)
+    nested = {repr(leaf) for leaf in _leaves(values.nested_payload()) if not isinstance(leaf, bytes)}
+    assert {repr(leaf) for leaf in leaves} - {"True"} <= nested
+    assert values.json_payload() is not values.json_payload()
+    assert values.json_payload()["empty"]["list"] is not values.json_payload()["empty"]["list"]

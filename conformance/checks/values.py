@@ -39,6 +39,7 @@ __all__ = [
     "VALID_UTF8",
     "Twin",
     "first_difference",
+    "json_payload",
     "nasty_token",
     "nested_payload",
     "payloads",
@@ -215,9 +216,9 @@ JavaScript starts writing exponents), integers just past 32 bits, and the larges
 Never ``-0``, ``NaN`` or an infinity, which JSON cannot carry (docs/decisions.md)."""
 
 
-def _deep(levels: int) -> Any:
-    """Dicts and lists in turn, ``levels`` deep, with bytes, a string and a number at the bottom."""
-    value: Any = {"bytes": ALL_BYTE_VALUES, "text": STRING_SHAPES["NUL inside"], "number": 0.1}
+def _deep(levels: int, bottom: dict[str, Any]) -> Any:
+    """Dicts and lists in turn, ``levels`` deep, with ``bottom`` at the bottom."""
+    value: Any = bottom
     for level in range(levels):
         value = [value] if level % 2 else {"level": value}
     return value
@@ -226,6 +227,10 @@ def _deep(levels: int) -> Any:
 DEPTH_PROBE: Final = 24
 """How deep the nested payload goes: past any walker that stops after a few levels, well inside
 what every JSON and document store takes (MongoDB's limit is 100)."""
+
+
+def _empty_and_falsy() -> dict[str, Any]:
+    return {"list": [], "dict": {}, "string": "", "zero": 0, "false": False, "null": None}
 
 
 def nested_payload(*, large: bool = False) -> dict[str, Any]:
@@ -242,8 +247,21 @@ def nested_payload(*, large: bool = False) -> dict[str, Any]:
         "deep": {"deeper": {"bytes": ALL_BYTE_VALUES, "strings": list(NASTY_PIECES)}},
         "strings": dict(STRING_SHAPES),
         "numbers": list(NUMBERS),
-        "nesting": _deep(DEPTH_PROBE),
-        "empty": {"list": [], "dict": {}, "string": "", "zero": 0, "false": False, "null": None},
+        "nesting": _deep(DEPTH_PROBE, {"bytes": ALL_BYTE_VALUES, "text": "a\x00b", "number": 0.1}),
+        "empty": _empty_and_falsy(),
+    }
+
+
+def json_payload() -> dict[str, Any]:
+    """``nested_payload`` without bytes, for what must be plain JSON (a legacy run's payloads):
+    nasty and long strings, NULs, numbers a store alters, empty and falsy values, and a branch
+    ``DEPTH_PROBE`` levels deep."""
+    return {
+        "strings": dict(STRING_SHAPES),
+        "pieces": list(NASTY_PIECES),
+        "numbers": list(NUMBERS),
+        "nesting": _deep(DEPTH_PROBE, {"text": "a\x00b", "number": 0.1, "flag": True}),
+        "empty": _empty_and_falsy(),
     }
 
 
