@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from conformance.catalogue.marker import invariant
-from conformance.checks import make, make_line5
+from conformance.checks import make, make_line5, values
 from conformance.checks.expect import fail, raises, rejects_invalid_attributes, returns
 from conformance.checks.reads import all_events, run_of
 from conformance.checks.scenarios import create, finish_run, pending_run, run_in, started_run
@@ -101,10 +101,13 @@ async def test_capabilities_members_have_their_types(world: World) -> None:
 
 
 async def _ended_runs(world: World) -> list[str]:
-    """One run ended each way (completed, failed, cancelled); their ids."""
+    """One run ended each way (completed, failed, cancelled), input and executionContext nested
+    payloads; their ids."""
     ended = []
     for kind in ("run_completed", "run_failed", "run_cancelled"):
-        run_id = await started_run(world)
+        payload = values.nested_payload()
+        run_id = await pending_run(world, make.run_created(input=payload, execution_context=payload))
+        await create(world, run_id, make.run_started())
         await finish_run(world, run_id, kind)
         ended.append(run_id)
     return ended
@@ -119,12 +122,12 @@ async def _timed(call: Any, action: str) -> tuple[Any, float]:
 
 @invariant("OPT-002", requires=Capability.WAIT_FOR_TERMINAL_STATUS)
 async def test_wait_for_terminal_status(world: World) -> None:
-    """``runs.waitForTerminalStatus``: a run already ended (each way) is answered at once with
-    the run as ``runs.get`` shows it; a run that stays pending or running is answered about
-    ``timeoutMs`` later with its snapshot, never an error; a run that ends while the call waits
-    is never answered, well after its end, with a snapshot from before it; a missing run raises
-    ``WorkflowRunNotFoundError``; with ``resolveData: 'none'`` an ended run is answered as
-    ``runs.get`` shows it under ``'none'``. Bounds are judged loosely."""
+    """``runs.waitForTerminalStatus``: a run already ended (each way, with nested payloads) is
+    answered at once with the run as ``runs.get`` shows it; a run that stays pending or running
+    is answered about ``timeoutMs`` later with its snapshot, never an error; a run that ends
+    while the call waits is never answered, well after its end, with a snapshot from before it;
+    a missing run raises ``WorkflowRunNotFoundError``; with ``resolveData: 'none'`` an ended run
+    is answered as ``runs.get`` shows it under ``'none'``. Bounds are judged loosely."""
     runs = cast(SupportsWaitForTerminalStatus, world.runs)
     ended_runs = await _ended_runs(world)
     for run_id in ended_runs:
@@ -204,16 +207,21 @@ async def _ends_while_waiting(world: World, runs: SupportsWaitForTerminalStatus)
 @invariant("OPT-003", requires=Capability.GET_MANY)
 async def test_get_many_answers_in_the_order_asked(world: World) -> None:
     """``runs.getMany`` answers one entry per id, in the order asked (a repeated id twice), each
-    the run as ``runs.get`` shows it (pending, running, ended, with attributes), ``null`` for an
-    id with no run;
+    the run as ``runs.get`` shows it (pending, running, ended, with attributes and nested
+    payloads), ``null`` for an id with no run;
     no ids, no entries. With ``resolveData: 'none'`` each run is as ``runs.get`` shows it under
     ``'none'``."""
     runs = cast(SupportsGetMany, world.runs)
     pending, running = await pending_run(world), await started_run(world)
     ended = await started_run(world)
     await finish_run(world, ended, "run_completed")
+    payload = values.nested_payload()
     attributed = run_in(
-        await create(world, None, make_line5.run_created(attributes={"team": "payments"})),
+        await create(
+            world,
+            None,
+            make_line5.run_created(attributes={"team": "payments"}, input=payload, execution_context=payload),
+        ),
         "run_created",
         "RUN-001",
     ).run_id

@@ -273,3 +273,34 @@ class MaxEventsZeroForUnlimited(LineFiveBrokenWorld, breaks={"OPT-010"}, only=OP
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**{"max_events": 0, **options})
+
+
+def _bytes_as_json_writes_them(value: Any) -> Any:
+    """``value`` as ``JSON.stringify`` writes it and ``JSON.parse`` reads it back: bytes inside
+    objects and lists become objects of their indices."""
+    if isinstance(value, bytes):
+        return {str(index): byte for index, byte in enumerate(value)}
+    if isinstance(value, dict):
+        return {key: _bytes_as_json_writes_them(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_bytes_as_json_writes_them(item) for item in value]
+    return value
+
+
+class GetManyReadsContextAsJson(LineFiveBrokenWorld, breaks={"OPT-003"}, only=OPT):
+    """Answers ``getMany`` from a summary table it keeps for bulk reads, where executionContext
+    is a JSON column: bytes nested in it come back as objects of their indices, while
+    ``runs.get`` reads the run's own row and shows them right."""
+
+    async def on_get_many(
+        self, run_ids: Sequence[str], *, resolve_data: ResolveData = "all"
+    ) -> list[WorkflowRun | None]:
+        found = await self.memory_runs.get_many(run_ids, resolve_data=resolve_data)
+        return [
+            None
+            if run is None
+            else run.model_copy(
+                update={"execution_context": _bytes_as_json_writes_them(run.execution_context)}
+            )
+            for run in found
+        ]
