@@ -304,3 +304,23 @@ class GetManyReadsContextAsJson(LineFiveBrokenWorld, breaks={"OPT-003"}, only=OP
             )
             for run in found
         ]
+
+
+class BatchWritesPayloadsAsJson(LineFiveBrokenWorld, breaks={"OPT-006"}, only=OPT):
+    """Writes a batch with one multi-row ``INSERT`` whose eventData it serialises with plain
+    ``JSON.stringify``, where single creates go through its byte codec: bytes nested in a
+    batched payload are stored as objects of their indices (the top-level bytes of a payload
+    it still tags, so every other test passes)."""
+
+    async def on_create_batch(
+        self, run_id: str, events: Sequence[BatchEventRequest], params: CreateEventBatchParams | None = None
+    ) -> EventBatchResult:
+        written = []
+        for item in events:
+            data = getattr(item.event, "event_data", MISSING)
+            payload = getattr(data, "input", MISSING)
+            if isinstance(payload, dict | list):
+                data = data.model_copy(update={"input": _bytes_as_json_writes_them(payload)})
+                item = item.model_copy(update={"event": item.event.model_copy(update={"event_data": data})})
+            written.append(item)
+        return await self.memory_events.create_batch(run_id, written, params)
