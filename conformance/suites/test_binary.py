@@ -279,6 +279,17 @@ async def _dated_events(world: World) -> tuple[str, dict[str, tuple[str, datetim
         if result.event is MISSING:
             fail(f"{request.event_type} returns the stored event", "returned none", ("result", result))
         _check_date(f"the {request.event_type} result's eventData.{field}", result.event, field, date)
+        if (
+            request.event_type in ("wait_created", "wait_completed")
+            and result.wait is not MISSING
+            and result.wait.resume_at != date
+        ):
+            when = date.isoformat(timespec="milliseconds")
+            fail(
+                f"the {request.event_type} result's wait.resumeAt is {when}",
+                f"returned {result.wait.resume_at!r}",
+                ("wait", result.wait),
+            )
         stored[result.event.event_id] = (field, date)
     return run_id, stored
 
@@ -297,7 +308,8 @@ def _check_date(path: str, event: Any, field: str, sent: datetime) -> None:
 async def test_event_data_dates_read_back_equal(world: World) -> None:
     """Dates in eventData (``resumeAt`` of wait_created and wait_completed, ``retryAfter`` of
     step_retrying), with milliseconds, beyond 2038 and before 1970, read back equal to the
-    millisecond from the create result, events.get, events.list and listByCorrelationId."""
+    millisecond from the create result, events.get, events.list and listByCorrelationId; so
+    does the ``resumeAt`` of the wait a wait_created or wait_completed result shows."""
     run_id, stored = await _dated_events(world)
     for event in await all_events(world, run_id):
         if event.event_id not in stored:

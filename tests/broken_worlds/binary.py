@@ -7,7 +7,7 @@ import base64
 import binascii
 import struct
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from tests.broken_worlds.base import BrokenWorld, Params, RewritesAppendedEvents
@@ -211,3 +211,27 @@ class ErrorsKeptAsJsonText(StoresValuesThrough, breaks={"BIN-001"}, only="binary
 
     def stored(self, value: Any) -> Any:
         return _each_leaf(value, lambda leaf: _index_object(leaf) if isinstance(leaf, bytes) else leaf)
+
+
+_TIMESTAMP_RANGE = (
+    datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC),
+    datetime(2038, 1, 19, 3, 14, 7, tzinfo=UTC),
+)
+"""What a MySQL ``TIMESTAMP`` column holds."""
+
+
+class WaitResumeAtInTimestampColumn(BrokenWorld, breaks={"BIN-002"}, only="binary"):
+    """Keeps a wait's ``resumeAt`` in a MySQL ``TIMESTAMP`` column, which holds 1970 to January
+    2038 only: in non-strict mode an instant outside it is stored as zero and read back as the
+    epoch (the event's eventData, kept as JSON, is right)."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        wait = result.wait
+        if wait is MISSING or wait.resume_at is MISSING:
+            return result
+        earliest, latest = _TIMESTAMP_RANGE
+        if earliest <= wait.resume_at <= latest:
+            return result
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
+        return result.model_copy(update={"wait": wait.model_copy(update={"resume_at": epoch})})
