@@ -87,9 +87,9 @@ async def _round_trip_everywhere(world: World, line: SpecLine, data: Any) -> Non
     await returns(world.events.create(run_id, make.step_started(step_id)), "step_started")
     await returns(world.events.create(run_id, make.step_completed(step_id, result=data)), "step_completed")
     failing = make.new_id("step")
-    await returns(world.events.create(run_id, make.step_created(failing, input=data)), "step_created")
-    await returns(world.events.create(run_id, make.step_started(failing)), "step_started")
-    failed = await returns(world.events.create(run_id, _failed_with(line, failing, data)), "step_failed")
+    await create(world, run_id, make.step_created(failing, input=data))
+    await create(world, run_id, make.step_started(failing))
+    failed = await create(world, run_id, _failed_with(line, failing, data))
     error_sent = (event_data_of(_failed_with(line, failing, data)) or {}).get("error")
     if failed.event is not MISSING:
         shown_error = (event_data_of(failed.event) or {}).get("error")
