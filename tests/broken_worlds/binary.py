@@ -138,14 +138,14 @@ def _each_leaf(value: Any, change: Callable[[Any], Any]) -> Any:
     return change(value)
 
 
-class StoresValuesThrough(BrokenWorld):
+class _StoresValuesThrough(BrokenWorld):
     """A World whose storage changes the values of the eventData fields in ``fields`` as
     ``stored`` says (the event, and the entity made from it, keep the changed value)."""
 
     fields: ClassVar[tuple[str, ...]] = (*PAYLOAD_FIELDS, "execution_context")
 
     def stored(self, value: Any) -> Any:
-        raise NotImplementedError("a StoresValuesThrough World says what its storage makes of a value")
+        raise NotImplementedError("a _StoresValuesThrough World says what its storage makes of a value")
 
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
         data = getattr(event, "event_data", MISSING)
@@ -163,7 +163,7 @@ def _as_float32(value: Any) -> Any:
     return struct.unpack("<f", struct.pack("<f", value))[0] if isinstance(value, float) else value
 
 
-class NumbersAsFloat32(StoresValuesThrough, breaks={"BIN-001"}, only="binary"):
+class NumbersAsFloat32(_StoresValuesThrough, breaks={"BIN-001"}, only="binary"):
     """Packs payload values with MessagePack's ``use_single_float=True`` to save space: every
     fraction is stored as a 32-bit float (0.1 reads back as 0.10000000149011612)."""
 
@@ -171,7 +171,7 @@ class NumbersAsFloat32(StoresValuesThrough, breaks={"BIN-001"}, only="binary"):
         return _each_leaf(value, _as_float32)
 
 
-class StringsCutAt64KiB(StoresValuesThrough, breaks={"BIN-001"}, only="binary"):
+class StringsCutAt64KiB(_StoresValuesThrough, breaks={"BIN-001"}, only="binary"):
     """Caps every string in a payload at 65,535 characters, a guard meant to keep rows under
     its database's limit, where §7 says an oversize value is refused, never cut."""
 
@@ -179,7 +179,7 @@ class StringsCutAt64KiB(StoresValuesThrough, breaks={"BIN-001"}, only="binary"):
         return _each_leaf(value, lambda leaf: leaf[:65_535] if isinstance(leaf, str) else leaf)
 
 
-class DeepBytesAsIndexObjects(StoresValuesThrough, breaks={"BIN-001"}, only="binary"):
+class DeepBytesAsIndexObjects(_StoresValuesThrough, breaks={"BIN-001"}, only="binary"):
     """Its codec tags bytes while it walks a value, but the walk stops eight levels down (a
     guard against cycles); bytes deeper than that are written by plain ``JSON.stringify``,
     which makes a ``Uint8Array`` an object of its indices."""
@@ -202,7 +202,7 @@ def _index_object(data: bytes) -> dict[str, int]:
     return {str(index): byte for index, byte in enumerate(data)}
 
 
-class ErrorsKeptAsJsonText(StoresValuesThrough, breaks={"BIN-001"}, only="binary"):
+class ErrorsKeptAsJsonText(_StoresValuesThrough, breaks={"BIN-001"}, only="binary"):
     """Keeps eventData ``error`` in a JSON text column beside the binary payload columns (as
     @workflow/world-postgres 4.x keeps its ``error`` column): bytes inside an error come back
     as objects of their indices, as ``JSON.stringify`` writes a ``Uint8Array``."""

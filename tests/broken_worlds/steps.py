@@ -91,6 +91,11 @@ class StepCompletedWithoutCompletedAt(BrokenWorld, breaks={"STEP-006"}):
         return result
 
 
+def _as_index_object(data: bytes) -> dict[str, int]:
+    """Bytes as ``JSON.stringify`` writes a ``Uint8Array``: an object of its indices."""
+    return {str(index): byte for index, byte in enumerate(data)}
+
+
 class StepFailedStringifiesError(BrokenWorld, breaks={"STEP-007"}):
     """Records a failed step's message as the error's JSON text when the error is an object."""
 
@@ -101,7 +106,7 @@ class StepFailedStringifiesError(BrokenWorld, breaks={"STEP-007"}):
         sent = event.event_data.error
         if isinstance(sent, str):
             return result
-        error = result.step.error.model_copy(update={"message": json.dumps(sent)})
+        error = result.step.error.model_copy(update={"message": json.dumps(sent, default=_as_index_object)})
         step = result.step.model_copy(update={"error": error})
         _put_step(self, step)
         return result.model_copy(update={"step": step})
