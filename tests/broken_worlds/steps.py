@@ -250,7 +250,7 @@ def _cut_error(error: StructuredError) -> StructuredError:
     return error.model_copy(update=cut)
 
 
-class ErrorColumnsCutLongText(BrokenWorld, breaks={"STEP-007", "RUN-010"}):
+class ErrorColumnsCutLongText(BrokenWorld, breaks={"STEP-007", "RUN-010"}, only="runs or steps"):
     """Keeps a run's and a step's error in a ``varchar(255)`` message column and a ``TEXT``
     stack column; MySQL outside strict mode cuts a longer message or stack to fit."""
 
