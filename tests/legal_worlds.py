@@ -157,3 +157,58 @@ class SixNamesTheHighestVersionItReads(LegalWorld):
                 raise RunNotSupportedError(error.run_spec_version, 7) from None
 
         self.events.create = create  # type: ignore[method-assign]
+
+
+def _as_javascript_reads_it(value: Any) -> Any:
+    """``value`` as a store with JavaScript's one number type and object key order gives it
+    back: every number a double, and an object's integer-like keys first, ascending."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, list):
+        return [_as_javascript_reads_it(item) for item in value]
+    if isinstance(value, dict):
+        indices = sorted((key for key in value if key.isdigit() and key == str(int(key))), key=int)
+        order = [*indices, *(key for key in value if key not in indices)]
+        return {key: _as_javascript_reads_it(value[key]) for key in order}
+    return value
+
+
+class PayloadNumbersAsDoubles(LegalWorld):
+    """Stores the values of eventData (payloads, ``error``, ``executionContext``) where numbers
+    have one type, a double, and objects keep JavaScript's key order: ``2`` reads back as
+    ``2.0`` and ``{"b": 1, "2": 0}`` as ``{"2": 0.0, "b": 1.0}``."""
+
+    freedom = (
+        "§2.3 and §6.3: payloads are JavaScript values and read back deep-equal; JavaScript has "
+        "one number type and its deep equality ignores key order. @workflow/world-local keeps "
+        "payloads as JSON files, which JSON.parse gives back with integer-like keys first."
+    )
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        original = self.events.create
+
+        async def create(
+            run_id: str | None, event: EventRequest, params: CreateEventParams | None = None
+        ) -> EventResult:
+            data = getattr(event, "event_data", MISSING)
+            if data is not MISSING and data is not None:
+                stored = {
+                    name: _as_javascript_reads_it(getattr(data, name))
+                    for name in (
+                        "input",
+                        "output",
+                        "result",
+                        "metadata",
+                        "payload",
+                        "error",
+                        "execution_context",
+                    )
+                    if getattr(data, name, MISSING) is not MISSING
+                }
+                event = event.model_copy(update={"event_data": data.model_copy(update=stored)})
+            return await original(run_id, event, params)
+
+        self.events.create = create  # type: ignore[method-assign]

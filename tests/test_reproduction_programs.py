@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from conformance.checks import values
+from conformance.world.recorder import render
 from tests.child_environment import child_environment
 from tests.test_plugin import run_pytest
 
@@ -72,3 +74,15 @@ def test_the_printed_program_reports_the_breach_and_passes_the_reference_world(
     against_reference = _run(on_reference, tmp_path)
     assert against_reference.returncode == 0, against_reference.stdout + against_reference.stderr
     assert f"{invariant_id} kept" in against_reference.stdout
+
+
+def test_long_values_are_written_as_their_period() -> None:
+    """The kit's long strings and bytes (past 64 KiB, past 1 MiB) come out of a program as a
+    repeated period, which rebuilds them exactly; a long value with no short period stays a
+    literal."""
+    unrepeated = bytes(range(256)) + bytes(range(255, -1, -1)) * 3 + b"\x01"
+    for value in (values.STRING_SHAPES["past 64 KiB"], values.LARGE_BYTES, b"\x00" * 2000, unrepeated):
+        source = render(value, {})
+        assert eval(source) == value
+        assert len(source) < 1200 or source == repr(value)
+    assert render(values.STRING_SHAPES["past 64 KiB"], {}) == "('abcdef\u00e9\U0001fa9d' * 8300)"

@@ -3,7 +3,10 @@ legal where the contract says, payloads carry every byte shape at depth."""
 
 from __future__ import annotations
 
+import json
+import math
 import re
+import struct
 import unicodedata
 from typing import Any
 
@@ -77,9 +80,61 @@ def test_payloads_are_json_and_bytes(payload: Any) -> None:
             return all(isinstance(key, str) and plain(item) for key, item in value.items())
         if isinstance(value, list):
             return all(plain(item) for item in value)
-        return value is None or isinstance(value, bool | int | str | bytes)
+        if isinstance(value, float):
+            return (
+                math.isfinite(value) and math.copysign(1, value) > 0 if value == 0 else math.isfinite(value)
+            )
+        if isinstance(value, int) and not isinstance(value, bool):
+            return abs(value) <= 2**53 - 1
+        if isinstance(value, str):
+            return not any(0xD800 <= ord(char) <= 0xDFFF for char in value)
+        return value is None or isinstance(value, bool | bytes)
 
     assert plain(payload)
+
+
+def _leaves(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in _leaves(item)]
+    if isinstance(value, list):
+        return [leaf for item in value for leaf in _leaves(item)]
+    return [value]
+
+
+def test_nested_payload_holds_the_values_stores_change() -> None:
+    leaves = _leaves(values.nested_payload())
+    strings = [leaf for leaf in leaves if isinstance(leaf, str)]
+    assert any("\x00" in text for text in strings)
+    assert any(text.endswith("\x00") for text in strings)
+    assert any(255 < len(text) < 1000 for text in strings)
+    longest = max(strings, key=len)
+    assert min(len(longest), len(longest.encode("utf-16-le")) // 2, len(longest.encode())) > 65_535
+    numbers = [leaf for leaf in leaves if isinstance(leaf, int | float) and not isinstance(leaf, bool)]
+    assert any(struct.unpack("<f", struct.pack("<f", number))[0] != number for number in numbers)
+    assert any(isinstance(n, int) and not -(2**31) <= n < 2**31 for n in numbers)
+    assert all(abs(number) <= 2**53 - 1 for number in numbers if isinstance(number, int))
+    assert all(math.isfinite(number) and str(number) != "-0.0" for number in numbers)
+    assert all(json.loads(json.dumps(number)) == number for number in numbers)
+
+    def depth(value: Any) -> int:
+        inner = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        return 1 + max((depth(item) for item in inner), default=0)
+
+    assert depth(values.nested_payload()) > values.DEPTH_PROBE
+
+
+def test_values_compare_as_javascript_sees_them() -> None:
+    assert values.same_value({"n": 2, "z": 0.0, "k": [1.5]}, {"n": 2.0, "z": 0, "k": [1.5]})
+    assert values.same_value({"b": 1, "a": 2}, {"a": 2, "b": 1})
+    assert not values.same_value(True, 1)
+    assert not values.same_value(0, False)
+    assert not values.same_value("AAE=", b"\x00\x01")
+    assert not values.same_value([1, 2], b"\x01\x02")
+    assert not values.same_value({"a": None}, {})
+    difference = values.first_difference({"s": ["a", "ab"]}, {"s": ["a", "a\x00b"]})
+    assert difference is not None and difference.startswith("['s'][1] is another string")
+    cut = values.first_difference({"n": 0.10000000149011612}, {"n": 0.1})
+    assert cut == "['n'] is the number 0.10000000149011612, not 0.1"
 
 
 def test_stream_names_avoid_what_a_world_may_refuse_and_turns_restart() -> None:
@@ -89,3 +144,12 @@ def test_stream_names_avoid_what_a_world_may_refuse_and_turns_restart() -> None:
     first = [values.workflow_name().split(" ")[1:-1] for _ in range(5)]
     values.restart_rotation()
     assert [values.workflow_name().split(" ")[1:-1] for _ in range(5)] == first
+
+
+def test_json_payload_is_the_nested_payload_without_bytes() -> None:
+    leaves = _leaves(values.json_payload())
+    assert not any(isinstance(leaf, bytes) for leaf in leaves)
+    nested = {repr(leaf) for leaf in _leaves(values.nested_payload()) if not isinstance(leaf, bytes)}
+    assert {repr(leaf) for leaf in leaves} - {"True"} <= nested
+    assert values.json_payload() is not values.json_payload()
+    assert values.json_payload()["empty"]["list"] is not values.json_payload()["empty"]["list"]

@@ -334,9 +334,14 @@ _TABLE: Final[tuple[tuple[str, Level, str], ...]] = (
     (
         "BIN-001",
         "MUST",
-        "All byte payloads, nested ones included, read back identical (empty, `0x00`, `0xFF`) on every path.",
+        "All payloads read back identical on every path: bytes (empty, `0x00`, `0xFF`, nested), and the "
+        "JSON around them (fractions, NULs, long strings, deep nesting), `error` included.",
     ),
-    ("BIN-002", "MUST", "Dates in eventData read back equal."),
+    (
+        "BIN-002",
+        "MUST",
+        "Dates in eventData, and the `resumeAt` of a wait, read back equal (beyond 2038, before 1970).",
+    ),
     ("BIN-003", "MUST", "Queue messages deliver nested bytes (`runInput.input`) identical."),
     ("BIN-004", "MUST", "A string is never decoded as bytes; bytes never return as string or array."),
     (

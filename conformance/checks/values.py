@@ -19,6 +19,7 @@ anything JSON and bytes can, NUL and empty included.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,12 +34,17 @@ __all__ = [
     "BYTE_SHAPES",
     "LARGE_BYTES",
     "NASTY_PIECES",
+    "NUMBERS",
+    "STRING_SHAPES",
     "VALID_UTF8",
     "Twin",
+    "first_difference",
+    "json_payload",
     "nasty_token",
     "nested_payload",
     "payloads",
     "restart_rotation",
+    "same_value",
     "stream_name",
     "tokens",
     "twins",
@@ -175,10 +181,63 @@ BYTE_SHAPES: Final[dict[str, bytes]] = {
 """Bytes of every shape but the large one (which only some payloads carry: it is slow on the
 bridge); ``nested_payload(large=True)`` adds it."""
 
+_MIXED_WIDTHS: Final = "abcdef\u00e9\U0001fa9d"
+"""Eight characters of one, two and four UTF-8 bytes (nine UTF-16 units): a string of them is
+longer than its character count in bytes and in UTF-16 units, so a limit counted in any of the
+three, and a cut inside a character, show."""
+
+STRING_SHAPES: Final[dict[str, str]] = {
+    "NUL inside": "a\x00b",
+    "NUL at the end": "ends with NUL\x00",
+    "past 255 characters": _MIXED_WIDTHS * 40,
+    "past 64 KiB": _MIXED_WIDTHS * 8300,
+}
+"""Strings backends cut or clean: a NUL (which PostgreSQL ``text`` and ``jsonb`` refuse, and a C
+string ends at), one longer than a ``varchar(255)``, one longer than 65,535 characters, UTF-16
+units and UTF-8 bytes (a MySQL ``TEXT``, a 64 KiB buffer)."""
+
+NUMBERS: Final[tuple[int | float, ...]] = (
+    0.1,
+    -2.5,
+    1 / 3,
+    123456789.98765433,
+    5e-324,
+    2.2250738585072014e-308,
+    1.7976931348623157e308,
+    1e21,
+    -(2**31) - 1,
+    2**32 + 1,
+    2**53 - 1,
+    -(2**53 - 1),
+)
+"""JS numbers a store changes: fractions a ``float32``, a ``decimal(p, s)`` or rounding to a few
+places alters, the smallest subnormal and normal and the largest double, ``1e21`` (where
+JavaScript starts writing exponents), integers just past 32 bits, and the largest safe integers.
+Never ``-0``, ``NaN`` or an infinity, which JSON cannot carry (docs/decisions.md)."""
+
+
+def _deep(levels: int, bottom: dict[str, Any]) -> Any:
+    """Dicts and lists in turn, ``levels`` deep, with ``bottom`` at the bottom."""
+    value: Any = bottom
+    for level in range(levels):
+        value = [value] if level % 2 else {"level": value}
+    return value
+
+
+DEPTH_PROBE: Final = 24
+"""How deep the nested payload goes: past any walker that stops after a few levels, well inside
+what every JSON and document store takes (MongoDB's limit is 100)."""
+
+
+def _empty_and_falsy() -> dict[str, Any]:
+    return {"list": [], "dict": {}, "string": "", "zero": 0, "false": False, "null": None}
+
 
 def nested_payload(*, large: bool = False) -> dict[str, Any]:
     """A JSON-and-bytes value with every byte shape at the top, inside a list, inside nested
-    dicts, and next to strings with nasty pieces, empty containers and falsy scalars."""
+    dicts, and next to strings with nasty pieces, NULs and past common column sizes, numbers a
+    store alters, empty containers and falsy scalars, and one branch ``DEPTH_PROBE`` levels
+    deep."""
     shapes: dict[str, Any] = dict(BYTE_SHAPES)
     if large:
         shapes["over 1 MiB"] = LARGE_BYTES
@@ -186,11 +245,32 @@ def nested_payload(*, large: bool = False) -> dict[str, Any]:
         **shapes,
         "list": list(shapes.values()),
         "deep": {"deeper": {"bytes": ALL_BYTE_VALUES, "strings": list(NASTY_PIECES)}},
-        "empty": {"list": [], "dict": {}, "string": "", "zero": 0, "false": False, "null": None},
+        "strings": dict(STRING_SHAPES),
+        "numbers": list(NUMBERS),
+        "nesting": _deep(DEPTH_PROBE, {"bytes": ALL_BYTE_VALUES, "text": "a\x00b", "number": 0.1}),
+        "empty": _empty_and_falsy(),
     }
 
 
-_SAFE_TEXT = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=40)
+def json_payload() -> dict[str, Any]:
+    """``nested_payload`` without bytes, for what must be plain JSON (a legacy run's payloads):
+    nasty and long strings, NULs, numbers a store alters, empty and falsy values, and a branch
+    ``DEPTH_PROBE`` levels deep."""
+    return {
+        "strings": dict(STRING_SHAPES),
+        "pieces": list(NASTY_PIECES),
+        "numbers": list(NUMBERS),
+        "nesting": _deep(DEPTH_PROBE, {"text": "a\x00b", "number": 0.1, "flag": True}),
+        "empty": _empty_and_falsy(),
+    }
+
+
+_TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
+"""Strings of any characters but lone surrogates (which UTF-8 cannot hold), NUL included."""
+_NUMBERS = st.integers(-(2**53) + 1, 2**53 - 1) | st.floats(allow_nan=False, allow_infinity=False).filter(
+    lambda number: number != 0 or math.copysign(1, number) > 0
+)
+"""JS numbers JSON carries: safe integers and finite doubles, never ``-0``."""
 
 
 def payloads() -> st.SearchStrategy[Any]:
@@ -198,13 +278,75 @@ def payloads() -> st.SearchStrategy[Any]:
     leaves = st.one_of(
         st.none(),
         st.booleans(),
-        st.integers(-(2**53) + 1, 2**53 - 1),
-        _SAFE_TEXT,
+        _NUMBERS,
+        _TEXT,
         st.binary(max_size=64),
         st.sampled_from(list(BYTE_SHAPES.values())),
+        st.sampled_from(NUMBERS),
     )
     return st.recursive(
         leaves,
-        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_SAFE_TEXT, inner, max_size=4),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
         max_leaves=12,
+    )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def first_difference(got: Any, sent: Any, path: str = "") -> str | None:
+    """Where ``got`` first differs from ``sent`` as JavaScript tells values apart, in words
+    (``None`` when it does not): bytes are bytes and strings strings, a number is any ``int`` or
+    ``float`` of equal value (JavaScript has one number type, so ``2`` and ``2.0`` are one value,
+    and so are ``0`` and ``-0``, which JSON cannot tell apart), never a bool; objects have the
+    same keys (in any order: JavaScript's deep equality ignores it) and lists the same length."""
+    where = path or "the value"
+    if _is_number(sent) and _is_number(got):
+        return None if got == sent else f"{where} is the number {got!r}, not {sent!r}"
+    if type(got) is not type(sent):
+        return f"{where} is {_kind(got)}, not {_kind(sent)}"
+    if isinstance(sent, dict):
+        if set(got) != set(sent):
+            lost, extra = sorted(set(sent) - set(got), key=repr), sorted(set(got) - set(sent), key=repr)
+            return f"{where} lost the keys {lost} and gained {extra}"
+        return next(
+            (found for key in sent if (found := first_difference(got[key], sent[key], f"{path}[{key!r}]"))),
+            None,
+        )
+    if isinstance(sent, list):
+        if len(got) != len(sent):
+            return f"{where} has {len(got)} items, not {len(sent)}"
+        return next(
+            (
+                found
+                for index, (item, expected) in enumerate(zip(got, sent, strict=True))
+                if (found := first_difference(item, expected, f"{path}[{index}]"))
+            ),
+            None,
+        )
+    if got == sent:
+        return None
+    if isinstance(sent, str):
+        return f"{where} is another string: {_string_change(got, sent)}"
+    return f"{where} is {_kind(got)} {got!r}, not {sent!r}"
+
+
+def same_value(got: Any, sent: Any) -> bool:
+    """Whether ``got`` is ``sent``, as JavaScript tells values apart (see ``first_difference``)."""
+    return first_difference(got, sent) is None
+
+
+def _kind(value: Any) -> str:
+    return "a number" if _is_number(value) else f"a {type(value).__name__}"
+
+
+def _string_change(got: str, sent: str) -> str:
+    """How ``got`` differs from ``sent``, briefly: lengths and the first differing character."""
+    pairs = enumerate(zip(got, sent, strict=False))
+    at = next((index for index, (mine, theirs) in pairs if mine != theirs), min(len(got), len(sent)))
+    return (
+        f"{len(got)} characters ({len(got.encode('utf-8', 'surrogatepass'))} UTF-8 bytes) instead of "
+        f"{len(sent)} ({len(sent.encode('utf-8', 'surrogatepass'))}), first differing at index {at}: "
+        f"{got[at : at + 12]!r} instead of {sent[at : at + 12]!r}"
     )

@@ -13,6 +13,9 @@ from worldspec.wire_types import MISSING
 __all__ = ["show", "show_bytes"]
 
 _HEX_PREFIX = 16
+_LONG_STRING = 1000
+"""Strings inside a value longer than this are shown by their head and their length."""
+_STRING_HEAD = 80
 
 
 def show_bytes(data: bytes) -> str:
@@ -35,13 +38,18 @@ def _plain(value: Any) -> Any:
         return {str(key): _plain(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
+    if isinstance(value, str) and len(value) > _LONG_STRING:
+        return f"{value[:_STRING_HEAD]}... <{len(value)} characters>"
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     return repr(value)
 
 
 def show(value: Any) -> str:
-    """``value`` pretty-printed: indented JSON-like text, bytes as ``<n bytes: hex...>``."""
+    """``value`` pretty-printed: indented JSON-like text, bytes as ``<n bytes: hex...>``, strings
+    inside it past 1000 characters as their head and length. A string alone is shown whole."""
+    if isinstance(value, str):
+        return value
     plain = _plain(value)
     if isinstance(plain, str):
         return plain

@@ -39,11 +39,15 @@ UNUSUAL_PAIRS: tuple[tuple[str, str], ...] = (
     ("KEEP", "cased"),
     ("cafe", "plain"),
     ("caf\u00e9", "accented"),
+    (" spaced key ", " spaced value\t"),
+    ("cafe\u0301 decomposed", "cafe\u0301"),
 )
 """Valid attributes a store can mishandle: an empty value (a value, not a removal), a key a
 JSON path would split, a key of 256 UTF-16 units (512 UTF-8 bytes) with a value of exactly 256
-UTF-8 bytes, values that read as falsy or as null once parsed, and keys a case- or
-accent-insensitive collation would take for ``keep`` or for each other."""
+UTF-8 bytes, values that read as falsy or as null once parsed, keys a case- or
+accent-insensitive collation would take for ``keep`` or for each other, and a key and value
+with surrounding whitespace and in Unicode's decomposed form (NFD), which a store that trims
+or normalises strings changes."""
 
 RESERVED_KEYS = ("$retention", "$worldspec", "$")
 """Keys with the reserved prefix: a framework key, one no framework uses, the prefix alone."""
@@ -121,9 +125,9 @@ async def test_attr_set_merges(world: World) -> None:
     """``attr_set`` sets string values (the empty string and keys and values of unusual
     shapes included: only ``null`` removes a key), removes keys sent with ``null``, leaves keys
     it does not name alone, and returns ``{event, run}`` with the merged attributes, which
-    ``runs.get`` then shows. An ``attr_set`` whose eventData is exactly 8192 UTF-8 JSON bytes, the size above
-    which §4.1 lets a World refuse one, is merged too, and so is one on runs at specVersion 2, 3
-    and 5 (§6.5: attributes apply to runs of any version)."""
+    ``runs.get`` then shows. An ``attr_set`` whose eventData is exactly 8192 UTF-8 JSON bytes,
+    the size above which §4.1 lets a World refuse one, is merged too, and so is one on runs at
+    specVersion 2, 3 and 5 (§6.5: attributes apply to runs of any version)."""
     result = await create(
         world, None, make_line5.run_created(attributes={"keep": "1", "drop": "2", "change": "3"})
     )
@@ -205,7 +209,7 @@ def _attr_set_of_size(size: int) -> EventRequest:
         return size - attribute_event_data_size(request.to_wire()["eventData"])
 
     while missing() > 100:
-        changes.append((f"big{len(changes):02d}", "v" * 128))
+        changes.append((f"big{len(changes):02d}", "v" * 150))
     if missing() > 0 and len(str(changes[-1][1])) + missing() > ATTRIBUTE_VALUE_MAX_BYTES:
         changes.append((f"big{len(changes):02d}", "v"))
     key, value = changes[-1]

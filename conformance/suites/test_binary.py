@@ -10,12 +10,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conformance.catalogue.marker import invariant
-from conformance.checks import make, values
+from conformance.checks import make, make_line5, values
 from conformance.checks.expect import deviate, fail, returns
 from conformance.checks.reads import all_events
 from conformance.checks.scenarios import create, pending_run, run_in
 from worldspec.capabilities import Capability
 from worldspec.events import EventRequest, WaitCompletedData, WaitCompletedRequest, event_data_of
+from worldspec.lines import SpecLine
 from worldspec.protocol import World
 from worldspec.queue import MessageMeta, QueuePayload, RunInput, WorkflowInvokePayload
 from worldspec.wire_types import MISSING
@@ -42,16 +43,26 @@ def _check(path: str, got: Any, sent: Any) -> None:
                 ("sent", sent),
                 ("returned", got),
             )
-    elif not _same_types(got, sent):
+    elif (difference := values.first_difference(got, sent)) is not None:
         fail(
-            f"{path} returns the value sent, bytes as bytes and strings as strings at every depth",
-            "returned another",
+            f"{path} returns the value sent: bytes as bytes, strings whole and unchanged, numbers "
+            "equal, at every depth",
+            f"returned another: {difference}",
             ("sent", sent),
             ("returned", got),
         )
 
 
-async def _round_trip_everywhere(world: World, data: Any) -> None:
+def _failed_with(line: SpecLine, step_id: str, data: Any) -> EventRequest:
+    """``step_failed`` whose ``error`` holds ``data`` (in an object with a message, as the runtime
+    sends errors; eventData keeps it as sent on both lines)."""
+    error = {"message": "failed with a payload", "detail": data}
+    if line is SpecLine.LINE_5:
+        return make_line5.step_failed(step_id, error)
+    return make.step_failed(step_id, error)
+
+
+async def _round_trip_everywhere(world: World, line: SpecLine, data: Any) -> None:
     context = {"sent": data}
     created = await returns(
         world.events.create(None, make.run_created(input=data, execution_context=context)), "run_created"
@@ -75,6 +86,14 @@ async def _round_trip_everywhere(world: World, data: Any) -> None:
     await returns(world.events.create(run_id, make.step_created(step_id, input=data)), "step_created")
     await returns(world.events.create(run_id, make.step_started(step_id)), "step_started")
     await returns(world.events.create(run_id, make.step_completed(step_id, result=data)), "step_completed")
+    failing = make.new_id("step")
+    await create(world, run_id, make.step_created(failing, input=data))
+    await create(world, run_id, make.step_started(failing))
+    failed = await create(world, run_id, _failed_with(line, failing, data))
+    error_sent = (event_data_of(_failed_with(line, failing, data)) or {}).get("error")
+    if failed.event is not MISSING:
+        shown_error = (event_data_of(failed.event) or {}).get("error")
+        _check("the step_failed result's event.eventData.error", shown_error, error_sent)
     token = make.token()
     await returns(
         world.events.create(run_id, make.hook_created(hook_id, token, metadata=data)), "hook_created"
@@ -97,17 +116,28 @@ async def _round_trip_everywhere(world: World, data: Any) -> None:
     _check("runs.get input", run.input, data)
     _check("runs.get executionContext", run.execution_context, context)
     _check("runs.get output", run.output, data)
-    payload_fields = {"input", "result", "metadata", "payload", "output"}
+    payload_fields = {"input", "result", "metadata", "payload", "output", "error"}
     for event in await all_events(world, run_id):
         fields = event_data_of(event) or {}
         for name in payload_fields & set(fields):
-            _check(f"events.list {event.event_type}.eventData.{name}", fields[name], data)
+            sent = error_sent if name == "error" else data
+            _check(f"events.list {event.event_type}.eventData.{name}", fields[name], sent)
         single = await returns(world.events.get(run_id, event.event_id), "events.get")
         for name in payload_fields & set(fields):
             _check(
                 f"events.get {event.event_type}.eventData.{name}",
                 (event_data_of(single) or {}).get(name),
-                data,
+                error_sent if name == "error" else data,
+            )
+    by_step = await returns(
+        world.events.list_by_correlation_id(failing, run_id=run_id), "list_by_correlation_id"
+    )
+    for event in by_step.data:
+        if event.event_type == "step_failed":
+            _check(
+                "list_by_correlation_id step_failed.eventData.error",
+                (event_data_of(event) or {}).get("error"),
+                error_sent,
             )
     by_hook = await returns(
         world.events.list_by_correlation_id(hook_id, run_id=run_id), "list_by_correlation_id"
@@ -136,13 +166,16 @@ async def _round_trip_everywhere(world: World, data: Any) -> None:
 @example(data=EDGE_BYTES["not UTF-8"])
 @example(data=EDGE_BYTES["all 256 values"])
 @example(data=EDGE_BYTES["1 MiB"])
-async def test_bytes_round_trip_on_every_path(world: World, data: Any) -> None:
-    """Bytes in run input and output, executionContext, step input and result, hook metadata
-    and payload come back identical, as bytes, through events.get, events.list,
-    list_by_correlation_id, runs.get, steps.get, hooks.get, get_by_token, the create results
-    and the run_started preload; so do JSON values holding bytes of every shape at any depth
-    (lists, nested objects, beside empty containers and falsy scalars)."""
-    await _round_trip_everywhere(world, data)
+async def test_bytes_round_trip_on_every_path(world: World, world_line: SpecLine, data: Any) -> None:
+    """Bytes in run input and output, executionContext, step input and result, a step_failed
+    error, hook metadata and payload come back identical, as bytes, through events.get,
+    events.list, list_by_correlation_id, runs.get, steps.get, hooks.get, get_by_token, the
+    create results and the run_started preload; so do JSON values holding bytes of every shape
+    at any depth (lists, nested objects 24 levels deep, beside empty containers and falsy
+    scalars), strings with NULs and past 255 characters and 64 KiB, and numbers a float32, a
+    decimal or a 32-bit integer would change. Numbers compare as JavaScript's (``2`` is
+    ``2.0``); object keys in any order."""
+    await _round_trip_everywhere(world, world_line, data)
 
 
 @invariant("BIN-003", requires=Capability.QUEUE_DELIVERY)
@@ -200,7 +233,7 @@ async def test_strings_are_never_decoded_as_bytes(world: World) -> None:
     ):
         run = await returns(world.runs.get(run_id), "runs.get")
         got = getattr(run, field)
-        if not _same_types(got, sent):
+        if not values.same_value(got, sent):
             fail(
                 f"runs.get {field} keeps strings, arrays and bytes as sent",
                 "changed their types",
@@ -209,23 +242,13 @@ async def test_strings_are_never_decoded_as_bytes(world: World) -> None:
             )
         created = event_data_of((await all_events(world, run_id))[0]) or {}
         wire_name = "input" if field == "input" else "executionContext"
-        if not _same_types(created.get(wire_name), sent):
+        if not values.same_value(created.get(wire_name), sent):
             fail(
                 f"run_created.eventData.{wire_name} keeps types as sent",
                 "changed them",
                 ("sent", sent),
                 ("returned", created.get(wire_name)),
             )
-
-
-def _same_types(got: Any, sent: Any) -> bool:
-    if type(got) is not type(sent):
-        return False
-    if isinstance(sent, dict):
-        return set(got) == set(sent) and all(_same_types(got[k], v) for k, v in sent.items())
-    if isinstance(sent, list):
-        return len(got) == len(sent) and all(_same_types(g, s) for g, s in zip(got, sent, strict=True))
-    return bool(got == sent)
 
 
 BEYOND_2038 = datetime(2100, 1, 1, 0, 0, 0, 1_000, tzinfo=UTC)
@@ -256,6 +279,17 @@ async def _dated_events(world: World) -> tuple[str, dict[str, tuple[str, datetim
         if result.event is MISSING:
             fail(f"{request.event_type} returns the stored event", "returned none", ("result", result))
         _check_date(f"the {request.event_type} result's eventData.{field}", result.event, field, date)
+        if (
+            request.event_type in ("wait_created", "wait_completed")
+            and result.wait is not MISSING
+            and result.wait.resume_at != date
+        ):
+            when = date.isoformat(timespec="milliseconds")
+            fail(
+                f"the {request.event_type} result's wait.resumeAt is {when}",
+                f"returned {result.wait.resume_at!r}",
+                ("wait", result.wait),
+            )
         stored[result.event.event_id] = (field, date)
     return run_id, stored
 
@@ -274,7 +308,8 @@ def _check_date(path: str, event: Any, field: str, sent: datetime) -> None:
 async def test_event_data_dates_read_back_equal(world: World) -> None:
     """Dates in eventData (``resumeAt`` of wait_created and wait_completed, ``retryAfter`` of
     step_retrying), with milliseconds, beyond 2038 and before 1970, read back equal to the
-    millisecond from the create result, events.get, events.list and listByCorrelationId."""
+    millisecond from the create result, events.get, events.list and listByCorrelationId; so
+    does the ``resumeAt`` of the wait a wait_created or wait_completed result shows."""
     run_id, stored = await _dated_events(world)
     for event in await all_events(world, run_id):
         if event.event_id not in stored:

@@ -8,7 +8,7 @@ from importlib import resources
 from typing import Any
 
 from conformance.catalogue.marker import invariant
-from conformance.checks import make
+from conformance.checks import make, values
 from conformance.checks.backdoor import backdoor, encoded_payload_seeding, legacy_hook_seeding
 from conformance.checks.expect import fail, raises, rejects, returns
 from conformance.checks.reads import all_events, run_of
@@ -29,10 +29,6 @@ from worldspec.wire_types import MISSING
 
 FALSY_JSON: tuple[Any, ...] = (0, False, "", None, [], {})
 """Values a truthiness check would mistake for 'absent'."""
-
-
-def _exact(got: Any, sent: Any) -> bool:
-    return type(got) is type(sent) and got == sent
 
 
 async def _read_paths(world: World, run_id: str, event_id: str, correlation_id: str | None) -> dict[str, Any]:
@@ -60,28 +56,31 @@ def _field(event_data: dict[str, Any] | str | None, name: str) -> Any:
 @invariant("LEG-004")
 async def test_spec1_run_keeps_json_input(world: World) -> None:
     """``run_created`` at ``specVersion: 1`` makes a legacy run whose JSON input is kept as
-    JSON (not bytes), in the run and in its ``run_created`` event."""
-    sent = {"order": [1, "two", None], "flag": True, "nested": {"x": 1.5}}
+    JSON (not bytes), in the run and in its ``run_created`` event (events.get, events.list):
+    nasty and long strings, NULs, fractions, deep nesting and empty values all as sent
+    (numbers compared as JavaScript's)."""
+    sent = {"order": [1, "two", None], "flag": True, "nested": {"x": 1.5}, **values.json_payload()}
     created = await returns(
         world.events.create(None, make.run_created(input=sent, spec_version=1)),
         "run_created at specVersion 1",
     )
     run = await returns(world.runs.get(run_in(created, "run_created", "LEG-004").run_id), "runs.get")
-    if run.input != sent or isinstance(run.input, bytes) or run.spec_version != 1:
+    if (difference := values.first_difference(run.input, sent)) is not None or run.spec_version != 1:
         fail(
             "the run keeps the JSON input and specVersion 1",
-            "returned otherwise",
+            f"returned otherwise: {difference or f'specVersion {run.spec_version!r}'}",
             ("sent", sent),
             ("run", run),
         )
     first = (await all_events(world, run.run_id))[0]
-    if _field(event_data_of(first), "input") != sent:
-        fail(
-            "run_created.eventData.input is the JSON sent",
-            "stored otherwise",
-            ("sent", sent),
-            ("run_created", first),
-        )
+    for path, data in (await _read_paths(world, run.run_id, first.event_id, None)).items():
+        if (difference := values.first_difference(_field(data, "input"), sent)) is not None:
+            fail(
+                f"{path} run_created.eventData.input is the JSON sent",
+                f"returned otherwise: {difference}",
+                ("sent", sent),
+                ("run_created", first),
+            )
 
 
 @invariant("LEG-005")
@@ -96,11 +95,11 @@ async def test_falsy_legacy_json_round_trips(world: World) -> None:
         )
         run_id = run_in(created, "legacy run_created", "LEG-004").run_id
         run = await returns(world.runs.get(run_id), "runs.get")
-        if not _exact(run.input, value):
+        if not values.same_value(run.input, value):
             fail(f"runs.get returns input {value!r}", f"returned {run.input!r}", ("run", run))
         first = (await all_events(world, run_id))[0]
         for path, data in (await _read_paths(world, run_id, first.event_id, None)).items():
-            if not _exact(_field(data, "input"), value):
+            if not values.same_value(_field(data, "input"), value):
                 fail(
                     f"{path} returns run_created.eventData.input {value!r}",
                     f"returned {_field(data, 'input')!r}",
@@ -112,7 +111,7 @@ async def test_falsy_legacy_json_round_trips(world: World) -> None:
         )
         event_id = event_in(received, "hook_received on a legacy run", "LEG-003").event_id
         for path, data in (await _read_paths(world, run_id, event_id, hook_id)).items():
-            if not _exact(_field(data, "payload"), value):
+            if not values.same_value(_field(data, "payload"), value):
                 fail(
                     f"{path} returns hook_received.eventData.payload {value!r}",
                     f"returned {_field(data, 'payload')!r}",
@@ -168,12 +167,12 @@ async def test_legacy_fallback_only_when_current_form_absent(world: World) -> No
             events.append(event)
         await door.seed_legacy_run(run, events)
         got = await returns(world.runs.get(run_id), "runs.get on a seeded legacy run")
-        if not (_exact(got.input, value) and _exact(got.output, value)):
+        if not (values.same_value(got.input, value) and values.same_value(got.output, value)):
             fail(f"runs.get returns input and output {value!r}", "returned otherwise", ("run", got))
         for event, (kind, correlation, data) in zip(events, seeded, strict=True):
             (name,) = [key for key in data if key in ("input", "result", "metadata", "payload", "output")]
             for path, read in (await _read_paths(world, run_id, str(event["eventId"]), correlation)).items():
-                if not _exact(_field(read, name), value):
+                if not values.same_value(_field(read, name), value):
                     fail(
                         f"{path} returns {kind}.eventData.{name} {value!r}",
                         f"returned {_field(read, name)!r}",
@@ -469,16 +468,6 @@ def _persisted_codec_vectors() -> list[tuple[str, str, bytes, Any]]:
     return [(encoding, name, raw, wire.from_tagged(value)) for encoding, name, raw, value in vectors]
 
 
-def _deep_exact(got: Any, sent: Any) -> bool:
-    if type(got) is not type(sent):
-        return False
-    if isinstance(sent, dict):
-        return set(got) == set(sent) and all(_deep_exact(got[key], sent[key]) for key in sent)
-    if isinstance(sent, list):
-        return len(got) == len(sent) and all(_deep_exact(g, s) for g, s in zip(got, sent, strict=True))
-    return bool(got == sent)
-
-
 @invariant("LEG-007", requires=Capability.LEGACY_CODEC)
 async def test_persisted_encodings_decode(world: World) -> None:
     """(``legacy_codec``) Every vector of upstream's persisted-codec.json (deterministic CBOR,
@@ -489,7 +478,7 @@ async def test_persisted_encodings_decode(world: World) -> None:
     for encoding, name, encoded, value in _persisted_codec_vectors():
         run_id = await door.seed_encoded_input(encoding, encoded)
         run = await run_of(world, run_id)
-        if not _deep_exact(run.input, value):
+        if not values.same_value(run.input, value):
             fail(
                 f"the {encoding} vector {name!r} reads back as its value",
                 "returned another",

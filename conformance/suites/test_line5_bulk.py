@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from conformance.catalogue.marker import invariant
-from conformance.checks import make, make_line5
+from conformance.checks import make, make_line5, values
 from conformance.checks.expect import fail, rejects, returns
 from conformance.checks.reads import all_events, run_of
 from conformance.checks.scenarios import (
@@ -41,6 +41,7 @@ from worldspec.line5.protocol import SupportsCancelMany, SupportsCreateBatch
 from worldspec.line5.validation import parse_event_request
 from worldspec.pagination import PaginationOptions
 from worldspec.protocol import World
+from worldspec.wire_types import MISSING
 
 CANCEL_REASON_MAX = 512
 """The longest ``cancelReason`` a ``cancelMany`` request may carry, in characters."""
@@ -263,7 +264,8 @@ async def test_batch_commits_in_order_and_answers_as_single_creates(world: World
     ``{status: 200, event}`` with the entity its single create returns (``step``, ``wait``), a
     refused one the error name its single create raises and that error's HTTP status (a
     completed step completed again, an unknown hook resumed), leaving nothing; the accepted
-    events are the next slots of the log in request order, stored as answered. A batch that
+    events are the next slots of the log in request order, stored as answered, and the step
+    the batch creates holds the nested payload sent (its event and ``steps.get``). A batch that
     completes a step and then its run under ``resolveData: 'none'`` stores each event with its
     ``occurredAt`` as ``createdAt``, answers each event as the log reads it under ``'none'``,
     and answers the completed run. A batch that completes its run and then creates a step and a
@@ -275,9 +277,10 @@ async def test_batch_commits_in_order_and_answers_as_single_creates(world: World
     fresh, wait_id = make.new_id("step"), make.new_id("wait")
     refused_again = make.step_completed(done)
     unknown_hook = make.hook_received(make.new_id("hook"))
+    payload = values.nested_payload()
     requests: list[EventRequest] = [
         refused_again,
-        make.step_created(fresh),
+        make.step_created(fresh, input=payload),
         make.step_started(fresh),
         unknown_hook,
         make.step_started(pending),
@@ -300,6 +303,7 @@ async def test_batch_commits_in_order_and_answers_as_single_creates(world: World
         if result.get("status") == 200
     ]
     await _check_slots(world, run_id, before, accepted, answered)
+    await _check_batch_payload(world, run_id, fresh, payload)
     entities = {
         "step_created": ("step", "pending"),
         "step_started": ("step", "running"),
@@ -369,6 +373,31 @@ async def _check_batch_past_its_end(world: World) -> None:
             ("single creates now", [single.name if single else "(taken)" for single in singles]),
             ("answered", answered),
         )
+
+
+async def _check_batch_payload(world: World, run_id: str, step_id: str, sent: Any) -> None:
+    """The step a batch created holds the nested payload it was sent, in its ``step_created``
+    event and as ``steps.get`` reads it."""
+    logged = [
+        e
+        for e in await all_events(world, run_id)
+        if e.event_type == "step_created" and e.correlation_id == step_id
+    ]
+    step = await returns(world.steps.get(run_id, step_id), "steps.get")
+    for where, got in (
+        (
+            "the step_created event's eventData.input",
+            (event_data_of(logged[0]) or {}).get("input") if logged else MISSING,
+        ),
+        ("steps.get input", step.input),
+    ):
+        if (difference := values.first_difference(got, sent)) is not None:
+            fail(
+                f"a step createBatch created keeps the payload sent: {where} is the nested payload",
+                f"held another: {difference}",
+                ("sent", sent),
+                ("held", got),
+            )
 
 
 async def _check_ending_batch(world: World) -> None:

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from conformance.catalogue.marker import invariant
-from conformance.checks import make, make_line5
+from conformance.checks import make, make_line5, values
 from conformance.checks.expect import fail, raises, rejects_invalid_attributes, returns
 from conformance.checks.reads import all_events, run_of
 from conformance.checks.scenarios import create, finish_run, pending_run, run_in, started_run
@@ -109,11 +109,18 @@ written for 4.x leaves them out."""
 
 
 async def _run_with_5x_members(world: World) -> str:
-    """A new running run created with attributes and an ``encryptionPublicKey``; its id."""
+    """A new running run created with attributes, an ``encryptionPublicKey`` and nested payloads
+    as its input and executionContext; its id."""
+    payload = values.nested_payload()
     created = await create(
         world,
         None,
-        make_line5.run_created(attributes=FIVE_X_ATTRIBUTES, encryption_public_key=FIVE_X_PUBLIC_KEY),
+        make_line5.run_created(
+            attributes=FIVE_X_ATTRIBUTES,
+            encryption_public_key=FIVE_X_PUBLIC_KEY,
+            input=payload,
+            execution_context=payload,
+        ),
     )
     run_id = run_in(created, "run_created", "RUN-001").run_id
     await create(world, run_id, make.run_started())
@@ -121,8 +128,8 @@ async def _run_with_5x_members(world: World) -> str:
 
 
 async def _ended_runs(world: World) -> list[str]:
-    """One run with the 5.x members ended each way (completed, failed with an ``errorCode``,
-    cancelled); their ids."""
+    """One run with the 5.x members and nested payloads ended each way (completed, failed with
+    an ``errorCode``, cancelled); their ids."""
     ended = []
     for kind in ("run_completed", "run_failed", "run_cancelled"):
         run_id = await _run_with_5x_members(world)
@@ -144,8 +151,8 @@ async def _timed(call: Any, action: str) -> tuple[Any, float]:
 @invariant("OPT-002", requires=Capability.WAIT_FOR_TERMINAL_STATUS)
 async def test_wait_for_terminal_status(world: World) -> None:
     """``runs.waitForTerminalStatus``: a run already ended (each way, carrying attributes, an
-    ``encryptionPublicKey`` and, failed, an ``errorCode``) is answered at once with the run as
-    ``runs.get`` shows it; a run that stays pending or running is answered about
+    ``encryptionPublicKey``, nested payloads and, failed, an ``errorCode``) is answered at once
+    with the run as ``runs.get`` shows it; a run that stays pending or running is answered about
     ``timeoutMs`` later with its snapshot, never an error; a run that ends while the call waits
     is never answered, well after its end, with a snapshot from before it; a missing run raises
     ``WorkflowRunNotFoundError``; with ``resolveData: 'none'`` an ended run is answered as
@@ -230,14 +237,19 @@ async def _ends_while_waiting(world: World, runs: SupportsWaitForTerminalStatus)
 async def test_get_many_answers_in_the_order_asked(world: World) -> None:
     """``runs.getMany`` answers one entry per id, in the order asked (a repeated id twice), each
     the run as ``runs.get`` shows it (pending, running, completed, failed with an ``errorCode``,
-    with attributes and an ``encryptionPublicKey``), ``null`` for an id with no run;
+    with attributes, an ``encryptionPublicKey`` and nested payloads), ``null`` for an id with no run;
     no ids, no entries. With ``resolveData: 'none'`` each run is as ``runs.get`` shows it under
     ``'none'``."""
     runs = cast(SupportsGetMany, world.runs)
     pending, running = await pending_run(world), await started_run(world)
     ended, failed, _ = await _ended_runs(world)
+    payload = values.nested_payload()
     attributed = run_in(
-        await create(world, None, make_line5.run_created(attributes={"team": "payments"})),
+        await create(
+            world,
+            None,
+            make_line5.run_created(attributes={"team": "payments"}, input=payload, execution_context=payload),
+        ),
         "run_created",
         "RUN-001",
     ).run_id

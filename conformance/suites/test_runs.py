@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from conformance.catalogue.marker import invariant
-from conformance.checks import make
+from conformance.checks import make, values
 from conformance.checks.expect import fail, raises, rejects, returns
 from conformance.checks.reads import all_events, run_of
 from conformance.checks.scenarios import (
@@ -255,6 +255,10 @@ async def test_terminal_run_events_end_the_run(world: World) -> None:
                     )
 
 
+LONG_MESSAGE = values.STRING_SHAPES["past 255 characters"] + "\x00"
+LONG_STACK = values.STRING_SHAPES["past 64 KiB"]
+"""An error's message and stack longer than a ``varchar(255)`` and a 64 KiB ``TEXT`` column."""
+
 RUN_FAILED_ERRORS: tuple[tuple[str, Any, Any, dict[str, Any]], ...] = (
     ("a string", "it broke", MISSING, {"message": "it broke"}),
     (
@@ -276,6 +280,12 @@ RUN_FAILED_ERRORS: tuple[tuple[str, Any, Any, dict[str, Any]], ...] = (
     ),
     ("an object without message", {"name": "Odd"}, MISSING, {"message": "Unknown error"}),
     ("a number", 42, MISSING, {"message": "Unknown error"}),
+    (
+        "a message past 255 characters, with a NUL, and a stack past 64 KiB",
+        {"message": LONG_MESSAGE, "stack": LONG_STACK},
+        MISSING,
+        {"message": LONG_MESSAGE, "stack": LONG_STACK},
+    ),
 )
 """``run_failed`` eventData ``(what, error, errorCode)`` and the run's expected ``error``."""
 
@@ -285,7 +295,8 @@ async def test_run_failed_records_structured_error(world: World) -> None:
     """``run_failed`` sets the run's ``error`` to ``{message, stack?, code?}``: ``message`` is the
     error if it is a string, else its ``message``, else ``'Unknown error'``; ``stack`` is the
     error's ``stack``; ``code`` is ``errorCode``, never a ``code`` the error object carries itself;
-    absent parts stay absent. In the result and from ``runs.get``."""
+    absent parts stay absent; all whole (a message past 255 characters with a NUL, a stack past
+    64 KiB). In the result and from ``runs.get``."""
     for what, error, error_code, expected in RUN_FAILED_ERRORS:
         run_id = await started_run(world)
         result = await create(world, run_id, make.run_failed(error, error_code))
@@ -293,8 +304,9 @@ async def test_run_failed_records_structured_error(world: World) -> None:
             got = run.error.to_wire() if run is not MISSING and run.error is not MISSING else MISSING
             if got != expected:
                 fail(
-                    f"run_failed with {what} gives {where} the error {expected}",
+                    f"run_failed with {what} gives {where} the error expected",
                     "recorded another",
+                    ("expected", expected),
                     ("sent error", error),
                     ("sent errorCode", error_code),
                     ("run", run),

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from conformance.catalogue.marker import invariant
-from conformance.checks import make
+from conformance.checks import make, values
 from conformance.checks.expect import fail, raises, rejects, returns
 from conformance.checks.fields import wire_fields
 from conformance.checks.reads import all_events
@@ -290,6 +290,10 @@ async def test_step_completed_records_output(world: World) -> None:
                 fail(f"{where} holds the result bytes as output", "holds other output", ("step", step))
 
 
+LONG_MESSAGE = values.STRING_SHAPES["past 255 characters"] + "\x00"
+LONG_STACK = values.STRING_SHAPES["past 64 KiB"]
+"""An error's message and stack longer than a ``varchar(255)`` and a 64 KiB ``TEXT`` column."""
+
 STEP_FAILED_ERRORS: tuple[tuple[str, Any, Any, dict[str, Any]], ...] = (
     (
         "a string and a stack",
@@ -310,6 +314,12 @@ STEP_FAILED_ERRORS: tuple[tuple[str, Any, Any, dict[str, Any]], ...] = (
         {"message": "m"},
     ),
     ("an object without message", {"code": 7}, MISSING, {"message": "Unknown error"}),
+    (
+        "a message past 255 characters, with a NUL, and a stack past 64 KiB",
+        {"message": LONG_MESSAGE},
+        LONG_STACK,
+        {"message": LONG_MESSAGE, "stack": LONG_STACK},
+    ),
 )
 """``step_failed`` eventData ``(what, error, stack)`` and the step's expected ``error``."""
 
@@ -318,7 +328,8 @@ STEP_FAILED_ERRORS: tuple[tuple[str, Any, Any, dict[str, Any]], ...] = (
 async def test_step_failed_records_error(world: World) -> None:
     """``step_failed`` makes the step failed with ``completedAt`` and ``error = {message,
     stack}``: ``message`` is the error if a string, else its ``.message``, else ``'Unknown
-    error'``; ``stack`` is ``eventData.stack`` (absent when it is, whatever the error holds)."""
+    error'``; ``stack`` is ``eventData.stack`` (absent when it is, whatever the error holds).
+    Both whole: a message past 255 characters (with a NUL) and a stack past 64 KiB too."""
     run_id = await started_run(world)
     for what, error, stack, expected in STEP_FAILED_ERRORS:
         step_id = await running_step(world, run_id)
@@ -329,8 +340,9 @@ async def test_step_failed_records_error(world: World) -> None:
             failed = step is not MISSING and step.status == "failed"
             if not failed or not isinstance(completed_at, datetime) or got != expected:
                 fail(
-                    f"step_failed with {what} makes {where} failed, with completedAt and error {expected}",
+                    f"step_failed with {what} makes {where} failed, with completedAt and the error expected",
                     "recorded otherwise",
+                    ("expected", expected),
                     ("sent", {"error": error, "stack": stack}),
                     ("step", step),
                 )

@@ -264,14 +264,18 @@ CHUNKS = 106
 """Chunks STRM-006 writes: past 10 and past the default page."""
 DEFAULT_CHUNK_PAGE = 100
 """§10: ``get_stream_chunks`` pages by 100 when no limit is given."""
+PAST_64_KIB = values.LARGE_BYTES[:70_000]
+"""One chunk longer than a 64 KiB row or buffer: a World that stores it as several chunks (or
+cuts it) shifts every later index."""
 
 
 @invariant("STRM-006", requires=Capability.STREAMS)
 async def test_chunk_pages_join_to_all_chunks(world: World, world_line: SpecLine) -> None:
     """On a stream of 106 chunks (past 10, where ordering indices as text breaks, and past the
-    default page of 100), the chunk listing paged by 7 and 100 (and by 1, 53 and 106 once
-    closed) joins to every chunk, zero-length ones included, with indices 0..n-1; each page
-    holds ``limit`` chunks, the last at most that, and without a limit a page holds 100;
+    default page of 100; one of 70,000 bytes, one chunk however a World stores it), the chunk
+    listing paged by 7 and 100 (and by 1, 53 and 106 once closed) joins to every chunk,
+    zero-length ones included, with indices 0..n-1; each page holds ``limit`` chunks, the last
+    at most that, and without a limit a page holds 100;
     ``hasMore`` comes with a cursor; the last page has ``hasMore: false``, ``cursor: null`` and
     ``done`` false while open, true once closed. Once closed, limits 53 and 106 fill their pages
     exactly, and no page says ``hasMore`` when no chunk remains (``ceil(n / limit)`` pages). A
@@ -288,7 +292,7 @@ async def test_chunk_pages_join_to_all_chunks(world: World, world_line: SpecLine
             "returned otherwise",
             ("page", unwritten),
         )
-    chunks: list[str | bytes] = [b"a", b"", "é", bytes(range(256)), b"\x00", b"z"]
+    chunks: list[str | bytes] = [b"a", b"", "é", bytes(range(256)), PAST_64_KIB, b"\x00", b"z"]
     chunks += [f"chunk {index}".encode() for index in range(len(chunks), CHUNKS)]
     for chunk in chunks:
         await returns(streams.write(name, run_id, chunk), streams.names["write"])

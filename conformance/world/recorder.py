@@ -208,6 +208,25 @@ def render(value: Any, minted: dict[str, str]) -> str:
         return "{" + ", ".join(f"{key!r}: {render(item, minted)}" for key, item in value.items()) + "}"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(render(item, minted) for item in value) + "]"
+    if isinstance(value, str | bytes) and len(value) > _LONG_LITERAL:
+        return _repeated_literal(value)
+    return repr(value)
+
+
+_LONG_LITERAL = 1024
+"""Strings and bytes longer than this are written as a repeated period when they have one."""
+_LONGEST_PERIOD = 512
+
+
+def _repeated_literal(value: str | bytes) -> str:
+    """``value`` as ``(period * n + head)`` source when it repeats a period of at most 512
+    characters or bytes (the kit's long values do), else as its ``repr``: a failure's program
+    stays runnable without a literal of a megabyte."""
+    for period in range(1, min(_LONGEST_PERIOD, len(value) // 2) + 1):
+        if value[period:] == value[:-period]:
+            count, rest = divmod(len(value), period)
+            head = f" + {value[:rest]!r}" if rest else ""
+            return f"({value[:period]!r} * {count}{head})"
     return repr(value)
 
 

@@ -310,3 +310,23 @@ class AttributesOnlyFromSpecFour(LineFiveBrokenWorld, breaks={"ATTR-001", "ATTR-
         if str(event.event_type) == "attr_set" and older:
             raise errors.WorkflowWorldError("attributes need a run at spec version 4 or later", status=400)
         return await super().on_create(run_id, event, params)
+
+
+def _trimmed(text: str | None) -> str | None:
+    return None if text is None else text.strip()
+
+
+class TrimsAttributes(LineFiveBrokenWorld, breaks={"ATTR-002"}):
+    """Cleans attribute keys and values with ``trim()`` before it stores them, as it would form
+    input: a key or value with surrounding whitespace comes back without it."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        data = getattr(event, "event_data", MISSING)
+        changes = getattr(data, "changes", MISSING)
+        if changes is not MISSING:
+            cleaned = [
+                change.model_copy(update={"key": change.key.strip(), "value": _trimmed(change.value)})
+                for change in changes
+            ]
+            event = event.model_copy(update={"event_data": data.model_copy(update={"changes": cleaned})})
+        return await super().on_create(run_id, event, params)

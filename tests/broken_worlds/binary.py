@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import timedelta
-from typing import Any
+import struct
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
 
 from tests.broken_worlds.base import BrokenWorld, Params, RewritesAppendedEvents
 from worldspec.entities import WorkflowRun
@@ -125,3 +127,111 @@ class NestedBytesAsBase64(BrokenWorld, breaks={"BIN-001"}):
         }
         event = event.model_copy(update={"event_data": data.model_copy(update=changed)})
         return await super().on_create(run_id, event, params)
+
+
+def _each_leaf(value: Any, change: Callable[[Any], Any]) -> Any:
+    """``value`` with ``change`` applied to every leaf, at any depth."""
+    if isinstance(value, dict):
+        return {key: _each_leaf(item, change) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_each_leaf(item, change) for item in value]
+    return change(value)
+
+
+class _StoresValuesThrough(BrokenWorld):
+    """A World whose storage changes the values of the eventData fields in ``fields`` as
+    ``stored`` says (the event, and the entity made from it, keep the changed value)."""
+
+    fields: ClassVar[tuple[str, ...]] = (*PAYLOAD_FIELDS, "execution_context")
+
+    def stored(self, value: Any) -> Any:
+        raise NotImplementedError("a _StoresValuesThrough World says what its storage makes of a value")
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        data = getattr(event, "event_data", MISSING)
+        if data is not MISSING and data is not None:
+            changed = {
+                field: self.stored(getattr(data, field))
+                for field in self.fields
+                if getattr(data, field, MISSING) is not MISSING
+            }
+            event = event.model_copy(update={"event_data": data.model_copy(update=changed)})
+        return await super().on_create(run_id, event, params)
+
+
+def _as_float32(value: Any) -> Any:
+    return struct.unpack("<f", struct.pack("<f", value))[0] if isinstance(value, float) else value
+
+
+class NumbersAsFloat32(_StoresValuesThrough, breaks={"BIN-001"}, only="binary"):
+    """Packs payload values with MessagePack's ``use_single_float=True`` to save space: every
+    fraction is stored as a 32-bit float (0.1 reads back as 0.10000000149011612)."""
+
+    def stored(self, value: Any) -> Any:
+        return _each_leaf(value, _as_float32)
+
+
+class StringsCutAt64KiB(_StoresValuesThrough, breaks={"BIN-001"}, only="binary"):
+    """Caps every string in a payload at 65,535 characters, a guard meant to keep rows under
+    its database's limit, where §7 says an oversize value is refused, never cut."""
+
+    def stored(self, value: Any) -> Any:
+        return _each_leaf(value, lambda leaf: leaf[:65_535] if isinstance(leaf, str) else leaf)
+
+
+class DeepBytesAsIndexObjects(_StoresValuesThrough, breaks={"BIN-001"}, only="binary"):
+    """Its codec tags bytes while it walks a value, but the walk stops eight levels down (a
+    guard against cycles); bytes deeper than that are written by plain ``JSON.stringify``,
+    which makes a ``Uint8Array`` an object of its indices."""
+
+    def stored(self, value: Any) -> Any:
+        return _tag_bytes_down_to(value, levels=8)
+
+
+def _tag_bytes_down_to(value: Any, levels: int) -> Any:
+    if levels == 0:
+        return _each_leaf(value, lambda leaf: _index_object(leaf) if isinstance(leaf, bytes) else leaf)
+    if isinstance(value, dict):
+        return {key: _tag_bytes_down_to(item, levels - 1) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_tag_bytes_down_to(item, levels - 1) for item in value]
+    return value
+
+
+def _index_object(data: bytes) -> dict[str, int]:
+    return {str(index): byte for index, byte in enumerate(data)}
+
+
+class ErrorsKeptAsJsonText(_StoresValuesThrough, breaks={"BIN-001"}, only="binary"):
+    """Keeps eventData ``error`` in a JSON text column beside the binary payload columns (as
+    @workflow/world-postgres 4.x keeps its ``error`` column): bytes inside an error come back
+    as objects of their indices, as ``JSON.stringify`` writes a ``Uint8Array``."""
+
+    fields = ("error",)
+
+    def stored(self, value: Any) -> Any:
+        return _each_leaf(value, lambda leaf: _index_object(leaf) if isinstance(leaf, bytes) else leaf)
+
+
+_TIMESTAMP_RANGE = (
+    datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC),
+    datetime(2038, 1, 19, 3, 14, 7, tzinfo=UTC),
+)
+"""What a MySQL ``TIMESTAMP`` column holds."""
+
+
+class WaitResumeAtInTimestampColumn(BrokenWorld, breaks={"BIN-002"}, only="binary"):
+    """Keeps a wait's ``resumeAt`` in a MySQL ``TIMESTAMP`` column, which holds 1970 to January
+    2038 only: in non-strict mode an instant outside it is stored as zero and read back as the
+    epoch (the event's eventData, kept as JSON, is right)."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        wait = result.wait
+        if wait is MISSING or wait.resume_at is MISSING:
+            return result
+        earliest, latest = _TIMESTAMP_RANGE
+        if earliest <= wait.resume_at <= latest:
+            return result
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
+        return result.model_copy(update={"wait": wait.model_copy(update={"resume_at": epoch})})

@@ -192,3 +192,26 @@ class LegacyCancelLeavesHooks(BrokenWorld, breaks={"LEG-003"}):
             self.state.hooks[key] = (sequence, hook)
             self.state.tokens[hook.token] = key
         return result
+
+
+def _nul_removed(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {key: _nul_removed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_nul_removed(item) for item in value]
+    return value
+
+
+class LegacyJsonLosesNul(BrokenWorld, breaks={"LEG-004"}, only="legacy"):
+    """Keeps a legacy (spec 1) run's JSON input in a PostgreSQL ``jsonb`` column, which refuses
+    ``\\u0000``, and removes NUL characters from its strings so the insert goes through."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        data = getattr(event, "event_data", MISSING)
+        legacy = event.spec_version is not MISSING and is_legacy_spec_version(event.spec_version)
+        if event.event_type == "run_created" and legacy and data:
+            stored = data.model_copy(update={"input": _nul_removed(data.input)})
+            event = event.model_copy(update={"event_data": stored})
+        return await super().on_create(run_id, event, params)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from tests.broken_worlds.base import LineFiveBrokenWorld
+from tests.broken_worlds.base import LineFiveBrokenWorld, Params
 from worldspec.entities import Hook, Step, WorkflowRun
-from worldspec.events import Event
+from worldspec.events import Event, EventRequest, EventResult
 from worldspec.line5 import queue as line5_queue
 from worldspec.line5.validation import parse_event, parse_hook, parse_run, parse_step
 from worldspec.pagination import PaginatedResponse
 from worldspec.queue import QueueOptions, QueuePayload, QueueResult
+from worldspec.wire_types import MISSING
 
 OWN_COMPRESSION_TAG = b"zstd"
 """The tag this World puts before the values it compresses itself."""
@@ -64,3 +65,27 @@ class HookPayloadArrivesAsBase64(LineFiveBrokenWorld, breaks={"BIN-102"}):
             changed = hook_input.model_copy(update={"payload": encoded})
             message = message.model_copy(update={"hook_input": changed})
         return await super().queue(queue_name, message, options)
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {key: _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
+
+
+class StripsNulFromStrings(LineFiveBrokenWorld, breaks={"BIN-001"}):
+    """Keeps executionContext in a PostgreSQL ``jsonb`` column, which refuses ``\\u0000``, and
+    removes NUL characters from its strings before the insert so the write goes through."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        data = getattr(event, "event_data", MISSING)
+        context = getattr(data, "execution_context", MISSING)
+        if context is not MISSING:
+            event = event.model_copy(
+                update={"event_data": data.model_copy(update={"execution_context": _without_nul(context)})}
+            )
+        return await super().on_create(run_id, event, params)

@@ -287,6 +287,24 @@ class GetManyWith4xColumns(LineFiveBrokenWorld, breaks={"OPT-003"}, only=OPT):
     from the 4.x list query: the runs come back without ``encryptionPublicKey`` and
     ``errorCode``, which ``runs.get`` shows."""
 
+
+def _bytes_as_json_writes_them(value: Any) -> Any:
+    """``value`` as ``JSON.stringify`` writes it and ``JSON.parse`` reads it back: bytes inside
+    objects and lists become objects of their indices."""
+    if isinstance(value, bytes):
+        return {str(index): byte for index, byte in enumerate(value)}
+    if isinstance(value, dict):
+        return {key: _bytes_as_json_writes_them(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_bytes_as_json_writes_them(item) for item in value]
+    return value
+
+
+class GetManyReadsContextAsJson(LineFiveBrokenWorld, breaks={"OPT-003"}, only=OPT):
+    """Answers ``getMany`` from a summary table it keeps for bulk reads, where executionContext
+    is a JSON column: bytes nested in it come back as objects of their indices, while
+    ``runs.get`` reads the run's own row and shows them right."""
+
     async def on_get_many(
         self, run_ids: Sequence[str], *, resolve_data: ResolveData = "all"
     ) -> list[WorkflowRun | None]:
@@ -306,3 +324,32 @@ class WaitAnswersFromTheStatusFeed(LineFiveBrokenWorld, breaks={"OPT-002"}, only
             run_id, timeout_ms=timeout_ms, resolve_data=resolve_data
         )
         return cast(WorkflowRun, _as_4x_row(found))
+
+        return [
+            None
+            if run is None
+            else run.model_copy(
+                update={"execution_context": _bytes_as_json_writes_them(run.execution_context)}
+            )
+            for run in found
+        ]
+
+
+class BatchWritesPayloadsAsJson(LineFiveBrokenWorld, breaks={"OPT-006"}, only=OPT):
+    """Writes a batch with one multi-row ``INSERT`` whose eventData it serialises with plain
+    ``JSON.stringify``, where single creates go through its byte codec: bytes nested in a
+    batched payload are stored as objects of their indices (the top-level bytes of a payload
+    it still tags, so every other test passes)."""
+
+    async def on_create_batch(
+        self, run_id: str, events: Sequence[BatchEventRequest], params: CreateEventBatchParams | None = None
+    ) -> EventBatchResult:
+        written = []
+        for item in events:
+            data = getattr(item.event, "event_data", MISSING)
+            payload = getattr(data, "input", MISSING)
+            if isinstance(payload, dict | list):
+                data = data.model_copy(update={"input": _bytes_as_json_writes_them(payload)})
+                item = item.model_copy(update={"event": item.event.model_copy(update={"event_data": data})})
+            written.append(item)
+        return await self.memory_events.create_batch(run_id, written, params)

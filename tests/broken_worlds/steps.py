@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.broken_worlds.base import BrokenWorld, Params
 from worldspec import errors
-from worldspec.entities import TERMINAL_RUN_STATUSES, TERMINAL_STEP_STATUSES, Step
+from worldspec.entities import TERMINAL_RUN_STATUSES, TERMINAL_STEP_STATUSES, Step, StructuredError
 from worldspec.events import EventRequest, EventResult
 from worldspec.pagination import PaginatedResponse
 from worldspec.wire_types import MISSING
@@ -91,6 +91,11 @@ class StepCompletedWithoutCompletedAt(BrokenWorld, breaks={"STEP-006"}):
         return result
 
 
+def _as_index_object(data: bytes) -> dict[str, int]:
+    """Bytes as ``JSON.stringify`` writes a ``Uint8Array``: an object of its indices."""
+    return {str(index): byte for index, byte in enumerate(data)}
+
+
 class StepFailedStringifiesError(BrokenWorld, breaks={"STEP-007"}):
     """Records a failed step's message as the error's JSON text when the error is an object."""
 
@@ -101,7 +106,7 @@ class StepFailedStringifiesError(BrokenWorld, breaks={"STEP-007"}):
         sent = event.event_data.error
         if isinstance(sent, str):
             return result
-        error = result.step.error.model_copy(update={"message": json.dumps(sent)})
+        error = result.step.error.model_copy(update={"message": json.dumps(sent, default=_as_index_object)})
         step = result.step.model_copy(update={"error": error})
         _put_step(self, step)
         return result.model_copy(update={"step": step})
@@ -234,3 +239,35 @@ class StepCompletedAtNull(BrokenWorld, breaks={"STEP-006"}):
         if event.event_type != "step_completed":
             return result
         return _store_step_time_as_null(self, run_id, event, result, "completed_at")
+
+
+def _cut_error(error: StructuredError) -> StructuredError:
+    """``error`` as a ``varchar(255)`` message column and a ``TEXT`` stack column (65,535 UTF-8
+    bytes) keep it, outside MySQL's strict mode."""
+    cut: dict[str, Any] = {"message": error.message[:255]}
+    if error.stack is not MISSING:
+        cut["stack"] = error.stack.encode()[:65_535].decode(errors="ignore")
+    return error.model_copy(update=cut)
+
+
+class ErrorColumnsCutLongText(BrokenWorld, breaks={"STEP-007", "RUN-010"}, only="runs or steps"):
+    """Keeps a run's and a step's error in a ``varchar(255)`` message column and a ``TEXT``
+    stack column; MySQL outside strict mode cuts a longer message or stack to fit."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        shown: dict[str, Any] = {}
+        if event.event_type == "step_failed" and result.step is not MISSING:
+            step = self.stored_step(result.step.run_id, result.step.step_id)
+            if step is not None and step.error is not MISSING:
+                sequence = self.state.steps[(step.run_id, step.step_id)][0]
+                kept = step.model_copy(update={"error": _cut_error(step.error)})
+                self.state.steps[(step.run_id, step.step_id)] = (sequence, kept)
+                shown["step"] = kept
+        if event.event_type == "run_failed" and result.run is not MISSING:
+            run = self.stored_run(result.run.run_id)
+            if run is not None and run.error is not MISSING:
+                kept_run = run.model_copy(update={"error": _cut_error(run.error)})
+                self.state.put_run(kept_run)
+                shown["run"] = kept_run
+        return result.model_copy(update=shown) if shown else result

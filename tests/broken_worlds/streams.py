@@ -238,3 +238,25 @@ class StreamNamesListedPerWrite(BrokenWorld, breaks={"STRM-007"}):
 
     async def list_streams_by_run_id(self, run_id: str) -> list[str]:
         return list(self.rows.get(run_id, []))
+
+
+STREAM_ROW_BYTES = 65_536
+"""The largest chunk StoresChunksIn64KiBRows keeps in one row."""
+
+
+class StoresChunksIn64KiBRows(BrokenWorld, breaks={"STRM-006"}, only="streams"):
+    """Keeps each chunk in a row of at most 64 KiB and writes a larger chunk as several rows,
+    each counted as a chunk: the bytes read back joined are right, but every later index moves."""
+
+    async def write_to_stream_multi(self, name: str, run_id: str, chunks: list[str | bytes]) -> None:
+        rows: list[str | bytes] = []
+        for chunk in chunks:
+            data = chunk.encode() if isinstance(chunk, str) else bytes(chunk)
+            rows += [
+                data[start : start + STREAM_ROW_BYTES] for start in range(0, len(data), STREAM_ROW_BYTES)
+            ]
+            rows += [data] if not data else []
+        await super().write_to_stream_multi(name, run_id, rows)
+
+    async def write_to_stream(self, name: str, run_id: str, chunk: str | bytes) -> None:
+        await self.write_to_stream_multi(name, run_id, [chunk])
