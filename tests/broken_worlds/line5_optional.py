@@ -287,6 +287,26 @@ class GetManyWith4xColumns(LineFiveBrokenWorld, breaks={"OPT-003"}, only=OPT):
     from the 4.x list query: the runs come back without ``encryptionPublicKey`` and
     ``errorCode``, which ``runs.get`` shows."""
 
+    async def on_get_many(
+        self, run_ids: Sequence[str], *, resolve_data: ResolveData = "all"
+    ) -> list[WorkflowRun | None]:
+        found = await self.memory_runs.get_many(run_ids, resolve_data=resolve_data)
+        return [_as_4x_row(run) for run in found]
+
+
+class WaitAnswersFromTheStatusFeed(LineFiveBrokenWorld, breaks={"OPT-002"}, only=OPT):
+    """``waitForTerminalStatus`` answers with the row its status-change feed delivers, a feed
+    set up for 4.x runs whose payload lacks the 5.x columns: the run comes back without
+    ``encryptionPublicKey`` and ``errorCode``."""
+
+    async def on_wait_for_terminal_status(
+        self, run_id: str, *, timeout_ms: float | None = None, resolve_data: ResolveData = "all"
+    ) -> WorkflowRun:
+        found = await self.memory_runs.wait_for_terminal_status(
+            run_id, timeout_ms=timeout_ms, resolve_data=resolve_data
+        )
+        return cast(WorkflowRun, _as_4x_row(found))
+
 
 def _bytes_as_json_writes_them(value: Any) -> Any:
     """``value`` as ``JSON.stringify`` writes it and ``JSON.parse`` reads it back: bytes inside
@@ -309,22 +329,6 @@ class GetManyReadsContextAsJson(LineFiveBrokenWorld, breaks={"OPT-003"}, only=OP
         self, run_ids: Sequence[str], *, resolve_data: ResolveData = "all"
     ) -> list[WorkflowRun | None]:
         found = await self.memory_runs.get_many(run_ids, resolve_data=resolve_data)
-        return [_as_4x_row(run) for run in found]
-
-
-class WaitAnswersFromTheStatusFeed(LineFiveBrokenWorld, breaks={"OPT-002"}, only=OPT):
-    """``waitForTerminalStatus`` answers with the row its status-change feed delivers, a feed
-    set up for 4.x runs whose payload lacks the 5.x columns: the run comes back without
-    ``encryptionPublicKey`` and ``errorCode``."""
-
-    async def on_wait_for_terminal_status(
-        self, run_id: str, *, timeout_ms: float | None = None, resolve_data: ResolveData = "all"
-    ) -> WorkflowRun:
-        found = await self.memory_runs.wait_for_terminal_status(
-            run_id, timeout_ms=timeout_ms, resolve_data=resolve_data
-        )
-        return cast(WorkflowRun, _as_4x_row(found))
-
         return [
             None
             if run is None
