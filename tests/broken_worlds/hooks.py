@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.broken_worlds.base import BrokenWorld, Params
 from worldspec import errors
-from worldspec.entities import Hook
+from worldspec.entities import TERMINAL_RUN_STATUSES, Hook
 from worldspec.events import TERMINAL_RUN_EVENT_TYPES, EventRequest, EventResult
 from worldspec.wire_types import MISSING
 
@@ -88,6 +88,20 @@ class HooksFoundByHookIdAlone(BrokenWorld, breaks={"HOOK-006"}):
             if self.state.tokens.get(hook.token) == found:
                 del self.state.tokens[hook.token]
         return result
+
+
+class EndedRunRefusesHookEventsAsConflicts(BrokenWorld, breaks={"HOOK-006"}):
+    """Runs one terminal guard before any entity lookup and answers every hook event on an ended
+    run with the ``EntityConflictError`` it gives creates there, instead of the
+    ``HookNotFoundError`` of a hook the run's end released (the runtime then takes the resume
+    for a harmless duplicate)."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        run = self.stored_run(run_id)
+        ended = run is not None and run.status in TERMINAL_RUN_STATUSES
+        if ended and event.event_type in ("hook_received", "hook_disposed"):
+            raise errors.EntityConflictError(f'Workflow run "{run_id}" is already {run.status}')
+        return await super().on_create(run_id, event, params)
 
 
 class HooksGetFindsDisposed(BrokenWorld, breaks={"HOOK-007"}):
