@@ -234,7 +234,7 @@ async def test_missing_hook_receives_nothing(world: World, world_line: SpecLine)
         released, _ = await live_hook(world, ended)
         await finish_run(world, ended, kind)
         for request in (make.hook_received(released), make.hook_disposed(released)):
-            expected = [errors.HookNotFoundError]
+            expected: list[type[errors.WorkflowError]] = [errors.HookNotFoundError]
             if world_line is not SpecLine.LINE_4 and request.event_type == "hook_received":
                 expected.append(errors.RunExpiredError)
             await raises(
