@@ -191,13 +191,15 @@ def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
 @invariant("EVT-004")
 async def test_refused_create_changes_nothing(world: World, world_line: SpecLine) -> None:
     """A refused create appends no event and changes no run, step or hook, for every call of
-    the transition tables (``conformance.races.transitions.single_calls``): each event of a
-    run, step, hook and wait, and each run ending, sent alone to an entity in each state of its
-    table (missing, pending, running, retrying, finished, live, disposed, waiting, completed,
-    another run's) and in each such state once the run has completed, failed or been
-    cancelled. Every scene is set up first and the calls are sent a few milliseconds later, so
-    a refusal that stamps a time (``updatedAt``, ``completedAt``) shows. (Which calls must be
-    refused, and with which error, is judged by the invariants of each kind.)"""
+    the transition tables (``conformance.races.transitions.single_calls``) sent alone: each
+    event of a run, step, hook and wait (a create with data of its own, so a duplicate differs
+    from the original), to an entity in each state of its table (a run missing, pending,
+    running or cancelled; a step missing, pending, running, retrying or completed; a hook
+    missing, live or disposed; a wait missing, waiting or completed) and in each of those
+    states once the run has ended (the three endings take turns over a table's states). Every
+    scene is set up first and the calls are sent a few milliseconds later, so a refusal that
+    stamps a time (``updatedAt``, ``completedAt``) shows. (Which calls must be refused, and
+    with which error, is judged by the invariants of each kind.)"""
     world = cast(World, unwrapped(world))
     scenes: list[tuple[transitions.SingleCall, transitions.Ids]] = []
     for single in transitions.single_calls(world_line):
