@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from reference_worlds import memory, rules
 from tests.broken_worlds.base import BrokenWorld, Params
 from worldspec import errors
-from worldspec.entities import ActiveRun, WorkflowRun
+from worldspec.entities import WorkflowRun
 from worldspec.events import TERMINAL_RUN_EVENT_TYPES, EventRequest, EventResult
 from worldspec.ulid import decode_time, is_ulid, new_ulid
 from worldspec.wire_types import MISSING
@@ -280,37 +279,3 @@ class RecancellingRestampsTheEnd(BrokenWorld, breaks={"RUN-011"}):
             self.state.put_run(restamped)
             return result.model_copy(update={"run": restamped})
         return result
-
-
-class ChildEventsTakeAMissingRun(BrokenWorld, breaks={"RUN-014"}):
-    """Loads the run of a ``step_created``, ``hook_created`` or ``wait_created`` only to refuse it
-    when the run has ended (``if run and run.status in TERMINAL``) and writes the entity and
-    its event rows without a run row (no foreign key): a run created later under that runId
-    finds them ahead of its ``run_created`` in its log."""
-
-    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
-        creates = ("step_created", "hook_created", "wait_created")
-        if not run_id or event.event_type not in creates or self.stored_run(run_id) is not None:
-            return await super().on_create(run_id, event, params)
-        now = self.clock()
-        phantom = ActiveRun(
-            run_id=run_id,
-            status="running",
-            deployment_id="",
-            workflow_name="",
-            created_at=now,
-            updated_at=now,
-        )
-        context = rules.Context(
-            now=now,
-            new_event_id=lambda: f"evnt_{self.mint(now)}",
-            new_run_id=lambda: f"wrun_{self.mint(now)}",
-        )
-        decide = {
-            "step_created": rules._step_event,
-            "hook_created": rules._hook_event,
-            "wait_created": rules._wait_event,
-        }
-        outcome = await decide[event.event_type](memory._View(self.state), phantom, event, context, 3)
-        memory._write(self.state, outcome)
-        return EventResult(**outcome.result)
