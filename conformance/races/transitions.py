@@ -383,8 +383,9 @@ def single_calls(line: SpecLine) -> list[SingleCall]:
     endings take turns over a table's states, so each table meets each ending and the matrix
     stays small enough for every kit run."""
     calls: list[SingleCall] = []
-    for kind in kinds_of(line).values():
-        endings = kinds_of(line)["steps"].borrowed
+    kinds = kinds_of(line)
+    endings = kinds["steps"].borrowed
+    for kind in kinds.values():
         live = [state for state in kind.states if _live_after(state)]
         ended = [
             State(f"{state.name}, then {ending.name}", (*state.setup, ending))
