@@ -127,7 +127,7 @@ class HooksGetFindsDisposed(BrokenWorld, breaks={"HOOK-007"}):
             raise
 
 
-class EndedRunKeepsHooks(BrokenWorld, breaks={"HOOK-008", "TERM-002", "LEG-003"}):
+class EndedRunKeepsHooks(BrokenWorld, breaks={"HOOK-006", "HOOK-008", "TERM-002", "LEG-003"}):
     """Keeps a run's hooks (and their tokens) after the run ends, a legacy run's cancel included;
     they still receive."""
 
