@@ -46,6 +46,7 @@ __all__ = [
     "LINE_5_KINDS",
     "Kind",
     "Move",
+    "SingleCall",
     "State",
     "TransitionRace",
     "hunt_transitions",
@@ -53,6 +54,7 @@ __all__ = [
     "kinds_of",
     "races_of",
     "section_8_rows",
+    "single_calls",
 ]
 
 RESUME_AT = datetime(2999, 1, 1, tzinfo=UTC)
@@ -87,6 +89,13 @@ class Ids:
             make.new_id("wait"),
             make.workflow_name(),
         )
+
+
+def _fresh_payload() -> bytes:
+    """A payload no other request carries: a create sent again for an entity that exists then
+    differs from the one that made it, so a World that writes the refused create over the
+    entity (an upsert that reports the conflict afterwards) shows it."""
+    return RACE_INPUT + make.new_id("race").encode()
 
 
 def _on(run: Callable[[Ids], str], request: Callable[[Ids], EventRequest]) -> Callable[[Ids], WorldCall]:
@@ -160,16 +169,18 @@ RUN_STARTED = _move("run_started", lambda ids: make.run_started())
 OTHER_RUN_STARTED = _move("run_started", lambda ids: make.run_started(), lambda ids: ids.other_run)
 RUN_COMPLETED = _move("run_completed", lambda ids: make.run_completed())
 
-STEP_CREATED = _move("step_created", lambda ids: make.step_created(ids.step))
+STEP_CREATED = _move("step_created", lambda ids: make.step_created(ids.step, input=_fresh_payload()))
 STEP_STARTED = _move("step_started", lambda ids: make.step_started(ids.step))
 STEP_RETRYING = _move("step_retrying", lambda ids: make.step_retrying(ids.step))
 STEP_COMPLETED = _move("step_completed", lambda ids: make.step_completed(ids.step))
 OTHER_STEP_CREATED = _move("step_created (another step)", lambda ids: make.step_created(_other_step(ids)))
 
-HOOK_CREATED = _move("hook_created", lambda ids: make.hook_created(ids.hook, ids.token))
+HOOK_CREATED = _move(
+    "hook_created", lambda ids: make.hook_created(ids.hook, ids.token, metadata=_fresh_payload())
+)
 HOOK_CREATED_ELSEWHERE = _move(
     "hook_created (same token, other run)",
-    lambda ids: make.hook_created(f"{ids.hook}x", ids.token),
+    lambda ids: make.hook_created(f"{ids.hook}x", ids.token, metadata=_fresh_payload()),
     lambda ids: ids.other_run,
 )
 OTHER_HOOK_CREATED = _move(
@@ -191,7 +202,7 @@ def _kinds(line: SpecLine) -> dict[str, Kind]:
     """The four tables of ``line``, by the name the suites use, sending that line's requests
     (``conformance.races.requests``); the lazy ``step_started`` where the line has it."""
     requests = requests_of(line)
-    run_created = _move("run_created", lambda ids: requests.run_created(RACE_INPUT, ids.workflow))
+    run_created = _move("run_created", lambda ids: requests.run_created(_fresh_payload(), ids.workflow))
     resilient_start = _move(
         "run_started (resilient)", lambda ids: requests.resilient_start(RACE_INPUT, ids.workflow)
     )
@@ -342,6 +353,48 @@ async def section_8_rows(line: SpecLine, spec_version: int) -> list[Race]:
         for race in await races_of(kind, spec_version)
         if is_section_8_row(race)
     ]
+
+
+RUN_ENDINGS = frozenset({"run_completed", "run_failed", "run_cancelled"})
+"""The names of the moves that end the raced run."""
+
+
+@dataclass(frozen=True)
+class SingleCall:
+    """One call of a table, alone, on an entity of ``kind`` in ``state``."""
+
+    kind: Kind
+    state: State
+    move: Move
+
+    @property
+    def name(self) -> str:
+        """``step_retrying on steps: completed, then run_failed``."""
+        return f"{self.move.name} on {self.kind.name}: {self.state.name}"
+
+
+def _live_after(state: State) -> bool:
+    """Whether ``state``'s setup leaves the raced run live: it makes the run and does not end it."""
+    return bool(state.setup) and not any(move.name in RUN_ENDINGS for move in state.setup)
+
+
+def single_calls(line: SpecLine) -> list[SingleCall]:
+    """Every call of ``line``'s tables alone (an entity's own events; the run's endings are the
+    runs table's own), in every state of the table and in each state that leaves the run live
+    once the run has then ended: the state-by-event matrix of §4, one call at a time. The
+    endings take turns over a table's states, so each table meets each ending and the matrix
+    stays small enough for every kit run."""
+    calls: list[SingleCall] = []
+    kinds = kinds_of(line)
+    endings = kinds["steps"].borrowed
+    for kind in kinds.values():
+        live = [state for state in kind.states if _live_after(state)]
+        ended = [
+            State(f"{state.name}, then {ending.name}", (*state.setup, ending))
+            for state, ending in zip(live, itertools.cycle(endings), strict=False)
+        ]
+        calls += [SingleCall(kind, state, move) for state in (*kind.states, *ended) for move in kind.moves]
+    return calls
 
 
 async def _succeeds_alone(state: State, move: Move, spec_version: int) -> bool:

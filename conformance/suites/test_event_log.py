@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from conformance.catalogue.marker import invariant
 from conformance.checks import make
 from conformance.checks.event_ids import is_ulid_event_id
 from conformance.checks.event_kinds import RESUME_AT, Appended, every_kind_of_event, without_payloads
-from conformance.checks.expect import fail, rejects, returns
+from conformance.checks.expect import deviate, fail, rejects, returns
 from conformance.checks.reads import all_events, run_state, unchanged_since
 from conformance.checks.scenarios import pending_run
+from conformance.races import transitions
+from conformance.world.capabilities import unwrapped
 from worldspec.errors import WorkflowError
 from worldspec.events import (
     EVENT_TYPES,
@@ -32,6 +35,9 @@ from worldspec.wire_types import MISSING
 
 ULID_CLOCK_TOLERANCE = timedelta(seconds=2)
 """How far an eventId's ULID time may lie from its createdAt (see docs/decisions.md)."""
+STAMP_GAP = timedelta(milliseconds=3)
+"""How long EVT-004 waits between setting its scenes and refusing calls on them: more than a
+millisecond, the finest time a World must keep, so a time stamped by a refusal differs."""
 MALFORMED_REFUSALS: tuple[type[Exception], ...] = (WorkflowError, ValueError, TypeError)
 """What counts as refusing a malformed create (see docs/decisions.md)."""
 
@@ -137,17 +143,6 @@ async def test_get_returns_the_listed_event(world: World, world_line: SpecLine) 
     )
 
 
-async def _refusals_change_nothing(world: World, run_id: str, requests: list[EventRequest]) -> None:
-    """Send each request; a refused one must leave the run as it was. Whether each must be
-    refused is judged by the invariants of its kind (RUN-004, STEP-002, ...), not here."""
-    for request in requests:
-        before = await run_state(world, run_id)
-        try:
-            await world.events.create(run_id, request)
-        except Exception:
-            await unchanged_since(world, run_id, before, request.event_type)
-
-
 async def _read_without_payloads(world: World, event: Event) -> dict[str, Event | None]:
     """``event`` as each read path returns it with ``resolveData: 'none'`` (``None``: not found)."""
     run_id, page = event.run_id, PaginationOptions(limit=1000)
@@ -167,44 +162,79 @@ async def _read_without_payloads(world: World, event: Event) -> dict[str, Event 
     return paths
 
 
+async def _touched_state(world: World, run_ids: tuple[str, ...]) -> dict[str, Any]:
+    """The ``run_state`` of each of ``run_ids`` that exists."""
+    shown: dict[str, Any] = {}
+    for run_id in run_ids:
+        try:
+            await world.runs.get(run_id)
+        except WorkflowError:
+            continue
+        shown[run_id] = await run_state(world, run_id)
+    return shown
+
+
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """What differs between two ``_touched_state``s: per run, each changed part before and after."""
+    changed: dict[str, Any] = {}
+    for run_id in sorted(before.keys() | after.keys()):
+        was, now = before.get(run_id), after.get(run_id)
+        if was is None or now is None:
+            changed[run_id] = {"before": was, "after": now}
+            continue
+        parts = {part: {"before": was[part], "after": now[part]} for part in was if was[part] != now[part]}
+        if parts:
+            changed[run_id] = parts
+    return changed
+
+
 @invariant("EVT-004")
-async def test_refused_create_changes_nothing(world: World) -> None:
-    """A refused create appends no event and changes no run, step or hook: duplicates of a
-    run, step, hook and wait; events for unknown steps, hooks and waits; an event on a
-    completed step; and creations and restarts on a completed run. (That each is refused
-    is judged by the invariants of its kind.)"""
-    run_id = await pending_run(world)
-    step_id, hook_id, wait_id = make.new_id("step"), make.new_id("hook"), make.new_id("wait")
-    for request in (
-        make.run_started(),
-        make.step_created(step_id),
-        make.step_started(step_id),
-        make.step_completed(step_id),
-        make.hook_created(hook_id, make.token()),
-        make.wait_created(wait_id, RESUME_AT),
-    ):
-        await _append(world, run_id, request)
-    live_run_refusals: list[EventRequest] = [
-        make.run_created(),
-        make.step_created(step_id),
-        make.step_started(make.new_id("step")),
-        make.step_completed(step_id),
-        make.hook_created(hook_id, make.token()),
-        make.hook_received(make.new_id("hook")),
-        make.hook_disposed(make.new_id("hook")),
-        make.wait_created(wait_id, RESUME_AT),
-        make.wait_completed(make.new_id("wait")),
-    ]
-    await _refusals_change_nothing(world, run_id, live_run_refusals)
-    await _append(world, run_id, make.run_completed())
-    terminal_run_refusals: list[EventRequest] = [
-        make.run_started(),
-        make.run_completed(),
-        make.step_created(make.new_id("step")),
-        make.hook_created(make.new_id("hook"), make.token()),
-        make.wait_created(make.new_id("wait"), RESUME_AT),
-    ]
-    await _refusals_change_nothing(world, run_id, terminal_run_refusals)
+async def test_refused_create_changes_nothing(world: World, world_line: SpecLine) -> None:
+    """A refused create appends no event and changes no run, step or hook, for every call of
+    the transition tables (``conformance.races.transitions.single_calls``) sent alone: each
+    event of a run, step, hook and wait (a create with data of its own, so a duplicate differs
+    from the original), to an entity in each state of its table (a run missing, pending,
+    running or cancelled; a step missing, pending, running, retrying or completed; a hook
+    missing, live or disposed; a wait missing, waiting or completed) and in each of those
+    states once the run has ended (the three endings take turns over a table's states). Every
+    scene is set up first and the calls are sent a few milliseconds later, so a refusal that
+    stamps a time (``updatedAt``, ``completedAt``) shows. A scene whose setup the World
+    refuses (a resilient start it lacks, say) is left out: its setup call is judged by that
+    call's own invariant. (Which calls must be refused, and with which error, is judged by the
+    invariants of each kind.)"""
+    world = cast(World, unwrapped(world))
+    scenes: list[tuple[transitions.SingleCall, transitions.Ids]] = []
+    unset: list[str] = []
+    for single in transitions.single_calls(world_line):
+        ids = transitions.Ids.fresh()
+        try:
+            for move in single.state.setup:
+                await move.call(ids).on(world)
+        except WorkflowError as error:
+            unset.append(f"{single.name}: {move.name} raised {error.name}")
+            continue
+        scenes.append((single, ids))
+    if not scenes:
+        deviate("setting the scenes", f"refused a call of every one: {unset[:3]}", "RUN-006")
+    await asyncio.sleep(STAMP_GAP.total_seconds())
+    for single, ids in scenes:
+        touched = (ids.run, ids.other_run)
+        call = single.move.call(ids)
+        before = await _touched_state(world, touched)
+        try:
+            await call.on(world)
+            continue
+        except Exception as error:
+            refusal = f"{type(error).__name__}: {error}"
+        changes = _changes(before, await _touched_state(world, touched))
+        if changes:
+            fail(
+                f"{single.name}, refused, appends no event and changes no run, step or hook",
+                f"refused it ({refusal}) and changed what the scene had made",
+                ("scene", [move.call(ids).describe() for move in single.state.setup]),
+                ("call", call.describe()),
+                ("changed", changes),
+            )
 
 
 @invariant("EVT-005")

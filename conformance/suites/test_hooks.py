@@ -18,7 +18,7 @@ from conformance.checks.scenarios import (
     started_run,
 )
 from worldspec import errors
-from worldspec.events import event_data_of
+from worldspec.events import EventRequest, event_data_of
 from worldspec.lines import SpecLine
 from worldspec.pagination import PaginationOptions
 from worldspec.protocol import World
@@ -212,10 +212,14 @@ async def test_hook_received_appends_the_payload(world: World) -> None:
 @invariant("HOOK-006")
 async def test_missing_hook_receives_nothing(world: World, world_line: SpecLine) -> None:
     """``hook_received`` and ``hook_disposed`` for a hookId never created in the run, or for a
-    disposed hook, raise ``HookNotFoundError``. On the 4.x line so do they for a hookId only
-    another run's live hook has (a hook is ``(runId, hookId)``, not the hookId alone), and that
-    hook stays live in its run: its own run receives on it afterwards and its token still finds
-    it. (On the 5.x line HOOK-104 judges another run's hook.)"""
+    disposed hook, raise ``HookNotFoundError``; so do they for a hook its run's end released
+    (the run completed, failed or was cancelled while it was live, §4.6); on the 5.x line only
+    ``hook_disposed`` is judged there, as HOOK-103 judges ``hook_received`` on an ended run
+    (which may also raise ``RunExpiredError``). On the 4.x
+    line they also do for a hookId only another run's live hook has (a hook is ``(runId,
+    hookId)``, not the hookId alone), and that hook stays live in its run: its own run receives
+    on it afterwards and its token still finds it. (On the 5.x line HOOK-104 judges another
+    run's hook.)"""
     run_id = await started_run(world)
     disposed, _ = await live_hook(world, run_id)
     await create(world, run_id, make.hook_disposed(disposed))
@@ -225,6 +229,19 @@ async def test_missing_hook_receives_nothing(world: World, world_line: SpecLine)
                 errors.HookNotFoundError,
                 world.events.create(run_id, request),
                 f"{request.event_type} for a hook {what}",
+            )
+    for kind in TERMINAL_RUN_EVENTS:
+        ended = await started_run(world)
+        released, _ = await live_hook(world, ended)
+        await finish_run(world, ended, kind)
+        requests: list[EventRequest] = [make.hook_disposed(released)]
+        if world_line is SpecLine.LINE_4:
+            requests.insert(0, make.hook_received(released))
+        for sent in requests:
+            await raises(
+                errors.HookNotFoundError,
+                world.events.create(ended, sent),
+                f"{sent.event_type} for a hook that was live when its run got {kind}",
             )
     if world_line is not SpecLine.LINE_4:
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,9 @@ from worldspec.spec_version import SPEC_VERSION_CURRENT
 from worldspec.ulid import new_ulid
 from worldspec.wire_types import MISSING
 
+RESTAMP_GAP = timedelta(milliseconds=3)
+"""How long RUN-011 waits between ending its runs and ending them again: more than a
+millisecond, the finest time a World must keep, so a time the second ending stamps differs."""
 RUN_ID = re.compile(r"^wrun_[0-9A-HJKMNP-TV-Z]{26}$")
 """A World-minted runId (§2.5)."""
 
@@ -317,26 +321,32 @@ async def test_run_failed_records_structured_error(world: World) -> None:
 async def test_ended_run_refuses_another_ending(world: World) -> None:
     """On a completed, failed or cancelled run, ``run_completed``, ``run_failed`` and
     ``run_cancelled`` raise ``EntityConflictError`` and leave the run as it was; except
-    ``run_cancelled`` on a cancelled run, which succeeds without changing it and returns it (it
-    may log another ``run_cancelled``). N concurrent endings of one running run: one wins, the rest raise
+    ``run_cancelled`` on a cancelled run, which succeeds without changing it (its ``completedAt``
+    and ``updatedAt`` included: the runs are ended first and the second endings sent a few
+    milliseconds later, so a restamp shows) and returns it (it may log another
+    ``run_cancelled``). N concurrent endings of one running run: one wins, the rest raise
     ``EntityConflictError``, and the log holds one terminal event."""
+    scenes: list[tuple[str, str, str]] = []
     for first in TERMINAL_RUN_EVENTS:
         for second in TERMINAL_RUN_EVENTS:
             run_id = await started_run(world)
             await finish_run(world, run_id, first)
-            before = await run_of(world, run_id)
-            action = f"{second} after {first}"
-            if first == second == "run_cancelled":
-                again = await returns(world.events.create(run_id, make.run_cancelled()), action)
-                if again.run is MISSING or again.run.status != "cancelled":
-                    fail(f"{action} returns the cancelled run", "returned otherwise", ("result", again))
-            else:
-                await raises(
-                    errors.EntityConflictError, world.events.create(run_id, finishing_request(second)), action
-                )
-            after = await run_of(world, run_id)
-            if after.to_wire() != before.to_wire():
-                fail(f"{action} leaves the run unchanged", "changed it", ("before", before), ("after", after))
+            scenes.append((run_id, first, second))
+    await asyncio.sleep(RESTAMP_GAP.total_seconds())
+    for run_id, first, second in scenes:
+        before = await run_of(world, run_id)
+        action = f"{second} after {first}"
+        if first == second == "run_cancelled":
+            again = await returns(world.events.create(run_id, make.run_cancelled()), action)
+            if again.run is MISSING or again.run.status != "cancelled":
+                fail(f"{action} returns the cancelled run", "returned otherwise", ("result", again))
+        else:
+            await raises(
+                errors.EntityConflictError, world.events.create(run_id, finishing_request(second)), action
+            )
+        after = await run_of(world, run_id)
+        if after.to_wire() != before.to_wire():
+            fail(f"{action} leaves the run unchanged", "changed it", ("before", before), ("after", after))
     run_id = await started_run(world)
     endings: list[EventRequest] = [make.run_completed(), make.run_failed()] * 3
     outcome = await race([world.events.create(run_id, request) for request in endings])

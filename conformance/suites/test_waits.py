@@ -9,8 +9,17 @@ from conformance.catalogue.marker import invariant
 from conformance.checks import make
 from conformance.checks.expect import fail, raises, returns
 from conformance.checks.fields import wire_fields
-from conformance.checks.scenarios import create, events_of, from_now, race, started_run, waiting_wait
+from conformance.checks.scenarios import (
+    attempt,
+    create,
+    events_of,
+    from_now,
+    race,
+    started_run,
+    waiting_wait,
+)
 from worldspec import errors
+from worldspec.errors import WorkflowError
 from worldspec.protocol import World
 from worldspec.wire_types import MISSING
 
@@ -123,18 +132,27 @@ async def test_unknown_wait_completed_is_not_found(world: World) -> None:
 @invariant("WAIT-005")
 async def test_resume_at_stays_as_created(world: World) -> None:
     """A wait's ``resumeAt`` stays its ``wait_created`` value when it completes, with or without
-    a ``resumeAt`` (another one) in the ``wait_completed`` eventData."""
+    a ``resumeAt`` (another one) in the ``wait_completed`` eventData, and after a second
+    ``wait_created`` of the wait with another ``resumeAt`` was refused, so a World that writes
+    the duplicate over the wait before it refuses it shows. (A duplicate accepted is WAIT-002's
+    to judge.)"""
     run_id = await started_run(world)
-    for echoed in (MISSING, from_now(7200)):
+    for echoed, duplicate in ((MISSING, False), (from_now(7200), False), (MISSING, True)):
         resume_at = from_now(60)
         correlation_id = await waiting_wait(world, run_id, resume_at=resume_at)
+        what = "wait_completed" + ("" if echoed is MISSING else " carrying another resumeAt")
+        if duplicate:
+            second = make.wait_created(correlation_id, from_now(3600))
+            again = await attempt(world.events.create(run_id, second))
+            if not isinstance(again, WorkflowError):
+                continue
+            what += " after a refused second wait_created with another resumeAt"
         result = await returns(
-            world.events.create(run_id, make.wait_completed(correlation_id, resume_at=echoed)),
-            "wait_completed" + ("" if echoed is MISSING else " carrying another resumeAt"),
+            world.events.create(run_id, make.wait_completed(correlation_id, resume_at=echoed)), what
         )
         if result.wait is MISSING or result.wait.resume_at != resume_at:
             fail(
-                "the completed wait keeps the resumeAt it was created with",
+                f"the completed wait keeps the resumeAt it was created with ({what})",
                 "returned another",
                 ("created with", resume_at),
                 ("result", result),

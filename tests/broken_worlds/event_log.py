@@ -113,6 +113,47 @@ class RefusedWaitCompletionIsLogged(BrokenWorld, breaks={"EVT-004", "TERM-002", 
             raise
 
 
+class ExpiredStartStillCountsTheAttempt(BrokenWorld, breaks={"EVT-004"}):
+    """Counts a ``step_started`` in the step row (``attempt = attempt + 1``) before it checks the
+    run, and raises ``RunExpiredError`` for a pending step of an ended run without undoing the
+    count (no transaction around the two): the refused start leaves the step one attempt up and
+    restamped."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        step = (
+            self.stored_step(run_id, str(event.correlation_id))
+            if event.event_type == "step_started"
+            else None
+        )
+        try:
+            return await super().on_create(run_id, event, params)
+        except errors.RunExpiredError:
+            if step is not None:
+                counted = step.model_copy(update={"attempt": step.attempt + 1, "updated_at": self.clock()})
+                self.state.steps[(step.run_id, step.step_id)] = (
+                    self.state.steps[(step.run_id, step.step_id)][0],
+                    counted,
+                )
+            raise
+
+
+class HookCreatedUpsertsThenRefuses(BrokenWorld, breaks={"EVT-004"}):
+    """Writes ``hook_created`` as an upsert (``INSERT ... ON CONFLICT (run_id, hook_id) DO UPDATE
+    SET metadata = EXCLUDED.metadata ... RETURNING (xmax = 0) AS inserted``) and raises
+    ``EntityConflictError`` when the row was not inserted: the refused duplicate has already
+    overwritten the live hook's metadata and isWebhook."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        key = (str(run_id), str(event.correlation_id))
+        if event.event_type != "hook_created" or key not in self.state.hooks:
+            return await super().on_create(run_id, event, params)
+        data: Any = getattr(event, "event_data", None)
+        sequence, hook = self.state.hooks[key]
+        overwritten = hook.model_copy(update={"metadata": data.metadata, "is_webhook": data.is_webhook})
+        self.state.hooks[key] = (sequence, overwritten)
+        raise errors.EntityConflictError(f'Hook "{event.correlation_id}" already exists')
+
+
 def _strip_keeping_empty(event: Event) -> Event:
     wire = event.to_wire()
     if "eventData" in wire:

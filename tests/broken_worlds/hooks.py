@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.broken_worlds.base import BrokenWorld, Params
 from worldspec import errors
-from worldspec.entities import Hook
+from worldspec.entities import TERMINAL_RUN_STATUSES, Hook
 from worldspec.events import TERMINAL_RUN_EVENT_TYPES, EventRequest, EventResult
 from worldspec.wire_types import MISSING
 
@@ -90,6 +90,20 @@ class HooksFoundByHookIdAlone(BrokenWorld, breaks={"HOOK-006"}):
         return result
 
 
+class EndedRunRefusesHookEventsAsConflicts(BrokenWorld, breaks={"HOOK-006"}):
+    """Runs one terminal guard before any entity lookup and answers every hook event on an ended
+    run with the ``EntityConflictError`` it gives creates there, instead of the
+    ``HookNotFoundError`` of a hook the run's end released (the runtime then takes the resume
+    for a harmless duplicate)."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        run = self.stored_run(run_id)
+        ended = run is not None and run.status in TERMINAL_RUN_STATUSES
+        if ended and event.event_type in ("hook_received", "hook_disposed"):
+            raise errors.EntityConflictError(f'Workflow run "{run_id}" is already {run.status}')
+        return await super().on_create(run_id, event, params)
+
+
 class HooksGetFindsDisposed(BrokenWorld, breaks={"HOOK-007"}):
     """``hooks.get`` still returns a hook after its hook_disposed (read from an archive)."""
 
@@ -113,7 +127,7 @@ class HooksGetFindsDisposed(BrokenWorld, breaks={"HOOK-007"}):
             raise
 
 
-class EndedRunKeepsHooks(BrokenWorld, breaks={"HOOK-008", "TERM-002", "LEG-003"}):
+class EndedRunKeepsHooks(BrokenWorld, breaks={"HOOK-006", "HOOK-008", "TERM-002", "LEG-003"}):
     """Keeps a run's hooks (and their tokens) after the run ends, a legacy run's cancel included;
     they still receive."""
 

@@ -1,5 +1,6 @@
-"""Broken Worlds for the hooks invariants of the 5.x line (HOOK-102 to HOOK-105): a hook column
-left out, a 4.x error kept, a lookup by hookId alone, a check made too early."""
+"""Broken Worlds for the hooks invariants of the 5.x line (HOOK-102 to HOOK-105, and HOOK-006 as
+the 5.x line reads it): a hook column left out, a 4.x error kept, a conflict for a released
+hook, a lookup by hookId alone, a check made too early."""
 
 from __future__ import annotations
 
@@ -61,6 +62,20 @@ class ReceiveOnEndedRunConflicts(LineFiveBrokenWorld, breaks={"HOOK-103"}):
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
         run = self.stored_run(run_id)
         if event.event_type == "hook_received" and run is not None and run.status in TERMINAL_RUN_STATUSES:
+            raise errors.EntityConflictError(f"run {run_id} has already ended")
+        return await super().on_create(run_id, event, params)
+
+
+class DisposalOnEndedRunConflicts(LineFiveBrokenWorld, breaks={"HOOK-006"}):
+    """Refuses ``hook_disposed`` of a hook its run's end released with ``EntityConflictError``
+    (a disposal "conflicts" with the ended run) instead of ``HookNotFoundError``; retained hooks,
+    which it still holds, are disposed as usual."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        run = self.stored_run(run_id)
+        ended = run is not None and run.status in TERMINAL_RUN_STATUSES
+        released = (str(run_id), str(getattr(event, "correlation_id", ""))) not in self.state.hooks
+        if event.event_type == "hook_disposed" and ended and released:
             raise errors.EntityConflictError(f"run {run_id} has already ended")
         return await super().on_create(run_id, event, params)
 

@@ -9,11 +9,12 @@ from worldspec.events import EventRequest, EventResult
 from worldspec.wire_types import MISSING
 
 
-class EveryHookRetained(LineFiveBrokenWorld, breaks={"HOOK-101", "HOOK-102", "TERM-101"}):
+class EveryHookRetained(LineFiveBrokenWorld, breaks={"HOOK-006", "HOOK-101", "HOOK-102", "TERM-101"}):
     """Stores every hook as retained for a day when ``hook_created`` names no
     ``tokenRetentionUntil`` (a default meant for webhooks, applied to all): hooks outlive their
     run and hold their tokens, their disposal is still logged after the run ended, and they read
-    back with a tokenRetentionUntil that was never sent."""
+    back with a tokenRetentionUntil that was never sent; disposing of one after its run ended
+    succeeds where a released hook is not found."""
 
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
         result = await super().on_create(run_id, event, params)

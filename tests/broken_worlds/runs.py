@@ -262,3 +262,20 @@ class RestartingARunningRunRestamps(BrokenWorld, breaks={"RUN-007"}):
         run = before.model_copy(update={"started_at": now, "updated_at": now})
         self.state.put_run(run)
         return result.model_copy(update={"run": run.model_copy(deep=True)})
+
+
+class RecancellingRestampsTheEnd(BrokenWorld, breaks={"RUN-011"}):
+    """Cancels with one statement for live and cancelled runs alike (``UPDATE runs SET status =
+    'cancelled', completed_at = now(), updated_at = now() WHERE ... status IN ('pending',
+    'running', 'cancelled')``): a repeated ``run_cancelled`` succeeds but moves the run's
+    ``completedAt`` and ``updatedAt`` to the time of the repeat."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        run = self.stored_run(run_id)
+        result = await super().on_create(run_id, event, params)
+        if event.event_type == "run_cancelled" and run is not None and run.status == "cancelled":
+            now = self.clock()
+            restamped = run.model_copy(update={"completed_at": now, "updated_at": now})
+            self.state.put_run(restamped)
+            return result.model_copy(update={"run": restamped})
+        return result

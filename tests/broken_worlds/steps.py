@@ -30,8 +30,9 @@ class StepCreatedResultWithoutInput(BrokenWorld, breaks={"STEP-001"}):
         return result
 
 
-class StepCreatedOverwrites(BrokenWorld, breaks={"STEP-002", "STEP-012"}):
-    """A second step_created for an existing step replaces it (an upsert), logging it again."""
+class StepCreatedOverwrites(BrokenWorld, breaks={"EVT-004", "STEP-002", "STEP-012"}):
+    """A second step_created for an existing step replaces it (an upsert), logging it again; on
+    an ended run it drops the old step before the terminal guard refuses the new one."""
 
     async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
         step = self.stored_step(run_id, str(event.correlation_id))

@@ -106,3 +106,20 @@ class WaitsFoundByCorrelationIdAlone(BrokenWorld, breaks={"WAIT-004"}):
         }
         self.state.waits[found.wait_id] = found.model_copy(update=moved)
         return result
+
+
+class WaitCreatedUpsertsThenRefuses(BrokenWorld, breaks={"WAIT-005"}):
+    """Writes ``wait_created`` as an upsert (``INSERT ... ON CONFLICT (wait_id) DO UPDATE SET
+    resume_at = EXCLUDED.resume_at ... RETURNING (xmax = 0) AS inserted``) and raises
+    ``EntityConflictError`` when the row was not inserted: the refused duplicate has already
+    moved the waiting wait's resumeAt."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        wait = self.state.waits.get(f"{run_id}-{event.correlation_id}")
+        if event.event_type != "wait_created" or wait is None:
+            return await super().on_create(run_id, event, params)
+        resume_at = event.event_data.resume_at
+        self.state.waits[wait.wait_id] = wait.model_copy(
+            update={"resume_at": resume_at, "updated_at": self.clock()}
+        )
+        raise errors.EntityConflictError(f'Wait "{wait.wait_id}" already exists')
