@@ -231,7 +231,7 @@ class PollsItsTables(LegalWorld):
         "on how soon a chunk shows. graphile-worker, which world-postgres queues on, polls every "
         "2 s by default (world-postgres sets 0.5 s), and a SQL World without LISTEN/NOTIFY polls."
     )
-    judged_by = "Q-002 or STRM-005"
+    judged_by = "Q-002 or STRM-004"
 
     async def create_queue_handler(self, prefix: str, handler: AnyQueueHandler) -> None:
         async def at_the_next_poll(message: Any, meta: MessageMeta) -> object:
