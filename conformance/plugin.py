@@ -192,6 +192,20 @@ def _world_spec(config: pytest.Config) -> WorldSpec | None:
     return WorldSpec(given[0], options, given[1], call_timeout=timeout, close_timeout=timeout)
 
 
+def _probe_within_deadline(spec: WorldSpec) -> tuple[Capabilities, int | None]:
+    """``_probe`` on a harness of its own, given as long as a test gives opening a World: a
+    Factory that blocks (a synchronous connect to a host that never answers) ends the run with
+    a usage error instead of hanging it."""
+    harness = WorldHarness()
+    try:
+        found = harness.run(_probe(spec), spec.close_timeout * 2, "opening the World")
+    except HarnessTimeout as error:
+        raise WorldLoadError(f"{spec.target}: {error} (its Factory or start() never returned)") from None
+    finally:
+        harness.close()
+    return found
+
+
 async def _probe(spec: WorldSpec) -> tuple[Capabilities, int | None]:
     """The capabilities and spec version of a World opened once before the first test. A World
     whose ``close()`` hangs is judged test by test (each test's teardown fails), not here."""
@@ -212,7 +226,7 @@ def pytest_configure(config: pytest.Config) -> None:
         spec = _world_spec(config)
         if spec is None:
             return
-        capabilities, spec_version = asyncio.run(_probe(spec))
+        capabilities, spec_version = _probe_within_deadline(spec)
         choice = _line_choice(config, spec, spec_version)
         xfail_file = config.getoption("world_xfail")
         known = load_known_failures(Path(xfail_file)) if xfail_file else {}
@@ -402,23 +416,27 @@ def _opened_world(
     harness = _harness_of(item)
     recorder = item.stash.setdefault(_RECORDER, Recorder())
     values.restart_rotation()
+    refused: WorldLoadError | HarnessTimeout | None = None
     try:
         opened = harness.run(opener(spec, recorder), spec.close_timeout * 2, "opening the World")
-    except WorldLoadError as error:
-        pytest.fail(f"the kit could not open a World for this test: {error}", pytrace=False)
-    except HarnessTimeout as error:
-        pytest.fail(f"the kit could not open a World for this test: {error}", pytrace=False)
+    except (WorldLoadError, HarnessTimeout) as error:
+        refused = error
+    if refused is not None:
+        pytest.fail(f"the kit could not open a World for this test: {refused}", pytrace=False)
     item.stash[_WORLD] = opened
     yield opened
     if harness.abandoned:
         return
+    stuck: WorldLoadError | HarnessTimeout | None = None
     try:
         harness.run(close_world(opened, spec.close_timeout), spec.close_timeout + 5, "closing the World")
         tasks = harness.run(pending_tasks(), spec.close_timeout, "listing the World's tasks")
         harness.release_default_executor()
     except (WorldLoadError, HarnessTimeout) as error:
         _facts(item)["timed_out"] = True
-        pytest.fail(str(error), pytrace=False)
+        stuck = error
+    if stuck is not None:
+        pytest.fail(str(stuck), pytrace=False)
     if _restarts_by_the_kit(item, opened):
         left = tasks
     else:
@@ -659,6 +677,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
         pytest.skip("no World given: pass --world=module:Factory")
     facts = _facts(pyfuncitem)
     unexpected: str | None = None
+    timed_out: str | None = None
     try:
         if coroutine:
             _run_coroutine_test(pyfuncitem, spec, found)
@@ -674,7 +693,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
         harness = pyfuncitem.stash.get(_HARNESS, None)
         if harness is not None:
             harness.abandoned = True
-        pytest.fail(f"timed out: {timeout}; {left}".rstrip("; "), pytrace=False)
+        timed_out = f"timed out: {timeout}; {left}".rstrip("; ")
     except (pytest.fail.Exception, AssertionError) as error:
         if found is None or found.entry.level != "SHOULD":
             raise
@@ -684,9 +703,11 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
         raise
     except Exception as error:
         unexpected = _unexpected(pyfuncitem, error)
+    # Failed outside the except blocks: the report states the failure once, not the World's
+    # exception (or the timeout) with the kit's lines "during handling" of it.
+    if timed_out is not None:
+        pytest.fail(timed_out, pytrace=False)
     if unexpected is not None:
-        # Failed outside the except block: the report shows the kit's two lines, not the
-        # World's exception with them "during handling" of it.
         pytest.fail(unexpected, pytrace=False)
     return True
 

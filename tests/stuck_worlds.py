@@ -146,3 +146,68 @@ class RestartNeverReturns(MemoryWorld):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.worldspec_faults = _RestartWaitsForever()
+
+
+class ExitsFromACall(MemoryWorld):
+    """``runs.get`` raises ``SystemExit`` (a driver helper that calls ``sys.exit()`` when its
+    connection is lost). Let through, it would end the test's event loop or the run."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+
+        async def get(run_id: str, *, resolve_data: ResolveData = "all") -> Any:
+            raise SystemExit(f"connection to the store lost while reading {run_id}")
+
+        self.runs.get = get  # type: ignore[method-assign]
+
+
+class LeaksItsCancellation(MemoryWorld):
+    """``runs.get`` awaits a lookup its own pool cancelled and lets the ``CancelledError`` out,
+    though nobody cancelled the caller."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        original = self.runs.get
+
+        async def get(run_id: str, *, resolve_data: ResolveData = "all") -> Any:
+            lookup = asyncio.ensure_future(original(run_id, resolve_data=resolve_data))
+            lookup.cancel()
+            return await lookup
+
+        self.runs.get = get  # type: ignore[method-assign]
+
+
+class GetsSynchronously(MemoryWorld):
+    """``runs.get`` is a plain method returning the run (a port from a synchronous driver)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        state = self.line4_state
+
+        def get(run_id: str, *, resolve_data: ResolveData = "all") -> Any:
+            return state.runs[run_id][1]
+
+        self.runs.get = get  # type: ignore[method-assign,assignment]
+
+
+class FactoryNeverReturns(MemoryWorld):
+    """Its constructor blocks for an hour (a synchronous connect to a host that never answers,
+    without a connect timeout)."""
+
+    def __init__(self, **options: Any) -> None:
+        time.sleep(3600)
+
+
+class ClosesSynchronously(MemoryWorld):
+    """``close()`` is a plain method (``pool.close()`` of a synchronous driver)."""
+
+    def close(self) -> None:  # type: ignore[override]
+        """Nothing to release: the queue's tasks end with the test's loop."""
+
+
+class CloseRaises(MemoryWorld):
+    """``close()`` raises (a pool that refuses to close twice)."""
+
+    async def close(self) -> None:
+        await super().close()
+        raise RuntimeError("pool already closed")

@@ -54,6 +54,7 @@ def test_a_call_that_never_returns_fails_its_test_as_timed_out(tmp_path: Path) -
         assert "runs.get('wrun_" in record["details"] and "did not return within 1 s" in record["details"]
     assert any(record["outcome"] == "pass" for record in records.values()), "the run went on"
     assert "worldspec: timed out" in process.stdout
+    assert "During handling of the above exception" not in process.stdout, "stated once, not chained"
     assert time.monotonic() - started < BOUND
 
 
@@ -77,6 +78,73 @@ def test_a_close_that_never_returns_fails_the_test_it_ends(tmp_path: Path) -> No
     assert {record["outcome"] for record in records.values()} == {"fail"}, process.stdout[-3000:]
     assert all(record["timed_out"] for record in records.values())
     assert all("close() did not return within 1 s" in record["reason"] for record in records.values())
+    assert "During handling of the above exception" not in process.stdout, "stated once, not chained"
+
+
+def test_a_close_that_raises_fails_the_test_it_ends_without_a_traceback(tmp_path: Path) -> None:
+    process, records = _kit(tmp_path, "CloseRaises", "-k", "RUN-002")
+    assert records["RUN-002"]["outcome"] == "fail", process.stdout[-3000:]
+    assert "close() raised: RuntimeError: pool already closed" in records["RUN-002"]["reason"]
+    assert "Traceback" not in process.stdout and "INTERNALERROR" not in process.stdout
+
+
+def test_a_plain_close_method_is_called_and_is_enough(tmp_path: Path) -> None:
+    """``close()`` need not be a coroutine: a plain one did its work when it was called (it used
+    to crash the run while the kit probed the World)."""
+    process, records = _kit(tmp_path, "ClosesSynchronously", "-k", "RUN-001 or RUN-002")
+    assert {record["outcome"] for record in records.values()} == {"pass"}, process.stdout[-3000:]
+
+
+def test_a_factory_that_never_returns_ends_the_run_at_its_deadline(tmp_path: Path) -> None:
+    """The kit opens the World once before the first test; a Factory that blocks there ends the
+    run with a usage error after twice the deadline, instead of hanging it."""
+    started = time.monotonic()
+    environment = child_environment(PYTHONPATH=str(REPO))
+    process = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "--world=tests.stuck_worlds:FactoryNeverReturns",
+            "--world-timeout=1",
+            "-k",
+            "RUN-001",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=BOUND,
+    )
+    assert process.returncode == 4, process.stdout[-3000:] + process.stderr[-3000:]
+    assert "opening the World did not finish within 2 s (its Factory or start() never returned)" in (
+        process.stderr
+    )
+    assert time.monotonic() - started < 60
+
+
+def test_a_base_exception_from_a_call_fails_its_test_at_once(tmp_path: Path) -> None:
+    """``SystemExit`` or a ``CancelledError`` of the World's own, raised out of a call, fails
+    the test that made the call, blamed on the World, instead of ending the test's event loop
+    (the test then waited out its deadline, blamed as timed out) or the run."""
+    for target, raised in (("ExitsFromACall", "SystemExit"), ("LeaksItsCancellation", "CancelledError")):
+        started = time.monotonic()
+        process, records = _kit(tmp_path, target, "-k", "RUN-001 or RUN-002")
+        record = records["RUN-002"]
+        assert record["outcome"] == "fail" and not record["timed_out"], process.stdout[-3000:]
+        assert "expected: a World raises only contract errors" in record["reason"], record["reason"]
+        assert f"runs.get() raised {raised}(" in record["reason"], record["reason"]
+        assert "Traceback" not in process.stdout
+        assert time.monotonic() - started < 30, f"{target}: a test waited out its deadline"
+
+
+def test_a_coroutine_member_that_returns_a_value_is_named(tmp_path: Path) -> None:
+    process, records = _kit(tmp_path, "GetsSynchronously", "-k", "RUN-002")
+    reason = records["RUN-002"]["reason"]
+    assert records["RUN-002"]["outcome"] == "fail", process.stdout[-3000:]
+    assert "runs.get() returned ActiveRun, not an awaitable" in reason, reason
 
 
 def test_a_slow_world_ends_model_and_races_at_their_budget_and_says_so(tmp_path: Path) -> None:

@@ -23,7 +23,8 @@ LEGAL = sorted(
 @pytest.mark.parametrize("world", LEGAL, ids=lambda cls: cls.__name__)
 def test_kit_passes_a_world_that_uses_a_freedom(world: type[legal_worlds.LegalWorld]) -> None:
     assert world.freedom, f"{world.__name__} must say which freedom of the contract it takes"
-    outcomes = run_kit(f"{world.__module__}:{world.__name__}")
+    selection = () if world.judged_by is None else ("-k", world.judged_by)
+    outcomes = run_kit(f"{world.__module__}:{world.__name__}", *selection)
     process = outcomes.pop("__process__")
     assert failed(outcomes) == set(), f"{world.freedom}\n" + process.stdout[-4000:]
     assert warned(outcomes) == set(), f"{world.freedom}\n" + process.stdout[-4000:]

@@ -12,8 +12,10 @@ from worldspec.queue import HandlerTimeout, MessageMeta, QueuePayload
 
 __all__ = ["DELIVERY_TIMEOUT", "REDELIVERY_TIMEOUT", "Delivery", "Inbox"]
 
-DELIVERY_TIMEOUT = 1.0
-"""Seconds a World may take to deliver a message to a registered handler."""
+DELIVERY_TIMEOUT = 5.0
+"""Seconds a World may take to deliver a message to a registered handler. The contract sets no
+bound; a queue that polls its table (graphile-worker polls every 2 s by default, world-postgres
+every 0.5 s) delivers up to a poll later. Only a World that delivers nothing waits it out."""
 REDELIVERY_TIMEOUT = 10.0
 """Seconds a World may take to redeliver after a handler raised: the backoff is World-defined
 (world-local waits 5 s), so this is longer; only a World that never redelivers waits it out."""

@@ -15,10 +15,15 @@ from worldspec.events import Event
 from worldspec.pagination import PaginationOptions
 from worldspec.protocol import World
 
-__all__ = ["MAX_PAGES", "all_events", "run_of", "run_state", "unchanged_since"]
+__all__ = ["MAX_PAGES", "WHOLE_PAGE", "all_events", "run_of", "run_state", "unchanged_since"]
 
 MAX_PAGES = 1000
 """More pages than any log a suite writes can fill at the page sizes suites ask for."""
+
+WHOLE_PAGE = PaginationOptions(limit=1000)
+"""One page that holds every item of the small collections a test reads in one call. A read
+without ``limit`` gets the World's default page, which may hold a single item (§9: any size
+from 1 to 1000), so the kit never lists without one."""
 
 
 async def all_events(world: World, run_id: str, *, page_size: int = 100) -> list[Event]:
@@ -56,7 +61,7 @@ async def run_of(world: World, run_id: str) -> WorkflowRun:
 async def run_state(world: World, run_id: str) -> dict[str, Any]:
     """Everything a create may change about a run, as wire data: its log, the run, its steps
     and its hooks."""
-    page = PaginationOptions(limit=1000)
+    page = WHOLE_PAGE
     return {
         "log": [event.to_wire() for event in await all_events(world, run_id)],
         "run": (await run_of(world, run_id)).to_wire(),

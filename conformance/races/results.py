@@ -33,6 +33,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from conformance.checks.reads import WHOLE_PAGE
 from conformance.model.calls import WorldCall, brief
 from conformance.world.oracle import Oracle
 from worldspec import entities
@@ -288,7 +289,9 @@ class Observation:
         for run_id in self.runs:
             seen[f"status {run_id}"] = (await outcome_of(WorldCall("runs.get", (run_id,)), world)).value
             seen[f"log {run_id}"] = log_summary(await whole_log(world, run_id))
-            hooks = await outcome_of(WorldCall("hooks.list", (), {"run_id": run_id}), world)
+            hooks = await outcome_of(
+                WorldCall("hooks.list", (), {"run_id": run_id, "pagination": WHOLE_PAGE}), world
+            )
             seen[f"hooks {run_id}"] = hooks.value
         for run_id, step_id in self.steps:
             step = await outcome_of(WorldCall("steps.get", (run_id, step_id)), world)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from conformance.catalogue.marker import invariant
 from conformance.checks import make, make_line5, values
 from conformance.checks.expect import deviate, fail, returns
-from conformance.checks.reads import all_events
+from conformance.checks.reads import WHOLE_PAGE, all_events
 from conformance.checks.scenarios import create, pending_run, run_in
 from worldspec.capabilities import Capability
 from worldspec.events import EventRequest, WaitCompletedData, WaitCompletedRequest, event_data_of
@@ -140,7 +140,8 @@ async def _round_trip_everywhere(world: World, line: SpecLine, data: Any) -> Non
                 error_sent,
             )
     by_hook = await returns(
-        world.events.list_by_correlation_id(hook_id, run_id=run_id), "list_by_correlation_id"
+        world.events.list_by_correlation_id(hook_id, run_id=run_id, pagination=WHOLE_PAGE),
+        "list_by_correlation_id",
     )
     for event in by_hook.data:
         if event.event_type == "hook_received":
@@ -319,7 +320,9 @@ async def test_event_data_dates_read_back_equal(world: World) -> None:
         single = await returns(world.events.get(run_id, event.event_id), "events.get")
         _check_date(f"events.get {event.event_type}.eventData.{field}", single, field, sent)
         by_id = await returns(
-            world.events.list_by_correlation_id(str(event.correlation_id), run_id=run_id),
+            world.events.list_by_correlation_id(
+                str(event.correlation_id), run_id=run_id, pagination=WHOLE_PAGE
+            ),
             "listByCorrelationId",
         )
         for listed in by_id.data:

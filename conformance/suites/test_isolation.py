@@ -15,6 +15,7 @@ from typing import Any
 from conformance.catalogue.marker import invariant
 from conformance.checks import expect, make
 from conformance.checks.expect import fail
+from conformance.checks.reads import WHOLE_PAGE
 from conformance.checks.scenarios import create, event_in, run_in
 from worldspec.protocol import World
 
@@ -67,14 +68,18 @@ async def _read_back(
     found: dict[str, Any] = {}
     step = await expect.setup(world.steps.get(children.run_id, children.step_id), "steps.get", "STEP-001")
     found["steps.get input"] = step.input
-    steps = await expect.setup(world.steps.list(children.run_id), "steps.list", "LIST-005")
+    steps = await expect.setup(
+        world.steps.list(children.run_id, pagination=WHOLE_PAGE), "steps.list", "LIST-005"
+    )
     for listed_step in steps.data:
         found["steps.list input"] = listed_step.input
     hook = await expect.setup(world.hooks.get(children.hook_id), "hooks.get", "HOOK-001")
     found["hooks.get metadata"] = hook.metadata
     by_token = await expect.setup(world.hooks.get_by_token(children.token), "hooks.get_by_token", "HOOK-001")
     found["hooks.get_by_token metadata"] = by_token.metadata
-    hooks = await expect.setup(world.hooks.list(run_id=children.run_id), "hooks.list", "LIST-005")
+    hooks = await expect.setup(
+        world.hooks.list(run_id=children.run_id, pagination=WHOLE_PAGE), "hooks.list", "LIST-005"
+    )
     for listed_hook in hooks.data:
         found["hooks.list metadata"] = listed_hook.metadata
     for label, run_id, field in (
@@ -84,16 +89,18 @@ async def _read_back(
         run = await expect.setup(world.runs.get(run_id), "runs.get", "RUN-002")
         found[f"runs.get {label}"] = getattr(run, field)
         listed = await expect.setup(
-            world.runs.list(workflow_name=run.workflow_name), "runs.list(workflowName)", "LIST-005"
+            world.runs.list(workflow_name=run.workflow_name, pagination=WHOLE_PAGE),
+            "runs.list(workflowName)",
+            "LIST-005",
         )
         for item in listed.data:
             found[f"runs.list {label}"] = getattr(item, field)
-        log = await expect.setup(world.events.list(run_id), "events.list", "EVT-002")
+        log = await expect.setup(world.events.list(run_id, pagination=WHOLE_PAGE), "events.list", "EVT-002")
         first = log.data[0]
         found[f"events.list run_created {label}"] = _data(first, field)
         single = await expect.setup(world.events.get(run_id, first.event_id), "events.get", "EVT-003")
         found[f"events.get run_created {label}"] = _data(single, field)
-    log = await expect.setup(world.events.list(failed), "events.list", "EVT-002")
+    log = await expect.setup(world.events.list(failed, pagination=WHOLE_PAGE), "events.list", "EVT-002")
     last = log.data[-1]
     found["events.list run_failed error"] = _data(last, "error")
     single = await expect.setup(world.events.get(failed, last.event_id), "events.get", "EVT-003")

@@ -11,7 +11,7 @@ from conformance.catalogue.marker import invariant
 from conformance.checks import make, values
 from conformance.checks.backdoor import backdoor, encoded_payload_seeding, legacy_hook_seeding
 from conformance.checks.expect import fail, raises, rejects, returns
-from conformance.checks.reads import all_events, run_of
+from conformance.checks.reads import WHOLE_PAGE, all_events, run_of
 from conformance.checks.scenarios import event_in, pending_run, run_in
 from conformance.reporting.records import Evidence
 from conformance.world.capabilities import capabilities_of
@@ -40,7 +40,8 @@ async def _read_paths(world: World, run_id: str, event_id: str, correlation_id: 
     paths["events.list"] = event_data_of(listed[0]) if listed else "<not listed>"
     if correlation_id is not None:
         by_id = await returns(
-            world.events.list_by_correlation_id(correlation_id, run_id=run_id), "list_by_correlation_id"
+            world.events.list_by_correlation_id(correlation_id, run_id=run_id, pagination=WHOLE_PAGE),
+            "list_by_correlation_id",
         )
         found = [e for e in by_id.data if e.event_id == event_id]
         paths["events.list_by_correlation_id"] = event_data_of(found[0]) if found else "<not listed>"

@@ -11,7 +11,7 @@ from typing import Any
 from conformance.catalogue.marker import invariant
 from conformance.checks import make, make_line5
 from conformance.checks.expect import fail, raises, returns
-from conformance.checks.reads import all_events
+from conformance.checks.reads import WHOLE_PAGE, all_events
 from conformance.checks.scenarios import TERMINAL_RUN_EVENTS, create, event_in, finish_run, started_run
 from worldspec.capabilities import Capability
 from worldspec.errors import HookNotFoundError, WorkflowError, WorkflowWorldError
@@ -45,7 +45,7 @@ async def _retained_hook(world: World, kind: str, retention: timedelta) -> tuple
 
 
 async def _listed_hook_ids(world: World, run_id: str) -> list[str]:
-    listed = await returns(world.hooks.list(run_id=run_id), "hooks.list of the run")
+    listed = await returns(world.hooks.list(run_id=run_id, pagination=WHOLE_PAGE), "hooks.list of the run")
     return [hook.hook_id for hook in listed.data]
 
 

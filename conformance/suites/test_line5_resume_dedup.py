@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from conformance.catalogue.marker import invariant
 from conformance.checks import make
 from conformance.checks.expect import fail, returns
-from conformance.checks.reads import all_events
+from conformance.checks.reads import WHOLE_PAGE, all_events
 from conformance.checks.scenarios import create, event_in, events_of, live_hook, race, started_run
 from worldspec.capabilities import Capability
 from worldspec.errors import HookNotFoundError, RunExpiredError, WorkflowError
@@ -147,7 +147,10 @@ async def test_a_deduplicated_resume_shows_its_resume_id(world: World) -> None:
     )
     event_id = event_in(written, "hook_received", "DEDUP-002").event_id
     listed = {event.event_id: event for event in await all_events(world, run_id)}
-    bare = await returns(world.events.list(run_id, resolve_data="none"), "events.list with resolveData none")
+    bare = await returns(
+        world.events.list(run_id, pagination=WHOLE_PAGE, resolve_data="none"),
+        "events.list with resolveData none",
+    )
     stripped = {event.event_id: event for event in bare.data}
     got = await returns(world.events.get(run_id, event_id), "events.get of the resume")
     by_hook = await returns(

@@ -12,7 +12,7 @@ from typing import Any, TypeVar, cast
 from conformance.catalogue.marker import invariant
 from conformance.checks import make, make_line5
 from conformance.checks.expect import deviate, fail, returns
-from conformance.checks.reads import all_events, run_of
+from conformance.checks.reads import WHOLE_PAGE, all_events, run_of
 from conformance.checks.scenarios import create, live_hook, pending_run
 from conformance.world.capabilities import capabilities_of
 from worldspec.capabilities import Capability
@@ -145,7 +145,7 @@ async def test_a_zero_retention_runs_records_stay_without_payloads(world: World)
         await create(world, run_id, request)
     before = [event.event_id for event in await all_events(world, run_id)]
     await create(world, run_id, ENDINGS["run_completed"][0]())
-    listed = await returns(world.steps.list(run_id), "steps.list of the purged run")
+    listed = await returns(world.steps.list(run_id, pagination=WHOLE_PAGE), "steps.list of the purged run")
     shown = {step.step_id: step for step in listed.data}
     for step_id in sorted(steps):
         step = await returns(world.steps.get(run_id, step_id), "steps.get of a purged run's step")

@@ -73,8 +73,11 @@ async def _read_closed(streams: StreamCalls, name: str, run_id: str) -> list[byt
         fail(f"reading a closed stream ends within {READ_TIMEOUT:.0f} s", "kept the reader waiting")
 
 
-LIVE_TIMEOUT = 1.0
-"""Seconds a live reader may take to see a chunk, or the end of a closed stream."""
+LIVE_TIMEOUT = 5.0
+"""Seconds a live reader may take to see a chunk, or the end of a closed stream. The contract
+sets no bound; a reader that polls storage (world-local polls every 0.1 s, a SQL World without
+LISTEN every second or two) sees a chunk up to a poll later. Only a reader that never sees it
+waits this out."""
 
 
 def _stream_name() -> str:
@@ -221,7 +224,7 @@ async def _read_all(streams: StreamCalls, name: str, run_id: str, start_index: i
 @invariant("STRM-005", requires=Capability.STREAMS)
 async def test_reader_opened_first_reads_live(world: World, world_line: SpecLine) -> None:
     """A reader opened before any write receives each chunk while the stream is still open
-    (within 1 s of its write), skips a zero-length one, and ends when the stream is closed."""
+    (within 5 s of its write), skips a zero-length one, and ends when the stream is closed."""
     streams = StreamCalls(world, world_line)
     name, run_id = _stream_name(), make.new_id("wrun")
     received: asyncio.Queue[bytes | None] = asyncio.Queue()

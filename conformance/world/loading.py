@@ -181,7 +181,7 @@ async def open_world(spec: WorldSpec, recorder: Recorder | None = None) -> World
     start = getattr(world, "start", None)
     if callable(start):
         try:
-            await asyncio.wait_for(start(), spec.close_timeout)
+            await _finished(start(), spec.close_timeout)
         except TimeoutError:
             abandon(world)
             raise WorldLoadError(
@@ -192,17 +192,26 @@ async def open_world(spec: WorldSpec, recorder: Recorder | None = None) -> World
     return cast(World, RecordingWorld(world, recorder or Recorder(), spec.call_timeout))
 
 
+async def _finished(started: object, timeout: float) -> None:
+    """Await what ``start()`` or ``close()`` returned, within ``timeout`` seconds; a plain method
+    (no coroutine) did its work when it was called."""
+    if inspect.isawaitable(started):
+        await asyncio.wait_for(started, timeout)
+
+
 async def close_world(world: World, timeout: float = DEFAULT_CLOSE_TIMEOUT) -> None:
-    """Call the World's optional ``close()``; raise ``WorldLoadError`` if it does not return
-    within ``timeout`` seconds (the World is then abandoned)."""
+    """Call the World's optional ``close()``; raise ``WorldLoadError`` if it raises or does not
+    return within ``timeout`` seconds (the World is then abandoned)."""
     inner = getattr(world, "unwrapped", world)
     close = getattr(inner, "close", None)
     if callable(close):
         try:
-            await asyncio.wait_for(close(), timeout)
+            await _finished(close(), timeout)
         except TimeoutError:
             abandon(inner)
             raise WorldLoadError(f"the World's close() did not return within {timeout:g} s") from None
+        except Exception as error:
+            raise WorldLoadError(f"the World's close() raised: {_short_cause(error)}") from None
 
 
 def diagnostics_of(world: object) -> str:

@@ -13,6 +13,7 @@ import asyncio
 import copy
 import inspect
 import itertools
+import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -253,13 +254,62 @@ def call_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     return text if len(text) <= 400 else text[:400] + " ..."
 
 
+class RaisedBaseException(Exception):
+    """A World call raised a ``BaseException`` that is no ``Exception`` (``SystemExit``, a
+    ``CancelledError`` of its own, ``KeyboardInterrupt`` off the main thread, ...). Left to
+    propagate, it would end the test's event loop (and the test would wait out its deadline)
+    or the whole run; as this, it fails the test like any exception a World should not raise,
+    blamed on the World by the traceback it keeps."""
+
+    def __init__(self, method: str, error: BaseException) -> None:
+        super().__init__(
+            f"{method}() raised {type(error).__name__}({', '.join(map(repr, error.args))}), a "
+            "BaseException that would stop its caller's loop or process"
+        )
+
+
+class NotAwaitable(Exception):
+    """A member the contract makes a coroutine returned something that cannot be awaited."""
+
+    def __init__(self, method: str, returned: object) -> None:
+        super().__init__(
+            f"{method}() returned {type(returned).__name__}, not an awaitable: World methods "
+            "are coroutines (async def)"
+        )
+
+
+def _passes_through(error: BaseException) -> bool:
+    """Whether ``error``, raised out of a World call, is the kit's or the user's rather than the
+    World's: an ordinary exception (judged as it is), a deadline, the cancellation of the
+    calling task, or ``KeyboardInterrupt`` on the main thread, where it may be the user's
+    Ctrl-C."""
+    if isinstance(error, Exception | WorldCallTimeout):
+        return True
+    if isinstance(error, asyncio.CancelledError):
+        task = asyncio.current_task()
+        return task is not None and task.cancelling() > 0
+    if isinstance(error, KeyboardInterrupt):
+        return threading.current_thread() is threading.main_thread()
+    return False
+
+
 async def _within(deadline: float | None, awaitable: Any, method: str, args: Any, kwargs: Any) -> Any:
-    if deadline is None:
-        return await awaitable
+    """Await ``awaitable`` in the calling task (not in a task of its own, as ``wait_for`` would:
+    a task re-raises ``SystemExit`` and ``KeyboardInterrupt`` out of the event loop, where no
+    test could catch them) for at most ``deadline`` seconds."""
     try:
-        return await asyncio.wait_for(awaitable, deadline)
-    except TimeoutError:
-        raise WorldCallTimeout(method, call_arguments(args, kwargs), deadline) from None
+        if deadline is None:
+            return await awaitable
+        try:
+            async with asyncio.timeout(deadline):
+                return await awaitable
+        except TimeoutError:
+            raise WorldCallTimeout(method, call_arguments(args, kwargs), deadline) from None
+    except BaseException as error:
+        if _passes_through(error):
+            raise
+        raised = error
+    raise RaisedBaseException(method, raised).with_traceback(raised.__traceback__)
 
 
 def _recording(member: Any, method: str, recorder: Recorder, deadline: float | None) -> Any:
@@ -268,7 +318,10 @@ def _recording(member: Any, method: str, recorder: Recorder, deadline: float | N
         async def call_async(*args: Any, **kwargs: Any) -> Any:
             call = recorder.begin(method, args, kwargs)
             try:
-                call.result = await _within(deadline, member(*args, **kwargs), method, args, kwargs)
+                pending = member(*args, **kwargs)
+                if not inspect.isawaitable(pending):
+                    raise NotAwaitable(method, pending)
+                call.result = await _within(deadline, pending, method, args, kwargs)
             except BaseException as error:
                 recorder.end(call, error=error)
                 raise
