@@ -18,7 +18,13 @@ from reference_worlds.inprocess_queue import AnyQueueHandler
 from reference_worlds.memory import MemoryWorld
 from reference_worlds.paging import encode_cursor
 from worldspec.entities import TERMINAL_RUN_STATUSES
-from worldspec.errors import HookNotFoundError, RunExpiredError, RunNotSupportedError, WorkflowWorldError
+from worldspec.errors import (
+    HookNotFoundError,
+    RunExpiredError,
+    RunNotSupportedError,
+    WorkflowRunNotFoundError,
+    WorkflowWorldError,
+)
 from worldspec.events import CreateEventParams, Event, EventRequest, EventResult
 from worldspec.line5 import capabilities as line5_capabilities
 from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData
@@ -358,3 +364,32 @@ class PollsItsTables(LegalWorld):
             if page.done:
                 return
             await asyncio.sleep(POLL_SECONDS)
+
+
+class OwnErrorForAStartOfAMissingRun(LegalWorld):
+    """Refuses an ordinary ``run_started`` (no creation data) on a run it does not hold with a
+    ``WorkflowWorldError`` of status 404, the error its other lookups raise, rather than
+    ``WorkflowRunNotFoundError``."""
+
+    freedom = (
+        "§4.1 step 5: events other than the terminal run events on a missing run SHOULD be "
+        "refused with WorkflowRunNotFoundError, or their own not-found error; RS-001 accepts "
+        "either, and so must the races that start a missing run (LIN-007)."
+    )
+    judged_by = "RS-001 or LIN-007"
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        original = self.events.create
+
+        async def create(
+            run_id: str | None, event: EventRequest, params: CreateEventParams | None = None
+        ) -> EventResult:
+            try:
+                return await original(run_id, event, params)
+            except WorkflowRunNotFoundError as error:
+                if event.event_type != "run_started":
+                    raise
+                raise WorkflowWorldError(error.message, status=404) from None
+
+        self.events.create = create  # type: ignore[method-assign]

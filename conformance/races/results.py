@@ -10,6 +10,8 @@ Where §8 lets a concurrent loser choose, ``explains`` accepts either choice:
 
 - ``run_started`` on a run another caller is starting: the running run, or
   ``EntityConflictError``; a second ``run_started`` event MAY be appended;
+- an ordinary ``run_started`` on a missing run: any refusal RS-001 accepts (§4.1 step 5 makes
+  ``WorkflowRunNotFoundError`` a SHOULD);
 - ``run_cancelled`` losing to ``run_cancelled``: success (MAY append another event) or
   ``EntityConflictError``;
 - ``hook_disposed`` losing to ``hook_disposed``: ``HookNotFoundError`` or ``EntityConflictError``.
@@ -37,7 +39,7 @@ from conformance.checks.reads import WHOLE_PAGE
 from conformance.model.calls import WorldCall, brief
 from conformance.world.oracle import Oracle
 from worldspec import entities
-from worldspec.errors import WorkflowError
+from worldspec.errors import WorkflowError, WorkflowRunNotFoundError, WorkflowWorldError
 from worldspec.events import EventResult
 from worldspec.line5 import entities as line5_entities
 from worldspec.line5.events import EventResult as LineFiveEventResult
@@ -49,6 +51,7 @@ from worldspec.wire_types import MISSING
 
 __all__ = [
     "Observation",
+    "ORDINARY_START_REFUSALS",
     "Outcome",
     "answers",
     "ended_run_refusals",
@@ -322,6 +325,8 @@ def explains(call: Any, observed: Outcome, expected: Outcome) -> bool:
     if observed.kind == "unknown" or observed == expected:
         return True
     event_type = _event_type(call)
+    if event_type == "run_started" and expected == Outcome("error", WorkflowRunNotFoundError.name):
+        return observed.kind == "error" and observed.value in ORDINARY_START_REFUSALS
     if event_type == "run_started":
         return observed == Outcome("error", "EntityConflictError") and expected.kind == "ok"
     if event_type == "run_cancelled" and expected == Outcome("ok", (("run", "cancelled"),)):
@@ -333,6 +338,15 @@ def explains(call: Any, observed: Outcome, expected: Outcome) -> bool:
             "error", "EntityConflictError"
         )
     return False
+
+
+ORDINARY_START_REFUSALS = frozenset(
+    {WorkflowRunNotFoundError.name, WorkflowWorldError.name}
+    | {kind.name for kind in WorkflowWorldError.__subclasses__()}
+)
+"""What a World may answer an ordinary ``run_started`` (no creation data) on a missing run:
+§4.1 step 5 makes ``WorkflowRunNotFoundError`` a SHOULD, so any refusal RS-001 accepts (the
+not-found error or a ``WorkflowWorldError``) is a legal choice, in a race as alone."""
 
 
 _LINE_5_CHOICES: dict[str, frozenset[str]] = {
