@@ -19,6 +19,7 @@ from reference_worlds.memory import MemoryWorld
 from reference_worlds.paging import encode_cursor
 from worldspec.entities import TERMINAL_RUN_STATUSES
 from worldspec.errors import (
+    EntityConflictError,
     HookNotFoundError,
     RunExpiredError,
     RunNotSupportedError,
@@ -27,6 +28,9 @@ from worldspec.errors import (
 )
 from worldspec.events import CreateEventParams, Event, EventRequest, EventResult
 from worldspec.line5 import capabilities as line5_capabilities
+from worldspec.line5.event_data import NoopData
+from worldspec.line5.events import NoopEvent
+from worldspec.line5.slots import slot_to_event_id
 from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData
 from worldspec.queue import MessageMeta
 from worldspec.streams import StreamChunksResponse
@@ -391,5 +395,44 @@ class OwnErrorForAStartOfAMissingRun(LegalWorld):
                 if event.event_type != "run_started":
                     raise
                 raise WorkflowWorldError(error.message, status=404) from None
+
+        self.events.create = create  # type: ignore[method-assign]
+
+
+class SealedLogFillsRefusedPositions(LegalWorld):
+    """A 5.x World with a sealed log: it hands a create its position before checking it, and
+    when the create is refused once its run is loaded (a conflict, an ended run), it fills that
+    position with a ``noop`` (``{sealed: true}``), in runs stored at spec 7."""
+
+    freedom = (
+        "v7 §2.6 item 3 and §2.7: a World MAY hand out positions before the write commits, and a "
+        "sealed log fills the position of a rejected create with noop instead of leaving no "
+        "hole, in runs stored at version 7 or later (SLOT-003)."
+    )
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**{"spec_version": 7, **options})
+        self.worldspec_capabilities = dataclasses.replace(self.worldspec_capabilities, sealed_log=True)
+        original = self.events.create
+
+        async def create(
+            run_id: str | None, event: EventRequest, params: CreateEventParams | None = None
+        ) -> EventResult:
+            try:
+                return await original(run_id, event, params)
+            except (EntityConflictError, RunExpiredError):
+                found = self.state.runs.get(str(run_id))
+                version = found[1].spec_version if found is not None else None
+                if isinstance(version, int) and version >= 7:
+                    log = self.state.events[str(run_id)]
+                    filler = NoopEvent(
+                        run_id=str(run_id),
+                        event_id=slot_to_event_id(len(log) + 1),
+                        created_at=self.clock(),
+                        spec_version=7,
+                        event_data=NoopData(sealed=True),
+                    )
+                    log.append(filler)
+                raise
 
         self.events.create = create  # type: ignore[method-assign]

@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.checks.expect import fail, returns
+from conformance.world.capabilities import declares_on_line_5
 from worldspec.entities import WorkflowRun
 from worldspec.events import Event
+from worldspec.line5.capabilities import Capability as LineFiveCapability
 from worldspec.pagination import PaginationOptions
 from worldspec.protocol import World
 
@@ -58,12 +60,23 @@ async def run_of(world: World, run_id: str) -> WorkflowRun:
     return await returns(world.runs.get(run_id), f"runs.get({run_id!r})")
 
 
+async def client_events(world: World, run_id: str) -> list[Event]:
+    """The run's log as clients' creates made it: ``all_events``, without the ``noop`` fillers
+    of a World that declares a sealed log. Such a World may fill the position of a refused
+    create with one (v7 §2.6 item 3, §2.7), so a refusal that left a ``noop`` reads as one that
+    appended nothing; SLOT-003 and SLOT-012 judge the fillers themselves."""
+    logged = await all_events(world, run_id)
+    if not declares_on_line_5(world, LineFiveCapability.SEALED_LOG):
+        return logged
+    return [event for event in logged if str(event.event_type) != "noop"]
+
+
 async def run_state(world: World, run_id: str) -> dict[str, Any]:
-    """Everything a create may change about a run, as wire data: its log, the run, its steps
-    and its hooks."""
+    """Everything a create may change about a run, as wire data: its log (``client_events``),
+    the run, its steps and its hooks."""
     page = WHOLE_PAGE
     return {
-        "log": [event.to_wire() for event in await all_events(world, run_id)],
+        "log": [event.to_wire() for event in await client_events(world, run_id)],
         "run": (await run_of(world, run_id)).to_wire(),
         "steps": [step.to_wire() for step in (await world.steps.list(run_id, pagination=page)).data],
         "hooks": [hook.to_wire() for hook in (await world.hooks.list(run_id=run_id, pagination=page)).data],

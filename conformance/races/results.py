@@ -37,11 +37,13 @@ from typing import Any, Literal
 
 from conformance.checks.reads import WHOLE_PAGE
 from conformance.model.calls import WorldCall, brief
+from conformance.world.capabilities import declares_on_line_5
 from conformance.world.oracle import Oracle
 from worldspec import entities
 from worldspec.errors import WorkflowError, WorkflowRunNotFoundError, WorkflowWorldError
 from worldspec.events import EventResult
 from worldspec.line5 import entities as line5_entities
+from worldspec.line5.capabilities import Capability as LineFiveCapability
 from worldspec.line5.events import EventResult as LineFiveEventResult
 from worldspec.line5.slots import event_id_to_slot, is_slot_event_id
 from worldspec.lines import SpecLine, line_of
@@ -50,8 +52,8 @@ from worldspec.protocol import World
 from worldspec.wire_types import MISSING
 
 __all__ = [
-    "Observation",
     "ORDINARY_START_REFUSALS",
+    "Observation",
     "Outcome",
     "answers",
     "ended_run_refusals",
@@ -198,15 +200,19 @@ def _summarise_result(result: EventResult | LineFiveEventResult) -> Hashable:
     return tuple(parts)
 
 
-def log_summary(events: Sequence[Any]) -> tuple[tuple[str, ...], ...]:
+def log_summary(events: Sequence[Any], sealed_log: bool = False) -> tuple[tuple[str, ...], ...]:
     """A log as ``(eventType, correlationId[, token])`` rows, repeats of ``run_started`` and
-    ``run_cancelled`` dropped (§8 lets concurrent losers append them); a slot-numbered log whose
-    events do not hold slots 1…n in order ends with a ``misplaced slot`` row (v7 §2.6), and any
-    other log in which two events share an eventId (ids are never reused, §8) with a
-    ``repeated eventId`` row; no oracle log has either."""
+    ``run_cancelled`` dropped (§8 lets concurrent losers append them), and with ``sealed_log``
+    (the World declares a sealed log) its ``noop`` fillers too, which may stand where a create
+    was refused (v7 §2.6 item 3); a slot-numbered log whose events do not hold slots 1…n in
+    order ends with a ``misplaced slot`` row (v7 §2.6), and any other log in which two events
+    share an eventId (ids are never reused, §8) with a ``repeated eventId`` row; no oracle log
+    has either."""
     rows: list[tuple[str, ...]] = []
     for event in events:
         if event.event_type in _COLLAPSED and any(row[0] == event.event_type for row in rows):
+            continue
+        if sealed_log and str(event.event_type) == "noop":
             continue
         correlation = getattr(event, "correlation_id", MISSING)
         row: tuple[str, ...] = (event.event_type, "" if correlation is MISSING else str(correlation))
@@ -289,9 +295,10 @@ class Observation:
     async def on(self, world: World) -> Hashable:
         """The observation's summary, read through ``world``'s API."""
         seen: dict[str, Hashable] = {}
+        sealed = declares_on_line_5(world, LineFiveCapability.SEALED_LOG)
         for run_id in self.runs:
             seen[f"status {run_id}"] = (await outcome_of(WorldCall("runs.get", (run_id,)), world)).value
-            seen[f"log {run_id}"] = log_summary(await whole_log(world, run_id))
+            seen[f"log {run_id}"] = log_summary(await whole_log(world, run_id), sealed)
             hooks = await outcome_of(
                 WorldCall("hooks.list", (), {"run_id": run_id, "pagination": WHOLE_PAGE}), world
             )

@@ -8,7 +8,7 @@ from typing import Any
 from conformance.catalogue.marker import invariant
 from conformance.checks import make, make_line5
 from conformance.checks.expect import deviate, fail, raises, rejects_invalid_attributes, returns
-from conformance.checks.reads import all_events, run_of
+from conformance.checks.reads import all_events, client_events, run_of
 from conformance.checks.scenarios import create, finish_run, race, run_in, started_run
 from worldspec import errors
 from worldspec.events import EventRequest, event_data_of
@@ -61,9 +61,9 @@ async def _attributes(world: World, run_id: str) -> dict[str, str]:
 async def _refused_as_invalid(world: World, run_id: str, request: EventRequest, what: str) -> None:
     """``request`` is refused with ``AttributeValidationError`` or a ``WorkflowWorldError`` with
     status 400, and neither the log nor the attributes change."""
-    before = (len(await all_events(world, run_id)), await _attributes(world, run_id))
+    before = (len(await client_events(world, run_id)), await _attributes(world, run_id))
     await rejects_invalid_attributes(world.events.create(run_id, request), f"attr_set with {what}")
-    after = (len(await all_events(world, run_id)), await _attributes(world, run_id))
+    after = (len(await client_events(world, run_id)), await _attributes(world, run_id))
     if after != before:
         fail(f"the refused attr_set with {what} stores nothing", "changed the run", ("before", before))
 
@@ -415,7 +415,7 @@ async def test_attr_set_needs_a_live_run(world: World) -> None:
     for kind, status in ended:
         run_id = await started_run(world)
         await finish_run(world, run_id, kind)
-        before = len(await all_events(world, run_id))
+        before = len(await client_events(world, run_id))
         await raises(
             errors.EntityConflictError,
             world.events.create(
@@ -423,7 +423,7 @@ async def test_attr_set_needs_a_live_run(world: World) -> None:
             ),
             f"attr_set on a {status} run",
         )
-        if len(await all_events(world, run_id)) != before or await _attributes(world, run_id):
+        if len(await client_events(world, run_id)) != before or await _attributes(world, run_id):
             fail(f"the refused attr_set on a {status} run stores nothing", "changed the run")
 
 

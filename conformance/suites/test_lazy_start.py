@@ -8,7 +8,7 @@ from typing import Any
 from conformance.catalogue.marker import invariant
 from conformance.checks import make, make_line5
 from conformance.checks.expect import fail, raises, returns
-from conformance.checks.reads import all_events
+from conformance.checks.reads import all_events, client_events
 from conformance.checks.scenarios import (
     create,
     created_step,
@@ -119,7 +119,7 @@ async def test_lazy_start_of_an_existing_step_conflicts(world: World) -> None:
         (completed, "completed"),
     ):
         before = (
-            len(await all_events(world, run_id)),
+            len(await client_events(world, run_id)),
             (await returns(world.steps.get(run_id, step_id), "steps.get")).attempt,
         )
         await raises(
@@ -128,7 +128,7 @@ async def test_lazy_start_of_an_existing_step_conflicts(world: World) -> None:
             f"a lazy step_started for a {status} step",
         )
         after = (
-            len(await all_events(world, run_id)),
+            len(await client_events(world, run_id)),
             (await returns(world.steps.get(run_id, step_id), "steps.get")).attempt,
         )
         if after != before:
@@ -170,13 +170,13 @@ async def test_lazy_start_on_an_ended_run_conflicts(world: World) -> None:
     nothing."""
     run_id = await started_run(world)
     await finish_run(world, run_id, "run_completed")
-    before = len(await all_events(world, run_id))
+    before = len(await client_events(world, run_id))
     await raises(
         errors.EntityConflictError,
         world.events.create(run_id, make_line5.lazy_step_started(make.new_id("step"))),
         "a lazy step_started on a completed run",
     )
-    if len(await all_events(world, run_id)) != before:
+    if len(await client_events(world, run_id)) != before:
         fail("the refused lazy start stores nothing", "logged something")
 
 

@@ -9,7 +9,7 @@ from typing import Any, cast
 from conformance.catalogue.marker import invariant
 from conformance.checks import make
 from conformance.checks.expect import fail, raises, returns
-from conformance.checks.reads import all_events
+from conformance.checks.reads import all_events, client_events
 from conformance.checks.scenarios import (
     TERMINAL_RUN_EVENTS,
     create,
@@ -129,13 +129,13 @@ async def test_no_receive_on_an_ended_run(world: World) -> None:
             ("its retained hook", retained),
             ("no hook", make.new_id("hook")),
         ):
-            before = [e.to_wire() for e in await all_events(world, run_id)]
+            before = [e.to_wire() for e in await client_events(world, run_id)]
             await raises(
                 UNRECEIVABLE,
                 world.events.create(run_id, make.hook_received(hook_id)),
                 f"hook_received for {label} after {kind}",
             )
-            after = [e.to_wire() for e in await all_events(world, run_id)]
+            after = [e.to_wire() for e in await client_events(world, run_id)]
             if after != before:
                 fail(f"the refused hook_received for {label} after {kind} appends nothing", "appended")
 

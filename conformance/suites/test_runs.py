@@ -11,7 +11,7 @@ from typing import Any
 from conformance.catalogue.marker import invariant
 from conformance.checks import make, values
 from conformance.checks.expect import fail, raises, rejects, returns
-from conformance.checks.reads import all_events, run_of
+from conformance.checks.reads import all_events, client_events, run_of
 from conformance.checks.scenarios import (
     TERMINAL_RUN_EVENTS,
     attempt,
@@ -116,11 +116,11 @@ async def test_second_run_created_conflicts(world: World) -> None:
     log with exactly one ``run_created``, unchanged."""
     run_id = make.new_id("wrun")
     await returns(world.events.create(run_id, make.run_created()), "run_created with a client runId")
-    before = await all_events(world, run_id)
+    before = await client_events(world, run_id)
     await raises(
         errors.EntityConflictError, world.events.create(run_id, make.run_created()), "a second run_created"
     )
-    after = await all_events(world, run_id)
+    after = await client_events(world, run_id)
     if [e.to_wire() for e in after] != [e.to_wire() for e in before]:
         fail(
             "the refused run_created leaves the log unchanged",
