@@ -45,6 +45,20 @@ class LegalWorld(MemoryWorld):
     """A ``-k`` expression of the invariants the World is judged by, where the whole kit would
     take too long on it; ``None``: the whole kit."""
 
+    def __init__(self, **options: Any) -> None:
+        """Open the memory World and, where a subclass overrides ``on_create``, answer
+        ``events.create`` through it."""
+        super().__init__(**options)
+        self.memory_create = self.events.create
+        if type(self).on_create is not LegalWorld.on_create:
+            self.events.create = self.on_create  # type: ignore[method-assign]
+
+    async def on_create(
+        self, run_id: str | None, event: EventRequest, params: CreateEventParams | None = None
+    ) -> EventResult:
+        """``events.create`` as the memory World answers it; a subclass changes what it may."""
+        return await self.memory_create(run_id, event, params)
+
 
 class CreateResultWithoutSpecVersion(LegalWorld):
     """Returns the event of ``events.create`` without ``specVersion``; ``events.get`` and
@@ -55,20 +69,14 @@ class CreateResultWithoutSpecVersion(LegalWorld):
         "builds the create result from the request and the inserted row's createdAt only."
     )
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        original = self.events.create
-
-        async def create(
-            run_id: str | None, event: EventRequest, params: CreateEventParams | None = None
-        ) -> EventResult:
-            result = await original(run_id, event, params)
-            if result.event is MISSING:
-                return result
-            unversioned = result.event.model_copy(update={"spec_version": MISSING})
-            return result.model_copy(update={"event": unversioned})
-
-        self.events.create = create  # type: ignore[method-assign]
+    async def on_create(
+        self, run_id: str | None, event: EventRequest, params: CreateEventParams | None = None
+    ) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if result.event is MISSING:
+            return result
+        unversioned = result.event.model_copy(update={"spec_version": MISSING})
+        return result.model_copy(update={"event": unversioned})
 
 
 class ReceiveOnEndedRunExpires(LegalWorld):
@@ -83,21 +91,18 @@ class ReceiveOnEndedRunExpires(LegalWorld):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**{"spec_version": 7, **options})
-        original = self.events.create
 
-        async def create(
-            run_id: str | None, event: EventRequest, params: CreateEventParams | None = None
-        ) -> EventResult:
-            try:
-                return await original(run_id, event, params)
-            except HookNotFoundError:
-                stored = self.state.runs.get(str(run_id))
-                ended = stored is not None and stored[1].status in TERMINAL_RUN_STATUSES
-                if event.event_type == "hook_received" and ended:
-                    raise RunExpiredError("the run has ended") from None
-                raise
-
-        self.events.create = create  # type: ignore[method-assign]
+    async def on_create(
+        self, run_id: str | None, event: EventRequest, params: CreateEventParams | None = None
+    ) -> EventResult:
+        try:
+            return await super().on_create(run_id, event, params)
+        except HookNotFoundError:
+            stored = self.state.runs.get(str(run_id))
+            ended = stored is not None and stored[1].status in TERMINAL_RUN_STATUSES
+            if event.event_type == "hook_received" and ended:
+                raise RunExpiredError("the run has ended") from None
+            raise
 
 
 class _RequiredOnly:
@@ -145,16 +150,13 @@ class DefaultsToTheOtherVersion(LegalWorld):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**{"spec_version": 7, **options})
-        original = self.events.create
 
-        async def create(
-            run_id: str | None, event: EventRequest, params: CreateEventParams | None = None
-        ) -> EventResult:
-            if event.spec_version is MISSING or event.spec_version is None:
-                event = event.model_copy(update={"spec_version": 6})
-            return await original(run_id, event, params)
-
-        self.events.create = create  # type: ignore[method-assign]
+    async def on_create(
+        self, run_id: str | None, event: EventRequest, params: CreateEventParams | None = None
+    ) -> EventResult:
+        if event.spec_version is MISSING or event.spec_version is None:
+            event = event.model_copy(update={"spec_version": 6})
+        return await super().on_create(run_id, event, params)
 
 
 class SixNamesTheHighestVersionItReads(LegalWorld):
@@ -168,17 +170,14 @@ class SixNamesTheHighestVersionItReads(LegalWorld):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**{"spec_version": 6, **options})
-        original = self.events.create
 
-        async def create(
-            run_id: str | None, event: EventRequest, params: CreateEventParams | None = None
-        ) -> EventResult:
-            try:
-                return await original(run_id, event, params)
-            except RunNotSupportedError as error:
-                raise RunNotSupportedError(error.run_spec_version, 7) from None
-
-        self.events.create = create  # type: ignore[method-assign]
+    async def on_create(
+        self, run_id: str | None, event: EventRequest, params: CreateEventParams | None = None
+    ) -> EventResult:
+        try:
+            return await super().on_create(run_id, event, params)
+        except RunNotSupportedError as error:
+            raise RunNotSupportedError(error.run_spec_version, 7) from None
 
 
 def _as_javascript_reads_it(value: Any) -> Any:
@@ -208,32 +207,26 @@ class PayloadNumbersAsDoubles(LegalWorld):
         "payloads as JSON files, which JSON.parse gives back with integer-like keys first."
     )
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        original = self.events.create
-
-        async def create(
-            run_id: str | None, event: EventRequest, params: CreateEventParams | None = None
-        ) -> EventResult:
-            data = getattr(event, "event_data", MISSING)
-            if data is not MISSING and data is not None:
-                stored = {
-                    name: _as_javascript_reads_it(getattr(data, name))
-                    for name in (
-                        "input",
-                        "output",
-                        "result",
-                        "metadata",
-                        "payload",
-                        "error",
-                        "execution_context",
-                    )
-                    if getattr(data, name, MISSING) is not MISSING
-                }
-                event = event.model_copy(update={"event_data": data.model_copy(update=stored)})
-            return await original(run_id, event, params)
-
-        self.events.create = create  # type: ignore[method-assign]
+    async def on_create(
+        self, run_id: str | None, event: EventRequest, params: CreateEventParams | None = None
+    ) -> EventResult:
+        data = getattr(event, "event_data", MISSING)
+        if data is not MISSING and data is not None:
+            stored = {
+                name: _as_javascript_reads_it(getattr(data, name))
+                for name in (
+                    "input",
+                    "output",
+                    "result",
+                    "metadata",
+                    "payload",
+                    "error",
+                    "execution_context",
+                )
+                if getattr(data, name, MISSING) is not MISSING
+            }
+            event = event.model_copy(update={"event_data": data.model_copy(update=stored)})
+        return await super().on_create(run_id, event, params)
 
 
 _CURSOR_PREFIX = "c1."
@@ -382,21 +375,15 @@ class OwnErrorForAStartOfAMissingRun(LegalWorld):
     )
     judged_by = "RS-001 or LIN-007"
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        original = self.events.create
-
-        async def create(
-            run_id: str | None, event: EventRequest, params: CreateEventParams | None = None
-        ) -> EventResult:
-            try:
-                return await original(run_id, event, params)
-            except WorkflowRunNotFoundError as error:
-                if event.event_type != "run_started":
-                    raise
-                raise WorkflowWorldError(error.message, status=404) from None
-
-        self.events.create = create  # type: ignore[method-assign]
+    async def on_create(
+        self, run_id: str | None, event: EventRequest, params: CreateEventParams | None = None
+    ) -> EventResult:
+        try:
+            return await super().on_create(run_id, event, params)
+        except WorkflowRunNotFoundError as error:
+            if event.event_type != "run_started":
+                raise
+            raise WorkflowWorldError(error.message, status=404) from None
 
 
 class SealedLogFillsRefusedPositions(LegalWorld):
@@ -413,26 +400,23 @@ class SealedLogFillsRefusedPositions(LegalWorld):
     def __init__(self, **options: Any) -> None:
         super().__init__(**{"spec_version": 7, **options})
         self.worldspec_capabilities = dataclasses.replace(self.worldspec_capabilities, sealed_log=True)
-        original = self.events.create
 
-        async def create(
-            run_id: str | None, event: EventRequest, params: CreateEventParams | None = None
-        ) -> EventResult:
-            try:
-                return await original(run_id, event, params)
-            except (EntityConflictError, RunExpiredError):
-                found = self.state.runs.get(str(run_id))
-                version = found[1].spec_version if found is not None else None
-                if isinstance(version, int) and version >= 7:
-                    log = self.state.events[str(run_id)]
-                    filler = NoopEvent(
-                        run_id=str(run_id),
-                        event_id=slot_to_event_id(len(log) + 1),
-                        created_at=self.clock(),
-                        spec_version=7,
-                        event_data=NoopData(sealed=True),
-                    )
-                    log.append(filler)
-                raise
-
-        self.events.create = create  # type: ignore[method-assign]
+    async def on_create(
+        self, run_id: str | None, event: EventRequest, params: CreateEventParams | None = None
+    ) -> EventResult:
+        try:
+            return await super().on_create(run_id, event, params)
+        except (EntityConflictError, RunExpiredError):
+            found = self.state.runs.get(str(run_id))
+            version = found[1].spec_version if found is not None else None
+            if isinstance(version, int) and version >= 7:
+                log = self.state.events[str(run_id)]
+                filler = NoopEvent(
+                    run_id=str(run_id),
+                    event_id=slot_to_event_id(len(log) + 1),
+                    created_at=self.clock(),
+                    spec_version=7,
+                    event_data=NoopData(sealed=True),
+                )
+                log.append(filler)
+            raise

@@ -17,12 +17,9 @@ BOUND = 240
 """Seconds any of these runs may take in all: far less than one hung call would."""
 
 
-def _kit(
-    tmp_path: Path, target: str, *arguments: str
-) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
-    report = tmp_path / "report.json"
-    environment = child_environment(PYTHONPATH=str(REPO))
-    process = subprocess.run(
+def _pytest_on(tmp_path: Path, target: str, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """The kit on ``tests.stuck_worlds:target`` with a 1 s deadline, run from ``tmp_path``."""
+    return subprocess.run(
         [
             sys.executable,
             "-m",
@@ -31,15 +28,21 @@ def _kit(
             "no:cacheprovider",
             f"--world=tests.stuck_worlds:{target}",
             "--world-timeout=1",
-            f"--world-report={report}",
             *arguments,
         ],
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        env=environment,
+        env=child_environment(PYTHONPATH=str(REPO)),
         timeout=BOUND,
     )
+
+
+def _kit(
+    tmp_path: Path, target: str, *arguments: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    report = tmp_path / "report.json"
+    process = _pytest_on(tmp_path, target, f"--world-report={report}", *arguments)
     records = {entry["id"]: entry for entry in json.loads(report.read_text())["invariants"]}
     return process, records
 
@@ -99,25 +102,7 @@ def test_a_factory_that_never_returns_ends_the_run_at_its_deadline(tmp_path: Pat
     """The kit opens the World once before the first test; a Factory that blocks there ends the
     run with a usage error after twice the deadline, instead of hanging it."""
     started = time.monotonic()
-    environment = child_environment(PYTHONPATH=str(REPO))
-    process = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-p",
-            "no:cacheprovider",
-            "--world=tests.stuck_worlds:FactoryNeverReturns",
-            "--world-timeout=1",
-            "-k",
-            "RUN-001",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=BOUND,
-    )
+    process = _pytest_on(tmp_path, "FactoryNeverReturns", "-k", "RUN-001")
     assert process.returncode == 4, process.stdout[-3000:] + process.stderr[-3000:]
     assert "opening the World did not finish within 2 s (its Factory or start() never returned)" in (
         process.stderr
