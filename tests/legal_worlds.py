@@ -12,6 +12,7 @@ import base64
 import dataclasses
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from reference_worlds.inprocess_queue import AnyQueueHandler
@@ -182,11 +183,16 @@ class SixNamesTheHighestVersionItReads(LegalWorld):
 
 def _as_javascript_reads_it(value: Any) -> Any:
     """``value`` as a store with JavaScript's one number type and object key order gives it
-    back: every number a double, and an object's integer-like keys first, ascending."""
+    back: every number a double, and an object's integer-like keys first, ascending. An integral
+    double past 2**53 comes back as the integer JSON.stringify's digits spell (``1.2345678901234567e19``
+    as ``12345678901234567000``), as Python's json reads what a JavaScript store wrote."""
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int | float):
-        return float(value)
+        double = float(value)
+        if double.is_integer() and 2**53 <= abs(double) < 1e21:
+            return int(Decimal(repr(double)))
+        return double
     if isinstance(value, list):
         return [_as_javascript_reads_it(item) for item in value]
     if isinstance(value, dict):
@@ -199,7 +205,8 @@ def _as_javascript_reads_it(value: Any) -> Any:
 class PayloadNumbersAsDoubles(LegalWorld):
     """Stores the values of eventData (payloads, ``error``, ``executionContext``) where numbers
     have one type, a double, and objects keep JavaScript's key order: ``2`` reads back as
-    ``2.0`` and ``{"b": 1, "2": 0}`` as ``{"2": 0.0, "b": 1.0}``."""
+    ``2.0``, ``1.2345678901234567e19`` as the integer ``12345678901234567000`` (JavaScript's
+    digits for it), and ``{"b": 1, "2": 0}`` as ``{"2": 0.0, "b": 1.0}``."""
 
     freedom = (
         "§2.3 and §6.3: payloads are JavaScript values and read back deep-equal; JavaScript has "

@@ -135,6 +135,10 @@ def test_values_compare_as_javascript_sees_them() -> None:
     assert difference is not None and difference.startswith("['s'][1] is another string")
     cut = values.first_difference({"n": 0.10000000149011612}, {"n": 0.1})
     assert cut == "['n'] is the number 0.10000000149011612, not 0.1"
+    # A double past 2**53 comes back from JSON.stringify as digits Python reads as another int.
+    assert values.same_value(json.loads("37054248621745990"), 3.705424862174599e16)
+    assert not values.same_value(37054248621745992 + 16, 3.705424862174599e16)
+    assert not values.same_value(2**53 + 2, 2**53)
 
 
 def test_stream_names_avoid_what_a_world_may_refuse_and_turns_restart() -> None:

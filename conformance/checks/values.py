@@ -209,10 +209,13 @@ NUMBERS: Final[tuple[int | float, ...]] = (
     2**32 + 1,
     2**53 - 1,
     -(2**53 - 1),
+    1.2345678901234567e19,
 )
 """JS numbers a store changes: fractions a ``float32``, a ``decimal(p, s)`` or rounding to a few
 places alters, the smallest subnormal and normal and the largest double, ``1e21`` (where
-JavaScript starts writing exponents), integers just past 32 bits, and the largest safe integers.
+JavaScript starts writing exponents), integers just past 32 bits, the largest safe integers,
+and an integral double past them whose shortest digits are not its exact value (JavaScript
+writes ``12345678901234567000``, which Python reads as that integer, 168 below the double).
 Never ``-0``, ``NaN`` or an infinity, which JSON cannot carry (docs/decisions.md)."""
 
 
@@ -295,15 +298,26 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _as_double(number: float) -> float:
+    """``number`` as JavaScript holds it: the nearest double. A double past 2**53 that JSON
+    writes as an integer's digits (``37054248621745990``) comes back to Python as an ``int``
+    that is not the double's exact value, yet JavaScript reads those digits as that double."""
+    try:
+        return float(number)
+    except OverflowError:
+        return math.copysign(math.inf, number)
+
+
 def first_difference(got: Any, sent: Any, path: str = "") -> str | None:
     """Where ``got`` first differs from ``sent`` as JavaScript tells values apart, in words
     (``None`` when it does not): bytes are bytes and strings strings, a number is any ``int`` or
-    ``float`` of equal value (JavaScript has one number type, so ``2`` and ``2.0`` are one value,
-    and so are ``0`` and ``-0``, which JSON cannot tell apart), never a bool; objects have the
+    ``float`` that is the same double (JavaScript has one number type, so ``2`` and ``2.0`` are
+    one value, ``37054248621745990`` and ``3.705424862174599e16`` too, and so are ``0`` and
+    ``-0``, which JSON cannot tell apart), never a bool; objects have the
     same keys (in any order: JavaScript's deep equality ignores it) and lists the same length."""
     where = path or "the value"
     if _is_number(sent) and _is_number(got):
-        return None if got == sent else f"{where} is the number {got!r}, not {sent!r}"
+        return None if _as_double(got) == _as_double(sent) else f"{where} is the number {got!r}, not {sent!r}"
     if type(got) is not type(sent):
         return f"{where} is {_kind(got)}, not {_kind(sent)}"
     if isinstance(sent, dict):

@@ -210,10 +210,10 @@ async def test_queue_delivers_nested_bytes(world: World) -> None:
             got = await asyncio.wait_for(arrived.get(), DELIVERY_TIMEOUT)
         except TimeoutError:
             fail(f"the message ({label}) is delivered within {DELIVERY_TIMEOUT:.0f} s", "delivered nothing")
-        if got.to_wire() != sent.to_wire():
+        if difference := values.first_difference(got.to_wire(), sent.to_wire()):
             fail(
                 f"the handler receives the payload ({label}) deep-equal, bytes intact",
-                "delivered another payload",
+                f"delivered another payload: {difference}",
                 ("sent", sent),
                 ("delivered", got),
             )

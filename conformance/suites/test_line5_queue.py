@@ -110,10 +110,10 @@ async def test_5x_payloads_arrive_deep_equal(world: World) -> None:
     for what, name, message in sent:
         await returns(world.queue(name, message), f"queue({name!r}) of {what}")
         got = await inbox.next(f"{what} is delivered")
-        if got.message.to_wire() != message.to_wire():
+        if difference := values.first_difference(got.message.to_wire(), message.to_wire()):
             fail(
                 f"{what} reaches the handler deep-equal",
-                "delivered another payload",
+                f"delivered another payload: {difference}",
                 ("sent", message),
                 ("delivered", got.message),
             )
