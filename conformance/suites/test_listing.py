@@ -253,13 +253,22 @@ def _require_empty(listing: str, got: PaginatedResponse[Any]) -> None:
         )
 
 
+ORDERED_RUNS = 6
+"""Runs LIST-004 lists in one status: six, so that a store's own order (a set's, a hash's)
+matches creation order by chance once in 720 runs."""
+
+
 @invariant("LIST-004")
 async def test_default_orders(world: World) -> None:
     """Without ``sortOrder``: events are listed oldest first (append order), runs and steps
     newest first, hooks oldest first. "Newest" is by creation: the oldest run and the oldest
-    step change after the others were created, and keep their places."""
+    step change after the others were created, and keep their places. The orders hold
+    whatever the filter: six runs listed by ``status`` (with and without ``workflowName``) are
+    newest created first though the oldest was started first and the others in reverse, and
+    ``hooks.list`` without a runId lists six hooks of two runs oldest first (other tests' runs
+    and hooks may come between the test's own there)."""
     name = make.workflow_name()
-    runs = await _runs_of(world, name, 3)
+    runs = await _runs_of(world, name, ORDERED_RUNS)
     run_id = runs[0]
     steps, hooks = [_id("step") for _ in range(3)], [_id("hook") for _ in range(3)]
     appended = [(await world.events.list(run_id, pagination=PaginationOptions(limit=10))).data[0].event_id]
@@ -271,10 +280,21 @@ async def test_default_orders(world: World) -> None:
         )
     await asyncio.sleep(RUN_SPACING)
     appended.append((await _create(world, run_id, make.step_started(steps[0]))).event.event_id)
+    for later in runs[:0:-1]:
+        await _create(world, later, make.run_started())
+        await asyncio.sleep(RUN_SPACING)
+    every_run_hooks = [*hooks, *(_id("hook") for _ in range(3))]
+    for hook_id in every_run_hooks[len(hooks) :]:
+        await _create(world, runs[1], make.hook_created(hook_id, make.token()))
     page = PaginationOptions(limit=100)
     defaults: list[tuple[str, Callable[[], Awaitable[PaginatedResponse[Any]]], list[str]]] = [
         ("events (oldest first)", lambda: world.events.list(run_id, pagination=page), appended),
         ("runs (newest first)", lambda: world.runs.list(workflow_name=name, pagination=page), runs[::-1]),
+        (
+            "runs of one status (newest created first)",
+            lambda: world.runs.list(workflow_name=name, status="running", pagination=page),
+            runs[::-1],
+        ),
         ("steps (newest first)", lambda: world.steps.list(run_id, pagination=page), steps[::-1]),
         ("hooks (oldest first)", lambda: world.hooks.list(run_id=run_id, pagination=page), hooks),
     ]
@@ -282,28 +302,74 @@ async def test_default_orders(world: World) -> None:
         got = [_key(item) for item in (await returns(read(), f"listing {listed}")).data]
         if got != expected:
             fail(f"by default, {listed}", "listed another order", ("expected", expected), ("listed", got))
+    shared: list[tuple[str, Callable[[PaginationOptions], Awaitable[PaginatedResponse[Any]]], list[str]]] = [
+        (
+            "runs of one status, of every workflow (newest created first)",
+            lambda options: world.runs.list(status="running", pagination=options),
+            runs[::-1],
+        ),
+        (
+            "hooks of every run (oldest first)",
+            lambda options: world.hooks.list(pagination=options),
+            every_run_hooks,
+        ),
+    ]
+    for listed, read_page, expected in shared:
+        got = await _order_among_others(listed, read_page, expected)
+        if got != expected:
+            fail(
+                f"by default, {listed}",
+                "listed the test's own in another order",
+                ("expected", expected),
+                ("listed", got),
+            )
+
+
+SHARED_PAGE_CAP = 100
+"""Pages of 1000 ``_order_among_others`` reads before it gives up on finding the test's items."""
+
+
+async def _order_among_others(
+    listed: str, read_page: Callable[[PaginationOptions], Awaitable[PaginatedResponse[Any]]], ours: list[str]
+) -> list[str]:
+    """The items of ``ours`` in the order a listing that also holds other tests' items returns
+    them, paged by 1000 until all of ours are seen or the listing ends."""
+    wanted, seen = set(ours), []
+    cursor: str | None = None
+    for _ in range(SHARED_PAGE_CAP):
+        options = PaginationOptions(limit=1000, **({} if cursor is None else {"cursor": cursor}))
+        found = await returns(read_page(options), f"listing {listed}")
+        seen += [key for key in map(_key, found.data) if key in wanted]
+        if len(seen) >= len(ours) or not found.has_more:
+            break
+        cursor = found.cursor
+    return seen
 
 
 async def _statuses(world: World, name: str) -> dict[RunStatus, list[str]]:
-    """Runs of workflow ``name`` in every status: status → runIds."""
+    """Runs of workflow ``name`` in every status, some ended before they started (a run may end
+    while pending, §4.2): status → runIds."""
     made: dict[RunStatus, list[str]] = {status: [] for status in get_args(RunStatus)}
     finishes = {
         "completed": make.run_completed(),
         "failed": make.run_failed(),
         "cancelled": make.run_cancelled(),
     }
-    statuses: tuple[RunStatus, ...] = (
-        "pending",
-        "running",
-        "running",
-        "completed",
-        "failed",
-        "cancelled",
-        "cancelled",
+    statuses: tuple[tuple[RunStatus, bool], ...] = (
+        ("pending", False),
+        ("running", True),
+        ("running", True),
+        ("completed", True),
+        ("failed", True),
+        ("cancelled", True),
+        ("cancelled", True),
+        ("completed", False),
+        ("failed", False),
+        ("cancelled", False),
     )
-    for status in statuses:
+    for status, started in statuses:
         run_id = await pending_run(world, make.run_created(name=name))
-        if status != "pending":
+        if started:
             await _create(world, run_id, make.run_started())
         if status in finishes:
             await _create(world, run_id, finishes[status])
@@ -325,9 +391,9 @@ async def _exactly(label: str, call: Awaitable[PaginatedResponse[Any]], expected
 @invariant("LIST-005")
 async def test_filters(world: World) -> None:
     """``runs.list`` returns exactly the runs of ``workflowName``, and of ``status`` too when
-    given (names that differ only in case, normal form, a prefix or suffix, or a wildcard
-    character are different names); ``steps.list``/``hooks.list`` with a runId return exactly
-    that run's steps/hooks."""
+    given, also for runs that ended while still pending (names that differ only in case, normal
+    form, a prefix or suffix, or a wildcard character are different names);
+    ``steps.list``/``hooks.list`` with a runId return exactly that run's steps/hooks."""
     name = make.workflow_name()
     made = await _statuses(world, name)
     await _statuses(world, make.workflow_name())

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
-from tests.broken_worlds.base import BrokenWorld
+from reference_worlds.paging import page
+from tests.broken_worlds.base import BrokenWorld, Params
 from worldspec import errors
 from worldspec.entities import Hook, Step, WorkflowRun
-from worldspec.events import Event
+from worldspec.events import Event, EventRequest, EventResult
 from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData
 from worldspec.wire_types import MISSING
+
+T = TypeVar("T")
 
 
 class RunPagesSkipAnItem(BrokenWorld, breaks={"LIST-001", "COH-004"}):
@@ -144,3 +149,122 @@ class WorkflowNameFilterIsALikePattern(BrokenWorld, breaks={"LIST-005", "COH-004
         page = await super().on_list_runs(**options)
         matching = [run for run in page.data if pattern.fullmatch(run.workflow_name)]
         return page.model_copy(update={"data": matching})
+
+
+async def _every(read: Callable[[PaginationOptions], Awaitable[PaginatedResponse[T]]]) -> list[T]:
+    """Every item of a listing, read through ``read`` in pages of 1000."""
+    items: list[T] = []
+    cursor: str | None = None
+    while True:
+        found = await read(PaginationOptions(limit=1000, **({} if cursor is None else {"cursor": cursor})))
+        items += found.data
+        if not found.has_more:
+            return items
+        cursor = found.cursor
+
+
+def _paged(
+    items: Sequence[T], key: Callable[[T], Any], pagination: PaginationOptions | None, order: Any
+) -> PaginatedResponse[T]:
+    """One page of ``items`` (in ascending ``key`` order) as the memory World pages them."""
+    found = page(items, key, pagination, order)
+    return PaginatedResponse[T](data=list(found.data), cursor=found.cursor, has_more=found.has_more)
+
+
+def _key_order(key: str) -> str:
+    """Where a key falls in a store's own order (a hash's, a scan's): unrelated to creation."""
+    return hashlib.sha1(key.encode()).hexdigest()
+
+
+class StatusIndexMovedFromRunningOnly(BrokenWorld, breaks={"LIST-005"}):
+    """Keeps a set of runIds per status for ``runs.list({status})`` and moves a run at its end
+    with ``SMOVE runs:status:running runs:status:<new>``, which does nothing for a run that
+    ends while still pending: a run cancelled (or failed) before it started stays listed as
+    pending and is never listed in its final status."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.status_index: dict[str, str] = {}
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if result.run is not MISSING:
+            indexed = self.status_index.get(result.run.run_id)
+            if (
+                indexed is None
+                or indexed == "running"
+                or (indexed, result.run.status) == ("pending", "running")
+            ):
+                self.status_index[result.run.run_id] = result.run.status
+        return result
+
+    async def on_list_runs(
+        self, *, status: Any = None, pagination: PaginationOptions | None = None, **options: Any
+    ) -> PaginatedResponse[WorkflowRun]:
+        if status is None:
+            return await super().on_list_runs(pagination=pagination, **options)
+        runs = await _every(lambda p: BrokenWorld.on_list_runs(self, pagination=p, **options))
+        chosen = [run for run in reversed(runs) if self.status_index.get(run.run_id) == status]
+        return _paged(chosen, lambda run: self.state.runs[run.run_id][0], pagination, "desc")
+
+
+class RunsByStatusInSetOrder(BrokenWorld, breaks={"LIST-004"}):
+    """Answers ``runs.list({status})`` without a workflowName from the status's Redis set
+    (``SSCAN runs:status:<status>``): the runs come in the set's order, not newest first."""
+
+    async def on_list_runs(
+        self,
+        *,
+        status: Any = None,
+        workflow_name: str | None = None,
+        pagination: PaginationOptions | None = None,
+        **options: Any,
+    ) -> PaginatedResponse[WorkflowRun]:
+        if status is None or workflow_name is not None:
+            return await super().on_list_runs(
+                status=status, workflow_name=workflow_name, pagination=pagination, **options
+            )
+        runs = await _every(lambda p: BrokenWorld.on_list_runs(self, status=status, pagination=p, **options))
+        chosen = sorted(runs, key=lambda run: _key_order(run.run_id))
+        return _paged(chosen, lambda run: _key_order(run.run_id), pagination, "asc")
+
+
+class RunsByStatusScoredByTheirMove(BrokenWorld, breaks={"LIST-004"}):
+    """Keeps a sorted set per status scored by the time a run entered it (``ZADD
+    runs:status:<s> <now> <runId>`` at each move) and answers ``runs.list({status})`` from it
+    (with a workflowName, from ``ZINTERSTORE`` of the workflow's set and the status's, weights
+    0 and 1): newest first by when the run got that status, not by when it was created."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.moved: dict[str, int] = {}
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        before = self.stored_run(run_id)
+        result = await super().on_create(run_id, event, params)
+        if result.run is not MISSING and (before is None or before.status != result.run.status):
+            self.moved[result.run.run_id] = self.state.next_sequence()
+        return result
+
+    async def on_list_runs(
+        self, *, status: Any = None, pagination: PaginationOptions | None = None, **options: Any
+    ) -> PaginatedResponse[WorkflowRun]:
+        if status is None:
+            return await super().on_list_runs(pagination=pagination, **options)
+        runs = await _every(lambda p: BrokenWorld.on_list_runs(self, status=status, pagination=p, **options))
+        chosen = sorted(runs, key=lambda run: self.moved.get(run.run_id, 0))
+        return _paged(chosen, lambda run: self.moved.get(run.run_id, 0), pagination, "desc")
+
+
+class AllHooksInScanOrder(BrokenWorld, breaks={"LIST-004"}):
+    """Answers ``hooks.list()`` without a runId by scanning its ``hook:*`` keys: the hooks come
+    in the keyspace's order, not oldest first (a run's hooks, from its sorted set, are right)."""
+
+    async def on_list_hooks(
+        self, *, run_id: str | None = None, pagination: PaginationOptions | None = None, **options: Any
+    ) -> PaginatedResponse[Hook]:
+        if run_id is not None:
+            return await super().on_list_hooks(run_id=run_id, pagination=pagination, **options)
+        hooks = await _every(lambda p: BrokenWorld.on_list_hooks(self, pagination=p, **options))
+        chosen = sorted(hooks, key=lambda hook: _key_order(hook.hook_id))
+        return _paged(chosen, lambda hook: _key_order(hook.hook_id), pagination, "asc")
