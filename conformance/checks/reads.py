@@ -17,7 +17,7 @@ from worldspec.line5.capabilities import Capability as LineFiveCapability
 from worldspec.pagination import PaginationOptions
 from worldspec.protocol import World
 
-__all__ = ["MAX_PAGES", "WHOLE_PAGE", "all_events", "run_of", "run_state", "unchanged_since"]
+__all__ = ["MAX_PAGES", "WHOLE_PAGE", "all_events", "every_hook_id", "run_of", "run_state", "unchanged_since"]
 
 MAX_PAGES = 1000
 """More pages than any log a suite writes can fill at the page sizes suites ask for."""
@@ -52,6 +52,25 @@ async def all_events(world: World, run_id: str, *, page_size: int = 100) -> list
     fail(
         "a listing ends: the last page says hasMore: false (§9)",
         f"still said hasMore: true after {MAX_PAGES} pages of up to {page_size} ({len(events)} events)",
+    )
+
+
+async def every_hook_id(world: World) -> set[str]:
+    """The hookIds ``hooks.list()`` without a runId lists, page by page of 1000: the list a
+    World may answer from an index of its own beside the per-run one (a global sorted set, a
+    scan of its keys), which must forget a hook as the per-run one does."""
+    found: set[str] = set()
+    cursor: str | None = None
+    for _ in range(MAX_PAGES):
+        options = PaginationOptions(limit=1000, **({"cursor": cursor} if cursor else {}))
+        listed = await returns(world.hooks.list(pagination=options), "hooks.list() of every run")
+        found.update(hook.hook_id for hook in listed.data)
+        if not listed.has_more:
+            return found
+        cursor = listed.cursor
+    fail(
+        "a listing ends: the last page says hasMore: false (§9)",
+        f"hooks.list() still said hasMore: true after {MAX_PAGES} pages of 1000",
     )
 
 

@@ -8,6 +8,7 @@ from conformance.catalogue.marker import invariant
 from conformance.checks import make, values
 from conformance.checks.expect import fail, raises, rejects, returns
 from conformance.checks.fields import wire_fields
+from conformance.checks.hook_release import ended_hooks_left_every_list, taken_tokens_survive_the_end
 from conformance.checks.scenarios import (
     TERMINAL_RUN_EVENTS,
     create,
@@ -271,7 +272,8 @@ async def test_missing_hook_receives_nothing(world: World, world_line: SpecLine)
 @invariant("HOOK-007")
 async def test_hook_disposed_deletes_the_hook(world: World) -> None:
     """``hook_disposed`` deletes the hook and frees its token: ``hooks.get``, ``getByToken`` and
-    ``hooks.list`` no longer show it, and another run can create a hook with the token. N
+    ``hooks.list`` (of its run, and of every run) no longer show it, and another run can create
+    a hook with the token. N
     concurrent ``hook_disposed`` of one hook: one succeeds, the rest raise ``HookNotFoundError``
     or ``EntityConflictError``, and one ``hook_disposed`` is logged."""
     run_id = await started_run(world)
@@ -281,6 +283,7 @@ async def test_hook_disposed_deletes_the_hook(world: World) -> None:
     await rejects(world.hooks.get_by_token(token), "hooks.getByToken of a disposed hook's token")
     if hook_id in await _listed_hook_ids(world, run_id):
         fail("hooks.list no longer lists a disposed hook", "still lists it")
+    await ended_hooks_left_every_list(world, {hook_id: "disposed"})
     taker = make.new_id("hook")
     taken = await create(world, await started_run(world), make.hook_created(taker, token))
     if taken.hook is MISSING or taken.hook.hook_id != taker:
@@ -301,8 +304,12 @@ async def test_hook_disposed_deletes_the_hook(world: World) -> None:
 @invariant("HOOK-008")
 async def test_ended_run_releases_its_hooks(world: World) -> None:
     """When a run completes, fails or is cancelled its hooks go: ``hooks.list`` for the run is
-    empty, ``hooks.get`` and ``getByToken`` miss, and another run can create a hook with a freed
-    token (getting a ``hook_created``, not a ``hook_conflict``)."""
+    empty, ``hooks.get`` and ``getByToken`` miss, ``hooks.list()`` of every run no longer lists
+    them, and another run can create a hook with a freed token (getting a ``hook_created``, not
+    a ``hook_conflict``). The end frees only the tokens the run's hooks still hold: a token its
+    disposed hook gave up, or (on a second ``run_cancelled``) its first end freed, stays with
+    the other run's hook that took it since."""
+    released: dict[str, str] = {}
     for kind in TERMINAL_RUN_EVENTS:
         run_id = await started_run(world)
         hooks = [await live_hook(world, run_id), await live_hook(world, run_id)]
@@ -312,6 +319,7 @@ async def test_ended_run_releases_its_hooks(world: World) -> None:
         for hook_id, token in hooks:
             await rejects(world.hooks.get(hook_id), f"hooks.get of a hook of a run after {kind}")
             await rejects(world.hooks.get_by_token(token), f"hooks.getByToken of a hook's token after {kind}")
+            released[hook_id] = f"its run got {kind}"
         reused = await create(
             world, await started_run(world), make.hook_created(make.new_id("hook"), hooks[0][1])
         )
@@ -319,6 +327,8 @@ async def test_ended_run_releases_its_hooks(world: World) -> None:
             fail(
                 f"after {kind}, another run creates a hook with a freed token", "did not", ("result", reused)
             )
+        await taken_tokens_survive_the_end(world, kind)
+    await ended_hooks_left_every_list(world, released)
 
 
 @invariant("HOOK-009")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from conformance.catalogue.marker import invariant
 from conformance.checks import make
 from conformance.checks.expect import fail, rejects, returns
+from conformance.checks.hook_release import ended_hooks_left_every_list, taken_tokens_survive_the_end
 from conformance.checks.scenarios import (
     TERMINAL_RUN_EVENTS,
     create,
@@ -28,8 +29,12 @@ STEP_ENDINGS = frozenset({"step_completed", "step_failed", "step_retrying"})
 async def test_ended_run_keeps_no_unretained_hook(world: World) -> None:
     """When a run completes, fails or is cancelled, its hooks created without
     ``tokenRetentionUntil`` go: ``hooks.list`` for the run is empty, ``hooks.get`` and
-    ``getByToken`` miss, and another run can create a hook with a freed token (a
-    ``hook_created``, not a ``hook_conflict``)."""
+    ``getByToken`` miss, ``hooks.list()`` of every run no longer lists them, and another run
+    can create a hook with a freed token (a ``hook_created``, not a ``hook_conflict``). The end
+    frees only the tokens the run's hooks still hold: a token its disposed hook gave up, or (on
+    a second ``run_cancelled``) its first end freed, stays with the other run's hook that took
+    it since."""
+    released: dict[str, str] = {}
     for kind in TERMINAL_RUN_EVENTS:
         run_id = await started_run(world)
         hooks = [await live_hook(world, run_id), await live_hook(world, run_id)]
@@ -42,6 +47,7 @@ async def test_ended_run_keeps_no_unretained_hook(world: World) -> None:
         for hook_id, token in hooks:
             await rejects(world.hooks.get(hook_id), f"hooks.get of a hook of a run after {kind}")
             await rejects(world.hooks.get_by_token(token), f"hooks.getByToken of a hook's token after {kind}")
+            released[hook_id] = f"its run got {kind}"
         reused = await create(
             world, await started_run(world), make.hook_created(make.new_id("hook"), hooks[0][1])
         )
@@ -49,6 +55,8 @@ async def test_ended_run_keeps_no_unretained_hook(world: World) -> None:
             fail(
                 f"after {kind}, another run creates a hook with a freed token", "did not", ("result", reused)
             )
+        await taken_tokens_survive_the_end(world, kind)
+    await ended_hooks_left_every_list(world, released)
 
 
 @invariant("TERM-101")

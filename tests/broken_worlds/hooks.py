@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from reference_worlds.paging import page
 from tests.broken_worlds.base import BrokenWorld, Params
 from worldspec import errors
 from worldspec.entities import TERMINAL_RUN_STATUSES, Hook
 from worldspec.events import TERMINAL_RUN_EVENT_TYPES, EventRequest, EventResult
+from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData
+from worldspec.resolve_data import strip_entity
 from worldspec.wire_types import MISSING
 
 
@@ -197,4 +200,60 @@ class HookResultStampedByTheAppClock(BrokenWorld, breaks={"HOOK-001"}):
             sequence, hook = self.state.hooks[key]
             later = hook.created_at + timedelta(milliseconds=3)
             self.state.hooks[key] = (sequence, hook.model_copy(update={"created_at": later}))
+        return result
+
+
+class AllHooksIndexKeepsDisposed(BrokenWorld, breaks={"HOOK-007", "HOOK-008"}):
+    """Answers ``hooks.list()`` without a runId from a global sorted set ``hooks:all`` that
+    ``hook_created`` adds to and nothing ever trims (the hook records live in it, as the
+    per-run sets are kept right by hand): disposed hooks and the hooks of ended runs stay
+    listed there."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.every_hook: list[Hook] = []
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if event.event_type == "hook_created" and result.hook is not MISSING:
+            self.every_hook.append(result.hook)
+        return result
+
+    async def on_list_hooks(
+        self,
+        *,
+        run_id: str | None = None,
+        pagination: PaginationOptions | None = None,
+        resolve_data: ResolveData = "all",
+    ) -> PaginatedResponse[Hook]:
+        if run_id is not None:
+            return await super().on_list_hooks(
+                run_id=run_id, pagination=pagination, resolve_data=resolve_data
+            )
+        found = page(list(enumerate(self.every_hook)), lambda entry: entry[0], pagination, "asc")
+        return PaginatedResponse[Hook](
+            data=[strip_entity(hook, resolve_data) for _, hook in found.data],
+            cursor=found.cursor,
+            has_more=found.has_more,
+        )
+
+
+class RunEndFreesTokensItNoLongerHolds(BrokenWorld, breaks={"HOOK-008"}):
+    """Remembers each token a run's hooks took (``SADD run:<id>:tokens``, never undone by
+    ``hook_disposed``) and at every terminal run event deletes each ``token:<t>`` outright,
+    without checking that it still names one of the run's hooks: a token the run gave up and
+    another run's live hook took since is freed under that hook, whose token a third run then
+    takes."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.tokens_taken: dict[str, set[str]] = {}
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if event.event_type == "hook_created" and result.hook is not MISSING:
+            self.tokens_taken.setdefault(result.hook.run_id, set()).add(result.hook.token)
+        if event.event_type in TERMINAL_RUN_EVENT_TYPES:
+            for token in self.tokens_taken.get(str(run_id), set()):
+                self.state.tokens.pop(token, None)
         return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.broken_worlds.base import LineFiveBrokenWorld, Params
+from tests.broken_worlds.hooks import AllHooksIndexKeepsDisposed, RunEndFreesTokensItNoLongerHolds
 from worldspec.events import EventRequest, EventResult
 from worldspec.wire_types import MISSING
 
@@ -35,3 +36,17 @@ class AcceptsWaitsOnEndedRunsV7(LineFiveBrokenWorld, breaks={"TERM-001", "TERM-1
             return await super().on_create(run_id, event, params)
         with self.shown_running(run_id):
             return await super().on_create(run_id, event, params)
+
+
+class AllHooksIndexKeepsDisposedV7(
+    AllHooksIndexKeepsDisposed, LineFiveBrokenWorld, breaks={"HOOK-007", "HOOK-101"}
+):
+    """The global hook index nothing trims, on the 5.x line: ``hooks.list()`` still lists
+    disposed hooks and the unretained hooks of ended runs."""
+
+
+class RunEndFreesTokensItNoLongerHoldsV7(
+    RunEndFreesTokensItNoLongerHolds, LineFiveBrokenWorld, breaks={"HOOK-101"}
+):
+    """The token cleanup by token alone, on the 5.x line: a run's end frees a token another
+    run's live hook took from it since."""
