@@ -21,6 +21,7 @@ from conformance.checks.scenarios import (
 from worldspec import errors
 from worldspec.events import EventRequest
 from worldspec.protocol import World
+from worldspec.wire_types import MISSING
 
 STEP_EVENTS = frozenset({"step_started", "step_completed", "step_failed", "step_retrying"})
 """Events of steps that already exist."""
@@ -49,6 +50,17 @@ async def test_ended_run_creates_nothing(world: World) -> None:
             await raises(errors.EntityConflictError, world.events.create(run_id, request), action)
         await rejects(world.steps.get(run_id, step_id), f"steps.get of the step refused after {kind}")
         await rejects(world.hooks.get_by_token(token), f"hooks.getByToken of the token refused after {kind}")
+        taken = await returns(
+            world.events.create(await started_run(world), make.hook_created(make.new_id("hook"), token)),
+            f"hook_created in a live run with the token refused after {kind}",
+        )
+        if taken.hook is MISSING:
+            fail(
+                f"the token of a hook_created refused after {kind} stays free: a live run's "
+                "hook_created with it creates the hook",
+                "created none",
+                ("result", taken),
+            )
 
 
 @invariant("TERM-002")
