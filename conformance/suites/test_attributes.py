@@ -52,6 +52,9 @@ or normalises strings changes."""
 RESERVED_KEYS = ("$retention", "$worldspec", "$")
 """Keys with the reserved prefix: a framework key, one no framework uses, the prefix alone."""
 
+CONCURRENT_WRITERS = 4
+"""Step writers ATTR-003 races on one run, each setting a key of its own."""
+
 
 async def _attributes(world: World, run_id: str) -> dict[str, str]:
     run = await run_of(world, run_id)
@@ -221,7 +224,9 @@ def _attr_set_of_size(size: int) -> EventRequest:
 @invariant("ATTR-003")
 async def test_attributes_are_the_fold_of_the_log(world: World) -> None:
     """After ``run_created`` with attributes and several ``attr_set`` from the workflow and from
-    a step (upserts and removals), ``run.attributes`` equals the log folded in slot order."""
+    a step (upserts and removals), ``run.attributes`` equals the log folded in slot order; so it
+    does after four step writers' ``attr_set`` of one key each, sent concurrently (no write is
+    lost to another's read-modify-write of the run)."""
     result = await create(world, None, make_line5.run_created(attributes={"a": "1", "b": "2"}))
     run_id = run_in(result, "run_created", "RUN-001").run_id
     await create(world, run_id, make.run_started())
@@ -239,6 +244,30 @@ async def test_attributes_are_the_fold_of_the_log(world: World) -> None:
     if shown != folded or folded != {"a": "11", "b": "back", "d": "4"}:
         fail(
             "run.attributes are the fold of the log",
+            "differ",
+            ("folded log", folded),
+            ("run.attributes", shown),
+        )
+    outcome = await race(
+        [
+            world.events.create(
+                run_id, make_line5.attr_set([(f"step{index}", "done")], step=(step_id, index))
+            )
+            for index in range(3, 3 + CONCURRENT_WRITERS)
+        ]
+    )
+    if len(outcome.results) != CONCURRENT_WRITERS:
+        fail(
+            f"{CONCURRENT_WRITERS} concurrent attr_set from step writers, each with a key of its own, "
+            "are all accepted",
+            f"accepted {len(outcome.results)} and raised {sorted(outcome.error_names())}",
+        )
+    folded, shown = _fold(await all_events(world, run_id)), await _attributes(world, run_id)
+    written = {f"step{index}" for index in range(3, 3 + CONCURRENT_WRITERS)}
+    if shown != folded or not written <= set(shown):
+        fail(
+            f"run.attributes are the fold of the log after {CONCURRENT_WRITERS} concurrent attr_set "
+            "of different keys: each one's key is kept",
             "differ",
             ("folded log", folded),
             ("run.attributes", shown),

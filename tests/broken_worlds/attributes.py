@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -330,3 +331,24 @@ class TrimsAttributes(LineFiveBrokenWorld, breaks={"ATTR-002"}):
             ]
             event = event.model_copy(update={"event_data": data.model_copy(update={"changes": cleaned})})
         return await super().on_create(run_id, event, params)
+
+
+class AttrSetReadModifyWrite(LineFiveBrokenWorld, breaks={"ATTR-003"}):
+    """Merges an ``attr_set`` into the run document it read before its write (``findOne``, merge
+    in code, ``replaceOne``, no version check): step writers' ``attr_set`` overlapping on one
+    run keep only the last one's keys, though every one is logged."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        if str(event.event_type) != "attr_set" or not run_id:
+            return await super().on_create(run_id, event, params)
+        read = self.stored_run(run_id)
+        merged = dict(read.attributes) if read is not None and read.attributes is not MISSING else {}
+        await asyncio.sleep(0)
+        result = await super().on_create(run_id, event, params)
+        for change in event.event_data.changes:  # type: ignore[union-attr]
+            if change.value is None:
+                merged.pop(change.key, None)
+            else:
+                merged[change.key] = change.value
+        run = self.patch_stored_run(run_id, attributes=merged)
+        return result.model_copy(update={"run": run}) if result.run is not MISSING else result
