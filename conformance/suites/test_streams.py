@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+from collections.abc import AsyncIterator
 from typing import Any, cast
 
 from conformance.catalogue.marker import invariant
@@ -158,7 +159,10 @@ async def test_read_from_a_start_index(world: World, world_line: SpecLine) -> No
     yields the non-empty chunks from index ``max(0, n-k)``, from ``i`` those from index ``i``,
     and from ``i >= n`` nothing; it ends. Zero-length chunks count for the indices, though not
     emitted. On a stream still open, a reader from ``i`` (an index already written) yields the
-    chunks from ``i`` and those written after, and ends at close. (Their order is STRM-003's.)"""
+    chunks from ``i`` and those written after, and ends at close, also when its caller takes
+    the first chunk, then writes more and closes the stream before it asks for the next (a
+    reader that hands out what it found and only then listens loses what came in between).
+    (Their order is STRM-003's.)"""
     streams = StreamCalls(world, world_line)
     name, run_id = _stream_name(), make.new_id("wrun")
     chunks = [b"chunk 0", b"", b"chunk 2", b"chunk 3", b"", b"chunk 5", b"chunk 6"]
@@ -182,12 +186,16 @@ async def test_read_from_a_start_index(world: World, world_line: SpecLine) -> No
                 ("read", got),
             )
     later = [b"chunk 7", b"", b"chunk 9"]
+    lazy = aiter(streams.read(open_name, run_id, 0))
     readers = {start: asyncio.create_task(_read_all(streams, open_name, run_id, start)) for start in (2, 5)}
     try:
+        first_chunk = await _first_chunk(lazy)
         await asyncio.sleep(0.05)
         for chunk in later:
             await returns(streams.write(open_name, run_id, chunk), streams.names["write"])
         await returns(streams.close(open_name, run_id), streams.names["close"])
+        if first_chunk is not None:
+            await _rest_of_a_paused_read(streams, lazy, first_chunk, [c for c in chunks + later if c])
         for start, reader in readers.items():
             try:
                 got = await asyncio.wait_for(asyncio.shield(reader), LIVE_TIMEOUT)
@@ -215,6 +223,48 @@ async def test_read_from_a_start_index(world: World, world_line: SpecLine) -> No
         for reader in readers.values():
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await reader
+        with contextlib.suppress(Exception):
+            await lazy.aclose()  # type: ignore[attr-defined]
+
+
+async def _first_chunk(lazy: AsyncIterator[bytes]) -> bytes | None:
+    """The first chunk a reader from 0 of a stream still open yields, or ``None`` when it
+    yields none while the stream is open (a reader that is not live: STRM-005's to judge)."""
+    try:
+        return await asyncio.wait_for(anext(lazy), LIVE_TIMEOUT)
+    except (TimeoutError, StopAsyncIteration):
+        return None
+
+
+async def _rest_of_a_paused_read(
+    streams: StreamCalls, lazy: AsyncIterator[bytes], first: bytes, expected: list[bytes]
+) -> None:
+    """The chunks a reader yields after it was paused (its caller took ``first``, then wrote
+    more chunks and closed the stream before asking for the next) are the rest of ``expected``:
+    a reader that hands out what was written when it opened and only then listens for new
+    chunks loses those written while it was paused."""
+    try:
+        rest = await asyncio.wait_for(_drain(lazy), LIVE_TIMEOUT)
+    except TimeoutError:
+        fail(
+            f"{streams.names['read']} from 0, paused after its first chunk while the stream was "
+            f"written and closed, ends within {LIVE_TIMEOUT:.0f} s of close",
+            "kept the reader waiting",
+        )
+    got = [first, *rest]
+    if sorted(got) != sorted(expected):
+        fail(
+            f"{streams.names['read']} from 0, paused after its first chunk while more chunks were "
+            "written and the stream closed, yields every non-empty chunk, those written while it "
+            "was paused included",
+            "yielded others",
+            ("expected", expected),
+            ("read", got),
+        )
+
+
+async def _drain(chunks: AsyncIterator[bytes]) -> list[bytes]:
+    return [chunk async for chunk in chunks]
 
 
 async def _read_all(streams: StreamCalls, name: str, run_id: str, start_index: int) -> list[bytes]:

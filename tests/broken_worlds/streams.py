@@ -260,3 +260,25 @@ class StoresChunksIn64KiBRows(BrokenWorld, breaks={"STRM-006"}, only="streams"):
 
     async def write_to_stream(self, name: str, run_id: str, chunk: str | bytes) -> None:
         await self.write_to_stream_multi(name, run_id, [chunk])
+
+
+class SubscribesAfterTheBacklog(BrokenWorld, breaks={"STRM-004"}):
+    """``read_from_stream`` reads the chunks already written (``LRANGE``), hands them out, and
+    only then subscribes to the stream's channel for new ones: a chunk written while its
+    reader was still handing out the backlog was published to no one and is never read."""
+
+    def read_from_stream(self, name: str, start_index: int = 0) -> AsyncIterator[bytes]:
+        return self._backlog_then_live(name, start_index)
+
+    async def _backlog_then_live(self, name: str, start_index: int) -> AsyncIterator[bytes]:
+        backlog = await self.get_stream_chunks(name, "", limit=1000)
+        present = [chunk.data for chunk in backlog.data]
+        start = max(0, len(present) + start_index) if start_index < 0 else start_index
+        for data in present[start:]:
+            if data:
+                yield data
+        if backlog.done:
+            return
+        subscribed = await self.get_stream_info(name, "")
+        async for chunk in super().read_from_stream(name, max(start, subscribed.tail_index + 1)):
+            yield chunk
