@@ -236,11 +236,18 @@ def _empty_and_falsy() -> dict[str, Any]:
     return {"list": [], "dict": {}, "string": "", "zero": 0, "false": False, "null": None}
 
 
+def _document_keys() -> dict[str, Any]:
+    """Object keys a document store forbids, reads as paths or operators, or rewrites: MongoDB
+    takes a ``.`` in a key for a path and a leading ``$`` for an operator, and a World that
+    escapes them must turn them back on every read."""
+    return {"a.b": 1, "$set": "an operator", "$": [], "..": {"$in": [0]}, "trailing.": None}
+
+
 def nested_payload(*, large: bool = False) -> dict[str, Any]:
     """A JSON-and-bytes value with every byte shape at the top, inside a list, inside nested
     dicts, and next to strings with nasty pieces, NULs and past common column sizes, numbers a
-    store alters, empty containers and falsy scalars, and one branch ``DEPTH_PROBE`` levels
-    deep."""
+    store alters, empty containers and falsy scalars, keys a document store mishandles, and
+    one branch ``DEPTH_PROBE`` levels deep."""
     shapes: dict[str, Any] = dict(BYTE_SHAPES)
     if large:
         shapes["over 1 MiB"] = LARGE_BYTES
@@ -252,19 +259,21 @@ def nested_payload(*, large: bool = False) -> dict[str, Any]:
         "numbers": list(NUMBERS),
         "nesting": _deep(DEPTH_PROBE, {"bytes": ALL_BYTE_VALUES, "text": "a\x00b", "number": 0.1}),
         "empty": _empty_and_falsy(),
+        "keys": _document_keys(),
     }
 
 
 def json_payload() -> dict[str, Any]:
     """``nested_payload`` without bytes, for what must be plain JSON (a legacy run's payloads):
-    nasty and long strings, NULs, numbers a store alters, empty and falsy values, and a branch
-    ``DEPTH_PROBE`` levels deep."""
+    nasty and long strings, NULs, numbers a store alters, empty and falsy values, keys a
+    document store mishandles, and a branch ``DEPTH_PROBE`` levels deep."""
     return {
         "strings": dict(STRING_SHAPES),
         "pieces": list(NASTY_PIECES),
         "numbers": list(NUMBERS),
         "nesting": _deep(DEPTH_PROBE, {"text": "a\x00b", "number": 0.1, "flag": True}),
         "empty": _empty_and_falsy(),
+        "keys": _document_keys(),
     }
 
 

@@ -235,3 +235,25 @@ class WaitResumeAtInTimestampColumn(BrokenWorld, breaks={"BIN-002"}, only="binar
             return result
         epoch = datetime(1970, 1, 1, tzinfo=UTC)
         return result.model_copy(update={"wait": wait.model_copy(update={"resume_at": epoch})})
+
+
+def _keys_escaped(value: Any) -> Any:
+    """``value`` with every object key escaped as a MongoDB document needs: a leading ``$`` as
+    ``＄`` and each ``.`` as ``．``, at any depth."""
+    if isinstance(value, dict):
+        return {
+            ("\uff04" + key[1:] if key.startswith("$") else key).replace(".", "\uff0e"): _keys_escaped(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_keys_escaped(item) for item in value]
+    return value
+
+
+class DocumentKeysEscaped(_StoresValuesThrough, breaks={"BIN-001", "LEG-004"}):
+    """Stores payloads as MongoDB documents with their keys escaped (a leading ``$`` as ``＄``,
+    each ``.`` as ``．``), as the server asks of field names it would read as operators or
+    paths, and never turns them back on read."""
+
+    def stored(self, value: Any) -> Any:
+        return _keys_escaped(value)
