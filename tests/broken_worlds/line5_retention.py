@@ -327,3 +327,22 @@ class RetentionKeyFoundCaseBlind(LineFiveBrokenWorld, breaks={"RET-003"}):
         if result.run is MISSING:
             return result
         return result.model_copy(update={"run": result.run.model_copy(update={"attributes": run.attributes})})
+
+
+class RetentionExpiresOnWholeSeconds(LineFiveBrokenWorld, breaks={"HRET-001"}):
+    """Lets a retained hook's keys expire with ``EXPIREAT key Math.floor(until / 1000)``: Redis
+    takes whole seconds there, so a hook goes up to a second before its ``tokenRetentionUntil``."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        state = self.state
+        held_by_the_rule = state.is_held
+
+        def is_held(hook: Hook, now: datetime) -> bool:
+            found = state.runs.get(hook.run_id)
+            if found is not None and found[1].status not in TERMINAL_RUN_STATUSES:
+                return held_by_the_rule(hook, now)
+            until = hook.token_retention_until
+            return until is not MISSING and until.replace(microsecond=0) > now
+
+        state.is_held = is_held  # type: ignore[method-assign]
