@@ -144,7 +144,9 @@ class Twin:
 
 def twins(make: Callable[[str], str]) -> list[Twin]:
     """Pairs of fresh values, ``make(core)`` for two cores that differ only in case, normal
-    form, a suffix, a prefix, or a LIKE/glob metacharacter standing where a plain letter is.
+    form, a suffix, a prefix, a LIKE/glob metacharacter standing where a plain letter is, or a
+    key separator and a status after it (``runs:wf:<name>:pending`` is both the key of a name
+    holding ``:pending`` and of a name's pending runs).
     ``make`` places the core in the value (a token, a stream name, a workflow name). Each pair
     has a stem of its own, so no two pairs share a value."""
     shapes: tuple[tuple[str, str, str], ...] = (
@@ -156,6 +158,7 @@ def twins(make: Callable[[str], str]) -> list[Twin]:
         ("k{}_x", "k{}ax", "`_` (a LIKE wildcard) for a letter"),
         ("k{}%", "k{}%x", "`%` (a LIKE wildcard) against a longer value"),
         ("k{}*", "k{}zz", "`*` (a glob wildcard) against what it would match"),
+        ("k{}", "k{}:pending", "`:` (a key separator) and a status after it"),
     )
     pairs = []
     for first, second, why in shapes:

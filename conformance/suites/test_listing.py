@@ -348,7 +348,7 @@ async def _order_among_others(
 
 async def _statuses(world: World, name: str) -> dict[RunStatus, list[str]]:
     """Runs of workflow ``name`` in every status, some ended before they started (a run may end
-    while pending, §4.2): status → runIds."""
+    while pending, §4.2), and a legacy run (specVersion 1) cancelled (§6.2): status → runIds."""
     made: dict[RunStatus, list[str]] = {status: [] for status in get_args(RunStatus)}
     finishes = {
         "completed": make.run_completed(),
@@ -374,6 +374,9 @@ async def _statuses(world: World, name: str) -> dict[RunStatus, list[str]]:
         if status in finishes:
             await _create(world, run_id, finishes[status])
         made[status].append(run_id)
+    legacy = await pending_run(world, make.run_created(name=name, input={"legacy": True}, spec_version=1))
+    await _create(world, legacy, make.run_cancelled())
+    made["cancelled"].append(legacy)
     return made
 
 
@@ -391,8 +394,9 @@ async def _exactly(label: str, call: Awaitable[PaginatedResponse[Any]], expected
 @invariant("LIST-005")
 async def test_filters(world: World) -> None:
     """``runs.list`` returns exactly the runs of ``workflowName``, and of ``status`` too when
-    given, also for runs that ended while still pending (names that differ only in case, normal
-    form, a prefix or suffix, or a wildcard character are different names);
+    given, also for runs that ended while still pending and a cancelled legacy run (names that
+    differ only in case, normal form, a prefix or suffix, a wildcard character, or a key
+    separator and a status after the name are different names);
     ``steps.list``/``hooks.list`` with a runId return exactly that run's steps/hooks."""
     name = make.workflow_name()
     made = await _statuses(world, name)

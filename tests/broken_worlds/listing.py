@@ -268,3 +268,56 @@ class AllHooksInScanOrder(BrokenWorld, breaks={"LIST-004"}):
         hooks = await _every(lambda p: BrokenWorld.on_list_hooks(self, pagination=p, **options))
         chosen = sorted(hooks, key=lambda hook: _key_order(hook.hook_id))
         return _paged(chosen, lambda hook: _key_order(hook.hook_id), pagination, "asc")
+
+
+class WorkflowIndexKeysJoinedWithColons(BrokenWorld, breaks={"LIST-005"}):
+    """Keeps a set of runIds under ``runs:wf:<workflowName>`` and one under
+    ``runs:wf:<workflowName>:<status>``, keys joined with ``:``: the runs of a workflow named
+    ``k:pending`` share their key with the pending runs of the workflow ``k``."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.index: dict[str, set[str]] = {}
+        self.indexed_status: dict[str, str] = {}
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if result.run is not MISSING:
+            run = result.run
+            self.index.setdefault(f"runs:wf:{run.workflow_name}", set()).add(run.run_id)
+            old = self.indexed_status.get(run.run_id)
+            if old != run.status:
+                if old is not None:
+                    self.index[f"runs:wf:{run.workflow_name}:{old}"].discard(run.run_id)
+                self.index.setdefault(f"runs:wf:{run.workflow_name}:{run.status}", set()).add(run.run_id)
+                self.indexed_status[run.run_id] = run.status
+        return result
+
+    async def on_list_runs(
+        self,
+        *,
+        workflow_name: str | None = None,
+        status: Any = None,
+        pagination: PaginationOptions | None = None,
+        **options: Any,
+    ) -> PaginatedResponse[WorkflowRun]:
+        if workflow_name is None:
+            return await super().on_list_runs(status=status, pagination=pagination, **options)
+        members = self.index.get(f"runs:wf:{workflow_name}" + ("" if status is None else f":{status}"), set())
+        runs = await _every(lambda p: BrokenWorld.on_list_runs(self, pagination=p, **options))
+        chosen = [run for run in reversed(runs) if run.run_id in members]
+        return _paged(chosen, lambda run: self.state.runs[run.run_id][0], pagination, "desc")
+
+
+class LegacyCancelLeavesTheStatusIndex(StatusIndexMovedFromRunningOnly, breaks={"LIST-005"}):
+    """Keeps its per-status sets right on every path but one: the branch that cancels a legacy
+    run (spec 1, §6.2), written apart from the others, updates the run's record and never moves
+    the run out of the pending set."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        before = self.stored_run(run_id)
+        result = await BrokenWorld.on_create(self, run_id, event, params)
+        legacy = before is not None and before.spec_version in (MISSING, None, 0, 1)
+        if result.run is not MISSING and not (legacy and event.event_type == "run_cancelled"):
+            self.status_index[result.run.run_id] = result.run.status
+        return result
