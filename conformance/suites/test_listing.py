@@ -263,8 +263,9 @@ async def test_default_orders(world: World) -> None:
     """Without ``sortOrder``: events are listed oldest first (append order), runs and steps
     newest first, hooks oldest first. "Newest" is by creation: the oldest run and the oldest
     step change after the others were created, and keep their places. The orders hold
-    whatever the filter: six runs listed by ``status`` (with and without ``workflowName``) are
-    newest created first though the oldest was started first and the others in reverse, and
+    whatever the filter: six runs listed without one, and by ``status`` (with and without
+    ``workflowName``), are newest created first though the oldest was started first and the
+    others in reverse, and
     ``hooks.list`` without a runId lists six hooks of two runs oldest first (other tests' runs
     and hooks may come between the test's own there)."""
     name = make.workflow_name()
@@ -303,6 +304,11 @@ async def test_default_orders(world: World) -> None:
         if got != expected:
             fail(f"by default, {listed}", "listed another order", ("expected", expected), ("listed", got))
     shared: list[tuple[str, Callable[[PaginationOptions], Awaitable[PaginatedResponse[Any]]], list[str]]] = [
+        (
+            "runs of every workflow (newest first)",
+            lambda options: world.runs.list(pagination=options),
+            runs[::-1],
+        ),
         (
             "runs of one status, of every workflow (newest created first)",
             lambda options: world.runs.list(status="running", pagination=options),

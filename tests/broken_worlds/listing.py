@@ -321,3 +321,17 @@ class LegacyCancelLeavesTheStatusIndex(StatusIndexMovedFromRunningOnly, breaks={
         if result.run is not MISSING and not (legacy and event.event_type == "run_cancelled"):
             self.status_index[result.run.run_id] = result.run.status
         return result
+
+
+class EveryRunListedInScanOrder(BrokenWorld, breaks={"LIST-004"}):
+    """Answers ``runs.list()`` without a filter by scanning its ``run:*`` keys (the filtered
+    lists come from sorted sets): the runs come in the keyspace's order, not newest first."""
+
+    async def on_list_runs(
+        self, *, pagination: PaginationOptions | None = None, **options: Any
+    ) -> PaginatedResponse[WorkflowRun]:
+        if options.get("workflow_name") is not None or options.get("status") is not None:
+            return await super().on_list_runs(pagination=pagination, **options)
+        runs = await _every(lambda p: BrokenWorld.on_list_runs(self, pagination=p, **options))
+        chosen = sorted(runs, key=lambda run: _key_order(run.run_id))
+        return _paged(chosen, lambda run: _key_order(run.run_id), pagination, "asc")
