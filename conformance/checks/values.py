@@ -142,13 +142,15 @@ class Twin:
     differ_by: str
 
 
-def twins(make: Callable[[str], str]) -> list[Twin]:
+def twins(make: Callable[[str], str], *, paths: bool = True) -> list[Twin]:
     """Pairs of fresh values, ``make(core)`` for two cores that differ only in case, normal
-    form, a suffix, a prefix, a LIKE/glob metacharacter standing where a plain letter is, or a
-    key separator and a status after it (``runs:wf:<name>:pending`` is both the key of a name
-    holding ``:pending`` and of a name's pending runs).
-    ``make`` places the core in the value (a token, a stream name, a workflow name). Each pair
-    has a stem of its own, so no two pairs share a value."""
+    form, a suffix, a prefix, a LIKE/glob metacharacter standing where a plain letter is, a key
+    separator and a status after it (``runs:wf:<name>:pending`` is both the key of a name
+    holding ``:pending`` and of a name's pending runs), and, with ``paths``, a ``/./`` that a
+    file path collapses (``False`` for stream names, which a World may refuse with ``.`` or
+    ``/`` in them). ``make`` places the core in the value
+    (a token, a stream name, a workflow name). Each pair has a stem of its own, so no two pairs
+    share a value."""
     shapes: tuple[tuple[str, str, str], ...] = (
         ("Key{}", "key{}", "case"),
         (CAFE_NFC + "{}", CAFE_NFD + "{}", "Unicode normal form (NFC, NFD)"),
@@ -160,6 +162,8 @@ def twins(make: Callable[[str], str]) -> list[Twin]:
         ("k{}*", "k{}zz", "`*` (a glob wildcard) against what it would match"),
         ("k{}", "k{}:pending", "`:` (a key separator) and a status after it"),
     )
+    if paths:
+        shapes += (("k{}/./x", "k{}/x", "`/./`, which a file path collapses"),)
     pairs = []
     for first, second, why in shapes:
         stem = _stem()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from datetime import timedelta
 from typing import Any
 
@@ -161,22 +162,26 @@ class HookGettersMissWithWorldError(BrokenWorld, breaks={"HOOK-009", "HOOK-010"}
 
 
 class _FoldedKeys(dict[str, tuple[str, str]]):
-    """A token index whose keys compare case-insensitively, as a ``citext`` column does."""
+    """A token index whose keys compare case-insensitively, as a ``citext`` column does
+    (``fold`` says how a token is stored)."""
+
+    def fold(self, token: str) -> str:
+        return token.casefold()
 
     def __setitem__(self, token: str, key: tuple[str, str]) -> None:
-        super().__setitem__(token.casefold(), key)
+        super().__setitem__(self.fold(token), key)
 
     def __getitem__(self, token: str) -> tuple[str, str]:
-        return super().__getitem__(token.casefold())
+        return super().__getitem__(self.fold(token))
 
     def __delitem__(self, token: str) -> None:
-        super().__delitem__(token.casefold())
+        super().__delitem__(self.fold(token))
 
     def __contains__(self, token: object) -> bool:
-        return isinstance(token, str) and super().__contains__(token.casefold())
+        return isinstance(token, str) and super().__contains__(self.fold(token))
 
     def get(self, token: str, default: Any = None) -> Any:  # type: ignore[override]
-        return super().get(token.casefold(), default)
+        return super().get(self.fold(token), default)
 
 
 class TokensCompareWithoutCase(BrokenWorld, breaks={"HOOK-002"}):
@@ -257,3 +262,21 @@ class RunEndFreesTokensItNoLongerHolds(BrokenWorld, breaks={"HOOK-008"}):
             for token in self.tokens_taken.get(str(run_id), set()):
                 self.state.tokens.pop(token, None)
         return result
+
+
+class _TokenFiles(_FoldedKeys):
+    """A token index kept as one file per token at ``path.join(dir, token)``, which collapses
+    ``/./``, ``//`` and ``x/..`` in the token."""
+
+    def fold(self, token: str) -> str:
+        return posixpath.normpath(posixpath.join("tokens", token))
+
+
+class TokensStoredAsFilePaths(BrokenWorld, breaks={"HOOK-002"}):
+    """Keeps its token index as a file per token named ``path.join(tokensDir, token)``: a token
+    holding ``/./`` and the token without it are one file, so the second is refused as held
+    and ``getByToken`` of either finds the first one's hook."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.state.tokens = _TokenFiles()
