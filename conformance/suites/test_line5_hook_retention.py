@@ -12,7 +12,15 @@ from conformance.catalogue.marker import invariant
 from conformance.checks import make, make_line5
 from conformance.checks.expect import fail, raises, returns
 from conformance.checks.reads import WHOLE_PAGE, all_events
-from conformance.checks.scenarios import TERMINAL_RUN_EVENTS, create, event_in, finish_run, started_run
+from conformance.checks.scenarios import (
+    TERMINAL_RUN_EVENTS,
+    create,
+    event_in,
+    finish_run,
+    run_in,
+    started_run,
+)
+from conformance.world.capabilities import capabilities_of
 from worldspec.capabilities import Capability
 from worldspec.errors import HookNotFoundError, WorkflowError, WorkflowWorldError
 from worldspec.protocol import World
@@ -32,9 +40,18 @@ def _ahead(by: timedelta) -> datetime:
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
-async def _retained_hook(world: World, kind: str, retention: timedelta) -> tuple[str, str, str]:
-    """A hook kept for ``retention`` by a run then ended by ``kind``; ``(runId, hookId, token)``."""
-    run_id = await started_run(world)
+async def _retained_hook(
+    world: World, kind: str, retention: timedelta, *, zero_retention: bool = False
+) -> tuple[str, str, str]:
+    """A hook kept for ``retention`` by a run then ended by ``kind``; ``(runId, hookId, token)``.
+    With ``zero_retention`` the run has ``$retention: '0'``, so its end purges the hook's
+    metadata as well (§12 ``retention``)."""
+    if zero_retention:
+        request = make_line5.run_created(attributes={"$retention": "0"}, allow_reserved=True)
+        run_id = run_in(await create(world, None, request), "run_created", "RUN-001").run_id
+        await create(world, run_id, make.run_started())
+    else:
+        run_id = await started_run(world)
     hook_id, token = make.new_id("hook"), make.token()
     request = make_line5.hook_created(
         hook_id, token, retention_until=_ahead(retention), metadata=b"devl\x00m"
@@ -138,9 +155,13 @@ async def test_a_retained_hook_goes_when_its_retention_ends(world: World) -> Non
     ``hook_created`` with its token in another run creates the hook. The token is asked for
     first, of a second such hook no read has touched since it expired: the runtime creates a
     hook without reading the old one, so a World that lets a hook go only when a read sweeps
-    it must not pass."""
+    it must not pass. On a World that declares ``retention`` that second hook's run has
+    ``$retention: '0'``: the purge at its end, which rewrites the hook without its metadata,
+    must not make it outlive its retention (a Redis ``SET`` without ``KEEPTTL`` drops the
+    key's expiry)."""
     run_id, hook_id, token = await _retained_hook(world, "run_completed", SHORT_RETENTION)
-    _, _, untouched_token = await _retained_hook(world, "run_failed", SHORT_RETENTION)
+    purges = capabilities_of(world).has(Capability.RETENTION)
+    _, _, untouched_token = await _retained_hook(world, "run_failed", SHORT_RETENTION, zero_retention=purges)
     await returns(world.hooks.get(hook_id), "hooks.get of the hook while it is retained")
     await asyncio.sleep(SHORT_RETENTION.total_seconds() + PAST_IT)
     await _token_is_free(

@@ -346,3 +346,28 @@ class RetentionExpiresOnWholeSeconds(LineFiveBrokenWorld, breaks={"HRET-001"}):
             return until is not MISSING and until.replace(microsecond=0) > now
 
         state.is_held = is_held  # type: ignore[method-assign]
+
+
+class PurgeDropsTheRetainedHooksExpiry(LineFiveBrokenWorld, breaks={"HRET-003"}):
+    """Keeps each retained hook under a key that expires at its ``tokenRetentionUntil``, but the
+    zero-retention purge at its run's end rewrites the hook without its metadata with a plain
+    ``SET`` (no ``KEEPTTL``), which drops the expiry: a retained hook of a purged run never
+    goes, and its token is never free again."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.expiry_dropped: set[tuple[str, str]] = set()
+        state = self.state
+        held_by_the_rule = state.is_held
+
+        def is_held(hook: Hook, now: datetime) -> bool:
+            return (hook.run_id, hook.hook_id) in self.expiry_dropped or held_by_the_rule(hook, now)
+
+        state.is_held = is_held  # type: ignore[method-assign]
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        run = self.stored_run(run_id)
+        if run is not None and run.status in TERMINAL_RUN_STATUSES and run.expired_at is not MISSING:
+            self.expiry_dropped |= {key for key in self.state.hooks if key[0] == run.run_id}
+        return result
