@@ -271,7 +271,8 @@ async def test_missing_hook_receives_nothing(world: World, world_line: SpecLine)
 @invariant("HOOK-007")
 async def test_hook_disposed_deletes_the_hook(world: World) -> None:
     """``hook_disposed`` deletes the hook and frees its token: ``hooks.get``, ``getByToken`` and
-    ``hooks.list`` no longer show it, and another run can create a hook with the token. N
+    ``hooks.list`` no longer show it, and another run can create a hook with the token, which
+    ``getByToken`` then finds. N
     concurrent ``hook_disposed`` of one hook: one succeeds, the rest raise ``HookNotFoundError``
     or ``EntityConflictError``, and one ``hook_disposed`` is logged."""
     run_id = await started_run(world)
@@ -285,6 +286,7 @@ async def test_hook_disposed_deletes_the_hook(world: World) -> None:
     taken = await create(world, await started_run(world), make.hook_created(taker, token))
     if taken.hook is MISSING or taken.hook.hook_id != taker:
         fail("another run creates a hook with the freed token", "did not", ("result", taken))
+    await _token_finds_its_new_holder(world, token, taker, "disposed")
     racing, _ = await live_hook(world, run_id)
     outcome = await race([world.events.create(run_id, make.hook_disposed(racing)) for _ in range(4)])
     logged = [e for e in await events_of(world, run_id, racing) if e.event_type == "hook_disposed"]
@@ -302,7 +304,7 @@ async def test_hook_disposed_deletes_the_hook(world: World) -> None:
 async def test_ended_run_releases_its_hooks(world: World) -> None:
     """When a run completes, fails or is cancelled its hooks go: ``hooks.list`` for the run is
     empty, ``hooks.get`` and ``getByToken`` miss, and another run can create a hook with a freed
-    token (getting a ``hook_created``, not a ``hook_conflict``)."""
+    token (getting a ``hook_created``, not a ``hook_conflict``), which ``getByToken`` then finds."""
     for kind in TERMINAL_RUN_EVENTS:
         run_id = await started_run(world)
         hooks = [await live_hook(world, run_id), await live_hook(world, run_id)]
@@ -319,6 +321,21 @@ async def test_ended_run_releases_its_hooks(world: World) -> None:
             fail(
                 f"after {kind}, another run creates a hook with a freed token", "did not", ("result", reused)
             )
+        await _token_finds_its_new_holder(world, hooks[0][1], str(reused.event.correlation_id), kind)
+
+
+async def _token_finds_its_new_holder(world: World, token: str, holder: str, freed_by: str) -> None:
+    """``getByToken`` of a token its first hook freed (``freed_by``) finds the hook that took it."""
+    found = await returns(
+        world.hooks.get_by_token(token), f"hooks.getByToken of a token taken again after {freed_by}"
+    )
+    if found.hook_id != holder:
+        fail(
+            f"hooks.getByToken of a token freed by {freed_by} and taken by a new hook finds the new hook",
+            f"found {found.hook_id!r}",
+            ("the new hook", holder),
+            ("found", found),
+        )
 
 
 @invariant("HOOK-009")

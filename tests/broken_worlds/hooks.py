@@ -198,3 +198,28 @@ class HookResultStampedByTheAppClock(BrokenWorld, breaks={"HOOK-001"}):
             later = hook.created_at + timedelta(milliseconds=3)
             self.state.hooks[key] = (sequence, hook.model_copy(update={"created_at": later}))
         return result
+
+
+class TokenIndexKeepsTheFirstHolder(BrokenWorld, breaks={"HOOK-007", "HOOK-008"}):
+    """Resolves ``getByToken`` through a token index written with ``INSERT ... ON CONFLICT DO
+    NOTHING`` and never cleaned when a hook goes: a token freed by a disposal or by its run's
+    end and taken by a new hook still points at its first holder, so ``getByToken`` misses the
+    new hook."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.token_index: dict[str, str] = {}
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if result.hook is not MISSING:
+            self.token_index.setdefault(result.hook.token, result.hook.hook_id)
+        return result
+
+    async def on_get_hook_by_token(self, token: str, **options: Any) -> Hook:
+        if token not in self.token_index:
+            return await super().on_get_hook_by_token(token, **options)
+        try:
+            return await self.memory_hooks.get(self.token_index[token], **options)
+        except errors.HookNotFoundError:
+            raise errors.HookNotFoundError(token) from None
