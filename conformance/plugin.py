@@ -643,12 +643,16 @@ def _run_coroutine_test(item: pytest.Function, spec: WorldSpec, found: MarkedInv
     hypothesis = getattr(test, "hypothesis", None)
     if hypothesis is None:
         harness.run(_judged(ident, test(**arguments)), budget, f"the test {item.name}")
+        harness.raise_escaped()
         return
     hypothesis_seed(_test_seed(item.config, item.name))(test)
     inner = hypothesis.inner_test
-    hypothesis.inner_test = lambda **kw: harness.run(
-        _judged(ident, inner(**kw)), budget, f"an example of {item.name}"
-    )
+
+    def example(**kw: Any) -> None:
+        harness.run(_judged(ident, inner(**kw)), budget, f"an example of {item.name}")
+        harness.raise_escaped()
+
+    hypothesis.inner_test = example
     try:
         test(**arguments)
     finally:
