@@ -427,3 +427,36 @@ class SealedLogFillsRefusedPositions(LegalWorld):
                 )
                 log.append(filler)
             raise
+
+
+DUPLICATE_AFTER_SECONDS = 0.05
+"""How long after a handler finished a message ``DeliversAgainAfterSuccess`` delivers it again."""
+
+
+class DeliversAgainAfterSuccess(LegalWorld):
+    """Delivers every message once more after its handler finished it (returned nothing), with
+    the same messageId and ``attempt + 1``, as a broker does when the acknowledgement of a
+    handled message is lost and its visibility timeout runs out."""
+
+    freedom = (
+        "§11: delivery is at least once, so a handled message may come again, and attempt rises by "
+        "one per redelivery. SQS redelivers a message whose delete was lost, counting the receive."
+    )
+    judged_by = "Q- or BIN-003"
+
+    async def create_queue_handler(self, prefix: str, handler: AnyQueueHandler) -> None:
+        duplicates: set[asyncio.Task[object]] = set()
+
+        async def again(message: Any, meta: MessageMeta) -> object:
+            await asyncio.sleep(DUPLICATE_AFTER_SECONDS)
+            return await handler(message, meta.model_copy(update={"attempt": meta.attempt + 1}))
+
+        async def then_again(message: Any, meta: MessageMeta) -> object:
+            outcome = await handler(message, meta)
+            if outcome is None:
+                duplicate = asyncio.get_running_loop().create_task(again(message, meta))
+                duplicates.add(duplicate)
+                duplicate.add_done_callback(duplicates.discard)
+            return outcome
+
+        await super().create_queue_handler(prefix, then_again)
