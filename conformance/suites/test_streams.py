@@ -363,7 +363,7 @@ async def test_streams_listed_by_run(world: World, world_line: SpecLine) -> None
     a stream is keyed by name, so one written with two runIds is listed under both and holds
     the chunks of both writes; the 5.x line lets a World key it by runId and name, so there no
     name is shared by two runIds. Names that differ only in case, Unicode normal form, a prefix
-    or suffix, or a wildcard character name different streams."""
+    or suffix, trailing spaces, or a wildcard character name different streams."""
     streams = StreamCalls(world, world_line)
     first, second = make.new_id("wrun"), make.new_id("wrun")
     written, closed_only, elsewhere, shared = (_stream_name() for _ in range(4))
