@@ -490,7 +490,8 @@ _TABLE: Final[tuple[tuple[str, Level, str], ...]] = (
         "COH-002",
         "MUST",
         "Each mutation of a run, step or wait sets its `updatedAt` to the time of that mutation (exactly, on the kit's clock) "
-        "and leaves its `createdAt`, and a `startedAt` once set, unchanged.",
+        "and leaves its `createdAt`, and a `startedAt` once set, unchanged; the `startedAt` or `completedAt` it sets, "
+        "and a hook's `createdAt`, are that time too.",
     ),
     (
         "COH-003",

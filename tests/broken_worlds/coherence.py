@@ -3,10 +3,11 @@ of one entity that drift apart."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from tests.broken_worlds.base import BrokenWorld, LineFiveBrokenWorld, Params
-from worldspec.entities import Hook, WorkflowRun
+from worldspec.entities import TERMINAL_RUN_STATUSES, Hook, WorkflowRun
 from worldspec.events import EventRequest, EventResult
 from worldspec.owned import owned_copy
 from worldspec.pagination import PaginatedResponse, PaginationOptions
@@ -110,6 +111,77 @@ class RunEndStampsStartedAt(BrokenWorld, breaks={"COH-002"}):
         restamped = result.run.model_copy(update={"started_at": result.run.updated_at})
         self.state.put_run(restamped)
         return result.model_copy(update={"run": restamped.model_copy(deep=True)})
+
+
+LOCAL_TIME_AHEAD = timedelta(hours=1)
+"""How far a time read back from a column without time zone lies from the instant written, on a
+database server whose local time is UTC+1."""
+
+
+class RunEndReadInLocalTime(BrokenWorld, breaks={"COH-002"}):
+    """``completed_at`` was added to the runs table by a later migration as ``timestamp``
+    (without time zone), beside the ``timestamptz`` columns of the first one: the driver reads
+    it back in the server's local time (UTC+1), so every run ends an hour after it ended."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        before = self.stored_run(run_id)
+        result = await super().on_create(run_id, event, params)
+        if before is None or before.status in TERMINAL_RUN_STATUSES or result.run is MISSING:
+            return result
+        if result.run.status not in TERMINAL_RUN_STATUSES:
+            return result
+        late = result.run.model_copy(update={"completed_at": result.run.completed_at + LOCAL_TIME_AHEAD})
+        self.state.put_run(late)
+        return result.model_copy(update={"run": late.model_copy(deep=True)})
+
+
+class StepStartReadInLocalTime(BrokenWorld, breaks={"COH-002"}):
+    """Declares the steps table's ``started_at`` as ``timestamp`` without time zone: a step's
+    first ``step_started`` stores the right instant, which reads back in the server's local
+    time (UTC+1), an hour late."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        before = self.stored_step(run_id, str(getattr(event, "correlation_id", "")))
+        result = await super().on_create(run_id, event, params)
+        if event.event_type != "step_started" or before is None or before.started_at is not MISSING:
+            return result
+        late = result.step.model_copy(update={"started_at": result.step.started_at + LOCAL_TIME_AHEAD})
+        key = (late.run_id, late.step_id)
+        self.state.steps[key] = (self.state.steps[key][0], late)
+        return result.model_copy(update={"step": late.model_copy(deep=True)})
+
+
+class StepEndInWholeSeconds(BrokenWorld, breaks={"COH-002"}):
+    """Keeps a step's ``completed_at`` in a MySQL ``DATETIME`` declared without fractional
+    seconds (``DATETIME`` rather than ``DATETIME(3)``), which rounds to the nearest second: a
+    completed or failed step shows its end up to half a second off, while ``updated_at``, a
+    ``DATETIME(3)``, is right."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if event.event_type not in ("step_completed", "step_failed") or result.step is MISSING:
+            return result
+        ended = result.step.completed_at
+        rounded = ended.replace(microsecond=0) + timedelta(seconds=round(ended.microsecond / 1_000_000))
+        stored = result.step.model_copy(update={"completed_at": rounded})
+        key = (stored.run_id, stored.step_id)
+        self.state.steps[key] = (self.state.steps[key][0], stored)
+        return result.model_copy(update={"step": stored.model_copy(deep=True)})
+
+
+class HookCreatedAtReadInLocalTime(BrokenWorld, breaks={"COH-002"}):
+    """Its hooks table has ``created_at timestamp`` without time zone (the events and runs
+    tables use ``timestamptz``): a hook's createdAt reads back in the server's local time
+    (UTC+1), an hour after its ``hook_created``, in the result and every read."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if result.hook is MISSING:
+            return result
+        late = result.hook.model_copy(update={"created_at": result.hook.created_at + LOCAL_TIME_AHEAD})
+        key = (late.run_id, late.hook_id)
+        self.state.hooks[key] = (self.state.hooks[key][0], late)
+        return result.model_copy(update={"hook": late.model_copy(deep=True)})
 
 
 def _patch_stored_event(world: BrokenWorld, run_id: str, event_id: str, **updates: Any) -> None:
