@@ -515,6 +515,12 @@ _TABLE: Final[tuple[tuple[str, Level, str], ...]] = (
         "show it as `occurredAt`, and `createdAt` is still the time of the write.",
     ),
     (
+        "COH-007",
+        "MUST",
+        "Paging `runs.list`, `steps.list` or `hooks.list` while items are created, end or are disposed between pages "
+        "lists every item that stayed in the listing once, in order, and no item twice.",
+    ),
+    (
         "STATUS-001",
         "SHOULD",
         "A malformed create (an unknown `eventType`, a client-sent `hook_conflict`, an event other than "

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, ClassVar
 
+from reference_worlds.paging import decode_cursor, encode_cursor, limit_of
 from tests.broken_worlds.base import BrokenWorld, LineFiveBrokenWorld, Params
-from worldspec.entities import TERMINAL_RUN_STATUSES, Hook, WorkflowRun
+from worldspec.entities import TERMINAL_RUN_STATUSES, Hook, Step, WorkflowRun
 from worldspec.events import EventRequest, EventResult
 from worldspec.owned import owned_copy
 from worldspec.pagination import PaginatedResponse, PaginationOptions
@@ -285,3 +286,72 @@ class RunListForgetsTheNameAfterACursor(BrokenWorld, breaks={"COH-004"}):
         if pagination is not None and pagination.cursor is not MISSING:
             workflow_name = None
         return await super().on_list_runs(workflow_name=workflow_name, pagination=pagination, **options)
+
+
+def _offset_page(
+    listed: PaginatedResponse[Any], pagination: PaginationOptions | None
+) -> PaginatedResponse[Any]:
+    """The page of ``listed`` (every matching item, in the listing's order) that ``LIMIT limit
+    OFFSET n`` reads, the cursor being the next ``n``."""
+    start = 0 if pagination is None or pagination.cursor is MISSING else int(decode_cursor(pagination.cursor))
+    limit = limit_of(pagination)
+    has_more = start + limit < len(listed.data)
+    return PaginatedResponse[Any](
+        data=listed.data[start : start + limit],
+        cursor=encode_cursor(start + limit) if has_more else None,
+        has_more=has_more,
+    )
+
+
+def _whole(pagination: PaginationOptions | None) -> PaginationOptions:
+    """One page of every item, in the order ``pagination`` asks for."""
+    if pagination is None or pagination.sort_order is MISSING:
+        return PaginationOptions(limit=1000)
+    return PaginationOptions(limit=1000, sort_order=pagination.sort_order)
+
+
+class RunPagesByOffset(BrokenWorld, breaks={"COH-007"}):
+    """Pages ``runs.list`` with ``ORDER BY created_at DESC LIMIT $1 OFFSET $2``, its cursor the
+    next offset: a run created between two pages moves every run down one place, so the next
+    page repeats the last run of the one before."""
+
+    async def on_list_runs(
+        self, *, pagination: PaginationOptions | None = None, **options: Any
+    ) -> PaginatedResponse[WorkflowRun]:
+        return _offset_page(await super().on_list_runs(pagination=_whole(pagination), **options), pagination)
+
+
+class StatusListingPagesByOffset(BrokenWorld, breaks={"COH-007"}):
+    """Keyset pages for ``runs.list`` in general, but the listing by status (the query startup
+    recovery pages through, written apart) uses ``OFFSET``: a run that ends after its page was
+    read leaves the listing, every later run moves up one place, and the next page skips one."""
+
+    async def on_list_runs(
+        self, *, status: Any = None, pagination: PaginationOptions | None = None, **options: Any
+    ) -> PaginatedResponse[WorkflowRun]:
+        if status is None:
+            return await super().on_list_runs(pagination=pagination, **options)
+        everything = await super().on_list_runs(status=status, pagination=_whole(pagination), **options)
+        return _offset_page(everything, pagination)
+
+
+class StepPagesByOffset(BrokenWorld, breaks={"COH-007"}):
+    """Pages ``steps.list`` with ``LIMIT``/``OFFSET``, newest first: a step created between two
+    pages pushes the rest down, and the next page repeats a step."""
+
+    async def on_list_steps(
+        self, run_id: str, *, pagination: PaginationOptions | None = None, **options: Any
+    ) -> PaginatedResponse[Step]:
+        everything = await super().on_list_steps(run_id, pagination=_whole(pagination), **options)
+        return _offset_page(everything, pagination)
+
+
+class HookPagesByOffset(BrokenWorld, breaks={"COH-007"}):
+    """Pages ``hooks.list`` with ``LIMIT``/``OFFSET``, oldest first, which hooks created later
+    never disturb: but a hook disposed after its page was read takes its row with it, the
+    hooks after it move up one place, and the next page skips one."""
+
+    async def on_list_hooks(
+        self, *, pagination: PaginationOptions | None = None, **options: Any
+    ) -> PaginatedResponse[Hook]:
+        return _offset_page(await super().on_list_hooks(pagination=_whole(pagination), **options), pagination)

@@ -15,7 +15,7 @@ from worldspec.resolve_data import strip_entity
 from worldspec.wire_types import MISSING
 
 
-class RunPagesSkipAnItem(BrokenWorld, breaks={"LIST-001", "COH-004"}):
+class RunPagesSkipAnItem(BrokenWorld, breaks={"LIST-001", "COH-004", "COH-007"}):
     """``runs.list`` drops the first run after a cursor (an off-by-one page boundary)."""
 
     async def on_list_runs(
