@@ -96,8 +96,8 @@ async def test_held_token_is_a_conflict_event(world: World) -> None:
     in the same run) does not throw: it returns a ``hook_conflict`` event ``{token,
     conflictingRunId: <the holder's runId>}``, which is also in the log, and creates no hook;
     the holder keeps the token. A token that differs from a held one only in case, Unicode
-    normal form, a prefix or suffix, or a LIKE/glob wildcard is another token: it is free, and
-    ``getByToken`` finds each twin's own hook."""
+    normal form, a prefix or suffix, trailing spaces, or a LIKE/glob wildcard is another token:
+    it is free, and ``getByToken`` finds each twin's own hook."""
     holder_run = await started_run(world)
     holder, token = await live_hook(world, holder_run)
     for whose, run_id in (("another run", await started_run(world)), ("the holder's run", holder_run)):
@@ -132,7 +132,8 @@ async def test_held_token_is_a_conflict_event(world: World) -> None:
 
 async def _twin_tokens_are_different_tokens(world: World, run_id: str) -> None:
     """Tokens compare exactly (§2.5): a token that differs from a held one only in case, normal
-    form, a prefix or suffix, or a wildcard character is free, and each finds its own hook."""
+    form, a prefix or suffix, trailing spaces, or a wildcard character is free, and each finds its
+    own hook."""
     other_run = await started_run(world)
     for twin in values.twins(lambda core: f"tok {core}"):
         holders = {}

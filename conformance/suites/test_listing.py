@@ -325,8 +325,8 @@ async def _exactly(label: str, call: Awaitable[PaginatedResponse[Any]], expected
 @invariant("LIST-005")
 async def test_filters(world: World) -> None:
     """``runs.list`` returns exactly the runs of ``workflowName``, and of ``status`` too when
-    given (names that differ only in case, normal form, a prefix or suffix, or a wildcard
-    character are different names); ``steps.list``/``hooks.list`` with a runId return exactly
+    given (names that differ only in case, normal form, a prefix or suffix, trailing spaces, or
+    a wildcard character are different names); ``steps.list``/``hooks.list`` with a runId return exactly
     that run's steps/hooks."""
     name = make.workflow_name()
     made = await _statuses(world, name)

@@ -402,8 +402,8 @@ async def test_streams_listed_by_run(world: World, world_line: SpecLine) -> None
     a stream is keyed by name, so one written with two runIds is listed under both and holds
     the chunks of both writes; the 5.x line lets a World key it by runId and name, so there no
     name is shared by two runIds. Names that differ only in case, Unicode normal form, a prefix
-    or suffix (``:`` and more, as a key separator would join them, included), or a wildcard
-    character name different streams: each reads, lists and pages as its own."""
+    or suffix (``:`` and more, as a key separator would join them, included), trailing spaces,
+    or a wildcard character name different streams: each reads, lists and pages as its own."""
     streams = StreamCalls(world, world_line)
     first, second = make.new_id("wrun"), make.new_id("wrun")
     written, closed_only, elsewhere, shared = (_stream_name() for _ in range(4))

@@ -158,22 +158,27 @@ class HookGettersMissWithWorldError(BrokenWorld, breaks={"HOOK-009", "HOOK-010"}
 
 
 class _FoldedKeys(dict[str, tuple[str, str]]):
-    """A token index whose keys compare case-insensitively, as a ``citext`` column does."""
+    """A token index whose keys compare as ``fold`` makes them: case-insensitively by default,
+    as a ``citext`` column does."""
+
+    @staticmethod
+    def fold(token: str) -> str:
+        return token.casefold()
 
     def __setitem__(self, token: str, key: tuple[str, str]) -> None:
-        super().__setitem__(token.casefold(), key)
+        super().__setitem__(self.fold(token), key)
 
     def __getitem__(self, token: str) -> tuple[str, str]:
-        return super().__getitem__(token.casefold())
+        return super().__getitem__(self.fold(token))
 
     def __delitem__(self, token: str) -> None:
-        super().__delitem__(token.casefold())
+        super().__delitem__(self.fold(token))
 
     def __contains__(self, token: object) -> bool:
-        return isinstance(token, str) and super().__contains__(token.casefold())
+        return isinstance(token, str) and super().__contains__(self.fold(token))
 
     def get(self, token: str, default: Any = None) -> Any:  # type: ignore[override]
-        return super().get(token.casefold(), default)
+        return super().get(self.fold(token), default)
 
 
 class TokensCompareWithoutCase(BrokenWorld, breaks={"HOOK-002"}):
@@ -184,6 +189,26 @@ class TokensCompareWithoutCase(BrokenWorld, breaks={"HOOK-002"}):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.state.tokens = _FoldedKeys()
+
+
+class _PaddedKeys(_FoldedKeys):
+    """A token index whose keys compare with trailing spaces ignored, as a ``VARCHAR`` under a
+    PAD SPACE collation does."""
+
+    @staticmethod
+    def fold(token: str) -> str:
+        return token.rstrip(" ")
+
+
+class TokensCompareWithPadSpace(BrokenWorld, breaks={"HOOK-002"}):
+    """Keeps tokens in a MySQL ``VARCHAR(255) COLLATE utf8mb4_bin`` column with a unique key,
+    chosen because the default collation ignores case: but ``utf8mb4_bin`` is a PAD SPACE
+    collation, so a token that differs from a held one only by trailing spaces is refused as
+    held, and ``getByToken`` finds the other twin."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.state.tokens = _PaddedKeys()
 
 
 class HookResultStampedByTheAppClock(BrokenWorld, breaks={"HOOK-001"}):
