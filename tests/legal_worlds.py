@@ -13,11 +13,11 @@ import dataclasses
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from reference_worlds.inprocess_queue import AnyQueueHandler
 from reference_worlds.memory import MemoryWorld
-from reference_worlds.paging import encode_cursor
+from reference_worlds.paging import encode_cursor, page
 from worldspec.entities import TERMINAL_RUN_STATUSES
 from worldspec.errors import (
     EntityConflictError,
@@ -34,6 +34,7 @@ from worldspec.line5.events import NoopEvent
 from worldspec.line5.slots import slot_to_event_id
 from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData
 from worldspec.queue import MessageMeta
+from worldspec.resolve_data import strip_entity
 from worldspec.streams import StreamChunksResponse
 from worldspec.wire_types import MISSING
 
@@ -460,3 +461,70 @@ class DeliversAgainAfterSuccess(LegalWorld):
             return outcome
 
         await super().create_queue_handler(prefix, then_again)
+
+
+def _by_creation_time(entry: tuple[int, Any]) -> list[int]:
+    """A memory World entry's order key in ``TiesInTheOtherOrder``: its createdAt in whole
+    milliseconds, then against the order of insertion (a JSON list, so it makes a cursor)."""
+    inserted, entity = entry
+    return [int(entity.created_at.timestamp() * 1000), -inserted]
+
+
+class TiesInTheOtherOrder(LegalWorld):
+    """Orders runs, steps and hooks by their createdAt alone, at millisecond precision: of the
+    entities created within one millisecond, the one created last is listed first where the
+    oracle lists it last, and the other way round."""
+
+    freedom = (
+        "§2 and §9: timestamps have millisecond precision and runs and steps are listed newest "
+        "first, hooks oldest first; entities created in one millisecond are equally new. A store "
+        "sorting by a createdAt column returns such ties in whatever order it finds them."
+    )
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        state = self.line4_state
+
+        async def runs_list(
+            *,
+            workflow_name: str | None = None,
+            status: str | None = None,
+            pagination: PaginationOptions | None = None,
+            resolve_data: ResolveData = "all",
+        ) -> PaginatedResponse[Any]:
+            chosen = [
+                entry
+                for entry in state.runs.values()
+                if workflow_name in (None, entry[1].workflow_name) and status in (None, entry[1].status)
+            ]
+            return _listed(chosen, pagination, "desc", resolve_data)
+
+        async def steps_list(
+            run_id: str, *, pagination: PaginationOptions | None = None, resolve_data: ResolveData = "all"
+        ) -> PaginatedResponse[Any]:
+            chosen = [entry for entry in state.steps.values() if entry[1].run_id == run_id]
+            return _listed(chosen, pagination, "desc", resolve_data)
+
+        async def hooks_list(
+            *,
+            run_id: str | None = None,
+            pagination: PaginationOptions | None = None,
+            resolve_data: ResolveData = "all",
+        ) -> PaginatedResponse[Any]:
+            chosen = [entry for entry in state.hooks.values() if run_id in (None, entry[1].run_id)]
+            return _listed(chosen, pagination, "asc", resolve_data)
+
+        self.runs.list = runs_list  # type: ignore[method-assign]
+        self.steps.list = steps_list  # type: ignore[method-assign]
+        self.hooks.list = hooks_list  # type: ignore[method-assign]
+
+
+def _listed(
+    entries: list[tuple[int, Any]],
+    pagination: PaginationOptions | None,
+    default_order: Literal["asc", "desc"],
+    resolve_data: ResolveData,
+) -> PaginatedResponse[Any]:
+    """One page of ``entries`` in ``_by_creation_time`` order, entities as ``resolve_data`` shows them."""
+    found = page(sorted(entries, key=_by_creation_time), _by_creation_time, pagination, default_order)
+    return found.model_copy(update={"data": [strip_entity(entity, resolve_data) for _, entity in found.data]})

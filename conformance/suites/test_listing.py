@@ -29,7 +29,8 @@ _mint = MonotonicUlid()
 STEPS, HOOKS, RUNS, LARGE_STEPS = 40, 30, 12, 1000
 """Sizes of the listing fixtures; LARGE_STEPS gives a log of 1,002 events, past the 1,000 limit."""
 RUN_SPACING = 0.002
-"""Seconds between run creations, so that "newest first" is decided by the clock alone."""
+"""Seconds between the creations of runs, steps or hooks whose order a test judges, so that
+"newest first" is decided by the clock alone (docs/decisions.md, "Entities of one millisecond")."""
 
 
 def _id(kind: str) -> str:
@@ -257,18 +258,20 @@ def _require_empty(listing: str, got: PaginatedResponse[Any]) -> None:
 async def test_default_orders(world: World) -> None:
     """Without ``sortOrder``: events are listed oldest first (append order), runs and steps
     newest first, hooks oldest first. "Newest" is by creation: the oldest run and the oldest
-    step change after the others were created, and keep their places."""
+    step change after the others were created, and keep their places. Runs, steps and hooks are
+    created at distinct milliseconds: of entities created within one, either may come first."""
     name = make.workflow_name()
     runs = await _runs_of(world, name, 3)
     run_id = runs[0]
     steps, hooks = [_id("step") for _ in range(3)], [_id("hook") for _ in range(3)]
     appended = [(await world.events.list(run_id, pagination=PaginationOptions(limit=10))).data[0].event_id]
-    for request in [make.run_started(), *map(make.step_created, steps)]:
+    appended.append((await _create(world, run_id, make.run_started())).event.event_id)
+    for request in [
+        *map(make.step_created, steps),
+        *(make.hook_created(hook_id, make.token()) for hook_id in hooks),
+    ]:
         appended.append((await _create(world, run_id, request)).event.event_id)
-    for hook_id in hooks:
-        appended.append(
-            (await _create(world, run_id, make.hook_created(hook_id, make.token()))).event.event_id
-        )
+        await asyncio.sleep(RUN_SPACING)
     await asyncio.sleep(RUN_SPACING)
     appended.append((await _create(world, run_id, make.step_started(steps[0]))).event.event_id)
     page = PaginationOptions(limit=100)
