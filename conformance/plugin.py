@@ -55,6 +55,7 @@ from conformance.reporting.outcome import classify
 from conformance.reporting.profiles import DEFAULT_PROFILE, PROFILES, Profile, derive_seed, register_profiles
 from conformance.reporting.records import Evidence, InvariantRecord, RecordBook, refusal_document
 from conformance.reporting.rerun import RunIdentity, replay_command, rerun_command
+from conformance.world import throttle
 from conformance.world.capabilities import CapabilityDeclarationError, capabilities_of, faults_of, unwrapped
 from conformance.world.clock import KIT_CLOCK_LEAD, ClockedWorld, ManualClock, open_world_with_clock
 from conformance.world.deadlines import DEFAULT_CALL_TIMEOUT, WorldCallTimeout, abandon
@@ -682,6 +683,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     facts = _facts(pyfuncitem)
     unexpected: str | None = None
     timed_out: str | None = None
+    refused_before = throttle.refusals()
     try:
         if coroutine:
             _run_coroutine_test(pyfuncitem, spec, found)
@@ -707,6 +709,8 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
         raise
     except Exception as error:
         unexpected = _unexpected(pyfuncitem, error)
+    finally:
+        facts["throttled"] = throttle.refusals() - refused_before
     # Failed outside the except blocks: the report states the failure once, not the World's
     # exception (or the timeout) with the kit's lines "during handling" of it.
     if timed_out is not None:
@@ -829,6 +833,14 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.section("worldspec: timed out", red=True)
         for record in timed_out:
             terminalreporter.line(f"{record.id}: {record.reason}")
+    throttled = [record for record in book.records.values() if record.throttled]
+    if throttled:
+        terminalreporter.section("worldspec: rate limited", yellow=True)
+        terminalreporter.line(
+            f"the World refused {sum(record.throttled for record in throttled)} calls with ThrottleError "
+            "(§3: rate limiting); each was made again after its retryAfter, as the runtime does:"
+        )
+        terminalreporter.line(", ".join(f"{record.id} ({record.throttled})" for record in throttled))
     left = [record for record in book.records.values() if record.left_behind]
     if left:
         terminalreporter.section("worldspec: left running after close()", yellow=True)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import collections
 import dataclasses
 import secrets
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
@@ -24,6 +26,7 @@ from worldspec.errors import (
     HookNotFoundError,
     RunExpiredError,
     RunNotSupportedError,
+    ThrottleError,
     WorkflowRunNotFoundError,
     WorkflowWorldError,
 )
@@ -528,3 +531,34 @@ def _listed(
     """One page of ``entries`` in ``_by_creation_time`` order, entities as ``resolve_data`` shows them."""
     found = page(sorted(entries, key=_by_creation_time), _by_creation_time, pagination, default_order)
     return found.model_copy(update={"data": [strip_entity(entity, resolve_data) for _, entity in found.data]})
+
+
+RATE_WINDOW_SECONDS = 0.1
+"""The window ``LimitsItsRate`` counts creates in."""
+CREATES_PER_WINDOW = 40
+"""How many creates ``LimitsItsRate`` takes in any window before it refuses."""
+
+
+class LimitsItsRate(LegalWorld):
+    """Takes at most ``CREATES_PER_WINDOW`` creates in any ``RATE_WINDOW_SECONDS``, and refuses
+    the others with ``ThrottleError`` (retryAfter: one window), without making them."""
+
+    freedom = (
+        "§3: ThrottleError MAY be raised for rate limiting, with retryAfter in seconds; the runtime "
+        "makes the call again later. A hosted World (world-vercel's API) answers 429 past its rate."
+    )
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.taken_at: collections.deque[float] = collections.deque()
+
+    async def on_create(
+        self, run_id: str | None, event: EventRequest, params: CreateEventParams | None = None
+    ) -> EventResult:
+        now = time.monotonic()
+        while self.taken_at and now - self.taken_at[0] > RATE_WINDOW_SECONDS:
+            self.taken_at.popleft()
+        if len(self.taken_at) >= CREATES_PER_WINDOW:
+            raise ThrottleError("too many requests", retry_after=RATE_WINDOW_SECONDS)
+        self.taken_at.append(now)
+        return await super().on_create(run_id, event, params)

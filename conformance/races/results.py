@@ -39,6 +39,7 @@ from conformance.checks.reads import WHOLE_PAGE
 from conformance.model.calls import WorldCall, brief
 from conformance.world.capabilities import declares_on_line_5
 from conformance.world.oracle import Oracle
+from conformance.world.throttle import answered
 from worldspec import entities
 from worldspec.errors import WorkflowError, WorkflowRunNotFoundError, WorkflowWorldError
 from worldspec.events import EventResult
@@ -269,13 +270,15 @@ async def whole_log(world: World, run_id: str) -> list[Any]:
 
 
 async def outcome_of(call: Any, world: World) -> Outcome:
-    """Make ``call`` (a ``WorldCall`` or ``Observation``) on ``world``; its ``Outcome``.
+    """Make ``call`` (a ``WorldCall`` or ``Observation``) on ``world``; its ``Outcome``. A call
+    the World refuses with ``ThrottleError`` is made again after its ``retryAfter``, as the
+    runtime makes it (``conformance.world.throttle.answered``).
 
     A contract error is an ``error`` outcome named by ``name``; any other exception is an
     ``error`` outcome named by its type, which no oracle outcome ever matches.
     """
     try:
-        return Outcome("ok", summarise(await call.on(world)))
+        return Outcome("ok", summarise(await answered(lambda: call.on(world))))
     except WorkflowError as error:
         return Outcome("error", error.name)
     except Exception as error:

@@ -107,6 +107,9 @@ class InvariantRecord:
     evidence: Evidence | None = None
     left_behind: list[str] = field(default_factory=list)
     """Threads, child processes and tasks the World left running after ``close()``."""
+    throttled: int = 0
+    """Calls the World refused with ``ThrottleError`` that the kit made again after their
+    ``retryAfter`` (``conformance.world.throttle``)."""
     finding: str | None = None
     """For a known failure: where the World's author tracks it (the known-failures entry's link)."""
     lines: list[str] = field(default_factory=list)
