@@ -25,6 +25,7 @@ from typing import IO, Any, Literal
 
 import worldspec
 from conformance.catalogue.entries import Invariant
+from conformance.reporting.output_files import write_whole
 from worldspec.lines import SpecLine
 
 __all__ = [
@@ -198,8 +199,8 @@ class RecordBook:
         }
 
     def write(self, path: Path) -> None:
-        """Write ``document()`` as JSON to ``path``."""
-        path.write_text(json.dumps(self.document(), indent=2, default=str) + "\n")
+        """Write ``document()`` as JSON to ``path``, whole (``write_whole``)."""
+        write_whole(path, json.dumps(self.document(), indent=2, default=str) + "\n")
 
 
 def refusal_document(factory: str, options: dict[str, Any], declared: object, refusal: str) -> dict[str, Any]:

@@ -91,7 +91,8 @@ class WorldHarness:
 
     def run(self, coroutine: Coroutine[Any, Any, T], deadline: float | None, what: str) -> T:
         """Run ``coroutine`` on the loop and return its result or raise what it raised; raise
-        ``HarnessTimeout`` if it takes longer than ``deadline`` seconds (``None``: no limit)."""
+        ``HarnessTimeout`` if it takes longer than ``deadline`` seconds (``None``: no limit). A
+        ``KeyboardInterrupt`` while waiting abandons the loop, as a deadline does, and goes on."""
         if self.abandoned:
             coroutine.close()
             raise HarnessTimeout(f"{what} (not started: an earlier call of this test never finished)", 0)
@@ -102,6 +103,13 @@ class WorldHarness:
             self.abandoned = True
             future.cancel()
             raise HarnessTimeout(what, deadline or 0) from None
+        except KeyboardInterrupt:
+            # Ctrl-C while the World works: the loop may be stuck in code that never yields,
+            # so it is given up on as at a deadline, and the teardown that follows does not
+            # wait for it (closing the World would wait its whole close deadline).
+            self.abandoned = True
+            future.cancel()
+            raise
 
     def release_default_executor(self) -> None:
         """Let the idle threads of the loop's default executor end, as ``asyncio.run`` does
