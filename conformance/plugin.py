@@ -52,12 +52,14 @@ from conformance.reporting.blame import explain_unexpected
 from conformance.reporting.failure import failure_sections
 from conformance.reporting.known_failures import KnownFailure, KnownFailuresError, load_known_failures
 from conformance.reporting.outcome import classify
+from conformance.reporting.output_files import output_file_problem, write_whole
 from conformance.reporting.profiles import DEFAULT_PROFILE, PROFILES, Profile, derive_seed, register_profiles
 from conformance.reporting.records import Evidence, InvariantRecord, RecordBook, refusal_document
 from conformance.reporting.rerun import RunIdentity, replay_command, rerun_command
+from conformance.world import throttle
 from conformance.world.capabilities import CapabilityDeclarationError, capabilities_of, faults_of, unwrapped
 from conformance.world.clock import KIT_CLOCK_LEAD, ClockedWorld, ManualClock, open_world_with_clock
-from conformance.world.deadlines import DEFAULT_CALL_TIMEOUT, WorldCallTimeout, abandon
+from conformance.world.deadlines import DEFAULT_CALL_TIMEOUT, WorldCallTimeout, abandon, seconds_problem
 from conformance.world.harness import HarnessTimeout, WorldHarness
 from conformance.world.leaks import Census, leaked_non_daemon_threads, pending_tasks
 from conformance.world.loading import (
@@ -70,7 +72,13 @@ from conformance.world.loading import (
 )
 from conformance.world.oracle import system_clock
 from conformance.world.recorder import Recorder
-from conformance.world.spec_line import LineChoice, LineRefused, choose_line, highest_version
+from conformance.world.spec_line import (
+    LineChoice,
+    LineRefused,
+    choose_line,
+    highest_version,
+    override_problem,
+)
 from worldspec.capabilities import Capabilities, Capability
 from worldspec.faults import Restartable
 from worldspec.lines import SpecLine
@@ -155,7 +163,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--world-seed",
         type=int,
         metavar="N",
-        help="seed of every random choice (printed in the report header): replays a run.",
+        help="seed of every random choice (printed in the report header): replays a run "
+        "(default: a fresh seed each run).",
     )
     group.addoption(
         "--world-timeout",
@@ -178,8 +187,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def _world_spec(config: pytest.Config) -> WorldSpec | None:
     options = parse_world_options(config.getoption("world_opt"))
     timeout = config.getoption("world_timeout")
-    if timeout <= 0:
-        raise WorldLoadError(f"--world-timeout must be a positive number of seconds, got {timeout:g}")
+    problem = seconds_problem("--world-timeout", timeout)
+    if problem is not None:
+        raise WorldLoadError(problem)
     given: tuple[str, str] | None = None
     if config.getoption("world"):
         given = (config.getoption("world"), "--world option")
@@ -201,6 +211,10 @@ def _probe_within_deadline(spec: WorldSpec) -> tuple[Capabilities, int | None]:
         found = harness.run(_probe(spec), spec.close_timeout * 2, "opening the World")
     except HarnessTimeout as error:
         raise WorldLoadError(f"{spec.target}: {error} (its Factory or start() never returned)") from None
+    except KeyboardInterrupt:
+        # pytest ends a run interrupted while it configures without a word
+        sys.stderr.write(f"worldspec: interrupted while opening {spec.target}; nothing was judged\n")
+        raise
     finally:
         harness.close()
     return found
@@ -226,6 +240,9 @@ def pytest_configure(config: pytest.Config) -> None:
         spec = _world_spec(config)
         if spec is None:
             return
+        problem = _option_problem(config)
+        if problem is not None:
+            raise pytest.UsageError(problem)
         capabilities, spec_version = _probe_within_deadline(spec)
         choice = _line_choice(config, spec, spec_version)
         xfail_file = config.getoption("world_xfail")
@@ -238,8 +255,6 @@ def pytest_configure(config: pytest.Config) -> None:
     profile = PROFILES[config.getoption("world_profile")]
     budget = config.getoption("world_budget")
     if budget is not None:
-        if budget <= 0:
-            raise pytest.UsageError(f"--world-budget must be a positive number of seconds, got {budget:g}")
         profile = dataclasses.replace(profile, budget_seconds=budget)
     register_profiles(config.rootpath)
     hypothesis_settings.load_profile(f"worldspec-{profile.name}")
@@ -270,6 +285,24 @@ def pytest_configure(config: pytest.Config) -> None:
         config.args = [str(SUITES_DIR)]
 
 
+def _option_problem(config: pytest.Config) -> str | None:
+    """The first mistake in the options checked before any World is opened, in one sentence:
+    ``--world-budget``, ``--world-spec``, and the files the controller writes."""
+    budget = config.getoption("world_budget")
+    if budget is not None and (problem := seconds_problem("--world-budget", budget)) is not None:
+        return problem
+    override = config.getoption("world_spec")
+    if override is not None and (problem := override_problem("--world-spec", override)) is not None:
+        return problem
+    if _is_worker(config):
+        return None
+    for option in ("--world-report", "--world-records"):
+        path = config.getoption(option.removeprefix("--").replace("-", "_"))
+        if path and (problem := output_file_problem(option, Path(path))) is not None:
+            return problem
+    return None
+
+
 def _line_choice(config: pytest.Config, spec: WorldSpec, declared: object) -> LineChoice:
     """The line the World is judged on. A refusal writes the ``--world-report`` document that says
     so (no invariant in it) and ends the run as a usage error with the refusal's one line."""
@@ -279,7 +312,7 @@ def _line_choice(config: pytest.Config, spec: WorldSpec, declared: object) -> Li
         report_path = config.getoption("world_report", None)
         if report_path and not _is_worker(config):
             document = refusal_document(spec.target, spec.options, declared, str(refusal))
-            Path(report_path).write_text(json.dumps(document, indent=2, default=str) + "\n")
+            write_whole(Path(report_path), json.dumps(document, indent=2, default=str) + "\n")
         raise pytest.UsageError(f"worldspec refuses the World: {refusal}") from None
 
 
@@ -643,12 +676,16 @@ def _run_coroutine_test(item: pytest.Function, spec: WorldSpec, found: MarkedInv
     hypothesis = getattr(test, "hypothesis", None)
     if hypothesis is None:
         harness.run(_judged(ident, test(**arguments)), budget, f"the test {item.name}")
+        harness.raise_escaped()
         return
     hypothesis_seed(_test_seed(item.config, item.name))(test)
     inner = hypothesis.inner_test
-    hypothesis.inner_test = lambda **kw: harness.run(
-        _judged(ident, inner(**kw)), budget, f"an example of {item.name}"
-    )
+
+    def example(**kw: Any) -> None:
+        harness.run(_judged(ident, inner(**kw)), budget, f"an example of {item.name}")
+        harness.raise_escaped()
+
+    hypothesis.inner_test = example
     try:
         test(**arguments)
     finally:
@@ -678,6 +715,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     facts = _facts(pyfuncitem)
     unexpected: str | None = None
     timed_out: str | None = None
+    refused_before = throttle.refusals()
     try:
         if coroutine:
             _run_coroutine_test(pyfuncitem, spec, found)
@@ -703,6 +741,8 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
         raise
     except Exception as error:
         unexpected = _unexpected(pyfuncitem, error)
+    finally:
+        facts["throttled"] = throttle.refusals() - refused_before
     # Failed outside the except blocks: the report states the failure once, not the World's
     # exception (or the timeout) with the kit's lines "during handling" of it.
     if timed_out is not None:
@@ -798,6 +838,10 @@ def _close_harness(item: pytest.Item) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    not_written = config.stash.get(_NOT_WRITTEN, None)
+    if not_written is not None:
+        terminalreporter.section("worldspec: interrupted", yellow=True)
+        terminalreporter.line(f"the run was interrupted: no report written to --world-report {not_written}")
     unmatched = config.stash.get(_UNMATCHED, [])
     if unmatched:
         terminalreporter.section("worldspec: stale known failures", red=True)
@@ -825,6 +869,14 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.section("worldspec: timed out", red=True)
         for record in timed_out:
             terminalreporter.line(f"{record.id}: {record.reason}")
+    throttled = [record for record in book.records.values() if record.throttled]
+    if throttled:
+        terminalreporter.section("worldspec: rate limited", yellow=True)
+        terminalreporter.line(
+            f"the World refused {sum(record.throttled for record in throttled)} calls with ThrottleError "
+            "(§3: rate limiting); each was made again after its retryAfter, as the runtime does:"
+        )
+        terminalreporter.line(", ".join(f"{record.id} ({record.throttled})" for record in throttled))
     left = [record for record in book.records.values() if record.left_behind]
     if left:
         terminalreporter.section("worldspec: left running after close()", yellow=True)
@@ -860,6 +912,20 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if (config.stash.get(_UNMATCHED, []) or unexplained) and exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     report_path = config.getoption("world_report", None)
-    if report_path and book is not None:
-        book.write(Path(report_path))
+    if report_path and book is not None and not _is_worker(config):
+        _write_report(config, book, Path(report_path), exitstatus)
     config.stash[_EXIT_STATUS] = int(session.exitstatus)
+
+
+_NOT_WRITTEN = pytest.StashKey[Path]()
+"""The ``--world-report`` an interrupted run did not write."""
+
+
+def _write_report(config: pytest.Config, book: RecordBook, path: Path, exitstatus: int) -> None:
+    """Write the session's report to ``path``; after an interruption write none, and take away
+    the one an earlier run left there, so that no reader takes part of a run for all of it."""
+    if exitstatus == pytest.ExitCode.INTERRUPTED:
+        path.unlink(missing_ok=True)
+        config.stash[_NOT_WRITTEN] = path
+        return
+    book.write(path)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
 from reference_worlds.memory import MemoryWorld
@@ -27,6 +30,44 @@ class _HalfAWorld:
 
 def half_a_world() -> _HalfAWorld:
     return _HalfAWorld()
+
+
+def exits() -> Any:
+    """A Factory that ends the process, as a module's own command-line parsing would."""
+    sys.exit(3)
+
+
+def needs_a_dsn(dsn: str) -> MemoryWorld:
+    """A Factory with a required option the user forgot."""
+    return MemoryWorld()
+
+
+def returns_nothing() -> None:
+    """A Factory that builds its World and forgets to return it."""
+    MemoryWorld()
+
+
+def blocks_while_opening(marker: str) -> MemoryWorld:
+    """A Factory stuck in a synchronous connect: it touches ``marker``, then blocks its thread."""
+    Path(marker).touch()
+    time.sleep(60)
+    return MemoryWorld()
+
+
+class BlocksTheLoopInCreate(MemoryWorld):
+    """``events.create`` touches ``marker``, then blocks the event loop (a synchronous driver
+    waiting on a lock): only the user's Ctrl-C ends the test."""
+
+    def __init__(self, marker: str) -> None:
+        super().__init__()
+        original = self.events.create
+
+        async def create(*args: Any, **kwargs: Any) -> Any:
+            Path(marker).touch()
+            time.sleep(60)
+            return await original(*args, **kwargs)
+
+        self.events.create = create  # type: ignore[method-assign]
 
 
 class NoPreloadDeclared(MemoryWorld):

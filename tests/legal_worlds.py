@@ -9,21 +9,24 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import collections
 import dataclasses
 import secrets
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from reference_worlds.inprocess_queue import AnyQueueHandler
 from reference_worlds.memory import MemoryWorld
-from reference_worlds.paging import encode_cursor
+from reference_worlds.paging import encode_cursor, page
 from worldspec.entities import TERMINAL_RUN_STATUSES
 from worldspec.errors import (
     EntityConflictError,
     HookNotFoundError,
     RunExpiredError,
     RunNotSupportedError,
+    ThrottleError,
     WorkflowRunNotFoundError,
     WorkflowWorldError,
 )
@@ -34,6 +37,7 @@ from worldspec.line5.events import NoopEvent
 from worldspec.line5.slots import slot_to_event_id
 from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData
 from worldspec.queue import MessageMeta
+from worldspec.resolve_data import strip_entity
 from worldspec.streams import StreamChunksResponse
 from worldspec.wire_types import MISSING
 
@@ -427,3 +431,134 @@ class SealedLogFillsRefusedPositions(LegalWorld):
                 )
                 log.append(filler)
             raise
+
+
+DUPLICATE_AFTER_SECONDS = 0.05
+"""How long after a handler finished a message ``DeliversAgainAfterSuccess`` delivers it again."""
+
+
+class DeliversAgainAfterSuccess(LegalWorld):
+    """Delivers every message once more after its handler finished it (returned nothing), with
+    the same messageId and ``attempt + 1``, as a broker does when the acknowledgement of a
+    handled message is lost and its visibility timeout runs out."""
+
+    freedom = (
+        "§11: delivery is at least once, so a handled message may come again, and attempt rises by "
+        "one per redelivery. SQS redelivers a message whose delete was lost, counting the receive."
+    )
+    judged_by = "Q- or BIN-003"
+
+    async def create_queue_handler(self, prefix: str, handler: AnyQueueHandler) -> None:
+        duplicates: set[asyncio.Task[object]] = set()
+
+        async def again(message: Any, meta: MessageMeta) -> object:
+            await asyncio.sleep(DUPLICATE_AFTER_SECONDS)
+            return await handler(message, meta.model_copy(update={"attempt": meta.attempt + 1}))
+
+        async def then_again(message: Any, meta: MessageMeta) -> object:
+            outcome = await handler(message, meta)
+            if outcome is None:
+                duplicate = asyncio.get_running_loop().create_task(again(message, meta))
+                duplicates.add(duplicate)
+                duplicate.add_done_callback(duplicates.discard)
+            return outcome
+
+        await super().create_queue_handler(prefix, then_again)
+
+
+def _by_creation_time(entry: tuple[int, Any]) -> list[int]:
+    """A memory World entry's order key in ``TiesInTheOtherOrder``: its createdAt in whole
+    milliseconds, then against the order of insertion (a JSON list, so it makes a cursor)."""
+    inserted, entity = entry
+    return [int(entity.created_at.timestamp() * 1000), -inserted]
+
+
+class TiesInTheOtherOrder(LegalWorld):
+    """Orders runs, steps and hooks by their createdAt alone, at millisecond precision: of the
+    entities created within one millisecond, the one created last is listed first where the
+    oracle lists it last, and the other way round."""
+
+    freedom = (
+        "§2 and §9: timestamps have millisecond precision and runs and steps are listed newest "
+        "first, hooks oldest first; entities created in one millisecond are equally new. A store "
+        "sorting by a createdAt column returns such ties in whatever order it finds them."
+    )
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        state = self.line4_state
+
+        async def runs_list(
+            *,
+            workflow_name: str | None = None,
+            status: str | None = None,
+            pagination: PaginationOptions | None = None,
+            resolve_data: ResolveData = "all",
+        ) -> PaginatedResponse[Any]:
+            chosen = [
+                entry
+                for entry in state.runs.values()
+                if workflow_name in (None, entry[1].workflow_name) and status in (None, entry[1].status)
+            ]
+            return _listed(chosen, pagination, "desc", resolve_data)
+
+        async def steps_list(
+            run_id: str, *, pagination: PaginationOptions | None = None, resolve_data: ResolveData = "all"
+        ) -> PaginatedResponse[Any]:
+            chosen = [entry for entry in state.steps.values() if entry[1].run_id == run_id]
+            return _listed(chosen, pagination, "desc", resolve_data)
+
+        async def hooks_list(
+            *,
+            run_id: str | None = None,
+            pagination: PaginationOptions | None = None,
+            resolve_data: ResolveData = "all",
+        ) -> PaginatedResponse[Any]:
+            chosen = [entry for entry in state.hooks.values() if run_id in (None, entry[1].run_id)]
+            return _listed(chosen, pagination, "asc", resolve_data)
+
+        self.runs.list = runs_list  # type: ignore[method-assign]
+        self.steps.list = steps_list  # type: ignore[method-assign]
+        self.hooks.list = hooks_list  # type: ignore[method-assign]
+
+
+def _listed(
+    entries: list[tuple[int, Any]],
+    pagination: PaginationOptions | None,
+    default_order: Literal["asc", "desc"],
+    resolve_data: ResolveData,
+) -> PaginatedResponse[Any]:
+    """One page of ``entries`` in ``_by_creation_time`` order, entities as ``resolve_data`` shows them."""
+    found = page(sorted(entries, key=_by_creation_time), _by_creation_time, pagination, default_order)
+    return found.model_copy(update={"data": [strip_entity(entity, resolve_data) for _, entity in found.data]})
+
+
+RATE_WINDOW_SECONDS = 0.1
+"""The window ``LimitsItsRate`` counts creates in."""
+CREATES_PER_WINDOW = 40
+"""How many creates ``LimitsItsRate`` takes in any window before it refuses."""
+
+
+class LimitsItsRate(LegalWorld):
+    """Takes at most ``CREATES_PER_WINDOW`` creates in any ``RATE_WINDOW_SECONDS``, and refuses
+    the others with ``ThrottleError`` (retryAfter: one window), without making them."""
+
+    freedom = (
+        "§3: ThrottleError MAY be raised for rate limiting, with retryAfter in seconds; the runtime "
+        "makes the call again later. A hosted World (world-vercel's API) answers 429 past its rate."
+    )
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.taken_at: collections.deque[float] = collections.deque()
+
+    async def on_create(
+        self, run_id: str | None, event: EventRequest, params: CreateEventParams | None = None
+    ) -> EventResult:
+        now = time.monotonic()
+        while self.taken_at and now - self.taken_at[0] > RATE_WINDOW_SECONDS:
+            self.taken_at.popleft()
+        if len(self.taken_at) >= CREATES_PER_WINDOW:
+            raise ThrottleError("too many requests", retry_after=RATE_WINDOW_SECONDS)
+        self.taken_at.append(now)
+        return await super().on_create(run_id, event, params)

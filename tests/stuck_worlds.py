@@ -161,6 +161,28 @@ class ExitsFromACall(MemoryWorld):
         self.runs.get = get  # type: ignore[method-assign]
 
 
+class ExitsFromItsPoller(MemoryWorld):
+    """``runs.get`` starts a background task (a poller keeping a connection alive) that raises
+    ``SystemExit`` a moment later. asyncio lets that out of the event loop itself, which ended
+    the loop's thread: every later call of the test waited out its deadline."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        original = self.runs.get
+        self.pollers: set[asyncio.Task[None]] = set()
+
+        async def lose_the_connection() -> None:
+            await asyncio.sleep(0)
+            raise SystemExit("the poller lost its connection")
+
+        async def get(run_id: str, *, resolve_data: ResolveData = "all") -> Any:
+            self.pollers.add(asyncio.get_running_loop().create_task(lose_the_connection()))
+            await asyncio.sleep(0.01)  # the poller runs while the read waits for its connection
+            return await original(run_id, resolve_data=resolve_data)
+
+        self.runs.get = get  # type: ignore[method-assign]
+
+
 class LeaksItsCancellation(MemoryWorld):
     """``runs.get`` awaits a lookup its own pool cancelled and lets the ``CancelledError`` out,
     though nobody cancelled the caller."""

@@ -125,6 +125,20 @@ def test_a_base_exception_from_a_call_fails_its_test_at_once(tmp_path: Path) -> 
         assert time.monotonic() - started < 30, f"{target}: a test waited out its deadline"
 
 
+def test_a_base_exception_from_a_task_of_the_world_fails_its_test_at_once(tmp_path: Path) -> None:
+    """``SystemExit`` raised in a task the World started leaves the kit's event loop running:
+    each test during which it escapes fails, blamed on the World, at once, instead of waiting
+    out its deadline."""
+    started = time.monotonic()
+    process, records = _kit(tmp_path, "ExitsFromItsPoller", "-k", "RUN-001 or RUN-002 or RUN-003")
+    for ident in ("RUN-001", "RUN-002", "RUN-003"):
+        record = records[ident]
+        assert record["outcome"] == "fail" and not record["timed_out"], process.stdout[-3000:]
+        assert "a task the World started raised SystemExit('the poller lost" in record["reason"]
+    assert "Traceback" not in process.stdout
+    assert time.monotonic() - started < 30, "a test waited out its deadline"
+
+
 def test_a_coroutine_member_that_returns_a_value_is_named(tmp_path: Path) -> None:
     process, records = _kit(tmp_path, "GetsSynchronously", "-k", "RUN-002")
     reason = records["RUN-002"]["reason"]

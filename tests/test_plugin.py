@@ -79,7 +79,7 @@ def test_header_shows_only_the_capabilities_that_gate_tests_of_the_judged_line(t
         ("no_such_module:World", "cannot import module 'no_such_module'"),
         ("reference_worlds.memory:Nope", "module 'reference_worlds.memory' has no attribute 'Nope'"),
         ("reference_worlds.memory", "--world expects module:Factory"),
-        ("reference_worlds.memory:system_clock", "lacks part of the World protocol: events.create"),
+        ("reference_worlds.memory:system_clock", "returned an object of type datetime, not a World"),
         ("tests.broken_factories:raising_factory", "raising_factory raised: ConnectionError"),
         ("tests.broken_factories:half_a_world", "protocol: queue, create_queue_handler"),
     ],

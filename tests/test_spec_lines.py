@@ -53,8 +53,10 @@ def test_a_version_of_no_line_is_refused_even_with_an_override(
         choose_line(declared, override)
 
 
-def test_an_override_of_no_line_is_refused() -> None:
-    with pytest.raises(LineRefused, match="--world-spec 5: it is a transitional version"):
+def test_an_override_of_no_line_is_the_callers_mistake_not_a_refusal() -> None:
+    with pytest.raises(
+        ValueError, match="--world-spec 5 names no line of the contract: it is a transitional"
+    ):
         choose_line(3, 5)
 
 

@@ -490,7 +490,8 @@ _TABLE: Final[tuple[tuple[str, Level, str], ...]] = (
         "COH-002",
         "MUST",
         "Each mutation of a run, step or wait sets its `updatedAt` to the time of that mutation (exactly, on the kit's clock) "
-        "and leaves its `createdAt`, and a `startedAt` once set, unchanged.",
+        "and leaves its `createdAt`, and a `startedAt` once set, unchanged; the `startedAt` or `completedAt` it sets, "
+        "and a hook's `createdAt`, are that time too.",
     ),
     (
         "COH-003",
@@ -512,6 +513,12 @@ _TABLE: Final[tuple[tuple[str, Level, str], ...]] = (
         "MAY",
         "(`occurred-at`) A create's `params.occurredAt` is stored: the result and every read of the event "
         "show it as `occurredAt`, and `createdAt` is still the time of the write.",
+    ),
+    (
+        "COH-007",
+        "MUST",
+        "Paging `runs.list`, `steps.list` or `hooks.list` while items are created, end or are disposed between pages "
+        "lists every item that stayed in the listing once, in order, and no item twice.",
     ),
     (
         "STATUS-001",

@@ -25,10 +25,12 @@ from conformance.certify.report_json import write_report_json
 from conformance.certify.report_markdown import verdict_line, write_report_markdown
 from conformance.certify.results import Certification, certification_of
 from conformance.certify.runner import KitRequest, KitRun, run_kit
+from conformance.reporting.output_files import output_directory_problem
 from conformance.reporting.profiles import DEFAULT_PROFILE, PROFILES
 from conformance.reporting.records import OUTCOMES
-from conformance.world.deadlines import DEFAULT_CALL_TIMEOUT
+from conformance.world.deadlines import DEFAULT_CALL_TIMEOUT, seconds_problem
 from conformance.world.loading import WorldLoadError, parse_world_options
+from conformance.world.spec_line import override_problem
 
 __all__ = ["EXIT_CERTIFIED", "EXIT_NOT_CERTIFIED", "EXIT_NOT_JUDGED", "EXIT_USAGE", "add_certify_command"]
 
@@ -57,10 +59,13 @@ def add_certify_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="Factory keyword argument (repeatable)",
+        help="keyword argument for the Factory (repeatable); JSON values (3, true, {...}) are decoded",
     )
     certify.add_argument(
-        "--xfail", type=Path, metavar="FILE", help="known failures (TOML), run as expected failures"
+        "--xfail",
+        type=Path,
+        metavar="FILE",
+        help="known failures (TOML: [[known_failure]] id, reason, link), run as expected failures",
     )
     certify.add_argument(
         "--profile",
@@ -87,13 +92,18 @@ def add_certify_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
         "--spec",
         type=int,
         metavar="N",
-        help="judge the World on the line of spec version N (3: 4.x; 6 or 7: 5.x), not its declared one's",
+        help="judge the World on the line of spec version N (3: 4.x; 6 or 7: 5.x) "
+        "(default: the line of the version the World declares)",
     )
     certify.add_argument(
         "--level", choices=list(LEVELS), default="core", help="the level to certify (default core)"
     )
     certify.add_argument(
-        "--out", type=Path, default=Path("certification"), metavar="DIR", help="report directory"
+        "--out",
+        type=Path,
+        default=Path("certification"),
+        metavar="DIR",
+        help="directory to write the report into, made if missing (default certification)",
     )
     certify.set_defaults(run=certify_command)
 
@@ -127,11 +137,41 @@ def _usage_error(message: str) -> int:
 
 
 def _kit_usage_message(output: str) -> str:
-    """The one line pytest printed for a usage error (``ERROR: ...``)."""
-    for line in output.splitlines():
-        if line.startswith("ERROR: "):
+    """The one line pytest printed for a usage error: the kit's (``ERROR: ...``), or that of
+    pytest's own argument parser (``pytest: error: ...``, after an ``ERROR: usage: ...`` line)."""
+    lines = output.splitlines()
+    for line in lines:
+        _, parser_said, parsed = line.partition("pytest: error: ")
+        if parser_said:
+            return f"pytest refused its arguments: {parsed.strip()}{_hint(parsed)}"
+    for line in lines:
+        if line.startswith("ERROR: ") and not line.startswith("ERROR: usage:"):
             return line.removeprefix("ERROR: ").strip()
     return (output.strip().splitlines() or ["the kit refused its arguments"])[-1]
+
+
+def _hint(parser_said: str) -> str:
+    """What to do about an argument pytest did not know, where the kit can tell."""
+    if "unrecognized arguments: -n" in parser_said:
+        return " (-n needs the pytest-xdist plugin: install it, and do not disable it with -p no:xdist)"
+    return ""
+
+
+def _argument_problem(args: argparse.Namespace) -> str | None:
+    """The first mistake in ``certify``'s arguments that the kit run would meet only later, in
+    one sentence, or ``None``. The ``--out`` directory is checked, and made, last: a mistake
+    found before it leaves nothing behind."""
+    module, sep, factory = args.world.partition(":")
+    if not (module and sep and factory):
+        return f"expected MODULE:FACTORY (e.g. reference_worlds.memory:MemoryWorld), got {args.world!r}"
+    if args.xfail is not None and not args.xfail.is_file():
+        missing = "does not exist" if not args.xfail.exists() else "is not a file"
+        return f"known-failures file {args.xfail} {missing}"
+    if args.timeout is not None and (problem := seconds_problem("--timeout", args.timeout)) is not None:
+        return problem
+    if args.spec is not None and (problem := override_problem("--spec", args.spec)) is not None:
+        return problem
+    return output_directory_problem("--out", args.out)
 
 
 def certify_command(args: argparse.Namespace) -> int:
@@ -140,22 +180,15 @@ def certify_command(args: argparse.Namespace) -> int:
         options = parse_world_options(args.opt)
     except WorldLoadError as error:
         return _usage_error(str(error))
-    if ":" not in args.world:
-        return _usage_error(
-            f"expected MODULE:FACTORY (e.g. reference_worlds.memory:MyWorld), got {args.world!r}"
-        )
-    if args.xfail is not None and not args.xfail.is_file():
-        return _usage_error(f"known-failures file {args.xfail} does not exist")
-    if args.out.exists() and not args.out.is_dir():
-        return _usage_error(f"--out {args.out} exists and is not a directory")
     masker = Masker.for_options(options)
     world = WorldIdentity(args.world, masker.mask(options), package_of(args.world, options))
-    if args.timeout is not None and args.timeout <= 0:
-        return _usage_error(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
     try:
         workers = worker_count(args.workers, world.package, usable_cores())
     except ValueError as error:
         return _usage_error(str(error))
+    problem = _argument_problem(args)
+    if problem is not None:
+        return _usage_error(problem)
     request = KitRequest(
         args.world, tuple(args.opt), args.xfail, args.profile, args.timeout, workers, args.spec
     )

@@ -144,18 +144,18 @@ class Twin:
 
 def twins(make: Callable[[str], str], *, paths: bool = True) -> list[Twin]:
     """Pairs of fresh values, ``make(core)`` for two cores that differ only in case, normal
-    form, a suffix, a prefix, a LIKE/glob metacharacter standing where a plain letter is, a key
-    separator and a status after it (``runs:wf:<name>:pending`` is both the key of a name
-    holding ``:pending`` and of a name's pending runs), and, with ``paths``, a ``/./`` that a
-    file path collapses (``False`` for stream names, which a World may refuse with ``.`` or
-    ``/`` in them). ``make`` places the core in the value
-    (a token, a stream name, a workflow name). Each pair has a stem of its own, so no two pairs
-    share a value."""
+    form, a suffix, a trailing space, a prefix, a LIKE/glob metacharacter standing where a
+    plain letter is, a key separator and a status after it (``runs:wf:<name>:pending`` is both
+    the key of a name holding ``:pending`` and of a name's pending runs), and, with ``paths``, a
+    ``/./`` that a file path collapses (``False`` for stream names, which a World may refuse
+    with ``.`` or ``/`` in them). ``make`` places the core in the value (a token, a stream name,
+    a workflow name). Each pair has a stem of its own, so no two pairs share a value."""
     shapes: tuple[tuple[str, str, str], ...] = (
         ("Key{}", "key{}", "case"),
         (CAFE_NFC + "{}", CAFE_NFD + "{}", "Unicode normal form (NFC, NFD)"),
         ("Stra\u00dfe{}", "STRASSE{}", "full case folding (\u00df, SS)"),
         ("k{}", "k{}-suffix", "a suffix"),
+        ("k{}", "k{} ", "a trailing space (equal under a PAD SPACE collation, as MySQL's utf8mb4_bin)"),
         ("k{}", "prefix-k{}", "a prefix"),
         ("k{}_x", "k{}ax", "`_` (a LIKE wildcard) for a letter"),
         ("k{}%", "k{}%x", "`%` (a LIKE wildcard) against a longer value"),

@@ -46,30 +46,68 @@ class KnownFailure:
     shows in every run."""
 
 
+_ENTRY_KEYS = ("id", "reason", "link", "sometimes")
+_REQUIRED_KEYS = ("id", "reason", "link")
+
+
 def load_known_failures(path: Path) -> dict[str, KnownFailure]:
-    """The entries of ``path`` by invariant ID."""
+    """The entries of ``path`` by invariant ID. Raises ``KnownFailuresError`` naming the file,
+    the entry and the mistake when the file cannot be read, is not TOML, holds anything but
+    ``[[known_failure]]`` entries, or an entry lacks a field, has an unknown one, names an
+    invariant outside the catalogue or one an earlier entry named."""
     try:
-        document = tomllib.loads(path.read_text())
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise KnownFailuresError(f"cannot read --world-xfail file {path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise KnownFailuresError(f"--world-xfail file {path} is not UTF-8 text, as TOML must be") from None
     except tomllib.TOMLDecodeError as error:
         raise KnownFailuresError(f"--world-xfail file {path} is not valid TOML: {error}") from None
+    unknown = sorted(set(document) - {"known_failure"})
+    if unknown:
+        raise KnownFailuresError(
+            f"{path}: unknown top-level key {', '.join(unknown)}; "
+            "the file holds [[known_failure]] entries only"
+        )
+    listed = document.get("known_failure", [])
+    if not isinstance(listed, list) or not all(isinstance(entry, dict) for entry in listed):
+        raise KnownFailuresError(
+            f"{path}: known_failure must be an array of tables, each entry written [[known_failure]] "
+            "(two brackets)"
+        )
     entries: dict[str, KnownFailure] = {}
-    for number, entry in enumerate(document.get("known_failure", []), start=1):
-        missing = [
-            key for key in ("id", "reason", "link") if not isinstance(entry.get(key), str) or not entry[key]
-        ]
-        if missing:
-            raise KnownFailuresError(f"{path}: [[known_failure]] #{number} lacks {', '.join(missing)}")
-        if entry["id"] not in INVARIANTS:
+    for number, entry in enumerate(listed, start=1):
+        found = _entry(path, number, entry)
+        if found.id in entries:
             raise KnownFailuresError(
-                f"{path}: [[known_failure]] #{number} names {entry['id']!r}, which is not in the catalogue"
+                f"{path}: [[known_failure]] #{number} lists {found.id} again; give each invariant one entry"
             )
-        sometimes = entry.get("sometimes")
-        if sometimes is not None and (not isinstance(sometimes, str) or not sometimes):
-            raise KnownFailuresError(
-                f"{path}: [[known_failure]] #{number} ({entry['id']}): sometimes must say how often it "
-                'failed, for example sometimes = "failed in 4 of 13 runs"'
-            )
-        entries[entry["id"]] = KnownFailure(entry["id"], entry["reason"], entry["link"], sometimes)
+        entries[found.id] = found
     return entries
+
+
+def _entry(path: Path, number: int, entry: dict[str, object]) -> KnownFailure:
+    """Entry ``number`` of ``path``, checked (see ``load_known_failures``)."""
+    where = f"{path}: [[known_failure]] #{number}"
+    unknown = sorted(set(entry) - set(_ENTRY_KEYS))
+    if unknown:
+        raise KnownFailuresError(
+            f"{where} has unknown field {', '.join(unknown)}; the fields are {', '.join(_ENTRY_KEYS)}"
+        )
+    missing = [key for key in _REQUIRED_KEYS if key not in entry]
+    if missing:
+        raise KnownFailuresError(f"{where} lacks {', '.join(missing)}")
+    for key, value in entry.items():
+        if not isinstance(value, str) or not value:
+            example = (
+                ' saying how often it failed, such as "failed in 4 of 13 runs"' if key == "sometimes" else ""
+            )
+            raise KnownFailuresError(f"{where}: {key} must be a non-empty string{example}, got {value!r}")
+    ident, sometimes = str(entry["id"]), entry.get("sometimes")
+    if ident not in INVARIANTS:
+        raise KnownFailuresError(
+            f"{where} names {ident!r}, which is not in the catalogue (worldspec invariants)"
+        )
+    return KnownFailure(
+        ident, str(entry["reason"]), str(entry["link"]), None if sometimes is None else str(sometimes)
+    )

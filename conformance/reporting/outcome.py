@@ -55,6 +55,7 @@ def classify(
         "duration": duration,
         "evidence": facts.get("evidence"),
         "left_behind": list(facts.get("left_behind", [])),
+        "throttled": int(facts.get("throttled", 0)),
     }
     failed = next((report for report in reports if report.failed), None)
     if failed is not None:

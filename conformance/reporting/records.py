@@ -25,6 +25,7 @@ from typing import IO, Any, Literal
 
 import worldspec
 from conformance.catalogue.entries import Invariant
+from conformance.reporting.output_files import write_whole
 from worldspec.lines import SpecLine
 
 __all__ = [
@@ -107,6 +108,9 @@ class InvariantRecord:
     evidence: Evidence | None = None
     left_behind: list[str] = field(default_factory=list)
     """Threads, child processes and tasks the World left running after ``close()``."""
+    throttled: int = 0
+    """Calls the World refused with ``ThrottleError`` that the kit made again after their
+    ``retryAfter`` (``conformance.world.throttle``)."""
     finding: str | None = None
     """For a known failure: where the World's author tracks it (the known-failures entry's link)."""
     lines: list[str] = field(default_factory=list)
@@ -195,8 +199,8 @@ class RecordBook:
         }
 
     def write(self, path: Path) -> None:
-        """Write ``document()`` as JSON to ``path``."""
-        path.write_text(json.dumps(self.document(), indent=2, default=str) + "\n")
+        """Write ``document()`` as JSON to ``path``, whole (``write_whole``)."""
+        write_whole(path, json.dumps(self.document(), indent=2, default=str) + "\n")
 
 
 def refusal_document(factory: str, options: dict[str, Any], declared: object, refusal: str) -> dict[str, Any]:

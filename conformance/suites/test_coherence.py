@@ -223,9 +223,12 @@ async def test_updated_at_moves_on_each_mutation(clocked_world: ClockedWorld, wo
     (``updatedAt = createdAt``), run_started, run_completed; step_created, step_started,
     step_retrying, step_started again, step_completed, and another step's step_failed;
     wait_created, wait_completed; on the 5.x line attr_set; and on two more runs, run_failed
-    and run_cancelled. On the kit's clock, which moves between the events, the times are exact;
-    a World on its own clock must give each change a later ``updatedAt`` than the one before,
-    within 2 s of the call."""
+    and run_cancelled. The ``startedAt`` and ``completedAt`` an event sets (run_started, a
+    step's first step_started, the endings of runs and steps, wait_completed) are the time of
+    that event too (a run's ``startedAt`` may be kept from earlier, never later), and so is the
+    ``createdAt`` of a hook (result, ``hooks.get``, ``getByToken``). On the kit's clock, which
+    moves between the events, the times are exact; a World on its own clock must give each
+    change a later ``updatedAt`` than the one before, and each time within 2 s of its call."""
     clocked, world = clocked_world, clocked_world.world
     stamps: dict[str, datetime] = {}
     first_shown: dict[tuple[str, str], datetime] = {}
@@ -253,6 +256,8 @@ async def test_updated_at_moves_on_each_mutation(clocked_world: ClockedWorld, wo
                         f"showed {value.isoformat() if isinstance(value, datetime) else value}",
                         ("entity", read),
                     )
+        for where, read in shown:
+            _set_at_the_change(clocked, label, key, where, read, before, after)
         readings = [read.updated_at for _, read in shown]
         previous = stamps.get(key)
         for reading in readings:
@@ -291,6 +296,7 @@ async def test_updated_at_moves_on_each_mutation(clocked_world: ClockedWorld, wo
     )
     for label, wait_event in wait_events:
         await judge(label, "wait", *await _mutation(clocked, run_id, wait_event, "wait"))
+    await _hook_created_at_the_change(clocked, run_id)
     failing_step = make.new_id("step")
     failing: tuple[tuple[str, EventRequest], ...] = (
         ("step_created (a second step)", make.step_created(failing_step)),
@@ -308,6 +314,72 @@ async def test_updated_at_moves_on_each_mutation(clocked_world: ClockedWorld, wo
         started = await _mutation(clocked, other, make.run_started(), "run")
         await judge(f"run_started (the run {kind} ends)", kind, *started)
         await judge(kind, kind, *await _mutation(clocked, other, ending, "run"))
+
+
+SET_BY: dict[str, str] = {
+    "run_started": "started_at",
+    "step_started": "started_at",
+    "step_started (the second step)": "started_at",
+    "run_completed": "completed_at",
+    "run_failed": "completed_at",
+    "run_cancelled": "completed_at",
+    "step_completed": "completed_at",
+    "step_failed": "completed_at",
+    "wait_completed": "completed_at",
+}
+"""The time each mutation of COH-002's walk sets besides ``updatedAt`` (a step's later starts
+keep its ``startedAt``, which STEP-003 judges)."""
+
+
+def _set_at_the_change(
+    clocked: ClockedWorld, label: str, key: str, where: str, read: Any, before: datetime, after: datetime
+) -> None:
+    """The ``startedAt`` or ``completedAt`` that ``label`` sets shows the time of that change; a
+    run's ``startedAt`` may also be any earlier time since the run was created (§4.2: MAY keep
+    an earlier value). A time not shown at all is the event's own rule's to judge."""
+    field = SET_BY.get(label.split(" (the run")[0])
+    stamp = getattr(read, field, MISSING) if field else MISSING
+    if field is None or not isinstance(stamp, datetime):
+        return
+    entity = "run" if key.startswith("run") else key
+    kept_from_earlier = entity == "run" and field == "started_at" and read.created_at <= stamp <= before
+    if not (clocked.stamped_when(stamp, before, after) or kept_from_earlier):
+        name = "startedAt" if field == "started_at" else "completedAt"
+        fail(
+            f"after {label}, {where} shows the {entity}'s {name} as the time of that change, "
+            + _when(clocked, before),
+            f"showed {stamp.isoformat()}",
+            ("entity", read),
+        )
+
+
+def _when(clocked: ClockedWorld, before: datetime) -> str:
+    """The time a change made at ``before`` must show, as a failure states it."""
+    return f"exactly {before.isoformat()}" if clocked.clock is not None else "within 2 s of the call"
+
+
+async def _hook_created_at_the_change(clocked: ClockedWorld, run_id: str) -> None:
+    """A hook's ``createdAt`` is the time of its ``hook_created``, in the result and as
+    ``hooks.get`` and ``getByToken`` read it."""
+    world, hook_id, token = clocked.world, make.new_id("hook"), make.token()
+    await clocked.tick(STEP_SECONDS)
+    before = clocked.now()
+    result = await create(world, run_id, make.hook_created(hook_id, token))
+    after = clocked.now()
+    if result.hook is MISSING:
+        deviate("hook_created", "returned no hook", "HOOK-001", ("result", result))
+    for where, hook in (
+        ("the result", result.hook),
+        ("hooks.get", await returns(world.hooks.get(hook_id), "hooks.get")),
+        ("hooks.getByToken", await returns(world.hooks.get_by_token(token), "hooks.getByToken")),
+    ):
+        if not clocked.stamped_when(hook.created_at, before, after):
+            fail(
+                f"{where} shows the hook's createdAt as the time of its hook_created, "
+                + _when(clocked, before),
+                f"showed {hook.created_at.isoformat()}",
+                ("hook", hook),
+            )
 
 
 CHILD_VERSIONS: dict[SpecLine, tuple[tuple[int, int | None], ...]] = {

@@ -97,8 +97,8 @@ async def test_held_token_is_a_conflict_event(world: World) -> None:
     in the same run) does not throw: it returns a ``hook_conflict`` event ``{token,
     conflictingRunId: <the holder's runId>}``, which is also in the log, and creates no hook;
     the holder keeps the token. A token that differs from a held one only in case, Unicode
-    normal form, a prefix or suffix, or a LIKE/glob wildcard is another token: it is free, and
-    ``getByToken`` finds each twin's own hook."""
+    normal form, a prefix or suffix, trailing spaces, or a LIKE/glob wildcard is another token:
+    it is free, and ``getByToken`` finds each twin's own hook."""
     holder_run = await started_run(world)
     holder, token = await live_hook(world, holder_run)
     for whose, run_id in (("another run", await started_run(world)), ("the holder's run", holder_run)):
@@ -133,7 +133,8 @@ async def test_held_token_is_a_conflict_event(world: World) -> None:
 
 async def _twin_tokens_are_different_tokens(world: World, run_id: str) -> None:
     """Tokens compare exactly (§2.5): a token that differs from a held one only in case, normal
-    form, a prefix or suffix, or a wildcard character is free, and each finds its own hook."""
+    form, a prefix or suffix, trailing spaces, or a wildcard character is free, and each finds its
+    own hook."""
     other_run = await started_run(world)
     for twin in values.twins(lambda core: f"tok {core}"):
         holders = {}
@@ -273,7 +274,7 @@ async def test_missing_hook_receives_nothing(world: World, world_line: SpecLine)
 async def test_hook_disposed_deletes_the_hook(world: World) -> None:
     """``hook_disposed`` deletes the hook and frees its token: ``hooks.get``, ``getByToken`` and
     ``hooks.list`` (of its run, and of every run) no longer show it, and another run can create
-    a hook with the token. N
+    a hook with the token, which ``getByToken`` then finds. N
     concurrent ``hook_disposed`` of one hook: one succeeds, the rest raise ``HookNotFoundError``
     or ``EntityConflictError``, and one ``hook_disposed`` is logged."""
     run_id = await started_run(world)
@@ -288,6 +289,7 @@ async def test_hook_disposed_deletes_the_hook(world: World) -> None:
     taken = await create(world, await started_run(world), make.hook_created(taker, token))
     if taken.hook is MISSING or taken.hook.hook_id != taker:
         fail("another run creates a hook with the freed token", "did not", ("result", taken))
+    await _token_finds_its_new_holder(world, token, taker, "disposed")
     racing, _ = await live_hook(world, run_id)
     outcome = await race([world.events.create(run_id, make.hook_disposed(racing)) for _ in range(4)])
     logged = [e for e in await events_of(world, run_id, racing) if e.event_type == "hook_disposed"]
@@ -306,9 +308,9 @@ async def test_ended_run_releases_its_hooks(world: World) -> None:
     """When a run completes, fails or is cancelled its hooks go: ``hooks.list`` for the run is
     empty, ``hooks.get`` and ``getByToken`` miss, ``hooks.list()`` of every run no longer lists
     them, and another run can create a hook with a freed token (getting a ``hook_created``, not
-    a ``hook_conflict``). The end frees only the tokens the run's hooks still hold: a token its
-    disposed hook gave up, or (on a second ``run_cancelled``) its first end freed, stays with
-    the other run's hook that took it since."""
+    a ``hook_conflict``), which ``getByToken`` then finds. The end frees only the tokens the
+    run's hooks still hold: a token its disposed hook gave up, or (on a second
+    ``run_cancelled``) its first end freed, stays with the other run's hook that took it since."""
     released: dict[str, str] = {}
     for kind in TERMINAL_RUN_EVENTS:
         run_id = await started_run(world)
@@ -327,8 +329,23 @@ async def test_ended_run_releases_its_hooks(world: World) -> None:
             fail(
                 f"after {kind}, another run creates a hook with a freed token", "did not", ("result", reused)
             )
+        await _token_finds_its_new_holder(world, hooks[0][1], str(reused.event.correlation_id), kind)
         await taken_tokens_survive_the_end(world, kind)
     await ended_hooks_left_every_list(world, released)
+
+
+async def _token_finds_its_new_holder(world: World, token: str, holder: str, freed_by: str) -> None:
+    """``getByToken`` of a token its first hook freed (``freed_by``) finds the hook that took it."""
+    found = await returns(
+        world.hooks.get_by_token(token), f"hooks.getByToken of a token taken again after {freed_by}"
+    )
+    if found.hook_id != holder:
+        fail(
+            f"hooks.getByToken of a token freed by {freed_by} and taken by a new hook finds the new hook",
+            f"found {found.hook_id!r}",
+            ("the new hook", holder),
+            ("found", found),
+        )
 
 
 @invariant("HOOK-009")

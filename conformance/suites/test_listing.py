@@ -29,7 +29,8 @@ _mint = MonotonicUlid()
 STEPS, HOOKS, RUNS, LARGE_STEPS = 40, 30, 12, 1000
 """Sizes of the listing fixtures; LARGE_STEPS gives a log of 1,002 events, past the 1,000 limit."""
 RUN_SPACING = 0.002
-"""Seconds between run creations, so that "newest first" is decided by the clock alone."""
+"""Seconds between the creations of runs, steps or hooks whose order a test judges, so that
+"newest first" is decided by the clock alone (docs/decisions.md, "Entities of one millisecond")."""
 
 
 def _id(kind: str) -> str:
@@ -265,20 +266,22 @@ async def test_default_orders(world: World) -> None:
     step change after the others were created, and keep their places. The orders hold
     whatever the filter: six runs listed without one, and by ``status`` (with and without
     ``workflowName``), are newest created first though the oldest was started first and the
-    others in reverse, and
-    ``hooks.list`` without a runId lists six hooks of two runs oldest first (other tests' runs
-    and hooks may come between the test's own there)."""
+    others in reverse, and ``hooks.list`` without a runId lists six hooks of two runs oldest
+    first (other tests' runs and hooks may come between the test's own there). Runs, steps and
+    hooks are created at distinct milliseconds: of entities created within one, either may come
+    first."""
     name = make.workflow_name()
     runs = await _runs_of(world, name, ORDERED_RUNS)
     run_id = runs[0]
     steps, hooks = [_id("step") for _ in range(3)], [_id("hook") for _ in range(3)]
     appended = [(await world.events.list(run_id, pagination=PaginationOptions(limit=10))).data[0].event_id]
-    for request in [make.run_started(), *map(make.step_created, steps)]:
+    appended.append((await _create(world, run_id, make.run_started())).event.event_id)
+    for request in [
+        *map(make.step_created, steps),
+        *(make.hook_created(hook_id, make.token()) for hook_id in hooks),
+    ]:
         appended.append((await _create(world, run_id, request)).event.event_id)
-    for hook_id in hooks:
-        appended.append(
-            (await _create(world, run_id, make.hook_created(hook_id, make.token()))).event.event_id
-        )
+        await asyncio.sleep(RUN_SPACING)
     await asyncio.sleep(RUN_SPACING)
     appended.append((await _create(world, run_id, make.step_started(steps[0]))).event.event_id)
     for later in runs[:0:-1]:
@@ -287,6 +290,7 @@ async def test_default_orders(world: World) -> None:
     every_run_hooks = [*hooks, *(_id("hook") for _ in range(3))]
     for hook_id in every_run_hooks[len(hooks) :]:
         await _create(world, runs[1], make.hook_created(hook_id, make.token()))
+        await asyncio.sleep(RUN_SPACING)
     page = PaginationOptions(limit=100)
     defaults: list[tuple[str, Callable[[], Awaitable[PaginatedResponse[Any]]], list[str]]] = [
         ("events (oldest first)", lambda: world.events.list(run_id, pagination=page), appended),
@@ -401,8 +405,8 @@ async def _exactly(label: str, call: Awaitable[PaginatedResponse[Any]], expected
 async def test_filters(world: World) -> None:
     """``runs.list`` returns exactly the runs of ``workflowName``, and of ``status`` too when
     given, also for runs that ended while still pending and a cancelled legacy run (names that
-    differ only in case, normal form, a prefix or suffix, a wildcard character, or a key
-    separator and a status after the name are different names);
+    differ only in case, normal form, a prefix or suffix, trailing spaces, a wildcard character,
+    or a key separator and a status after the name are different names);
     ``steps.list``/``hooks.list`` with a runId return exactly that run's steps/hooks."""
     name = make.workflow_name()
     made = await _statuses(world, name)

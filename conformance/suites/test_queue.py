@@ -31,6 +31,12 @@ CLOCK_SLACK = 0.01
 """Timer granularity allowed when judging "not before n s"."""
 SETTLE_SECONDS = 0.3
 """How long the kit watches for a delivery that must not happen."""
+SHORT_TIMEOUT_SECONDS = 0.05
+"""The ``timeoutSeconds`` a handler returns where the kit judges what comes back, not when."""
+RETRY_TIMEOUT_SECONDS = 0.2
+"""The ``timeoutSeconds`` of Q-005's message that asks to come again: long enough for the kit to
+queue another message with its key before it does (if it comes sooner, it is held by its
+handler, still unhandled, and the rule is the same)."""
 
 BAD_QUEUE_NAMES = (
     "",
@@ -50,6 +56,12 @@ BAD_QUEUE_NAMES = (
 
 def _workflow_queue() -> str:
     return f"__wkf_workflow_{make.workflow_name()}"
+
+
+def _ascii_workflow_queue() -> str:
+    """A fresh workflow queue name of ASCII letters and digits, for tests that judge what
+    happens to a message, not its name (Q-002 judges names of every shape)."""
+    return f"__wkf_workflow_{make.new_id('wf')}"
 
 
 def _message() -> WorkflowInvokePayload:
@@ -150,17 +162,31 @@ async def test_handler_gets_payload_and_meta(world: World, world_line: SpecLine)
 @invariant("Q-003", requires=Capability.QUEUE_DELIVERY)
 async def test_handler_timeout_redelivers_later(world: World) -> None:
     """A handler returning ``{timeoutSeconds: 0.5}`` sees the same message, with the same
-    messageId and queueName and ``attempt + 1``, again, and not before 0.5 s."""
+    messageId and queueName and ``attempt + 1``, again, and not before 0.5 s. So does one
+    returning ``{timeoutSeconds: 0}`` (again at once, not taken for done), and one returning
+    ``{timeoutSeconds}`` after it raised once: that third delivery has attempt 3, the
+    redeliveries after a throw counted too."""
+    held, at_once, after_throw = _message(), _message(), _message()
 
     async def later(delivery: Delivery) -> HandlerTimeout | None:
-        return HandlerTimeout(timeout_seconds=HOLD_SECONDS) if delivery.meta.attempt == 1 else None
+        sent = delivery.message.to_wire()
+        if sent == at_once.to_wire() and delivery.meta.attempt == 1:
+            return HandlerTimeout(timeout_seconds=0)
+        if sent == after_throw.to_wire() and delivery.meta.attempt == 1:
+            raise RuntimeError("the handler failed (deliberately, by worldspec)")
+        if sent == after_throw.to_wire() and delivery.meta.attempt == 2:
+            return HandlerTimeout(timeout_seconds=SHORT_TIMEOUT_SECONDS)
+        if sent == held.to_wire() and delivery.meta.attempt == 1:
+            return HandlerTimeout(timeout_seconds=HOLD_SECONDS)
+        return None
 
     inbox = Inbox(later)
     await world.create_queue_handler("__wkf_workflow_", inbox.handler)
-    await returns(world.queue(_workflow_queue(), _message()), "queue()")
-    first = await inbox.next("the message is delivered")
-    again = await inbox.next(
-        "after {timeoutSeconds}, the message is delivered again", HOLD_SECONDS + DELIVERY_TIMEOUT
+    await returns(world.queue(_workflow_queue(), held), "queue()")
+    for message in (at_once, after_throw):
+        await returns(world.queue(_ascii_workflow_queue(), message), "queue()")
+    first, again = await _deliveries(
+        inbox, held, 2, "the message is delivered, then again after {timeoutSeconds}", HOLD_SECONDS
     )
     _check_same_message(first, again, f"after {{timeoutSeconds: {HOLD_SECONDS}}}")
     if again.at - first.at < HOLD_SECONDS - CLOCK_SLACK:
@@ -168,6 +194,37 @@ async def test_handler_timeout_redelivers_later(world: World) -> None:
             f"the message comes again no sooner than {HOLD_SECONDS} s later",
             f"redelivered it after {again.at - first.at:.3f} s",
         )
+    first, again = await _deliveries(
+        inbox, at_once, 2, "a message whose handler returned {timeoutSeconds: 0} is delivered again"
+    )
+    _check_same_message(first, again, "after {timeoutSeconds: 0}")
+    *_, thrown, third = await _deliveries(
+        inbox,
+        after_throw,
+        3,
+        "a message whose handler raised, then returned {timeoutSeconds}, is delivered a third time",
+        REDELIVERY_TIMEOUT,
+    )
+    _check_same_message(thrown, third, "after a redelivery that returned {timeoutSeconds}")
+
+
+async def _deliveries(
+    inbox: Inbox, message: QueuePayload, count: int, what: str, extra: float = 0.0
+) -> list[Delivery]:
+    """The first ``count`` deliveries of ``message``; fails when they do not all come within
+    ``DELIVERY_TIMEOUT`` (plus ``extra`` seconds) of each other."""
+    sent = message.to_wire()
+
+    async def arrived() -> list[Delivery]:
+        while len(found := [d for d in inbox.all if d.message.to_wire() == sent]) < count:
+            await asyncio.sleep(0.01)
+        return found[:count]
+
+    try:
+        return await asyncio.wait_for(arrived(), count * DELIVERY_TIMEOUT + extra)
+    except TimeoutError:
+        shown = [d.meta for d in inbox.all if d.message.to_wire() == sent]
+        fail(f"{what} ({count} deliveries)", f"delivered it {len(shown)} times", ("deliveries", shown))
 
 
 @invariant("Q-004", requires=Capability.QUEUE_DELIVERY, lengthy=True)
@@ -192,7 +249,14 @@ async def test_idempotency_key_adds_no_delivery(world: World) -> None:
     """While the message queued with an idempotency key is unhandled (not yet delivered, or
     its handler still running), more ``queue()`` calls with that key deliver nothing more; and
     the key holds back only its own messages: one queued meanwhile with another key (minted
-    just after, so the two share a long prefix) and two queued without a key are delivered."""
+    just after, so the two share a long prefix) and two queued without a key are delivered.
+    A message waiting to come again is unhandled too: while one whose handler raised, and one
+    whose handler returned ``{timeoutSeconds}``, wait for their next delivery, ``queue()`` with
+    their keys delivers nothing more (checked on a queue of another prefix, at the same time)."""
+    await asyncio.gather(_keys_held_while_handled(world), _keys_held_between_deliveries(world))
+
+
+async def _keys_held_while_handled(world: World) -> None:
     release = asyncio.Event()
 
     async def hold(delivery: Delivery) -> None:
@@ -242,6 +306,54 @@ async def test_idempotency_key_adds_no_delivery(world: World) -> None:
             f"delivered {len(inbox.all)} times, {len(extra)} of them other messages with the key",
             ("deliveries", [(d.meta, d.message) for d in inbox.all]),
         )
+
+
+async def _keys_held_between_deliveries(world: World) -> None:
+    """Q-005 for messages between two deliveries: after a throw, and after ``{timeoutSeconds}``."""
+    release = asyncio.Event()
+    retried = {"raised": _message(), "returned {timeoutSeconds}": _message()}
+
+    async def retry_then_hold(delivery: Delivery) -> HandlerTimeout | None:
+        if delivery.meta.attempt > 1:
+            await asyncio.wait_for(release.wait(), REDELIVERY_TIMEOUT + DELIVERY_TIMEOUT)
+            return None
+        if delivery.message.to_wire() == retried["raised"].to_wire():
+            raise RuntimeError("the handler failed (deliberately, by worldspec)")
+        return HandlerTimeout(timeout_seconds=RETRY_TIMEOUT_SECONDS)
+
+    inbox = Inbox(retry_then_hold)
+    await world.create_queue_handler("__again_wkf_workflow_", inbox.handler)
+    name = f"__again_wkf_workflow_{make.new_id('wf')}"  # ASCII, as _ascii_workflow_queue
+    keys = {what: QueueOptions(idempotency_key=make.new_id("step")) for what in retried}
+    for what, message in retried.items():
+        await returns(
+            world.queue(name, message, keys[what]), f"queue() with a key, of a message whose handler {what}"
+        )
+    duplicates = {what: _message() for what in retried}
+    for what, message in retried.items():
+        await _deliveries(inbox, message, 1, f"the message whose handler {what} is delivered")
+    await asyncio.sleep(SHORT_TIMEOUT_SECONDS)
+    for what, duplicate in duplicates.items():
+        await returns(
+            world.queue(name, duplicate, keys[what]),
+            f"queue() again with the key of the message whose handler {what}, before it comes again",
+        )
+    try:
+        for what, message in retried.items():
+            await _deliveries(
+                inbox, message, 2, f"the message whose handler {what} comes again", REDELIVERY_TIMEOUT
+            )
+    finally:
+        release.set()
+    await asyncio.sleep(SETTLE_SECONDS)
+    for what, duplicate in duplicates.items():
+        if any(d.message.to_wire() == duplicate.to_wire() for d in inbox.all):
+            fail(
+                "a message waiting to be delivered again is unhandled, so it holds its idempotency "
+                f"key: a queue() with the key of a message whose handler {what} delivers nothing",
+                "delivered the second message queued with that key",
+                ("deliveries", [(d.meta, d.message) for d in inbox.all]),
+            )
 
 
 async def _arrival(inbox: Inbox, message: QueuePayload) -> None:

@@ -15,6 +15,7 @@ from conformance.checks.expect import fail, returns
 from conformance.checks.stream_calls import StreamCalls
 from conformance.world.capabilities import capabilities_of
 from worldspec.capabilities import Capability
+from worldspec.errors import WorkflowError
 from worldspec.lines import SpecLine
 from worldspec.protocol import World
 
@@ -332,7 +333,8 @@ async def test_chunk_pages_join_to_all_chunks(world: World, world_line: SpecLine
     ``hasMore`` comes with a cursor; the last page has ``hasMore: false``, ``cursor: null`` and
     ``done`` false while open, true once closed. Once closed, limits 53 and 106 fill their pages
     exactly, and no page says ``hasMore`` when no chunk remains (``ceil(n / limit)`` pages). A
-    stream nothing was written to lists as one empty, open page."""
+    stream nothing was written to lists as one empty, open page. A chunk just over 1 MiB is one
+    chunk too (or its write is refused)."""
     streams = StreamCalls(world, world_line)
     name, run_id = _stream_name(), make.new_id("wrun")
     unwritten = await returns(
@@ -389,6 +391,36 @@ async def test_chunk_pages_join_to_all_chunks(world: World, world_line: SpecLine
                     f"the last page has cursor: null and done: {str(closed).lower()}",
                     f"has cursor {last.cursor!r} and done: {str(last.done).lower()}",
                 )
+    await _check_chunk_past_1_mib(streams)
+
+
+async def _check_chunk_past_1_mib(streams: StreamCalls) -> None:
+    """A chunk just over 1 MiB (past a broker's frame, NATS' default ``max_payload``) stays one
+    chunk at one index, or its write is refused (§7: a size limit MAY exist, oversize is
+    refused, never cut or split)."""
+    name, run_id = _stream_name(), make.new_id("wrun")
+    written = [b"before", values.LARGE_BYTES, b"after"]
+    kept = []
+    for chunk in written:
+        try:
+            await streams.write(name, run_id, chunk)
+        except WorkflowError:
+            if chunk is not values.LARGE_BYTES:
+                raise
+            continue
+        kept.append(chunk)
+    await returns(streams.close(name, run_id), streams.names["close"])
+    page = await returns(streams.chunks(name, run_id, limit=1000), f"{streams.names['chunks']}(limit=1000)")
+    shown = [(chunk.index, len(chunk.data), chunk.data[:8]) for chunk in page.data]
+    if [(chunk.index, chunk.data) for chunk in page.data] != list(enumerate(kept)):
+        fail(
+            f"a chunk of {len(values.LARGE_BYTES):,} bytes, written between two small ones, is one "
+            f"chunk: {streams.names['chunks']} shows {len(kept)} chunks, indexed from 0, byte-exact "
+            "(or its write is refused)",
+            f"showed {len(page.data)} chunks",
+            ("written (index, length)", [(index, len(chunk)) for index, chunk in enumerate(kept)]),
+            ("shown (index, length, first bytes)", shown),
+        )
 
 
 async def _chunk_pages(streams: StreamCalls, name: str, run_id: str, limit: int, count: int) -> list[Any]:
@@ -406,6 +438,13 @@ async def _chunk_pages(streams: StreamCalls, name: str, run_id: str, limit: int,
         cursor = page.cursor
 
 
+def _separator_twins() -> list[values.Twin]:
+    """Names that differ by what follows a key separator (``:``) after the whole other name: a
+    World that keys chunk ``i`` of stream ``n`` as ``n:i`` and scans ``n:*`` mixes them."""
+    stem = make.new_id("sep")
+    return [values.Twin(f"strm_{stem}", f"strm_{stem}:more", "`:` (a key separator) and more")]
+
+
 @invariant("STRM-007", requires=Capability.STREAMS)
 async def test_streams_listed_by_run(world: World, world_line: SpecLine) -> None:
     """Listing a run's streams lists those written or only closed with that runId, each name once
@@ -413,7 +452,8 @@ async def test_streams_listed_by_run(world: World, world_line: SpecLine) -> None
     a stream is keyed by name, so one written with two runIds is listed under both and holds
     the chunks of both writes; the 5.x line lets a World key it by runId and name, so there no
     name is shared by two runIds. Names that differ only in case, Unicode normal form, a prefix
-    or suffix, or a wildcard character name different streams."""
+    or suffix (``:`` and more, as a key separator would join them, included), trailing spaces,
+    or a wildcard character name different streams: each reads, lists and pages as its own."""
     streams = StreamCalls(world, world_line)
     first, second = make.new_id("wrun"), make.new_id("wrun")
     written, closed_only, elsewhere, shared = (_stream_name() for _ in range(4))
@@ -441,7 +481,7 @@ async def test_streams_listed_by_run(world: World, world_line: SpecLine) -> None
         if sorted(read) != [b"from the first run", b"from the second run"]:
             fail("a stream written with two runIds is one stream, keyed by name", f"read {read!r}")
     twin_run = make.new_id("wrun")
-    twins = values.twins(lambda core: f"strm_{core}", paths=False)
+    twins = [*values.twins(lambda core: f"strm_{core}", paths=False), *_separator_twins()]
     for twin in twins:
         for name in (twin.first, twin.second):
             await returns(streams.write(name, twin_run, name.encode()), streams.names["write"])
@@ -465,4 +505,16 @@ async def test_streams_listed_by_run(world: World, world_line: SpecLine) -> None
                     "read another stream's chunks",
                     ("name", name),
                     ("read", read),
+                )
+            page = await returns(streams.chunks(name, twin_run, limit=100), streams.names["chunks"])
+            info = await returns(streams.info(name, twin_run), streams.names["info"])
+            shown = ([(chunk.index, chunk.data) for chunk in page.data], info.tail_index)
+            if shown != ([(0, name.encode())], 0):
+                fail(
+                    f"{streams.names['chunks']} and {streams.names['info']} of a stream show its "
+                    f"own chunk only (its twin differs by {twin.differ_by})",
+                    "showed others",
+                    ("name", name),
+                    ("chunks", page),
+                    ("info", info),
                 )

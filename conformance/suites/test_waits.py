@@ -27,7 +27,9 @@ from worldspec.wire_types import MISSING
 @invariant("WAIT-001")
 async def test_wait_created_is_waiting(world: World) -> None:
     """``wait_created`` returns the wait ``{waitId: '<runId>-<correlationId>', runId, status:
-    'waiting', resumeAt}``, ``resumeAt`` equal to the sent Date to the millisecond."""
+    'waiting', resumeAt}``, ``resumeAt`` equal to the sent Date to the millisecond; so does one
+    whose ``resumeAt`` has already passed, which the ``wait_completed`` the runtime then sends
+    completes (the World does not complete it itself)."""
     run_id = await started_run(world)
     correlation_id, resume_at = make.new_id("wait"), from_now(90)
     result = await create(world, run_id, make.wait_created(correlation_id, resume_at))
@@ -44,6 +46,23 @@ async def test_wait_created_is_waiting(world: World) -> None:
             ("expected", expected),
             ("result", result),
         )
+    elapsed_id, elapsed_at = make.new_id("wait"), from_now(-60)
+    elapsed = await returns(
+        world.events.create(run_id, make.wait_created(elapsed_id, elapsed_at)),
+        "wait_created with a resumeAt already past",
+    )
+    shown = wire_fields(elapsed.wait, "status", "resumeAt")
+    if shown != {"status": "waiting", "resumeAt": elapsed_at}:
+        fail(
+            "a wait whose resumeAt has already passed is created waiting, resumeAt as sent: the "
+            "runtime, not the World, decides that it elapsed (§4.5)",
+            f"returned {shown}",
+            ("result", elapsed),
+        )
+    await returns(
+        world.events.create(run_id, make.wait_completed(elapsed_id)),
+        "wait_completed of that wait, sent by the runtime",
+    )
 
 
 @invariant("WAIT-002")

@@ -9,15 +9,39 @@ with the call, its arguments and the time waited, and abandons the World.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-__all__ = ["DEFAULT_CALL_TIMEOUT", "DEFAULT_CLOSE_TIMEOUT", "WorldCallTimeout", "abandon"]
+__all__ = [
+    "DEFAULT_CALL_TIMEOUT",
+    "DEFAULT_CLOSE_TIMEOUT",
+    "LONGEST_SECONDS",
+    "WorldCallTimeout",
+    "abandon",
+    "seconds_problem",
+]
 
 DEFAULT_CALL_TIMEOUT = 30.0
 """Seconds a single World call may take before the kit gives up on it."""
 
 DEFAULT_CLOSE_TIMEOUT = 30.0
 """Seconds a World's ``start()`` or ``close()`` may take."""
+
+LONGEST_SECONDS = 86_400.0
+"""The longest time (a day) a user may give a call or a test's budget: the kit waits for
+multiples of it, and a wait of ``inf`` seconds, or one beyond what the platform's clock can
+count, cannot be asked of a thread."""
+
+
+def seconds_problem(option: str, seconds: float) -> str | None:
+    """What is wrong with ``seconds`` given as ``option`` (``--world-timeout``, ``--timeout``,
+    ``--world-budget``), in one sentence, or ``None`` when it is a usable duration: finite,
+    positive, at most ``LONGEST_SECONDS``."""
+    if math.isfinite(seconds) and 0 < seconds <= LONGEST_SECONDS:
+        return None
+    return (
+        f"{option} must be a positive number of seconds, at most {LONGEST_SECONDS:g} (a day), got {seconds:g}"
+    )
 
 
 class WorldCallTimeout(BaseException):

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-__all__ = ["HarnessTimeout", "WorldHarness"]
+__all__ = ["HarnessTimeout", "TaskEscapedTheLoop", "WorldHarness"]
 
 T = TypeVar("T")
 
@@ -39,6 +39,19 @@ class HarnessTimeout(BaseException):
         self.waited = waited
 
 
+class TaskEscapedTheLoop(Exception):
+    """A task on the loop (one the World started: the kit's own never do this) raised
+    ``SystemExit`` or ``KeyboardInterrupt``, which asyncio lets out of the loop itself. The
+    harness kept the loop running; the test that was running fails with this."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(
+            f"a task the World started raised {type(error).__name__}"
+            f"({', '.join(map(repr, error.args))}) out of the event loop, which stops the loop "
+            "of whatever runs the World (the kit kept its loop going)"
+        )
+
+
 class WorldHarness:
     """An event loop running in a daemon thread, for one test."""
 
@@ -48,6 +61,7 @@ class WorldHarness:
         self.loop.set_default_executor(self._executor)
         self.abandoned = False
         """True once a coroutine outlived its deadline: the loop may be stuck."""
+        self._escaped: list[BaseException] = []
         self._thread = threading.Thread(target=self._serve, name="worldspec-world", daemon=True)
         self._thread.start()
 
@@ -58,11 +72,27 @@ class WorldHarness:
 
     def _serve(self) -> None:
         asyncio.set_event_loop(self.loop)
-        self.loop.run_forever()
+        while True:
+            try:
+                self.loop.run_forever()
+            except (SystemExit, KeyboardInterrupt) as error:
+                # Only a task can raise these here (signals reach the main thread): the task
+                # is done, every other task still waits on the loop, so serve on.
+                self._escaped.append(error)
+                continue
+            return
+
+    def raise_escaped(self) -> None:
+        """Raise ``TaskEscapedTheLoop`` for the first ``SystemExit`` or ``KeyboardInterrupt`` a
+        task let out of the loop since the last call, if any."""
+        if self._escaped:
+            error, self._escaped = self._escaped[0], []
+            raise TaskEscapedTheLoop(error).with_traceback(error.__traceback__)
 
     def run(self, coroutine: Coroutine[Any, Any, T], deadline: float | None, what: str) -> T:
         """Run ``coroutine`` on the loop and return its result or raise what it raised; raise
-        ``HarnessTimeout`` if it takes longer than ``deadline`` seconds (``None``: no limit)."""
+        ``HarnessTimeout`` if it takes longer than ``deadline`` seconds (``None``: no limit). A
+        ``KeyboardInterrupt`` while waiting abandons the loop, as a deadline does, and goes on."""
         if self.abandoned:
             coroutine.close()
             raise HarnessTimeout(f"{what} (not started: an earlier call of this test never finished)", 0)
@@ -73,6 +103,13 @@ class WorldHarness:
             self.abandoned = True
             future.cancel()
             raise HarnessTimeout(what, deadline or 0) from None
+        except KeyboardInterrupt:
+            # Ctrl-C while the World works: the loop may be stuck in code that never yields,
+            # so it is given up on as at a deadline, and the teardown that follows does not
+            # wait for it (closing the World would wait its whole close deadline).
+            self.abandoned = True
+            future.cancel()
+            raise
 
     def release_default_executor(self) -> None:
         """Let the idle threads of the loop's default executor end, as ``asyncio.run`` does

@@ -117,7 +117,9 @@ def _import(module_name: str, target: str) -> Any:
         raise WorldLoadError(
             f"cannot import module {module_name!r} named by --world {target}: {_short_cause(error)}"
         ) from None
-    except Exception as error:
+    except (Exception, SystemExit) as error:
+        # SystemExit too: a module that parses its own command line (or calls sys.exit) at
+        # import time would otherwise end the kit with a traceback.
         raise WorldLoadError(
             f"importing module {module_name!r} named by --world {target} failed: {_short_cause(error)}"
         ) from None
@@ -158,26 +160,64 @@ def _missing_members(world: object) -> list[str]:
     return missing
 
 
+def _check_options_fit(factory: Callable[..., Any], spec: WorldSpec) -> None:
+    """Raise ``WorldLoadError`` naming the Factory's parameters when ``spec.options`` cannot be
+    passed to it (an unknown key, a required parameter not given). A Factory whose signature
+    Python cannot read is called as it is."""
+    try:
+        signature = inspect.signature(factory)
+    except (TypeError, ValueError):
+        return
+    try:
+        signature.bind(**spec.options)
+    except TypeError as error:
+        takes = ", ".join(
+            parameter.name
+            for parameter in signature.parameters.values()
+            if parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
+        )
+        raise WorldLoadError(
+            f"the options do not fit the Factory {spec.target}: {error}; it takes "
+            f"{takes or 'no options'}, given with --world-opt KEY=VALUE (certify: --opt KEY=VALUE)"
+        ) from None
+
+
+def _not_a_world(world: object, spec: WorldSpec) -> str | None:
+    """Why ``world``, what the Factory returned, is not a World, or ``None`` when it is one."""
+    missing = _missing_members(world)
+    if not missing:
+        return None
+    if len(missing) == len(REQUIRED_MEMBERS):
+        return (
+            f"{spec.target} returned {_shown(world)}, not a World: it has none of the members of "
+            "the World protocol (see worldspec.protocol.World); the Factory must return the World"
+        )
+    return (
+        f"{spec.target} returned {_shown(world)} that lacks part of the World protocol: "
+        f"{', '.join(missing)} (see worldspec.protocol.World)"
+    )
+
+
+def _shown(value: object) -> str:
+    """``None``, or ``an object of type NAME``: what a Factory returned, in a sentence."""
+    return "None" if value is None else f"an object of type {type(value).__name__}"
+
+
 async def open_world(spec: WorldSpec, recorder: Recorder | None = None) -> World:
     """Call the Factory, await it if needed, check the World protocol, ``start()`` it, and return
     it as the kit calls it: every call given ``spec.call_timeout`` seconds and recorded in
     ``recorder`` (a fresh one when none is given)."""
     factory = load_factory(spec.target)
+    _check_options_fit(factory, spec)
     try:
         made = factory(**spec.options)
         world = await made if inspect.isawaitable(made) else made
-    except TypeError as error:
-        raise WorldLoadError(
-            f"calling {spec.target}(**{spec.options!r}) failed: {_short_cause(error)}"
-        ) from None
-    except Exception as error:
-        raise WorldLoadError(f"the Factory {spec.target} raised: {_short_cause(error)}") from None
-    missing = _missing_members(world)
-    if missing:
-        raise WorldLoadError(
-            f"{spec.target} returned a {type(world).__name__} that lacks part of the World protocol: "
-            f"{', '.join(missing)} (see worldspec.protocol.World)"
-        )
+    except (Exception, SystemExit) as error:
+        called = f" (called with {spec.options!r})" if spec.options else ""
+        raise WorldLoadError(f"the Factory {spec.target} raised{called}: {_short_cause(error)}") from None
+    refusal = _not_a_world(world, spec)
+    if refusal is not None:
+        raise WorldLoadError(refusal)
     start = getattr(world, "start", None)
     if callable(start):
         try:
@@ -187,7 +227,7 @@ async def open_world(spec: WorldSpec, recorder: Recorder | None = None) -> World
             raise WorldLoadError(
                 f"{spec.target}: start() did not return within {spec.close_timeout:g} s"
             ) from None
-        except Exception as error:
+        except (Exception, SystemExit) as error:
             raise WorldLoadError(f"{spec.target}: start() raised: {_short_cause(error)}") from None
     return cast(World, RecordingWorld(world, recorder or Recorder(), spec.call_timeout))
 

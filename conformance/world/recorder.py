@@ -23,6 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from conformance.world.deadlines import WorldCallTimeout
+from conformance.world.throttle import answered
 from worldspec.wire_types import MISSING
 
 __all__ = [
@@ -312,16 +313,26 @@ async def _within(deadline: float | None, awaitable: Any, method: str, args: Any
     raise RaisedBaseException(method, raised).with_traceback(raised.__traceback__)
 
 
+async def _taken(member: Any, method: str, args: Any, kwargs: Any, deadline: float | None) -> Any:
+    """What ``member(*args, **kwargs)`` answers once the World takes the call (``answered``:
+    a ``ThrottleError`` is waited out and the call made again)."""
+
+    async def attempt() -> Any:
+        pending = member(*args, **kwargs)
+        if not inspect.isawaitable(pending):
+            raise NotAwaitable(method, pending)
+        return await _within(deadline, pending, method, args, kwargs)
+
+    return await answered(attempt)
+
+
 def _recording(member: Any, method: str, recorder: Recorder, deadline: float | None) -> Any:
     if inspect.iscoroutinefunction(member) or method.startswith(_NAMESPACES):
 
         async def call_async(*args: Any, **kwargs: Any) -> Any:
             call = recorder.begin(method, args, kwargs)
             try:
-                pending = member(*args, **kwargs)
-                if not inspect.isawaitable(pending):
-                    raise NotAwaitable(method, pending)
-                call.result = await _within(deadline, pending, method, args, kwargs)
+                call.result = await _taken(member, method, args, kwargs, deadline)
             except BaseException as error:
                 recorder.end(call, error=error)
                 raise

@@ -8,7 +8,9 @@ author wants judged on the other line during a migration.
 A World that declares a version of no line (4, 5, anything else) is refused, with or without
 ``--world-spec``: world-contract-v7.md §1.2 forbids reporting it as conforming to either line,
 and a kit run that judged it would produce exactly such passes. The refusal is one line that
-names the version and the reason (docs/decisions.md, "Choosing the line").
+names the version and the reason (docs/decisions.md, "Choosing the line"). A ``--world-spec``
+of no line is the user's mistake, not the World's: a usage error before any World is opened
+(``override_problem``), never a refusal.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 
 from worldspec.lines import LINE_4_HIGHEST, LINE_5_VERSIONS, SpecLine, UnsupportedSpecVersion, line_of
 
-__all__ = ["LineChoice", "LineRefused", "choose_line", "highest_version"]
+__all__ = ["LineChoice", "LineRefused", "choose_line", "highest_version", "override_problem"]
 
 
 class LineRefused(Exception):
@@ -47,11 +49,25 @@ class LineChoice:
         return f"the {self.line} line (the World {declared})"
 
 
+def override_problem(option: str, override: int) -> str | None:
+    """What is wrong with ``override`` given as ``option`` (``--world-spec``, ``--spec``), in one
+    sentence saying which versions to give, or ``None`` when it names a line."""
+    try:
+        line_of(override)
+    except UnsupportedSpecVersion as error:
+        return (
+            f"{option} {override} names no line of the contract: {_reason(error)}; give "
+            f"{LINE_4_HIGHEST} (the 4.x line) or 6 or 7 (the 5.x line)"
+        )
+    return None
+
+
 def choose_line(declared: object, override: int | None = None) -> LineChoice:
     """The line that judges a World declaring ``declared``, or the line of ``override``.
 
-    Raises ``LineRefused`` when ``declared`` belongs to no line (whatever ``override`` says), or
-    when ``override`` itself belongs to no line.
+    Raises ``LineRefused`` when ``declared`` belongs to no line (whatever ``override`` says), and
+    ``ValueError`` when ``override`` belongs to no line (``override_problem``: callers check it
+    before opening a World).
     """
     try:
         declared_line = line_of(declared)
@@ -63,10 +79,10 @@ def choose_line(declared: object, override: int | None = None) -> LineChoice:
         ) from None
     if override is None:
         return LineChoice(declared_line, declared)
-    try:
-        return LineChoice(line_of(override), declared, override)
-    except UnsupportedSpecVersion as error:
-        raise LineRefused(f"--world-spec {override}: {_reason(error)}") from None
+    problem = override_problem("--world-spec", override)
+    if problem is not None:
+        raise ValueError(problem)
+    return LineChoice(line_of(override), declared, override)
 
 
 def _reason(error: UnsupportedSpecVersion) -> str:

@@ -32,6 +32,13 @@ from reference_worlds.node.channel import Channel, open_channel
 from reference_worlds.node.databases import FreshDatabases, fresh_databases_for
 from reference_worlds.node.faults import NodeRestarts
 from reference_worlds.node.install import install, installed_version
+from reference_worlds.node.options import (
+    capabilities_option,
+    config_option,
+    env_option,
+    overrides_option,
+    package_option,
+)
 from reference_worlds.node.presets import FRESH_DATABASE, FRESH_DIR, Preset, package_name, preset_for
 from reference_worlds.node.probes import probe_capabilities, probe_line5_capabilities
 from reference_worlds.node.process import BridgeError, NodeProcess, process_for
@@ -119,22 +126,6 @@ async def _off_loop(function: Callable[..., T], *args: Any) -> T:
     return await outcome
 
 
-def _overrides_of(overrides: dict[str, str] | str | None) -> dict[str, str]:
-    loaded = json.loads(overrides) if isinstance(overrides, str) else overrides or {}
-    if not isinstance(loaded, dict) or not all(isinstance(value, str) for value in loaded.values()):
-        raise ValueError(f"overrides must be a JSON object of version strings, got {overrides!r}")
-    return {str(key): value for key, value in loaded.items()}
-
-
-def _config_of(config: dict[str, Any] | str | None) -> dict[str, Any] | None:
-    if isinstance(config, str):
-        loaded = json.loads(config)
-        if not isinstance(loaded, dict):
-            raise ValueError(f"config must be a JSON object, got {config!r}")
-        return loaded
-    return config
-
-
 class NodeWorld:
     """A World from an npm package, run in Node.
 
@@ -167,12 +158,12 @@ class NodeWorld:
         capabilities: dict[str, bool] | None = None,
         overrides: dict[str, str] | str | None = None,
     ) -> None:
-        self.package = package
+        self.package = package_option(package)
         self._export_option = export
-        self._config_option = _config_of(config) if config is not None else None
-        self._capabilities_option = capabilities or {}
-        self.overrides = _overrides_of(overrides)
-        self.env = {str(key): str(value) for key, value in (env or {}).items()}
+        self._config_option = config_option(config)
+        self._capabilities_option = capabilities_option(capabilities)
+        self.overrides = overrides_option(overrides)
+        self.env = env_option(env)
         self._use_preset(preset_for(package))
         self.events = Events(self)
         self.runs = Runs(self)

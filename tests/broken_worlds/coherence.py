@@ -3,10 +3,12 @@ of one entity that drift apart."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, ClassVar
 
+from reference_worlds.paging import decode_cursor, encode_cursor, limit_of
 from tests.broken_worlds.base import BrokenWorld, LineFiveBrokenWorld, Params
-from worldspec.entities import Hook, WorkflowRun
+from worldspec.entities import TERMINAL_RUN_STATUSES, Hook, Step, WorkflowRun
 from worldspec.events import EventRequest, EventResult
 from worldspec.owned import owned_copy
 from worldspec.pagination import PaginatedResponse, PaginationOptions
@@ -112,6 +114,77 @@ class RunEndStampsStartedAt(BrokenWorld, breaks={"COH-002"}):
         return result.model_copy(update={"run": restamped.model_copy(deep=True)})
 
 
+LOCAL_TIME_AHEAD = timedelta(hours=1)
+"""How far a time read back from a column without time zone lies from the instant written, on a
+database server whose local time is UTC+1."""
+
+
+class RunEndReadInLocalTime(BrokenWorld, breaks={"COH-002"}):
+    """``completed_at`` was added to the runs table by a later migration as ``timestamp``
+    (without time zone), beside the ``timestamptz`` columns of the first one: the driver reads
+    it back in the server's local time (UTC+1), so every run ends an hour after it ended."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        before = self.stored_run(run_id)
+        result = await super().on_create(run_id, event, params)
+        if before is None or before.status in TERMINAL_RUN_STATUSES or result.run is MISSING:
+            return result
+        if result.run.status not in TERMINAL_RUN_STATUSES:
+            return result
+        late = result.run.model_copy(update={"completed_at": result.run.completed_at + LOCAL_TIME_AHEAD})
+        self.state.put_run(late)
+        return result.model_copy(update={"run": late.model_copy(deep=True)})
+
+
+class StepStartReadInLocalTime(BrokenWorld, breaks={"COH-002"}):
+    """Declares the steps table's ``started_at`` as ``timestamp`` without time zone: a step's
+    first ``step_started`` stores the right instant, which reads back in the server's local
+    time (UTC+1), an hour late."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        before = self.stored_step(run_id, str(getattr(event, "correlation_id", "")))
+        result = await super().on_create(run_id, event, params)
+        if event.event_type != "step_started" or before is None or before.started_at is not MISSING:
+            return result
+        late = result.step.model_copy(update={"started_at": result.step.started_at + LOCAL_TIME_AHEAD})
+        key = (late.run_id, late.step_id)
+        self.state.steps[key] = (self.state.steps[key][0], late)
+        return result.model_copy(update={"step": late.model_copy(deep=True)})
+
+
+class StepEndInWholeSeconds(BrokenWorld, breaks={"COH-002"}):
+    """Keeps a step's ``completed_at`` in a MySQL ``DATETIME`` declared without fractional
+    seconds (``DATETIME`` rather than ``DATETIME(3)``), which rounds to the nearest second: a
+    completed or failed step shows its end up to half a second off, while ``updated_at``, a
+    ``DATETIME(3)``, is right."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if event.event_type not in ("step_completed", "step_failed") or result.step is MISSING:
+            return result
+        ended = result.step.completed_at
+        rounded = ended.replace(microsecond=0) + timedelta(seconds=round(ended.microsecond / 1_000_000))
+        stored = result.step.model_copy(update={"completed_at": rounded})
+        key = (stored.run_id, stored.step_id)
+        self.state.steps[key] = (self.state.steps[key][0], stored)
+        return result.model_copy(update={"step": stored.model_copy(deep=True)})
+
+
+class HookCreatedAtReadInLocalTime(BrokenWorld, breaks={"COH-002"}):
+    """Its hooks table has ``created_at timestamp`` without time zone (the events and runs
+    tables use ``timestamptz``): a hook's createdAt reads back in the server's local time
+    (UTC+1), an hour after its ``hook_created``, in the result and every read."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if result.hook is MISSING:
+            return result
+        late = result.hook.model_copy(update={"created_at": result.hook.created_at + LOCAL_TIME_AHEAD})
+        key = (late.run_id, late.hook_id)
+        self.state.hooks[key] = (self.state.hooks[key][0], late)
+        return result.model_copy(update={"hook": late.model_copy(deep=True)})
+
+
 def _patch_stored_event(world: BrokenWorld, run_id: str, event_id: str, **updates: Any) -> None:
     """Change the stored event ``event_id`` of ``run_id`` as a buggy write would have left it."""
     log = world.state.events[run_id]
@@ -213,3 +286,72 @@ class RunListForgetsTheNameAfterACursor(BrokenWorld, breaks={"COH-004"}):
         if pagination is not None and pagination.cursor is not MISSING:
             workflow_name = None
         return await super().on_list_runs(workflow_name=workflow_name, pagination=pagination, **options)
+
+
+def _offset_page(
+    listed: PaginatedResponse[Any], pagination: PaginationOptions | None
+) -> PaginatedResponse[Any]:
+    """The page of ``listed`` (every matching item, in the listing's order) that ``LIMIT limit
+    OFFSET n`` reads, the cursor being the next ``n``."""
+    start = 0 if pagination is None or pagination.cursor is MISSING else int(decode_cursor(pagination.cursor))
+    limit = limit_of(pagination)
+    has_more = start + limit < len(listed.data)
+    return PaginatedResponse[Any](
+        data=listed.data[start : start + limit],
+        cursor=encode_cursor(start + limit) if has_more else None,
+        has_more=has_more,
+    )
+
+
+def _whole(pagination: PaginationOptions | None) -> PaginationOptions:
+    """One page of every item, in the order ``pagination`` asks for."""
+    if pagination is None or pagination.sort_order is MISSING:
+        return PaginationOptions(limit=1000)
+    return PaginationOptions(limit=1000, sort_order=pagination.sort_order)
+
+
+class RunPagesByOffset(BrokenWorld, breaks={"COH-007"}):
+    """Pages ``runs.list`` with ``ORDER BY created_at DESC LIMIT $1 OFFSET $2``, its cursor the
+    next offset: a run created between two pages moves every run down one place, so the next
+    page repeats the last run of the one before."""
+
+    async def on_list_runs(
+        self, *, pagination: PaginationOptions | None = None, **options: Any
+    ) -> PaginatedResponse[WorkflowRun]:
+        return _offset_page(await super().on_list_runs(pagination=_whole(pagination), **options), pagination)
+
+
+class StatusListingPagesByOffset(BrokenWorld, breaks={"COH-007"}):
+    """Keyset pages for ``runs.list`` in general, but the listing by status (the query startup
+    recovery pages through, written apart) uses ``OFFSET``: a run that ends after its page was
+    read leaves the listing, every later run moves up one place, and the next page skips one."""
+
+    async def on_list_runs(
+        self, *, status: Any = None, pagination: PaginationOptions | None = None, **options: Any
+    ) -> PaginatedResponse[WorkflowRun]:
+        if status is None:
+            return await super().on_list_runs(pagination=pagination, **options)
+        everything = await super().on_list_runs(status=status, pagination=_whole(pagination), **options)
+        return _offset_page(everything, pagination)
+
+
+class StepPagesByOffset(BrokenWorld, breaks={"COH-007"}):
+    """Pages ``steps.list`` with ``LIMIT``/``OFFSET``, newest first: a step created between two
+    pages pushes the rest down, and the next page repeats a step."""
+
+    async def on_list_steps(
+        self, run_id: str, *, pagination: PaginationOptions | None = None, **options: Any
+    ) -> PaginatedResponse[Step]:
+        everything = await super().on_list_steps(run_id, pagination=_whole(pagination), **options)
+        return _offset_page(everything, pagination)
+
+
+class HookPagesByOffset(BrokenWorld, breaks={"COH-007"}):
+    """Pages ``hooks.list`` with ``LIMIT``/``OFFSET``, oldest first, which hooks created later
+    never disturb: but a hook disposed after its page was read takes its row with it, the
+    hooks after it move up one place, and the next page skips one."""
+
+    async def on_list_hooks(
+        self, *, pagination: PaginationOptions | None = None, **options: Any
+    ) -> PaginatedResponse[Hook]:
+        return _offset_page(await super().on_list_hooks(pagination=_whole(pagination), **options), pagination)

@@ -162,10 +162,11 @@ class HookGettersMissWithWorldError(BrokenWorld, breaks={"HOOK-009", "HOOK-010"}
 
 
 class _FoldedKeys(dict[str, tuple[str, str]]):
-    """A token index whose keys compare case-insensitively, as a ``citext`` column does
-    (``fold`` says how a token is stored)."""
+    """A token index whose keys compare as ``fold`` makes them: case-insensitively by default,
+    as a ``citext`` column does."""
 
-    def fold(self, token: str) -> str:
+    @staticmethod
+    def fold(token: str) -> str:
         return token.casefold()
 
     def __setitem__(self, token: str, key: tuple[str, str]) -> None:
@@ -194,6 +195,26 @@ class TokensCompareWithoutCase(BrokenWorld, breaks={"HOOK-002"}):
         self.state.tokens = _FoldedKeys()
 
 
+class _PaddedKeys(_FoldedKeys):
+    """A token index whose keys compare with trailing spaces ignored, as a ``VARCHAR`` under a
+    PAD SPACE collation does."""
+
+    @staticmethod
+    def fold(token: str) -> str:
+        return token.rstrip(" ")
+
+
+class TokensCompareWithPadSpace(BrokenWorld, breaks={"HOOK-002"}):
+    """Keeps tokens in a MySQL ``VARCHAR(255) COLLATE utf8mb4_bin`` column with a unique key,
+    chosen because the default collation ignores case: but ``utf8mb4_bin`` is a PAD SPACE
+    collation, so a token that differs from a held one only by trailing spaces is refused as
+    held, and ``getByToken`` finds the other twin."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.state.tokens = _PaddedKeys()
+
+
 class HookResultStampedByTheAppClock(BrokenWorld, breaks={"HOOK-001"}):
     """Answers ``hook_created`` with the hook it built in code, ``createdAt`` from the
     application's clock, while the row takes the database's ``now()``, 3 ms later."""
@@ -206,6 +227,31 @@ class HookResultStampedByTheAppClock(BrokenWorld, breaks={"HOOK-001"}):
             later = hook.created_at + timedelta(milliseconds=3)
             self.state.hooks[key] = (sequence, hook.model_copy(update={"created_at": later}))
         return result
+
+
+class TokenIndexKeepsTheFirstHolder(BrokenWorld, breaks={"HOOK-007", "HOOK-008"}):
+    """Resolves ``getByToken`` through a token index written with ``INSERT ... ON CONFLICT DO
+    NOTHING`` and never cleaned when a hook goes: a token freed by a disposal or by its run's
+    end and taken by a new hook still points at its first holder, so ``getByToken`` misses the
+    new hook."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.token_index: dict[str, str] = {}
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if result.hook is not MISSING:
+            self.token_index.setdefault(result.hook.token, result.hook.hook_id)
+        return result
+
+    async def on_get_hook_by_token(self, token: str, **options: Any) -> Hook:
+        if token not in self.token_index:
+            return await super().on_get_hook_by_token(token, **options)
+        try:
+            return await self.memory_hooks.get(self.token_index[token], **options)
+        except errors.HookNotFoundError:
+            raise errors.HookNotFoundError(token) from None
 
 
 class AllHooksIndexKeepsDisposed(BrokenWorld, breaks={"HOOK-007", "HOOK-008"}):
@@ -268,7 +314,8 @@ class _TokenFiles(_FoldedKeys):
     """A token index kept as one file per token at ``path.join(dir, token)``, which collapses
     ``/./``, ``//`` and ``x/..`` in the token."""
 
-    def fold(self, token: str) -> str:
+    @staticmethod
+    def fold(token: str) -> str:
         return posixpath.normpath(posixpath.join("tokens", token))
 
 

@@ -36,7 +36,7 @@ class _StreamsWithoutInfo:
 
 
 class StreamsLackGetInfo(
-    LineFiveBrokenWorld, breaks={"STRM-101", "STRM-001", "STRM-002", "STRM-102", "ERR-101"}
+    LineFiveBrokenWorld, breaks={"STRM-101", "STRM-001", "STRM-002", "STRM-007", "STRM-102", "ERR-101"}
 ):
     """Ported from an interface without ``streams.getInfo``: the member is missing, so every
     test that reads a stream's info fails with it."""

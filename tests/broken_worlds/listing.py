@@ -13,12 +13,13 @@ from worldspec import errors
 from worldspec.entities import Hook, Step, WorkflowRun
 from worldspec.events import Event, EventRequest, EventResult
 from worldspec.pagination import PaginatedResponse, PaginationOptions, ResolveData
+from worldspec.resolve_data import strip_entity
 from worldspec.wire_types import MISSING
 
 T = TypeVar("T")
 
 
-class RunPagesSkipAnItem(BrokenWorld, breaks={"LIST-001", "COH-004"}):
+class RunPagesSkipAnItem(BrokenWorld, breaks={"LIST-001", "COH-004", "COH-007"}):
     """``runs.list`` drops the first run after a cursor (an off-by-one page boundary)."""
 
     async def on_list_runs(
@@ -149,6 +150,35 @@ class WorkflowNameFilterIsALikePattern(BrokenWorld, breaks={"LIST-005", "COH-004
         page = await super().on_list_runs(**options)
         matching = [run for run in page.data if pattern.fullmatch(run.workflow_name)]
         return page.model_copy(update={"data": matching})
+
+
+class WorkflowNameComparedWithPadSpace(BrokenWorld, breaks={"LIST-005"}):
+    """Keeps ``workflow_name`` in a MySQL ``VARCHAR`` with the ``utf8mb4_bin`` collation (picked
+    to compare case), which pads with spaces: ``WHERE workflow_name = ?`` matches a name that
+    differs only by trailing spaces, so ``runs.list`` of one name lists the other's runs too."""
+
+    async def on_list_runs(
+        self,
+        *,
+        workflow_name: str | None = None,
+        status: Any = None,
+        pagination: PaginationOptions | None = None,
+        resolve_data: ResolveData = "all",
+    ) -> PaginatedResponse[WorkflowRun]:
+        if workflow_name is None:
+            return await super().on_list_runs(status=status, pagination=pagination, resolve_data=resolve_data)
+        padded = workflow_name.rstrip(" ")
+        matching = [
+            entry
+            for entry in sorted(self.state.runs.values(), key=lambda entry: entry[0])
+            if entry[1].workflow_name.rstrip(" ") == padded and status in (None, entry[1].status)
+        ]
+        found = page(matching, lambda entry: entry[0], pagination, "desc")
+        return PaginatedResponse[WorkflowRun](
+            data=[strip_entity(run, resolve_data) for _, run in found.data],
+            cursor=found.cursor,
+            has_more=found.has_more,
+        )
 
 
 async def _every(read: Callable[[PaginationOptions], Awaitable[PaginatedResponse[T]]]) -> list[T]:

@@ -121,3 +121,58 @@ class RedeliveryNamesThePrefix(BrokenWorld, breaks={"Q-003", "Q-004"}):
             return await handler(message, meta)
 
         await super().create_queue_handler(prefix, misnaming)
+
+
+class KeyReleasedWhenTheHandlerReturns(BrokenWorld, breaks={"Q-005"}):
+    """Frees a message's idempotency key in a ``finally`` around each handler call, so a message
+    waiting to be delivered again (its handler threw, or asked for it again in
+    ``timeoutSeconds``) no longer holds its key: a ``queue()`` with that key meanwhile adds a
+    second delivery."""
+
+    async def create_queue_handler(self, prefix: str, handler: QueueHandler) -> None:
+        async def releasing(message: QueuePayload, meta: MessageMeta) -> HandlerTimeout | None:
+            try:
+                return await handler(message, meta)
+            finally:
+                held = self._queue._unhandled_keys
+                for key in [key for key, message_id in held.items() if message_id == meta.message_id]:
+                    del held[key]
+
+        await super().create_queue_handler(prefix, releasing)
+
+
+class RepublishedAttemptCountsRepublishes(BrokenWorld, breaks={"Q-003"}):
+    """Serves ``timeoutSeconds`` by publishing the message again with an attempt header one
+    above the header it came with, while the broker retries a throw itself and adds its own
+    receive count to that header: a message that threw and then asked for a timeout comes back
+    with the attempt it already had."""
+
+    async def create_queue_handler(self, prefix: str, handler: QueueHandler) -> None:
+        header: dict[str, int] = {}
+        receives: dict[str, int] = {}
+
+        async def counting(message: QueuePayload, meta: MessageMeta) -> HandlerTimeout | None:
+            message_id = meta.message_id
+            receives[message_id] = receives.get(message_id, 0) + 1
+            shown = header.get(message_id, 1) + receives[message_id] - 1
+            outcome = await handler(message, meta.model_copy(update={"attempt": shown}))
+            if isinstance(outcome, HandlerTimeout):
+                header[message_id] = header.get(message_id, 1) + 1
+                receives[message_id] = 0
+            return outcome
+
+        await super().create_queue_handler(prefix, counting)
+
+
+class ZeroTimeoutTakenAsDone(BrokenWorld, breaks={"Q-003"}):
+    """Tests the handler's result with ``if (result?.timeoutSeconds)``, so ``{timeoutSeconds:
+    0}`` (come back at once) is taken for done and the message is never delivered again."""
+
+    async def create_queue_handler(self, prefix: str, handler: QueueHandler) -> None:
+        async def truthy(message: QueuePayload, meta: MessageMeta) -> HandlerTimeout | None:
+            outcome = await handler(message, meta)
+            if isinstance(outcome, HandlerTimeout) and not outcome.timeout_seconds:
+                return None
+            return outcome
+
+        await super().create_queue_handler(prefix, truthy)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 import unicodedata
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, ClassVar
 
-from reference_worlds.paging import encode_cursor
+from reference_worlds.paging import chunk_page, encode_cursor
 from tests.broken_worlds.base import BrokenWorld
 from worldspec.streams import StreamChunk, StreamChunksResponse, StreamInfoResponse
 
@@ -248,18 +248,63 @@ class StoresChunksIn64KiBRows(BrokenWorld, breaks={"STRM-006"}, only="streams"):
     """Keeps each chunk in a row of at most 64 KiB and writes a larger chunk as several rows,
     each counted as a chunk: the bytes read back joined are right, but every later index moves."""
 
+    row_bytes: ClassVar[int] = STREAM_ROW_BYTES
+
     async def write_to_stream_multi(self, name: str, run_id: str, chunks: list[str | bytes]) -> None:
         rows: list[str | bytes] = []
         for chunk in chunks:
             data = chunk.encode() if isinstance(chunk, str) else bytes(chunk)
-            rows += [
-                data[start : start + STREAM_ROW_BYTES] for start in range(0, len(data), STREAM_ROW_BYTES)
-            ]
+            rows += [data[start : start + self.row_bytes] for start in range(0, len(data), self.row_bytes)]
             rows += [data] if not data else []
         await super().write_to_stream_multi(name, run_id, rows)
 
     async def write_to_stream(self, name: str, run_id: str, chunk: str | bytes) -> None:
         await self.write_to_stream_multi(name, run_id, [chunk])
+
+
+class PublishesChunksIn1MiBFrames(StoresChunksIn64KiBRows, breaks={"STRM-006"}, only="streams"):
+    """Publishes each chunk as a message of a broker whose frames hold at most 1 MiB (NATS'
+    default ``max_payload``) and sends a larger chunk as several messages, each read back as a
+    chunk of its own: every index after it moves."""
+
+    row_bytes = 1024 * 1024
+
+
+class ChunkKeysScannedByNamePrefix(BrokenWorld, breaks={"STRM-007"}):
+    """Keeps chunk ``i`` of stream ``n`` under the key ``n:i`` and finds a stream's chunks with
+    the pattern ``n:*``, so the chunks of a stream named ``n:more`` are read, paged and counted
+    as chunks of ``n`` too (after its own)."""
+
+    def _sharing(self, name: str) -> list[str]:
+        return [name, *sorted(other for other in self._streams._streams if other.startswith(f"{name}:"))]
+
+    def _scanned(self, name: str) -> list[bytes]:
+        streams = self._streams._streams
+        return [chunk for key in self._sharing(name) if key in streams for chunk in streams[key].chunks]
+
+    def read_from_stream(self, name: str, start_index: int = 0) -> AsyncIterator[bytes]:
+        return self._scan_reader(name, start_index)
+
+    async def _scan_reader(self, name: str, start_index: int) -> AsyncIterator[bytes]:
+        if len(self._sharing(name)) == 1 or not (await super().get_stream_info(name, "")).done:
+            async for chunk in super().read_from_stream(name, start_index):
+                yield chunk
+            return
+        scanned = self._scanned(name)
+        start = max(0, len(scanned) + start_index) if start_index < 0 else start_index
+        for chunk in scanned[start:]:
+            if chunk:
+                yield chunk
+
+    async def get_stream_chunks(
+        self, name: str, run_id: str, *, limit: int | None = None, cursor: str | None = None
+    ) -> StreamChunksResponse:
+        done = (await super().get_stream_info(name, run_id)).done
+        return chunk_page(self._scanned(name), done, limit=limit, cursor=cursor)
+
+    async def get_stream_info(self, name: str, run_id: str) -> StreamInfoResponse:
+        info = await super().get_stream_info(name, run_id)
+        return info.model_copy(update={"tail_index": len(self._scanned(name)) - 1})
 
 
 class SubscribesAfterTheBacklog(BrokenWorld, breaks={"STRM-004"}):

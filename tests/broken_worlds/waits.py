@@ -7,7 +7,7 @@ import asyncio
 from tests.broken_worlds.base import BrokenWorld, Params
 from worldspec import errors
 from worldspec.entities import TERMINAL_RUN_STATUSES
-from worldspec.events import EventRequest, EventResult
+from worldspec.events import EventRequest, EventResult, WaitCompletedRequest
 from worldspec.wire_types import MISSING
 
 
@@ -123,3 +123,17 @@ class WaitCreatedUpsertsThenRefuses(BrokenWorld, breaks={"WAIT-005"}):
             update={"resume_at": resume_at, "updated_at": self.clock()}
         )
         raise errors.EntityConflictError(f'Wait "{wait.wait_id}" already exists')
+
+
+class ElapsedWaitsCompletedOnCreate(BrokenWorld, breaks={"WAIT-001"}):
+    """Runs its own timer over waits: a ``wait_created`` whose ``resumeAt`` has passed is
+    completed by the World in the same call (it logs the ``wait_completed`` itself), so the
+    runtime's own ``wait_completed`` is refused as a second completion."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if event.event_type == "wait_created" and event.event_data.resume_at <= self.clock():
+            completed = WaitCompletedRequest(correlation_id=event.correlation_id)
+            finished = await super().on_create(run_id, completed)
+            return result.model_copy(update={"wait": finished.wait})
+        return result
