@@ -301,3 +301,16 @@ def test_certify_on_several_workers_reports_what_one_process_reports(tmp_path: P
         assert two["certification"]["reachedLevel"] == one["certification"]["reachedLevel"] == "full"
         assert "-n=2" in two["run"]["command"]
         assert "FAIL" not in parallel.stdout and "LIN  " in parallel.stdout, "progress per family"
+
+
+def test_the_report_command_replays_the_run_with_its_seed(tmp_path: Path) -> None:
+    """The report's command carries the seed the run used, and ``--seed`` runs the kit on it:
+    certifying again with that command's seed gives the same seed and the same outcomes."""
+    _, report = certify(tmp_path / "first", BROKEN_TARGET)
+    seed = report["run"]["seed"]
+    command = report["run"]["command"]
+    assert f"--seed={seed}" in command, command
+    again, replayed = certify(tmp_path / "again", BROKEN_TARGET, f"--seed={seed}")
+    assert replayed["run"]["seed"] == seed, again.stdout + again.stderr
+    outcomes = {entry["id"]: entry["outcome"] for entry in report["invariants"]}
+    assert {entry["id"]: entry["outcome"] for entry in replayed["invariants"]} == outcomes

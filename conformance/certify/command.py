@@ -96,6 +96,13 @@ def add_certify_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
         "(default: the line of the version the World declares)",
     )
     certify.add_argument(
+        "--seed",
+        type=int,
+        metavar="N",
+        help="seed of every random choice of the kit, to replay a run: the report's command gives "
+        "the one each run used (default: a fresh seed)",
+    )
+    certify.add_argument(
         "--level", choices=list(LEVELS), default="core", help="the level to certify (default core)"
     )
     certify.add_argument(
@@ -190,7 +197,7 @@ def certify_command(args: argparse.Namespace) -> int:
     if problem is not None:
         return _usage_error(problem)
     request = KitRequest(
-        args.world, tuple(args.opt), args.xfail, args.profile, args.timeout, workers, args.spec
+        args.world, tuple(args.opt), args.xfail, args.profile, args.timeout, workers, args.spec, args.seed
     )
     shown_options = " ".join(masker.option_argument(key, value) for key, value in options.items())
     print(f"worldspec certify: {args.world} {shown_options}".rstrip() + f" (level {args.level})")

@@ -191,6 +191,10 @@ def certification_of(
         command.append(f"-n={request.workers}")
     if request.spec is not None:
         command.append(f"--spec={request.spec}")
+    if request.timeout is not None:
+        command.append(f"--timeout={request.timeout:g}")
+    if run.report.get("seed") is not None:
+        command.append(f"--seed={run.report['seed']}")
     command.append(f"--level={requested_level}")
     return Certification(
         world=world,

@@ -38,6 +38,8 @@ class KitRequest:
     """pytest-xdist worker processes (``-n``); 1 runs the kit in one process."""
     spec: int | None = None
     """``--world-spec``: judge the World on the line of this spec version, not its declared one's."""
+    seed: int | None = None
+    """``--world-seed``: the seed of every random choice (``None``: a fresh one, printed)."""
 
     def kit_arguments(self) -> list[str]:
         """The plugin's options that select and configure the World (no output options)."""
@@ -54,6 +56,8 @@ class KitRequest:
             arguments += ["-n", str(self.workers)]
         if self.spec is not None:
             arguments.append(f"--world-spec={self.spec}")
+        if self.seed is not None:
+            arguments.append(f"--world-seed={self.seed}")
         return arguments
 
 
