@@ -15,9 +15,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from conformance.checks import make
-from conformance.checks.expect import deviate, setup
+from conformance.checks.expect import deviate, fail, setup
 from conformance.checks.reads import all_events
 from conformance.world.recorder import concurrently
+from worldspec.base import WireModel
 from worldspec.entities import WorkflowRun
 from worldspec.errors import WorkflowError
 from worldspec.events import Event, EventRequest, EventResult, RunCreatedRequest
@@ -25,11 +26,13 @@ from worldspec.protocol import World
 from worldspec.wire_types import MISSING
 
 __all__ = [
+    "CREATION_FIELDS",
     "JUDGED_BY",
     "TERMINAL_RUN_EVENTS",
     "ConcurrentCreates",
     "attempt",
     "create",
+    "created_run",
     "created_step",
     "event_in",
     "events_of",
@@ -42,6 +45,7 @@ __all__ = [
     "pending_run",
     "race",
     "requests_for_one_run",
+    "result_shows_the_started_run",
     "run_in",
     "running_step",
     "started_run",
@@ -100,6 +104,34 @@ def run_in(result: EventResult, action: str, judged_by: str) -> WorkflowRun:
     return result.run
 
 
+CREATION_FIELDS = ("deploymentId", "workflowName", "input", "executionContext")
+"""The fields a run takes from its creation that the runtime reads off a ``run_started`` result."""
+
+
+def result_shows_the_started_run(result: EventResult, run_id: str, made: object, action: str) -> None:
+    """Fail unless ``result`` (of a ``run_started`` sent with the default ``resolveData``)
+    carries the run ``run_id`` the runtime goes on with: running, with ``startedAt`` (the
+    runtime fails a run whose ``run_started`` result lacks it), and with the creation fields
+    of ``made`` (the run its ``run_created`` returned, or the eventData of the resilient
+    ``run_started`` that made it), input byte-exact: the runtime replays the workflow from that
+    run, not from a read of its own (§3 "Why", §5). What the creation stored is for RUN-005 and
+    RS-002 to judge, so the result is held to ``made``, and a field ``made`` shows as ``null``
+    or not at all is not compared."""
+    shown = result.run.to_wire() if result.run is not MISSING else {}
+    creation = made.to_wire() if isinstance(made, WireModel) else {}
+    expected = {"runId": run_id}
+    expected.update((key, creation[key]) for key in CREATION_FIELDS if creation.get(key) is not None)
+    got = {key: shown.get(key, MISSING) for key in expected}
+    if shown.get("status") != "running" or shown.get("startedAt") is None or got != expected:
+        fail(
+            f"the result of {action} carries the run: running, with startedAt, and the runId, "
+            "deploymentId, workflowName, input and executionContext it was created with",
+            "returned another run" if result.run is not MISSING else "returned no run",
+            ("created with", expected),
+            ("result's run", result.run),
+        )
+
+
 def event_in(result: EventResult, action: str, judged_by: str) -> Event:
     """``result.event``; a result without one deviates from ``judged_by`` (see ``deviate``)."""
     if result.event is MISSING:
@@ -109,9 +141,15 @@ def event_in(result: EventResult, action: str, judged_by: str) -> Event:
 
 async def pending_run(world: World, request: RunCreatedRequest | None = None) -> str:
     """A new run made by ``request`` (default: a fresh ``run_created``), not started; its id."""
+    return (await created_run(world, request)).run_id
+
+
+async def created_run(world: World, request: RunCreatedRequest | None = None) -> WorkflowRun:
+    """A new run made by ``request`` (default: a fresh ``run_created``), not started: the run
+    the ``run_created`` result carries."""
     sent = request or make.run_created()
     created = await create(world, None, sent)
-    return run_in(created, "run_created", judge_of(None, sent)).run_id
+    return run_in(created, "run_created", judge_of(None, sent))
 
 
 async def started_run(world: World) -> str:

@@ -17,9 +17,11 @@ from conformance.checks import make
 from conformance.checks.expect import deviate, fail, raises, returns
 from conformance.checks.reads import all_events
 from conformance.checks.scenarios import (
+    TERMINAL_RUN_EVENTS,
     create,
     events_of,
     finish_run,
+    finishing_request,
     from_now,
     live_hook,
     running_step,
@@ -81,7 +83,8 @@ async def test_errors_speak_the_upstream_vocabulary(world: World) -> None:
     """Every refusal the kit provokes here (missing run, run event on an ended run, duplicate
     creates, unknown step, hook and wait, a token held by another hook, a too-early start, a
     newer spec version) raises an exception whose ``name`` is one of ``@workflow/errors``, never
-    ``HookConflictError``, with that name's fields: ``runId`` of the missing run, ``token`` of
+    ``HookConflictError``, with that name's fields: ``runId`` of the missing run (from
+    ``runs.get`` and from each of the three endings sent to it), ``token`` of
     the unknown token, ``runSpecVersion``/``worldSpecVersion``."""
     missing_run, missing_token = make.new_id("wrun"), make.token()
     run_id = await started_run(world)
@@ -93,12 +96,15 @@ async def test_errors_speak_the_upstream_vocabulary(world: World) -> None:
     held_by_other_run = await started_run(world)
     world_version = getattr(world, "spec_version", None) or 3
     missing_run_fields = {"WorkflowRunNotFoundError": {"runId": missing_run}}
+
+    def ending_the_missing_run(kind: str) -> Callable[[], Awaitable[Any]]:
+        return lambda: world.events.create(missing_run, finishing_request(kind))
+
     tour: list[tuple[str, Callable[[], Awaitable[Any]], dict[str, dict[str, Any]]]] = [
         ("runs.get of a missing run", lambda: world.runs.get(missing_run), missing_run_fields),
-        (
-            "run_completed on a missing run",
-            lambda: world.events.create(missing_run, make.run_completed()),
-            missing_run_fields,
+        *(
+            (f"{kind} on a missing run", ending_the_missing_run(kind), missing_run_fields)
+            for kind in TERMINAL_RUN_EVENTS
         ),
         ("run_started on an ended run", lambda: world.events.create(ended, make.run_started()), {}),
         ("run_failed on an ended run", lambda: world.events.create(ended, make.run_failed()), {}),

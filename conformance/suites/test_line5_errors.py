@@ -8,8 +8,9 @@ from typing import Any, cast
 from conformance.catalogue.marker import invariant
 from conformance.checks import make, values
 from conformance.checks.expect import fail, raises, returns
-from conformance.checks.scenarios import create, finish_run, running_step, started_run
+from conformance.checks.scenarios import attempt, create, finish_run, live_hook, running_step, started_run
 from conformance.world.capabilities import declares_on_line_5
+from worldspec.errors import WorkflowError
 from worldspec.events import EventRequest
 from worldspec.line5 import errors as line5_errors
 from worldspec.line5 import event_data, events
@@ -78,16 +79,24 @@ async def _check_stream_expiry(world: World) -> None:
                 )
 
 
+def _has_status_410(error: WorkflowError, action: str) -> None:
+    status = getattr(error, "status", None)
+    if status != 410:
+        fail(f"the RunExpiredError of {action} has status 410", f"has status {status!r}", ("error", error))
+
+
 @invariant("ERR-101")
 async def test_expiry_errors_carry_410(world: World) -> None:
     """``RunExpiredError`` has status 410: from ``run_started`` on a run that completed, failed
-    or was cancelled, and from a bare ``step_started`` on a terminal run's step. A World that
+    or was cancelled, from a bare ``step_started`` on a terminal run's step, and from a
+    ``hook_received`` there when the World refuses it with that error (HOOK-103). A World that
     declares ``retention`` and answers a read of a purged run's stream with
     ``StreamExpiredError`` gives it status 410, ``runId``, ``streamId`` and ``expiredAt`` (it
     may instead show an empty closed stream)."""
     for ending in ENDINGS:
         run_id = await started_run(world)
         step_id = await running_step(world, run_id)
+        hook_id, _ = await live_hook(world, run_id)
         await finish_run(world, run_id, ending)
         refusals: dict[str, EventRequest] = {
             f"run_started on a run ended by {ending}": make.run_started(),
@@ -95,12 +104,9 @@ async def test_expiry_errors_carry_410(world: World) -> None:
         }
         for action, request in refusals.items():
             error = await raises(line5_errors.RunExpiredError, world.events.create(run_id, request), action)
-            status = getattr(error, "status", None)
-            if status != 410:
-                fail(
-                    f"the RunExpiredError of {action} has status 410",
-                    f"has status {status!r}",
-                    ("error", error),
-                )
+            _has_status_410(error, action)
+        received = await attempt(world.events.create(run_id, make.hook_received(hook_id)))
+        if isinstance(received, WorkflowError) and received.name == "RunExpiredError":
+            _has_status_410(received, f"hook_received on a run ended by {ending}")
     if declares_on_line_5(world, LineFiveCapability.RETENTION):
         await _check_stream_expiry(world)

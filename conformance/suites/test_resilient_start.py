@@ -11,9 +11,9 @@ from conformance.catalogue.marker import invariant
 from conformance.checks import make
 from conformance.checks.expect import fail, raises, returns
 from conformance.checks.reads import WHOLE_PAGE, all_events, run_of
-from conformance.checks.scenarios import pending_run
+from conformance.checks.scenarios import pending_run, result_shows_the_started_run
 from worldspec import errors, wire
-from worldspec.events import RunStartedData, RunStartedRequest, event_data_of
+from worldspec.events import Event, EventResult, RunStartedData, RunStartedRequest, event_data_of
 from worldspec.line5.slots import event_id_to_slot
 from worldspec.lines import SpecLine
 from worldspec.protocol import World
@@ -33,17 +33,23 @@ async def _no_run(world: World, run_id: str, action: str) -> None:
 @invariant("RS-001")
 async def test_resilient_start_creates_only_with_full_data(world: World) -> None:
     """``run_started`` with ``{deploymentId, workflowName, input}`` for a missing run creates it,
-    running; ``run_started`` without that data (none, or input absent) creates no run and is
+    running, and its result carries that run as stored (``startedAt``, the sent input and
+    executionContext); ``run_started`` without that data (none, or input absent) creates no run and is
     refused as not found."""
     run_id = make.new_id("wrun")
+    null_input = make.run_started(input=None, resilient=True)
     result = await returns(
-        world.events.create(run_id, make.run_started(input=None, resilient=True)),
-        "resilient run_started (input: null counts as present)",
+        world.events.create(run_id, null_input), "resilient run_started (input: null counts as present)"
     )
-    if result.run is MISSING or result.run.status != "running":
-        fail("the created run is running", "returned another run", ("result", result))
     if (await run_of(world, run_id)).status != "running":
         fail("runs.get shows the new run running", "shows it otherwise", ("run", await run_of(world, run_id)))
+    result_shows_the_started_run(
+        result, run_id, null_input.event_data, "a resilient run_started (input null)"
+    )
+    with_input = make.new_id("wrun")
+    request = make.run_started(input=b"\x00resilient", resilient=True, execution_context={"trace": "r"})
+    shown = await returns(world.events.create(with_input, request), "resilient run_started")
+    result_shows_the_started_run(shown, with_input, request.event_data, "a resilient run_started")
     bare = make.new_id("wrun")
     await raises(
         (errors.WorkflowRunNotFoundError, errors.WorkflowWorldError),
@@ -68,8 +74,9 @@ async def test_resilient_start_log_is_created_then_started(world: World, world_l
     """After resilient start the log is exactly ``[run_created (the sent fields, input
     byte-exact), run_started (no eventData)]``; upstream's fixture resilient-run-start.json, sent
     at spec version 3 on the 4.x line and as written (spec 7) on the 5.x line, where the two
-    events are slots 1 and 2 at spec 7, the run is at spec 7, and a preload, if the World gives
-    one, is both slots and complete. The fixture's runId is replaced by a fresh one."""
+    events are slots 1 and 2 at spec 7 and the run is at spec 7. A preload, if the World gives
+    one, is that log (on the 5.x line, both slots and complete). The fixture's runId is
+    replaced by a fresh one."""
     fixture = _upstream_fixture()
     sent = dict(fixture["when"]["event"])
     if world_line is SpecLine.LINE_4:
@@ -115,8 +122,27 @@ async def test_resilient_start_log_is_created_then_started(world: World, world_l
     steps = await world.steps.list(run_id, pagination=WHOLE_PAGE)
     if steps.data or (await world.hooks.list(run_id=run_id, pagination=WHOLE_PAGE)).data:
         fail("resilient start creates no steps or hooks", "created some")
+    _preload_is_the_log(result, log)
     if world_line is SpecLine.LINE_5:
         _slots_as_the_fixture_says(fixture["then"], result, log)
+
+
+def _preload_is_the_log(result: EventResult, log: list[Event]) -> None:
+    """A preload the resilient start returns is the log it wrote, ``run_created`` included
+    (a prefix of it when ``hasMore`` is true): the runtime replays from it."""
+    if result.events is MISSING or not result.events:
+        return
+    preloaded = [event.to_wire() for event in result.events]
+    logged = [event.to_wire() for event in log]
+    partial = result.has_more is True
+    if (preloaded != logged[: len(preloaded)]) if partial else (preloaded != logged):
+        fail(
+            "a resilient start's preload is the log it wrote, run_created then run_started"
+            + (" (a prefix of it, as hasMore is true)" if partial else ""),
+            f"preloaded {[event.get('eventType') for event in preloaded]}, hasMore {result.has_more}",
+            ("preloaded", result.events),
+            ("events.list", log),
+        )
 
 
 def _slots_as_the_fixture_says(then: dict[str, Any], result: Any, log: list[Any]) -> None:

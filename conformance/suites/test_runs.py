@@ -16,15 +16,18 @@ from conformance.checks.scenarios import (
     TERMINAL_RUN_EVENTS,
     attempt,
     create,
+    created_run,
     finish_run,
     finishing_request,
     pending_run,
     race,
+    result_shows_the_started_run,
     started_run,
 )
 from conformance.world.clock import ClockedWorld
 from worldspec import errors
 from worldspec.events import Event, EventRequest
+from worldspec.lines import SpecLine
 from worldspec.protocol import World
 from worldspec.spec_version import SPEC_VERSION_CURRENT
 from worldspec.ulid import new_ulid
@@ -167,17 +170,21 @@ async def test_new_run_echoes_run_created(world: World) -> None:
 
 
 @invariant("RUN-006")
-async def test_run_started_on_pending_starts_it(world: World) -> None:
-    """``run_started`` on a pending run makes it running, returns ``{event, run}`` with
-    ``run.startedAt`` set, and stores the event without eventData."""
-    run_id = await pending_run(world)
+async def test_run_started_on_pending_starts_it(world: World, world_line: SpecLine) -> None:
+    """``run_started`` on a pending run makes it running, returns ``{event, run}`` with the run
+    running, ``run.startedAt`` set, and the input (byte-exact) and other fields it was created
+    with (the runtime replays the workflow from that run), and stores the event without eventData.
+    On the 5.x line a ``run_started`` with ``skipPreload`` returns that run too."""
+    creation = make.run_created(input=b"\x00start", execution_context={"trace": "t"})
+    made = await created_run(world, creation)
+    run_id = made.run_id
     started = await returns(world.events.create(run_id, make.run_started()), "run_started")
-    if (
-        started.run is MISSING
-        or started.run.status != "running"
-        or not isinstance(started.run.started_at, datetime)
-    ):
-        fail("the result's run is running with startedAt set", "returned another run", ("result", started))
+    result_shows_the_started_run(started, run_id, made, "run_started on a pending run")
+    if world_line is SpecLine.LINE_5:
+        skipping = await created_run(world, creation)
+        params = make.create_params(SpecLine.LINE_5, skip_preload=True)
+        shown = await returns(world.events.create(skipping.run_id, make.run_started(), params), "run_started")
+        result_shows_the_started_run(shown, skipping.run_id, skipping, "run_started with skipPreload")
     if started.event is MISSING or started.event.event_type != "run_started":
         fail("the result carries the stored run_started event", "returned none", ("result", started))
     stored = [e for e in await all_events(world, run_id) if e.event_type == "run_started"]
@@ -192,18 +199,26 @@ async def test_run_started_on_pending_starts_it(world: World) -> None:
 
 
 @invariant("RUN-007")
-async def test_run_started_on_running_appends_nothing(clocked_world: ClockedWorld) -> None:
-    """``run_started`` on a running run, a moment later, returns the running run, changes
+async def test_run_started_on_running_appends_nothing(
+    clocked_world: ClockedWorld, world_line: SpecLine
+) -> None:
+    """``run_started`` on a running run, a moment later, returns the running run (on the 4.x
+    line with its ``startedAt``, which the runtime reads from every ``run_started``, and its
+    input; RUN-104 judges that on the 5.x line), changes
     nothing in it (not ``startedAt``, not ``updatedAt``: ``runs.get`` afterwards equals
     ``runs.get`` before) and appends no event."""
     world = clocked_world.world
-    run_id = await started_run(world)
+    made = await created_run(world, make.run_created(input=b"\x00again"))
+    run_id = made.run_id
+    await create(world, run_id, make.run_started())
     await clocked_world.tick(1)
     before = await all_events(world, run_id)
     run_before = await run_of(world, run_id)
     again = await returns(world.events.create(run_id, make.run_started()), "run_started on a running run")
     after = await all_events(world, run_id)
-    if again.run is MISSING or again.run.status != "running":
+    if world_line is SpecLine.LINE_4:
+        result_shows_the_started_run(again, run_id, made, "run_started on a running run")
+    elif again.run is MISSING or again.run.status != "running":
         fail("the result carries the running run", "returned otherwise", ("result", again))
     if len(after) != len(before):
         fail("no event is appended", f"appended {len(after) - len(before)}", ("log", after))

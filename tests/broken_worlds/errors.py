@@ -72,3 +72,17 @@ class GetterMissesAsServerErrors(BrokenWorld, warns={"STATUS-002"}):
             return await super().on_get_event(run_id, event_id, **options)
         except errors.WorkflowWorldError as error:
             raise errors.WorkflowWorldError(f"storage error: {error}", status=500) from None
+
+
+class EndingMissingRunNotFoundWithoutRunId(BrokenWorld, breaks={"ERR-001"}):
+    """Refuses ``run_failed`` and ``run_cancelled`` on a missing run with a
+    ``WorkflowRunNotFoundError`` whose ``runId`` is empty (those two paths build the error from
+    the row they did not find), while ``runs.get`` and ``run_completed`` name the run."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        try:
+            return await super().on_create(run_id, event, params)
+        except errors.WorkflowRunNotFoundError as error:
+            if event.event_type not in ("run_failed", "run_cancelled"):
+                raise
+            raise errors.WorkflowRunNotFoundError("", str(error)) from None

@@ -7,6 +7,7 @@ from typing import Any
 
 from reference_worlds.streams_namespace import StreamsNamespace
 from tests.broken_worlds.base import LineFiveBrokenWorld, Params
+from worldspec.entities import TERMINAL_RUN_STATUSES
 from worldspec.events import EventRequest, EventResult
 from worldspec.line5 import errors
 from worldspec.streams import StreamChunksResponse, StreamInfoResponse
@@ -56,3 +57,19 @@ class StreamExpiredWithoutExpiredAt(LineFiveBrokenWorld, breaks={"ERR-101"}):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.streams = _StreamsOfExpiredRuns(self)
+
+
+class ReceiveOnEndedRunExpiredAs409(LineFiveBrokenWorld, breaks={"ERR-101"}):
+    """Refuses ``hook_received`` on an ended run with ``RunExpiredError``, as the 5.x line allows,
+    but builds it in the hook path with the status that path gives every refusal, 409: over
+    HTTP the runtime reads a 409 as ``EntityConflictError``, a transient failure, not as an
+    expired run."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        stored = self.stored_run(run_id)
+        ended = stored is not None and stored.status in TERMINAL_RUN_STATUSES
+        if event.event_type == "hook_received" and ended:
+            refusal = errors.RunExpiredError(f"workflow run {run_id} has ended")
+            refusal.status = 409
+            raise refusal
+        return await super().on_create(run_id, event, params)

@@ -90,3 +90,16 @@ class RestartWithoutStartedAt(LineFiveBrokenWorld, breaks={"RUN-104"}):
         ):
             return result
         return result.model_copy(update={"run": result.run.model_copy(update={"started_at": MISSING})})
+
+
+class SkippedPreloadAnswerWithoutStartedAt(LineFiveBrokenWorld, breaks={"RUN-006"}):
+    """With ``skipPreload``, answers ``run_started`` through a shorter path that returns the run
+    as it was read before the start (pending, no ``startedAt``); without it, the run as stored."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        before = self.stored_run(run_id)
+        result = await super().on_create(run_id, event, params)
+        skipping = params is not None and getattr(params, "skip_preload", MISSING) is True
+        if event.event_type != "run_started" or not skipping or before is None or result.run is MISSING:
+            return result
+        return result.model_copy(update={"run": before})

@@ -120,3 +120,36 @@ class StartDataMergesExecutionContext(BrokenWorld, breaks={"RS-004"}):
         if result.run is MISSING:
             return result
         return result.model_copy(update={"run": run.model_copy(deep=True)})
+
+
+def _creates_the_run(world: BrokenWorld, run_id: str | None, event: EventRequest) -> bool:
+    """Whether ``event`` is a resilient ``run_started`` for a run ``world`` does not hold."""
+    has_data = getattr(event, "event_data", MISSING) not in (MISSING, None)
+    return event.event_type == "run_started" and has_data and world.stored_run(run_id) is None
+
+
+class ResilientStartAnswersWithTheRequest(BrokenWorld, breaks={"RS-001"}):
+    """Stores the run a resilient start creates whole, but answers with a run built from the
+    request (its eventData and ``status: 'running'``), which has no ``startedAt``: the runtime
+    fails the very run the resilient start was meant to save."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        creates = _creates_the_run(self, run_id, event)
+        result = await super().on_create(run_id, event, params)
+        if not creates or result.run is MISSING:
+            return result
+        return result.model_copy(update={"run": result.run.model_copy(update={"started_at": MISSING})})
+
+
+class ResilientPreloadReadBeforeRunCreated(BrokenWorld, breaks={"RS-002"}):
+    """Reads the preload of a resilient start from a snapshot taken before it wrote the
+    ``run_created`` it synthesises: the preload is ``[run_started]``, complete by its own
+    ``hasMore: false``, while the log begins with ``run_created``."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        creates = _creates_the_run(self, run_id, event)
+        result = await super().on_create(run_id, event, params)
+        if not creates or result.events is MISSING:
+            return result
+        kept = [shown for shown in result.events if shown.event_type != "run_created"]
+        return result.model_copy(update={"events": kept})

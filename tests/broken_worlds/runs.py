@@ -279,3 +279,30 @@ class RecancellingRestampsTheEnd(BrokenWorld, breaks={"RUN-011"}):
             self.state.put_run(restamped)
             return result.model_copy(update={"run": restamped})
         return result
+
+
+class StartAnswersWithTheUpdatedColumns(BrokenWorld, breaks={"RUN-006", "RUN-007", "RS-001"}):
+    """Answers every ``run_started`` with the run its ``UPDATE runs SET status = 'running' ...
+    RETURNING`` gave back, whose column list leaves out ``input``: the run is stored whole, but
+    the runtime, which replays the workflow from the result's run, gets no input."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        result = await super().on_create(run_id, event, params)
+        if event.event_type != "run_started" or result.run is MISSING:
+            return result
+        return result.model_copy(update={"run": result.run.model_copy(update={"input": MISSING})})
+
+
+class AlreadyRunningAnswerWithoutStartedAt(BrokenWorld, breaks={"RUN-007"}):
+    """Answers ``run_started`` on a running run with ``{run}`` built from the status check it
+    made (``SELECT run_id, status, ...`` without ``started_at``): the run has no ``startedAt``,
+    and the runtime fails a run whose ``run_started`` result lacks it."""
+
+    async def on_create(self, run_id: str | None, event: EventRequest, params: Params = None) -> EventResult:
+        stored = self.stored_run(run_id)
+        running = stored is not None and stored.status == "running"
+        already_running = event.event_type == "run_started" and running
+        result = await super().on_create(run_id, event, params)
+        if not already_running or result.run is MISSING:
+            return result
+        return result.model_copy(update={"run": result.run.model_copy(update={"started_at": MISSING})})
