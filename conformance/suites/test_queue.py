@@ -17,6 +17,7 @@ from worldspec.protocol import World
 from worldspec.queue import (
     HandlerTimeout,
     HealthCheckPayload,
+    MessageMeta,
     QueueOptions,
     QueuePayload,
     QueueResult,
@@ -252,108 +253,128 @@ async def test_idempotency_key_adds_no_delivery(world: World) -> None:
     just after, so the two share a long prefix) and two queued without a key are delivered.
     A message waiting to come again is unhandled too: while one whose handler raised, and one
     whose handler returned ``{timeoutSeconds}``, wait for their next delivery, ``queue()`` with
-    their keys delivers nothing more (checked on a queue of another prefix, at the same time)."""
-    await asyncio.gather(_keys_held_while_handled(world), _keys_held_between_deliveries(world))
+    their keys delivers nothing more (checked at the same time, on another workflow's queue)."""
+    held, again = _KeysHeldWhileHandled(), _KeysHeldBetweenDeliveries()
+
+    async def route(message: QueuePayload, meta: MessageMeta) -> HandlerTimeout | None:
+        inbox = again.inbox if again.sent(message) else held.inbox
+        return await inbox.handler(message, meta)
+
+    await world.create_queue_handler("__wkf_workflow_", route)
+    await asyncio.gather(held.check(world), again.check(world))
 
 
-async def _keys_held_while_handled(world: World) -> None:
-    release = asyncio.Event()
+class _KeysHeldWhileHandled:
+    """Q-005 for a message not yet delivered, then held by its handler."""
 
-    async def hold(delivery: Delivery) -> None:
-        await asyncio.wait_for(release.wait(), DELIVERY_TIMEOUT + SETTLE_SECONDS)
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.inbox = Inbox(self._hold)
 
-    inbox = Inbox(hold)
-    await world.create_queue_handler("__wkf_workflow_", inbox.handler)
-    key, other_key = make.new_id("step"), make.new_id("step")
-    name, keyed = _workflow_queue(), QueueOptions(idempotency_key=key)
-    original, before, during = _message(), _message(), _message()
-    await returns(world.queue(name, original, keyed), "queue() with an idempotency key")
-    await returns(world.queue(name, before, keyed), "queue() again with that key, before delivery")
-    first = await inbox.next("the message is delivered")
-    await returns(world.queue(name, during, keyed), "queue() again with that key, while it is handled")
-    others = {
-        f"a message queued with another key ({other_key!r})": (
-            _message(),
-            QueueOptions(idempotency_key=other_key),
-        ),
-        "a message queued without a key": (_message(), None),
-        "a second message queued without a key": (_message(), None),
-    }
-    for what, (message, options) in others.items():
-        await returns(world.queue(name, message, options), f"queue() of {what}, while the key is held")
-    release.set()
-    await asyncio.sleep(SETTLE_SECONDS)
-    for what, (message, _) in others.items():
-        try:
-            await asyncio.wait_for(_arrival(inbox, message), DELIVERY_TIMEOUT)
-        except TimeoutError:
+    async def _hold(self, delivery: Delivery) -> None:
+        await asyncio.wait_for(self.release.wait(), DELIVERY_TIMEOUT + SETTLE_SECONDS)
+
+    async def check(self, world: World) -> None:
+        inbox = self.inbox
+        key, other_key = make.new_id("step"), make.new_id("step")
+        name, keyed = _workflow_queue(), QueueOptions(idempotency_key=key)
+        original, before, during = _message(), _message(), _message()
+        await returns(world.queue(name, original, keyed), "queue() with an idempotency key")
+        await returns(world.queue(name, before, keyed), "queue() again with that key, before delivery")
+        first = await inbox.next("the message is delivered")
+        await returns(world.queue(name, during, keyed), "queue() again with that key, while it is handled")
+        others = {
+            f"a message queued with another key ({other_key!r})": (
+                _message(),
+                QueueOptions(idempotency_key=other_key),
+            ),
+            "a message queued without a key": (_message(), None),
+            "a second message queued without a key": (_message(), None),
+        }
+        for what, (message, options) in others.items():
+            await returns(world.queue(name, message, options), f"queue() of {what}, while the key is held")
+        self.release.set()
+        await asyncio.sleep(SETTLE_SECONDS)
+        for what, (message, _) in others.items():
+            try:
+                await asyncio.wait_for(_arrival(inbox, message), DELIVERY_TIMEOUT)
+            except TimeoutError:
+                fail(
+                    f"an idempotency key holds back only the messages queued with it: {what}, "
+                    f"while the message with key {key!r} was unhandled, is delivered",
+                    f"delivered nothing of it within {SETTLE_SECONDS + DELIVERY_TIMEOUT:g} s",
+                    ("deliveries", [(d.meta, d.message) for d in inbox.all]),
+                )
+        unkeyed = [message.to_wire() for message, _ in others.values()]
+        extra = [
+            d
+            for d in inbox.all
+            if d.message.to_wire() not in unkeyed
+            and (d.message.to_wire() != original.to_wire() or d.meta.message_id != first.meta.message_id)
+        ]
+        if first.message.to_wire() != original.to_wire() or extra:
             fail(
-                f"an idempotency key holds back only the messages queued with it: {what}, "
-                f"while the message with key {key!r} was unhandled, is delivered",
-                f"delivered nothing of it within {SETTLE_SECONDS + DELIVERY_TIMEOUT:g} s",
+                "only the first message with the key is delivered (redeliveries of it aside)",
+                f"delivered {len(inbox.all)} times, {len(extra)} of them other messages with the key",
                 ("deliveries", [(d.meta, d.message) for d in inbox.all]),
             )
-    unkeyed = [message.to_wire() for message, _ in others.values()]
-    extra = [
-        d
-        for d in inbox.all
-        if d.message.to_wire() not in unkeyed
-        and (d.message.to_wire() != original.to_wire() or d.meta.message_id != first.meta.message_id)
-    ]
-    if first.message.to_wire() != original.to_wire() or extra:
-        fail(
-            "only the first message with the key is delivered (redeliveries of it aside)",
-            f"delivered {len(inbox.all)} times, {len(extra)} of them other messages with the key",
-            ("deliveries", [(d.meta, d.message) for d in inbox.all]),
-        )
 
 
-async def _keys_held_between_deliveries(world: World) -> None:
+class _KeysHeldBetweenDeliveries:
     """Q-005 for messages between two deliveries: after a throw, and after ``{timeoutSeconds}``."""
-    release = asyncio.Event()
-    retried = {"raised": _message(), "returned {timeoutSeconds}": _message()}
 
-    async def retry_then_hold(delivery: Delivery) -> HandlerTimeout | None:
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.retried = {"raised": _message(), "returned {timeoutSeconds}": _message()}
+        self.duplicates = {what: _message() for what in self.retried}
+        self._wires = [m.to_wire() for m in (*self.retried.values(), *self.duplicates.values())]
+        self.inbox = Inbox(self._retry_then_hold)
+
+    def sent(self, message: QueuePayload) -> bool:
+        """Whether ``message`` is one this part queued."""
+        return message.to_wire() in self._wires
+
+    async def _retry_then_hold(self, delivery: Delivery) -> HandlerTimeout | None:
         if delivery.meta.attempt > 1:
-            await asyncio.wait_for(release.wait(), REDELIVERY_TIMEOUT + DELIVERY_TIMEOUT)
+            await asyncio.wait_for(self.release.wait(), REDELIVERY_TIMEOUT + DELIVERY_TIMEOUT)
             return None
-        if delivery.message.to_wire() == retried["raised"].to_wire():
+        if delivery.message.to_wire() == self.retried["raised"].to_wire():
             raise RuntimeError("the handler failed (deliberately, by worldspec)")
         return HandlerTimeout(timeout_seconds=RETRY_TIMEOUT_SECONDS)
 
-    inbox = Inbox(retry_then_hold)
-    await world.create_queue_handler("__again_wkf_workflow_", inbox.handler)
-    name = f"__again_wkf_workflow_{make.new_id('wf')}"  # ASCII, as _ascii_workflow_queue
-    keys = {what: QueueOptions(idempotency_key=make.new_id("step")) for what in retried}
-    for what, message in retried.items():
-        await returns(
-            world.queue(name, message, keys[what]), f"queue() with a key, of a message whose handler {what}"
-        )
-    duplicates = {what: _message() for what in retried}
-    for what, message in retried.items():
-        await _deliveries(inbox, message, 1, f"the message whose handler {what} is delivered")
-    await asyncio.sleep(SHORT_TIMEOUT_SECONDS)
-    for what, duplicate in duplicates.items():
-        await returns(
-            world.queue(name, duplicate, keys[what]),
-            f"queue() again with the key of the message whose handler {what}, before it comes again",
-        )
-    try:
+    async def check(self, world: World) -> None:
+        inbox, retried = self.inbox, self.retried
+        name = _ascii_workflow_queue()
+        keys = {what: QueueOptions(idempotency_key=make.new_id("step")) for what in retried}
         for what, message in retried.items():
-            await _deliveries(
-                inbox, message, 2, f"the message whose handler {what} comes again", REDELIVERY_TIMEOUT
+            await returns(
+                world.queue(name, message, keys[what]),
+                f"queue() with a key, of a message whose handler {what}",
             )
-    finally:
-        release.set()
-    await asyncio.sleep(SETTLE_SECONDS)
-    for what, duplicate in duplicates.items():
-        if any(d.message.to_wire() == duplicate.to_wire() for d in inbox.all):
-            fail(
-                "a message waiting to be delivered again is unhandled, so it holds its idempotency "
-                f"key: a queue() with the key of a message whose handler {what} delivers nothing",
-                "delivered the second message queued with that key",
-                ("deliveries", [(d.meta, d.message) for d in inbox.all]),
+        for what, message in retried.items():
+            await _deliveries(inbox, message, 1, f"the message whose handler {what} is delivered")
+        await asyncio.sleep(SHORT_TIMEOUT_SECONDS)
+        for what, duplicate in self.duplicates.items():
+            await returns(
+                world.queue(name, duplicate, keys[what]),
+                f"queue() again with the key of the message whose handler {what}, before it comes again",
             )
+        try:
+            for what, message in retried.items():
+                await _deliveries(
+                    inbox, message, 2, f"the message whose handler {what} comes again", REDELIVERY_TIMEOUT
+                )
+        finally:
+            self.release.set()
+        await asyncio.sleep(SETTLE_SECONDS)
+        for what, duplicate in self.duplicates.items():
+            if any(d.message.to_wire() == duplicate.to_wire() for d in inbox.all):
+                fail(
+                    "a message waiting to be delivered again is unhandled, so it holds its idempotency "
+                    f"key: a queue() with the key of a message whose handler {what} delivers nothing",
+                    "delivered the second message queued with that key",
+                    ("deliveries", [(d.meta, d.message) for d in inbox.all]),
+                )
 
 
 async def _arrival(inbox: Inbox, message: QueuePayload) -> None:
