@@ -93,7 +93,7 @@ def test_the_pre_flight_check_names_a_member_the_project_lacks(project: Path) ->
     result = _kit(project, "--world=sqlite_world.world:SqliteWorld")
     assert result.returncode == pytest.ExitCode.USAGE_ERROR
     assert result.stderr.strip().splitlines()[-1] == (
-        "ERROR: sqlite_world.world:SqliteWorld returned a SqliteWorld that lacks part of the World "
-        "protocol: get_stream_info (see worldspec.protocol.World)"
+        "ERROR: sqlite_world.world:SqliteWorld returned an object of type SqliteWorld that lacks part of "
+        "the World protocol: get_stream_info (see worldspec.protocol.World)"
     )
     assert "Traceback" not in result.stdout + result.stderr
