@@ -674,18 +674,18 @@ def _run_coroutine_test(item: pytest.Function, spec: WorldSpec, found: MarkedInv
         budget += item.config.stash[_PROFILE].budget_seconds
     ident = found.id if found else None
     hypothesis = getattr(test, "hypothesis", None)
-    if hypothesis is None:
-        harness.run(_judged(ident, test(**arguments)), budget, f"the test {item.name}")
+
+    def judged(coroutine: Coroutine[Any, Any, Any], what: str) -> None:
+        """Run ``coroutine`` on the harness, then fail it for a task that escaped the loop."""
+        harness.run(_judged(ident, coroutine), budget, what)
         harness.raise_escaped()
+
+    if hypothesis is None:
+        judged(test(**arguments), f"the test {item.name}")
         return
     hypothesis_seed(_test_seed(item.config, item.name))(test)
     inner = hypothesis.inner_test
-
-    def example(**kw: Any) -> None:
-        harness.run(_judged(ident, inner(**kw)), budget, f"an example of {item.name}")
-        harness.raise_escaped()
-
-    hypothesis.inner_test = example
+    hypothesis.inner_test = lambda **kw: judged(inner(**kw), f"an example of {item.name}")
     try:
         test(**arguments)
     finally:

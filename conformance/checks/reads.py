@@ -17,7 +17,16 @@ from worldspec.line5.capabilities import Capability as LineFiveCapability
 from worldspec.pagination import PaginationOptions
 from worldspec.protocol import World
 
-__all__ = ["MAX_PAGES", "WHOLE_PAGE", "all_events", "every_hook_id", "run_of", "run_state", "unchanged_since"]
+__all__ = [
+    "MAX_PAGES",
+    "WHOLE_PAGE",
+    "all_events",
+    "every_hook_id",
+    "listed_id",
+    "run_of",
+    "run_state",
+    "unchanged_since",
+]
 
 MAX_PAGES = 1000
 """More pages than any log a suite writes can fill at the page sizes suites ask for."""
@@ -53,6 +62,15 @@ async def all_events(world: World, run_id: str, *, page_size: int = 100) -> list
         "a listing ends: the last page says hasMore: false (§9)",
         f"still said hasMore: true after {MAX_PAGES} pages of up to {page_size} ({len(events)} events)",
     )
+
+
+def listed_id(item: Any) -> str:
+    """The id a listed item is known by: an event's eventId, a hook's hookId, a step's stepId,
+    a run's runId (each of the last three also carries its runId, so the order matters)."""
+    for name in ("event_id", "hook_id", "step_id", "run_id"):
+        if hasattr(item, name):
+            return str(getattr(item, name))
+    raise TypeError(f"no id on {type(item).__name__}")
 
 
 async def every_hook_id(world: World) -> set[str]:

@@ -26,7 +26,6 @@ from worldspec.protocol import World
 from worldspec.wire_types import MISSING
 
 __all__ = [
-    "CREATION_FIELDS",
     "JUDGED_BY",
     "TERMINAL_RUN_EVENTS",
     "ConcurrentCreates",
@@ -104,7 +103,7 @@ def run_in(result: EventResult, action: str, judged_by: str) -> WorkflowRun:
     return result.run
 
 
-CREATION_FIELDS = ("deploymentId", "workflowName", "input", "executionContext")
+_CREATION_FIELDS = ("deploymentId", "workflowName", "input", "executionContext")
 """The fields a run takes from its creation that the runtime reads off a ``run_started`` result."""
 
 
@@ -120,7 +119,7 @@ def result_shows_the_started_run(result: EventResult, run_id: str, made: object,
     shown = result.run.to_wire() if result.run is not MISSING else {}
     creation = made.to_wire() if isinstance(made, WireModel) else {}
     expected = {"runId": run_id}
-    expected.update((key, creation[key]) for key in CREATION_FIELDS if creation.get(key) is not None)
+    expected.update((key, creation[key]) for key in _CREATION_FIELDS if creation.get(key) is not None)
     got = {key: shown.get(key, MISSING) for key in expected}
     if shown.get("status") != "running" or shown.get("startedAt") is None or got != expected:
         fail(

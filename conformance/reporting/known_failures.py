@@ -22,7 +22,7 @@ flaky.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 
 from conformance.catalogue.entries import INVARIANTS
@@ -46,8 +46,12 @@ class KnownFailure:
     shows in every run."""
 
 
-_ENTRY_KEYS = ("id", "reason", "link", "sometimes")
-_REQUIRED_KEYS = ("id", "reason", "link")
+_ENTRY_KEYS = tuple(entry_field.name for entry_field in fields(KnownFailure))
+"""The fields an entry may have: those of ``KnownFailure``."""
+_REQUIRED_KEYS = tuple(
+    entry_field.name for entry_field in fields(KnownFailure) if entry_field.default is MISSING
+)
+"""The fields an entry must have: those ``KnownFailure`` gives no default."""
 
 
 def load_known_failures(path: Path) -> dict[str, KnownFailure]:

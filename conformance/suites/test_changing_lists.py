@@ -20,6 +20,7 @@ from typing import Any
 from conformance.catalogue.marker import invariant
 from conformance.checks import make
 from conformance.checks.expect import fail, returns
+from conformance.checks.reads import listed_id
 from conformance.checks.scenarios import create, live_hook, pending_run, started_run
 from worldspec.pagination import PaginatedResponse, PaginationOptions
 from worldspec.protocol import World
@@ -44,13 +45,6 @@ class _Changing:
     change: Callable[[list[str]], Awaitable[set[str]]]
     change_said: str
     left: set[str] = field(default_factory=set)
-
-
-def _key(item: Any) -> str:
-    for name in ("hook_id", "step_id", "run_id"):
-        if hasattr(item, name):
-            return str(getattr(item, name))
-    raise TypeError(f"no id on {type(item).__name__}")
 
 
 async def _runs_created_ahead(world: World) -> _Changing:
@@ -147,7 +141,7 @@ async def _page_while_changing(listing: _Changing) -> tuple[list[str], list[list
         options = PaginationOptions(limit=PAGE_SIZE, **({} if cursor is None else {"cursor": cursor}))
         label = f"{listing.name} (limit {PAGE_SIZE}, page {len(pages) + 1})"
         page = await returns(listing.read(options), label)
-        pages.append([_key(item) for item in page.data])
+        pages.append([listed_id(item) for item in page.data])
         if not page.has_more or page.cursor is None:
             break
         listing.left |= await listing.change(pages[-1])
@@ -157,7 +151,7 @@ async def _page_while_changing(listing: _Changing) -> tuple[list[str], list[list
             f"paging {listing.name} by {PAGE_SIZE} while it changes ends",
             f"still said hasMore after {PAGE_CAP} pages",
         )
-    return [_key(item) for item in before.data], pages
+    return [listed_id(item) for item in before.data], pages
 
 
 @invariant("COH-007")

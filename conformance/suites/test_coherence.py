@@ -18,6 +18,7 @@ from typing import Any
 from conformance.catalogue.marker import invariant
 from conformance.checks import make, make_line5, values
 from conformance.checks.expect import deviate, fail, returns
+from conformance.checks.reads import listed_id
 from conformance.checks.scenarios import create, event_in, pending_run, run_in
 from conformance.world.clock import ClockedWorld
 from worldspec.capabilities import Capability
@@ -263,11 +264,9 @@ async def test_updated_at_moves_on_each_mutation(clocked_world: ClockedWorld, wo
         for reading in readings:
             moved = previous is None or reading > previous
             if not (moved and clocked.stamped_when(reading, before, after)):
-                exactly = (
-                    f"exactly {before.isoformat()}" if clocked.clock is not None else "the time of the call"
-                )
                 fail(
-                    f"after {label}, updatedAt is {exactly}, later than before ({previous})",
+                    f"after {label}, updatedAt is {clocked.stamp_wanted(before)}, "
+                    f"later than before ({previous})",
                     f"read {reading.isoformat()}",
                     ("entity", entity),
                 )
@@ -347,15 +346,10 @@ def _set_at_the_change(
         name = "startedAt" if field == "started_at" else "completedAt"
         fail(
             f"after {label}, {where} shows the {entity}'s {name} as the time of that change, "
-            + _when(clocked, before),
+            + clocked.stamp_wanted(before),
             f"showed {stamp.isoformat()}",
             ("entity", read),
         )
-
-
-def _when(clocked: ClockedWorld, before: datetime) -> str:
-    """The time a change made at ``before`` must show, as a failure states it."""
-    return f"exactly {before.isoformat()}" if clocked.clock is not None else "within 2 s of the call"
 
 
 async def _hook_created_at_the_change(clocked: ClockedWorld, run_id: str) -> None:
@@ -376,7 +370,7 @@ async def _hook_created_at_the_change(clocked: ClockedWorld, run_id: str) -> Non
         if not clocked.stamped_when(hook.created_at, before, after):
             fail(
                 f"{where} shows the hook's createdAt as the time of its hook_created, "
-                + _when(clocked, before),
+                + clocked.stamp_wanted(before),
                 f"showed {hook.created_at.isoformat()}",
                 ("hook", hook),
             )
@@ -498,11 +492,11 @@ async def _collections(world: World) -> tuple[list[tuple[str, Read, frozenset[st
         else:
             await create(world, other_run, make.hook_created(hook_id, make.token()))
     busy, beside = make.new_id("step"), make.new_id("step")
-    busy_events = {_key((await create(world, run_id, make.step_created(busy))).event)}
+    busy_events = {listed_id((await create(world, run_id, make.step_created(busy))).event)}
     await create(world, run_id, make.step_created(beside))
     for index in range((COLLECTION_SIZE - 1) // 2):
         for request in (make.step_started, make.step_retrying):
-            busy_events.add(_key((await create(world, run_id, request(busy))).event))
+            busy_events.add(listed_id((await create(world, run_id, request(busy))).event))
             if index % NOISE_EVERY == 0:
                 await create(world, run_id, request(beside))
     collections: list[tuple[str, Read, frozenset[str]]] = [
@@ -553,7 +547,7 @@ async def test_every_list_honours_limit_and_cursor(world: World) -> None:
                         f"and says hasMore: {limit < left}",
                         f"held {len(page.data)} and said hasMore: {page.has_more}",
                     )
-                seen += [_key(item) for item in page.data]
+                seen += [listed_id(item) for item in page.data]
                 cursor = page.cursor
             if len(set(seen)) != total or set(seen) != expected:
                 fail(
@@ -591,7 +585,7 @@ async def _page_every_hook(world: World, limit: int, ours: set[str]) -> None:
                 f"at most {limit} on the last",
                 f"held {len(page.data)} and said hasMore: {page.has_more}",
             )
-        seen += [_key(hook) for hook in page.data]
+        seen += [listed_id(hook) for hook in page.data]
         if not page.has_more:
             break
         cursor = page.cursor
@@ -608,13 +602,6 @@ async def _page_every_hook(world: World, limit: int, ours: set[str]) -> None:
             f"left out {len(missing)} of them",
             ("left out", sorted(missing)[:10]),
         )
-
-
-def _key(item: Any) -> str:
-    for name in ("event_id", "hook_id", "step_id", "run_id"):
-        if hasattr(item, name):
-            return str(getattr(item, name))
-    raise TypeError(f"no id on {type(item).__name__}")
 
 
 OCCURRED_BEFORE = timedelta(minutes=10)

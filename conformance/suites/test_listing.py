@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from conformance.catalogue.marker import invariant
 from conformance.checks import make, values
 from conformance.checks.expect import fail, raises, returns
+from conformance.checks.reads import listed_id
 from conformance.checks.scenarios import pending_run
 from worldspec import errors
 from worldspec.entities import RunStatus
@@ -36,13 +37,6 @@ RUN_SPACING = 0.002
 def _id(kind: str) -> str:
     """An id as the runtime mints it, rising in creation order even within a millisecond."""
     return f"{kind}_{_mint()}"
-
-
-def _key(item: Any) -> str:
-    for name in ("event_id", "hook_id", "step_id", "run_id"):
-        if hasattr(item, name):
-            return str(getattr(item, name))
-    raise TypeError(f"no id on {type(item).__name__}")
 
 
 @dataclass(frozen=True)
@@ -100,8 +94,8 @@ async def _catalogue(world: World) -> list[_Listing]:
     ):
         await _create(world, run_id, request)
     log = await world.events.list(run_id, pagination=PaginationOptions(limit=1000))
-    everything = frozenset(_key(event) for event in log.data)
-    by_busy = frozenset(_key(event) for event in log.data if event.correlation_id == busy)
+    everything = frozenset(listed_id(event) for event in log.data)
+    by_busy = frozenset(listed_id(event) for event in log.data if event.correlation_id == busy)
 
     def ordered(order: Any) -> Callable[[PaginationOptions], Awaitable[PaginatedResponse[Any]]]:
         return lambda page: world.events.list(
@@ -147,7 +141,7 @@ async def _walk(listing: _Listing, limit: int) -> list[PaginatedResponse[Any]]:
 
 
 def _ids(pages: list[PaginatedResponse[Any]]) -> list[str]:
-    return [_key(item) for page in pages for item in page.data]
+    return [listed_id(item) for page in pages for item in page.data]
 
 
 async def _catalogue_in_pages_of_1000(world: World) -> list[tuple[_Listing, list[str]]]:
@@ -304,7 +298,7 @@ async def test_default_orders(world: World) -> None:
         ("hooks (oldest first)", lambda: world.hooks.list(run_id=run_id, pagination=page), hooks),
     ]
     for listed, read, expected in defaults:
-        got = [_key(item) for item in (await returns(read(), f"listing {listed}")).data]
+        got = [listed_id(item) for item in (await returns(read(), f"listing {listed}")).data]
         if got != expected:
             fail(f"by default, {listed}", "listed another order", ("expected", expected), ("listed", got))
     shared: list[tuple[str, Callable[[PaginationOptions], Awaitable[PaginatedResponse[Any]]], list[str]]] = [
@@ -351,7 +345,7 @@ async def _order_among_others(
     for _ in range(SHARED_PAGE_CAP):
         options = PaginationOptions(limit=1000, **({} if cursor is None else {"cursor": cursor}))
         found = await returns(read_page(options), f"listing {listed}")
-        seen += [key for key in map(_key, found.data) if key in wanted]
+        seen += [key for key in map(listed_id, found.data) if key in wanted]
         if len(seen) >= len(ours) or not found.has_more:
             return seen
         cursor = found.cursor
@@ -393,7 +387,7 @@ async def _statuses(world: World, name: str) -> dict[RunStatus, list[str]]:
 
 
 async def _exactly(label: str, call: Awaitable[PaginatedResponse[Any]], expected: set[str]) -> None:
-    got = [_key(item) for item in (await returns(call, label)).data]
+    got = [listed_id(item) for item in (await returns(call, label)).data]
     if sorted(got) != sorted(expected):
         fail(
             f"{label} returns exactly the matching items",

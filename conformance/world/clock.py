@@ -110,3 +110,9 @@ class ClockedWorld:
         if self.clock is not None:
             return stamp == before == after
         return before - OWN_CLOCK_TOLERANCE <= stamp <= after + OWN_CLOCK_TOLERANCE
+
+    def stamp_wanted(self, before: datetime) -> str:
+        """What ``stamped_when`` asks of a change made at ``before``, as a failure states it."""
+        if self.clock is not None:
+            return f"exactly {before.isoformat()}"
+        return f"within {OWN_CLOCK_TOLERANCE.total_seconds():g} s of the call"

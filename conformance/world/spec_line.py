@@ -57,7 +57,8 @@ def override_problem(option: str, override: int) -> str | None:
     except UnsupportedSpecVersion as error:
         return (
             f"{option} {override} names no line of the contract: {_reason(error)}; give "
-            f"{LINE_4_HIGHEST} (the 4.x line) or 6 or 7 (the 5.x line)"
+            f"{LINE_4_HIGHEST} (the 4.x line) or {' or '.join(map(str, sorted(LINE_5_VERSIONS)))} "
+            "(the 5.x line)"
         )
     return None
 

@@ -118,6 +118,18 @@ class BrokenWorld(MemoryWorld):
         found = self.state.steps.get((str(run_id), step_id))
         return found[1] if found else None
 
+    def replace_step(self, step: Step) -> None:
+        """Store ``step`` over the stored step of its run and id, in its place in the order,
+        as a buggy write leaves it."""
+        key = (step.run_id, step.step_id)
+        self.state.steps[key] = (self.state.steps[key][0], step)
+
+    def replace_hook(self, hook: Hook) -> None:
+        """Store ``hook`` over the stored hook of its run and id, in its place in the order,
+        as a buggy write leaves it."""
+        key = (hook.run_id, hook.hook_id)
+        self.state.hooks[key] = (self.state.hooks[key][0], hook)
+
     active_run: ClassVar[type[Any]] = ActiveRun
     """The model of a run that has not ended, on this World's line."""
 

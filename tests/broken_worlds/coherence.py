@@ -43,8 +43,7 @@ class StepUpdatesKeepUpdatedAt(BrokenWorld, breaks={"COH-002"}):
         if event.event_type not in self.kept_on or before is None or result.step is MISSING:
             return result
         kept = result.step.model_copy(update={"updated_at": before.updated_at})
-        key = (kept.run_id, kept.step_id)
-        self.state.steps[key] = (self.state.steps[key][0], kept)
+        self.replace_step(kept)
         return result.model_copy(update={"step": kept})
 
 
@@ -96,8 +95,7 @@ class StepStartRewritesCreatedAt(BrokenWorld, breaks={"COH-002"}):
         if event.event_type != "step_started" or result.step is MISSING:
             return result
         restamped = result.step.model_copy(update={"created_at": result.step.updated_at})
-        key = (restamped.run_id, restamped.step_id)
-        self.state.steps[key] = (self.state.steps[key][0], restamped)
+        self.replace_step(restamped)
         return result.model_copy(update={"step": restamped.model_copy(deep=True)})
 
 
@@ -147,8 +145,7 @@ class StepStartReadInLocalTime(BrokenWorld, breaks={"COH-002"}):
         if event.event_type != "step_started" or before is None or before.started_at is not MISSING:
             return result
         late = result.step.model_copy(update={"started_at": result.step.started_at + LOCAL_TIME_AHEAD})
-        key = (late.run_id, late.step_id)
-        self.state.steps[key] = (self.state.steps[key][0], late)
+        self.replace_step(late)
         return result.model_copy(update={"step": late.model_copy(deep=True)})
 
 
@@ -165,8 +162,7 @@ class StepEndInWholeSeconds(BrokenWorld, breaks={"COH-002"}):
         ended = result.step.completed_at
         rounded = ended.replace(microsecond=0) + timedelta(seconds=round(ended.microsecond / 1_000_000))
         stored = result.step.model_copy(update={"completed_at": rounded})
-        key = (stored.run_id, stored.step_id)
-        self.state.steps[key] = (self.state.steps[key][0], stored)
+        self.replace_step(stored)
         return result.model_copy(update={"step": stored.model_copy(deep=True)})
 
 
@@ -180,8 +176,7 @@ class HookCreatedAtReadInLocalTime(BrokenWorld, breaks={"COH-002"}):
         if result.hook is MISSING:
             return result
         late = result.hook.model_copy(update={"created_at": result.hook.created_at + LOCAL_TIME_AHEAD})
-        key = (late.run_id, late.hook_id)
-        self.state.hooks[key] = (self.state.hooks[key][0], late)
+        self.replace_hook(late)
         return result.model_copy(update={"hook": late.model_copy(deep=True)})
 
 
@@ -242,11 +237,9 @@ class ChildrenTakeTheRunsSpecVersion(BrokenWorld, breaks={"COH-003"}):
             return result
         changed = child.model_copy(update={"spec_version": run.spec_version})
         if kind == "step":
-            key = (changed.run_id, changed.step_id)
-            self.state.steps[key] = (self.state.steps[key][0], changed)
+            self.replace_step(changed)
         elif kind == "hook":
-            key = (changed.run_id, changed.hook_id)
-            self.state.hooks[key] = (self.state.hooks[key][0], changed)
+            self.replace_hook(changed)
         else:
             self.state.waits[changed.wait_id] = changed
         return result.model_copy(update={str(kind): owned_copy(changed)})
