@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance.certify.command import kit_usage_message
 from tests.child_environment import child_environment
 from tests.test_certify import worldspec
 from tests.test_plugin import MEMORY, REPO, run_pytest
@@ -226,3 +227,18 @@ def test_certify_names_the_argument_pytest_refused(tmp_path: Path) -> None:
         process.stderr
     )
     assert "usage:" not in process.stderr
+
+
+@pytest.mark.parametrize("program", ["pytest", "python -m pytest", "__main__.py"])
+def test_certify_finds_the_parser_error_under_any_program_name(program: str) -> None:
+    """pytest's releases name its parser differently in the usage lines (9.0 prints
+    ``__main__.py`` under ``python -m pytest``, 9.2 prints ``python -m pytest``); certify finds
+    the refused argument under each, not the ``rootdir:`` line printed after it."""
+    printed = (
+        f"ERROR: usage: {program} [options] [file_or_dir] [file_or_dir] [...]\n"
+        f"{program}: error: unrecognized arguments: -n\n"
+        "  inifile: /somewhere/pyproject.toml\n"
+        "  rootdir: /somewhere\n"
+    )
+    message = kit_usage_message(printed)
+    assert message.startswith("pytest refused its arguments: unrecognized arguments: -n (-n needs"), message

@@ -143,13 +143,17 @@ def _usage_error(message: str) -> int:
     return EXIT_USAGE
 
 
-def _kit_usage_message(output: str) -> str:
+def kit_usage_message(output: str) -> str:
     """The one line pytest printed for a usage error: the kit's (``ERROR: ...``), or that of
-    pytest's own argument parser (``pytest: error: ...``, after an ``ERROR: usage: ...`` line)."""
+    pytest's own argument parser (``PROG: error: ...`` after an ``ERROR: usage: PROG ...`` line,
+    where PROG is ``pytest``, ``python -m pytest`` or ``__main__.py`` as pytest's release and
+    the way it was started have it)."""
     lines = output.splitlines()
+    usage_seen = False
     for line in lines:
-        _, parser_said, parsed = line.partition("pytest: error: ")
-        if parser_said:
+        usage_seen = usage_seen or line.startswith("ERROR: usage: ")
+        _, parser_said, parsed = line.partition(": error: ")
+        if usage_seen and parser_said and not line.startswith("ERROR: "):
             return f"pytest refused its arguments: {parsed.strip()}{_hint(parsed)}"
     for line in lines:
         if line.startswith("ERROR: ") and not line.startswith("ERROR: usage:"):
@@ -209,7 +213,7 @@ def certify_command(args: argparse.Namespace) -> int:
         return EXIT_NOT_JUDGED
     refused = run.report is not None and run.report.get("refused") is not None
     if run.exit_code == _PYTEST_USAGE_ERROR and not refused:
-        return _usage_error(masker.redact(_kit_usage_message(run.output)))
+        return _usage_error(masker.redact(kit_usage_message(run.output)))
     if not refused and (run.report is None or run.exit_code not in (0, 1) or not run.checked):
         return _not_judged(run, masker)
     certification = certification_of(
