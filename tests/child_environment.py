@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -34,3 +35,11 @@ def child_environment(**overrides: str) -> dict[str, str]:
         environment.setdefault("PYTHONPYCACHEPREFIX", str(BYTECODE_CACHE))
     environment.update(overrides)
     return environment
+
+
+def as_console_script(module: str) -> list[str]:
+    """The command that runs ``module`` the way its console script does: with this Python, and
+    without the current directory on the import path, which ``python -m`` alone would put there
+    (``-P``). Not the script's own file: a virtual environment that borrows its base's packages
+    (``--system-site-packages``) has no ``pytest`` script of its own."""
+    return [sys.executable, "-P", "-m", module]

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 
 from conformance.cli import main
-from tests.child_environment import child_environment
+from tests.child_environment import as_console_script, child_environment
 from worldspec.capabilities import Capability
 
 REPO = Path(__file__).resolve().parent.parent
@@ -24,7 +23,7 @@ def _kit(project: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     does not put the project folder on the import path) from the project folder."""
     environment = child_environment()
     return subprocess.run(
-        [str(Path(sys.executable).with_name("pytest")), "-p", "no:cacheprovider", *arguments],
+        [*as_console_script("pytest"), "-p", "no:cacheprovider", *arguments],
         cwd=project,
         capture_output=True,
         text=True,

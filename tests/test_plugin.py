@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.child_environment import child_environment
+from tests.child_environment import as_console_script, child_environment
 
 REPO = Path(__file__).resolve().parent.parent
 MEMORY = "reference_worlds.memory:MemoryWorld"
@@ -257,7 +257,7 @@ def test_the_factory_module_is_found_in_the_directory_pytest_runs_from(tmp_path:
     environment = child_environment()
     found = subprocess.run(
         [
-            _console_script("pytest"),
+            *as_console_script("pytest"),
             "-p",
             "no:cacheprovider",
             "--world=sqlite_world.world:SQLiteWorld",
