@@ -13,11 +13,12 @@ for the round, the kit sets it to an ``Interleaver``, which the World awaits at 
 pause points. The interleaving is chosen by the test, from the seeded random source:
 
 - ``rendezvous``: a task waits at its n-th pause point until every other racing task has
-  reached its own n-th point or finished, then the tasks pass in a random order. Every check a
-  World makes before its n-th point then happens before any write after it: a check-then-act
-  without a lock is caught in one round. A task that cannot arrive (blocked on the World's
-  lock) is waited for at most ``MAX_YIELDS`` event-loop turns, so a correct World never
-  deadlocks.
+  reached its own n-th point or finished, then the tasks pass in a random order, or in the
+  clients' own order where the test asks for it (to try each order of two calls in turn).
+  Every check a World makes before its n-th point then happens before any write after it: a
+  check-then-act without a lock is caught in a round that releases the right call first. A
+  task that cannot arrive (blocked on the World's lock) is waited for at most ``MAX_YIELDS``
+  event-loop turns, so a correct World never deadlocks.
 - ``shuffle``: each task yields a random number of turns at each point.
 
 Other Worlds get the barrier and a random number of turns before each client's first call;
@@ -78,8 +79,11 @@ class Interleaver:
     Only racing clients' calls are paused; setup and observation calls pass straight through.
     """
 
-    def __init__(self, mode: Mode, rng: random.Random, clients: int) -> None:
+    def __init__(
+        self, mode: Mode, rng: random.Random, clients: int, *, in_client_order: bool = False
+    ) -> None:
         self.mode = mode
+        self._in_client_order = in_client_order
         self._rng = rng
         self._clients = clients
         self._reached = [0] * clients
@@ -105,7 +109,12 @@ class Interleaver:
         self._reached[client] += 1
         level = self._reached[client]
         await self._wait(lambda: all(self._at_least(other, level) for other in self._others(client)))
-        order = self._release_order.setdefault(level, self._rng.sample(range(self._clients), self._clients))
+        order = self._release_order.get(level)
+        if order is None:
+            order = list(range(self._clients))
+            if not self._in_client_order:
+                self._rng.shuffle(order)
+            self._release_order[level] = order
         passed = self._passed.setdefault(level, set())
         ahead = order[: order.index(client)]
         await self._wait(lambda: all(other in passed or other in self._finished for other in ahead))
@@ -146,12 +155,25 @@ class Played:
     """True when a racing call reached a pause point of the World while the kit held them."""
 
 
-async def run_round(world: World, race: Round, rng: random.Random, mode: Mode, call_timeout: float) -> Played:
-    """Run ``race`` on ``world`` with the interleaving ``mode`` where the World allows pauses."""
+async def run_round(
+    world: World,
+    race: Round,
+    rng: random.Random,
+    mode: Mode,
+    call_timeout: float,
+    *,
+    in_client_order: bool = False,
+) -> Played:
+    """Run ``race`` on ``world`` with the interleaving ``mode`` where the World allows pauses; a
+    rendezvous ``in_client_order`` lets client 1 pass first at every pause point, then client 2,
+    and so on, instead of in a random order."""
     history = History()
     for call in race.setup:
         await record(history, SETUP, call, world, call_timeout)
-    interleaver = Interleaver(mode, rng, len(race.clients)) if accepts_pauses(world) else None
+    pauses = accepts_pauses(world)
+    interleaver = (
+        Interleaver(mode, rng, len(race.clients), in_client_order=in_client_order) if pauses else None
+    )
     previous = getattr(unwrapped(world), "worldspec_interleave", None)
     release = asyncio.Event()
 

@@ -321,13 +321,22 @@ class TransitionRace:
         """``run_started ∥ run_started on runs: pending``."""
         return f"{self.first.name} ∥ {self.second.name} on {self.kind.name}: {self.state.name}"
 
-    def build(self, rng: random.Random) -> Round:
-        """A round with fresh ids: the state's setup, one client per call (in random order),
-        the observation's single-entity reads, made during the race, and the observation of
-        everything the two calls touch."""
+    @property
+    def symmetric(self) -> bool:
+        """Whether the race is one call against itself, so that which goes first is moot."""
+        return self.first is self.second
+
+    def build(self, rng: random.Random, first_leads: bool | None = None) -> Round:
+        """A round with fresh ids: the state's setup, one client per call, the observation's
+        single-entity reads, made during the race, and the observation of everything the two
+        calls touch. Client 1 makes ``first``'s call when ``first_leads``, ``second``'s when it
+        is false, and either, at random, when it is ``None``."""
         ids = Ids.fresh()
         clients = [[self.first.call(ids)], [self.second.call(ids)]]
-        rng.shuffle(clients)
+        if first_leads is None:
+            rng.shuffle(clients)
+        elif not first_leads:
+            clients.reverse()
         observation = self.kind.observe(ids)
         return Round([move.call(ids) for move in self.state.setup], clients, observation, observation.reads())
 
@@ -449,20 +458,45 @@ async def hunt_transitions(
 ) -> RaceFailure | None:
     """Run ``rounds`` rounds of every race in ``races`` on ``world`` (fewer when ``budget`` runs
     out); the first non-linearizable round, if any, judged against oracles at the race's spec
-    version. Rounds alternate rendezvous and shuffle (``conformance.races.interleaving``);
-    ``evidence`` counts every round and those forced."""
+    version. ``evidence`` counts every round and those forced.
+
+    Rounds come in threes (``conformance.races.interleaving``): a rendezvous with one call
+    released first at every pause point, chosen at random; a rendezvous with the other call
+    first; then a shuffle. The two orders catch different bugs, and one round cannot try both:
+    where the later call is refused serially, a World that checks before it locks lets it
+    through; where both succeed serially, a World whose two writes collide (one eventId, one
+    document rewritten from a stale copy) shows it. A race of one call against itself has no
+    other order and skips the second round."""
     evidence.forced = accepts_pauses(world)
     for race in races:
+        first_leads = False
         for number in range(1, rounds + 1):
             if budget.spent():
                 evidence.budget_reached = True
                 return None
+            phase = number % 3
+            if phase == 2 and race.symmetric:
+                continue
             evidence.attempts += 1
-            mode: Mode = "rendezvous" if number % 2 else "shuffle"
-            played = await run_round(world, race.build(rng), rng, mode, call_timeout)
+            if phase == 0:
+                mode: Mode = "shuffle"
+                played = await run_round(world, race.build(rng), rng, mode, call_timeout)
+            else:
+                mode = "rendezvous"
+                first_leads = rng.random() < 0.5 if phase == 1 else not first_leads
+                built = race.build(rng, first_leads)
+                played = await run_round(world, built, rng, mode, call_timeout, in_client_order=True)
             evidence.forced_rounds += played.forced
             violation = await check(played.history, oracle_factory(race.spec_version))
             if violation is not None:
-                shown = mode if played.forced else "left to chance"
+                shown = _how_played(race, mode, first_leads) if played.forced else "left to chance"
                 return RaceFailure(race.as_race(), number, shown, violation)
     return None
+
+
+def _how_played(race: TransitionRace, mode: Mode, first_leads: bool) -> str:
+    """The interleaving a failing round was forced into, as its report names it."""
+    if mode == "shuffle":
+        return mode
+    leader = race.first if first_leads else race.second
+    return f"{mode}, {leader.name} released first at each pause point"
