@@ -7,9 +7,11 @@ file, ``--rounds`` times with one seed (the model and race tests draw their work
 one untimed collection that caches the bytecode. Each round is two runs: a plain one, whose wall
 time is the figure judged against the target, and a measured one, which records for each test
 its wall time, the time Node spent inside World calls (``bridge.stats``;
-overlapping calls each count in full, so a race can spend more World time than wall time) and
-the CPU time of the Python process. What is left of a test's wall time is waiting: the kit's
-and the World's timers, the round trips, Node's own work around the calls. Writes
+overlapping calls each count in full, so a race can spend more World time than wall time), the
+CPU time Node used (the World's work and the bridge's) and the CPU time of the Python process.
+What is left of a test's wall time is waiting: the kit's and the World's timers, the round
+trips. Each plain run also records the CPU every process of the run used (pytest, its workers,
+Node), and its median over the cores is the run's floor: no schedule finishes that work sooner. Writes
 benchmarks/results/kit_bridge.json (``--workers W`` above 1: kit_bridge_nW.json): the plain
 runs' wall time (min/median/max over rounds), the load average, per family and for the slowest tests
 the median over rounds of each share. The target is the whole run, process start to exit,
@@ -28,6 +30,7 @@ import json
 import os
 import platform
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -55,17 +58,18 @@ TIMING_FILE_ENV = "WORLDSPEC_KIT_TIMING"
 # --- the plugin -----------------------------------------------------------------------------------
 
 
-async def _stats_of(process: NodeProcess) -> tuple[int, float]:
+async def _stats_of(process: NodeProcess) -> tuple[int, float, float]:
     channel = await open_channel(process)
     try:
         stats = await channel.call("bridge.stats", None, [])
-        return int(stats["worldCalls"]), float(stats["worldMs"]) / 1000
+        return int(stats["worldCalls"]), float(stats["worldMs"]) / 1000, float(stats["cpuMs"]) / 1000
     finally:
         channel.close()
 
 
-def _world_totals() -> dict[int, tuple[int, float]]:
-    """Calls made into Worlds and seconds spent in them, by Node process id."""
+def _world_totals() -> dict[int, tuple[int, float, float]]:
+    """Calls made into Worlds, seconds spent in them and the CPU seconds Node has used, by
+    Node process id."""
     return {process.pid: asyncio.run(_stats_of(process)) for process in live_processes()}
 
 
@@ -79,9 +83,18 @@ def pytest_runtest_protocol(
     finally:
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu
         after = _world_totals()
-        calls = sum(count - before.get(pid, (0, 0.0))[0] for pid, (count, _) in after.items())
-        world = sum(seconds - before.get(pid, (0, 0.0))[1] for pid, (_, seconds) in after.items())
-        record = {"test": item.name, "wall": wall, "world": world, "calls": calls, "python_cpu": cpu}
+        start = (0, 0.0, 0.0)
+        calls = sum(count - before.get(pid, start)[0] for pid, (count, _, _) in after.items())
+        world = sum(seconds - before.get(pid, start)[1] for pid, (_, seconds, _) in after.items())
+        node_cpu = sum(used - before.get(pid, start)[2] for pid, (_, _, used) in after.items())
+        record = {
+            "test": item.name,
+            "wall": wall,
+            "world": world,
+            "calls": calls,
+            "python_cpu": cpu,
+            "node_cpu": node_cpu,
+        }
         with open(os.environ[TIMING_FILE_ENV], "a") as timings:
             timings.write(json.dumps(record) + "\n")
 
@@ -125,6 +138,7 @@ def run_kit(seed: int, profile: str, workers: int, *, measured: bool) -> dict[st
         environment = _environment(**{TIMING_FILE_ENV: str(timings)})
         plugin = ["-p", "bench_kit_bridge"] if measured else []
         load = os.getloadavg()[0]
+        used = _children_cpu()
         started = time.perf_counter()
         done = subprocess.run(
             [*_kit_command(seed, profile, workers), *plugin],
@@ -135,16 +149,25 @@ def run_kit(seed: int, profile: str, workers: int, *, measured: bool) -> dict[st
             check=False,
         )
         wall = time.perf_counter() - started
+        cpu = _children_cpu() - used
         tests = [json.loads(line) for line in timings.read_text().splitlines()] if timings.exists() else []
     summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-500:]
     failed = [line for line in done.stdout.splitlines() if line.startswith(("FAILED ", "ERROR "))]
     return {
         "wall": wall,
+        "cpu": cpu,
         "summary": summary,
         "failed": failed,
         "load": [load, os.getloadavg()[0]],
         "tests": tests,
     }
+
+
+def _children_cpu() -> float:
+    """User and system CPU seconds of every process this one has waited for, with their own
+    waited-for descendants (the kit's workers and their Node processes)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def _family(test: str) -> str:
@@ -156,10 +179,12 @@ def _shares(records: list[dict[str, Any]]) -> dict[str, float]:
     wall = sum(record["wall"] for record in records)
     world = sum(record["world"] for record in records)
     cpu = sum(record["python_cpu"] for record in records)
+    node_cpu = sum(record.get("node_cpu", 0.0) for record in records)
     return {
         "wall": round(wall, 2),
         "in_world": round(world, 2),
         "python_cpu": round(cpu, 2),
+        "node_cpu": round(node_cpu, 2),
         "calls": sum(record["calls"] for record in records),
     }
 
@@ -185,6 +210,8 @@ def summarize(
     ``measured`` ones (alternated with them, one of each per round)."""
     runs = plain + measured
     walls = [run["wall"] for run in plain]
+    cpus = [run["cpu"] for run in plain]
+    cores = os.cpu_count() or 1
     loads = [value for run in runs for value in run["load"]]
     by_family: dict[str, list[dict[str, float]]] = defaultdict(list)
     by_test: dict[str, list[dict[str, float]]] = defaultdict(list)
@@ -223,6 +250,12 @@ def summarize(
             "median": round(statistics.median(walls), 2),
             "max": round(max(walls), 2),
         },
+        "cpu_seconds": {
+            "min": round(min(cpus), 2),
+            "median": round(statistics.median(cpus), 2),
+            "max": round(max(cpus), 2),
+        },
+        "cpu_floor_seconds": round(statistics.median(cpus) / cores, 2),
         "measured_wall_seconds": [round(run["wall"], 2) for run in measured],
         "summaries": [run["summary"] for run in plain],
         "measured_summaries": [run["summary"] for run in measured],
@@ -230,7 +263,10 @@ def summarize(
         "meets_target": statistics.median(walls) <= TARGET_SECONDS,
         "legend": "medians over rounds, in seconds: wall = the tests' wall time; in_world = time Node "
         "spent inside World calls (overlapping calls each count); python_cpu = the kit's and the "
-        "bridge's CPU in Python; the rest of wall is waiting (timers, round trips, Node's own work)",
+        "bridge's CPU in Python; node_cpu = the CPU the Node processes used during the tests, the World's "
+        "work and the bridge's; the rest of wall is waiting (timers, round trips). cpu_seconds = the CPU "
+        "of the plain runs, every process of the run (pytest, its workers, Node) user and system; "
+        "cpu_floor_seconds = its median over the cores: no schedule of that work finishes sooner",
         "whole_kit": _median_of([_shares(run["tests"]) for run in measured]),
         "by_family": dict(sorted(families_median.items(), key=lambda item: -item[1]["wall"])),
         "slowest_tests": dict(slowest),

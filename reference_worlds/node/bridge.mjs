@@ -203,7 +203,10 @@ class Bridge {
     const problems = argumentProblems(method, args);
     if (problems.length) throw new BridgeError(problems.join('; '));
     if (method === 'bridge.echo') return args[0];
-    if (method === 'bridge.stats') return { worldCalls: this.worldCalls, worldMs: this.worldMs };
+    if (method === 'bridge.stats') {
+      const { user, system } = process.cpuUsage();
+      return { worldCalls: this.worldCalls, worldMs: this.worldMs, cpuMs: (user + system) / 1000 };
+    }
     if (method === 'bridge.create') return this.create(connection, ...args);
     const entry = this.entry(frame.world);
     const world = entry.world;
