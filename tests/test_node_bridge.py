@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -288,6 +289,25 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _thread_states(pid: int) -> str:
+    """Each thread of ``pid``: its name, state, kernel wait channel and signal masks, from
+    /proc (a holder that ignores its SIGINT shows whether the signal is pending or blocked)."""
+    shown = []
+    for task in sorted(Path(f"/proc/{pid}/task").iterdir()):
+        with contextlib.suppress(OSError):
+            fields = dict(
+                line.split(":\t", 1) for line in (task / "status").read_text().splitlines() if ":\t" in line
+            )
+            wchan = (task / "wchan").read_text()
+            wanted = ("Name", "State", "SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt")
+            shown.append(
+                f"{task.name}: "
+                + ", ".join(f"{key} {fields.get(key, '?')}" for key in wanted)
+                + f", wchan {wchan}"
+            )
+    return "\n".join(shown)
+
+
 def _node_outlives(ending: str) -> bool:
     holder = subprocess.Popen(
         [sys.executable, "-c", _HOLDER, ending],
@@ -305,7 +325,14 @@ def _node_outlives(ending: str) -> bool:
         holder.kill()
     elif ending == "SIGINT":
         holder.send_signal(signal.SIGINT)
-    holder.wait(timeout=30)
+    try:
+        holder.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        threads = _thread_states(holder.pid)
+        holder.kill()
+        raise AssertionError(
+            f"the holder outlived its {ending} by 30 s; its threads then:\n{threads}"
+        ) from None
     deadline = time.monotonic() + 10
     while _alive(node_pid) and time.monotonic() < deadline:
         time.sleep(0.05)
