@@ -179,7 +179,7 @@ def _shares(records: list[dict[str, Any]]) -> dict[str, float]:
     wall = sum(record["wall"] for record in records)
     world = sum(record["world"] for record in records)
     cpu = sum(record["python_cpu"] for record in records)
-    node_cpu = sum(record.get("node_cpu", 0.0) for record in records)
+    node_cpu = sum(record["node_cpu"] for record in records)
     return {
         "wall": round(wall, 2),
         "in_world": round(world, 2),

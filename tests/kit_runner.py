@@ -15,6 +15,7 @@ so the runs ignore that warning. Where the forkserver is unavailable (Windows), 
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import multiprocessing
 import os
@@ -75,14 +76,20 @@ def run_kit(
         return outcomes
 
 
+@functools.cache
+def _forkserver() -> Any:
+    """The forkserver context, told once what its server imports (``PRELOADED``)."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOADED)
+    return context
+
+
 def _forked_pytest(arguments: list[str], scratch: Path, timeout: float) -> subprocess.CompletedProcess[str]:
     """``python -m pytest *arguments`` from the repository root, forked from the forkserver,
     as ``subprocess.run`` would have reported it; ``TimeoutExpired`` past ``timeout``."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOADED)
     arguments = [*_IMPORTED_BEFORE_PYTEST, *arguments]
     output, errors = scratch / "kit.stdout", scratch / "kit.stderr"
-    child = context.Process(
+    child = _forkserver().Process(
         target=_run_pytest_here, args=(arguments, str(REPO), child_environment(), str(output), str(errors))
     )
     child.start()

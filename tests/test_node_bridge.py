@@ -289,15 +289,19 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _task_status(task: Path) -> dict[str, str]:
+    """The fields of a thread's /proc status file (``/proc/PID/task/TID``), by name."""
+    lines = (task / "status").read_text().splitlines()
+    return dict(line.split(":\t", 1) for line in lines if ":\t" in line)
+
+
 def _thread_states(pid: int) -> str:
     """Each thread of ``pid``: its name, state, kernel wait channel and signal masks, from
     /proc (a holder that ignores its SIGINT shows whether the signal is pending or blocked)."""
     shown = []
     for task in sorted(Path(f"/proc/{pid}/task").iterdir()):
         with contextlib.suppress(OSError):
-            fields = dict(
-                line.split(":\t", 1) for line in (task / "status").read_text().splitlines() if ":\t" in line
-            )
+            fields = _task_status(task)
             wchan = (task / "wchan").read_text()
             wanted = ("Name", "State", "SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt")
             shown.append(
@@ -345,8 +349,7 @@ def test_node_ends_when_python_ends(ending: str) -> None:
 
 
 def _blocked_signals(native_id: int) -> set[int]:
-    status = Path(f"/proc/self/task/{native_id}/status").read_text()
-    mask = int(next(line.split()[1] for line in status.splitlines() if line.startswith("SigBlk:")), 16)
+    mask = int(_task_status(Path(f"/proc/self/task/{native_id}"))["SigBlk"], 16)
     return {number for number in range(1, 65) if mask >> (number - 1) & 1}
 
 

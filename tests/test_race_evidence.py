@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import random
+from typing import Any
 
 import pytest
 
 from conformance.races import transitions
-from conformance.races.interleaving import Mode, Played, Round
+from conformance.races.interleaving import Played, Round
 from conformance.reporting.profiles import PROFILES
 from conformance.reporting.records import Evidence
 from reference_worlds.memory import MemoryWorld
@@ -88,19 +89,11 @@ def test_the_rendezvous_rounds_release_each_call_first_once(monkeypatch: pytest.
     released_first: list[str] = []
     play = transitions.run_round
 
-    async def recording(
-        world: World,
-        race: Round,
-        rng: random.Random,
-        mode: Mode,
-        call_timeout: float,
-        *,
-        in_client_order: bool = False,
-    ) -> Played:
-        assert mode == "rendezvous" and in_client_order
+    async def recording(world: World, race: Round, *arguments: Any, **options: Any) -> Played:
+        assert arguments[1] == "rendezvous" and options == {"in_client_order": True}  # (rng, mode, timeout)
         request = race.clients[0][0].args[1]
         released_first.append(request.event_type)
-        return await play(world, race, rng, mode, call_timeout, in_client_order=in_client_order)
+        return await play(world, race, *arguments, **options)
 
     monkeypatch.setattr(transitions, "run_round", recording)
     for seed in range(5):

@@ -82,6 +82,26 @@ export async function queueWorld(prefixes, answer = () => undefined) {
   return { world, deliveries };
 }
 
+/**
+ * Queues one step message to a World whose step handler answers `{timeoutSeconds}` to the
+ * message's first delivery and nothing to later ones, then waits up to `seconds` for it to come
+ * a second time. Returns {messageId, deliveries}: that message's deliveries, in order.
+ */
+export async function deliveriesAfterOneTimeout(timeoutSeconds, seconds) {
+  let first = true;
+  const { world, deliveries } = await queueWorld(['__wkf_step_'], () => {
+    if (!first) return undefined;
+    first = false;
+    return { timeoutSeconds };
+  });
+  const { messageId } = await world.queue('__wkf_step_repro', {
+    workflowName: 'repro', workflowRunId: 'wrun_repro', workflowStartedAt: Date.now(), stepId: 'step_repro',
+  });
+  const mine = () => deliveries.filter((d) => d.meta.messageId === messageId);
+  await eventually(() => mine().length >= 2, seconds);
+  return { messageId, deliveries: mine() };
+}
+
 /** Waits up to `seconds` for `condition()` to hold; returns whether it did. */
 export async function eventually(condition, seconds) {
   const deadline = Date.now() + seconds * 1000;
